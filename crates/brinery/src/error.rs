@@ -176,10 +176,3 @@ impl From<io::Error> for Error {
         Error::io(e)
     }
 }
-
-macro_rules! bail {
-    ($kind:ident, $($fmt:tt)*) => {
-        return Err($crate::error::Error::new($crate::error::ErrorKind::$kind, format!($($fmt)*)))
-    };
-}
-pub(crate) use bail;

@@ -144,12 +144,10 @@ impl ArgKind {
                 width: 4,
                 signed: false,
             },
-            ArgKind::Bytes8 | ArgKind::Bytearray8 | ArgKind::Unicodestring8 => {
-                ArgLayout::Counted {
-                    width: 8,
-                    signed: false,
-                }
-            }
+            ArgKind::Bytes8 | ArgKind::Bytearray8 | ArgKind::Unicodestring8 => ArgLayout::Counted {
+                width: 8,
+                signed: false,
+            },
         }
     }
 

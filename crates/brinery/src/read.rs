@@ -354,7 +354,9 @@ mod tests {
         let data = vec![7u8; 10];
         let mut r = IoRead::new(&data[..]);
         let mut s = Vec::new();
-        assert!(Read::read_exact(&mut r, 1 << 62, &mut s).unwrap_err().is_eof());
+        assert!(Read::read_exact(&mut r, 1 << 62, &mut s)
+            .unwrap_err()
+            .is_eof());
         let mut r = IoRead::new(&data[..]);
         assert!(r.require(1 << 62).is_err());
     }

@@ -1,0 +1,1251 @@
+//! The pickler: writes a [`Graph`] at any protocol 0–5 making the same
+//! choices as CPython 3.11's C pickler (opcode per type and protocol,
+//! memoization by identity, batches of 1000, framing), so pickles that came
+//! from CPython re-encode to identical bytes.
+//!
+//! CPython's `save()` is recursive; here it is a loop over an explicit task
+//! stack, so arbitrarily deep graphs cannot overflow the call stack.
+
+use std::collections::HashMap;
+use std::io;
+
+use num_bigint::{BigInt, Sign};
+
+use crate::compat;
+use crate::error::{Error, ErrorKind, Result};
+use crate::opcodes::{Opcode as O, DEFAULT_PROTOCOL, HIGHEST_PROTOCOL};
+use crate::text::{float_repr, MAX_STR_DIGITS};
+use crate::value::{Buf, Construct, Global, Graph, Node, NodeId, PyStr};
+
+const BATCHSIZE: usize = 1000;
+const FRAME_SIZE_MIN: usize = 4;
+const FRAME_SIZE_TARGET: usize = 64 * 1024;
+const FRAME_HEADER_SIZE: usize = 9;
+
+/// Options for writing pickles, as in `pickle.dumps`.
+///
+/// ```
+/// let mut g = brinery::Graph::new();
+/// let one = g.int(1);
+/// let s = g.str("a");
+/// let root = g.list(vec![one, s]);
+/// g.set_root(root);
+/// let bytes = brinery::Pickler::new(2).dumps(&g).unwrap();
+/// assert_eq!(bytes, b"\x80\x02]q\x00(K\x01X\x01\x00\x00\x00aq\x01e.");
+/// ```
+pub struct Pickler<'c> {
+    proto: u8,
+    fix_imports: bool,
+    buffer_callback: Option<BufferCallback<'c>>,
+}
+
+type BufferCallback<'c> = Box<dyn FnMut(&[u8], bool) -> bool + 'c>;
+
+impl Default for Pickler<'_> {
+    fn default() -> Self {
+        Pickler::new(DEFAULT_PROTOCOL)
+    }
+}
+
+impl<'c> Pickler<'c> {
+    /// A pickler for `protocol` (values above 5 are clamped to 5, like
+    /// CPython's negative "highest" request).
+    pub fn new(protocol: u8) -> Self {
+        Pickler {
+            proto: protocol.min(HIGHEST_PROTOCOL),
+            fix_imports: true,
+            buffer_callback: None,
+        }
+    }
+
+    /// Map Python 3 names to Python 2 names below protocol 3 (default on).
+    pub fn fix_imports(mut self, on: bool) -> Self {
+        self.fix_imports = on;
+        self
+    }
+
+    /// Called for each [`Node::Buffer`] at protocol 5 with its bytes and
+    /// read-only flag; return `false` to write it out-of-band (NEXT_BUFFER),
+    /// `true` to write it in-band, as CPython's `buffer_callback`.
+    pub fn buffer_callback(mut self, f: impl FnMut(&[u8], bool) -> bool + 'c) -> Self {
+        self.buffer_callback = Some(Box::new(f));
+        self
+    }
+
+    /// Pickle the graph's root into a new vector.
+    pub fn dumps(&mut self, graph: &Graph<'_>) -> Result<Vec<u8>> {
+        let root = graph
+            .root_id()
+            .ok_or_else(|| Error::new(ErrorKind::Unpicklable, "graph has no root"))?;
+        let mut out = Vec::new();
+        self.dump_node(graph, root, &mut out)?;
+        Ok(out)
+    }
+
+    /// Pickle the graph's root to a writer.
+    pub fn dump<W: io::Write>(&mut self, graph: &Graph<'_>, writer: W) -> Result<()> {
+        let root = graph
+            .root_id()
+            .ok_or_else(|| Error::new(ErrorKind::Unpicklable, "graph has no root"))?;
+        self.dump_node(graph, root, writer)
+    }
+
+    /// Pickle any node of the graph (as the root of a new pickle).
+    pub fn dump_node<W: io::Write>(
+        &mut self,
+        graph: &Graph<'_>,
+        root: NodeId,
+        writer: W,
+    ) -> Result<()> {
+        let mut p = Emitter {
+            g: graph,
+            proto: self.proto,
+            fix_imports: self.fix_imports && self.proto < 3,
+            out: Output {
+                buf: Vec::with_capacity(4096),
+                frame_start: None,
+                framing: false,
+                sink: writer,
+            },
+            memo: vec![u32::MAX; graph.len()],
+            named_memo: HashMap::new(),
+            memo_len: 0,
+            tasks: Vec::new(),
+            callback: self.buffer_callback.as_mut(),
+        };
+        p.run(root)
+    }
+}
+
+/// Pickle a graph at a protocol with default options.
+pub fn to_vec_graph(graph: &Graph<'_>, protocol: u8) -> Result<Vec<u8>> {
+    Pickler::new(protocol).dumps(graph)
+}
+
+struct Output<W> {
+    buf: Vec<u8>,
+    frame_start: Option<usize>,
+    framing: bool,
+    sink: W,
+}
+
+impl<W: io::Write> Output<W> {
+    #[inline]
+    fn write(&mut self, data: &[u8]) {
+        if self.framing && self.frame_start.is_none() {
+            self.frame_start = Some(self.buf.len());
+            self.buf.extend_from_slice(&[0xFE; FRAME_HEADER_SIZE]);
+        }
+        self.buf.extend_from_slice(data);
+    }
+
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        if self.framing && self.frame_start.is_none() {
+            self.write(&[b]);
+        } else {
+            self.buf.push(b);
+        }
+    }
+
+    fn commit_frame(&mut self) {
+        let Some(start) = self.frame_start.take() else {
+            return;
+        };
+        if !self.framing {
+            return;
+        }
+        let len = self.buf.len() - start - FRAME_HEADER_SIZE;
+        if len >= FRAME_SIZE_MIN {
+            self.buf[start] = O::Frame.code();
+            self.buf[start + 1..start + 9].copy_from_slice(&(len as u64).to_le_bytes());
+        } else {
+            self.buf.drain(start..start + FRAME_HEADER_SIZE);
+        }
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.sink.write_all(&self.buf).map_err(Error::io)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// CPython's `_Pickler_OpcodeBoundary`.
+    #[inline]
+    fn boundary(&mut self) -> Result<()> {
+        if let Some(start) = self.frame_start {
+            if self.framing && self.buf.len() - start - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET {
+                self.commit_frame();
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// CPython's `_Pickler_write_bytes`: large payloads go outside frames.
+    fn write_bytes(&mut self, header: &[u8], data: &[u8]) -> Result<()> {
+        if data.len() >= FRAME_SIZE_TARGET {
+            self.commit_frame();
+            let framing = self.framing;
+            self.framing = false;
+            self.write(header);
+            self.flush()?;
+            self.sink.write_all(data).map_err(Error::io)?;
+            self.framing = framing;
+        } else {
+            self.write(header);
+            self.write(data);
+        }
+        Ok(())
+    }
+}
+
+/// A value to save that is not a graph node: the temporaries CPython's
+/// reductions create (argument tuples, latin-1 strings, module names).
+enum V<'g> {
+    /// A fresh str (memoized, never shared).
+    Str(Vec<u8>),
+    /// A module-name str: one object per distinct name in the pickle.
+    ModuleName(String),
+    /// The interned `'latin1'` constant of bytes reductions.
+    Latin1,
+    /// A global by name.
+    Global(String, String),
+    /// A fresh tuple of items.
+    Tuple(Vec<Item<'g>>),
+    /// A fresh list of graph nodes.
+    List(&'g [NodeId]),
+    /// A fresh bytes object.
+    Bytes(&'g [u8]),
+    /// None.
+    None,
+}
+
+enum Item<'g> {
+    N(NodeId),
+    V(V<'g>),
+}
+
+#[derive(Hash, PartialEq, Eq)]
+enum NamedKey {
+    Global(String, String),
+    Module(String),
+    Latin1,
+}
+
+enum Task<'g> {
+    Save(NodeId),
+    SaveV(V<'g>),
+    Op(u8),
+    /// After a tuple's elements: TUPLEn/TUPLE or the recursive-tuple dance.
+    TupleEnd {
+        id: Option<NodeId>,
+        len: usize,
+        marked: bool,
+    },
+    FrozenSetEnd(NodeId),
+    /// Memoize a node (or a fresh temporary when `None`).
+    MemoPut(Option<NodeId>),
+    MemoPutNamed(NamedKey),
+    /// After a reduction's opcode: memo check, then items and state.
+    ReduceEnd(NodeId),
+    ListBatch {
+        id: NodeId,
+        pos: usize,
+    },
+    DictBatch {
+        id: NodeId,
+        pos: usize,
+    },
+    SetBatch {
+        id: NodeId,
+        pos: usize,
+    },
+    /// batch_list / batch_dict over an opaque object's items.
+    ObjListBatch {
+        id: NodeId,
+        pos: usize,
+    },
+    ObjDictBatch {
+        id: NodeId,
+        pos: usize,
+    },
+    /// Raw bytes to write.
+    Raw(Vec<u8>),
+}
+
+struct Emitter<'g, 'a, 'c, 'b, W> {
+    g: &'g Graph<'a>,
+    proto: u8,
+    fix_imports: bool,
+    out: Output<W>,
+    memo: Vec<u32>,
+    named_memo: HashMap<NamedKey, u32>,
+    memo_len: u32,
+    tasks: Vec<Task<'g>>,
+    callback: Option<&'b mut BufferCallback<'c>>,
+}
+
+fn unpicklable(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Unpicklable, msg)
+}
+
+impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
+    fn run(&mut self, root: NodeId) -> Result<()> {
+        if self.g.get(root).is_none() {
+            return Err(unpicklable("root id is not in the graph"));
+        }
+        if self.proto >= 2 {
+            self.out.write(&[O::Proto.code(), self.proto]);
+            if self.proto >= 4 {
+                self.out.framing = true;
+            }
+        }
+        self.tasks.push(Task::Save(root));
+        while let Some(t) = self.tasks.pop() {
+            self.task(t)?;
+        }
+        self.out.byte(O::Stop.code());
+        self.out.commit_frame();
+        self.out.framing = false;
+        self.out.flush()?;
+        self.out.sink.flush().map_err(Error::io)
+    }
+
+    #[inline]
+    fn bin(&self) -> bool {
+        self.proto > 0
+    }
+
+    // ----- memo -----
+
+    fn write_put(&mut self, idx: u32) {
+        if self.proto >= 4 {
+            self.out.byte(O::Memoize.code());
+        } else if self.bin() {
+            if idx < 256 {
+                self.out.write(&[O::BinPut.code(), idx as u8]);
+            } else {
+                let mut b = [O::LongBinPut.code(), 0, 0, 0, 0];
+                b[1..].copy_from_slice(&idx.to_le_bytes());
+                self.out.write(&b);
+            }
+        } else {
+            self.out.write(format!("p{idx}\n").as_bytes());
+        }
+    }
+
+    fn write_get(&mut self, idx: u32) {
+        if self.bin() {
+            if idx < 256 {
+                self.out.write(&[O::BinGet.code(), idx as u8]);
+            } else {
+                let mut b = [O::LongBinGet.code(), 0, 0, 0, 0];
+                b[1..].copy_from_slice(&idx.to_le_bytes());
+                self.out.write(&b);
+            }
+        } else {
+            self.out.write(format!("g{idx}\n").as_bytes());
+        }
+    }
+
+    fn memo_put(&mut self, id: Option<NodeId>) {
+        let idx = self.memo_len;
+        self.memo_len += 1;
+        if let Some(id) = id {
+            self.memo[id.index()] = idx;
+        }
+        self.write_put(idx);
+    }
+
+    #[inline]
+    fn memo_of(&self, id: NodeId) -> Option<u32> {
+        match self.memo[id.index()] {
+            u32::MAX => None,
+            i => Some(i),
+        }
+    }
+
+    fn push_items(&mut self, items: Vec<Item<'g>>) {
+        for it in items.into_iter().rev() {
+            self.tasks.push(match it {
+                Item::N(n) => Task::Save(n),
+                Item::V(v) => Task::SaveV(v),
+            });
+        }
+    }
+
+    // ----- tasks -----
+
+    fn task(&mut self, t: Task<'g>) -> Result<()> {
+        match t {
+            Task::Save(id) => self.save(id),
+            Task::SaveV(v) => self.save_v(v),
+            Task::Op(b) => {
+                self.out.byte(b);
+                Ok(())
+            }
+            Task::TupleEnd { id, len, marked } => {
+                if let Some(id) = id {
+                    if let Some(idx) = self.memo_of(id) {
+                        if marked {
+                            if self.bin() {
+                                self.out.byte(O::PopMark.code());
+                            } else {
+                                for _ in 0..=len {
+                                    self.out.byte(O::Pop.code());
+                                }
+                            }
+                        } else {
+                            for _ in 0..len {
+                                self.out.byte(O::Pop.code());
+                            }
+                        }
+                        self.write_get(idx);
+                        return Ok(());
+                    }
+                }
+                let op = if marked {
+                    O::Tuple
+                } else {
+                    match len {
+                        1 => O::Tuple1,
+                        2 => O::Tuple2,
+                        _ => O::Tuple3,
+                    }
+                };
+                self.out.byte(op.code());
+                self.memo_put(id);
+                Ok(())
+            }
+            Task::FrozenSetEnd(id) => {
+                if let Some(idx) = self.memo_of(id) {
+                    self.out.byte(O::PopMark.code());
+                    self.write_get(idx);
+                } else {
+                    self.out.byte(O::FrozenSet.code());
+                    self.memo_put(Some(id));
+                }
+                Ok(())
+            }
+            Task::MemoPut(id) => {
+                self.memo_put(id);
+                Ok(())
+            }
+            Task::MemoPutNamed(key) => {
+                let idx = self.memo_len;
+                self.memo_len += 1;
+                self.named_memo.insert(key, idx);
+                self.write_put(idx);
+                Ok(())
+            }
+            Task::ReduceEnd(id) => self.reduce_end(id),
+            Task::ListBatch { id, pos } => {
+                let items = match self.g.node(id) {
+                    Node::List(v) => &v[..],
+                    _ => unreachable!(),
+                };
+                self.batch_exact(
+                    items,
+                    pos,
+                    |id, pos| Task::ListBatch { id, pos },
+                    id,
+                    O::Appends,
+                );
+                Ok(())
+            }
+            Task::SetBatch { id, pos } => {
+                let items = match self.g.node(id) {
+                    Node::Set(s) => s.items(),
+                    _ => unreachable!(),
+                };
+                // save_set: batches, and an empty trailing batch when the
+                // size is a multiple of BATCHSIZE.
+                let end = (pos + BATCHSIZE).min(items.len());
+                self.out.byte(O::Mark.code());
+                if end - pos == BATCHSIZE {
+                    self.tasks.push(Task::SetBatch { id, pos: end });
+                }
+                self.tasks.push(Task::Op(O::AddItems.code()));
+                for &it in items[pos..end].iter().rev() {
+                    self.tasks.push(Task::Save(it));
+                }
+                Ok(())
+            }
+            Task::DictBatch { id, pos } => {
+                let entries = match self.g.node(id) {
+                    Node::Dict(d) => d.entries(),
+                    _ => unreachable!(),
+                };
+                let end = (pos + BATCHSIZE).min(entries.len());
+                self.out.byte(O::Mark.code());
+                if end - pos == BATCHSIZE {
+                    self.tasks.push(Task::DictBatch { id, pos: end });
+                }
+                self.tasks.push(Task::Op(O::SetItems.code()));
+                for &(k, v) in entries[pos..end].iter().rev() {
+                    self.tasks.push(Task::Save(v));
+                    self.tasks.push(Task::Save(k));
+                }
+                Ok(())
+            }
+            Task::ObjListBatch { id, pos } => {
+                let items = match self.g.node(id) {
+                    Node::Object(o) => &o.list_items[..],
+                    _ => unreachable!(),
+                };
+                self.batch_iter(
+                    items.len(),
+                    pos,
+                    |t, i| t.push(Task::Save(items[i])),
+                    |pos| Task::ObjListBatch { id, pos },
+                    O::Append,
+                    O::Appends,
+                );
+                Ok(())
+            }
+            Task::ObjDictBatch { id, pos } => {
+                let items = match self.g.node(id) {
+                    Node::Object(o) => &o.dict_items[..],
+                    _ => unreachable!(),
+                };
+                self.batch_iter(
+                    items.len(),
+                    pos,
+                    |t, i| {
+                        t.push(Task::Save(items[i].1));
+                        t.push(Task::Save(items[i].0));
+                    },
+                    |pos| Task::ObjDictBatch { id, pos },
+                    O::SetItem,
+                    O::SetItems,
+                );
+                Ok(())
+            }
+            Task::Raw(b) => {
+                self.out.write(&b);
+                Ok(())
+            }
+        }
+    }
+
+    /// batch_list_exact (lists, proto > 0) for one batch starting at `pos`.
+    fn batch_exact(
+        &mut self,
+        items: &'g [NodeId],
+        pos: usize,
+        again: impl Fn(NodeId, usize) -> Task<'g>,
+        id: NodeId,
+        op: O,
+    ) {
+        let end = (pos + BATCHSIZE).min(items.len());
+        self.out.byte(O::Mark.code());
+        if end < items.len() {
+            self.tasks.push(again(id, end));
+        }
+        self.tasks.push(Task::Op(op.code()));
+        for &it in items[pos..end].iter().rev() {
+            self.tasks.push(Task::Save(it));
+        }
+    }
+
+    /// batch_list / batch_dict over an iterator (objects' listitems and
+    /// dictitems): protocol 0 one at a time; otherwise a lone item uses
+    /// APPEND/SETITEM and fuller batches MARK ... APPENDS/SETITEMS.
+    fn batch_iter(
+        &mut self,
+        n: usize,
+        pos: usize,
+        mut push_item: impl FnMut(&mut Vec<Task<'g>>, usize),
+        again: impl Fn(usize) -> Task<'g>,
+        single: O,
+        multi: O,
+    ) {
+        if pos >= n {
+            return;
+        }
+        if self.proto == 0 {
+            for i in (pos..n).rev() {
+                self.tasks.push(Task::Op(single.code()));
+                push_item(&mut self.tasks, i);
+            }
+            return;
+        }
+        if n - pos == 1 {
+            self.tasks.push(Task::Op(single.code()));
+            push_item(&mut self.tasks, pos);
+            return;
+        }
+        let end = (pos + BATCHSIZE).min(n);
+        self.out.byte(O::Mark.code());
+        if end - pos == BATCHSIZE {
+            self.tasks.push(again(end));
+        }
+        self.tasks.push(Task::Op(multi.code()));
+        for i in (pos..end).rev() {
+            push_item(&mut self.tasks, i);
+        }
+    }
+
+    fn reduce_end(&mut self, id: NodeId) -> Result<()> {
+        if let Some(idx) = self.memo_of(id) {
+            self.out.byte(O::Pop.code());
+            self.write_get(idx);
+            return Ok(());
+        }
+        self.memo_put(Some(id));
+        if let Node::Object(o) = self.g.node(id) {
+            // Pushed in reverse: builds last, list items first.
+            for &b in o.builds.iter().rev() {
+                self.tasks.push(Task::Op(O::Build.code()));
+                self.tasks.push(Task::Save(b));
+            }
+            if !o.set_items.is_empty() {
+                for chunk in o.set_items.chunks(BATCHSIZE).rev() {
+                    self.tasks.push(Task::Op(O::AddItems.code()));
+                    for &it in chunk.iter().rev() {
+                        self.tasks.push(Task::Save(it));
+                    }
+                    self.tasks.push(Task::Op(O::Mark.code()));
+                }
+            }
+            if !o.dict_items.is_empty() {
+                self.tasks.push(Task::ObjDictBatch { id, pos: 0 });
+            }
+            if !o.list_items.is_empty() {
+                self.tasks.push(Task::ObjListBatch { id, pos: 0 });
+            }
+        }
+        Ok(())
+    }
+
+    // ----- save -----
+
+    fn save(&mut self, id: NodeId) -> Result<()> {
+        self.out.boundary()?;
+        let g = self.g;
+        let node = g.node(id);
+        match node {
+            Node::None => {
+                self.out.byte(O::None.code());
+                return Ok(());
+            }
+            Node::Bool(b) => {
+                self.save_bool(*b);
+                return Ok(());
+            }
+            Node::Int(i) => {
+                self.save_int(*i);
+                return Ok(());
+            }
+            Node::BigInt(b) => return self.save_bigint(b),
+            Node::Float(f) => {
+                self.save_float(*f);
+                return Ok(());
+            }
+            _ => {}
+        }
+        if let Some(idx) = self.memo_of(id) {
+            self.write_get(idx);
+            return Ok(());
+        }
+        match node {
+            Node::Str(s) => {
+                self.write_str(s.as_wtf8(), || s.code_points())?;
+                self.memo_put(Some(id));
+            }
+            Node::Bytes(b) => self.save_bytes(b.as_slice(), Some(id))?,
+            Node::ByteArray(b) => self.save_bytearray(b, id)?,
+            Node::Tuple(items) => {
+                self.save_tuple(Some(id), items.iter().map(|&n| Item::N(n)).collect())
+            }
+            Node::List(items) => {
+                if self.bin() {
+                    self.out.byte(O::EmptyList.code());
+                } else {
+                    self.out.write(&[O::Mark.code(), O::List.code()]);
+                }
+                self.memo_put(Some(id));
+                if !items.is_empty() {
+                    if self.proto > 0 {
+                        if items.len() == 1 {
+                            self.tasks.push(Task::Op(O::Append.code()));
+                            self.tasks.push(Task::Save(items[0]));
+                        } else {
+                            self.tasks.push(Task::ListBatch { id, pos: 0 });
+                        }
+                    } else {
+                        for &it in items.iter().rev() {
+                            self.tasks.push(Task::Op(O::Append.code()));
+                            self.tasks.push(Task::Save(it));
+                        }
+                    }
+                }
+            }
+            Node::Dict(d) => {
+                if self.bin() {
+                    self.out.byte(O::EmptyDict.code());
+                } else {
+                    self.out.write(&[O::Mark.code(), O::Dict.code()]);
+                }
+                self.memo_put(Some(id));
+                let entries = d.entries();
+                if !entries.is_empty() {
+                    if self.proto > 0 {
+                        if entries.len() == 1 {
+                            self.tasks.push(Task::Op(O::SetItem.code()));
+                            self.tasks.push(Task::Save(entries[0].1));
+                            self.tasks.push(Task::Save(entries[0].0));
+                        } else {
+                            self.tasks.push(Task::DictBatch { id, pos: 0 });
+                        }
+                    } else {
+                        for &(k, v) in entries.iter().rev() {
+                            self.tasks.push(Task::Op(O::SetItem.code()));
+                            self.tasks.push(Task::Save(v));
+                            self.tasks.push(Task::Save(k));
+                        }
+                    }
+                }
+            }
+            Node::Set(s) => {
+                if self.proto < 4 {
+                    self.reduce_with(
+                        id,
+                        V::Global("builtins".into(), "set".into()),
+                        vec![Item::V(V::List(s.items()))],
+                    );
+                } else {
+                    self.out.byte(O::EmptySet.code());
+                    self.memo_put(Some(id));
+                    if !s.is_empty() {
+                        self.tasks.push(Task::SetBatch { id, pos: 0 });
+                    }
+                }
+            }
+            Node::FrozenSet(s) => {
+                if self.proto < 4 {
+                    self.reduce_with(
+                        id,
+                        V::Global("builtins".into(), "frozenset".into()),
+                        vec![Item::V(V::List(s.items()))],
+                    );
+                } else {
+                    self.out.byte(O::Mark.code());
+                    self.tasks.push(Task::FrozenSetEnd(id));
+                    for &it in s.items().iter().rev() {
+                        self.tasks.push(Task::Save(it));
+                    }
+                }
+            }
+            Node::Global(gl) => self.save_global(gl, Some(id))?,
+            Node::Object(o) => self.save_object(id, &o.construct)?,
+            Node::PersistentId(pid) => {
+                if self.bin() {
+                    self.tasks.push(Task::Op(O::BinPersId.code()));
+                    self.tasks.push(Task::Save(*pid));
+                } else {
+                    let text = match g.node(*pid) {
+                        Node::Str(s) => s.to_string_lossy().into_owned(),
+                        Node::Int(i) => i.to_string(),
+                        _ => {
+                            return Err(unpicklable(
+                                "persistent IDs in protocol 0 must be ASCII strings",
+                            ))
+                        }
+                    };
+                    if !text.is_ascii() || text.contains('\n') {
+                        return Err(unpicklable(
+                            "persistent IDs in protocol 0 must be ASCII strings",
+                        ));
+                    }
+                    self.out.byte(O::PersId.code());
+                    self.out.write(text.as_bytes());
+                    self.out.byte(b'\n');
+                }
+            }
+            Node::Buffer(b) => {
+                if self.proto < 5 {
+                    return Err(unpicklable(
+                        "PickleBuffer can only pickled with protocol >= 5",
+                    ));
+                }
+                let in_band = match self.callback.as_mut() {
+                    Some(cb) => cb(b.data.as_slice(), b.readonly),
+                    None => true,
+                };
+                if in_band {
+                    if b.readonly {
+                        self.save_bytes(b.data.as_slice(), Some(id))?;
+                    } else {
+                        self.write_bytearray8(b.data.as_slice())?;
+                        self.memo_put(Some(id));
+                    }
+                } else {
+                    self.out.byte(O::NextBuffer.code());
+                    if b.readonly {
+                        self.out.byte(O::ReadonlyBuffer.code());
+                    }
+                }
+            }
+            _ => unreachable!("atoms handled above"),
+        }
+        Ok(())
+    }
+
+    fn save_v(&mut self, v: V<'g>) -> Result<()> {
+        self.out.boundary()?;
+        match v {
+            V::None => self.out.byte(O::None.code()),
+            V::Str(bytes) => {
+                let s = PyStr::from_wtf8(&bytes).ok_or_else(|| unpicklable("invalid str"))?;
+                self.write_str(&bytes, || s.code_points())?;
+                self.memo_put(None);
+            }
+            V::ModuleName(m) => {
+                let key = NamedKey::Module(m.clone());
+                if let Some(&idx) = self.named_memo.get(&key) {
+                    self.write_get(idx);
+                } else {
+                    let s = PyStr::from(m.as_str());
+                    self.write_str(m.as_bytes(), || s.code_points())?;
+                    self.tasks.push(Task::MemoPutNamed(key));
+                }
+            }
+            V::Latin1 => {
+                if let Some(&idx) = self.named_memo.get(&NamedKey::Latin1) {
+                    self.write_get(idx);
+                } else {
+                    let s = PyStr::from("latin1");
+                    self.write_str(b"latin1", || s.code_points())?;
+                    self.tasks.push(Task::MemoPutNamed(NamedKey::Latin1));
+                }
+            }
+            V::Global(m, n) => {
+                let gl = Global { module: m, name: n };
+                self.save_global(&gl, None)?;
+            }
+            V::Tuple(items) => self.save_tuple(None, items),
+            V::List(items) => {
+                if self.bin() {
+                    self.out.byte(O::EmptyList.code());
+                } else {
+                    self.out.write(&[O::Mark.code(), O::List.code()]);
+                }
+                self.memo_put(None);
+                if !items.is_empty() {
+                    if self.proto == 0 {
+                        for &it in items.iter().rev() {
+                            self.tasks.push(Task::Op(O::Append.code()));
+                            self.tasks.push(Task::Save(it));
+                        }
+                    } else if items.len() == 1 {
+                        self.tasks.push(Task::Op(O::Append.code()));
+                        self.tasks.push(Task::Save(items[0]));
+                    } else {
+                        // A fresh exact list: batch_list_exact.
+                        for chunk in items.chunks(BATCHSIZE).rev() {
+                            self.tasks.push(Task::Op(O::Appends.code()));
+                            for &it in chunk.iter().rev() {
+                                self.tasks.push(Task::Save(it));
+                            }
+                            self.tasks.push(Task::Op(O::Mark.code()));
+                        }
+                    }
+                }
+            }
+            V::Bytes(b) => self.save_bytes(b, None)?,
+        }
+        Ok(())
+    }
+
+    fn save_bool(&mut self, b: bool) {
+        if self.proto >= 2 {
+            self.out
+                .byte(if b { O::NewTrue } else { O::NewFalse }.code());
+        } else {
+            self.out.write(if b { b"I01\n" } else { b"I00\n" });
+        }
+    }
+
+    fn save_int(&mut self, v: i64) {
+        if (i32::MIN as i64..=i32::MAX as i64).contains(&v) {
+            if self.bin() {
+                let b = (v as i32).to_le_bytes();
+                if b[2] != 0 || b[3] != 0 {
+                    self.out.write(&[O::BinInt.code(), b[0], b[1], b[2], b[3]]);
+                } else if b[1] != 0 {
+                    self.out.write(&[O::BinInt2.code(), b[0], b[1]]);
+                } else {
+                    self.out.write(&[O::BinInt1.code(), b[0]]);
+                }
+            } else {
+                self.out.write(format!("I{v}\n").as_bytes());
+            }
+            return;
+        }
+        if self.proto >= 2 {
+            let full = v.to_le_bytes();
+            // Minimal two's complement length.
+            let mut n = 8;
+            while n > 1 {
+                let top = full[n - 1];
+                let next_msb = full[n - 2] & 0x80;
+                if (top == 0 && next_msb == 0) || (top == 0xff && next_msb != 0) {
+                    n -= 1;
+                } else {
+                    break;
+                }
+            }
+            self.out.write(&[O::Long1.code(), n as u8]);
+            self.out.write(&full[..n]);
+        } else {
+            self.out.write(format!("L{v}L\n").as_bytes());
+        }
+    }
+
+    fn save_bigint(&mut self, b: &BigInt) -> Result<()> {
+        if self.proto >= 2 {
+            if b.sign() == Sign::NoSign {
+                self.out.write(&[O::Long1.code(), 0]);
+                return Ok(());
+            }
+            let bytes = b.to_signed_bytes_le();
+            if bytes.len() < 256 {
+                self.out.write(&[O::Long1.code(), bytes.len() as u8]);
+            } else {
+                let n = u32::try_from(bytes.len())
+                    .map_err(|_| unpicklable("int too large to pickle"))?;
+                let mut h = [O::Long4.code(), 0, 0, 0, 0];
+                h[1..].copy_from_slice(&n.to_le_bytes());
+                self.out.write(&h);
+            }
+            self.out.write(&bytes);
+        } else {
+            let text = b.to_string();
+            let digits = text.trim_start_matches('-').len();
+            if digits > MAX_STR_DIGITS {
+                return Err(unpicklable(format!(
+                    "Exceeds the limit ({MAX_STR_DIGITS} digits) for integer string conversion; use protocol 2 or higher"
+                )));
+            }
+            self.out.byte(O::Long.code());
+            self.out.write(text.as_bytes());
+            self.out.write(b"L\n");
+        }
+        Ok(())
+    }
+
+    fn save_float(&mut self, f: f64) {
+        if self.bin() {
+            let mut b = [0u8; 9];
+            b[0] = O::BinFloat.code();
+            b[1..].copy_from_slice(&f.to_be_bytes());
+            self.out.write(&b);
+        } else {
+            self.out.byte(O::Float.code());
+            self.out.write(float_repr(f).as_bytes());
+            self.out.byte(b'\n');
+        }
+    }
+
+    fn write_str<I: Iterator<Item = u32>>(
+        &mut self,
+        wtf8: &[u8],
+        cps: impl FnOnce() -> I,
+    ) -> Result<()> {
+        if self.bin() {
+            let n = wtf8.len();
+            if n <= 0xff && self.proto >= 4 {
+                self.out
+                    .write_bytes(&[O::ShortBinUnicode.code(), n as u8], wtf8)?;
+            } else if n <= 0xffff_ffff {
+                let mut h = [O::BinUnicode.code(), 0, 0, 0, 0];
+                h[1..].copy_from_slice(&(n as u32).to_le_bytes());
+                self.out.write_bytes(&h, wtf8)?;
+            } else if self.proto >= 4 {
+                let mut h = [0u8; 9];
+                h[0] = O::BinUnicode8.code();
+                h[1..].copy_from_slice(&(n as u64).to_le_bytes());
+                self.out.write_bytes(&h, wtf8)?;
+            } else {
+                return Err(unpicklable(
+                    "serializing a string larger than 4 GiB requires pickle protocol 4 or higher",
+                ));
+            }
+        } else {
+            let mut text = Vec::with_capacity(wtf8.len() + 2);
+            text.push(O::Unicode.code());
+            for ch in cps() {
+                if ch >= 0x10000 {
+                    text.extend_from_slice(format!("\\U{ch:08x}").as_bytes());
+                } else if ch >= 256 || matches!(ch, 0x5c | 0 | 0x0a | 0x0d | 0x1a) {
+                    text.extend_from_slice(format!("\\u{ch:04x}").as_bytes());
+                } else {
+                    text.push(ch as u8);
+                }
+            }
+            text.push(b'\n');
+            self.out.write(&text);
+        }
+        Ok(())
+    }
+
+    fn save_bytes(&mut self, data: &'g [u8], id: Option<NodeId>) -> Result<()> {
+        if self.proto < 3 {
+            let (callable, args) = if data.is_empty() {
+                (V::Global("builtins".into(), "bytes".into()), vec![])
+            } else {
+                let mut s = Vec::with_capacity(data.len() * 2);
+                for &b in data {
+                    crate::value::push_code_point(&mut s, b as u32);
+                }
+                (
+                    V::Global("_codecs".into(), "encode".into()),
+                    vec![Item::V(V::Str(s)), Item::V(V::Latin1)],
+                )
+            };
+            match id {
+                Some(id) => self.reduce_with(id, callable, args),
+                None => self.reduce_fresh(callable, args),
+            }
+            return Ok(());
+        }
+        let n = data.len();
+        if n <= 0xff {
+            self.out
+                .write_bytes(&[O::ShortBinBytes.code(), n as u8], data)?;
+        } else if n <= 0xffff_ffff {
+            let mut h = [O::BinBytes.code(), 0, 0, 0, 0];
+            h[1..].copy_from_slice(&(n as u32).to_le_bytes());
+            self.out.write_bytes(&h, data)?;
+        } else if self.proto >= 4 {
+            let mut h = [0u8; 9];
+            h[0] = O::BinBytes8.code();
+            h[1..].copy_from_slice(&(n as u64).to_le_bytes());
+            self.out.write_bytes(&h, data)?;
+        } else {
+            return Err(unpicklable(
+                "serializing a bytes object larger than 4 GiB requires pickle protocol 4 or higher",
+            ));
+        }
+        self.memo_put(id);
+        Ok(())
+    }
+
+    fn write_bytearray8(&mut self, data: &[u8]) -> Result<()> {
+        let mut h = [0u8; 9];
+        h[0] = O::ByteArray8.code();
+        h[1..].copy_from_slice(&(data.len() as u64).to_le_bytes());
+        self.out.write_bytes(&h, data)
+    }
+
+    fn save_bytearray(&mut self, data: &'g Buf<'a>, id: NodeId) -> Result<()> {
+        if self.proto < 5 {
+            let args = if data.is_empty() {
+                vec![]
+            } else {
+                vec![Item::V(V::Bytes(data.as_slice()))]
+            };
+            self.reduce_with(id, V::Global("builtins".into(), "bytearray".into()), args);
+            return Ok(());
+        }
+        self.write_bytearray8(data.as_slice())?;
+        self.memo_put(Some(id));
+        Ok(())
+    }
+
+    /// save_reduce((callable, tuple(args)), obj=id) with no state.
+    fn reduce_with(&mut self, id: NodeId, callable: V<'g>, args: Vec<Item<'g>>) {
+        self.tasks.push(Task::ReduceEnd(id));
+        self.tasks.push(Task::Op(O::Reduce.code()));
+        self.tasks.push(Task::SaveV(V::Tuple(args)));
+        self.tasks.push(Task::SaveV(callable));
+    }
+
+    /// The same for a temporary object (memoized, never shared).
+    fn reduce_fresh(&mut self, callable: V<'g>, args: Vec<Item<'g>>) {
+        self.tasks.push(Task::MemoPut(None));
+        self.tasks.push(Task::Op(O::Reduce.code()));
+        self.tasks.push(Task::SaveV(V::Tuple(args)));
+        self.tasks.push(Task::SaveV(callable));
+    }
+
+    fn save_tuple(&mut self, id: Option<NodeId>, items: Vec<Item<'g>>) {
+        let len = items.len();
+        if len == 0 {
+            if self.bin() {
+                self.out.byte(O::EmptyTuple.code());
+            } else {
+                self.out.write(&[O::Mark.code(), O::Tuple.code()]);
+            }
+            return;
+        }
+        let marked = !(len <= 3 && self.proto >= 2);
+        if marked {
+            self.out.byte(O::Mark.code());
+        }
+        self.tasks.push(Task::TupleEnd { id, len, marked });
+        self.push_items(items);
+    }
+
+    fn save_global(&mut self, gl: &Global, id: Option<NodeId>) -> Result<()> {
+        let key = NamedKey::Global(gl.module.clone(), gl.name.clone());
+        if let Some(&idx) = self.named_memo.get(&key) {
+            self.write_get(idx);
+            if let Some(id) = id {
+                self.memo[id.index()] = idx;
+            }
+            return Ok(());
+        }
+        let after = |s: &mut Self| {
+            s.tasks.push(Task::MemoPutNamed(NamedKey::Global(
+                gl.module.clone(),
+                gl.name.clone(),
+            )));
+        };
+        if self.proto >= 4 {
+            after(self);
+            self.tasks.push(Task::Op(O::StackGlobal.code()));
+            self.tasks
+                .push(Task::SaveV(V::Str(gl.name.as_bytes().to_vec())));
+            self.tasks
+                .push(Task::SaveV(V::ModuleName(gl.module.clone())));
+            return Ok(());
+        }
+        if let Some((parent, last)) = gl.name.rsplit_once('.') {
+            after(self);
+            self.tasks.push(Task::Op(O::Reduce.code()));
+            self.tasks.push(Task::SaveV(V::Tuple(vec![
+                Item::V(V::Global(gl.module.clone(), parent.to_string())),
+                Item::V(V::Str(last.as_bytes().to_vec())),
+            ])));
+            self.tasks
+                .push(Task::SaveV(V::Global("builtins".into(), "getattr".into())));
+            return Ok(());
+        }
+        let (m, n) = if self.fix_imports {
+            match compat::py3_to_py2(&gl.module, &gl.name) {
+                Some((m, n)) => (m.to_string(), n.to_string()),
+                None => (gl.module.clone(), gl.name.clone()),
+            }
+        } else {
+            (gl.module.clone(), gl.name.clone())
+        };
+        if self.proto != 3 && (!m.is_ascii() || !n.is_ascii()) {
+            return Err(unpicklable(format!(
+                "can't pickle global identifier '{m}.{n}' using pickle protocol {}",
+                self.proto
+            )));
+        }
+        let mut line = Vec::with_capacity(m.len() + n.len() + 3);
+        line.push(O::Global.code());
+        line.extend_from_slice(m.as_bytes());
+        line.push(b'\n');
+        line.extend_from_slice(n.as_bytes());
+        line.push(b'\n');
+        self.out.write(&line);
+        let idx = self.memo_len;
+        self.memo_len += 1;
+        self.named_memo.insert(key, idx);
+        if let Some(id) = id {
+            self.memo[id.index()] = idx;
+        }
+        self.write_put(idx);
+        Ok(())
+    }
+
+    fn save_object(&mut self, id: NodeId, c: &'g Construct) -> Result<()> {
+        let g = self.g;
+        match c {
+            Construct::Reduce { callable, args } => {
+                // A `__newobj__`/`__newobj_ex__` callable becomes NEWOBJ at
+                // protocol >= 2, as in save_reduce.
+                if self.proto >= 2 {
+                    if let (Some((_, name)), Node::Tuple(a)) =
+                        (g.view(*callable).as_global(), g.node(*args))
+                    {
+                        let last = name.rsplit('.').next().unwrap_or(name);
+                        if last == "__newobj__" && !a.is_empty() {
+                            self.tasks.push(Task::ReduceEnd(id));
+                            self.tasks.push(Task::Op(O::NewObj.code()));
+                            self.tasks.push(Task::SaveV(V::Tuple(
+                                a[1..].iter().map(|&n| Item::N(n)).collect(),
+                            )));
+                            self.tasks.push(Task::Save(a[0]));
+                            return Ok(());
+                        }
+                    }
+                }
+                self.tasks.push(Task::ReduceEnd(id));
+                self.tasks.push(Task::Op(O::Reduce.code()));
+                self.tasks.push(Task::Save(*args));
+                self.tasks.push(Task::Save(*callable));
+            }
+            Construct::NewObj { cls, args } => {
+                self.tasks.push(Task::ReduceEnd(id));
+                if self.proto >= 2 {
+                    self.tasks.push(Task::Op(O::NewObj.code()));
+                    self.tasks.push(Task::Save(*args));
+                    self.tasks.push(Task::Save(*cls));
+                } else {
+                    let mut items = vec![Item::N(*cls)];
+                    match g.node(*args) {
+                        Node::Tuple(a) => items.extend(a.iter().map(|&n| Item::N(n))),
+                        _ => return Err(unpicklable("NEWOBJ args are not a tuple")),
+                    }
+                    self.tasks.push(Task::Op(O::Reduce.code()));
+                    self.tasks.push(Task::SaveV(V::Tuple(items)));
+                    self.tasks.push(Task::SaveV(V::Global(
+                        "copyreg".into(),
+                        "__newobj__".into(),
+                    )));
+                }
+            }
+            Construct::NewObjEx { cls, args, kwargs } => {
+                self.tasks.push(Task::ReduceEnd(id));
+                if self.proto >= 4 {
+                    self.tasks.push(Task::Op(O::NewObjEx.code()));
+                    self.tasks.push(Task::Save(*kwargs));
+                    self.tasks.push(Task::Save(*args));
+                    self.tasks.push(Task::Save(*cls));
+                } else {
+                    self.tasks.push(Task::Op(O::Reduce.code()));
+                    self.tasks.push(Task::SaveV(V::Tuple(vec![
+                        Item::N(*cls),
+                        Item::N(*args),
+                        Item::N(*kwargs),
+                    ])));
+                    self.tasks.push(Task::SaveV(V::Global(
+                        "copyreg".into(),
+                        "__newobj_ex__".into(),
+                    )));
+                }
+            }
+            Construct::Inst { cls, args } => {
+                // Written as read: MARK args INST module name.
+                self.out.byte(O::Mark.code());
+                let mut line = vec![O::Inst.code()];
+                line.extend_from_slice(cls.module.as_bytes());
+                line.push(b'\n');
+                line.extend_from_slice(cls.name.as_bytes());
+                line.push(b'\n');
+                self.tasks.push(Task::ReduceEnd(id));
+                self.tasks.push(Task::Raw(line));
+                for &a in args.iter().rev() {
+                    self.tasks.push(Task::Save(a));
+                }
+            }
+            Construct::Obj { cls, args } => {
+                self.out.byte(O::Mark.code());
+                self.tasks.push(Task::ReduceEnd(id));
+                self.tasks.push(Task::Op(O::Obj.code()));
+                for &a in args.iter().rev() {
+                    self.tasks.push(Task::Save(a));
+                }
+                self.tasks.push(Task::Save(*cls));
+            }
+        }
+        Ok(())
+    }
+}

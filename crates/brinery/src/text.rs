@@ -1,0 +1,517 @@
+//! The text-argument parsers of CPython's C unpickler, reproduced exactly:
+//! `strtol(s, 0)`, `PyLong_FromString`, `PyOS_string_to_double`,
+//! `PyBytes_DecodeEscape` and the raw-unicode-escape codec. Each works on
+//! the line as the C code sees it: the bytes up to the first NUL (C strings
+//! end there) or the newline.
+
+use num_bigint::BigInt;
+use num_traits::{Num, Zero};
+
+use crate::value::push_code_point;
+
+/// Python's default limit on decimal digits in int/str conversion.
+pub(crate) const MAX_STR_DIGITS: usize = 4300;
+
+#[inline]
+fn is_c_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// The line as a C string: cut at the first NUL.
+pub(crate) fn c_str(line: &[u8]) -> &[u8] {
+    match line.iter().position(|&b| b == 0) {
+        Some(i) => &line[..i],
+        None => line,
+    }
+}
+
+/// glibc `strtol(s, &end, 0)` on a 64-bit long. Returns the value (None on
+/// overflow, i.e. ERANGE) and the end position.
+pub(crate) fn strtol0(s: &[u8]) -> (Option<i64>, usize) {
+    let mut i = 0;
+    while i < s.len() && is_c_space(s[i]) {
+        i += 1;
+    }
+    let mut neg = false;
+    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
+        neg = s[i] == b'-';
+        i += 1;
+    }
+    let mut base = 10u32;
+    if i < s.len() && s[i] == b'0' {
+        if i + 1 < s.len()
+            && (s[i + 1] == b'x' || s[i + 1] == b'X')
+            && i + 2 < s.len()
+            && (s[i + 2] as char).is_ascii_hexdigit()
+        {
+            base = 16;
+            i += 2;
+        } else {
+            base = 8;
+        }
+    }
+    let start = i;
+    let mut acc: i128 = 0;
+    let mut overflow = false;
+    while i < s.len() {
+        let d = match (s[i] as char).to_digit(base) {
+            Some(d) => d,
+            None => break,
+        };
+        if !overflow {
+            acc = acc * base as i128 + d as i128;
+            if acc > (i64::MAX as i128) + 1 {
+                overflow = true;
+            }
+        }
+        i += 1;
+    }
+    if i == start {
+        // No digits: no conversion; endptr = original string.
+        return (Some(0), 0);
+    }
+    let v = if neg { -acc } else { acc };
+    if overflow || v > i64::MAX as i128 || v < i64::MIN as i128 {
+        return (None, i);
+    }
+    (Some(v as i64), i)
+}
+
+/// `PyLong_FromString(s, NULL, base)` with `base` 0 or 10, on a C string.
+pub(crate) fn py_long_from_str(s: &[u8], base: u32) -> Result<BigInt, String> {
+    let err = || {
+        format!(
+            "invalid literal for int() with base {}: {}",
+            base,
+            py_bytes_as_str_repr(s)
+        )
+    };
+    let mut i = 0;
+    while i < s.len() && is_c_space(s[i]) {
+        i += 1;
+    }
+    let mut neg = false;
+    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
+        neg = s[i] == b'-';
+        i += 1;
+    }
+    let mut radix = base;
+    let mut error_if_nonzero = false;
+    let at = |j: usize| s.get(j).copied().unwrap_or(0);
+    if radix == 0 {
+        if at(i) != b'0' {
+            radix = 10;
+        } else {
+            match at(i + 1) {
+                b'x' | b'X' => radix = 16,
+                b'o' | b'O' => radix = 8,
+                b'b' | b'B' => radix = 2,
+                _ => {
+                    error_if_nonzero = true;
+                    radix = 10;
+                }
+            }
+        }
+    }
+    if at(i) == b'0'
+        && ((radix == 16 && matches!(at(i + 1), b'x' | b'X'))
+            || (radix == 8 && matches!(at(i + 1), b'o' | b'O'))
+            || (radix == 2 && matches!(at(i + 1), b'b' | b'B')))
+    {
+        i += 2;
+        if at(i) == b'_' {
+            i += 1;
+        }
+    }
+    if at(i) == b'_' {
+        return Err(err());
+    }
+    let mut digits = Vec::new();
+    let mut prev_underscore = false;
+    while i < s.len() {
+        let c = s[i];
+        if c == b'_' {
+            if prev_underscore {
+                return Err(err());
+            }
+            prev_underscore = true;
+            i += 1;
+            continue;
+        }
+        if (c as char).to_digit(radix).is_none() {
+            break;
+        }
+        prev_underscore = false;
+        digits.push(c);
+        i += 1;
+    }
+    if prev_underscore || digits.is_empty() {
+        return Err(err());
+    }
+    if radix == 10 && digits.len() > MAX_STR_DIGITS {
+        return Err(format!(
+            "Exceeds the limit ({MAX_STR_DIGITS} digits) for integer string conversion: value has {} digits; use sys.set_int_max_str_digits() to increase the limit",
+            digits.len()
+        ));
+    }
+    while i < s.len() && is_c_space(s[i]) {
+        i += 1;
+    }
+    if i != s.len() {
+        return Err(err());
+    }
+    // Digits are ASCII by construction.
+    let text = std::str::from_utf8(&digits).map_err(|_| err())?;
+    let v = BigInt::from_str_radix(text, radix).map_err(|_| err())?;
+    if error_if_nonzero && !v.is_zero() {
+        return Err(format!(
+            "invalid literal for int() with base 0: {}",
+            py_bytes_as_str_repr(s)
+        ));
+    }
+    Ok(if neg { -v } else { v })
+}
+
+fn py_bytes_as_str_repr(s: &[u8]) -> String {
+    format!("'{}'", String::from_utf8_lossy(s))
+}
+
+/// The outcome of `PyOS_string_to_double` with an end pointer.
+pub(crate) enum FloatParse {
+    Ok(f64, usize),
+    NoConversion,
+    Overflow,
+}
+
+/// `PyOS_string_to_double(s, &end, OverflowError)`.
+pub(crate) fn parse_float_prefix(s: &[u8]) -> FloatParse {
+    let mut i = 0;
+    let neg = match s.first() {
+        Some(b'-') => {
+            i = 1;
+            true
+        }
+        Some(b'+') => {
+            i = 1;
+            false
+        }
+        _ => false,
+    };
+    // inf / infinity / nan, case-insensitive.
+    let rest = &s[i..];
+    let lower: Vec<u8> = rest
+        .iter()
+        .take(8)
+        .map(|b| b.to_ascii_lowercase())
+        .collect();
+    if lower.starts_with(b"infinity") {
+        return FloatParse::Ok(
+            if neg {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            },
+            i + 8,
+        );
+    }
+    if lower.starts_with(b"inf") {
+        return FloatParse::Ok(
+            if neg {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            },
+            i + 3,
+        );
+    }
+    if lower.starts_with(b"nan") {
+        return FloatParse::Ok(if neg { -f64::NAN } else { f64::NAN }, i + 3);
+    }
+    let mut j = i;
+    let digits_start = j;
+    while j < s.len() && s[j].is_ascii_digit() {
+        j += 1;
+    }
+    let mut nd = j - digits_start;
+    if j < s.len() && s[j] == b'.' {
+        j += 1;
+        let fs = j;
+        while j < s.len() && s[j].is_ascii_digit() {
+            j += 1;
+        }
+        nd += j - fs;
+    }
+    if nd == 0 {
+        return FloatParse::NoConversion;
+    }
+    if j < s.len() && (s[j] == b'e' || s[j] == b'E') {
+        let mut k = j + 1;
+        if k < s.len() && (s[k] == b'+' || s[k] == b'-') {
+            k += 1;
+        }
+        let es = k;
+        while k < s.len() && s[k].is_ascii_digit() {
+            k += 1;
+        }
+        if k > es {
+            j = k;
+        }
+    }
+    // The accepted text is plain ASCII decimal; Rust's parser is correctly
+    // rounded like dtoa.
+    let text = std::str::from_utf8(&s[..j]).unwrap_or("0");
+    match text.parse::<f64>() {
+        Ok(v) => {
+            if v.is_infinite() {
+                FloatParse::Overflow
+            } else {
+                FloatParse::Ok(v, j)
+            }
+        }
+        Err(_) => FloatParse::NoConversion,
+    }
+}
+
+/// `PyBytes_DecodeEscape` (strict): the body of a STRING literal.
+pub(crate) fn decode_escape(s: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    let end = s.len();
+    while i < end {
+        if s[i] != b'\\' {
+            out.push(s[i]);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        if i == end {
+            return Err("Trailing \\ in string".into());
+        }
+        let c = s[i];
+        i += 1;
+        match c {
+            b'\n' => {}
+            b'\\' => out.push(b'\\'),
+            b'\'' => out.push(b'\''),
+            b'"' => out.push(b'"'),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b't' => out.push(b'\t'),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b'v' => out.push(11),
+            b'a' => out.push(7),
+            b'0'..=b'7' => {
+                let mut v = (c - b'0') as u32;
+                if i < end && (b'0'..=b'7').contains(&s[i]) {
+                    v = (v << 3) + (s[i] - b'0') as u32;
+                    i += 1;
+                    if i < end && (b'0'..=b'7').contains(&s[i]) {
+                        v = (v << 3) + (s[i] - b'0') as u32;
+                        i += 1;
+                    }
+                }
+                out.push(v as u8);
+            }
+            b'x' => {
+                let hex = |b: u8| (b as char).to_digit(16);
+                if i + 1 < end {
+                    if let (Some(h), Some(l)) = (hex(s[i]), hex(s[i + 1])) {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                        continue;
+                    }
+                }
+                return Err(format!("invalid \\x escape at position {}", i - 2));
+            }
+            _ => {
+                out.push(b'\\');
+                i -= 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The `raw_unicode_escape` decoder (strict), into generalized UTF-8.
+pub(crate) fn decode_raw_unicode_escape(s: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    let end = s.len();
+    while i < end {
+        let c = s[i];
+        i += 1;
+        if c != b'\\' || i >= end {
+            push_code_point(&mut out, c as u32);
+            continue;
+        }
+        let c2 = s[i];
+        i += 1;
+        let count = match c2 {
+            b'u' => 4,
+            b'U' => 8,
+            _ => {
+                out.push(b'\\');
+                push_code_point(&mut out, c2 as u32);
+                continue;
+            }
+        };
+        let start = i - 2;
+        let mut ch: u32 = 0;
+        for _ in 0..count {
+            let d = s.get(i).and_then(|&b| (b as char).to_digit(16));
+            match d {
+                Some(d) => {
+                    ch = (ch << 4) | d;
+                    i += 1;
+                }
+                None => {
+                    let what = if count == 4 {
+                        "truncated \\uXXXX escape"
+                    } else {
+                        "truncated \\UXXXXXXXX escape"
+                    };
+                    return Err(format!(
+                        "'rawunicodeescape' codec can't decode bytes in position {}-{}: {}",
+                        start,
+                        i.max(start + 1) - 1,
+                        what
+                    ));
+                }
+            }
+        }
+        if ch > 0x10FFFF {
+            return Err(format!(
+                "'rawunicodeescape' codec can't decode bytes in position {}-{}: \\Uxxxxxxxx out of range",
+                start,
+                i - 1
+            ));
+        }
+        push_code_point(&mut out, ch);
+    }
+    Ok(out)
+}
+
+/// Python `repr` of a float (shortest round-trip form, `'r'` format).
+pub(crate) fn float_repr(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
+    }
+    // Shortest digits via Rust's `{:e}` (shortest round-trip).
+    let e = format!("{:e}", x);
+    let (mant, exp) = e.split_once('e').expect("exponent form");
+    let exp: i32 = exp.parse().expect("exponent");
+    let (neg, mant) = match mant.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mant),
+    };
+    let digits: String = mant.chars().filter(|c| *c != '.').collect();
+    let nd = digits.len() as i32;
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    // Python uses scientific notation when exp < -4 or exp >= 16.
+    if (-4..16).contains(&exp) {
+        if exp >= 0 {
+            let int_len = exp + 1;
+            if nd <= int_len {
+                out.push_str(&digits);
+                for _ in 0..(int_len - nd) {
+                    out.push('0');
+                }
+                out.push_str(".0");
+            } else {
+                out.push_str(&digits[..int_len as usize]);
+                out.push('.');
+                out.push_str(&digits[int_len as usize..]);
+            }
+        } else {
+            out.push_str("0.");
+            for _ in 0..(-exp - 1) {
+                out.push('0');
+            }
+            out.push_str(&digits);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if nd > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        out.push_str(&format!("{:02}", exp.abs()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strtol_like_c() {
+        assert_eq!(strtol0(b"0x10\n"), (Some(16), 4));
+        assert_eq!(strtol0(b"010\n"), (Some(8), 3));
+        assert_eq!(strtol0(b"08\n"), (Some(0), 1));
+        assert_eq!(strtol0(b" -5\n"), (Some(-5), 3));
+        assert_eq!(strtol0(b"\n"), (Some(0), 0));
+        assert_eq!(strtol0(b"99999999999999999999\n").0, None);
+        assert_eq!(strtol0(b"0x\n"), (Some(0), 1));
+    }
+
+    #[test]
+    fn pylong_like_python() {
+        assert_eq!(py_long_from_str(b"1_000\n", 0).unwrap(), BigInt::from(1000));
+        assert_eq!(py_long_from_str(b"0x_1f", 0).unwrap(), BigInt::from(31));
+        assert!(py_long_from_str(b"010", 0).is_err());
+        assert_eq!(py_long_from_str(b"000", 0).unwrap(), BigInt::from(0));
+        assert!(py_long_from_str(b"1__0", 0).is_err());
+        assert!(py_long_from_str(b"_1", 10).is_err());
+        assert_eq!(py_long_from_str(b" 12 \n", 10).unwrap(), BigInt::from(12));
+        assert_eq!(py_long_from_str(b"-0b101", 0).unwrap(), BigInt::from(-5));
+    }
+
+    #[test]
+    fn float_repr_like_python() {
+        for (x, r) in [
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (1.5e-5, "1.5e-05"),
+            (0.0001, "0.0001"),
+            (-2.5, "-2.5"),
+            (123456789.125, "123456789.125"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+        ] {
+            assert_eq!(float_repr(x), r);
+        }
+    }
+
+    #[test]
+    fn escapes() {
+        assert_eq!(decode_escape(br"a\x41\101\n\q").unwrap(), b"aAA\n\\q");
+        assert!(decode_escape(b"\\").is_err());
+        assert!(decode_escape(br"\x4").is_err());
+        assert_eq!(
+            decode_raw_unicode_escape(br"\u0041\\u0041\ud800").unwrap(),
+            "A\\\\u0041"
+                .bytes()
+                .chain([0xED, 0xA0, 0x80])
+                .collect::<Vec<_>>()
+        );
+    }
+}

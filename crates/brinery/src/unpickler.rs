@@ -1,0 +1,1372 @@
+//! The unpickler: every opcode of protocols 0–5 with the semantics of
+//! CPython's C unpickler, building a [`Graph`] and never importing, calling
+//! or evaluating anything the data names.
+
+use std::collections::HashMap;
+use std::io;
+
+use num_bigint::BigInt;
+
+use crate::compat;
+use crate::error::{Error, ErrorKind, Result};
+use crate::opcodes::{Opcode, HIGHEST_PROTOCOL};
+use crate::read::{IoRead, Read, Reference, SliceRead};
+use crate::text;
+use crate::value::{
+    first_invalid, validate, Buf, Construct, Global, Graph, Node, NodeId, Object, PickleBuffer,
+    PyStr,
+};
+
+/// Resource limits for decoding hostile input. The defaults are generous
+/// for real data and stop pathological inputs early.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Most nodes one pickle may create.
+    pub max_nodes: usize,
+    /// Most simultaneously open MARKs.
+    pub max_marks: usize,
+    /// Largest memo index accepted.
+    pub max_memo_index: u64,
+    /// Most stack entries.
+    pub max_stack: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_nodes: 1 << 28,
+            max_marks: 1 << 24,
+            max_memo_index: u32::MAX as u64,
+            max_stack: 1 << 28,
+        }
+    }
+}
+
+/// What to do with persistent ids (PERSID/BINPERSID).
+enum Persistent<'a, 'h> {
+    /// Fail, like `pickle.loads` without `persistent_load`.
+    Error,
+    /// Keep them as [`Node::PersistentId`] nodes.
+    Keep,
+    /// Resolve through a caller's function.
+    Hook(PersistentHook<'a, 'h>),
+}
+
+type PersistentHook<'a, 'h> = Box<dyn FnMut(&mut Graph<'a>, NodeId) -> Result<NodeId> + 'h>;
+
+/// Options for reading pickles, as in `pickle.loads`: `encoding`,
+/// `errors`, `fix_imports`, `buffers`, `persistent_load`, plus the
+/// extension registry and [`Limits`].
+///
+/// ```
+/// let bytes = b"\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00]\x94(K\x01K\x02e.";
+/// let graph = brinery::Unpickler::new().load_slice(bytes).unwrap();
+/// assert_eq!(graph.root().get(&1).unwrap().as_i64(), Some(2));
+/// ```
+pub struct Unpickler<'a, 'h> {
+    encoding: String,
+    errors: String,
+    fix_imports: bool,
+    persistent: Persistent<'a, 'h>,
+    extensions: HashMap<i32, (String, String)>,
+    buffers: Option<Vec<Buf<'a>>>,
+    limits: Limits,
+}
+
+impl Default for Unpickler<'_, '_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a, 'h> Unpickler<'a, 'h> {
+    /// Defaults of `pickle.loads`: encoding ASCII, errors strict,
+    /// fix_imports on, no buffers, no persistent_load.
+    pub fn new() -> Self {
+        Unpickler {
+            encoding: "ASCII".into(),
+            errors: "strict".into(),
+            fix_imports: true,
+            persistent: Persistent::Error,
+            extensions: HashMap::new(),
+            buffers: None,
+            limits: Limits::default(),
+        }
+    }
+
+    /// How to decode Python 2 `str` (STRING/BINSTRING/SHORT_BINSTRING):
+    /// a codec name (`"ASCII"`, `"latin1"`, `"utf-8"`, ...) or `"bytes"`
+    /// to keep them as `bytes`.
+    pub fn encoding(mut self, encoding: &str) -> Self {
+        self.encoding = encoding.into();
+        self
+    }
+
+    /// The codec error handler (`"strict"`, `"replace"`, `"ignore"`, ...).
+    pub fn errors(mut self, errors: &str) -> Self {
+        self.errors = errors.into();
+        self
+    }
+
+    /// Map Python 2 module names to Python 3 ones for protocols < 3.
+    pub fn fix_imports(mut self, on: bool) -> Self {
+        self.fix_imports = on;
+        self
+    }
+
+    /// Keep persistent ids as [`Node::PersistentId`] nodes instead of
+    /// failing.
+    pub fn keep_persistent_ids(mut self) -> Self {
+        self.persistent = Persistent::Keep;
+        self
+    }
+
+    /// Resolve persistent ids with a function that receives the id node
+    /// and returns the node to use.
+    pub fn persistent_load(
+        mut self,
+        f: impl FnMut(&mut Graph<'a>, NodeId) -> Result<NodeId> + 'h,
+    ) -> Self {
+        self.persistent = Persistent::Hook(Box::new(f));
+        self
+    }
+
+    /// Register an extension code (as `copyreg.add_extension` does).
+    pub fn extension(mut self, code: i32, module: &str, name: &str) -> Self {
+        self.extensions.insert(code, (module.into(), name.into()));
+        self
+    }
+
+    /// Out-of-band buffers for NEXT_BUFFER, in order.
+    pub fn buffers(mut self, buffers: Vec<Buf<'a>>) -> Self {
+        self.buffers = Some(buffers);
+        self
+    }
+
+    /// Resource limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Decode one pickle from a slice; payloads borrow from it. Bytes
+    /// after STOP are ignored, as in CPython.
+    pub fn load_slice(&mut self, data: &'a [u8]) -> Result<Graph<'a>> {
+        let mut r = SliceRead::new(data);
+        Machine::new(self, &mut r).run()
+    }
+
+    /// Decode one pickle from a slice and report where it ended.
+    pub fn load_slice_prefix(&mut self, data: &'a [u8]) -> Result<(Graph<'a>, usize)> {
+        let mut r = SliceRead::new(data);
+        let g = Machine::new(self, &mut r).run()?;
+        Ok((g, r.position()))
+    }
+}
+
+impl<'h> Unpickler<'static, 'h> {
+    /// Decode one pickle from a reader, reading no further than its STOP
+    /// plus read-ahead buffering (use [`Unpickler::stream`] to read several
+    /// pickles in a row).
+    pub fn load_reader<R: io::Read>(&mut self, reader: R) -> Result<Graph<'static>> {
+        let mut r = IoRead::new(reader);
+        Machine::new(self, &mut r).run()
+    }
+
+    /// Read the pickles of a stream one after another, like repeated
+    /// `pickle.load(f)`.
+    pub fn stream<R: io::Read>(self, reader: R) -> Stream<'h, R> {
+        Stream {
+            unpickler: self,
+            reader: IoRead::new(reader),
+        }
+    }
+}
+
+/// Several pickles one after another in one stream.
+pub struct Stream<'h, R> {
+    unpickler: Unpickler<'static, 'h>,
+    reader: IoRead<R>,
+}
+
+impl<R: io::Read> Iterator for Stream<'_, R> {
+    type Item = Result<Graph<'static>>;
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.reader.at_eof() {
+            Ok(true) => None,
+            Ok(false) => Some(Machine::new(&mut self.unpickler, &mut self.reader).run()),
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+/// Decode one pickle from a slice with default options.
+pub fn from_slice_graph(data: &[u8]) -> Result<Graph<'_>> {
+    Unpickler::new().load_slice(data)
+}
+
+/// Decode one pickle from a reader with default options.
+pub fn from_reader_graph<R: io::Read>(reader: R) -> Result<Graph<'static>> {
+    Unpickler::new().load_reader(reader)
+}
+
+const NO_ENTRY: u32 = u32::MAX;
+const DENSE_MEMO_MAX: u64 = 1 << 22;
+
+struct Memo {
+    dense: Vec<u32>,
+    sparse: HashMap<u64, NodeId>,
+    len: u64,
+}
+
+impl Memo {
+    fn get(&self, idx: u64) -> Option<NodeId> {
+        if idx < self.dense.len() as u64 {
+            match self.dense[idx as usize] {
+                NO_ENTRY => None,
+                v => Some(NodeId(v)),
+            }
+        } else {
+            self.sparse.get(&idx).copied()
+        }
+    }
+
+    fn put(&mut self, idx: u64, v: NodeId) {
+        let fresh;
+        if idx < DENSE_MEMO_MAX && idx <= 2 * self.dense.len() as u64 + 64 {
+            let i = idx as usize;
+            if i >= self.dense.len() {
+                self.dense.resize(i + 1, NO_ENTRY);
+            }
+            fresh = self.dense[i] == NO_ENTRY;
+            self.dense[i] = v.0;
+        } else {
+            fresh = self.sparse.insert(idx, v).is_none();
+        }
+        if fresh {
+            self.len += 1;
+        }
+    }
+}
+
+struct Machine<'u, 'a, 'h, R> {
+    opts: &'u mut Unpickler<'a, 'h>,
+    r: &'u mut R,
+    graph: Graph<'a>,
+    stack: Vec<NodeId>,
+    marks: Vec<usize>,
+    memo: Memo,
+    proto: u8,
+    scratch: Vec<u8>,
+    next_buffer: usize,
+    // Shared constants.
+    none: Option<NodeId>,
+    bools: [Option<NodeId>; 2],
+}
+
+fn underflow(has_mark: bool) -> Error {
+    Error::new(
+        ErrorKind::StackUnderflow,
+        if has_mark {
+            "unexpected MARK found"
+        } else {
+            "unpickling stack underflow"
+        },
+    )
+}
+
+fn invalid(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidValue, msg)
+}
+
+fn bad_text(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidText, msg)
+}
+
+fn bad_readline() -> Error {
+    Error::eof("pickle data was truncated")
+}
+
+impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
+    fn new(opts: &'u mut Unpickler<'a, 'h>, r: &'u mut R) -> Self {
+        Machine {
+            opts,
+            r,
+            graph: Graph::new(),
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: Memo {
+                dense: Vec::new(),
+                sparse: HashMap::new(),
+                len: 0,
+            },
+            proto: 0,
+            scratch: Vec::new(),
+            next_buffer: 0,
+            none: None,
+            bools: [None, None],
+        }
+    }
+
+    #[inline]
+    fn fence(&self) -> usize {
+        self.marks.last().copied().unwrap_or(0)
+    }
+
+    #[inline]
+    fn add(&mut self, node: Node<'a>) -> Result<NodeId> {
+        if self.graph.nodes.len() >= self.opts.limits.max_nodes {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "more than {} objects (raise Limits::max_nodes)",
+                    self.opts.limits.max_nodes
+                ),
+            ));
+        }
+        Ok(self.graph.add(node))
+    }
+
+    #[inline]
+    fn push(&mut self, id: NodeId) -> Result<()> {
+        if self.stack.len() >= self.opts.limits.max_stack {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "stack deeper than {} (raise Limits::max_stack)",
+                    self.opts.limits.max_stack
+                ),
+            ));
+        }
+        self.stack.push(id);
+        Ok(())
+    }
+
+    #[inline]
+    fn push_new(&mut self, node: Node<'a>) -> Result<()> {
+        let id = self.add(node)?;
+        self.push(id)
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Result<NodeId> {
+        if self.stack.len() <= self.fence() {
+            return Err(underflow(!self.marks.is_empty()));
+        }
+        Ok(self.stack.pop().expect("checked"))
+    }
+
+    #[inline]
+    fn top(&self) -> Result<NodeId> {
+        if self.stack.len() <= self.fence() {
+            return Err(underflow(!self.marks.is_empty()));
+        }
+        Ok(*self.stack.last().expect("checked"))
+    }
+
+    fn marker(&mut self) -> Result<usize> {
+        self.marks
+            .pop()
+            .ok_or_else(|| Error::new(ErrorKind::MissingMark, "could not find MARK"))
+    }
+
+    fn none_node(&mut self) -> Result<NodeId> {
+        match self.none {
+            Some(id) => Ok(id),
+            None => {
+                let id = self.add(Node::None)?;
+                self.none = Some(id);
+                Ok(id)
+            }
+        }
+    }
+
+    fn bool_node(&mut self, b: bool) -> Result<NodeId> {
+        match self.bools[b as usize] {
+            Some(id) => Ok(id),
+            None => {
+                let id = self.add(Node::Bool(b))?;
+                self.bools[b as usize] = Some(id);
+                Ok(id)
+            }
+        }
+    }
+
+    fn read_fixed<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let r = self.r.read_exact(N as u64, &mut self.scratch)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(&r);
+        Ok(out)
+    }
+
+    fn read_u8(&mut self) -> Result<u8> {
+        match self.r.next_byte()? {
+            Some(b) => Ok(b),
+            None => Err(Error::eof("pickle data was truncated")),
+        }
+    }
+
+    /// Read a counted payload, returning it borrowed if possible.
+    fn read_payload(&mut self, n: u64) -> Result<Buf<'a>> {
+        Ok(match self.r.read_exact(n, &mut self.scratch)? {
+            Reference::Borrowed(b) => Buf::Borrowed(b),
+            Reference::Copied(c) => Buf::Owned(c.into()),
+        })
+    }
+
+    fn read_len(&mut self, width: u8) -> Result<u64> {
+        Ok(match width {
+            1 => self.read_u8()? as u64,
+            4 => u32::from_le_bytes(self.read_fixed::<4>()?) as u64,
+            _ => {
+                let v = u64::from_le_bytes(self.read_fixed::<8>()?);
+                if v > i64::MAX as u64 {
+                    return Err(invalid(format!(
+                        "exceeds system's maximum size of {} bytes",
+                        i64::MAX
+                    )));
+                }
+                v
+            }
+        })
+    }
+
+    fn read_line_owned(&mut self) -> Result<Vec<u8>> {
+        let line = self.r.read_line(&mut self.scratch)?;
+        Ok(line.to_vec())
+    }
+
+    fn make_str(&mut self, data: Buf<'a>) -> Result<Node<'a>> {
+        let utf8 = match validate(&data) {
+            Some(u) => u,
+            None => {
+                let (pos, _) = first_invalid(&data).unwrap_or((0, 1));
+                return Err(bad_text(format!(
+                    "'utf-8' codec can't decode byte 0x{:02x} in position {}: invalid start byte",
+                    data.get(pos).copied().unwrap_or(0),
+                    pos
+                )));
+            }
+        };
+        Ok(Node::Str(match data {
+            Buf::Borrowed(b) => PyStr::from_validated(b, utf8),
+            Buf::Owned(b) => {
+                PyStr::from_wtf8_vec(b.into_vec()).ok_or_else(|| bad_text("invalid UTF-8"))?
+            }
+        }))
+    }
+
+    fn py2_str(&mut self, data: Buf<'a>) -> Result<Node<'a>> {
+        if self.opts.encoding == "bytes" {
+            return Ok(Node::Bytes(data));
+        }
+        let decoded = crate::codecs::decode(&data, &self.opts.encoding, &self.opts.errors)
+            .map_err(|e| bad_text(e.to_string()))?;
+        Ok(Node::Str(
+            PyStr::from_wtf8_vec(decoded).ok_or_else(|| bad_text("codec produced invalid text"))?,
+        ))
+    }
+
+    fn memo_put(&mut self, idx: u64) -> Result<()> {
+        let v = self.top()?;
+        if idx > self.opts.limits.max_memo_index {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "memo index {idx} above {} (raise Limits::max_memo_index)",
+                    self.opts.limits.max_memo_index
+                ),
+            ));
+        }
+        self.memo.put(idx, v);
+        Ok(())
+    }
+
+    fn memo_get(&mut self, idx: u64) -> Result<()> {
+        match self.memo.get(idx) {
+            Some(v) => self.push(v),
+            None => Err(Error::new(
+                ErrorKind::MemoMissing,
+                format!("Memo value not found at index {idx}"),
+            )),
+        }
+    }
+
+    fn global(&mut self, module: String, name: String) -> Result<NodeId> {
+        let (module, name) = if self.proto < 3 && self.opts.fix_imports {
+            match compat::py2_to_py3(&module, &name) {
+                Some((m, n)) => (m.to_string(), n.to_string()),
+                None => (module, name),
+            }
+        } else {
+            (module, name)
+        };
+        self.add(Node::Global(Box::new(Global { module, name })))
+    }
+
+    fn line_name(&mut self, ascii: bool) -> Result<String> {
+        let line = self.read_line_owned()?;
+        if line.len() < 2 {
+            return Err(bad_readline());
+        }
+        let body = &line[..line.len() - 1];
+        if ascii {
+            if let Some(p) = body.iter().position(|&b| b >= 0x80) {
+                return Err(bad_text(format!(
+                    "'ascii' codec can't decode byte 0x{:02x} in position {}: ordinal not in range(128)",
+                    body[p], p
+                )));
+            }
+        }
+        String::from_utf8(body.to_vec()).map_err(|e| {
+            let p = e.utf8_error().valid_up_to();
+            bad_text(format!(
+                "'utf-8' codec can't decode byte 0x{:02x} in position {}: invalid start byte",
+                body[p], p
+            ))
+        })
+    }
+
+    fn kind_of(&self, id: NodeId) -> &Node<'a> {
+        self.graph.node(id)
+    }
+
+    /// True if the node may be anything at run time (so CPython's type
+    /// checks cannot be decided without executing).
+    fn is_opaque(&self, id: NodeId) -> bool {
+        matches!(
+            self.kind_of(id),
+            Node::Object(_) | Node::Global(_) | Node::PersistentId(_) | Node::Buffer(_)
+        )
+    }
+
+    fn run(mut self) -> Result<Graph<'a>> {
+        loop {
+            let pos = self.r.offset();
+            let byte = match self.r.next_byte() {
+                Ok(Some(b)) => b,
+                Ok(None) => return Err(Error::eof("Ran out of input").at(pos, None)),
+                Err(e) => return Err(e.at(pos, None)),
+            };
+            let op = match Opcode::from_byte(byte) {
+                Some(op) => op,
+                None => {
+                    let shown = if (0x20..=0x7e).contains(&byte) && byte != b'\'' && byte != b'\\' {
+                        format!("'{}'", byte as char)
+                    } else {
+                        format!("'\\x{byte:02x}'")
+                    };
+                    return Err(Error::new(
+                        ErrorKind::UnknownOpcode,
+                        format!("invalid load key, {shown}."),
+                    )
+                    .at(pos, None));
+                }
+            };
+            if op == Opcode::Stop {
+                let root = self.pop().map_err(|e| e.at(pos, Some(op)))?;
+                self.graph.set_root(root);
+                return Ok(self.graph);
+            }
+            if let Err(e) = self.step(op) {
+                return Err(e.at(pos, Some(op)));
+            }
+        }
+    }
+
+    fn step(&mut self, op: Opcode) -> Result<()> {
+        use Opcode as O;
+        match op {
+            O::None => {
+                let id = self.none_node()?;
+                self.push(id)?;
+            }
+            O::NewTrue | O::NewFalse => {
+                let id = self.bool_node(op == O::NewTrue)?;
+                self.push(id)?;
+            }
+            O::BinInt => {
+                let v = i32::from_le_bytes(self.read_fixed::<4>()?);
+                self.push_new(Node::Int(v as i64))?;
+            }
+            O::BinInt1 => {
+                let v = self.read_u8()?;
+                self.push_new(Node::Int(v as i64))?;
+            }
+            O::BinInt2 => {
+                let v = u16::from_le_bytes(self.read_fixed::<2>()?);
+                self.push_new(Node::Int(v as i64))?;
+            }
+            O::Int => {
+                let line = self.read_line_owned()?;
+                if line.len() < 2 {
+                    return Err(bad_readline());
+                }
+                let s = text::c_str(&line);
+                let (v, end) = text::strtol0(s);
+                let at_end = end >= s.len() || s[end] == b'\n';
+                let node = match v {
+                    Some(x) if at_end && end > 0 => {
+                        if line.len() == 3 && (x == 0 || x == 1) {
+                            let id = self.bool_node(x == 1)?;
+                            return self.push(id);
+                        }
+                        Node::Int(x)
+                    }
+                    Some(_) if at_end && end == 0 => {
+                        // No digits at all: strtol consumed nothing.
+                        self.int_fallback(s)?
+                    }
+                    _ => self.int_fallback(s)?,
+                };
+                self.push_new(node)?;
+            }
+            O::Long => {
+                let mut line = self.read_line_owned()?;
+                if line.len() < 2 {
+                    return Err(bad_readline());
+                }
+                let n = line.len();
+                if line[n - 2] == b'L' {
+                    line[n - 2] = 0;
+                }
+                let v = text::py_long_from_str(text::c_str(&line), 0).map_err(invalid)?;
+                self.push_new(Node::from_bigint(v))?;
+            }
+            O::Long1 | O::Long4 => {
+                let n: i64 = if op == O::Long1 {
+                    self.read_u8()? as i64
+                } else {
+                    i32::from_le_bytes(self.read_fixed::<4>()?) as i64
+                };
+                if n < 0 {
+                    return Err(invalid("LONG pickle has negative byte count"));
+                }
+                let node = if n == 0 {
+                    Node::Int(0)
+                } else {
+                    let data = self.r.read_exact(n as u64, &mut self.scratch)?;
+                    if data.len() <= 8 {
+                        let mut buf = [if data[data.len() - 1] & 0x80 != 0 {
+                            0xff
+                        } else {
+                            0
+                        }; 8];
+                        buf[..data.len()].copy_from_slice(&data);
+                        Node::Int(i64::from_le_bytes(buf))
+                    } else {
+                        Node::from_bigint(BigInt::from_signed_bytes_le(&data))
+                    }
+                };
+                self.push_new(node)?;
+            }
+            O::Float => {
+                let line = self.read_line_owned()?;
+                if line.len() < 2 {
+                    return Err(bad_readline());
+                }
+                let s = text::c_str(&line);
+                match text::parse_float_prefix(s) {
+                    text::FloatParse::Ok(v, end) => {
+                        if end < s.len() && s[end] != b'\n' {
+                            return Err(invalid("could not convert string to float"));
+                        }
+                        self.push_new(Node::Float(v))?;
+                    }
+                    text::FloatParse::NoConversion => {
+                        return Err(invalid(format!(
+                            "could not convert string to float: '{}'",
+                            String::from_utf8_lossy(s)
+                        )))
+                    }
+                    text::FloatParse::Overflow => {
+                        return Err(invalid(format!(
+                            "value too large to convert to float: '{}'",
+                            String::from_utf8_lossy(s)
+                        )))
+                    }
+                }
+            }
+            O::BinFloat => {
+                let v = f64::from_be_bytes(self.read_fixed::<8>()?);
+                self.push_new(Node::Float(v))?;
+            }
+            O::ShortBinBytes | O::BinBytes | O::BinBytes8 => {
+                let w = match op {
+                    O::ShortBinBytes => 1,
+                    O::BinBytes => 4,
+                    _ => 8,
+                };
+                let n = self.read_len(w)?;
+                let data = self.read_payload(n)?;
+                self.push_new(Node::Bytes(data))?;
+            }
+            O::ByteArray8 => {
+                let n = self.read_len(8)?;
+                let data = self.read_payload(n)?;
+                self.push_new(Node::ByteArray(data))?;
+            }
+            O::NextBuffer => {
+                let bufs = match &self.opts.buffers {
+                    Some(b) => b,
+                    None => {
+                        return Err(Error::new(
+                            ErrorKind::MissingHook,
+                            "pickle stream refers to out-of-band data but no *buffers* argument was given",
+                        ))
+                    }
+                };
+                let i = self.next_buffer;
+                let data = match bufs.get(i) {
+                    Some(b) => b.clone(),
+                    None => {
+                        return Err(Error::new(
+                            ErrorKind::MissingHook,
+                            "not enough out-of-band buffers",
+                        ))
+                    }
+                };
+                self.next_buffer += 1;
+                self.push_new(Node::Buffer(Box::new(PickleBuffer {
+                    data,
+                    readonly: false,
+                    index: Some(i),
+                })))?;
+            }
+            O::ReadonlyBuffer => {
+                let top = self.top()?;
+                let replacement = match self.kind_of(top) {
+                    Node::Buffer(b) if !b.readonly => Some(Node::Buffer(Box::new(PickleBuffer {
+                        data: b.data.clone(),
+                        readonly: true,
+                        index: b.index,
+                    }))),
+                    Node::ByteArray(b) => Some(Node::Buffer(Box::new(PickleBuffer {
+                        data: b.clone(),
+                        readonly: true,
+                        index: None,
+                    }))),
+                    Node::Buffer(_) | Node::Bytes(_) => None,
+                    _ if self.is_opaque(top) => None,
+                    other => {
+                        return Err(invalid(format!(
+                            "a bytes-like object is required, not '{}'",
+                            other.type_name()
+                        )))
+                    }
+                };
+                if let Some(node) = replacement {
+                    let id = self.add(node)?;
+                    *self.stack.last_mut().expect("top checked") = id;
+                }
+            }
+            O::ShortBinString | O::BinString => {
+                let n: i64 = if op == O::ShortBinString {
+                    self.read_u8()? as i64
+                } else {
+                    i32::from_le_bytes(self.read_fixed::<4>()?) as i64
+                };
+                if n < 0 {
+                    return Err(invalid("BINSTRING pickle has negative byte count"));
+                }
+                let data = self.read_payload(n as u64)?;
+                let node = self.py2_str(data)?;
+                self.push_new(node)?;
+            }
+            O::String => {
+                let line = self.read_line_owned()?;
+                let body = &line[..line.len() - 1];
+                let n = body.len();
+                if !(n >= 2 && body[0] == body[n - 1] && (body[0] == b'\'' || body[0] == b'"')) {
+                    return Err(invalid("the STRING opcode argument must be quoted"));
+                }
+                let bytes = text::decode_escape(&body[1..n - 1]).map_err(invalid)?;
+                let node = self.py2_str(Buf::from(bytes))?;
+                self.push_new(node)?;
+            }
+            O::Unicode => {
+                let line = self.read_line_owned()?;
+                let body = &line[..line.len() - 1];
+                let s = text::decode_raw_unicode_escape(body).map_err(bad_text)?;
+                let node = Node::Str(
+                    PyStr::from_wtf8_vec(s).ok_or_else(|| bad_text("invalid code point"))?,
+                );
+                self.push_new(node)?;
+            }
+            O::ShortBinUnicode | O::BinUnicode | O::BinUnicode8 => {
+                let w = match op {
+                    O::ShortBinUnicode => 1,
+                    O::BinUnicode => 4,
+                    _ => 8,
+                };
+                let n = self.read_len(w)?;
+                let data = self.read_payload(n)?;
+                let node = self.make_str(data)?;
+                self.push_new(node)?;
+            }
+            O::EmptyTuple => self.push_new(Node::Tuple(Vec::new()))?,
+            O::Tuple1 | O::Tuple2 | O::Tuple3 => {
+                let n = match op {
+                    O::Tuple1 => 1,
+                    O::Tuple2 => 2,
+                    _ => 3,
+                };
+                if self.stack.len() < n + self.fence() {
+                    return Err(underflow(!self.marks.is_empty()));
+                }
+                let items = self.stack.split_off(self.stack.len() - n);
+                self.push_new(Node::Tuple(items))?;
+            }
+            O::Tuple => {
+                let m = self.marker()?;
+                let items = self.stack.split_off(m);
+                self.push_new(Node::Tuple(items))?;
+            }
+            O::EmptyList => self.push_new(Node::List(Vec::new()))?,
+            O::List => {
+                let m = self.marker()?;
+                let items = self.stack.split_off(m);
+                self.push_new(Node::List(items))?;
+            }
+            O::EmptyDict => self.push_new(Node::Dict(Default::default()))?,
+            O::Dict => {
+                let m = self.marker()?;
+                if (self.stack.len() - m) % 2 != 0 {
+                    return Err(invalid("odd number of items for DICT"));
+                }
+                let items = self.stack.split_off(m);
+                let d = self.add(Node::Dict(Default::default()))?;
+                for pair in items.chunks(2) {
+                    self.graph.dict_insert(d, pair[0], pair[1])?;
+                }
+                self.push(d)?;
+            }
+            O::EmptySet => self.push_new(Node::Set(Default::default()))?,
+            O::FrozenSet => {
+                let m = self.marker()?;
+                let items = self.stack.split_off(m);
+                let id = self.graph.frozenset(items)?;
+                self.push(id)?;
+            }
+            O::Append => {
+                if self.stack.len() < 1 + self.fence() + 1 {
+                    return Err(underflow(!self.marks.is_empty()));
+                }
+                let x = self.stack.len() - 1;
+                self.do_append(x)?;
+            }
+            O::Appends => {
+                let m = self.marker()?;
+                self.do_append(m)?;
+            }
+            O::SetItem => {
+                let x = self.stack.len().checked_sub(2);
+                match x {
+                    Some(x) => self.do_setitems(x)?,
+                    None => return Err(underflow(!self.marks.is_empty())),
+                }
+            }
+            O::SetItems => {
+                let m = self.marker()?;
+                self.do_setitems(m)?;
+            }
+            O::AddItems => {
+                let m = self.marker()?;
+                let len = self.stack.len();
+                if m > len || m <= self.fence() {
+                    return Err(underflow(!self.marks.is_empty()));
+                }
+                if len == m {
+                    return Ok(());
+                }
+                let target = self.stack[m - 1];
+                let items = self.stack.split_off(m);
+                match self.kind_of(target) {
+                    Node::Set(_) => {
+                        for it in items {
+                            self.graph.set_add(target, it)?;
+                        }
+                    }
+                    _ if self.is_opaque(target) => {
+                        if let Node::Object(o) = self.graph.node_mut(target) {
+                            o.set_items.extend(items);
+                        }
+                    }
+                    other => {
+                        return Err(invalid(format!(
+                            "'{}' object has no attribute 'add'",
+                            other.type_name()
+                        )))
+                    }
+                }
+            }
+            O::Pop => {
+                let len = self.stack.len();
+                if self.marks.last() == Some(&len) {
+                    self.marks.pop();
+                } else if len <= self.fence() {
+                    return Err(underflow(!self.marks.is_empty()));
+                } else {
+                    self.stack.pop();
+                }
+            }
+            O::PopMark => {
+                let m = self.marker()?;
+                self.stack.truncate(m);
+            }
+            O::Dup => {
+                let t = self.top()?;
+                self.push(t)?;
+            }
+            O::Mark => {
+                if self.marks.len() >= self.opts.limits.max_marks {
+                    return Err(Error::new(
+                        ErrorKind::LimitExceeded,
+                        format!(
+                            "more than {} open MARKs (raise Limits::max_marks)",
+                            self.opts.limits.max_marks
+                        ),
+                    ));
+                }
+                self.marks.push(self.stack.len());
+            }
+            O::Get => {
+                let line = self.read_line_owned()?;
+                if line.len() < 2 {
+                    return Err(bad_readline());
+                }
+                let v = text::py_long_from_str(text::c_str(&line), 10).map_err(invalid)?;
+                let idx = u64::try_from(&v)
+                    .ok()
+                    .filter(|&i| i <= i64::MAX as u64)
+                    .ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::MemoMissing,
+                            format!("Memo value not found at index {v}"),
+                        )
+                    })?;
+                self.memo_get(idx)?;
+            }
+            O::BinGet => {
+                let i = self.read_u8()? as u64;
+                self.memo_get(i)?;
+            }
+            O::LongBinGet => {
+                let i = u32::from_le_bytes(self.read_fixed::<4>()?) as u64;
+                self.memo_get(i)?;
+            }
+            O::Put => {
+                let line = self.read_line_owned()?;
+                if line.len() < 2 {
+                    return Err(bad_readline());
+                }
+                self.top()?;
+                let v = text::py_long_from_str(text::c_str(&line), 10).map_err(invalid)?;
+                let idx = match i64::try_from(&v) {
+                    Ok(i) if i >= 0 => i as u64,
+                    Ok(_) => return Err(invalid("negative PUT argument")),
+                    Err(_) => return Err(invalid("Python int too large to convert to C ssize_t")),
+                };
+                self.memo_put(idx)?;
+            }
+            O::BinPut => {
+                let i = self.read_u8()? as u64;
+                self.memo_put(i)?;
+            }
+            O::LongBinPut => {
+                let i = u32::from_le_bytes(self.read_fixed::<4>()?) as u64;
+                self.memo_put(i)?;
+            }
+            O::Memoize => {
+                let idx = self.memo.len;
+                self.memo_put(idx)?;
+            }
+            O::Ext1 | O::Ext2 | O::Ext4 => {
+                let code: i64 = match op {
+                    O::Ext1 => self.read_u8()? as i64,
+                    O::Ext2 => u16::from_le_bytes(self.read_fixed::<2>()?) as i64,
+                    _ => i32::from_le_bytes(self.read_fixed::<4>()?) as i64,
+                };
+                if code <= 0 {
+                    return Err(invalid("EXT specifies code <= 0"));
+                }
+                let (m, n) = match self.opts.extensions.get(&(code as i32)) {
+                    Some(p) => p.clone(),
+                    None => {
+                        return Err(Error::new(
+                            ErrorKind::MissingHook,
+                            format!("unregistered extension code {code}"),
+                        ))
+                    }
+                };
+                let id = self.global(m, n)?;
+                self.push(id)?;
+            }
+            O::Global => {
+                let module = self.line_name(false)?;
+                let name = self.line_name(false)?;
+                let id = self.global(module, name)?;
+                self.push(id)?;
+            }
+            O::StackGlobal => {
+                let name = self.pop()?;
+                let module = self.pop()?;
+                let (m, n) = match (self.kind_of(module), self.kind_of(name)) {
+                    (Node::Str(m), Node::Str(n)) => (m.as_str(), n.as_str()),
+                    _ => return Err(invalid("STACK_GLOBAL requires str")),
+                };
+                // A name with a lone surrogate cannot be imported: CPython
+                // fails in find_class.
+                let (m, n) = match (m, n) {
+                    (Some(m), Some(n)) => (m.to_string(), n.to_string()),
+                    _ => {
+                        return Err(invalid(
+                            "'utf-8' codec can't encode character: surrogates not allowed",
+                        ))
+                    }
+                };
+                let id = self.global(m, n)?;
+                self.push(id)?;
+            }
+            O::Reduce => {
+                let args = self.pop()?;
+                let callable = self.pop()?;
+                let id = self.reduce(callable, args)?;
+                self.push(id)?;
+            }
+            O::Build => {
+                if self.stack.len() < 2 + self.fence() {
+                    return Err(underflow(!self.marks.is_empty()));
+                }
+                let state = self.pop()?;
+                let inst = self.top()?;
+                self.build(inst, state)?;
+            }
+            O::Inst => {
+                let m = self.marker()?;
+                let module = self.line_name(true)?;
+                let name = self.line_name(true)?;
+                let cls = self.global(module, name)?;
+                let args = self.stack.split_off(m);
+                let cls = match self.graph.node(cls) {
+                    Node::Global(g) => (**g).clone(),
+                    _ => unreachable!("global() adds a Global"),
+                };
+                self.push_new(Node::Object(Box::new(Object::new(Construct::Inst {
+                    cls,
+                    args,
+                }))))?;
+            }
+            O::Obj => {
+                let m = self.marker()?;
+                if self.stack.len() < m + 1 {
+                    return Err(underflow(!self.marks.is_empty()));
+                }
+                let args = self.stack.split_off(m + 1);
+                let cls = self.pop()?;
+                self.check_callable(cls, "OBJ")?;
+                self.push_new(Node::Object(Box::new(Object::new(Construct::Obj {
+                    cls,
+                    args,
+                }))))?;
+            }
+            O::NewObj | O::NewObjEx => {
+                let ex = op == O::NewObjEx;
+                let kwargs = if ex { Some(self.pop()?) } else { None };
+                let args = self.pop()?;
+                let cls = self.pop()?;
+                let opname = if ex { "NEWOBJ_EX" } else { "NEWOBJ" };
+                if !self.is_opaque(cls) {
+                    return Err(invalid(format!(
+                        "{opname} class argument must be a type, not {}",
+                        self.kind_of(cls).type_name()
+                    )));
+                }
+                if !matches!(self.kind_of(args), Node::Tuple(_)) && !self.is_opaque(args) {
+                    return Err(invalid(format!(
+                        "{opname} args argument must be a tuple, not {}",
+                        self.kind_of(args).type_name()
+                    )));
+                }
+                if let Some(kw) = kwargs {
+                    if !matches!(self.kind_of(kw), Node::Dict(_)) && !self.is_opaque(kw) {
+                        return Err(invalid(format!(
+                            "{opname} kwargs argument must be a dict, not {}",
+                            self.kind_of(kw).type_name()
+                        )));
+                    }
+                }
+                let construct = match kwargs {
+                    Some(kwargs) => Construct::NewObjEx { cls, args, kwargs },
+                    None => Construct::NewObj { cls, args },
+                };
+                self.push_new(Node::Object(Box::new(Object::new(construct))))?;
+            }
+            O::PersId => {
+                if matches!(self.opts.persistent, Persistent::Error) {
+                    return Err(no_persistent_load());
+                }
+                let line = self.read_line_owned()?;
+                let body = &line[..line.len() - 1];
+                if body.iter().any(|&b| b >= 0x80) {
+                    return Err(invalid(
+                        "persistent IDs in protocol 0 must be ASCII strings",
+                    ));
+                }
+                let s = String::from_utf8(body.to_vec()).expect("ascii");
+                let pid = self.add(Node::Str(PyStr::from(s)))?;
+                let id = self.persistent(pid)?;
+                self.push(id)?;
+            }
+            O::BinPersId => {
+                if matches!(self.opts.persistent, Persistent::Error) {
+                    return Err(no_persistent_load());
+                }
+                let pid = self.pop()?;
+                let id = self.persistent(pid)?;
+                self.push(id)?;
+            }
+            O::Proto => {
+                let p = self.read_u8()?;
+                if p > HIGHEST_PROTOCOL {
+                    return Err(Error::new(
+                        ErrorKind::UnsupportedProtocol,
+                        format!("unsupported pickle protocol: {p}"),
+                    ));
+                }
+                self.proto = p;
+            }
+            O::Frame => {
+                let n = u64::from_le_bytes(self.read_fixed::<8>()?);
+                if n > i64::MAX as u64 {
+                    return Err(invalid(format!(
+                        "FRAME length exceeds system's maximum of {} bytes",
+                        i64::MAX
+                    )));
+                }
+                self.r.require(n)?;
+            }
+            O::Stop => unreachable!("handled by run"),
+        }
+        Ok(())
+    }
+
+    fn int_fallback(&mut self, s: &[u8]) -> Result<Node<'a>> {
+        match text::py_long_from_str(s, 0) {
+            Ok(v) => Ok(Node::from_bigint(v)),
+            Err(_) => Err(invalid("could not convert string to int")),
+        }
+    }
+
+    fn persistent(&mut self, pid: NodeId) -> Result<NodeId> {
+        match &mut self.opts.persistent {
+            Persistent::Error => Err(no_persistent_load()),
+            Persistent::Keep => self.add(Node::PersistentId(pid)),
+            Persistent::Hook(f) => f(&mut self.graph, pid),
+        }
+    }
+
+    fn check_callable(&self, id: NodeId, what: &str) -> Result<()> {
+        if self.is_opaque(id) {
+            Ok(())
+        } else {
+            Err(invalid(format!(
+                "'{}' object is not callable ({what})",
+                self.kind_of(id).type_name()
+            )))
+        }
+    }
+
+    fn do_append(&mut self, x: usize) -> Result<()> {
+        let len = self.stack.len();
+        if x > len || x <= self.fence() {
+            return Err(underflow(!self.marks.is_empty()));
+        }
+        if len == x {
+            return Ok(());
+        }
+        let target = self.stack[x - 1];
+        let items = self.stack.split_off(x);
+        match self.graph.node_mut(target) {
+            Node::List(v) => v.extend(items),
+            Node::Object(o) => o.list_items.extend(items),
+            Node::Global(_) | Node::PersistentId(_) | Node::Buffer(_) => {}
+            other => {
+                return Err(invalid(format!(
+                    "'{}' object has no attribute 'append'",
+                    other.type_name()
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    fn do_setitems(&mut self, x: usize) -> Result<()> {
+        let len = self.stack.len();
+        if x > len || x <= self.fence() {
+            return Err(underflow(!self.marks.is_empty()));
+        }
+        if len == x {
+            return Ok(());
+        }
+        if (len - x) % 2 != 0 {
+            return Err(invalid("odd number of items for SETITEMS"));
+        }
+        let target = self.stack[x - 1];
+        let items = self.stack.split_off(x);
+        match self.kind_of(target) {
+            Node::Dict(_) => {
+                for pair in items.chunks(2) {
+                    self.graph.dict_insert(target, pair[0], pair[1])?;
+                }
+            }
+            Node::Object(_) => {
+                if let Node::Object(o) = self.graph.node_mut(target) {
+                    o.dict_items.extend(items.chunks(2).map(|p| (p[0], p[1])));
+                }
+            }
+            Node::Global(_) | Node::PersistentId(_) | Node::Buffer(_) => {}
+            other => {
+                return Err(invalid(format!(
+                    "'{}' object does not support item assignment",
+                    other.type_name()
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    fn build(&mut self, inst: NodeId, state: NodeId) -> Result<()> {
+        if self.is_opaque(inst) {
+            if let Node::Object(o) = self.graph.node_mut(inst) {
+                o.builds.push(state);
+            }
+            return Ok(());
+        }
+        // A builtin value: no __setstate__, no __dict__.
+        let (state, slotstate) = match self.kind_of(state) {
+            Node::Tuple(t) if t.len() == 2 => (t[0], Some(t[1])),
+            _ => (state, None),
+        };
+        if !matches!(self.kind_of(state), Node::None) {
+            if !matches!(self.kind_of(state), Node::Dict(_)) && !self.is_opaque(state) {
+                return Err(invalid("state is not a dictionary"));
+            }
+            return Err(invalid(format!(
+                "'{}' object has no attribute '__dict__'",
+                self.kind_of(inst).type_name()
+            )));
+        }
+        if let Some(slots) = slotstate {
+            match self.kind_of(slots) {
+                Node::Dict(d) if d.is_empty() => {}
+                Node::Dict(_) => {
+                    return Err(invalid(format!(
+                        "'{}' object has no attribute",
+                        self.kind_of(inst).type_name()
+                    )))
+                }
+                _ if self.is_opaque(slots) => {}
+                _ => return Err(invalid("slot state is not a dictionary")),
+            }
+        }
+        Ok(())
+    }
+
+    /// REDUCE: builtin reductions CPython emits are read back as the
+    /// builtin types; anything else becomes an opaque object.
+    fn reduce(&mut self, callable: NodeId, args: NodeId) -> Result<NodeId> {
+        if !self.is_opaque(callable) {
+            return Err(invalid(format!(
+                "'{}' object is not callable",
+                self.kind_of(callable).type_name()
+            )));
+        }
+        if !matches!(self.kind_of(args), Node::Tuple(_)) && !self.is_opaque(args) {
+            return Err(invalid("argument list must be a tuple"));
+        }
+        if let Some(id) = self.builtin_reduce(callable, args)? {
+            return Ok(id);
+        }
+        self.add(Node::Object(Box::new(Object::new(Construct::Reduce {
+            callable,
+            args,
+        }))))
+    }
+
+    fn builtin_reduce(&mut self, callable: NodeId, args: NodeId) -> Result<Option<NodeId>> {
+        let (module, name) = match self.kind_of(callable) {
+            Node::Global(g) => (g.module.as_str(), g.name.as_str()),
+            _ => return Ok(None),
+        };
+        let args_v: Vec<NodeId> = match self.kind_of(args) {
+            Node::Tuple(t) => t.clone(),
+            _ => return Ok(None),
+        };
+        let g = &self.graph;
+        let str_of = |id: NodeId| match g.node(id) {
+            Node::Str(s) => s.as_str(),
+            _ => None,
+        };
+        let node = match (module, name, args_v.len()) {
+            ("builtins", "set", 0) => Node::Set(Default::default()),
+            ("builtins", "frozenset", 0) => Node::FrozenSet(Default::default()),
+            ("builtins", "set" | "frozenset", 1) => {
+                let items = match g.node(args_v[0]) {
+                    Node::List(v) | Node::Tuple(v) => v.clone(),
+                    Node::Set(s) | Node::FrozenSet(s) => s.items.clone(),
+                    _ => return Ok(None),
+                };
+                let frozen = name == "frozenset";
+                let id = if frozen {
+                    self.graph.frozenset(items)?
+                } else {
+                    self.graph.set(items)?
+                };
+                return Ok(Some(id));
+            }
+            ("builtins", "bytes", 0) => Node::Bytes(Buf::Owned(Box::new([]))),
+            ("builtins", "bytearray", 0) => Node::ByteArray(Buf::Owned(Box::new([]))),
+            ("builtins", "bytearray", 1) => match g.node(args_v[0]) {
+                Node::Bytes(b) => Node::ByteArray(b.clone()),
+                _ => return Ok(None),
+            },
+            ("_codecs", "encode", 2) | ("builtins", "bytearray", 2) => {
+                let enc = match str_of(args_v[1]) {
+                    Some(e) => e,
+                    None => return Ok(None),
+                };
+                let norm = enc.to_ascii_lowercase().replace(['-', '_', ' '], "");
+                if norm != "latin1" && norm != "iso88591" && norm != "l1" {
+                    return Ok(None);
+                }
+                let cps: Option<Vec<u8>> = match g.node(args_v[0]) {
+                    Node::Str(s) => s.code_points().map(|c| u8::try_from(c).ok()).collect(),
+                    _ => return Ok(None),
+                };
+                let bytes = match cps {
+                    Some(b) => b,
+                    None => {
+                        return Err(invalid(
+                            "'latin-1' codec can't encode character: ordinal not in range(256)",
+                        ))
+                    }
+                };
+                if name == "encode" {
+                    Node::Bytes(Buf::from(bytes))
+                } else {
+                    Node::ByteArray(Buf::from(bytes))
+                }
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(self.add(node)?))
+    }
+}
+
+fn no_persistent_load() -> Error {
+    Error::new(
+        ErrorKind::MissingHook,
+        "A load persistent id instruction was encountered, but no persistent_load function was specified.",
+    )
+}

@@ -1,0 +1,542 @@
+//! The object graph: what a pickle holds, with identity and cycles kept.
+//!
+//! A [`Graph`] is an arena of [`Node`]s addressed by [`NodeId`]. An object
+//! reached twice in the pickle (a memo GET) is one node referenced twice; a
+//! list containing itself is a node whose items include its own id. Because
+//! nodes refer to each other by index, cycles cannot leak and dropping a
+//! graph never recurses, however deep or cyclic it is.
+
+mod access;
+mod key;
+mod pystr;
+
+use num_bigint::BigInt;
+
+pub use self::access::{Items, NodeRef};
+pub use self::key::Unhashable;
+pub(crate) use self::pystr::{first_invalid, push_code_point, validate};
+pub use self::pystr::{Buf, CodePoints, PyStr};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Index of a node in its [`Graph`].
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct NodeId(pub(crate) u32);
+
+impl NodeId {
+    /// The index in the graph's node list.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One Python object.
+#[derive(Clone, Debug)]
+pub enum Node<'a> {
+    /// `None`.
+    None,
+    /// `True` / `False`.
+    Bool(bool),
+    /// An `int` that fits in 64 bits.
+    Int(i64),
+    /// An `int` outside the 64-bit range (always: the decoder normalizes).
+    BigInt(Box<BigInt>),
+    /// A `float`.
+    Float(f64),
+    /// A `str`.
+    Str(PyStr<'a>),
+    /// `bytes`.
+    Bytes(Buf<'a>),
+    /// `bytearray`.
+    ByteArray(Buf<'a>),
+    /// `list`.
+    List(Vec<NodeId>),
+    /// `tuple`.
+    Tuple(Vec<NodeId>),
+    /// `dict`, in insertion order.
+    Dict(Dict),
+    /// `set`, in insertion order.
+    Set(Set),
+    /// `frozenset`, in insertion order.
+    FrozenSet(Set),
+    /// A reference to `module.name` (a class, function or other global).
+    Global(Box<Global>),
+    /// An object produced by a call (REDUCE, NEWOBJ, INST, OBJ, ...),
+    /// recorded as how it was made, never executed.
+    Object(Box<Object>),
+    /// An unresolved persistent id (kept when the loader is told to keep
+    /// them rather than resolve them).
+    PersistentId(NodeId),
+    /// A protocol 5 out-of-band buffer (or a read-only view of one).
+    Buffer(Box<PickleBuffer<'a>>),
+}
+
+/// A `module.name` reference.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Global {
+    /// The module, as resolved (after Python 2 name mapping).
+    pub module: String,
+    /// The (possibly dotted) qualified name.
+    pub name: String,
+}
+
+/// How an opaque object was made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Construct {
+    /// `REDUCE`: `callable(*args)`.
+    Reduce {
+        /// The callable.
+        callable: NodeId,
+        /// The argument tuple.
+        args: NodeId,
+    },
+    /// `NEWOBJ`: `cls.__new__(cls, *args)`.
+    NewObj {
+        /// The class.
+        cls: NodeId,
+        /// The argument tuple.
+        args: NodeId,
+    },
+    /// `NEWOBJ_EX`: `cls.__new__(cls, *args, **kwargs)`.
+    NewObjEx {
+        /// The class.
+        cls: NodeId,
+        /// The argument tuple.
+        args: NodeId,
+        /// The keyword-argument dict.
+        kwargs: NodeId,
+    },
+    /// `INST`: `module.name(*args)` (protocol 0).
+    Inst {
+        /// The class.
+        cls: Global,
+        /// The arguments.
+        args: Vec<NodeId>,
+    },
+    /// `OBJ`: `cls(*args)` (protocol 1).
+    Obj {
+        /// The class.
+        cls: NodeId,
+        /// The arguments.
+        args: Vec<NodeId>,
+    },
+}
+
+/// An object brinery does not interpret: how it was made and what was done
+/// to it afterwards.
+#[derive(Clone, Debug)]
+pub struct Object {
+    /// How it was made.
+    pub construct: Construct,
+    /// Items added by APPEND/APPENDS, in order.
+    pub list_items: Vec<NodeId>,
+    /// Pairs added by SETITEM/SETITEMS, in order.
+    pub dict_items: Vec<(NodeId, NodeId)>,
+    /// Items added by ADDITEMS, in order.
+    pub set_items: Vec<NodeId>,
+    /// States applied by BUILD, in order (normally one).
+    pub builds: Vec<NodeId>,
+}
+
+impl Object {
+    /// A new object with nothing applied yet.
+    pub fn new(construct: Construct) -> Self {
+        Object {
+            construct,
+            list_items: Vec::new(),
+            dict_items: Vec::new(),
+            set_items: Vec::new(),
+            builds: Vec::new(),
+        }
+    }
+
+    /// The last BUILD state, if any.
+    pub fn state(&self) -> Option<NodeId> {
+        self.builds.last().copied()
+    }
+}
+
+/// An out-of-band buffer.
+#[derive(Clone, Debug)]
+pub struct PickleBuffer<'a> {
+    /// The buffer's bytes.
+    pub data: Buf<'a>,
+    /// Whether it is read-only.
+    pub readonly: bool,
+    /// Which of the caller's buffers it came from (None for a view made by
+    /// READONLY_BUFFER over an in-band object).
+    pub index: Option<usize>,
+}
+
+/// A dict: entries in insertion order plus an index for large dicts.
+#[derive(Clone, Debug, Default)]
+pub struct Dict {
+    pub(crate) entries: Vec<(NodeId, NodeId)>,
+    pub(crate) index: Option<key::Index>,
+}
+
+impl Dict {
+    /// The entries, in insertion order.
+    pub fn entries(&self) -> &[(NodeId, NodeId)] {
+        &self.entries
+    }
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    /// True if empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// A set or frozenset: elements in insertion order plus an index.
+#[derive(Clone, Debug, Default)]
+pub struct Set {
+    pub(crate) items: Vec<NodeId>,
+    pub(crate) index: Option<key::Index>,
+}
+
+impl Set {
+    /// The elements, in insertion order.
+    pub fn items(&self) -> &[NodeId] {
+        &self.items
+    }
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+    /// True if empty.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// An arena of nodes with a root: the decoded form of one pickle.
+#[derive(Clone, Debug, Default)]
+pub struct Graph<'a> {
+    pub(crate) nodes: Vec<Node<'a>>,
+    root: Option<NodeId>,
+}
+
+impl<'a> Graph<'a> {
+    /// An empty graph.
+    pub fn new() -> Self {
+        Graph {
+            nodes: Vec::new(),
+            root: None,
+        }
+    }
+
+    /// An empty graph with room for `n` nodes.
+    pub fn with_capacity(n: usize) -> Self {
+        Graph {
+            nodes: Vec::with_capacity(n),
+            root: None,
+        }
+    }
+
+    /// Add a node and return its id.
+    ///
+    /// Dict and set nodes added this way must already hold unique keys;
+    /// use [`Graph::dict_insert`]/[`Graph::set_add`] to build them with
+    /// Python's key semantics.
+    #[inline]
+    pub fn add(&mut self, node: Node<'a>) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(node);
+        id
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// True if there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The node with this id. Panics on an id from another graph that is
+    /// out of range; use [`Graph::get`] to avoid that.
+    #[inline]
+    pub fn node(&self, id: NodeId) -> &Node<'a> {
+        &self.nodes[id.index()]
+    }
+
+    /// The node with this id, if it exists.
+    pub fn get(&self, id: NodeId) -> Option<&Node<'a>> {
+        self.nodes.get(id.index())
+    }
+
+    /// Mutable access to a node.
+    pub fn node_mut(&mut self, id: NodeId) -> &mut Node<'a> {
+        &mut self.nodes[id.index()]
+    }
+
+    /// All nodes, indexed by `NodeId::index`.
+    pub fn nodes(&self) -> &[Node<'a>] {
+        &self.nodes
+    }
+
+    /// The root object, if set.
+    pub fn root_id(&self) -> Option<NodeId> {
+        self.root
+    }
+
+    /// Set the root object.
+    pub fn set_root(&mut self, id: NodeId) {
+        self.root = Some(id);
+    }
+
+    /// A view of the root (a `None` view if no root was set).
+    pub fn root(&self) -> NodeRef<'_, 'a> {
+        NodeRef::new(self, self.root)
+    }
+
+    /// A view of any node.
+    pub fn view(&self, id: NodeId) -> NodeRef<'_, 'a> {
+        NodeRef::new(self, Some(id))
+    }
+
+    /// Copy every borrowed payload so the graph no longer borrows the input.
+    pub fn into_owned(self) -> Graph<'static> {
+        Graph {
+            nodes: self.nodes.into_iter().map(Node::into_owned).collect(),
+            root: self.root,
+        }
+    }
+
+    // ----- building -----
+
+    /// Add a `str`.
+    pub fn str(&mut self, s: impl Into<String>) -> NodeId {
+        self.add(Node::Str(PyStr::from(s.into())))
+    }
+
+    /// Add an `int`.
+    pub fn int(&mut self, i: i64) -> NodeId {
+        self.add(Node::Int(i))
+    }
+
+    /// Add an arbitrary-precision `int` (normalized to `Int` when it fits).
+    pub fn bigint(&mut self, i: BigInt) -> NodeId {
+        self.add(Node::from_bigint(i))
+    }
+
+    /// Add a `float`.
+    pub fn float(&mut self, f: f64) -> NodeId {
+        self.add(Node::Float(f))
+    }
+
+    /// Add `bytes`.
+    pub fn bytes(&mut self, b: impl Into<Vec<u8>>) -> NodeId {
+        self.add(Node::Bytes(Buf::from(b.into())))
+    }
+
+    /// Add a `list`.
+    pub fn list(&mut self, items: Vec<NodeId>) -> NodeId {
+        self.add(Node::List(items))
+    }
+
+    /// Add a `tuple`.
+    pub fn tuple(&mut self, items: Vec<NodeId>) -> NodeId {
+        self.add(Node::Tuple(items))
+    }
+
+    /// Add a global reference `module.name`.
+    pub fn global(&mut self, module: impl Into<String>, name: impl Into<String>) -> NodeId {
+        self.add(Node::Global(Box::new(Global {
+            module: module.into(),
+            name: name.into(),
+        })))
+    }
+
+    /// Add a `dict` built from pairs with Python's key semantics (a later
+    /// equal key replaces the value in place). Fails on an unhashable key.
+    pub fn dict(&mut self, pairs: Vec<(NodeId, NodeId)>) -> Result<NodeId> {
+        let id = self.add(Node::Dict(Dict::default()));
+        for (k, v) in pairs {
+            self.dict_insert(id, k, v)?;
+        }
+        Ok(id)
+    }
+
+    /// Add a `set` with Python's element semantics. Fails on an unhashable element.
+    pub fn set(&mut self, items: Vec<NodeId>) -> Result<NodeId> {
+        let id = self.add(Node::Set(Set::default()));
+        for it in items {
+            self.set_add(id, it)?;
+        }
+        Ok(id)
+    }
+
+    /// Add a `frozenset` with Python's element semantics.
+    pub fn frozenset(&mut self, items: Vec<NodeId>) -> Result<NodeId> {
+        let mut set = Set::default();
+        for it in items {
+            key::set_add(&self.nodes, &mut set, it).map_err(unhashable_err)?;
+        }
+        Ok(self.add(Node::FrozenSet(set)))
+    }
+
+    /// `dict[key] = value` with Python semantics: `1`, `1.0` and `True`
+    /// are one key; an equal key keeps its position and takes the new value.
+    pub fn dict_insert(&mut self, dict: NodeId, k: NodeId, v: NodeId) -> Result<()> {
+        let mut d = match &mut self.nodes[dict.index()] {
+            Node::Dict(d) => std::mem::take(d),
+            _ => return Err(Error::new(ErrorKind::InvalidValue, "not a dict")),
+        };
+        let r = key::dict_insert(&self.nodes, &mut d, k, v);
+        self.nodes[dict.index()] = Node::Dict(d);
+        r.map_err(unhashable_err)
+    }
+
+    /// `set.add(item)` with Python semantics.
+    pub fn set_add(&mut self, set: NodeId, item: NodeId) -> Result<()> {
+        let (mut s, frozen) = match &mut self.nodes[set.index()] {
+            Node::Set(s) => (std::mem::take(s), false),
+            Node::FrozenSet(s) => (std::mem::take(s), true),
+            _ => return Err(Error::new(ErrorKind::InvalidValue, "not a set")),
+        };
+        let r = key::set_add(&self.nodes, &mut s, item);
+        self.nodes[set.index()] = if frozen {
+            Node::FrozenSet(s)
+        } else {
+            Node::Set(s)
+        };
+        r.map_err(unhashable_err)
+    }
+
+    /// Look a key up in a dict node with Python equality.
+    pub fn dict_get(&self, dict: NodeId, k: NodeId) -> Option<NodeId> {
+        match self.nodes.get(dict.index())? {
+            Node::Dict(d) => key::dict_find(&self.nodes, d, k).map(|i| d.entries[i].1),
+            _ => None,
+        }
+    }
+
+    /// Python equality of two hashable values (numbers across int/float/bool,
+    /// tuples, frozensets, str, bytes...); identity for opaque objects.
+    pub fn key_eq(&self, a: NodeId, b: NodeId) -> bool {
+        key::key_eq(&self.nodes, a, b)
+    }
+}
+
+fn unhashable_err(u: Unhashable) -> Error {
+    Error::new(
+        ErrorKind::InvalidValue,
+        format!("unhashable type: '{}'", u.type_name),
+    )
+}
+
+impl<'a> Node<'a> {
+    /// An int node from a big integer, normalized to `Int` when it fits.
+    pub fn from_bigint(i: BigInt) -> Node<'static> {
+        match i64::try_from(&i) {
+            Ok(v) => Node::Int(v),
+            Err(_) => Node::BigInt(Box::new(i)),
+        }
+    }
+
+    /// Python's type name for this node (`"int"`, `"dict"`, ...; `"object"`
+    /// for opaque objects).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Node::None => "NoneType",
+            Node::Bool(_) => "bool",
+            Node::Int(_) | Node::BigInt(_) => "int",
+            Node::Float(_) => "float",
+            Node::Str(_) => "str",
+            Node::Bytes(_) => "bytes",
+            Node::ByteArray(_) => "bytearray",
+            Node::List(_) => "list",
+            Node::Tuple(_) => "tuple",
+            Node::Dict(_) => "dict",
+            Node::Set(_) => "set",
+            Node::FrozenSet(_) => "frozenset",
+            Node::Global(_) => "global",
+            Node::Object(_) => "object",
+            Node::PersistentId(_) => "persistent_id",
+            Node::Buffer(_) => "PickleBuffer",
+        }
+    }
+
+    /// Copy any borrowed payload.
+    pub fn into_owned(self) -> Node<'static> {
+        match self {
+            Node::None => Node::None,
+            Node::Bool(b) => Node::Bool(b),
+            Node::Int(i) => Node::Int(i),
+            Node::BigInt(b) => Node::BigInt(b),
+            Node::Float(f) => Node::Float(f),
+            Node::Str(s) => Node::Str(s.into_owned()),
+            Node::Bytes(b) => Node::Bytes(b.into_owned()),
+            Node::ByteArray(b) => Node::ByteArray(b.into_owned()),
+            Node::List(v) => Node::List(v),
+            Node::Tuple(v) => Node::Tuple(v),
+            Node::Dict(d) => Node::Dict(d),
+            Node::Set(s) => Node::Set(s),
+            Node::FrozenSet(s) => Node::FrozenSet(s),
+            Node::Global(g) => Node::Global(g),
+            Node::Object(o) => Node::Object(o),
+            Node::PersistentId(p) => Node::PersistentId(p),
+            Node::Buffer(b) => Node::Buffer(Box::new(PickleBuffer {
+                data: b.data.into_owned(),
+                readonly: b.readonly,
+                index: b.index,
+            })),
+        }
+    }
+
+    /// The child node ids this node refers to, in pickling order.
+    pub fn children(&self) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        self.for_each_child(|c| out.push(c));
+        out
+    }
+
+    /// Call `f` on every child id.
+    pub fn for_each_child(&self, mut f: impl FnMut(NodeId)) {
+        match self {
+            Node::List(v) | Node::Tuple(v) => v.iter().copied().for_each(f),
+            Node::Dict(d) => d.entries.iter().for_each(|&(k, v)| {
+                f(k);
+                f(v)
+            }),
+            Node::Set(s) | Node::FrozenSet(s) => s.items.iter().copied().for_each(f),
+            Node::PersistentId(p) => f(*p),
+            Node::Object(o) => {
+                match &o.construct {
+                    Construct::Reduce { callable, args } => {
+                        f(*callable);
+                        f(*args)
+                    }
+                    Construct::NewObj { cls, args } => {
+                        f(*cls);
+                        f(*args)
+                    }
+                    Construct::NewObjEx { cls, args, kwargs } => {
+                        f(*cls);
+                        f(*args);
+                        f(*kwargs)
+                    }
+                    Construct::Inst { args, .. } => args.iter().copied().for_each(&mut f),
+                    Construct::Obj { cls, args } => {
+                        f(*cls);
+                        args.iter().copied().for_each(&mut f)
+                    }
+                }
+                o.list_items.iter().copied().for_each(&mut f);
+                o.dict_items.iter().for_each(|&(k, v)| {
+                    f(k);
+                    f(v)
+                });
+                o.set_items.iter().copied().for_each(&mut f);
+                o.builds.iter().copied().for_each(&mut f);
+            }
+            _ => {}
+        }
+    }
+}

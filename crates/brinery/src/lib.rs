@@ -33,9 +33,9 @@ pub use crate::opcodes::{
     opcode_info, ArgKind, ArgLayout, Opcode, OpcodeInfo, StackKind, DEFAULT_PROTOCOL,
     HIGHEST_PROTOCOL, OPCODES,
 };
-pub use crate::pickler::{to_vec_graph, Pickler};
+pub use crate::pickler::{dump, dumps, Pickler};
 pub use crate::read::{IoRead, Read, Reference, SliceRead};
-pub use crate::unpickler::{from_reader_graph, from_slice_graph, Limits, Stream, Unpickler};
+pub use crate::unpickler::{from_slice_graph, load, loads, Limits, Stream, Unpickler};
 pub use crate::value::{
     Buf, CodePoints, Construct, Dict, Global, Graph, Items, Node, NodeId, NodeRef, Object,
     PickleBuffer, PyStr, Set, Unhashable,

@@ -117,9 +117,14 @@ impl<'c> Pickler<'c> {
     }
 }
 
-/// Pickle a graph at a protocol with default options.
-pub fn to_vec_graph(graph: &Graph<'_>, protocol: u8) -> Result<Vec<u8>> {
+/// Pickle a graph's root at a protocol with the defaults of `pickle.dumps`.
+pub fn dumps(graph: &Graph<'_>, protocol: u8) -> Result<Vec<u8>> {
     Pickler::new(protocol).dumps(graph)
+}
+
+/// Pickle a graph's root to a writer.
+pub fn dump<W: io::Write>(graph: &Graph<'_>, protocol: u8, writer: W) -> Result<()> {
+    Pickler::new(protocol).dump(graph, writer)
 }
 
 struct Output<W> {

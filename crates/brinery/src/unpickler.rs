@@ -200,14 +200,25 @@ impl<R: io::Read> Iterator for Stream<'_, R> {
     }
 }
 
-/// Decode one pickle from a slice with default options.
-pub fn from_slice_graph(data: &[u8]) -> Result<Graph<'_>> {
+/// Decode one pickle from a slice with the defaults of `pickle.loads`.
+/// Large payloads borrow from `data`.
+///
+/// ```
+/// let g = brinery::loads(b"\x80\x04\x95\x0c\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.").unwrap();
+/// assert_eq!(g.root().get("a").unwrap().as_i64(), Some(1));
+/// ```
+pub fn loads(data: &[u8]) -> Result<Graph<'_>> {
     Unpickler::new().load_slice(data)
 }
 
-/// Decode one pickle from a reader with default options.
-pub fn from_reader_graph<R: io::Read>(reader: R) -> Result<Graph<'static>> {
+/// Decode one pickle from a reader with the defaults of `pickle.load`.
+pub fn load<R: io::Read>(reader: R) -> Result<Graph<'static>> {
     Unpickler::new().load_reader(reader)
+}
+
+#[doc(hidden)]
+pub fn from_slice_graph(data: &[u8]) -> Result<Graph<'_>> {
+    loads(data)
 }
 
 const NO_ENTRY: u32 = u32::MAX;

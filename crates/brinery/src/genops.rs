@@ -1,0 +1,1375 @@
+//! A streaming pickle instruction reader, after `pickletools.genops`.
+//!
+//! [`Genops`] walks a pickle one opcode at a time, from any [`std::io::Read`],
+//! and yields each opcode's table entry, its decoded argument and its byte
+//! position. Arguments are interpreted exactly as `pickletools` interprets
+//! them (so `INT 01` is `True`, `STRING` arguments have their quotes stripped
+//! and escapes undone, `SHORT_BINSTRING` bytes are decoded as latin-1, ...),
+//! and malformed input produces the same error messages.
+//!
+//! The reader streams: it holds one small buffer plus the argument being
+//! decoded. A length field is never trusted for an allocation; counted
+//! arguments are read in chunks as the bytes arrive.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+use std::io::{self, Read};
+
+use num_bigint::BigInt;
+use num_traits::{Signed, ToPrimitive};
+
+use crate::opcodes::{opcode_info, ArgKind, Opcode, OpcodeInfo};
+
+// ---------------------------------------------------------------------------
+// Errors
+
+/// The Python exception type a [`DisError`] corresponds to.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DisErrorKind {
+    /// `ValueError` (almost every complaint `pickletools` makes).
+    ValueError,
+    /// `UnicodeDecodeError` (a text argument that does not decode).
+    UnicodeDecodeError,
+    /// `IndexError` (`dis`'s stack emulation running out of items).
+    IndexError,
+    /// `TypeError` (`optimize` asked to emit a memo GET that has no PUT).
+    TypeError,
+    /// `KeyError` (an unknown field in a preamble template).
+    KeyError,
+    /// An I/O error from the reader or the writer.
+    Io,
+}
+
+impl DisErrorKind {
+    /// The Python exception name (`"OSError"` for [`DisErrorKind::Io`]).
+    pub const fn python_name(self) -> &'static str {
+        match self {
+            DisErrorKind::ValueError => "ValueError",
+            DisErrorKind::UnicodeDecodeError => "UnicodeDecodeError",
+            DisErrorKind::IndexError => "IndexError",
+            DisErrorKind::TypeError => "TypeError",
+            DisErrorKind::KeyError => "KeyError",
+            DisErrorKind::Io => "OSError",
+        }
+    }
+}
+
+/// An error from [`Genops`], `dis` or `optimize`.
+///
+/// Its `Display` is the last line of the traceback Python would print for
+/// the same input, e.g. `ValueError: pickle exhausted before seeing STOP`.
+#[derive(Debug)]
+pub struct DisError {
+    kind: DisErrorKind,
+    message: String,
+    io: Option<io::Error>,
+}
+
+impl DisError {
+    pub(crate) fn new(kind: DisErrorKind, message: impl Into<String>) -> DisError {
+        DisError {
+            kind,
+            message: message.into(),
+            io: None,
+        }
+    }
+
+    pub(crate) fn value(message: impl Into<String>) -> DisError {
+        DisError::new(DisErrorKind::ValueError, message)
+    }
+
+    /// The Python exception type.
+    pub fn kind(&self) -> DisErrorKind {
+        self.kind
+    }
+
+    /// The exception message (what `str(exc)` gives in Python).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The underlying I/O error, for [`DisErrorKind::Io`].
+    pub fn io_error(&self) -> Option<&io::Error> {
+        self.io.as_ref()
+    }
+}
+
+impl From<io::Error> for DisError {
+    fn from(e: io::Error) -> DisError {
+        DisError {
+            kind: DisErrorKind::Io,
+            message: e.to_string(),
+            io: Some(e),
+        }
+    }
+}
+
+impl fmt::Display for DisError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.python_name(), self.message)
+    }
+}
+
+impl std::error::Error for DisError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.io
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+fn unicode_error(encoding: &str, start: usize, end: usize, byte: u8, reason: &str) -> DisError {
+    let msg = if end == start + 1 {
+        format!("'{encoding}' codec can't decode byte 0x{byte:02x} in position {start}: {reason}")
+    } else {
+        format!(
+            "'{encoding}' codec can't decode bytes in position {start}-{}: {reason}",
+            end - 1
+        )
+    };
+    DisError::new(DisErrorKind::UnicodeDecodeError, msg)
+}
+
+// ---------------------------------------------------------------------------
+// Python text
+
+/// A Python `str`: a sequence of code points, lone surrogates included.
+///
+/// Stored as generalized UTF-8 (each code point encoded on its own, so a
+/// surrogate takes the three bytes `surrogatepass` would give it). For text
+/// without surrogates this is plain UTF-8 and [`PyText::as_str`] succeeds.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PyText {
+    bytes: Vec<u8>,
+}
+
+fn push_code_point(out: &mut Vec<u8>, cp: u32) {
+    match char::from_u32(cp) {
+        Some(c) => {
+            let mut tmp = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+        }
+        None => {
+            // A surrogate (the only non-char below 0x110000).
+            out.push(0xE0 | (cp >> 12) as u8);
+            out.push(0x80 | ((cp >> 6) & 0x3F) as u8);
+            out.push(0x80 | (cp & 0x3F) as u8);
+        }
+    }
+}
+
+impl PyText {
+    /// Text from code points (each must be below 0x110000; surrogates allowed).
+    pub fn from_code_points<I: IntoIterator<Item = u32>>(cps: I) -> PyText {
+        let mut bytes = Vec::new();
+        for cp in cps {
+            assert!(cp < 0x11_0000, "code point out of range");
+            push_code_point(&mut bytes, cp);
+        }
+        PyText { bytes }
+    }
+
+    /// Bytes decoded as latin-1 (every byte becomes the code point of its value).
+    pub fn from_latin1(data: &[u8]) -> PyText {
+        if data.is_ascii() {
+            return PyText {
+                bytes: data.to_vec(),
+            };
+        }
+        let mut bytes = Vec::with_capacity(data.len() + data.len() / 2);
+        for &b in data {
+            push_code_point(&mut bytes, u32::from(b));
+        }
+        PyText { bytes }
+    }
+
+    /// Decode UTF-8 with Python's `surrogatepass` error handler
+    /// (`str(data, 'utf-8', 'surrogatepass')`).
+    pub fn from_utf8_surrogatepass(data: Vec<u8>) -> Result<PyText, DisError> {
+        let mut i = 0;
+        loop {
+            let err = match std::str::from_utf8(&data[i..]) {
+                Ok(_) => return Ok(PyText { bytes: data }),
+                Err(e) => e,
+            };
+            let start = i + err.valid_up_to();
+            let rest = &data[start..];
+            if rest.len() >= 3
+                && rest[0] == 0xED
+                && (0xA0..=0xBF).contains(&rest[1])
+                && (0x80..=0xBF).contains(&rest[2])
+            {
+                i = start + 3;
+                continue;
+            }
+            let lead = rest[0];
+            return Err(match err.error_len() {
+                None => unicode_error("utf-8", start, data.len(), lead, "unexpected end of data"),
+                Some(_) if lead < 0xC2 || lead > 0xF4 => {
+                    unicode_error("utf-8", start, start + 1, lead, "invalid start byte")
+                }
+                Some(n) => {
+                    unicode_error("utf-8", start, start + n, lead, "invalid continuation byte")
+                }
+            });
+        }
+    }
+
+    /// The text as a `&str`, unless it holds a lone surrogate.
+    pub fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.bytes).ok()
+    }
+
+    /// The text with every lone surrogate replaced by U+FFFD.
+    pub fn to_string_lossy(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.bytes)
+    }
+
+    /// The generalized UTF-8 bytes (what `.encode('utf-8', 'surrogatepass')`
+    /// gives in Python).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The code points.
+    pub fn code_points(&self) -> CodePointIter<'_> {
+        CodePointIter { rest: &self.bytes }
+    }
+
+    /// The number of code points (Python's `len`).
+    pub fn len(&self) -> usize {
+        self.bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Python's `repr()` of the text.
+    pub fn repr(&self) -> String {
+        let mut out = String::with_capacity(self.bytes.len() + 2);
+        repr_code_points(self.code_points(), &mut out);
+        out
+    }
+}
+
+impl From<&str> for PyText {
+    fn from(s: &str) -> PyText {
+        PyText {
+            bytes: s.as_bytes().to_vec(),
+        }
+    }
+}
+
+impl From<String> for PyText {
+    fn from(s: String) -> PyText {
+        PyText {
+            bytes: s.into_bytes(),
+        }
+    }
+}
+
+impl fmt::Debug for PyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.repr())
+    }
+}
+
+impl fmt::Display for PyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_string_lossy())
+    }
+}
+
+/// Iterator over the code points of a [`PyText`].
+#[derive(Clone, Debug)]
+pub struct CodePointIter<'a> {
+    rest: &'a [u8],
+}
+
+impl Iterator for CodePointIter<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let b0 = *self.rest.first()?;
+        let (cp, n) = if b0 < 0x80 {
+            (u32::from(b0), 1)
+        } else if b0 < 0xE0 {
+            ((u32::from(b0 & 0x1F) << 6) | u32::from(self.rest[1] & 0x3F), 2)
+        } else if b0 < 0xF0 {
+            (
+                (u32::from(b0 & 0x0F) << 12)
+                    | (u32::from(self.rest[1] & 0x3F) << 6)
+                    | u32::from(self.rest[2] & 0x3F),
+                3,
+            )
+        } else {
+            (
+                (u32::from(b0 & 0x07) << 18)
+                    | (u32::from(self.rest[1] & 0x3F) << 12)
+                    | (u32::from(self.rest[2] & 0x3F) << 6)
+                    | u32::from(self.rest[3] & 0x3F),
+                4,
+            )
+        };
+        self.rest = &self.rest[n..];
+        Some(cp)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Python reprs
+
+fn is_printable(cp: u32) -> bool {
+    let table = crate::dis_docs::PRINTABLE;
+    match table.binary_search_by(|&(lo, _)| lo.cmp(&cp)) {
+        Ok(_) => true,
+        Err(0) => false,
+        Err(i) => cp <= table[i - 1].1,
+    }
+}
+
+fn repr_code_points<I: Iterator<Item = u32> + Clone>(cps: I, out: &mut String) {
+    let (mut squote, mut dquote) = (false, false);
+    for cp in cps.clone() {
+        squote |= cp == u32::from(b'\'');
+        dquote |= cp == u32::from(b'"');
+    }
+    let quote = if squote && !dquote { '"' } else { '\'' };
+    out.push(quote);
+    for cp in cps {
+        match cp {
+            0x5C => out.push_str("\\\\"),
+            0x09 => out.push_str("\\t"),
+            0x0A => out.push_str("\\n"),
+            0x0D => out.push_str("\\r"),
+            _ if cp == quote as u32 => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0..=0x1F | 0x7F => {
+                let _ = write!(out, "\\x{cp:02x}");
+            }
+            0x20..=0x7E => out.push(cp as u8 as char),
+            _ if is_printable(cp) => {
+                // Printable code points are never surrogates.
+                out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
+            }
+            0x80..=0xFF => {
+                let _ = write!(out, "\\x{cp:02x}");
+            }
+            0x100..=0xFFFF => {
+                let _ = write!(out, "\\u{cp:04x}");
+            }
+            _ => {
+                let _ = write!(out, "\\U{cp:08x}");
+            }
+        }
+    }
+    out.push(quote);
+}
+
+/// Python's `repr()` of a `bytes` object.
+pub fn repr_bytes(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len() + 3);
+    push_repr_bytes(data, &mut out);
+    out
+}
+
+fn push_repr_bytes(data: &[u8], out: &mut String) {
+    let quote = if data.contains(&b'\'') && !data.contains(&b'"') {
+        b'"'
+    } else {
+        b'\''
+    };
+    out.push('b');
+    out.push(quote as char);
+    for &b in data {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            _ if b == quote => {
+                out.push('\\');
+                out.push(quote as char);
+            }
+            0x20..=0x7E => out.push(b as char),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+    out.push(quote as char);
+}
+
+/// Python's `repr()` of a `float`.
+pub fn repr_float(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".to_string();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    // `{:e}` gives the shortest round-tripping digits, like Python's repr.
+    let sci = format!("{x:e}");
+    let (neg, sci) = match sci.strip_prefix('-') {
+        Some(s) => (true, s),
+        None => (false, sci.as_str()),
+    };
+    let (mant, exp) = sci.split_once('e').unwrap_or((sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mant.chars().filter(|c| *c != '.').collect();
+    let ndigits = digits.len() as i32;
+    let decpt = exp + 1;
+    let mut out = String::with_capacity(24);
+    if neg {
+        out.push('-');
+    }
+    if decpt <= -4 || decpt > 16 {
+        out.push_str(&digits[..1]);
+        if ndigits > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let e = decpt - 1;
+        let _ = write!(out, "e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+    } else if decpt <= 0 {
+        out.push_str("0.");
+        for _ in 0..-decpt {
+            out.push('0');
+        }
+        out.push_str(&digits);
+    } else if decpt < ndigits {
+        out.push_str(&digits[..decpt as usize]);
+        out.push('.');
+        out.push_str(&digits[decpt as usize..]);
+    } else {
+        out.push_str(&digits);
+        for _ in 0..decpt - ndigits {
+            out.push('0');
+        }
+        out.push_str(".0");
+    }
+    out
+}
+
+/// CPython's default limit on the digits of an int converted to or from text.
+pub(crate) const INT_MAX_STR_DIGITS: usize = 4300;
+
+fn int_limit_error() -> DisError {
+    DisError::value(format!(
+        "Exceeds the limit ({INT_MAX_STR_DIGITS} digits) for integer string conversion; \
+         use sys.set_int_max_str_digits() to increase the limit"
+    ))
+}
+
+/// `repr()` of a big int, with CPython's limit on the number of digits.
+fn repr_bigint(n: &BigInt) -> Result<String, DisError> {
+    // CPython refuses without converting when the magnitude has 479 or more
+    // 30-bit digits; below that it converts and counts.
+    if n.bits() > 478 * 30 {
+        return Err(int_limit_error());
+    }
+    let s = n.to_string();
+    let digits = s.len() - usize::from(n.is_negative());
+    if digits > INT_MAX_STR_DIGITS {
+        return Err(int_limit_error());
+    }
+    Ok(s)
+}
+
+// ---------------------------------------------------------------------------
+// Argument values
+
+/// A decoded opcode argument, as `pickletools` decodes it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ArgValue {
+    /// The opcode takes no argument (Python's `None`).
+    None,
+    /// `INT 00` / `INT 01` (and `PUT`/`GET` spelled that way).
+    Bool(bool),
+    /// An integer that fits in an `i64`.
+    Int(i64),
+    /// An integer that does not fit in an `i64`.
+    BigInt(BigInt),
+    /// A float.
+    Float(f64),
+    /// A `str`. `GLOBAL` and `INST` give `"module name"` (one string, joined
+    /// by a blank) just as `pickletools` does.
+    Str(PyText),
+    /// A `bytes` object.
+    Bytes(Vec<u8>),
+    /// A `bytearray` (`BYTEARRAY8`).
+    ByteArray(Vec<u8>),
+}
+
+impl ArgValue {
+    fn from_bigint(n: BigInt) -> ArgValue {
+        match n.to_i64() {
+            Some(v) => ArgValue::Int(v),
+            None => ArgValue::BigInt(n),
+        }
+    }
+
+    /// Whether this is [`ArgValue::None`].
+    pub fn is_none(&self) -> bool {
+        matches!(self, ArgValue::None)
+    }
+
+    /// The value as an `i64`, for ints and bools that fit.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            ArgValue::Bool(b) => Some(i64::from(*b)),
+            ArgValue::Int(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The memo key this argument names (ints and bools; `True == 1`).
+    pub(crate) fn memo_key(&self) -> Option<MemoKey> {
+        match self {
+            ArgValue::Bool(b) => Some(MemoKey::Small(i64::from(*b))),
+            ArgValue::Int(v) => Some(MemoKey::Small(*v)),
+            ArgValue::BigInt(n) => Some(MemoKey::Big(n.clone())),
+            _ => None,
+        }
+    }
+
+    /// Python's `repr()` of the value, refusing (like CPython) to convert an
+    /// int of more than 4300 digits.
+    pub fn try_repr(&self) -> Result<String, DisError> {
+        match self {
+            ArgValue::BigInt(n) => repr_bigint(n),
+            _ => Ok(self.repr()),
+        }
+    }
+
+    /// Python's `repr()` of the value (no limit on int digits).
+    pub fn repr(&self) -> String {
+        match self {
+            ArgValue::None => "None".to_string(),
+            ArgValue::Bool(true) => "True".to_string(),
+            ArgValue::Bool(false) => "False".to_string(),
+            ArgValue::Int(v) => v.to_string(),
+            ArgValue::BigInt(n) => n.to_string(),
+            ArgValue::Float(x) => repr_float(*x),
+            ArgValue::Str(s) => s.repr(),
+            ArgValue::Bytes(b) => repr_bytes(b),
+            ArgValue::ByteArray(b) => {
+                let mut out = String::with_capacity(b.len() + 14);
+                out.push_str("bytearray(");
+                push_repr_bytes(b, &mut out);
+                out.push(')');
+                out
+            }
+        }
+    }
+}
+
+impl fmt::Display for ArgValue {
+    /// Formats as Python's `repr()`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.repr())
+    }
+}
+
+/// A memo key: a Python int (bools count as 0 and 1), normalized so that
+/// equal values compare equal.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum MemoKey {
+    Small(i64),
+    Big(BigInt),
+}
+
+impl MemoKey {
+    pub(crate) fn from_usize(n: usize) -> MemoKey {
+        match i64::try_from(n) {
+            Ok(v) => MemoKey::Small(v),
+            Err(_) => MemoKey::Big(BigInt::from(n)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Text-to-number conversions with Python's rules
+
+fn py_isspace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
+}
+
+fn trim_py_space(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s {
+        if !py_isspace(*first) {
+            break;
+        }
+        s = rest;
+    }
+    while let [rest @ .., last] = s {
+        if !py_isspace(*last) {
+            break;
+        }
+        s = rest;
+    }
+    s
+}
+
+/// `int(s)` for a bytes object `s`, base 10.
+fn parse_py_int(s: &[u8]) -> Result<ArgValue, DisError> {
+    let invalid = || {
+        let mut r = repr_bytes(&s[..s.len().min(200)]);
+        if r.len() > 200 {
+            r.truncate(200);
+        }
+        DisError::value(format!("invalid literal for int() with base 10: {r}"))
+    };
+    let mut t = s;
+    while let [first, rest @ ..] = t {
+        if !py_isspace(*first) {
+            break;
+        }
+        t = rest;
+    }
+    let mut negative = false;
+    match t.first() {
+        Some(b'+') => t = &t[1..],
+        Some(b'-') => {
+            negative = true;
+            t = &t[1..];
+        }
+        _ => {}
+    }
+    if t.first() == Some(&b'_') {
+        return Err(invalid());
+    }
+    let mut digits = Vec::with_capacity(t.len().min(64));
+    let mut prev = 0u8;
+    let mut i = 0;
+    while i < t.len() && (t[i].is_ascii_digit() || t[i] == b'_') {
+        if t[i] == b'_' {
+            if prev == b'_' {
+                return Err(invalid());
+            }
+        } else {
+            digits.push(t[i]);
+        }
+        prev = t[i];
+        i += 1;
+    }
+    if digits.is_empty() || prev == b'_' {
+        return Err(invalid());
+    }
+    if digits.len() > INT_MAX_STR_DIGITS {
+        return Err(DisError::value(format!(
+            "Exceeds the limit ({INT_MAX_STR_DIGITS} digits) for integer string conversion: \
+             value has {} digits; use sys.set_int_max_str_digits() to increase the limit",
+            digits.len()
+        )));
+    }
+    if !t[i..].iter().all(|&b| py_isspace(b)) {
+        return Err(invalid());
+    }
+    if digits.len() <= 18 {
+        let mut v: i64 = 0;
+        for d in &digits {
+            v = v * 10 + i64::from(d - b'0');
+        }
+        return Ok(ArgValue::Int(if negative { -v } else { v }));
+    }
+    let mut n = BigInt::parse_bytes(&digits, 10).ok_or_else(invalid)?;
+    if negative {
+        n = -n;
+    }
+    Ok(ArgValue::from_bigint(n))
+}
+
+/// Whether `s` (no surrounding blanks, no underscores) is a float literal
+/// Python's `float()` accepts.
+fn is_py_float_literal(s: &[u8]) -> bool {
+    let s = match s.first() {
+        Some(b'+' | b'-') => &s[1..],
+        _ => s,
+    };
+    let lower = s.to_ascii_lowercase();
+    if lower == b"inf" || lower == b"infinity" || lower == b"nan" {
+        return true;
+    }
+    let mut i = 0;
+    let int_start = i;
+    while i < s.len() && s[i].is_ascii_digit() {
+        i += 1;
+    }
+    let mut ndigits = i - int_start;
+    if i < s.len() && s[i] == b'.' {
+        i += 1;
+        let frac_start = i;
+        while i < s.len() && s[i].is_ascii_digit() {
+            i += 1;
+        }
+        ndigits += i - frac_start;
+    }
+    if ndigits == 0 {
+        return false;
+    }
+    if i < s.len() && (s[i] == b'e' || s[i] == b'E') {
+        i += 1;
+        if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
+            i += 1;
+        }
+        let exp_start = i;
+        while i < s.len() && s[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == exp_start {
+            return false;
+        }
+    }
+    i == s.len()
+}
+
+/// `float(s)` for a bytes object `s`.
+fn parse_py_float(s: &[u8]) -> Result<f64, DisError> {
+    let invalid = || {
+        DisError::value(format!(
+            "could not convert string to float: {}",
+            repr_bytes(s)
+        ))
+    };
+    // Underscores are checked on the text up to the first NUL (C string
+    // semantics), and are allowed only between two digits.
+    let upto_nul = &s[..s.iter().position(|&b| b == 0).unwrap_or(s.len())];
+    let cleaned: Cow<'_, [u8]> = if upto_nul.contains(&b'_') {
+        let mut out = Vec::with_capacity(s.len());
+        let mut prev = 0u8;
+        for &b in upto_nul {
+            if b == b'_' {
+                if !prev.is_ascii_digit() {
+                    return Err(invalid());
+                }
+            } else {
+                if prev == b'_' && !b.is_ascii_digit() {
+                    return Err(invalid());
+                }
+                out.push(b);
+            }
+            prev = b;
+        }
+        if prev == b'_' || upto_nul.len() != s.len() {
+            return Err(invalid());
+        }
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(s)
+    };
+    let t = trim_py_space(&cleaned);
+    if t.is_empty() || !is_py_float_literal(t) {
+        return Err(invalid());
+    }
+    // The literal is ASCII and in a grammar Rust's parser also accepts.
+    std::str::from_utf8(t)
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+        .ok_or_else(invalid)
+}
+
+/// `codecs.escape_decode(data)[0]`.
+fn escape_decode(data: &[u8]) -> Result<Vec<u8>, DisError> {
+    if !data.contains(&b'\\') {
+        return Ok(data.to_vec());
+    }
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        let c = data[i];
+        i += 1;
+        if c != b'\\' {
+            out.push(c);
+            continue;
+        }
+        if i == data.len() {
+            return Err(DisError::value("Trailing \\ in string"));
+        }
+        let e = data[i];
+        i += 1;
+        match e {
+            b'\n' => {}
+            b'\\' => out.push(b'\\'),
+            b'\'' => out.push(b'\''),
+            b'"' => out.push(b'"'),
+            b'b' => out.push(0x08),
+            b'f' => out.push(0x0C),
+            b't' => out.push(b'\t'),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b'v' => out.push(0x0B),
+            b'a' => out.push(0x07),
+            b'0'..=b'7' => {
+                let mut v = u32::from(e - b'0');
+                for _ in 0..2 {
+                    match data.get(i) {
+                        Some(&d @ b'0'..=b'7') => {
+                            v = (v << 3) + u32::from(d - b'0');
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                out.push(v as u8);
+            }
+            b'x' => {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (data.get(i).and_then(|&b| hex(b)), data.get(i + 1).and_then(|&b| hex(b))) {
+                    (Some(h), Some(l)) if i + 1 < data.len() => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => {
+                        return Err(DisError::value(format!(
+                            "invalid \\x escape at position {}",
+                            i - 2
+                        )))
+                    }
+                }
+            }
+            _ => {
+                out.push(b'\\');
+                i -= 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `bytes.decode("ascii")`.
+fn ascii_text(data: Vec<u8>) -> Result<PyText, DisError> {
+    match data.iter().position(|&b| b >= 0x80) {
+        None => Ok(PyText { bytes: data }),
+        Some(p) => Err(unicode_error(
+            "ascii",
+            p,
+            p + 1,
+            data[p],
+            "ordinal not in range(128)",
+        )),
+    }
+}
+
+/// `str(data, 'raw-unicode-escape')`.
+fn raw_unicode_escape(data: &[u8]) -> Result<PyText, DisError> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 4);
+    let mut i = 0;
+    while i < data.len() {
+        let c = data[i];
+        i += 1;
+        if c != b'\\' || i >= data.len() {
+            push_code_point(&mut out, u32::from(c));
+            continue;
+        }
+        let start = i - 1;
+        let e = data[i];
+        i += 1;
+        let (mut count, message) = match e {
+            b'u' => (4, "truncated \\uXXXX escape"),
+            b'U' => (8, "truncated \\UXXXXXXXX escape"),
+            _ => {
+                out.push(b'\\');
+                push_code_point(&mut out, u32::from(e));
+                continue;
+            }
+        };
+        let mut ch: u32 = 0;
+        while count > 0 {
+            match data.get(i).and_then(|&b| (b as char).to_digit(16)) {
+                Some(d) => {
+                    ch = (ch << 4) | d;
+                    i += 1;
+                    count -= 1;
+                }
+                None => {
+                    return Err(unicode_error("rawunicodeescape", start, i, c, message));
+                }
+            }
+        }
+        if ch > 0x10FFFF {
+            return Err(unicode_error(
+                "rawunicodeescape",
+                start,
+                i,
+                c,
+                "\\Uxxxxxxxx out of range",
+            ));
+        }
+        push_code_point(&mut out, ch);
+    }
+    Ok(PyText { bytes: out })
+}
+
+// ---------------------------------------------------------------------------
+// The reader
+
+/// One decoded instruction.
+#[derive(Clone, Debug)]
+pub struct Instr {
+    /// The opcode's table entry.
+    pub op: &'static OpcodeInfo,
+    /// The byte offset of the opcode in the stream.
+    pub pos: u64,
+    /// The decoded argument ([`ArgValue::None`] if the opcode takes none).
+    pub arg: ArgValue,
+}
+
+const BUF_SIZE: usize = 8 * 1024;
+/// The most a counted argument reserves before its bytes have arrived.
+const RESERVE_LIMIT: u64 = 64 * 1024;
+
+/// A streaming iterator over the instructions of one pickle, like
+/// `pickletools.genops`: it stops after `STOP`, and after the first error.
+pub struct Genops<R> {
+    src: R,
+    buf: Vec<u8>,
+    head: usize,
+    tail: usize,
+    pos: u64,
+    done: bool,
+}
+
+impl<'a> Genops<&'a [u8]> {
+    /// Instructions of the pickle at the start of `data`.
+    pub fn from_slice(data: &'a [u8]) -> Genops<&'a [u8]> {
+        Genops::new(data)
+    }
+}
+
+impl<R: Read> Genops<R> {
+    /// Instructions read from `src`, with positions counted from 0.
+    pub fn new(src: R) -> Genops<R> {
+        Genops::with_position(src, 0)
+    }
+
+    /// Instructions read from `src`, with positions counted from `pos`
+    /// (pickletools reports `tell()`, the offset in the whole file).
+    pub fn with_position(src: R, pos: u64) -> Genops<R> {
+        Genops {
+            src,
+            buf: Vec::new(),
+            head: 0,
+            tail: 0,
+            pos,
+            done: false,
+        }
+    }
+
+    /// The position just after the last byte consumed (after the last
+    /// instruction yielded, its argument included).
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// Whether the iterator has finished (after `STOP` or an error).
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Bytes read from the source but not consumed.
+    pub fn buffered(&self) -> &[u8] {
+        &self.buf[self.head..self.tail]
+    }
+
+    /// The source and the bytes read from it but not consumed (they follow
+    /// [`Genops::position`] in the stream).
+    pub fn into_parts(mut self) -> (R, Vec<u8>) {
+        self.buf.truncate(self.tail);
+        self.buf.drain(..self.head);
+        (self.src, self.buf)
+    }
+
+    /// Refill the (empty) buffer. `false` at end of input.
+    fn fill(&mut self) -> io::Result<bool> {
+        debug_assert_eq!(self.head, self.tail);
+        if self.buf.len() < BUF_SIZE {
+            self.buf.resize(BUF_SIZE, 0);
+        }
+        loop {
+            match self.src.read(&mut self.buf) {
+                Ok(n) => {
+                    self.head = 0;
+                    self.tail = n;
+                    return Ok(n > 0);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn read_byte(&mut self) -> io::Result<Option<u8>> {
+        if self.head == self.tail && !self.fill()? {
+            return Ok(None);
+        }
+        let b = self.buf[self.head];
+        self.head += 1;
+        self.pos += 1;
+        Ok(Some(b))
+    }
+
+    /// Append up to `n` bytes to `out`, fewer only at end of input.
+    fn read_up_to(&mut self, n: u64, out: &mut Vec<u8>) -> io::Result<()> {
+        out.reserve(n.min(RESERVE_LIMIT) as usize);
+        let mut left = n;
+        while left > 0 {
+            if self.head == self.tail && !self.fill()? {
+                break;
+            }
+            let avail = self.tail - self.head;
+            let take = if (avail as u64) < left {
+                avail
+            } else {
+                left as usize
+            };
+            out.extend_from_slice(&self.buf[self.head..self.head + take]);
+            self.head += take;
+            self.pos += take as u64;
+            left -= take as u64;
+        }
+        Ok(())
+    }
+
+    /// Read exactly `N` bytes, or report how many there were.
+    fn read_array<const N: usize>(&mut self) -> io::Result<Result<[u8; N], usize>> {
+        let mut out = [0u8; N];
+        let mut got = 0;
+        while got < N {
+            if self.head == self.tail && !self.fill()? {
+                return Ok(Err(got));
+            }
+            let take = (N - got).min(self.tail - self.head);
+            out[got..got + take].copy_from_slice(&self.buf[self.head..self.head + take]);
+            self.head += take;
+            self.pos += take as u64;
+            got += take;
+        }
+        Ok(Ok(out))
+    }
+
+    /// `readline()`: bytes up to and including a newline, or to the end of
+    /// input. Returns the line without its newline, and whether it had one.
+    fn read_line(&mut self) -> io::Result<(Vec<u8>, bool)> {
+        let mut out = Vec::new();
+        loop {
+            if self.head == self.tail && !self.fill()? {
+                return Ok((out, false));
+            }
+            let chunk = &self.buf[self.head..self.tail];
+            match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    out.extend_from_slice(&chunk[..i]);
+                    self.head += i + 1;
+                    self.pos += i as u64 + 1;
+                    return Ok((out, true));
+                }
+                None => {
+                    out.extend_from_slice(chunk);
+                    self.pos += chunk.len() as u64;
+                    self.head = self.tail;
+                }
+            }
+        }
+    }
+
+    fn fixed<const N: usize>(&mut self, what: &str) -> Result<[u8; N], DisError> {
+        self.read_array::<N>()?.map_err(|_| {
+            DisError::value(format!("not enough data in stream to read {what}"))
+        })
+    }
+
+    fn uint1(&mut self) -> Result<u8, DisError> {
+        Ok(self.fixed::<1>("uint1")?[0])
+    }
+
+    fn int4(&mut self) -> Result<i32, DisError> {
+        Ok(i32::from_le_bytes(self.fixed::<4>("int4")?))
+    }
+
+    fn uint4(&mut self) -> Result<u32, DisError> {
+        Ok(u32::from_le_bytes(self.fixed::<4>("uint4")?))
+    }
+
+    fn uint8(&mut self) -> Result<u64, DisError> {
+        Ok(u64::from_le_bytes(self.fixed::<8>("uint8")?))
+    }
+
+    /// Read a counted payload of `n` bytes; `what` names the descriptor.
+    fn counted(&mut self, n: u64, what: &str) -> Result<Vec<u8>, DisError> {
+        let mut data = Vec::new();
+        self.read_up_to(n, &mut data)?;
+        if data.len() as u64 != n {
+            return Err(DisError::value(format!(
+                "expected {n} bytes in a {what}, but only {} remain",
+                data.len()
+            )));
+        }
+        Ok(data)
+    }
+
+    fn check_maxsize(n: u64, what: &str) -> Result<(), DisError> {
+        if n > i64::MAX as u64 {
+            return Err(DisError::value(format!(
+                "{what} byte count > sys.maxsize: {n}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// `read_stringnl(f, decode=False, stripquotes=False)`.
+    fn line(&mut self, what: &str) -> Result<Vec<u8>, DisError> {
+        let (line, newline) = self.read_line()?;
+        if !newline {
+            return Err(DisError::value(format!(
+                "no newline found when trying to read {what}"
+            )));
+        }
+        Ok(line)
+    }
+
+    /// `read_stringnl_noescape`: a line, escape-decoded, as ASCII.
+    fn line_noescape(&mut self) -> Result<PyText, DisError> {
+        let line = self.line("stringnl")?;
+        ascii_text(escape_decode(&line)?)
+    }
+
+    fn read_arg(&mut self, kind: ArgKind) -> Result<ArgValue, DisError> {
+        Ok(match kind {
+            ArgKind::None => ArgValue::None,
+            ArgKind::Uint1 => ArgValue::Int(i64::from(self.uint1()?)),
+            ArgKind::Uint2 => ArgValue::Int(i64::from(u16::from_le_bytes(
+                self.fixed::<2>("uint2")?,
+            ))),
+            ArgKind::Int4 => ArgValue::Int(i64::from(self.int4()?)),
+            ArgKind::Uint4 => ArgValue::Int(i64::from(self.uint4()?)),
+            ArgKind::Uint8 => {
+                let v = self.uint8()?;
+                match i64::try_from(v) {
+                    Ok(v) => ArgValue::Int(v),
+                    Err(_) => ArgValue::BigInt(BigInt::from(v)),
+                }
+            }
+            ArgKind::Float8 => {
+                ArgValue::Float(f64::from_be_bytes(self.fixed::<8>("float8")?))
+            }
+            ArgKind::DecimalnlShort => {
+                let s = self.line("stringnl")?;
+                match s.as_slice() {
+                    b"00" => ArgValue::Bool(false),
+                    b"01" => ArgValue::Bool(true),
+                    _ => parse_py_int(&s)?,
+                }
+            }
+            ArgKind::DecimalnlLong => {
+                let mut s = self.line("stringnl")?;
+                if s.last() == Some(&b'L') {
+                    s.pop();
+                }
+                parse_py_int(&s)?
+            }
+            ArgKind::Floatnl => ArgValue::Float(parse_py_float(&self.line("stringnl")?)?),
+            ArgKind::Stringnl => {
+                let line = self.line("stringnl")?;
+                let mut inner: Option<&[u8]> = None;
+                for q in [b'"', b'\''] {
+                    if line.first() == Some(&q) {
+                        if line.last() != Some(&q) {
+                            return Err(DisError::value(format!(
+                                "strinq quote {} not found at both ends of {}",
+                                repr_bytes(&[q]),
+                                repr_bytes(&line)
+                            )));
+                        }
+                        inner = Some(if line.len() >= 2 {
+                            &line[1..line.len() - 1]
+                        } else {
+                            &[]
+                        });
+                        break;
+                    }
+                }
+                let inner = inner.ok_or_else(|| {
+                    DisError::value(format!("no string quotes around {}", repr_bytes(&line)))
+                })?;
+                ArgValue::Str(ascii_text(escape_decode(inner)?)?)
+            }
+            ArgKind::StringnlNoescape => ArgValue::Str(self.line_noescape()?),
+            ArgKind::StringnlNoescapePair => {
+                let first = self.line_noescape()?;
+                let second = self.line_noescape()?;
+                let mut bytes = first.bytes;
+                bytes.push(b' ');
+                bytes.extend_from_slice(&second.bytes);
+                ArgValue::Str(PyText { bytes })
+            }
+            ArgKind::Unicodestringnl => {
+                let line = self.line("unicodestringnl")?;
+                ArgValue::Str(raw_unicode_escape(&line)?)
+            }
+            ArgKind::Long1 => {
+                let n = self.uint1()?;
+                let mut data = Vec::new();
+                self.read_up_to(u64::from(n), &mut data)?;
+                if data.len() != usize::from(n) {
+                    return Err(DisError::value("not enough data in stream to read long1"));
+                }
+                ArgValue::from_bigint(BigInt::from_signed_bytes_le(&data))
+            }
+            ArgKind::Long4 => {
+                let n = self.int4()?;
+                if n < 0 {
+                    return Err(DisError::value(format!("long4 byte count < 0: {n}")));
+                }
+                let mut data = Vec::new();
+                self.read_up_to(n as u64, &mut data)?;
+                if data.len() != n as usize {
+                    return Err(DisError::value("not enough data in stream to read long4"));
+                }
+                ArgValue::from_bigint(BigInt::from_signed_bytes_le(&data))
+            }
+            ArgKind::String1 => {
+                let n = self.uint1()?;
+                ArgValue::Str(PyText::from_latin1(&self.counted(u64::from(n), "string1")?))
+            }
+            ArgKind::String4 => {
+                let n = self.int4()?;
+                if n < 0 {
+                    return Err(DisError::value(format!("string4 byte count < 0: {n}")));
+                }
+                ArgValue::Str(PyText::from_latin1(&self.counted(n as u64, "string4")?))
+            }
+            ArgKind::Bytes1 => {
+                let n = self.uint1()?;
+                ArgValue::Bytes(self.counted(u64::from(n), "bytes1")?)
+            }
+            ArgKind::Bytes4 => {
+                let n = self.uint4()?;
+                ArgValue::Bytes(self.counted(u64::from(n), "bytes4")?)
+            }
+            ArgKind::Bytes8 => {
+                let n = self.uint8()?;
+                Self::check_maxsize(n, "bytes8")?;
+                ArgValue::Bytes(self.counted(n, "bytes8")?)
+            }
+            ArgKind::Bytearray8 => {
+                let n = self.uint8()?;
+                Self::check_maxsize(n, "bytearray8")?;
+                ArgValue::ByteArray(self.counted(n, "bytearray8")?)
+            }
+            ArgKind::Unicodestring1 => {
+                let n = self.uint1()?;
+                let data = self.counted(u64::from(n), "unicodestring1")?;
+                ArgValue::Str(PyText::from_utf8_surrogatepass(data)?)
+            }
+            ArgKind::Unicodestring4 => {
+                let n = self.uint4()?;
+                let data = self.counted(u64::from(n), "unicodestring4")?;
+                ArgValue::Str(PyText::from_utf8_surrogatepass(data)?)
+            }
+            ArgKind::Unicodestring8 => {
+                let n = self.uint8()?;
+                Self::check_maxsize(n, "unicodestring8")?;
+                let data = self.counted(n, "unicodestring8")?;
+                ArgValue::Str(PyText::from_utf8_surrogatepass(data)?)
+            }
+        })
+    }
+
+    fn next_instr(&mut self) -> Result<Instr, DisError> {
+        let pos = self.pos;
+        let code = match self.read_byte()? {
+            Some(b) => b,
+            None => return Err(DisError::value("pickle exhausted before seeing STOP")),
+        };
+        let op = opcode_info(code).ok_or_else(|| {
+            DisError::value(format!(
+                "at position {pos}, opcode {} unknown",
+                repr_bytes(&[code])
+            ))
+        })?;
+        let arg = self.read_arg(op.arg)?;
+        Ok(Instr { op, pos, arg })
+    }
+}
+
+impl<R: Read> Iterator for Genops<R> {
+    type Item = Result<Instr, DisError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let r = self.next_instr();
+        match &r {
+            Ok(instr) if instr.op.op == Opcode::Stop => self.done = true,
+            Ok(_) => {}
+            Err(_) => self.done = true,
+        }
+        Some(r)
+    }
+}
+
+/// `pickletools.genops` over a byte slice.
+pub fn genops(data: &[u8]) -> Genops<&[u8]> {
+    Genops::new(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_repr() {
+        let cases: &[(f64, &str)] = &[
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (1.0, "1.0"),
+            (1.5, "1.5"),
+            (0.1, "0.1"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (123456789012345680.0, "1.2345678901234568e+17"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.5e-300, "1.5e-300"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (f64::NAN, "nan"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (-12.25, "-12.25"),
+        ];
+        for &(x, want) in cases {
+            assert_eq!(repr_float(x), want, "{x:?}");
+        }
+    }
+
+    #[test]
+    fn ints() {
+        assert_eq!(parse_py_int(b" -1_000 ").unwrap(), ArgValue::Int(-1000));
+        assert!(parse_py_int(b"1__0").is_err());
+        assert!(parse_py_int(b"_1").is_err());
+        assert!(parse_py_int(b"1L").is_err());
+        assert!(parse_py_int(b"").is_err());
+        assert_eq!(
+            parse_py_int(b"123456789012345678901234567890")
+                .unwrap()
+                .repr(),
+            "123456789012345678901234567890"
+        );
+    }
+
+    #[test]
+    fn reprs() {
+        assert_eq!(repr_bytes(b"a'b"), "b\"a'b\"");
+        assert_eq!(repr_bytes(b"a'\"b\x00\xff"), "b'a\\'\"b\\x00\\xff'");
+        let t = PyText::from_code_points([0x61, 0xD800, 0xE9, 0x85, 0x1F600, 0x10FFFF]);
+        assert_eq!(t.repr(), "'a\\ud800é\\x85😀\\U0010ffff'");
+        assert_eq!(t.len(), 6);
+    }
+}

@@ -5,6 +5,7 @@
 //! on and the protocol is below 3 (the tables of `_compat_pickle`).
 
 /// `_compat_pickle.NAME_MAPPING`: Python 2 `(module, name)` -> Python 3, sorted.
+#[rustfmt::skip]
 static NAME_MAPPING: [(&str, &str, &str, &str); 88] = [
     ("UserDict", "IterableUserDict", "collections", "UserDict"),
     ("UserDict", "UserDict", "collections", "UserDict"),
@@ -97,6 +98,7 @@ static NAME_MAPPING: [(&str, &str, &str, &str); 88] = [
 ];
 
 /// `_compat_pickle.IMPORT_MAPPING`: Python 2 module -> Python 3, sorted.
+#[rustfmt::skip]
 static IMPORT_MAPPING: [(&str, &str); 55] = [
     ("BaseHTTPServer", "http.server"),
     ("CGIHTTPServer", "http.server"),
@@ -156,6 +158,7 @@ static IMPORT_MAPPING: [(&str, &str); 55] = [
 ];
 
 /// `_compat_pickle.REVERSE_NAME_MAPPING`: Python 3 `(module, name)` -> Python 2, sorted.
+#[rustfmt::skip]
 static REVERSE_NAME_MAPPING: [(&str, &str, &str, &str); 112] = [
     ("_functools", "reduce", "__builtin__", "reduce"),
     ("_socket", "socket", "socket", "_socketobject"),
@@ -272,6 +275,7 @@ static REVERSE_NAME_MAPPING: [(&str, &str, &str, &str); 112] = [
 ];
 
 /// `_compat_pickle.REVERSE_IMPORT_MAPPING`: Python 3 module -> Python 2, sorted.
+#[rustfmt::skip]
 static REVERSE_IMPORT_MAPPING: [(&str, &str); 47] = [
     ("_bz2", "bz2"),
     ("_dbm", "dbm"),
@@ -335,7 +339,10 @@ fn find_pair(
 }
 
 /// `module` in a sorted two-column table.
-fn find_module(table: &'static [(&'static str, &'static str)], module: &str) -> Option<&'static str> {
+fn find_module(
+    table: &'static [(&'static str, &'static str)],
+    module: &str,
+) -> Option<&'static str> {
     table
         .binary_search_by(|&(m, _)| m.cmp(module))
         .ok()
@@ -414,8 +421,14 @@ mod tests {
             Some(("copyreg", "_reconstructor"))
         );
         assert_eq!(py2_to_py3("__builtin__", "set"), Some(("builtins", "set")));
-        assert_eq!(py2_to_py3("__builtin__", "xrange"), Some(("builtins", "range")));
-        assert_eq!(py2_to_py3("__builtin__", "unicode"), Some(("builtins", "str")));
+        assert_eq!(
+            py2_to_py3("__builtin__", "xrange"),
+            Some(("builtins", "range"))
+        );
+        assert_eq!(
+            py2_to_py3("__builtin__", "unicode"),
+            Some(("builtins", "str"))
+        );
         assert_eq!(
             py2_to_py3("exceptions", "StandardError"),
             Some(("builtins", "Exception"))
@@ -447,15 +460,21 @@ mod tests {
             Some(("copy_reg", "_reconstructor"))
         );
         assert_eq!(py3_to_py2("builtins", "set"), Some(("__builtin__", "set")));
-        assert_eq!(py3_to_py2("builtins", "range"), Some(("__builtin__", "xrange")));
-        assert_eq!(py3_to_py2("builtins", "str"), Some(("__builtin__", "unicode")));
+        assert_eq!(
+            py3_to_py2("builtins", "range"),
+            Some(("__builtin__", "xrange"))
+        );
+        assert_eq!(
+            py3_to_py2("builtins", "str"),
+            Some(("__builtin__", "unicode"))
+        );
         assert_eq!(
             py3_to_py2("builtins", "ValueError"),
             Some(("exceptions", "ValueError"))
         );
         assert_eq!(
             py3_to_py2("collections", "UserDict"),
-            Some(("UserDict", "UserDict"))
+            Some(("UserDict", "IterableUserDict"))
         );
         assert_eq!(
             py3_to_py2("_functools", "reduce"),

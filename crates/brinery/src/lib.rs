@@ -9,24 +9,8 @@ mod text;
 mod unpickler;
 mod value;
 
-// Temporary stand-ins until the generated tables and codecs land.
-mod compat {
-    pub(crate) fn py2_to_py3(_m: &str, _n: &str) -> Option<(&'static str, &'static str)> {
-        None
-    }
-    pub(crate) fn py3_to_py2(_m: &str, _n: &str) -> Option<(&'static str, &'static str)> {
-        None
-    }
-}
-mod codecs {
-    pub(crate) fn decode(data: &[u8], _e: &str, _h: &str) -> Result<Vec<u8>, String> {
-        if data.is_ascii() {
-            Ok(data.to_vec())
-        } else {
-            Err("'ascii' codec can't decode".into())
-        }
-    }
-}
+mod codecs;
+mod compat;
 
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::opcodes::{

@@ -222,8 +222,6 @@ enum V<'g> {
     List(&'g [NodeId]),
     /// A fresh bytes object.
     Bytes(&'g [u8]),
-    /// None.
-    None,
 }
 
 enum Item<'g> {
@@ -236,6 +234,29 @@ enum NamedKey {
     Global(String, String),
     Module(String),
     Latin1,
+    /// CPython's cached singletons: '' and 1-character str below U+0100,
+    /// b'' and 1-byte bytes. Equal values are the same object, so they
+    /// share one memo entry wherever they come from.
+    StrSingleton(Option<u8>),
+    BytesSingleton(Option<u8>),
+}
+
+/// The singleton key of a str (generalized UTF-8), if CPython caches it.
+fn str_singleton(wtf8: &[u8]) -> Option<NamedKey> {
+    match wtf8 {
+        [] => Some(NamedKey::StrSingleton(None)),
+        [c] if *c < 0x80 => Some(NamedKey::StrSingleton(Some(*c))),
+        [a @ 0xC2..=0xC3, b] => Some(NamedKey::StrSingleton(Some(((a & 0x1F) << 6) | (b & 0x3F)))),
+        _ => None,
+    }
+}
+
+fn bytes_singleton(data: &[u8]) -> Option<NamedKey> {
+    match data {
+        [] => Some(NamedKey::BytesSingleton(None)),
+        [c] => Some(NamedKey::BytesSingleton(Some(*c))),
+        _ => None,
+    }
 }
 
 enum Task<'g> {
@@ -277,6 +298,12 @@ enum Task<'g> {
     },
     /// Raw bytes to write.
     Raw(Vec<u8>),
+    /// Record the memo index just given to `id` (or the last index for a
+    /// temporary) under a named key.
+    RegisterNamed {
+        key: NamedKey,
+        id: Option<NodeId>,
+    },
 }
 
 struct Emitter<'g, 'a, 'c, 'b, W> {
@@ -527,6 +554,14 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                 );
                 Ok(())
             }
+            Task::RegisterNamed { key, id } => {
+                let idx = match id {
+                    Some(id) => self.memo_of(id).unwrap_or(self.memo_len - 1),
+                    None => self.memo_len - 1,
+                };
+                self.named_memo.insert(key, idx);
+                Ok(())
+            }
             Task::Raw(b) => {
                 self.out.write(&b);
                 Ok(())
@@ -652,6 +687,9 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         }
         if let Some(idx) = self.memo_of(id) {
             self.write_get(idx);
+            return Ok(());
+        }
+        if self.replay_reduction(id, node) {
             return Ok(());
         }
         match node {
@@ -801,11 +839,20 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
     fn save_v(&mut self, v: V<'g>) -> Result<()> {
         self.out.boundary()?;
         match v {
-            V::None => self.out.byte(O::None.code()),
             V::Str(bytes) => {
+                let key = str_singleton(&bytes);
+                if let Some(k) = &key {
+                    if let Some(&idx) = self.named_memo.get(k) {
+                        self.write_get(idx);
+                        return Ok(());
+                    }
+                }
                 let s = PyStr::from_wtf8(&bytes).ok_or_else(|| unpicklable("invalid str"))?;
                 self.write_str(&bytes, || s.code_points())?;
                 self.memo_put(None);
+                if let Some(k) = key {
+                    self.named_memo.insert(k, self.memo_len - 1);
+                }
             }
             V::ModuleName(m) => {
                 let key = NamedKey::Module(m.clone());
@@ -997,7 +1044,26 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
     }
 
     fn save_bytes(&mut self, data: &'g [u8], id: Option<NodeId>) -> Result<()> {
+        // Only temporaries are matched to CPython's cached singletons: graph
+        // nodes carry their own identity.
+        let key = if id.is_none() {
+            bytes_singleton(data)
+        } else {
+            None
+        };
+        if let Some(k) = &key {
+            if let Some(&idx) = self.named_memo.get(k) {
+                if let Some(id) = id {
+                    self.memo[id.index()] = idx;
+                }
+                self.write_get(idx);
+                return Ok(());
+            }
+        }
         if self.proto < 3 {
+            if let Some(k) = key {
+                self.tasks.push(Task::RegisterNamed { key: k, id });
+            }
             let (callable, args) = if data.is_empty() {
                 (V::Global("builtins".into(), "bytes".into()), vec![])
             } else {
@@ -1035,6 +1101,9 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
             ));
         }
         self.memo_put(id);
+        if let Some(k) = key {
+            self.named_memo.insert(k, self.memo_len - 1);
+        }
         Ok(())
     }
 
@@ -1058,6 +1127,82 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         self.write_bytearray8(data.as_slice())?;
         self.memo_put(Some(id));
         Ok(())
+    }
+
+    /// A builtin node decoded from a REDUCE is written from the original
+    /// callable and argument nodes when this protocol needs a reduction for
+    /// it and the arguments still describe the value, so temporaries keep
+    /// the identities (memo GETs) CPython gave them.
+    fn replay_reduction(&mut self, id: NodeId, node: &'g Node<'a>) -> bool {
+        let Some((callable, args)) = self.g.reduction_of(id) else {
+            return false;
+        };
+        let g = self.g;
+        let args_items: &[NodeId] = match g.node(args) {
+            Node::Tuple(t) => t,
+            _ => return false,
+        };
+        let callee = match g.node(callable) {
+            Node::Global(gl) => (gl.module.as_str(), gl.name.as_str()),
+            _ => return false,
+        };
+        let latin1_of = |n: NodeId| -> Option<Vec<u8>> {
+            match g.node(n) {
+                Node::Str(s) => s.code_points().map(|c| u8::try_from(c).ok()).collect(),
+                _ => None,
+            }
+        };
+        let consistent = match (node, callee, args_items) {
+            (Node::Set(s), ("builtins", "set"), [l]) if self.proto < 4 => {
+                matches!(g.node(*l), Node::List(v) if v[..] == *s.items())
+            }
+            (Node::FrozenSet(s), ("builtins", "frozenset"), [l]) if self.proto < 4 => {
+                matches!(g.node(*l), Node::List(v) if v[..] == *s.items())
+            }
+            (Node::Bytes(b), ("_codecs", "encode"), [st, _enc]) if self.proto < 3 => {
+                latin1_of(*st).as_deref() == Some(b.as_slice())
+            }
+            (Node::Bytes(b), ("builtins", "bytes"), []) if self.proto < 3 => b.is_empty(),
+            (Node::ByteArray(b), ("builtins", "bytearray"), []) if self.proto < 5 => b.is_empty(),
+            (Node::ByteArray(b), ("builtins", "bytearray"), [x]) if self.proto < 5 => {
+                matches!(g.node(*x), Node::Bytes(y) if y.as_slice() == b.as_slice())
+            }
+            (Node::ByteArray(b), ("builtins", "bytearray"), [st, _enc]) if self.proto < 5 => {
+                latin1_of(*st).as_deref() == Some(b.as_slice())
+            }
+            (Node::Global(gl), ("builtins", "getattr"), [parent, last]) if self.proto < 4 => {
+                let key = NamedKey::Global(gl.module.clone(), gl.name.clone());
+                if let Some(&idx) = self.named_memo.get(&key) {
+                    self.write_get(idx);
+                    return true;
+                }
+                let ok = match (g.node(*parent), g.node(*last)) {
+                    (Node::Global(p), Node::Str(l)) => {
+                        p.module == gl.module
+                            && l.as_str().map(|l| format!("{}.{}", p.name, l)).as_deref()
+                                == Some(gl.name.as_str())
+                    }
+                    _ => false,
+                };
+                if ok {
+                    self.tasks.push(Task::MemoPutNamed(key));
+                    self.tasks.push(Task::Op(O::Reduce.code()));
+                    self.tasks.push(Task::Save(args));
+                    self.tasks.push(Task::Save(callable));
+                    return true;
+                }
+                false
+            }
+            _ => false,
+        };
+        if !consistent {
+            return false;
+        }
+        self.tasks.push(Task::ReduceEnd(id));
+        self.tasks.push(Task::Op(O::Reduce.code()));
+        self.tasks.push(Task::Save(args));
+        self.tasks.push(Task::Save(callable));
+        true
     }
 
     /// save_reduce((callable, tuple(args)), obj=id) with no state.

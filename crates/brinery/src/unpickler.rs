@@ -1297,6 +1297,7 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
             return Err(invalid("argument list must be a tuple"));
         }
         if let Some(id) = self.builtin_reduce(callable, args)? {
+            self.graph.reductions.insert(id, (callable, args));
             return Ok(id);
         }
         self.add(Node::Object(Box::new(Object::new(Construct::Reduce {
@@ -1320,6 +1321,21 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
             _ => None,
         };
         let node = match (module, name, args_v.len()) {
+            ("builtins", "getattr", 2) => {
+                // getattr(module.parent, 'name'): CPython's spelling of a
+                // nested name below protocol 4.
+                let parent = match g.node(args_v[0]) {
+                    Node::Global(p) => p,
+                    _ => return Ok(None),
+                };
+                match str_of(args_v[1]) {
+                    Some(last) if !last.is_empty() => Node::Global(Box::new(Global {
+                        module: parent.module.clone(),
+                        name: format!("{}.{}", parent.name, last),
+                    })),
+                    _ => return Ok(None),
+                }
+            }
             ("builtins", "set", 0) => Node::Set(Default::default()),
             ("builtins", "frozenset", 0) => Node::FrozenSet(Default::default()),
             ("builtins", "set" | "frozenset", 1) => {

@@ -51,11 +51,10 @@ fn random_values_all_protocols() {
                 same_proto.push((c.index, c.protocol, b));
             }
             Ok(b) => failures.push(format!(
-                "re-encode differs #{} p{}:\n  cpython {}\n  brinery {}",
+                "re-encode differs #{} p{}: {}",
                 c.index,
                 c.protocol,
-                c.pickle.escape_ascii(),
-                b.escape_ascii()
+                first_difference(&c.pickle, &b)
             )),
             Err(e) => failures.push(format!("encode #{} p{}: {e}", c.index, c.protocol)),
         }
@@ -63,10 +62,7 @@ fn random_values_all_protocols() {
         let q = ((c.protocol as u32 + 1 + c.index % 5) % 6) as u8;
         match brinery::Pickler::new(q).dumps(&g) {
             Ok(b) => cross_proto.push((c.index, q, b)),
-            Err(e) => failures.push(format!(
-                "encode #{} p{} -> p{q}: {e}",
-                c.index, c.protocol
-            )),
+            Err(e) => failures.push(format!("encode #{} p{} -> p{q}: {e}", c.index, c.protocol)),
         }
     }
     println!(
@@ -93,4 +89,21 @@ fn random_values_all_protocols() {
         );
         println!("{name}-protocol writes: {}", out.trim());
     }
+}
+
+/// Where two byte strings first differ, with some context.
+fn first_difference(want: &[u8], got: &[u8]) -> String {
+    let i = want
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(want.len().min(got.len()));
+    let lo = i.saturating_sub(40);
+    format!(
+        "at byte {i} (lengths {} / {}):\n  cpython ...{}\n  brinery ...{}",
+        want.len(),
+        got.len(),
+        want[lo..(i + 40).min(want.len())].escape_ascii(),
+        got[lo..(i + 40).min(got.len())].escape_ascii()
+    )
 }

@@ -217,6 +217,10 @@ impl Set {
 pub struct Graph<'a> {
     pub(crate) nodes: Vec<Node<'a>>,
     root: Option<NodeId>,
+    /// For builtin values the decoder rebuilt from a REDUCE (set, bytes,
+    /// bytearray, nested-name getattr...): the callable and argument nodes
+    /// it came from, so re-encoding can reproduce the original identities.
+    pub(crate) reductions: std::collections::HashMap<NodeId, (NodeId, NodeId)>,
 }
 
 impl<'a> Graph<'a> {
@@ -225,6 +229,7 @@ impl<'a> Graph<'a> {
         Graph {
             nodes: Vec::new(),
             root: None,
+            reductions: Default::default(),
         }
     }
 
@@ -233,6 +238,7 @@ impl<'a> Graph<'a> {
         Graph {
             nodes: Vec::with_capacity(n),
             root: None,
+            reductions: Default::default(),
         }
     }
 
@@ -305,6 +311,7 @@ impl<'a> Graph<'a> {
         Graph {
             nodes: self.nodes.into_iter().map(Node::into_owned).collect(),
             root: self.root,
+            reductions: self.reductions,
         }
     }
 
@@ -415,6 +422,11 @@ impl<'a> Graph<'a> {
             Node::Dict(d) => key::dict_find(&self.nodes, d, k).map(|i| d.entries[i].1),
             _ => None,
         }
+    }
+
+    /// The REDUCE (callable, args) a builtin node was decoded from, if any.
+    pub fn reduction_of(&self, id: NodeId) -> Option<(NodeId, NodeId)> {
+        self.reductions.get(&id).copied()
     }
 
     /// Python equality of two hashable values (numbers across int/float/bool,

@@ -7,9 +7,11 @@
 //! output, then a [`DisError`] is returned whose `Display` is the last line of
 //! Python's traceback.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{Read, Write};
+use std::io::{BufWriter, Read, Write};
+
+use hashbrown::hash_map::Entry;
+use hashbrown::HashMap;
 
 use crate::genops::{ArgValue, DisError, DisErrorKind, Genops, MemoKey, PyText};
 use crate::opcodes::{Opcode, OpcodeInfo, StackKind};
@@ -98,9 +100,28 @@ pub fn dis_with_memo<R: Read, W: Write + ?Sized>(
 }
 
 /// Disassemble the next pickle of an instruction stream. Positions continue
-/// from where `ops` stands, as they do when `pickletools.dis` is handed an
-/// open file several times.
+/// from where `ops` stands, as they do when `pickletools.dis` is handed the
+/// same open file several times; loop with [`Genops::at_eof`] to go through
+/// every pickle of a stream (the command line itself only disassembles the
+/// first pickle of each file).
 pub fn dis_genops<R: Read, W: Write + ?Sized>(
+    ops: &mut Genops<R>,
+    out: &mut W,
+    opts: &DisOptions,
+    memo: &mut DisMemo,
+) -> Result<(), DisError> {
+    ops.next_pickle();
+    // pickletools prints to a buffered stream; so do we, flushing whatever
+    // was printed before an error too.
+    let mut buffered = BufWriter::with_capacity(64 * 1024, out);
+    let result = dis_buffered(ops, &mut buffered, opts, memo);
+    let flushed = buffered.flush();
+    result?;
+    flushed?;
+    Ok(())
+}
+
+fn dis_buffered<R: Read, W: Write>(
     ops: &mut Genops<R>,
     out: &mut W,
     opts: &DisOptions,
@@ -113,6 +134,7 @@ pub fn dis_genops<R: Read, W: Write + ?Sized>(
         annocol: opts.annotate,
         opts,
         line: String::new(),
+        heads: vec![None; 256],
     };
     for instr in ops {
         let instr = instr?;
@@ -267,6 +289,8 @@ struct Disassembler<'o> {
     annocol: usize,
     opts: &'o DisOptions,
     line: String,
+    /// Per opcode byte: `"%-4s " % repr(code)[1:-1]` and the annotation.
+    heads: Vec<Option<(String, &'static str)>>,
 }
 
 impl Disassembler<'_> {
@@ -278,14 +302,23 @@ impl Disassembler<'_> {
         memo: &mut DisMemo,
         out: &mut W,
     ) -> Result<(), DisError> {
+        // The position goes out first: an error while the rest of the line
+        // is built leaves it printed on its own, as in pickletools.
         let line = &mut self.line;
         line.clear();
-        let code = code_repr(op.code);
-        line.push_str(&code);
-        for _ in code.chars().count()..4 {
-            line.push(' ');
-        }
-        line.push(' ');
+        let _ = write!(line, "{pos:5}: ");
+        out.write_all(line.as_bytes())?;
+        line.clear();
+        let (head, doc) = self.heads[usize::from(op.code)].get_or_insert_with(|| {
+            let mut head = code_repr(op.code);
+            for _ in head.chars().count()..4 {
+                head.push(' ');
+            }
+            head.push(' ');
+            (head, annotation(op))
+        });
+        let doc: &'static str = doc;
+        line.push_str(head);
         for _ in 0..self.opts.indentlevel * self.markstack.len() {
             line.push(' ');
         }
@@ -337,10 +370,11 @@ impl Disassembler<'_> {
                 } else {
                     arg.memo_key().expect("PUT arguments are ints")
                 };
-                if memo.map.contains_key(&key) {
-                    errormsg = Some(format!("memo key {} already defined", arg.try_repr()?));
-                } else {
-                    match self.stack.last() {
+                match memo.map.entry(key) {
+                    Entry::Occupied(_) => {
+                        errormsg = Some(format!("memo key {} already defined", arg.try_repr()?));
+                    }
+                    Entry::Vacant(slot) => match self.stack.last() {
                         None => {
                             errormsg = Some("stack is empty -- can't store into memo".to_string())
                         }
@@ -348,9 +382,9 @@ impl Disassembler<'_> {
                             errormsg = Some("can't store markobject in the memo".to_string())
                         }
                         Some(&top) => {
-                            memo.map.insert(key, top);
+                            slot.insert(top);
                         }
-                    }
+                    },
                 }
             }
             Opcode::Get | Opcode::BinGet | Opcode::LongBinGet => {
@@ -396,11 +430,8 @@ impl Disassembler<'_> {
                 self.annocol = self.opts.annotate;
             }
             line.push(' ');
-            line.push_str(annotation(op));
+            line.push_str(doc);
         }
-        let mut prefix = String::with_capacity(8);
-        let _ = write!(prefix, "{pos:5}: ");
-        out.write_all(prefix.as_bytes())?;
         line.push('\n');
         out.write_all(line.as_bytes())?;
 
@@ -444,13 +475,29 @@ mod tests {
     }
 
     #[test]
+    fn several_pickles_in_one_stream() {
+        let data = b"K\x01.K\x02.";
+        let mut ops = Genops::new(&data[..]);
+        let mut out = Vec::new();
+        let mut memo = DisMemo::new();
+        while !ops.at_eof().unwrap() {
+            dis_genops(&mut ops, &mut out, &DisOptions::default(), &mut memo).unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "    0: K    BININT1    1\n    2: .    STOP\nhighest protocol among opcodes = 1\n\
+             \x20   3: K    BININT1    2\n    5: .    STOP\nhighest protocol among opcodes = 1\n"
+        );
+    }
+
+    #[test]
     fn simple() {
         let mut out = Vec::new();
         dis(&b"\x80\x04K\x01."[..], &mut out, &DisOptions::default()).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "    0: \\x80 PROTO      4\n    2: K    BININT1    1\n    4: .    STOP\n\
-             highest protocol among opcodes = 4\n"
+             highest protocol among opcodes = 2\n"
         );
     }
 }

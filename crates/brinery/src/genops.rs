@@ -205,7 +205,7 @@ impl PyText {
             let lead = rest[0];
             return Err(match err.error_len() {
                 None => unicode_error("utf-8", start, data.len(), lead, "unexpected end of data"),
-                Some(_) if lead < 0xC2 || lead > 0xF4 => {
+                Some(_) if !(0xC2..=0xF4).contains(&lead) => {
                     unicode_error("utf-8", start, start + 1, lead, "invalid start byte")
                 }
                 Some(n) => {
@@ -296,7 +296,10 @@ impl Iterator for CodePointIter<'_> {
         let (cp, n) = if b0 < 0x80 {
             (u32::from(b0), 1)
         } else if b0 < 0xE0 {
-            ((u32::from(b0 & 0x1F) << 6) | u32::from(self.rest[1] & 0x3F), 2)
+            (
+                (u32::from(b0 & 0x1F) << 6) | u32::from(self.rest[1] & 0x3F),
+                2,
+            )
         } else if b0 < 0xF0 {
             (
                 (u32::from(b0 & 0x0F) << 12)
@@ -373,11 +376,13 @@ fn repr_code_points<I: Iterator<Item = u32> + Clone>(cps: I, out: &mut String) {
 /// Python's `repr()` of a `bytes` object.
 pub fn repr_bytes(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len() + 3);
-    push_repr_bytes(data, &mut out);
+    push_repr_bytes_like(data, false, &mut out);
     out
 }
 
-fn push_repr_bytes(data: &[u8], out: &mut String) {
+/// `bytearray_repr` differs from `bytes_repr` in one detail: it escapes a
+/// single quote even inside double quotes.
+fn push_repr_bytes_like(data: &[u8], bytearray: bool, out: &mut String) {
     let quote = if data.contains(&b'\'') && !data.contains(&b'"') {
         b'"'
     } else {
@@ -391,9 +396,9 @@ fn push_repr_bytes(data: &[u8], out: &mut String) {
             b'\t' => out.push_str("\\t"),
             b'\n' => out.push_str("\\n"),
             b'\r' => out.push_str("\\r"),
-            _ if b == quote => {
+            _ if b == quote || (bytearray && b == b'\'') => {
                 out.push('\\');
-                out.push(quote as char);
+                out.push(b as char);
             }
             0x20..=0x7E => out.push(b as char),
             _ => {
@@ -560,7 +565,7 @@ impl ArgValue {
             ArgValue::ByteArray(b) => {
                 let mut out = String::with_capacity(b.len() + 14);
                 out.push_str("bytearray(");
-                push_repr_bytes(b, &mut out);
+                push_repr_bytes_like(b, true, &mut out);
                 out.push(')');
                 out
             }
@@ -819,7 +824,10 @@ fn escape_decode(data: &[u8]) -> Result<Vec<u8>, DisError> {
             }
             b'x' => {
                 let hex = |b: u8| (b as char).to_digit(16);
-                match (data.get(i).and_then(|&b| hex(b)), data.get(i + 1).and_then(|&b| hex(b))) {
+                match (
+                    data.get(i).and_then(|&b| hex(b)),
+                    data.get(i + 1).and_then(|&b| hex(b)),
+                ) {
                     (Some(h), Some(l)) if i + 1 < data.len() => {
                         out.push((h * 16 + l) as u8);
                         i += 2;
@@ -971,6 +979,19 @@ impl<R: Read> Genops<R> {
         self.done
     }
 
+    /// Start on the next pickle of the stream: after `STOP` (or an error)
+    /// the iterator ends, as `pickletools.genops` does; this lets it go on
+    /// from the current position, like calling `genops` again on the same
+    /// open file.
+    pub fn next_pickle(&mut self) {
+        self.done = false;
+    }
+
+    /// Whether the input is exhausted (reads ahead if the buffer is empty).
+    pub fn at_eof(&mut self) -> io::Result<bool> {
+        Ok(self.head == self.tail && !self.fill()?)
+    }
+
     /// Bytes read from the source but not consumed.
     pub fn buffered(&self) -> &[u8] {
         &self.buf[self.head..self.tail]
@@ -1078,9 +1099,8 @@ impl<R: Read> Genops<R> {
     }
 
     fn fixed<const N: usize>(&mut self, what: &str) -> Result<[u8; N], DisError> {
-        self.read_array::<N>()?.map_err(|_| {
-            DisError::value(format!("not enough data in stream to read {what}"))
-        })
+        self.read_array::<N>()?
+            .map_err(|_| DisError::value(format!("not enough data in stream to read {what}")))
     }
 
     fn uint1(&mut self) -> Result<u8, DisError> {
@@ -1142,9 +1162,9 @@ impl<R: Read> Genops<R> {
         Ok(match kind {
             ArgKind::None => ArgValue::None,
             ArgKind::Uint1 => ArgValue::Int(i64::from(self.uint1()?)),
-            ArgKind::Uint2 => ArgValue::Int(i64::from(u16::from_le_bytes(
-                self.fixed::<2>("uint2")?,
-            ))),
+            ArgKind::Uint2 => {
+                ArgValue::Int(i64::from(u16::from_le_bytes(self.fixed::<2>("uint2")?)))
+            }
             ArgKind::Int4 => ArgValue::Int(i64::from(self.int4()?)),
             ArgKind::Uint4 => ArgValue::Int(i64::from(self.uint4()?)),
             ArgKind::Uint8 => {
@@ -1154,9 +1174,7 @@ impl<R: Read> Genops<R> {
                     Err(_) => ArgValue::BigInt(BigInt::from(v)),
                 }
             }
-            ArgKind::Float8 => {
-                ArgValue::Float(f64::from_be_bytes(self.fixed::<8>("float8")?))
-            }
+            ArgKind::Float8 => ArgValue::Float(f64::from_be_bytes(self.fixed::<8>("float8")?)),
             ArgKind::DecimalnlShort => {
                 let s = self.line("stringnl")?;
                 match s.as_slice() {

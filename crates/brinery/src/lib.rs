@@ -11,6 +11,10 @@ mod value;
 
 mod codecs;
 mod compat;
+mod dis;
+mod dis_docs;
+mod genops;
+mod optimize;
 
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::opcodes::{
@@ -24,3 +28,11 @@ pub use crate::value::{
     Buf, CodePoints, Construct, Dict, Global, Graph, Items, Node, NodeId, NodeRef, Object,
     PickleBuffer, PyStr, Set, Unhashable,
 };
+pub use crate::dis::{
+    dis, dis_files, dis_genops, dis_with_memo, format_preamble, DisMemo, DisOptions,
+};
+pub use crate::genops::{
+    genops, repr_bytes, repr_float, ArgValue, CodePointIter, DisError, DisErrorKind, Genops, Instr,
+    PyText,
+};
+pub use crate::optimize::optimize;

@@ -3,7 +3,7 @@
 //! remaining ones are renumbered densely, and protocol 4+ pickles are
 //! re-framed with the rules of `pickle`'s `_Framer`.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 
 use crate::genops::{ArgValue, DisError, DisErrorKind, Genops, MemoKey};
 use crate::opcodes::{Opcode, HIGHEST_PROTOCOL};

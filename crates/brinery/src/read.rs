@@ -351,7 +351,7 @@ mod tests {
 
     #[test]
     fn io_read_huge_claim_is_eof() {
-        let data = vec![7u8; 10];
+        let data = [7u8; 10];
         let mut r = IoRead::new(&data[..]);
         let mut s = Vec::new();
         assert!(Read::read_exact(&mut r, 1 << 62, &mut s)

@@ -59,7 +59,8 @@ fn float_num(f: f64) -> Num {
         return Num::Nan;
     }
     if f.is_finite() && f.fract() == 0.0 {
-        if f >= -9.223_372_036_854_775_808e18 && f < 9.223_372_036_854_775_808e18 {
+        // i64::MIN as f64 is exact; i64::MAX as f64 rounds up to 2^63.
+        if (i64::MIN as f64..i64::MAX as f64).contains(&f) {
             return Num::Int(f as i64);
         }
         if let Some(b) = BigInt::from_f64(f) {
@@ -314,12 +315,10 @@ fn check_hashable(nodes: &[Node<'_>], id: NodeId) -> Result<(), Unhashable> {
 }
 
 fn find_linear(nodes: &[Node<'_>], keys: impl Iterator<Item = NodeId>, k: NodeId) -> Option<usize> {
-    let mut i = 0;
-    for e in keys {
+    for (i, e) in keys.enumerate() {
         if key_eq(nodes, e, k) {
             return Some(i);
         }
-        i += 1;
     }
     None
 }

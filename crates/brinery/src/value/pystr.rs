@@ -111,12 +111,9 @@ impl<'a> PyStr<'a> {
             }),
             Err(e) => {
                 let bytes = e.into_bytes();
-                match validate(&bytes) {
-                    Some(_) => Some(PyStr {
-                        repr: Repr::WtfOwned(bytes.into_boxed_slice()),
-                    }),
-                    None => None,
-                }
+                validate(&bytes).map(|_| PyStr {
+                    repr: Repr::WtfOwned(bytes.into_boxed_slice()),
+                })
             }
         }
     }

@@ -25,7 +25,8 @@ pub struct Limits {
     pub max_nodes: usize,
     /// Most simultaneously open MARKs.
     pub max_marks: usize,
-    /// Largest memo index accepted.
+    /// Largest memo index accepted (CPython allocates its memo array up to
+    /// twice the index, so larger indices fail there with MemoryError).
     pub max_memo_index: u64,
     /// Most stack entries.
     pub max_stack: usize,
@@ -36,7 +37,7 @@ impl Default for Limits {
         Limits {
             max_nodes: 1 << 28,
             max_marks: 1 << 24,
-            max_memo_index: u32::MAX as u64,
+            max_memo_index: i32::MAX as u64,
             max_stack: 1 << 28,
         }
     }

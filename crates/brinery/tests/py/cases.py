@@ -33,7 +33,7 @@ API::
 import collections
 import struct
 
-__all__ = ["MAGIC", "Case", "read_cases", "iter_cases", "CaseWriter",
+__all__ = ["MAGIC", "Case", "read_cases", "iter_cases", "CaseWriter", "CaseFileError",
            "FLAG_INSTANCES", "FLAG_RECURSIVE"]
 
 MAGIC = b"BRCASES1"

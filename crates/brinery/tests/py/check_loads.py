@@ -276,7 +276,7 @@ def main(argv=None):
                     help="how many mismatches to list (default 10)")
     args = ap.parse_args(argv)
 
-    from cases import iter_cases
+    from cases import CaseFileError, iter_cases
     from values import gen_value
 
     t0 = time.time()
@@ -285,38 +285,48 @@ def main(argv=None):
     total = 0
     ok = 0
     bad = []
-    for case in iter_cases(args.infile):
-        total += 1
-        if case.index >= args.count:
-            bad.append((case.index, case.protocol,
-                        "index out of range (count is %d)" % args.count))
-            continue
-        if case.index != cache_index:
-            cache_index = case.index
-            cache_value = gen_value(args.seed, case.index, args.builtin_only)
-        try:
-            loaded = pickle.loads(case.pickle)
-        except Exception as e:
-            bad.append((case.index, case.protocol,
-                        "load error: %s: %s" % (type(e).__name__, e)))
-            continue
-        try:
-            err = compare(cache_value, loaded)
-        except Exception as e:  # pragma: no cover - defensive
-            err = "compare raised %s: %s" % (type(e).__name__, e)
-        if err is None:
-            ok += 1
-        else:
-            bad.append((case.index, case.protocol, err))
-        del loaded
+    file_error = None
+    try:
+        for case in iter_cases(args.infile):
+            total += 1
+            if case.index >= args.count:
+                bad.append((case.index, case.protocol,
+                            "index out of range (count is %d)" % args.count))
+                continue
+            if case.index != cache_index:
+                cache_index = case.index
+                cache_value = gen_value(args.seed, case.index, args.builtin_only)
+            try:
+                loaded = pickle.loads(case.pickle)
+            except Exception as e:
+                bad.append((case.index, case.protocol,
+                            "load error: %s: %s" % (type(e).__name__, e)))
+                continue
+            try:
+                err = compare(cache_value, loaded)
+            except Exception as e:  # pragma: no cover - defensive
+                err = "compare raised %s: %s" % (type(e).__name__, e)
+            if err is None:
+                ok += 1
+            else:
+                bad.append((case.index, case.protocol, err))
+            del loaded
+    except (OSError, CaseFileError) as e:
+        file_error = e
     print("check_loads: %d records, %d ok" % (total, ok))
-    if total == 0:
+    failed = False
+    if file_error is not None:
+        print("check_loads: FAILED: cannot read %s: %s" % (args.infile, file_error))
+        failed = True
+    elif total == 0:
         print("check_loads: FAILED: no records in %s" % args.infile)
-        return 1
+        failed = True
     if bad:
         print("check_loads: %d FAILED; first %d:" % (len(bad), min(len(bad), args.max_report)))
         for index, proto, msg in bad[:args.max_report]:
             print("  index %d protocol %d: %s" % (index, proto, msg))
+        failed = True
+    if failed:
         return 1
     print("check_loads: all ok (%.2fs)" % (time.time() - t0))
     return 0

@@ -131,7 +131,10 @@ fn errors_name_offset_and_opcode() {
     let err = loads(b"\x80\x02K\x01a.").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::StackUnderflow);
     assert_eq!(err.offset(), Some(4));
-    assert_eq!(err.to_string(), "unpickling stack underflow at byte 4 (APPEND)");
+    assert_eq!(
+        err.to_string(),
+        "unpickling stack underflow at byte 4 (APPEND)"
+    );
     let err = loads(b"\x80\x02h\x05.").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::MemoMissing);
     assert_eq!(
@@ -141,7 +144,10 @@ fn errors_name_offset_and_opcode() {
     let err = loads(b"\xff").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnknownOpcode);
     assert_eq!(err.to_string(), "invalid load key, '\\xff'. at byte 0");
-    assert_eq!(loads(b"").unwrap_err().to_string(), "Ran out of input at byte 0");
+    assert_eq!(
+        loads(b"").unwrap_err().to_string(),
+        "Ran out of input at byte 0"
+    );
     let err = loads(b"e.").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::MissingMark);
     let err = loads(b"\x80\x06N.").unwrap_err();
@@ -160,7 +166,9 @@ fn text_opcodes_like_the_c_unpickler() {
     assert_eq!(int(b"I1_000\n.").unwrap().unwrap(), 1000.into());
     assert!(loads(b"I08\n.").is_err());
     assert_eq!(
-        int(b"L123456789012345678901234567890L\n.").unwrap().unwrap(),
+        int(b"L123456789012345678901234567890L\n.")
+            .unwrap()
+            .unwrap(),
         "123456789012345678901234567890".parse().unwrap()
     );
     assert_eq!(loads(b"F1e3\n.").unwrap().root().as_f64(), Some(1000.0));
@@ -236,7 +244,10 @@ fn multiple_pickles_in_one_stream() {
 fn hooks_persistent_ids_buffers_extensions() {
     // Persistent id kept as a node.
     let data = b"\x80\x02X\x03\x00\x00\x00pidq\x00Q.";
-    let g = Unpickler::new().keep_persistent_ids().load_slice(data).unwrap();
+    let g = Unpickler::new()
+        .keep_persistent_ids()
+        .load_slice(data)
+        .unwrap();
     match g.root().node().unwrap() {
         Node::PersistentId(p) => assert_eq!(g.view(*p).as_str(), Some("pid")),
         other => panic!("{other:?}"),

@@ -244,7 +244,8 @@ impl<'g, 'a> NodeRef<'g, 'a> {
             | Construct::Obj { cls, .. } => *cls,
             Construct::Reduce { callable, args } => {
                 let (m, n) = g.view(*callable).as_global()?;
-                if m == "copyreg" && matches!(n, "_reconstructor" | "__newobj__" | "__newobj_ex__") {
+                if m == "copyreg" && matches!(n, "_reconstructor" | "__newobj__" | "__newobj_ex__")
+                {
                     if let Some(first) = g.view(*args).get(&0) {
                         if let Some((m2, n2)) = first.as_global() {
                             return Some(format!("{m2}.{n2}"));

@@ -30,7 +30,9 @@ pub fn python() -> Option<String> {
 
 /// Directory of the python helper scripts.
 pub fn py_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("py")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("py")
 }
 
 /// A scratch directory for this test binary.

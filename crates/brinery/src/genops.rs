@@ -411,53 +411,7 @@ fn push_repr_bytes_like(data: &[u8], bytearray: bool, out: &mut String) {
 
 /// Python's `repr()` of a `float`.
 pub fn repr_float(x: f64) -> String {
-    if x.is_nan() {
-        return "nan".to_string();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf" } else { "-inf" }.to_string();
-    }
-    // `{:e}` gives the shortest round-tripping digits, like Python's repr.
-    let sci = format!("{x:e}");
-    let (neg, sci) = match sci.strip_prefix('-') {
-        Some(s) => (true, s),
-        None => (false, sci.as_str()),
-    };
-    let (mant, exp) = sci.split_once('e').unwrap_or((sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
-    let ndigits = digits.len() as i32;
-    let decpt = exp + 1;
-    let mut out = String::with_capacity(24);
-    if neg {
-        out.push('-');
-    }
-    if decpt <= -4 || decpt > 16 {
-        out.push_str(&digits[..1]);
-        if ndigits > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        let e = decpt - 1;
-        let _ = write!(out, "e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
-    } else if decpt <= 0 {
-        out.push_str("0.");
-        for _ in 0..-decpt {
-            out.push('0');
-        }
-        out.push_str(&digits);
-    } else if decpt < ndigits {
-        out.push_str(&digits[..decpt as usize]);
-        out.push('.');
-        out.push_str(&digits[decpt as usize..]);
-    } else {
-        out.push_str(&digits);
-        for _ in 0..decpt - ndigits {
-            out.push('0');
-        }
-        out.push_str(".0");
-    }
-    out
+    crate::text::float_repr(x)
 }
 
 /// CPython's default limit on the digits of an int converted to or from text.

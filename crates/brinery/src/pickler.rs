@@ -108,6 +108,8 @@ impl<'c> Pickler<'c> {
                 sink: writer,
             },
             memo: vec![u32::MAX; graph.len()],
+            entry: vec![u32::MAX; graph.len()],
+            entry_stack: Vec::new(),
             named_memo: HashMap::new(),
             memo_len: 0,
             tasks: Vec::new(),
@@ -298,6 +300,8 @@ enum Task<'g> {
     },
     /// Raw bytes to write.
     Raw(Vec<u8>),
+    /// Saving of a node whose memo entry follows its children is done.
+    Exit(NodeId),
     /// Record the memo index just given to `id` (or the last index for a
     /// temporary) under a named key.
     RegisterNamed {
@@ -312,6 +316,11 @@ struct Emitter<'g, 'a, 'c, 'b, W> {
     fix_imports: bool,
     out: Output<W>,
     memo: Vec<u32>,
+    /// For nodes being saved whose memo entry comes after their children:
+    /// the memo length when saving (re-)started, to detect cycles CPython
+    /// would only escape with a RecursionError.
+    entry: Vec<u32>,
+    entry_stack: Vec<u32>,
     named_memo: HashMap<NamedKey, u32>,
     memo_len: u32,
     tasks: Vec<Task<'g>>,
@@ -419,6 +428,9 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
             }
             Task::TupleEnd { id, len, marked } => {
                 if let Some(id) = id {
+                    self.exit(id);
+                }
+                if let Some(id) = id {
                     if let Some(idx) = self.memo_of(id) {
                         if marked {
                             if self.bin() {
@@ -451,6 +463,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                 Ok(())
             }
             Task::FrozenSetEnd(id) => {
+                self.exit(id);
                 if let Some(idx) = self.memo_of(id) {
                     self.out.byte(O::PopMark.code());
                     self.write_get(idx);
@@ -471,7 +484,14 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                 self.write_put(idx);
                 Ok(())
             }
-            Task::ReduceEnd(id) => self.reduce_end(id),
+            Task::ReduceEnd(id) => {
+                self.exit(id);
+                self.reduce_end(id)
+            }
+            Task::Exit(id) => {
+                self.exit(id);
+                Ok(())
+            }
             Task::ListBatch { id, pos } => {
                 let items = match self.g.node(id) {
                     Node::List(v) => &v[..],
@@ -627,6 +647,23 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         }
     }
 
+    fn enter(&mut self, id: NodeId) -> Result<()> {
+        let prev = self.entry[id.index()];
+        if prev != u32::MAX && prev == self.memo_len {
+            return Err(unpicklable(
+                "object reached again while building itself, with nothing memoized in between \
+                 (CPython raises RecursionError)",
+            ));
+        }
+        self.entry_stack.push(prev);
+        self.entry[id.index()] = self.memo_len;
+        Ok(())
+    }
+
+    fn exit(&mut self, id: NodeId) {
+        self.entry[id.index()] = self.entry_stack.pop().unwrap_or(u32::MAX);
+    }
+
     fn reduce_end(&mut self, id: NodeId) -> Result<()> {
         if let Some(idx) = self.memo_of(id) {
             self.out.byte(O::Pop.code());
@@ -688,6 +725,17 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         if let Some(idx) = self.memo_of(id) {
             self.write_get(idx);
             return Ok(());
+        }
+        let deferred = match node {
+            Node::Tuple(t) => !t.is_empty(),
+            Node::FrozenSet(_) | Node::Object(_) | Node::PersistentId(_) => true,
+            Node::Set(_) => self.proto < 4,
+            Node::Bytes(_) => self.proto < 3,
+            Node::ByteArray(_) => self.proto < 5,
+            _ => false,
+        };
+        if deferred {
+            self.enter(id)?;
         }
         if self.replay_reduction(id, node) {
             return Ok(());
@@ -784,6 +832,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
             Node::Global(gl) => self.save_global(gl, Some(id))?,
             Node::Object(o) => self.save_object(id, &o.construct)?,
             Node::PersistentId(pid) => {
+                self.tasks.push(Task::Exit(id));
                 if self.bin() {
                     self.tasks.push(Task::Op(O::BinPersId.code()));
                     self.tasks.push(Task::Save(*pid));

@@ -264,8 +264,11 @@ impl<'de, R: io::Read> Read<'de> for IoRead<R> {
         self.pos = self.buf.len();
         let mut need = n - scratch.len() as u64;
         while need > 0 && !self.eof {
-            let step = need.min(16 * CHUNK as u64) as usize;
+            // Grow with what has arrived (one chunk at first, at most 16
+            // at a time), so a lying length costs at most a chunk more
+            // than the bytes that exist.
             let old = scratch.len();
+            let step = need.min(old.clamp(CHUNK, 16 * CHUNK) as u64) as usize;
             scratch.resize(old + step, 0);
             let got = loop {
                 match self.inner.read(&mut scratch[old..]) {

@@ -392,7 +392,13 @@ pub(crate) fn decode_raw_unicode_escape(s: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Python `repr` of a float (shortest round-trip form, `'r'` format).
+/// CPython's `repr(float)`.
+///
+/// Shortest round-trip digits, laid out like Python, with one correction:
+/// when the exact value of `x` lies exactly halfway between the two
+/// shortest decimal strings that read back as `x`, Rust's formatter picks
+/// the upper one while CPython's `dtoa` picks the one with an even last
+/// digit (`-918341359994482.25` is `-918341359994482.2` in Python).
 pub(crate) fn float_repr(x: f64) -> String {
     if x.is_nan() {
         return "nan".into();
@@ -407,29 +413,97 @@ pub(crate) fn float_repr(x: f64) -> String {
             "0.0".into()
         };
     }
-    // Shortest digits via Rust's `{:e}` (shortest round-trip).
-    let e = format!("{:e}", x);
+    let ax = x.abs();
+    // Shortest round-trip digits and the decimal exponent of the first one.
+    let e = format!("{ax:e}");
     let (mant, exp) = e.split_once('e').expect("exponent form");
     let exp: i32 = exp.parse().expect("exponent");
-    let (neg, mant) = match mant.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mant),
+    let mut digits = [0u8; 24];
+    let mut n = 0;
+    for &c in mant.as_bytes() {
+        if c != b'.' {
+            digits[n] = c;
+            n += 1;
+        }
+    }
+    let digits = std::str::from_utf8(&digits[..n]).expect("ASCII digits");
+    match tie_even_digits(ax, digits, exp) {
+        Some((d, exp)) => layout_float(x < 0.0, &d, exp),
+        None => layout_float(x < 0.0, digits, exp),
+    }
+}
+
+/// If `digits` (the shortest round-trip digits of `ax > 0`, first digit at
+/// 10^exp) are a halfway tie resolved to an odd last digit, the even digits
+/// CPython prints and their exponent.
+fn tie_even_digits(ax: f64, digits: &str, exp: i32) -> Option<(String, i32)> {
+    let n = digits.len() as i32;
+    let d: u64 = digits.parse().ok()?;
+    if d % 2 == 0 {
+        return None;
+    }
+    // The last digit stands for 10^scale; a tie puts ax exactly at
+    // (d ± 1/2) * 10^scale.
+    let scale = exp - n + 1;
+    // ax = m * 2^e2 with m odd.
+    let bits = ax.to_bits();
+    let exp_bits = ((bits >> 52) & 0x7FF) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (m, e2) = if exp_bits == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1u64 << 52), exp_bits - 1075)
     };
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
+    let tz = m.trailing_zeros() as i32;
+    let (m, e2) = (m >> tz, e2 + tz);
+    // A value with a fractional part has exactly -e2 decimal places; a
+    // tie needs its last one at 10^(scale-1). An integer needs scale >= 1.
+    if (e2 < 0 && e2 != scale - 1) || (e2 >= 0 && scale < 1) {
+        return None;
+    }
+    for c in [d - 1, d + 1] {
+        if format!("{c}e{scale}").parse::<f64>().ok() != Some(ax) {
+            continue;
+        }
+        // 2 * ax == (d + c) * 10^scale exactly?
+        let mut left = BigInt::from(m) * 2u32;
+        let mut right = BigInt::from(d + c);
+        if e2 >= 0 {
+            left <<= e2 as usize;
+        } else {
+            right <<= (-e2) as usize;
+        }
+        let ten = BigInt::from(10u32);
+        if scale >= 0 {
+            right *= num_traits::pow(ten, scale as usize);
+        } else {
+            left *= num_traits::pow(ten, (-scale) as usize);
+        }
+        if left == right {
+            let mut t = c.to_string();
+            let exp = exp + (t.len() as i32 - n);
+            while t.len() > 1 && t.ends_with('0') {
+                t.pop();
+            }
+            return Some((t, exp));
+        }
+    }
+    None
+}
+
+/// Python's `repr` layout of a float from its digits and decimal exponent.
+fn layout_float(neg: bool, digits: &str, exp: i32) -> String {
     let nd = digits.len() as i32;
     let mut out = String::new();
     if neg {
         out.push('-');
     }
-    // Python uses scientific notation when exp < -4 or exp >= 16.
     if (-4..16).contains(&exp) {
         if exp >= 0 {
             let int_len = exp + 1;
             if nd <= int_len {
-                out.push_str(&digits);
-                for _ in 0..(int_len - nd) {
-                    out.push('0');
-                }
+                out.push_str(digits);
+                out.extend(std::iter::repeat('0').take((int_len - nd) as usize));
                 out.push_str(".0");
             } else {
                 out.push_str(&digits[..int_len as usize]);
@@ -438,10 +512,8 @@ pub(crate) fn float_repr(x: f64) -> String {
             }
         } else {
             out.push_str("0.");
-            for _ in 0..(-exp - 1) {
-                out.push('0');
-            }
-            out.push_str(&digits);
+            out.extend(std::iter::repeat('0').take((-exp - 1) as usize));
+            out.push_str(digits);
         }
     } else {
         out.push_str(&digits[..1]);

@@ -17,31 +17,176 @@ use crate::value::{
     PyStr,
 };
 
-/// Resource limits for decoding hostile input. The defaults are generous
-/// for real data and stop pathological inputs early.
-#[derive(Clone, Debug)]
+/// Resource limits for decoding untrusted input.
+///
+/// Without any limit, decoding already takes time and memory linear in the
+/// input, and a length field never makes brinery allocate more than the
+/// bytes that actually arrive. Limits add absolute caps on top: the
+/// defaults are generous for real data (far above what CPython's own
+/// pickler writes for anything short of a huge data set) and stop
+/// pathological inputs early. Exceeding one fails with
+/// [`ErrorKind::LimitExceeded`](crate::ErrorKind::LimitExceeded) and a
+/// message naming the limit and how to raise it.
+///
+/// | limit | default | bounds |
+/// | --- | --- | --- |
+/// | [`max_nodes`](Limits::max_nodes) | 2^26 | objects created (about 32 bytes each, plus their contents) |
+/// | [`max_stack`](Limits::max_stack) | 2^26 | entries on the unpickler stack (4 bytes each) |
+/// | [`max_marks`](Limits::max_marks) | 2^20 | MARKs open at once (8 bytes each) |
+/// | [`max_depth`](Limits::max_depth) | unlimited | container nesting of the result (checked at STOP) |
+/// | [`max_memo_entries`](Limits::max_memo_entries) | 2^26 | distinct memo keys |
+/// | [`max_memo_index`](Limits::max_memo_index) | 2^31 − 1 | the largest memo key |
+/// | [`max_bytes`](Limits::max_bytes) | 4 GiB | bytes of data the decoder allocates |
+///
+/// With the defaults, no input makes the decoder hold more than roughly
+/// 8 GiB however it is crafted; the `hostile` tests measure what
+/// adversarial inputs really cost. For untrusted *streams*, also bound the
+/// input itself (e.g. with [`std::io::Read::take`]): a protocol 0 text line
+/// is buffered whole while it is read, as in CPython.
+///
+/// ```
+/// use brinery::{ErrorKind, Limits, Unpickler};
+/// let mut marks = vec![b'('; 5000];
+/// marks.push(b'.');
+/// let limits = Limits::default().max_nodes(1000).max_bytes(1 << 20);
+/// let err = Unpickler::new().limits(limits).load_slice(&marks).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::StackUnderflow); // 5000 MARKs are fine
+/// let err = Unpickler::new()
+///     .limits(Limits::default().max_marks(100))
+///     .load_slice(&marks)
+///     .unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+/// assert!(err.to_string().contains("Limits::max_marks"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
-    /// Most nodes one pickle may create.
+    /// Most nodes (Python objects) one pickle may create. The items a
+    /// `set(...)`/`frozenset(...)` REDUCE copies out of another container
+    /// count as nodes too, since each such REDUCE copies them again.
+    /// Never more than 2^32 − 2, the most a [`Graph`] can address.
     pub max_nodes: usize,
-    /// Most simultaneously open MARKs.
-    pub max_marks: usize,
-    /// Largest memo index accepted (CPython allocates its memo array up to
-    /// twice the index, so larger indices fail there with MemoryError).
-    pub max_memo_index: u64,
-    /// Most stack entries.
+    /// Most entries on the unpickler's stack (objects pushed and not yet
+    /// put into a container).
     pub max_stack: usize,
+    /// Most simultaneously open MARKs: the nesting depth of the
+    /// MARK-delimited containers being built (tuples, lists, dicts at
+    /// protocol 0, batches of APPENDS/SETITEMS, ...).
+    pub max_marks: usize,
+    /// Deepest container nesting of the decoded value, counted in nodes
+    /// along the longest chain of containment from the root (a cycle is
+    /// followed once). `usize::MAX` (the default) skips the check: brinery
+    /// itself never recurses on nesting (decoding, pickling, `dis`, hashing
+    /// and dropping are iterative), so only set it to protect code of your
+    /// own that walks the graph recursively. When set, it costs one pass
+    /// over the graph at STOP.
+    pub max_depth: usize,
+    /// Most distinct memo keys (PUT, BINPUT, LONG_BINPUT, MEMOIZE).
+    pub max_memo_entries: usize,
+    /// Largest memo key accepted (CPython sizes its memo array from the
+    /// key, so much larger keys fail there with `MemoryError`).
+    pub max_memo_index: u64,
+    /// Most bytes of data the decoder may allocate in all: payloads it
+    /// copies out of an [`std::io::Read`] (charged before reading, so a
+    /// lying length fails at once), text it decodes (STRING, UNICODE,
+    /// Python 2 `str` through a codec), integers, global names (also the
+    /// copies STACK_GLOBAL and INST make), and the copies some opcodes make
+    /// of existing data (READONLY_BUFFER of an owned payload, the builtin
+    /// reductions `_codecs.encode`, `bytearray(...)`, nested-name
+    /// `getattr`). Payloads borrowed from a slice (`loads`,
+    /// [`Unpickler::load_slice`]) cost nothing: they take no memory beyond
+    /// the input the caller already holds.
+    pub max_bytes: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_nodes: 1 << 28,
-            max_marks: 1 << 24,
+            max_nodes: 1 << 26,
+            max_stack: 1 << 26,
+            max_marks: 1 << 20,
+            max_depth: usize::MAX,
+            max_memo_entries: 1 << 26,
             max_memo_index: i32::MAX as u64,
-            max_stack: 1 << 28,
+            max_bytes: 1 << 32,
         }
     }
 }
+
+impl Limits {
+    /// No limits beyond what the value model can address: for trusted
+    /// data only.
+    pub fn unlimited() -> Self {
+        Limits {
+            max_nodes: usize::MAX,
+            max_stack: usize::MAX,
+            max_marks: usize::MAX,
+            max_depth: usize::MAX,
+            max_memo_entries: usize::MAX,
+            max_memo_index: u64::MAX,
+            max_bytes: u64::MAX,
+        }
+    }
+
+    /// Set [`Limits::max_nodes`].
+    pub fn max_nodes(mut self, n: usize) -> Self {
+        self.max_nodes = n;
+        self
+    }
+
+    /// Set [`Limits::max_stack`].
+    pub fn max_stack(mut self, n: usize) -> Self {
+        self.max_stack = n;
+        self
+    }
+
+    /// Set [`Limits::max_marks`].
+    pub fn max_marks(mut self, n: usize) -> Self {
+        self.max_marks = n;
+        self
+    }
+
+    /// Set [`Limits::max_depth`].
+    pub fn max_depth(mut self, n: usize) -> Self {
+        self.max_depth = n;
+        self
+    }
+
+    /// Set [`Limits::max_memo_entries`].
+    pub fn max_memo_entries(mut self, n: usize) -> Self {
+        self.max_memo_entries = n;
+        self
+    }
+
+    /// Set [`Limits::max_memo_index`].
+    pub fn max_memo_index(mut self, n: u64) -> Self {
+        self.max_memo_index = n;
+        self
+    }
+
+    /// Set [`Limits::max_bytes`].
+    pub fn max_bytes(mut self, n: u64) -> Self {
+        self.max_bytes = n;
+        self
+    }
+}
+
+/// The error for an exceeded limit: what, the limit's name and value, and
+/// how to raise it.
+fn limit_error(what: impl std::fmt::Display, field: &str, value: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::LimitExceeded,
+        format!(
+            "{what}: more than Limits::{field} = {value} (raise it with \
+             Unpickler::limits(Limits::default().{field}(n)), or use \
+             Limits::unlimited() for trusted data)"
+        ),
+    )
+}
+
+/// The most nodes a graph can address (`NodeId` is a `u32`; `u32::MAX` is
+/// the memo's "no entry").
+const MAX_ADDRESSABLE_NODES: usize = u32::MAX as usize - 1;
 
 /// What to do with persistent ids (PERSID/BINPERSID).
 enum Persistent<'a, 'h> {
@@ -60,7 +205,7 @@ type PersistentHook<'a, 'h> = Box<dyn FnMut(&mut Graph<'a>, NodeId) -> Result<No
 /// extension registry and [`Limits`].
 ///
 /// ```
-/// let bytes = b"\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00]\x94(K\x01K\x02e.";
+/// let bytes = b"\x80\x04\x95\x09\x00\x00\x00\x00\x00\x00\x00]\x94(K\x01K\x02e.";
 /// let graph = brinery::Unpickler::new().load_slice(bytes).unwrap();
 /// assert_eq!(graph.root().get(&1).unwrap().as_i64(), Some(2));
 /// ```
@@ -205,7 +350,7 @@ impl<R: io::Read> Iterator for Stream<'_, R> {
 /// Large payloads borrow from `data`.
 ///
 /// ```
-/// let g = brinery::loads(b"\x80\x04\x95\x0c\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.").unwrap();
+/// let g = brinery::loads(b"\x80\x04\x95\x0a\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.").unwrap();
 /// assert_eq!(g.root().get("a").unwrap().as_i64(), Some(1));
 /// ```
 pub fn loads(data: &[u8]) -> Result<Graph<'_>> {
@@ -271,6 +416,12 @@ struct Machine<'u, 'a, 'h, R> {
     proto: u8,
     scratch: Vec<u8>,
     next_buffer: usize,
+    /// Bytes charged against `Limits::max_bytes`.
+    bytes_used: u64,
+    /// Items copied by set/frozenset reductions, counted as nodes.
+    copied_items: usize,
+    /// `Limits::max_nodes`, capped to what a graph can address.
+    max_nodes: usize,
     // Shared constants.
     none: Option<NodeId>,
     bools: [Option<NodeId>; 2],
@@ -301,6 +452,7 @@ fn bad_readline() -> Error {
 
 impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
     fn new(opts: &'u mut Unpickler<'a, 'h>, r: &'u mut R) -> Self {
+        let max_nodes = opts.limits.max_nodes.min(MAX_ADDRESSABLE_NODES);
         Machine {
             opts,
             r,
@@ -315,6 +467,9 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
             proto: 0,
             scratch: Vec::new(),
             next_buffer: 0,
+            bytes_used: 0,
+            copied_items: 0,
+            max_nodes,
             none: None,
             bools: [None, None],
         }
@@ -327,27 +482,106 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
 
     #[inline]
     fn add(&mut self, node: Node<'a>) -> Result<NodeId> {
-        if self.graph.nodes.len() >= self.opts.limits.max_nodes {
-            return Err(Error::new(
-                ErrorKind::LimitExceeded,
-                format!(
-                    "more than {} objects (raise Limits::max_nodes)",
-                    self.opts.limits.max_nodes
-                ),
-            ));
+        if self.graph.nodes.len() >= self.max_nodes {
+            return Err(self.too_many_nodes());
         }
         Ok(self.graph.add(node))
+    }
+
+    #[cold]
+    fn too_many_nodes(&self) -> Error {
+        limit_error("too many objects", "max_nodes", self.max_nodes)
+    }
+
+    /// Count `n` more nodes' worth of copied items against `max_nodes`
+    /// (for REDUCEs that copy a container's items into a new one).
+    fn charge_items(&mut self, n: usize) -> Result<()> {
+        let used = self.graph.nodes.len().saturating_add(self.copied_items);
+        if n > self.max_nodes.saturating_sub(used) {
+            return Err(self.too_many_nodes());
+        }
+        self.copied_items += n;
+        Ok(())
+    }
+
+    /// Count `n` bytes the decoder is about to allocate against
+    /// `Limits::max_bytes`.
+    #[inline]
+    fn charge(&mut self, n: u64) -> Result<()> {
+        self.check_bytes(n)?;
+        self.bytes_used += n;
+        Ok(())
+    }
+
+    /// Whether `n` more bytes fit in `Limits::max_bytes` (without charging).
+    #[inline]
+    fn check_bytes(&self, n: u64) -> Result<()> {
+        let max = self.opts.limits.max_bytes;
+        if n > max - self.bytes_used {
+            return Err(limit_error(
+                format_args!(
+                    "pickle data needs {n} more bytes of memory after {} already used",
+                    self.bytes_used
+                ),
+                "max_bytes",
+                max,
+            ));
+        }
+        Ok(())
+    }
+
+    /// `Limits::max_depth`: the longest chain of containment from the root,
+    /// by an iterative depth-first walk that ignores edges back into the
+    /// current path (a cycle is followed once).
+    fn check_depth(&self, root: NodeId) -> Result<()> {
+        let max = self.opts.limits.max_depth;
+        if max == usize::MAX {
+            return Ok(());
+        }
+        const NEW: u32 = 0;
+        const ON_PATH: u32 = u32::MAX;
+        // height + 1 of finished nodes, NEW or ON_PATH otherwise.
+        let mut height = vec![NEW; self.graph.len()];
+        let mut path: Vec<(NodeId, Vec<NodeId>, u32)> = Vec::new();
+        let too_deep = || limit_error("value nested too deeply", "max_depth", max);
+        height[root.index()] = ON_PATH;
+        path.push((root, self.graph.node(root).children(), 1));
+        while let Some((id, children, best)) = path.last_mut() {
+            match children.pop() {
+                Some(c) => match height[c.index()] {
+                    NEW => {
+                        if path.len() >= max {
+                            return Err(too_deep());
+                        }
+                        height[c.index()] = ON_PATH;
+                        path.push((c, self.graph.node(c).children(), 1));
+                    }
+                    ON_PATH => {}
+                    h => *best = (*best).max(h.saturating_add(1)),
+                },
+                None => {
+                    let (id, h) = (*id, *best);
+                    path.pop();
+                    if h as usize > max {
+                        return Err(too_deep());
+                    }
+                    height[id.index()] = h;
+                    if let Some((_, _, parent_best)) = path.last_mut() {
+                        *parent_best = (*parent_best).max(h.saturating_add(1));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     #[inline]
     fn push(&mut self, id: NodeId) -> Result<()> {
         if self.stack.len() >= self.opts.limits.max_stack {
-            return Err(Error::new(
-                ErrorKind::LimitExceeded,
-                format!(
-                    "stack deeper than {} (raise Limits::max_stack)",
-                    self.opts.limits.max_stack
-                ),
+            return Err(limit_error(
+                "unpickler stack too deep",
+                "max_stack",
+                self.opts.limits.max_stack,
             ));
         }
         self.stack.push(id);
@@ -420,6 +654,11 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
 
     /// Read a counted payload, returning it borrowed if possible.
     fn read_payload(&mut self, n: u64) -> Result<Buf<'a>> {
+        if !self.r.is_borrowed() {
+            // Charged before reading: a lying length fails here, not after
+            // the reader has buffered what arrived.
+            self.charge(n)?;
+        }
         Ok(match self.r.read_exact(n, &mut self.scratch)? {
             Reference::Borrowed(b) => Buf::Borrowed(b),
             Reference::Copied(c) => Buf::Owned(c.into()),
@@ -474,6 +713,7 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
         }
         let decoded = crate::codecs::decode(&data, &self.opts.encoding, &self.opts.errors)
             .map_err(|e| bad_text(e.to_string()))?;
+        self.charge(decoded.len() as u64)?;
         Ok(Node::Str(
             PyStr::from_wtf8_vec(decoded).ok_or_else(|| bad_text("codec produced invalid text"))?,
         ))
@@ -481,13 +721,19 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
 
     fn memo_put(&mut self, idx: u64) -> Result<()> {
         let v = self.top()?;
-        if idx > self.opts.limits.max_memo_index {
-            return Err(Error::new(
-                ErrorKind::LimitExceeded,
-                format!(
-                    "memo index {idx} above {} (raise Limits::max_memo_index)",
-                    self.opts.limits.max_memo_index
-                ),
+        let limits = &self.opts.limits;
+        if idx > limits.max_memo_index {
+            return Err(limit_error(
+                format_args!("memo key {idx} too large"),
+                "max_memo_index",
+                limits.max_memo_index,
+            ));
+        }
+        if self.memo.len >= limits.max_memo_entries as u64 && self.memo.get(idx).is_none() {
+            return Err(limit_error(
+                "too many memo entries",
+                "max_memo_entries",
+                limits.max_memo_entries,
             ));
         }
         self.memo.put(idx, v);
@@ -505,6 +751,7 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
     }
 
     fn global(&mut self, module: String, name: String) -> Result<NodeId> {
+        self.charge((module.len() + name.len()) as u64)?;
         let (module, name) = if self.proto < 3 && self.opts.fix_imports {
             match compat::py2_to_py3(&module, &name) {
                 Some((m, n)) => (m.to_string(), n.to_string()),
@@ -577,6 +824,7 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
             };
             if op == Opcode::Stop {
                 let root = self.pop().map_err(|e| e.at(pos, Some(op)))?;
+                self.check_depth(root).map_err(|e| e.at(pos, Some(op)))?;
                 self.graph.set_root(root);
                 return Ok(self.graph);
             }
@@ -642,6 +890,8 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                 if line[n - 2] == b'L' {
                     line[n - 2] = 0;
                 }
+                // Hexadecimal digits are not capped like decimal ones.
+                self.charge(n as u64 / 2)?;
                 let v = text::py_long_from_str(text::c_str(&line), 0).map_err(invalid)?;
                 self.push_new(Node::from_bigint(v))?;
             }
@@ -653,6 +903,9 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                 };
                 if n < 0 {
                     return Err(invalid("LONG pickle has negative byte count"));
+                }
+                if n > 8 {
+                    self.charge(n as u64)?;
                 }
                 let node = if n == 0 {
                     Node::Int(0)
@@ -768,6 +1021,11 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                     }
                 };
                 if let Some(node) = replacement {
+                    if let Node::Buffer(b) = &node {
+                        if !b.data.is_borrowed() {
+                            self.charge(b.data.len() as u64)?;
+                        }
+                    }
                     let id = self.add(node)?;
                     *self.stack.last_mut().expect("top checked") = id;
                 }
@@ -793,6 +1051,9 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                     return Err(invalid("the STRING opcode argument must be quoted"));
                 }
                 let bytes = text::decode_escape(&body[1..n - 1]).map_err(invalid)?;
+                if self.opts.encoding == "bytes" {
+                    self.charge(bytes.len() as u64)?;
+                }
                 let node = self.py2_str(Buf::from(bytes))?;
                 self.push_new(node)?;
             }
@@ -800,6 +1061,7 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                 let line = self.read_line_owned()?;
                 let body = &line[..line.len() - 1];
                 let s = text::decode_raw_unicode_escape(body).map_err(bad_text)?;
+                self.charge(s.len() as u64)?;
                 let node = Node::Str(
                     PyStr::from_wtf8_vec(s).ok_or_else(|| bad_text("invalid code point"))?,
                 );
@@ -932,12 +1194,10 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
             }
             O::Mark => {
                 if self.marks.len() >= self.opts.limits.max_marks {
-                    return Err(Error::new(
-                        ErrorKind::LimitExceeded,
-                        format!(
-                            "more than {} open MARKs (raise Limits::max_marks)",
-                            self.opts.limits.max_marks
-                        ),
+                    return Err(limit_error(
+                        "too many open MARKs",
+                        "max_marks",
+                        self.opts.limits.max_marks,
                     ));
                 }
                 self.marks.push(self.stack.len());
@@ -1064,6 +1324,7 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                     Node::Global(g) => (**g).clone(),
                     _ => unreachable!("global() adds a Global"),
                 };
+                self.charge((cls.module.len() + cls.name.len()) as u64)?;
                 self.push_new(Node::Object(Box::new(Object::new(Construct::Inst {
                     cls,
                     args,
@@ -1125,6 +1386,7 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                         "persistent IDs in protocol 0 must be ASCII strings",
                     ));
                 }
+                self.charge(body.len() as u64)?;
                 let s = String::from_utf8(body.to_vec()).expect("ascii");
                 let pid = self.add(Node::Str(PyStr::from(s)))?;
                 let id = self.persistent(pid)?;
@@ -1155,6 +1417,14 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                         "FRAME length exceeds system's maximum of {} bytes",
                         i64::MAX
                     )));
+                }
+                if !self.r.is_borrowed() && n > self.opts.limits.max_bytes {
+                    // A reader buffers the whole frame.
+                    return Err(limit_error(
+                        format_args!("FRAME of {n} bytes"),
+                        "max_bytes",
+                        self.opts.limits.max_bytes,
+                    ));
                 }
                 self.r.require(n)?;
             }
@@ -1312,6 +1582,26 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
             Node::Global(g) => (g.module.as_str(), g.name.as_str()),
             _ => return Ok(None),
         };
+        let nargs = match self.kind_of(args) {
+            Node::Tuple(t) => t.len(),
+            _ => return Ok(None),
+        };
+        // Only look at the arguments of the few reductions read back as
+        // builtins (a large argument tuple is never copied: that would
+        // make each REDUCE cost its length).
+        let known = matches!(
+            (module, name, nargs),
+            ("builtins", "getattr", 2)
+                | ("builtins", "set" | "frozenset" | "bytes" | "bytearray", 0)
+                | ("builtins", "set" | "frozenset" | "bytearray", 1)
+                | ("_codecs", "encode", 2)
+                | ("builtins", "bytearray", 2)
+        );
+        if !known {
+            return Ok(None);
+        }
+        let frozen = name == "frozenset";
+        let is_encode = name == "encode";
         let args_v: Vec<NodeId> = match self.kind_of(args) {
             Node::Tuple(t) => t.clone(),
             _ => return Ok(None),
@@ -1321,7 +1611,9 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
             Node::Str(s) => s.as_str(),
             _ => None,
         };
-        let node = match (module, name, args_v.len()) {
+        // Bytes this reduction allocates, charged before adding the node.
+        let mut cost = 0u64;
+        let node = match (module, name, nargs) {
             ("builtins", "getattr", 2) => {
                 // getattr(module.parent, 'name'): CPython's spelling of a
                 // nested name below protocol 4.
@@ -1330,22 +1622,34 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                     _ => return Ok(None),
                 };
                 match str_of(args_v[1]) {
-                    Some(last) if !last.is_empty() => Node::Global(Box::new(Global {
-                        module: parent.module.clone(),
-                        name: format!("{}.{}", parent.name, last),
-                    })),
+                    Some(last) if !last.is_empty() => {
+                        cost = (parent.module.len() + parent.name.len() + 1 + last.len()) as u64;
+                        self.check_bytes(cost)?;
+                        Node::Global(Box::new(Global {
+                            module: parent.module.clone(),
+                            name: format!("{}.{}", parent.name, last),
+                        }))
+                    }
                     _ => return Ok(None),
                 }
             }
             ("builtins", "set", 0) => Node::Set(Default::default()),
             ("builtins", "frozenset", 0) => Node::FrozenSet(Default::default()),
             ("builtins", "set" | "frozenset", 1) => {
-                let items = match g.node(args_v[0]) {
-                    Node::List(v) | Node::Tuple(v) => v.clone(),
-                    Node::Set(s) | Node::FrozenSet(s) => s.items.clone(),
+                let n = match g.node(args_v[0]) {
+                    Node::List(v) | Node::Tuple(v) => v.len(),
+                    Node::Set(s) | Node::FrozenSet(s) => s.items.len(),
                     _ => return Ok(None),
                 };
-                let frozen = name == "frozenset";
+                self.charge_items(n)?;
+                let items = match self.graph.node(args_v[0]) {
+                    Node::List(v) | Node::Tuple(v) => v.clone(),
+                    Node::Set(s) | Node::FrozenSet(s) => s.items.clone(),
+                    _ => unreachable!("checked above"),
+                };
+                if self.graph.nodes.len() >= self.max_nodes {
+                    return Err(self.too_many_nodes());
+                }
                 let id = if frozen {
                     self.graph.frozenset(items)?
                 } else {
@@ -1356,7 +1660,12 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
             ("builtins", "bytes", 0) => Node::Bytes(Buf::Owned(Box::new([]))),
             ("builtins", "bytearray", 0) => Node::ByteArray(Buf::Owned(Box::new([]))),
             ("builtins", "bytearray", 1) => match g.node(args_v[0]) {
-                Node::Bytes(b) => Node::ByteArray(b.clone()),
+                Node::Bytes(b) => {
+                    if !b.is_borrowed() {
+                        cost = b.len() as u64;
+                    }
+                    Node::ByteArray(b.clone())
+                }
                 _ => return Ok(None),
             },
             ("_codecs", "encode", 2) | ("builtins", "bytearray", 2) => {
@@ -1368,10 +1677,15 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                 if norm != "latin1" && norm != "iso88591" && norm != "l1" {
                     return Ok(None);
                 }
-                let cps: Option<Vec<u8>> = match g.node(args_v[0]) {
-                    Node::Str(s) => s.code_points().map(|c| u8::try_from(c).ok()).collect(),
+                let text = match g.node(args_v[0]) {
+                    Node::Str(s) => s,
                     _ => return Ok(None),
                 };
+                // At most one byte per code point, never more than its UTF-8.
+                cost = text.as_wtf8().len() as u64;
+                self.check_bytes(cost)?;
+                let cps: Option<Vec<u8>> =
+                    text.code_points().map(|c| u8::try_from(c).ok()).collect();
                 let bytes = match cps {
                     Some(b) => b,
                     None => {
@@ -1380,7 +1694,7 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                         ))
                     }
                 };
-                if name == "encode" {
+                if is_encode {
                     Node::Bytes(Buf::from(bytes))
                 } else {
                     Node::ByteArray(Buf::from(bytes))
@@ -1388,6 +1702,7 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
             }
             _ => return Ok(None),
         };
+        self.charge(cost)?;
         Ok(Some(self.add(node)?))
     }
 }

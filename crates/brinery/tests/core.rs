@@ -330,3 +330,41 @@ fn objects_are_recorded_not_run() {
     }
     assert_eq!(dumps(&g, 2).unwrap(), data);
 }
+
+#[test]
+fn self_constructing_objects_are_an_error_not_a_hang() {
+    // An object whose own REDUCE arguments contain it: CPython's pickler
+    // recurses until RecursionError; brinery reports it.
+    let mut g = Graph::new();
+    let f = g.global("m", "f");
+    let obj = g.add(Node::None);
+    let args = g.tuple(vec![obj]);
+    *g.node_mut(obj) = Node::Object(Box::new(brinery::Object::new(brinery::Construct::Reduce {
+        callable: f,
+        args,
+    })));
+    g.set_root(obj);
+    for proto in 0..=5 {
+        let err = dumps(&g, proto).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unpicklable);
+    }
+    // A persistent id that is itself.
+    let mut g = Graph::new();
+    let p = g.add(Node::None);
+    *g.node_mut(p) = Node::PersistentId(p);
+    g.set_root(p);
+    assert!(dumps(&g, 2).is_err());
+    // Legitimate recursion through a memoized list still works: t = ([t],)
+    let mut g = Graph::new();
+    let l = g.list(vec![]);
+    let t = g.tuple(vec![l]);
+    if let Node::List(v) = g.node_mut(l) {
+        v.push(t);
+    }
+    g.set_root(t);
+    for proto in 0..=5 {
+        let b = dumps(&g, proto).unwrap();
+        let back = loads(&b).unwrap();
+        assert_eq!(dumps(&back, proto).unwrap(), b);
+    }
+}

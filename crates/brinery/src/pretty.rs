@@ -1,0 +1,864 @@
+//! An indented, width-aware view of a decoded pickle, like `pprint.pformat`.
+//!
+//! For builtin values without shared containers the output is exactly
+//! CPython's `pprint.pformat(value, width=..., indent=..., compact=...,
+//! sort_dicts=False)`, with one difference: sets and frozensets that do not
+//! fit on a line keep their order (pprint sorts them; brinery shows the
+//! order the pickle holds, which is the order of `repr`). Dicts are never
+//! sorted.
+//!
+//! On top of pprint:
+//!
+//! * **Opaque objects** are shown as calls, laid out like pprint lays out
+//!   dataclasses: `module.Class(arg, ..., listitems=[...], dictitems={...},
+//!   setitems={...}, state={...})` (see [the `repr` module](mod@crate::repr) for the notation).
+//!   Globals are `module.name`, persistent ids `persistent_id(pid)`.
+//! * **Sharing and cycles** use the notation of Common Lisp's
+//!   `*print-circle*`: a container, object or buffer reached more than once
+//!   is prefixed with `#N=` where it is first printed, and every later
+//!   reference prints `#N#`. A reference inside the object it names is a
+//!   cycle. Labels count from 1 in the order they appear in the output.
+//!   Immutable scalars (`str`, `bytes`, numbers, globals) are printed in full
+//!   every time, since their sharing is not observable.
+//!
+//!   ```text
+//!   a = [1]; d = {}; d['self'] = d
+//!   [a, a, d, (a,)]   prints as   [#1=[1], #1#, #2={'self': #2#}, (#1#,)]
+//!   ```
+//! * With [`PrettyOptions::color`], ANSI colours mark constants, numbers,
+//!   strings, bytes, names and sharing labels (widths ignore the codes).
+//!
+//! Because every shared object is expanded once, the output is linear in the
+//! graph's size; it is still capped by [`PrettyOptions::max_output`]
+//! (64 MiB by default). Layout uses an explicit stack: a list nested a
+//! million levels deep prints on a small stack.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::repr::{
+    bad_id, object_call, write_bytes_repr, write_cps_repr, Anchors, Arg, Callee, Flat, Item, Mode,
+    Sink, Stats, Stop, Style, DEFAULT_MAX_OUTPUT, DEFAULT_MAX_STR_DIGITS,
+};
+use crate::value::{Graph, Node, NodeId, PyStr};
+
+/// Options for [`pretty`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PrettyOptions {
+    /// Target line width (pprint's `width`). Default 80.
+    pub width: usize,
+    /// Indentation per nesting level (pprint's `indent`). Default 1.
+    pub indent: usize,
+    /// Put as many items as fit on each line (pprint's `compact`).
+    pub compact: bool,
+    /// Colour the output with ANSI escape codes.
+    pub color: bool,
+    /// Maximum output size in bytes (an error beyond). Default 64 MiB.
+    pub max_output: usize,
+    /// Maximum decimal digits of an `int`, as in [`crate::ReprOptions`].
+    pub max_str_digits: Option<usize>,
+}
+
+impl Default for PrettyOptions {
+    fn default() -> Self {
+        PrettyOptions {
+            width: 80,
+            indent: 1,
+            compact: false,
+            color: false,
+            max_output: DEFAULT_MAX_OUTPUT,
+            max_str_digits: Some(DEFAULT_MAX_STR_DIGITS),
+        }
+    }
+}
+
+impl PrettyOptions {
+    /// The defaults (width 80, indent 1, no colour).
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Set the line width.
+    pub fn width(mut self, width: usize) -> Self {
+        self.width = width;
+        self
+    }
+    /// Set the indentation per level.
+    pub fn indent(mut self, indent: usize) -> Self {
+        self.indent = indent;
+        self
+    }
+    /// Set compact mode.
+    pub fn compact(mut self, on: bool) -> Self {
+        self.compact = on;
+        self
+    }
+    /// Turn ANSI colours on or off.
+    pub fn color(mut self, on: bool) -> Self {
+        self.color = on;
+        self
+    }
+    /// Set the output size limit in bytes.
+    pub fn max_output(mut self, bytes: usize) -> Self {
+        self.max_output = bytes;
+        self
+    }
+    /// Set the int digit limit (`None` for none).
+    pub fn max_str_digits(mut self, digits: Option<usize>) -> Self {
+        self.max_str_digits = digits;
+        self
+    }
+}
+
+/// Pretty-print node `id` (see the [module docs](self)).
+///
+/// ```
+/// use brinery::pretty::{pretty, PrettyOptions};
+/// let mut g = brinery::Graph::new();
+/// let items: Vec<_> = (0..12).map(|i| g.int(i * 1000)).collect();
+/// let list = g.list(items);
+/// let root = g.list(vec![list, list]);
+/// assert_eq!(
+///     pretty(&g, root, &PrettyOptions::default().width(40)).unwrap(),
+///     "[#1=[0,\n     1000,\n     2000,\n     3000,\n     4000,\n     5000,\n     6000,\n     \
+///      7000,\n     8000,\n     9000,\n     10000,\n     11000],\n #1#]"
+/// );
+/// ```
+pub fn pretty(graph: &Graph<'_>, id: NodeId, opts: &PrettyOptions) -> Result<String> {
+    let anchors = label_shared(graph, id)?;
+    let mut p = Pretty {
+        g: graph,
+        width: opts.width.min(i64::MAX as usize / 4) as i64,
+        ipl: opts.indent.min(1 << 20) as i64,
+        compact: opts.compact,
+        anchors,
+        flat: Flat::new(graph, opts.max_str_digits),
+        out: Sink::new(opts.max_output, opts.color),
+        stack: Vec::new(),
+    };
+    match p.run(id) {
+        Ok(()) => Ok(p.out.out),
+        Err(Stop::Err(e)) => Err(e),
+        Err(Stop::Width) => Err(Error::new(ErrorKind::InvalidValue, "internal width error")),
+    }
+}
+
+/// Pretty-print the graph's root with default options.
+pub fn pretty_root(graph: &Graph<'_>) -> Result<String> {
+    let root = graph
+        .root_id()
+        .ok_or_else(|| Error::new(ErrorKind::InvalidValue, "graph has no root"))?;
+    pretty(graph, root, &PrettyOptions::default())
+}
+
+/// Kinds whose sharing is shown.
+pub(crate) fn markable(n: &Node<'_>) -> bool {
+    matches!(
+        n,
+        Node::List(_)
+            | Node::Tuple(_)
+            | Node::Dict(_)
+            | Node::Set(_)
+            | Node::FrozenSet(_)
+            | Node::ByteArray(_)
+            | Node::Object(_)
+            | Node::PersistentId(_)
+            | Node::Buffer(_)
+    )
+}
+
+/// Reference counts (indexed by node) over the nodes reachable from
+/// `root`; the root counts one extra reference.
+pub(crate) fn ref_counts(g: &Graph<'_>, root: NodeId) -> Result<Vec<u32>> {
+    let mut count = vec![0u32; g.len()];
+    g.get(root).ok_or_else(|| bad_id(root))?;
+    count[root.index()] = 1;
+    let mut stack = vec![root];
+    let mut bad = None;
+    while let Some(n) = stack.pop() {
+        g.node(n)
+            .for_each_child(|c| match count.get_mut(c.index()) {
+                Some(e) => {
+                    *e = e.saturating_add(1);
+                    if *e == 1 {
+                        stack.push(c);
+                    }
+                }
+                None => bad = Some(c),
+            });
+        if let Some(c) = bad {
+            return Err(bad_id(c));
+        }
+    }
+    Ok(count)
+}
+
+/// Label the shared containers in the order the printer meets them.
+fn label_shared(g: &Graph<'_>, root: NodeId) -> Result<Anchors> {
+    let count = ref_counts(g, root)?;
+    let shared = |id: NodeId| count[id.index()] >= 2 && markable(g.node(id));
+    let mut anchors = Anchors {
+        labels: vec![0; g.len()],
+        emitted: vec![false; g.len()],
+    };
+    let mut next = 1u32;
+    let mut visited = vec![false; g.len()];
+    let mut stack = vec![root];
+    let mut kids: Vec<NodeId> = Vec::new();
+    while let Some(n) = stack.pop() {
+        if std::mem::replace(&mut visited[n.index()], true) {
+            continue;
+        }
+        if shared(n) {
+            anchors.labels[n.index()] = next;
+            next += 1;
+        }
+        kids.clear();
+        match g.node(n) {
+            Node::Object(o) => {
+                let call = object_call(g, o, |t| !shared(t));
+                if let Callee::Node(c) = call.callee {
+                    kids.push(c);
+                }
+                for a in &call.args {
+                    match a.item {
+                        Item::Node(i) => kids.push(i),
+                        Item::List(v) | Item::Set(v) => kids.extend_from_slice(v),
+                        Item::Dict(e) => e.iter().for_each(|&(k, v)| {
+                            kids.push(k);
+                            kids.push(v)
+                        }),
+                    }
+                }
+            }
+            other => other.for_each_child(|c| kids.push(c)),
+        }
+        stack.extend(kids.iter().rev());
+    }
+    Ok(anchors)
+}
+
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Delim {
+    Empty,
+    Comma,
+    Newline,
+}
+
+enum PFrame<'g> {
+    Items {
+        items: &'g [NodeId],
+        pos: usize,
+        indent: i64,
+        allowance: i64,
+        width: i64,
+        max_width: i64,
+        delim: Delim,
+        level: usize,
+        end: &'static str,
+    },
+    Dict {
+        entries: &'g [(NodeId, NodeId)],
+        pos: usize,
+        indent: i64,
+        allowance: i64,
+        level: usize,
+        end: &'static str,
+    },
+    Args {
+        args: Vec<Arg<'g>>,
+        pos: usize,
+        indent: i64,
+        allowance: i64,
+        level: usize,
+    },
+}
+
+struct Pretty<'g, 'a> {
+    g: &'g Graph<'a>,
+    width: i64,
+    ipl: i64,
+    compact: bool,
+    anchors: Anchors,
+    flat: Flat<'g, 'a>,
+    out: Sink,
+    stack: Vec<PFrame<'g>>,
+}
+
+/// What to do after updating a frame.
+enum Next<'g> {
+    Nothing,
+    Format(Item<'g>, i64, i64, usize),
+}
+
+impl<'g, 'a> Pretty<'g, 'a> {
+    fn run(&mut self, root: NodeId) -> Result<(), Stop> {
+        self.format(Item::Node(root), 0, 0, 0)?;
+        while let Some(mut fr) = self.stack.pop() {
+            let mut done = false;
+            let next = match &mut fr {
+                PFrame::Items {
+                    items,
+                    pos,
+                    indent,
+                    allowance,
+                    width,
+                    max_width,
+                    delim,
+                    level,
+                    end,
+                } => {
+                    if *pos == items.len() {
+                        self.out.push(end)?;
+                        done = true;
+                        Next::Nothing
+                    } else {
+                        let ent = items[*pos];
+                        *pos += 1;
+                        let last = *pos == items.len();
+                        if last {
+                            *max_width -= *allowance;
+                            *width -= *allowance;
+                        }
+                        let mut written = false;
+                        if self.compact {
+                            let lim = (*width).max(*max_width) - 2;
+                            let m = if lim >= 0 {
+                                measure(
+                                    &mut self.flat,
+                                    &self.anchors,
+                                    &self.out,
+                                    Item::Node(ent),
+                                    lim as usize,
+                                )?
+                            } else {
+                                None
+                            };
+                            let w = m.as_ref().map(|(_, c)| *c as i64 + 2);
+                            if w.map_or(true, |w| *width < w) {
+                                *width = *max_width;
+                                if *delim != Delim::Empty {
+                                    *delim = Delim::Newline;
+                                }
+                            }
+                            if let (Some(w), Some((s, chars))) = (w, m) {
+                                if *width >= w {
+                                    *width -= w;
+                                    write_delim(&mut self.out, *delim, *indent)?;
+                                    *delim = Delim::Comma;
+                                    self.out.push_measured(&s, chars)?;
+                                    commit(&mut self.flat, &mut self.anchors);
+                                    written = true;
+                                }
+                            }
+                        }
+                        if written {
+                            Next::Nothing
+                        } else {
+                            write_delim(&mut self.out, *delim, *indent)?;
+                            *delim = Delim::Newline;
+                            Next::Format(
+                                Item::Node(ent),
+                                *indent,
+                                if last { *allowance } else { 1 },
+                                *level,
+                            )
+                        }
+                    }
+                }
+                PFrame::Dict {
+                    entries,
+                    pos,
+                    indent,
+                    allowance,
+                    level,
+                    end,
+                } => {
+                    if *pos == entries.len() {
+                        self.out.push(end)?;
+                        done = true;
+                        Next::Nothing
+                    } else {
+                        let (k, v) = entries[*pos];
+                        *pos += 1;
+                        let last = *pos == entries.len();
+                        if *pos > 1 {
+                            write_delim(&mut self.out, Delim::Newline, *indent)?;
+                        }
+                        let before = self.out.chars;
+                        self.flat.run(
+                            Item::Node(k),
+                            &mut self.out,
+                            Mode::Anchored(&self.anchors),
+                        )?;
+                        commit(&mut self.flat, &mut self.anchors);
+                        let klen = (self.out.chars - before) as i64;
+                        self.out.push(": ")?;
+                        Next::Format(
+                            Item::Node(v),
+                            *indent + klen + 2,
+                            if last { *allowance } else { 1 },
+                            *level,
+                        )
+                    }
+                }
+                PFrame::Args {
+                    args,
+                    pos,
+                    indent,
+                    allowance,
+                    level,
+                } => {
+                    if *pos == args.len() {
+                        self.out.push(")")?;
+                        done = true;
+                        Next::Nothing
+                    } else {
+                        let i = *pos;
+                        *pos += 1;
+                        let last = *pos == args.len();
+                        if i > 0 {
+                            write_delim(&mut self.out, Delim::Newline, *indent)?;
+                        }
+                        let prefix = &args[i].prefix;
+                        self.out.push(prefix)?;
+                        let plen = prefix.chars().count() as i64;
+                        Next::Format(
+                            args[i].item,
+                            *indent + plen,
+                            if last { *allowance } else { 1 },
+                            *level,
+                        )
+                    }
+                }
+            };
+            if !done {
+                self.stack.push(fr);
+            }
+            if let Next::Format(item, indent, allowance, level) = next {
+                self.format(item, indent, allowance, level)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// pprint's `_format`.
+    fn format(
+        &mut self,
+        item: Item<'g>,
+        indent: i64,
+        allowance: i64,
+        level: usize,
+    ) -> Result<(), Stop> {
+        if let Item::Node(id) = item {
+            if let Some(k) = self.anchors.label(id) {
+                if self.anchors.is_emitted(id) {
+                    return self.out.styled(Style::Anchor, &format!("#{k}#"));
+                }
+            }
+        }
+        let max_width = self.width - indent - allowance;
+        if max_width >= 0 {
+            if let Some((s, chars)) = measure(
+                &mut self.flat,
+                &self.anchors,
+                &self.out,
+                item,
+                max_width as usize,
+            )? {
+                self.out.push_measured(&s, chars)?;
+                commit(&mut self.flat, &mut self.anchors);
+                return Ok(());
+            }
+        }
+        self.dispatch(item, indent, allowance, level + 1)
+    }
+
+    /// Write an item on one line whatever its width.
+    fn write_flat(&mut self, item: Item<'g>) -> Result<(), Stop> {
+        self.flat
+            .run(item, &mut self.out, Mode::Anchored(&self.anchors))?;
+        commit(&mut self.flat, &mut self.anchors);
+        Ok(())
+    }
+
+    /// The multi-line forms (pprint's `_dispatch` functions).
+    fn dispatch(
+        &mut self,
+        item: Item<'g>,
+        indent: i64,
+        allowance: i64,
+        level: usize,
+    ) -> Result<(), Stop> {
+        let id = match item {
+            Item::List(items) => {
+                self.out.push("[")?;
+                return self.push_items(items, indent, allowance + 1, level, "]");
+            }
+            Item::Set(items) => {
+                if items.is_empty() {
+                    return self.out.push("set()");
+                }
+                self.out.push("{")?;
+                return self.push_items(items, indent, allowance + 1, level, "}");
+            }
+            Item::Dict(entries) => {
+                self.out.push("{")?;
+                return self.push_dict(entries, indent, allowance + 1, level, "}");
+            }
+            Item::Node(id) => id,
+        };
+        let g = self.g;
+        let node = g.get(id).ok_or_else(|| bad_id(id))?;
+        let breakable = matches!(
+            node,
+            Node::List(_)
+                | Node::Tuple(_)
+                | Node::Dict(_)
+                | Node::Set(_)
+                | Node::FrozenSet(_)
+                | Node::Str(_)
+                | Node::Bytes(_)
+                | Node::ByteArray(_)
+                | Node::Object(_)
+        );
+        if !breakable {
+            return self.write_flat(item);
+        }
+        let mut indent = indent;
+        if let Some(k) = self.anchors.label(id) {
+            let a = format!("#{k}=");
+            self.out.styled(Style::Anchor, &a)?;
+            self.anchors.emit(id);
+            indent += a.len() as i64;
+        }
+        match node {
+            Node::List(v) => {
+                self.out.push("[")?;
+                self.push_items(v, indent, allowance + 1, level, "]")
+            }
+            Node::Tuple(v) => {
+                self.out.push("(")?;
+                let end = if v.len() == 1 { ",)" } else { ")" };
+                self.push_items(v, indent, allowance + end.len() as i64, level, end)
+            }
+            Node::Dict(d) => {
+                self.out.push("{")?;
+                self.push_dict(d.entries(), indent, allowance + 1, level, "}")
+            }
+            Node::Set(s) => {
+                if s.is_empty() {
+                    return self.out.push("set()");
+                }
+                self.out.push("{")?;
+                self.push_items(s.items(), indent, allowance + 1, level, "}")
+            }
+            Node::FrozenSet(s) => {
+                if s.is_empty() {
+                    return self.out.push("frozenset()");
+                }
+                self.out.push("frozenset({")?;
+                self.push_items(s.items(), indent + 10, allowance + 2, level, "})")
+            }
+            Node::Str(s) => self.pprint_str(s, indent, allowance, level),
+            Node::Bytes(b) => self.pprint_bytes(b, indent, allowance, level),
+            Node::ByteArray(b) => {
+                self.out.push("bytearray(")?;
+                self.pprint_bytes(b, indent + 10, allowance + 1, level + 1)?;
+                self.out.push(")")
+            }
+            Node::Object(o) => {
+                let anchors = &self.anchors;
+                let call = object_call(g, o, |t| anchors.label(t).is_none());
+                let before = self.out.chars;
+                match call.callee {
+                    Callee::Name(ref n) => self.out.styled(Style::Name, n)?,
+                    Callee::Node(c) => self.write_flat(Item::Node(c))?,
+                }
+                self.out.push("(")?;
+                let clen = (self.out.chars - before) as i64;
+                if call.args.is_empty() {
+                    return self.out.push(")");
+                }
+                self.stack.push(PFrame::Args {
+                    args: call.args,
+                    pos: 0,
+                    indent: indent + clen,
+                    allowance: allowance + 1,
+                    level,
+                });
+                Ok(())
+            }
+            _ => unreachable!("checked breakable"),
+        }
+    }
+
+    /// pprint's `_format_items` (as a frame).
+    fn push_items(
+        &mut self,
+        items: &'g [NodeId],
+        indent: i64,
+        allowance: i64,
+        level: usize,
+        end: &'static str,
+    ) -> Result<(), Stop> {
+        let indent = indent + self.ipl;
+        if self.ipl > 1 {
+            self.out.spaces((self.ipl - 1) as usize)?;
+        }
+        if items.is_empty() {
+            return self.out.push(end);
+        }
+        let width = self.width - indent + 1;
+        self.stack.push(PFrame::Items {
+            items,
+            pos: 0,
+            indent,
+            allowance,
+            width,
+            max_width: width,
+            delim: Delim::Empty,
+            level,
+            end,
+        });
+        Ok(())
+    }
+
+    /// pprint's `_pprint_dict` + `_format_dict_items` (as a frame).
+    fn push_dict(
+        &mut self,
+        entries: &'g [(NodeId, NodeId)],
+        indent: i64,
+        allowance: i64,
+        level: usize,
+        end: &'static str,
+    ) -> Result<(), Stop> {
+        if self.ipl > 1 {
+            self.out.spaces((self.ipl - 1) as usize)?;
+        }
+        if entries.is_empty() {
+            return self.out.push(end);
+        }
+        self.stack.push(PFrame::Dict {
+            entries,
+            pos: 0,
+            indent: indent + self.ipl,
+            allowance,
+            level,
+            end,
+        });
+        Ok(())
+    }
+
+    /// pprint's `_pprint_str`: split at line ends, then at spaces.
+    fn pprint_str(
+        &mut self,
+        s: &PyStr<'_>,
+        indent: i64,
+        allowance: i64,
+        level: usize,
+    ) -> Result<(), Stop> {
+        let cps: Vec<u32> = s.code_points().collect();
+        if cps.is_empty() {
+            return write_cps_repr(&mut self.out, &cps);
+        }
+        let (mut indent, mut allowance) = (indent, allowance);
+        if level == 1 {
+            indent += 1;
+            allowance += 1;
+        }
+        let lines = split_lines(&cps);
+        let max_width = self.width - indent;
+        let mut max_width1 = max_width;
+        let mut chunks: Vec<(usize, usize)> = Vec::new();
+        for (i, &(ls, le)) in lines.iter().enumerate() {
+            let last_line = i + 1 == lines.len();
+            if last_line {
+                max_width1 -= allowance;
+            }
+            let st = Stats::of_cps(&cps[ls..le]);
+            if st.str_len() as i64 <= max_width1 {
+                chunks.push((ls, le));
+                continue;
+            }
+            let parts = split_words(&cps, ls, le);
+            let mut max_width2 = max_width;
+            let mut cur: Option<(usize, usize, Stats)> = None;
+            for (j, &(ps, pe)) in parts.iter().enumerate() {
+                let pst = Stats::of_cps(&cps[ps..pe]);
+                let cand = match cur {
+                    Some((cs, _, cst)) => (cs, pe, cst.add(pst)),
+                    None => (ps, pe, pst),
+                };
+                if j + 1 == parts.len() && last_line {
+                    max_width2 -= allowance;
+                }
+                if cand.2.str_len() as i64 > max_width2 {
+                    if let Some((cs, ce, _)) = cur {
+                        chunks.push((cs, ce));
+                    }
+                    cur = Some((ps, pe, pst));
+                } else {
+                    cur = Some(cand);
+                }
+            }
+            if let Some((cs, ce, _)) = cur {
+                chunks.push((cs, ce));
+            }
+        }
+        if chunks.len() == 1 {
+            return write_cps_repr(&mut self.out, &cps[chunks[0].0..chunks[0].1]);
+        }
+        if level == 1 {
+            self.out.push("(")?;
+        }
+        for (i, &(a, b)) in chunks.iter().enumerate() {
+            if i > 0 {
+                self.out.push("\n")?;
+                self.out.spaces(indent as usize)?;
+            }
+            write_cps_repr(&mut self.out, &cps[a..b])?;
+        }
+        if level == 1 {
+            self.out.push(")")?;
+        }
+        Ok(())
+    }
+
+    /// pprint's `_pprint_bytes` + `_wrap_bytes_repr`.
+    fn pprint_bytes(
+        &mut self,
+        b: &[u8],
+        indent: i64,
+        allowance: i64,
+        level: usize,
+    ) -> Result<(), Stop> {
+        if b.len() <= 4 {
+            return write_bytes_repr(&mut self.out, b);
+        }
+        let (mut indent, mut allowance) = (indent, allowance);
+        let parens = level == 1;
+        if parens {
+            indent += 1;
+            allowance += 1;
+            self.out.push("(")?;
+        }
+        let mut width = self.width - indent;
+        let mut chunks: Vec<(usize, usize)> = Vec::new();
+        let mut cur: Option<(usize, usize, Stats)> = None;
+        let last = b.len() / 4 * 4;
+        let mut i = 0;
+        while i < b.len() {
+            let pe = (i + 4).min(b.len());
+            let pst = Stats::of_bytes(&b[i..pe]);
+            let cand = match cur {
+                Some((cs, _, cst)) => (cs, pe, cst.add(pst)),
+                None => (i, pe, pst),
+            };
+            if i == last {
+                width -= allowance;
+            }
+            if cand.2.bytes_len() as i64 > width {
+                if let Some((cs, ce, _)) = cur {
+                    chunks.push((cs, ce));
+                }
+                cur = Some((i, pe, pst));
+            } else {
+                cur = Some(cand);
+            }
+            i += 4;
+        }
+        if let Some((cs, ce, _)) = cur {
+            chunks.push((cs, ce));
+        }
+        for (i, &(a, e)) in chunks.iter().enumerate() {
+            if i > 0 {
+                self.out.push("\n")?;
+                self.out.spaces(indent.max(0) as usize)?;
+            }
+            write_bytes_repr(&mut self.out, &b[a..e])?;
+        }
+        if parens {
+            self.out.push(")")?;
+        }
+        Ok(())
+    }
+}
+
+fn write_delim(out: &mut Sink, d: Delim, indent: i64) -> Result<(), Stop> {
+    match d {
+        Delim::Empty => Ok(()),
+        Delim::Comma => out.push(", "),
+        Delim::Newline => {
+            out.push(",\n")?;
+            out.spaces(indent.max(0) as usize)
+        }
+    }
+}
+
+/// Render `item` on one line if it takes at most `max` code points.
+fn measure<'g>(
+    flat: &mut Flat<'g, '_>,
+    anchors: &Anchors,
+    out: &Sink,
+    item: Item<'g>,
+    max: usize,
+) -> Result<Option<(String, usize)>, Stop> {
+    let mut sink = Sink::measuring(max, out);
+    match flat.run(item, &mut sink, Mode::Anchored(anchors)) {
+        Ok(()) => Ok(Some((sink.out, sink.chars))),
+        Err(Stop::Width) => {
+            flat.local.clear();
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Record the anchors a successful flat render wrote.
+fn commit(flat: &mut Flat<'_, '_>, anchors: &mut Anchors) {
+    for id in flat.local.drain() {
+        anchors.emit(id);
+    }
+}
+
+/// `str.splitlines(keepends=True)` as ranges.
+fn split_lines(cps: &[u32]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < cps.len() {
+        let c = cps[i];
+        let eol = matches!(
+            c,
+            0x0A | 0x0B | 0x0C | 0x0D | 0x1C | 0x1D | 0x1E | 0x85 | 0x2028 | 0x2029
+        );
+        i += 1;
+        if eol {
+            if c == 0x0D && i < cps.len() && cps[i] == 0x0A {
+                i += 1;
+            }
+            out.push((start, i));
+            start = i;
+        }
+    }
+    if start < cps.len() {
+        out.push((start, cps.len()));
+    }
+    out
+}
+
+/// `re.findall(r'\S*\s*', line)` without the final empty match.
+fn split_words(cps: &[u32], start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = start;
+    while i < end {
+        let s = i;
+        while i < end && !crate::repr::is_space(cps[i]) {
+            i += 1;
+        }
+        while i < end && crate::repr::is_space(cps[i]) {
+            i += 1;
+        }
+        out.push((s, i));
+    }
+    out
+}

@@ -8,6 +8,7 @@ mod read;
 mod text;
 mod unpickler;
 mod value;
+mod writer;
 
 mod codecs;
 mod compat;

@@ -1,4 +1,60 @@
-//! brinery: Python's pickle format in Rust.
+//! brinery: Python's pickle format in Rust — complete, safe and fast.
+//!
+//! brinery reads every pickle CPython can read (protocols 0–5, all 68
+//! opcodes, Python 2 pickles), writes pickles byte-identical to CPython
+//! 3.11's C pickler, keeps shared references and cycles, and **never
+//! imports, calls or evaluates anything named in the data**: a pickled
+//! `os.system("...")` decodes to a [`Node::Object`] recording the call.
+//!
+//! # The object graph
+//!
+//! ```
+//! let data = include_bytes!("../../../examples/dogs.pkl");
+//! let graph = brinery::loads(data)?; // zero-copy from the slice
+//! let dogs = graph.root();
+//! assert_eq!(dogs.get("Luna").and_then(|v| v.as_i64()), Some(5));
+//! assert_eq!(dogs.len(), Some(7));
+//! // Byte-identical to what CPython wrote at the same protocol:
+//! assert_eq!(brinery::dumps(&graph, 4)?, &data[..]);
+//! # Ok::<(), brinery::Error>(())
+//! ```
+//!
+//! Building values and pickling them for Python:
+//!
+//! ```
+//! let mut g = brinery::Graph::new();
+//! let (k, v) = (g.str("answer"), g.int(42));
+//! let d = g.dict(vec![(k, v)])?;
+//! g.set_root(d);
+//! assert_eq!(brinery::dumps(&g, 2)?, b"\x80\x02}q\x00X\x06\x00\x00\x00answerq\x01K*s.");
+//! # Ok::<(), brinery::Error>(())
+//! ```
+//!
+//! [`Unpickler`] carries the options of `pickle.loads` (encoding, errors,
+//! fix_imports, buffers, persistent_load, the extension registry, [`Limits`]);
+//! [`Pickler`] those of `pickle.dumps`.
+//!
+//! # serde
+//!
+//! [`to_vec`]/[`from_slice`] work for any `Serialize`/`Deserialize` type, and
+//! [`Value`] is an owned, Python-typed value tree; see the [`serde`] module
+//! for the Rust ⇄ Python mapping table.
+//!
+//! ```
+//! #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+//! struct Dog { name: String, age: u32 }
+//! let bytes = brinery::to_vec(&Dog { name: "Luna".into(), age: 5 })?;
+//! let back: Dog = brinery::from_slice(&bytes)?;
+//! assert_eq!(back, Dog { name: "Luna".into(), age: 5 });
+//! # Ok::<(), brinery::Error>(())
+//! ```
+//!
+//! # Views and tools
+//!
+//! [`repr`] (CPython's `repr`), [`pretty`] (pprint-like), [`json`] (lossless
+//! and plain JSON), [`dis`]/[`genops`]/[`optimize`] (identical to
+//! `pickletools`) are built on the same [`OPCODES`] table as the decoder and
+//! encoder. None of them recurses on input nesting.
 #![forbid(unsafe_code)]
 
 mod error;

@@ -17,7 +17,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 mkdir -p target
 set +e
-cargo test --workspace -- --nocapture > target/test-output.txt 2>&1
+cargo test --workspace --no-fail-fast -- --nocapture > target/test-output.txt 2>&1
 status=$?
 set -e
 grep -E "^(test result|conformance|cpython suite|same-protocol|cross-protocol|dis|repr|json|cli|codecs)|SKIP|!!!" target/test-output.txt || true

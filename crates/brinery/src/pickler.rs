@@ -1083,6 +1083,17 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                 .push(Task::SaveV(V::ModuleName(gl.module.clone())));
             return Ok(());
         }
+        // Below protocol 4 a global is a GLOBAL line (or getattr of one):
+        // names that cannot be written as non-empty lines cannot be read back.
+        if gl.module.is_empty()
+            || gl.module.contains('\n')
+            || gl.name.split('.').any(|part| part.is_empty() || part.contains('\n'))
+        {
+            return Err(unpicklable(format!(
+                "can't pickle global {:?}.{:?} below protocol 4: empty or multi-line name",
+                gl.module, gl.name
+            )));
+        }
         if let Some((parent, last)) = gl.name.rsplit_once('.') {
             after(self);
             self.tasks.push(Task::Op(O::Reduce.code()));

@@ -230,6 +230,13 @@ impl<W: io::Write> Output<W> {
             }
             self.write(&bytes);
         } else {
+            // Refuse before the (quadratic) decimal conversion when the bit
+            // length alone shows more than MAX_STR_DIGITS digits.
+            if b.bits() as f64 * std::f64::consts::LOG10_2 > MAX_STR_DIGITS as f64 + 1.0 {
+                return Err(unpicklable(format!(
+                    "Exceeds the limit ({MAX_STR_DIGITS} digits) for integer string conversion; use protocol 2 or higher"
+                )));
+            }
             let text = b.to_string();
             let digits = text.trim_start_matches('-').len();
             if digits > MAX_STR_DIGITS {

@@ -1087,7 +1087,10 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         // names that cannot be written as non-empty lines cannot be read back.
         if gl.module.is_empty()
             || gl.module.contains('\n')
-            || gl.name.split('.').any(|part| part.is_empty() || part.contains('\n'))
+            || gl
+                .name
+                .split('.')
+                .any(|part| part.is_empty() || part.contains('\n'))
         {
             return Err(unpicklable(format!(
                 "can't pickle global {:?}.{:?} below protocol 4: empty or multi-line name",

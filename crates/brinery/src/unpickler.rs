@@ -390,7 +390,10 @@ impl Memo {
 
     fn put(&mut self, idx: u64, v: NodeId) {
         let fresh;
-        if idx < DENSE_MEMO_MAX && idx <= 2 * self.dense.len() as u64 + 64 {
+        // Dense while the keys are not much sparser than the entries: the
+        // array never outgrows twice the entries (so a few PUTs with
+        // doubling keys cannot make it large).
+        if idx < DENSE_MEMO_MAX && (idx < self.dense.len() as u64 || idx <= 2 * self.len + 64) {
             let i = idx as usize;
             if i >= self.dense.len() {
                 self.dense.resize(i + 1, NO_ENTRY);

@@ -1,0 +1,5 @@
+//! Fuzz target `decode`: see `brinery_fuzz::check_decode` and fuzz/README.md.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| brinery_fuzz::check_decode(data));

@@ -7,7 +7,6 @@
 #![cfg_attr(not(feature = "json"), allow(unused))]
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use brinery::{
     from_slice_graph, pretty, repr, Buf, ErrorKind, Graph, Node, NodeId, Pickler, PrettyOptions,
@@ -17,55 +16,9 @@ use brinery::{
 // ---------------------------------------------------------------------------
 // python3
 
-/// The `python3` to use, or None after a loud message when it is missing
-/// outside CI. In CI (env `CI` set) a missing python3 fails the test.
-fn python() -> Option<String> {
-    let py = std::env::var("BRINERY_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&py)
-        .arg("-c")
-        .arg("import sys; assert sys.version_info >= (3, 8)")
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if ok {
-        return Some(py);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("python3 (>= 3.8) is required for the repr/json tests and was not found");
-    }
-    eprintln!();
-    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
-    eprintln!("!!! SKIPPED: python3 not found; repr/pretty/json tests against CPython !!!");
-    eprintln!("!!! did not run. Install python3 (or set BRINERY_PYTHON) to run them. !!!");
-    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
-    None
-}
+mod common;
 
-fn py_script(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("py")
-        .join(name)
-}
-
-fn run_py(py: &str, script: &str, args: &[&str]) -> String {
-    let out = Command::new(py)
-        .arg(py_script(script))
-        .args(args)
-        .env("PYTHONHASHSEED", "0")
-        .output()
-        .expect("run python");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() {
-        panic!(
-            "{script} failed ({}):\n{}\n{}",
-            out.status,
-            stdout,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    stdout
-}
+use common::{python, run_py};
 
 // ---------------------------------------------------------------------------
 // case file

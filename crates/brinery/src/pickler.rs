@@ -254,11 +254,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         while let Some(t) = self.tasks.pop() {
             self.task(t)?;
         }
-        self.out.byte(O::Stop.code());
-        self.out.commit_frame();
-        self.out.framing = false;
-        self.out.flush()?;
-        self.out.sink.flush().map_err(Error::io)
+        self.out.finish()
     }
 
     #[inline]

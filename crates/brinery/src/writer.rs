@@ -35,6 +35,15 @@ pub(crate) struct Output<W> {
 }
 
 impl<W: io::Write> Output<W> {
+    /// Write STOP, close the last frame and flush everything to the sink.
+    pub(crate) fn finish(&mut self) -> Result<()> {
+        self.byte(O::Stop.code());
+        self.commit_frame();
+        self.framing = false;
+        self.flush()?;
+        self.sink.flush().map_err(Error::io)
+    }
+
     /// An empty buffer in front of `sink`; framing starts off.
     pub(crate) fn new(sink: W) -> Self {
         Output {

@@ -102,11 +102,7 @@ impl<W: io::Write> Serializer<W> {
     }
 
     pub(super) fn finish(&mut self) -> Result<()> {
-        self.out.byte(O::Stop.code());
-        self.out.commit_frame();
-        self.out.framing = false;
-        self.out.flush()?;
-        self.out.sink.flush().map_err(Error::io)
+        self.out.finish()
     }
 
     #[inline]

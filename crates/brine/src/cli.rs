@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::compress::Format;
+use brinery_compress::Format;
 
 const AFTER_HELP: &str = "\
 FILES:

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::compress::{self, Encoder, Format};
 use crate::error::{CliError, SourceError, EXIT_IO, EXIT_USAGE};
+use brinery_compress::{self as compress, Encoder, Format};
 
 /// Inputs at least this big get a progress bar (on a terminal).
 pub const PROGRESS_THRESHOLD: u64 = 8 << 20;

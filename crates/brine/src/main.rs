@@ -4,7 +4,6 @@
 
 mod cli;
 mod commands;
-mod compress;
 mod error;
 mod files;
 mod render;

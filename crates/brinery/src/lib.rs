@@ -100,7 +100,9 @@ pub use crate::read::{IoRead, Read, Reference, SliceRead};
 pub use crate::repr::{repr, repr_root, ReprOptions};
 #[cfg(feature = "serde")]
 pub use crate::serde::{from_reader, from_slice, to_vec, to_writer, Value};
-pub use crate::unpickler::{from_slice_graph, load, loads, Limits, Stream, Unpickler};
+pub use crate::unpickler::{
+    from_slice_graph, load, loads, BuildCtx, Event, Limits, Stream, Trace, Unpickler,
+};
 pub use crate::value::{
     Buf, CodePoints, Construct, Dict, Global, Graph, Items, Node, NodeId, NodeRef, Object,
     PickleBuffer, PyStr, Set, Unhashable,

@@ -47,6 +47,9 @@ pub trait Read<'de>: private::Sealed {
     fn require(&mut self, n: u64) -> Result<()>;
     /// True when the reader can lend `'de` data (slices).
     fn is_borrowed(&self) -> bool;
+    /// This reader as a trait object (for hooks that read raw bytes).
+    #[doc(hidden)]
+    fn as_dyn_read(&mut self) -> &mut dyn Read<'de>;
 }
 
 /// Reads from a byte slice; payloads are borrowed, never copied.
@@ -134,6 +137,10 @@ impl<'de> Read<'de> for SliceRead<'de> {
 
     fn is_borrowed(&self) -> bool {
         true
+    }
+
+    fn as_dyn_read(&mut self) -> &mut dyn Read<'de> {
+        self
     }
 }
 
@@ -332,6 +339,10 @@ impl<'de, R: io::Read> Read<'de> for IoRead<R> {
 
     fn is_borrowed(&self) -> bool {
         false
+    }
+
+    fn as_dyn_read(&mut self) -> &mut dyn Read<'de> {
+        self
     }
 }
 

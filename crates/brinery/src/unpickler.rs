@@ -199,6 +199,139 @@ enum Persistent<'a, 'h> {
 }
 
 type PersistentHook<'a, 'h> = Box<dyn FnMut(&mut Graph<'a>, NodeId) -> Result<NodeId> + 'h>;
+type BuildHook<'a, 'h> = Box<dyn FnMut(&mut BuildCtx<'_, 'a, 'h>) -> Result<()> + 'h>;
+type Observer<'a, 'h> = Box<dyn FnMut(&Graph<'a>, &Trace) + 'h>;
+
+/// Something the decoder did that a security review cares about, reported
+/// to [`Unpickler::observe`] as it happens (so a caller still has every
+/// event before a decoding error).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// GLOBAL, STACK_GLOBAL, INST, EXT1/2/4: `node` is the
+    /// [`Node::Global`] the name resolves to (after `fix_imports`).
+    Import {
+        /// The new global node.
+        node: NodeId,
+    },
+    /// REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ: a call CPython would make.
+    /// `result` is the node pushed in its place (a builtin value for the
+    /// reductions brinery reads back, such as `builtins.set`, an
+    /// [`Node::Object`] otherwise). The event is reported even when the
+    /// result is later discarded.
+    Call {
+        /// What is called (a class or function, usually a global).
+        callable: NodeId,
+        /// The positional arguments (a tuple, or for INST/OBJ the items).
+        args: Option<NodeId>,
+        /// NEWOBJ_EX keyword arguments.
+        kwargs: Option<NodeId>,
+        /// The node that stands for the call's result.
+        result: NodeId,
+    },
+    /// BUILD: `target.__setstate__(state)` or a `__dict__` update.
+    Build {
+        /// The object being built.
+        target: NodeId,
+        /// The state argument.
+        state: NodeId,
+    },
+    /// PERSID/BINPERSID: a persistent id handed to `persistent_load`.
+    PersistentId {
+        /// The id (a str for PERSID, any value for BINPERSID).
+        pid: NodeId,
+    },
+}
+
+/// An [`Event`] and where it happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trace {
+    /// Byte offset of the opcode in the input.
+    pub offset: u64,
+    /// The opcode.
+    pub opcode: Opcode,
+    /// What happened.
+    pub event: Event,
+}
+
+/// Access given to an [`Unpickler::on_build`] hook right after a BUILD on
+/// a class instance: the graph, the built object, and the raw input that
+/// follows the BUILD opcode. joblib uses this to store array bytes (and
+/// nested pickles) in the middle of a pickle.
+pub struct BuildCtx<'x, 'a, 'h> {
+    graph: &'x mut Graph<'a>,
+    target: NodeId,
+    replacement: Option<NodeId>,
+    input: &'x mut dyn Read<'a>,
+    opts: &'x mut Unpickler<'a, 'h>,
+    bytes_used: &'x mut u64,
+}
+
+impl<'a, 'h> BuildCtx<'_, 'a, 'h> {
+    /// The graph decoded so far.
+    pub fn graph(&self) -> &Graph<'a> {
+        self.graph
+    }
+
+    /// The graph decoded so far, to add nodes to.
+    pub fn graph_mut(&mut self) -> &mut Graph<'a> {
+        self.graph
+    }
+
+    /// The object the BUILD applied to (the top of the stack).
+    pub fn target(&self) -> NodeId {
+        self.target
+    }
+
+    /// Put `node` on the stack in place of the built object (as joblib's
+    /// unpickler replaces a `NumpyArrayWrapper` by its array).
+    pub fn replace_target(&mut self, node: NodeId) {
+        self.replacement = Some(node);
+    }
+
+    /// Byte offset of the next raw byte.
+    pub fn offset(&self) -> u64 {
+        self.input.offset()
+    }
+
+    /// Read `n` raw bytes following the BUILD opcode: borrowed when the
+    /// input is a slice, copied from a reader (charged to
+    /// [`Limits::max_bytes`]; a short input is a clean EOF error).
+    pub fn read_bytes(&mut self, n: u64) -> Result<Buf<'a>> {
+        if !self.input.is_borrowed() {
+            let max = self.opts.limits.max_bytes;
+            if n > max - *self.bytes_used {
+                return Err(limit_error(
+                    format_args!("{n} raw bytes after BUILD"),
+                    "max_bytes",
+                    max,
+                ));
+            }
+            *self.bytes_used += n;
+        }
+        let mut scratch = Vec::new();
+        Ok(match self.input.read_exact(n, &mut scratch)? {
+            Reference::Borrowed(b) => Buf::Borrowed(b),
+            Reference::Copied(c) => Buf::Owned(c.into()),
+        })
+    }
+
+    /// Decode a whole nested pickle that follows in the input into the
+    /// same graph (joblib's object arrays) and return its root. The
+    /// nested pickle has its own stack and memo; the build hook is not
+    /// called inside it.
+    pub fn load_pickle(&mut self) -> Result<NodeId> {
+        let graph = std::mem::take(self.graph);
+        let mut m = Machine::new(self.opts, self.input);
+        m.graph = graph;
+        m.bytes_used = *self.bytes_used;
+        let nested = m.run_nested();
+        let (graph, used, result) = nested;
+        *self.graph = graph;
+        *self.bytes_used = used;
+        result
+    }
+}
 
 /// Options for reading pickles, as in `pickle.loads`: `encoding`,
 /// `errors`, `fix_imports`, `buffers`, `persistent_load`, plus the
@@ -217,6 +350,8 @@ pub struct Unpickler<'a, 'h> {
     extensions: HashMap<i32, (String, String)>,
     buffers: Option<Vec<Buf<'a>>>,
     limits: Limits,
+    on_build: Option<BuildHook<'a, 'h>>,
+    observer: Option<Observer<'a, 'h>>,
 }
 
 impl Default for Unpickler<'_, '_> {
@@ -237,6 +372,8 @@ impl<'a, 'h> Unpickler<'a, 'h> {
             extensions: HashMap::new(),
             buffers: None,
             limits: Limits::default(),
+            on_build: None,
+            observer: None,
         }
     }
 
@@ -286,6 +423,40 @@ impl<'a, 'h> Unpickler<'a, 'h> {
     /// Out-of-band buffers for NEXT_BUFFER, in order.
     pub fn buffers(mut self, buffers: Vec<Buf<'a>>) -> Self {
         self.buffers = Some(buffers);
+        self
+    }
+
+    /// Call `f` right after every BUILD whose target is a class instance
+    /// (a [`Node::Object`]); it may read raw bytes that follow the BUILD
+    /// opcode and replace the object on the stack (see [`BuildCtx`]). This
+    /// is how joblib files are read. Nothing is called unless the data
+    /// holds a BUILD.
+    pub fn on_build(mut self, f: impl FnMut(&mut BuildCtx<'_, 'a, 'h>) -> Result<()> + 'h) -> Self {
+        self.on_build = Some(Box::new(f));
+        self
+    }
+
+    /// Report every import, call, BUILD and persistent id to `f` as the
+    /// decoder meets it, with its byte offset (see [`Event`]). Used by
+    /// security scanners: events arrive even if decoding later fails.
+    ///
+    /// ```
+    /// use brinery::{Event, Unpickler};
+    /// let data = b"cos\nsystem\n(S'echo hi'\ntR0N.";
+    /// let mut seen = Vec::new();
+    /// Unpickler::new()
+    ///     .observe(|g, t| {
+    ///         if let Event::Import { node } = t.event {
+    ///             let (module, name) = g.view(node).as_global().unwrap();
+    ///             seen.push((t.offset, format!("{module}.{name}")));
+    ///         }
+    ///     })
+    ///     .load_slice(data)?;
+    /// assert_eq!(seen, [(0, "os.system".to_string())]);
+    /// # Ok::<(), brinery::Error>(())
+    /// ```
+    pub fn observe(mut self, f: impl FnMut(&Graph<'a>, &Trace) + 'h) -> Self {
+        self.observer = Some(Box::new(f));
         self
     }
 
@@ -409,8 +580,11 @@ impl Memo {
     }
 }
 
-struct Machine<'u, 'a, 'h, R> {
+struct Machine<'u, 'a, 'h, R: ?Sized> {
     opts: &'u mut Unpickler<'a, 'h>,
+    /// Offset and opcode being executed (for [`Trace`]).
+    op_pos: u64,
+    op: Opcode,
     r: &'u mut R,
     graph: Graph<'a>,
     stack: Vec<NodeId>,
@@ -453,11 +627,13 @@ fn bad_readline() -> Error {
     Error::eof("pickle data was truncated")
 }
 
-impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
+impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     fn new(opts: &'u mut Unpickler<'a, 'h>, r: &'u mut R) -> Self {
         let max_nodes = opts.limits.max_nodes.min(MAX_ADDRESSABLE_NODES);
         Machine {
             opts,
+            op_pos: 0,
+            op: Opcode::Stop,
             r,
             graph: Graph::new(),
             stack: Vec::new(),
@@ -763,7 +939,50 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
         } else {
             (module, name)
         };
-        self.add(Node::Global(Box::new(Global { module, name })))
+        let id = self.add(Node::Global(Box::new(Global { module, name })))?;
+        self.emit(Event::Import { node: id });
+        Ok(id)
+    }
+
+    fn call_build_hook(&mut self, inst: NodeId) -> Result<()> {
+        let Some(mut hook) = self.opts.on_build.take() else {
+            return Ok(());
+        };
+        let mut ctx = BuildCtx {
+            graph: &mut self.graph,
+            target: inst,
+            replacement: None,
+            input: self.r.as_dyn_read(),
+            opts: &mut *self.opts,
+            bytes_used: &mut self.bytes_used,
+        };
+        let res = hook(&mut ctx);
+        let replacement = ctx.replacement;
+        self.opts.on_build = Some(hook);
+        res?;
+        if let Some(n) = replacement {
+            if let Some(top) = self.stack.last_mut() {
+                *top = n;
+            }
+        }
+        Ok(())
+    }
+
+    fn emit_call(
+        &mut self,
+        callable: NodeId,
+        args: Option<NodeId>,
+        kwargs: Option<NodeId>,
+        result: NodeId,
+    ) {
+        if self.opts.observer.is_some() {
+            self.emit(Event::Call {
+                callable,
+                args,
+                kwargs,
+                result,
+            });
+        }
     }
 
     fn line_name(&mut self, ascii: bool) -> Result<String> {
@@ -803,6 +1022,15 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
     }
 
     fn run(mut self) -> Result<Graph<'a>> {
+        let (root, pos) = self.drive()?;
+        self.check_depth(root)
+            .map_err(|e| e.at(pos, Some(Opcode::Stop)))?;
+        self.graph.set_root(root);
+        Ok(self.graph)
+    }
+
+    /// Execute opcodes up to STOP; the value STOP pops and its offset.
+    fn drive(&mut self) -> Result<(NodeId, u64)> {
         loop {
             let pos = self.r.offset();
             let byte = match self.r.next_byte() {
@@ -827,13 +1055,42 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
             };
             if op == Opcode::Stop {
                 let root = self.pop().map_err(|e| e.at(pos, Some(op)))?;
-                self.check_depth(root).map_err(|e| e.at(pos, Some(op)))?;
-                self.graph.set_root(root);
-                return Ok(self.graph);
+                return Ok((root, pos));
             }
+            self.op_pos = pos;
+            self.op = op;
             if let Err(e) = self.step(op) {
                 return Err(e.at(pos, Some(op)));
             }
+        }
+    }
+
+    /// Run a nested pickle (for [`BuildCtx::load_pickle`]): the graph and
+    /// the bytes charged go back to the caller whatever the outcome.
+    fn run_nested(mut self) -> (Graph<'a>, u64, Result<NodeId>) {
+        let saved_root = self.graph.root_id();
+        let saved_hook = self.opts.on_build.take();
+        let result = self.drive().map(|(root, _)| root);
+        self.opts.on_build = saved_hook;
+        let mut graph = std::mem::take(&mut self.graph);
+        if let Some(root) = saved_root {
+            graph.set_root(root);
+        }
+        (graph, self.bytes_used, result)
+    }
+
+    /// Report an event to the observer, if there is one.
+    #[inline]
+    fn emit(&mut self, event: Event) {
+        if let Some(f) = self.opts.observer.as_mut() {
+            f(
+                &self.graph,
+                &Trace {
+                    offset: self.op_pos,
+                    opcode: self.op,
+                    event,
+                },
+            );
         }
     }
 
@@ -1315,23 +1572,33 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                 }
                 let state = self.pop()?;
                 let inst = self.top()?;
+                self.emit(Event::Build {
+                    target: inst,
+                    state,
+                });
                 self.build(inst, state)?;
+                if self.opts.on_build.is_some() && matches!(self.graph.node(inst), Node::Object(_))
+                {
+                    self.call_build_hook(inst)?;
+                }
             }
             O::Inst => {
                 let m = self.marker()?;
                 let module = self.line_name(true)?;
                 let name = self.line_name(true)?;
-                let cls = self.global(module, name)?;
+                let cls_id = self.global(module, name)?;
                 let args = self.stack.split_off(m);
-                let cls = match self.graph.node(cls) {
+                let cls = match self.graph.node(cls_id) {
                     Node::Global(g) => (**g).clone(),
                     _ => unreachable!("global() adds a Global"),
                 };
                 self.charge((cls.module.len() + cls.name.len()) as u64)?;
-                self.push_new(Node::Object(Box::new(Object::new(Construct::Inst {
+                let id = self.add(Node::Object(Box::new(Object::new(Construct::Inst {
                     cls,
                     args,
                 }))))?;
+                self.emit_call(cls_id, None, None, id);
+                self.push(id)?;
             }
             O::Obj => {
                 let m = self.marker()?;
@@ -1341,10 +1608,12 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                 let args = self.stack.split_off(m + 1);
                 let cls = self.pop()?;
                 self.check_callable(cls, "OBJ")?;
-                self.push_new(Node::Object(Box::new(Object::new(Construct::Obj {
+                let id = self.add(Node::Object(Box::new(Object::new(Construct::Obj {
                     cls,
                     args,
                 }))))?;
+                self.emit_call(cls, None, None, id);
+                self.push(id)?;
             }
             O::NewObj | O::NewObjEx => {
                 let ex = op == O::NewObjEx;
@@ -1376,7 +1645,9 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
                     Some(kwargs) => Construct::NewObjEx { cls, args, kwargs },
                     None => Construct::NewObj { cls, args },
                 };
-                self.push_new(Node::Object(Box::new(Object::new(construct))))?;
+                let id = self.add(Node::Object(Box::new(Object::new(construct))))?;
+                self.emit_call(cls, Some(args), kwargs, id);
+                self.push(id)?;
             }
             O::PersId => {
                 if matches!(self.opts.persistent, Persistent::Error) {
@@ -1444,6 +1715,7 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
     }
 
     fn persistent(&mut self, pid: NodeId) -> Result<NodeId> {
+        self.emit(Event::PersistentId { pid });
         match &mut self.opts.persistent {
             Persistent::Error => Err(no_persistent_load()),
             Persistent::Keep => self.add(Node::PersistentId(pid)),
@@ -1572,12 +1844,15 @@ impl<'u, 'a, 'h, R: Read<'a>> Machine<'u, 'a, 'h, R> {
         }
         if let Some(id) = self.builtin_reduce(callable, args)? {
             self.graph.reductions.insert(id, (callable, args));
+            self.emit_call(callable, Some(args), None, id);
             return Ok(id);
         }
-        self.add(Node::Object(Box::new(Object::new(Construct::Reduce {
+        let id = self.add(Node::Object(Box::new(Object::new(Construct::Reduce {
             callable,
             args,
-        }))))
+        }))))?;
+        self.emit_call(callable, Some(args), None, id);
+        Ok(id)
     }
 
     fn builtin_reduce(&mut self, callable: NodeId, args: NodeId) -> Result<Option<NodeId>> {

@@ -1,12 +1,24 @@
 //! Transparent decompression (recognised by magic bytes) and compressed
-//! output. Everything streams.
+//! output for pickle files. Everything streams.
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! let mut enc = brinery_compress::Encoder::new(Some(brinery_compress::Format::Gzip), Vec::new())?;
+//! enc.write_all(b"\x80\x04K\x01.")?;
+//! let packed = enc.finish()?;
+//! assert_eq!(brinery_compress::detect(&packed), Some(brinery_compress::Format::Gzip));
+//! let mut out = Vec::new();
+//! brinery_compress::decoder(brinery_compress::Format::Gzip, &packed[..])?.read_to_end(&mut out)?;
+//! assert_eq!(out, b"\x80\x04K\x01.");
+//! # Ok::<(), std::io::Error>(())
+//! ```
+#![forbid(unsafe_code)]
 
 use std::io::{self, Read, Write};
 
-use clap::ValueEnum;
-
 /// A compression format brine reads and writes.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
     /// gzip (.gz), as Python's gzip module
     Gzip,
@@ -22,6 +34,54 @@ pub enum Format {
     Zstd,
     /// LZ4 frame format (.lz4)
     Lz4,
+}
+
+impl Format {
+    /// Every format, in declaration order.
+    pub const ALL: [Format; 7] = [
+        Format::Gzip,
+        Format::Bz2,
+        Format::Xz,
+        Format::Lzma,
+        Format::Zlib,
+        Format::Zstd,
+        Format::Lz4,
+    ];
+
+    /// The lower-case name used on the command line (`gzip`, `bz2`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Gzip => "gzip",
+            Format::Bz2 => "bz2",
+            Format::Xz => "xz",
+            Format::Lzma => "lzma",
+            Format::Zlib => "zlib",
+            Format::Zstd => "zstd",
+            Format::Lz4 => "lz4",
+        }
+    }
+}
+
+/// Decompress `data` whole if [`detect`] recognises it, else borrow it
+/// unchanged. `limit` caps the decompressed size (a decompression bomb
+/// gives an `InvalidData` error instead of exhausting memory).
+pub fn decompress_auto(data: &[u8], limit: u64) -> io::Result<std::borrow::Cow<'_, [u8]>> {
+    match detect(data) {
+        None => Ok(std::borrow::Cow::Borrowed(data)),
+        Some(f) => {
+            let mut out = Vec::new();
+            decoder(f, data)?
+                .take(limit.saturating_add(1))
+                .read_to_end(&mut out)?;
+            if out.len() as u64 > limit {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{} data decompresses to more than {limit} bytes", f.name()),
+                ));
+            }
+            Ok(std::borrow::Cow::Owned(out))
+        }
+    }
 }
 
 /// How many leading bytes [`detect`] wants to see.
@@ -319,7 +379,7 @@ mod tests {
     #[test]
     fn round_trip_every_format() {
         let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        for f in Format::value_variants() {
+        for f in Format::ALL.iter() {
             let mut enc = Encoder::new(Some(*f), Vec::new()).unwrap();
             enc.write_all(&data).unwrap();
             let packed = enc.finish().unwrap();
@@ -335,7 +395,7 @@ mod tests {
 
     #[test]
     fn concatenated_streams_are_read_whole() {
-        for f in Format::value_variants() {
+        for f in Format::ALL.iter() {
             if matches!(f, Format::Zlib | Format::Lzma) {
                 continue; // single-stream formats
             }

@@ -77,9 +77,7 @@ fn on_build_reads_raw_bytes_and_nested_pickles() {
         assert_eq!(root.get(&1).unwrap().as_i64(), Some(1));
     };
     let hook = |ctx: &mut brinery::BuildCtx<'_, '_, '_>| {
-        let n = match ctx.read_bytes(1)? {
-            b => b[0] as u64,
-        };
+        let n = ctx.read_bytes(1)?[0] as u64;
         let payload = ctx.read_bytes(n)?;
         let nested = ctx.load_pickle()?;
         let g = ctx.graph_mut();

@@ -8,7 +8,7 @@ if ! command -v python3 >/dev/null 2>&1; then
   echo "error: python3 is required for the differential tests" >&2
   [ -n "${CI:-}" ] && exit 1
 fi
-# Python packages the tests need (none beyond the standard library yet).
+# Python packages the tests need (numpy, joblib, safetensors; pinned).
 if [ -f scripts/requirements-test.txt ] && [ -s scripts/requirements-test.txt ]; then
   python3 -m pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
 fi

@@ -861,10 +861,12 @@ impl<'g, 'a> Writer<'g, 'a> {
                     exit: None,
                 });
             }
-            Node::List(v)
-            | Node::Tuple(v)
-            | Node::Set(Set { items: v, .. })
-            | Node::FrozenSet(Set { items: v, .. }) => {
+            Node::List(_) | Node::Tuple(_) | Node::Set(_) | Node::FrozenSet(_) => {
+                let v: &[NodeId] = match node {
+                    Node::List(v) | Node::Tuple(v) => v,
+                    Node::Set(s) | Node::FrozenSet(s) => &s.items,
+                    _ => unreachable!("matched above"),
+                };
                 open(
                     out,
                     match node {
@@ -1811,7 +1813,10 @@ impl<'t> Builder<'t> {
                     "set" | "frozenset" => {
                         let items =
                             self.resolve_all(self.array(self.req(j, "items")?, "items")?)?;
-                        let s = Set { items, index: None };
+                        let s = Set {
+                            items: items.into(),
+                            index: None,
+                        };
                         if tag == "set" {
                             Node::Set(s)
                         } else {
@@ -1819,7 +1824,7 @@ impl<'t> Builder<'t> {
                         }
                     }
                     "dict" => Node::Dict(Dict {
-                        entries: self.resolve_pairs(self.req(j, "items")?, "items")?,
+                        entries: self.resolve_pairs(self.req(j, "items")?, "items")?.into(),
                         index: None,
                     }),
                     "global" => Node::Global(Box::new(Global {

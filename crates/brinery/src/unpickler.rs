@@ -2,7 +2,7 @@
 //! CPython's C unpickler, building a [`Graph`] and never importing, calling
 //! or evaluating anything the data names.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 
 use num_bigint::BigInt;
@@ -543,7 +543,10 @@ const DENSE_MEMO_MAX: u64 = 1 << 22;
 
 struct Memo {
     dense: Vec<u32>,
-    sparse: HashMap<u64, NodeId>,
+    /// Keys too sparse for the array. Ordered, so that when the array
+    /// grows over some of them they move into it (a key is in exactly one
+    /// of the two).
+    sparse: BTreeMap<u64, NodeId>,
     len: u64,
 }
 
@@ -568,6 +571,13 @@ impl Memo {
             let i = idx as usize;
             if i >= self.dense.len() {
                 self.dense.resize(i + 1, NO_ENTRY);
+                // Sparse keys now inside the array move into it.
+                if !self.sparse.is_empty() {
+                    let rest = self.sparse.split_off(&(i as u64 + 1));
+                    for (k, old) in std::mem::replace(&mut self.sparse, rest) {
+                        self.dense[k as usize] = old.0;
+                    }
+                }
             }
             fresh = self.dense[i] == NO_ENTRY;
             self.dense[i] = v.0;
@@ -623,6 +633,17 @@ fn bad_text(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidText, msg)
 }
 
+/// The error for invalid UTF-8 in a str payload, as CPython words it.
+#[cold]
+fn utf8_error(data: &[u8]) -> Error {
+    let (pos, _) = first_invalid(data).unwrap_or((0, 1));
+    bad_text(format!(
+        "'utf-8' codec can't decode byte 0x{:02x} in position {}: invalid start byte",
+        data.get(pos).copied().unwrap_or(0),
+        pos
+    ))
+}
+
 fn bad_readline() -> Error {
     Error::eof("pickle data was truncated")
 }
@@ -640,7 +661,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             marks: Vec::new(),
             memo: Memo {
                 dense: Vec::new(),
-                sparse: HashMap::new(),
+                sparse: BTreeMap::new(),
                 len: 0,
             },
             proto: 0,
@@ -867,23 +888,16 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     }
 
     fn make_str(&mut self, data: Buf<'a>) -> Result<Node<'a>> {
-        let utf8 = match validate(&data) {
-            Some(u) => u,
-            None => {
-                let (pos, _) = first_invalid(&data).unwrap_or((0, 1));
-                return Err(bad_text(format!(
-                    "'utf-8' codec can't decode byte 0x{:02x} in position {}: invalid start byte",
-                    data.get(pos).copied().unwrap_or(0),
-                    pos
-                )));
-            }
-        };
-        Ok(Node::Str(match data {
-            Buf::Borrowed(b) => PyStr::from_validated(b, utf8),
+        match data {
+            Buf::Borrowed(b) => PyStr::from_wtf8(b).ok_or_else(|| utf8_error(b)),
             Buf::Owned(b) => {
-                PyStr::from_wtf8_vec(b.into_vec()).ok_or_else(|| bad_text("invalid UTF-8"))?
+                if std::str::from_utf8(&b).is_err() && validate(&b).is_none() {
+                    return Err(utf8_error(&b));
+                }
+                PyStr::from_wtf8_vec(b.into_vec()).ok_or_else(|| bad_text("invalid UTF-8"))
             }
-        }))
+        }
+        .map(Node::Str)
     }
 
     fn py2_str(&mut self, data: Buf<'a>) -> Result<Node<'a>> {
@@ -900,6 +914,20 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
 
     fn memo_put(&mut self, idx: u64) -> Result<()> {
         let v = self.top()?;
+        // Fast path: MEMOIZE / BINPUT of the next slot of a dense memo
+        // (what every pickler writes), within the limits.
+        let m = &mut self.memo;
+        if idx == m.dense.len() as u64
+            && idx < DENSE_MEMO_MAX
+            && idx == m.len
+            && m.sparse.is_empty()
+            && m.len < self.opts.limits.max_memo_entries as u64
+            && idx <= self.opts.limits.max_memo_index
+        {
+            m.dense.push(v.0);
+            m.len += 1;
+            return Ok(());
+        }
         let limits = &self.opts.limits;
         if idx > limits.max_memo_index {
             return Err(limit_error(
@@ -1414,16 +1442,12 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                     return Ok(());
                 }
                 let target = self.stack[m - 1];
-                let items = self.stack.split_off(m);
+                let items = &self.stack[m..];
                 match self.kind_of(target) {
-                    Node::Set(_) => {
-                        for it in items {
-                            self.graph.set_add(target, it)?;
-                        }
-                    }
+                    Node::Set(_) => self.graph.set_extend(target, items)?,
                     _ if self.is_opaque(target) => {
-                        if let Node::Object(o) = self.graph.node_mut(target) {
-                            o.set_items.extend(items);
+                        if let Node::Object(o) = &mut self.graph.nodes[target.index()] {
+                            o.set_items.extend_from_slice(items);
                         }
                     }
                     other => {
@@ -1433,6 +1457,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                         )))
                     }
                 }
+                self.stack.truncate(m);
             }
             O::Pop => {
                 let len = self.stack.len();
@@ -1743,10 +1768,10 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             return Ok(());
         }
         let target = self.stack[x - 1];
-        let items = self.stack.split_off(x);
-        match self.graph.node_mut(target) {
-            Node::List(v) => v.extend(items),
-            Node::Object(o) => o.list_items.extend(items),
+        let items = &self.stack[x..];
+        match &mut self.graph.nodes[target.index()] {
+            Node::List(v) => v.extend_from_slice(items),
+            Node::Object(o) => o.list_items.extend_from_slice(items),
             Node::Global(_) | Node::PersistentId(_) | Node::Buffer(_) => {}
             other => {
                 return Err(invalid(format!(
@@ -1755,6 +1780,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 )))
             }
         }
+        self.stack.truncate(x);
         Ok(())
     }
 
@@ -1770,26 +1796,25 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             return Err(invalid("odd number of items for SETITEMS"));
         }
         let target = self.stack[x - 1];
-        let items = self.stack.split_off(x);
-        match self.kind_of(target) {
-            Node::Dict(_) => {
-                for pair in items.chunks(2) {
-                    self.graph.dict_insert(target, pair[0], pair[1])?;
+        let items = &self.stack[x..];
+        if matches!(self.graph.nodes[target.index()], Node::Dict(_)) {
+            self.graph.dict_extend(target, items)?;
+        } else {
+            match &mut self.graph.nodes[target.index()] {
+                Node::Object(o) => {
+                    o.dict_items
+                        .extend(items.chunks_exact(2).map(|p| (p[0], p[1])));
                 }
-            }
-            Node::Object(_) => {
-                if let Node::Object(o) = self.graph.node_mut(target) {
-                    o.dict_items.extend(items.chunks(2).map(|p| (p[0], p[1])));
+                Node::Global(_) | Node::PersistentId(_) | Node::Buffer(_) => {}
+                other => {
+                    return Err(invalid(format!(
+                        "'{}' object does not support item assignment",
+                        other.type_name()
+                    )))
                 }
-            }
-            Node::Global(_) | Node::PersistentId(_) | Node::Buffer(_) => {}
-            other => {
-                return Err(invalid(format!(
-                    "'{}' object does not support item assignment",
-                    other.type_name()
-                )))
             }
         }
+        self.stack.truncate(x);
         Ok(())
     }
 
@@ -1922,7 +1947,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 self.charge_items(n)?;
                 let items = match self.graph.node(args_v[0]) {
                     Node::List(v) | Node::Tuple(v) => v.clone(),
-                    Node::Set(s) | Node::FrozenSet(s) => s.items.clone(),
+                    Node::Set(s) | Node::FrozenSet(s) => s.items.to_vec(),
                     _ => unreachable!("checked above"),
                 };
                 if self.graph.nodes.len() >= self.max_nodes {

@@ -368,3 +368,30 @@ fn self_constructing_objects_are_an_error_not_a_hang() {
         assert_eq!(dumps(&back, proto).unwrap(), b);
     }
 }
+
+/// A memo key stored sparsely (far beyond the entries so far) stays
+/// reachable after the dense memo array grows over it.
+#[test]
+fn sparse_memo_key_survives_dense_growth() {
+    let mut p = b"\x80\x02K\x07r\xe8\x03\x00\x000".to_vec(); // memo[1000] = 7
+    for i in 0..=1001u32 {
+        p.push(b'N');
+        p.push(b'r');
+        p.extend_from_slice(&i.to_le_bytes()); // memo[i] = None
+        p.push(b'0');
+    }
+    // memo[1000] was overwritten by the loop above (i == 1000): as in
+    // CPython, the later PUT wins.
+    p.extend_from_slice(b"j\xe8\x03\x00\x00.");
+    assert!(brinery::loads(&p).unwrap().root().is_none());
+    // Without the overwrite, the sparse entry must still be found.
+    let mut p = b"\x80\x02K\x07r\xe8\x03\x00\x000".to_vec();
+    for i in (0..=1001u32).filter(|&i| i != 1000) {
+        p.push(b'N');
+        p.push(b'r');
+        p.extend_from_slice(&i.to_le_bytes());
+        p.push(b'0');
+    }
+    p.extend_from_slice(b"j\xe8\x03\x00\x00.");
+    assert_eq!(brinery::loads(&p).unwrap().root().as_i64(), Some(7));
+}

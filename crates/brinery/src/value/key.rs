@@ -315,6 +315,15 @@ fn check_hashable(nodes: &[Node<'_>], id: NodeId) -> Result<(), Unhashable> {
 }
 
 fn find_linear(nodes: &[Node<'_>], keys: impl Iterator<Item = NodeId>, k: NodeId) -> Option<usize> {
+    if let Node::Str(ks) = &nodes[k.index()] {
+        // The common case (str keys): a str equals only a str with the
+        // same code points (the same generalized UTF-8 bytes).
+        let kb = ks.as_wtf8();
+        return keys.enumerate().find_map(|(i, e)| {
+            let hit = e == k || matches!(&nodes[e.index()], Node::Str(es) if es.as_wtf8() == kb);
+            hit.then_some(i)
+        });
+    }
     for (i, e) in keys.enumerate() {
         if key_eq(nodes, e, k) {
             return Some(i);
@@ -375,7 +384,10 @@ pub(crate) fn dict_insert(
             }
             d.entries.push((k, v));
             if d.entries.len() >= INDEX_THRESHOLD {
-                d.index = Some(Index::build(nodes, d.entries.iter().map(|e| e.0))?);
+                d.index = Some(Box::new(Index::build(
+                    nodes,
+                    d.entries.iter().map(|e| e.0),
+                )?));
             }
             Ok(())
         }
@@ -400,7 +412,7 @@ pub(crate) fn set_add(nodes: &[Node<'_>], s: &mut Set, k: NodeId) -> Result<(), 
             if find_linear(nodes, s.items.iter().copied(), k).is_none() {
                 s.items.push(k);
                 if s.items.len() >= INDEX_THRESHOLD {
-                    s.index = Some(Index::build(nodes, s.items.iter().copied())?);
+                    s.index = Some(Box::new(Index::build(nodes, s.items.iter().copied())?));
                 }
             }
             Ok(())

@@ -11,6 +11,7 @@ mod key;
 mod pystr;
 
 use num_bigint::BigInt;
+use thin_vec::ThinVec;
 
 pub use self::access::{Items, NodeRef};
 pub use self::key::Unhashable;
@@ -169,10 +170,13 @@ pub struct PickleBuffer<'a> {
 }
 
 /// A dict: entries in insertion order plus an index for large dicts.
+///
+/// 16 bytes (a thin vector and a boxed index), so that a [`Node`] stays
+/// 32 bytes and a small dict costs one allocation.
 #[derive(Clone, Debug, Default)]
 pub struct Dict {
-    pub(crate) entries: Vec<(NodeId, NodeId)>,
-    pub(crate) index: Option<key::Index>,
+    pub(crate) entries: ThinVec<(NodeId, NodeId)>,
+    pub(crate) index: Option<Box<key::Index>>,
 }
 
 impl Dict {
@@ -193,8 +197,8 @@ impl Dict {
 /// A set or frozenset: elements in insertion order plus an index.
 #[derive(Clone, Debug, Default)]
 pub struct Set {
-    pub(crate) items: Vec<NodeId>,
-    pub(crate) index: Option<key::Index>,
+    pub(crate) items: ThinVec<NodeId>,
+    pub(crate) index: Option<Box<key::Index>>,
 }
 
 impl Set {
@@ -391,29 +395,48 @@ impl<'a> Graph<'a> {
     /// `dict[key] = value` with Python semantics: `1`, `1.0` and `True`
     /// are one key; an equal key keeps its position and takes the new value.
     pub fn dict_insert(&mut self, dict: NodeId, k: NodeId, v: NodeId) -> Result<()> {
-        let mut d = match &mut self.nodes[dict.index()] {
-            Node::Dict(d) => std::mem::take(d),
-            _ => return Err(Error::new(ErrorKind::InvalidValue, "not a dict")),
+        self.dict_extend(dict, &[k, v])
+    }
+
+    /// `dict[k] = v` for each `k, v` pair of a flat `[k0, v0, k1, v1, ...]`
+    /// slice, in order, with Python's key semantics (what SETITEMS does).
+    pub fn dict_extend(&mut self, dict: NodeId, flat_pairs: &[NodeId]) -> Result<()> {
+        // Move the dict out of the arena while its keys are compared with
+        // other nodes (no allocation: the box moves). The placeholder is
+        // unhashable, like the dict itself, should it be used as a key.
+        let mut node = std::mem::replace(&mut self.nodes[dict.index()], Node::List(Vec::new()));
+        let r = match &mut node {
+            Node::Dict(d) => {
+                d.entries.reserve(flat_pairs.len() / 2);
+                flat_pairs
+                    .chunks_exact(2)
+                    .try_for_each(|p| key::dict_insert(&self.nodes, d, p[0], p[1]))
+                    .map_err(unhashable_err)
+            }
+            _ => Err(Error::new(ErrorKind::InvalidValue, "not a dict")),
         };
-        let r = key::dict_insert(&self.nodes, &mut d, k, v);
-        self.nodes[dict.index()] = Node::Dict(d);
-        r.map_err(unhashable_err)
+        self.nodes[dict.index()] = node;
+        r
     }
 
     /// `set.add(item)` with Python semantics.
     pub fn set_add(&mut self, set: NodeId, item: NodeId) -> Result<()> {
-        let (mut s, frozen) = match &mut self.nodes[set.index()] {
-            Node::Set(s) => (std::mem::take(s), false),
-            Node::FrozenSet(s) => (std::mem::take(s), true),
-            _ => return Err(Error::new(ErrorKind::InvalidValue, "not a set")),
+        self.set_extend(set, &[item])
+    }
+
+    /// `set.add(item)` for each item in order (what ADDITEMS does).
+    pub fn set_extend(&mut self, set: NodeId, items: &[NodeId]) -> Result<()> {
+        // As in `dict_extend`: move the set out; the placeholder is unhashable.
+        let mut node = std::mem::replace(&mut self.nodes[set.index()], Node::List(Vec::new()));
+        let r = match &mut node {
+            Node::Set(s) | Node::FrozenSet(s) => items
+                .iter()
+                .try_for_each(|&k| key::set_add(&self.nodes, s, k))
+                .map_err(unhashable_err),
+            _ => Err(Error::new(ErrorKind::InvalidValue, "not a set")),
         };
-        let r = key::set_add(&self.nodes, &mut s, item);
-        self.nodes[set.index()] = if frozen {
-            Node::FrozenSet(s)
-        } else {
-            Node::Set(s)
-        };
-        r.map_err(unhashable_err)
+        self.nodes[set.index()] = node;
+        r
     }
 
     /// Look a key up in a dict node with Python equality.

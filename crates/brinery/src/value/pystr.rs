@@ -84,24 +84,6 @@ enum Repr<'a> {
 }
 
 impl<'a> PyStr<'a> {
-    /// From bytes that were already validated as generalized UTF-8;
-    /// `utf8` says whether they are plain UTF-8.
-    pub(crate) fn from_validated(bytes: &'a [u8], utf8: bool) -> Self {
-        if utf8 {
-            // Validation happened in `validate`.
-            match std::str::from_utf8(bytes) {
-                Ok(s) => PyStr { repr: Repr::Str(s) },
-                Err(_) => PyStr {
-                    repr: Repr::Wtf(bytes),
-                },
-            }
-        } else {
-            PyStr {
-                repr: Repr::Wtf(bytes),
-            }
-        }
-    }
-
     /// From owned generalized-UTF-8 bytes. Returns `None` if they are not
     /// valid generalized UTF-8.
     pub fn from_wtf8_vec(bytes: Vec<u8>) -> Option<PyStr<'static>> {
@@ -118,9 +100,15 @@ impl<'a> PyStr<'a> {
         }
     }
 
-    /// From borrowed generalized-UTF-8 bytes (validated).
+    /// From borrowed generalized-UTF-8 bytes (validated; one pass for
+    /// ordinary UTF-8).
     pub fn from_wtf8(bytes: &'a [u8]) -> Option<PyStr<'a>> {
-        validate(bytes).map(|utf8| PyStr::from_validated(bytes, utf8))
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Some(PyStr { repr: Repr::Str(s) }),
+            Err(_) => validate_slow(bytes).ok().map(|_| PyStr {
+                repr: Repr::Wtf(bytes),
+            }),
+        }
     }
 
     /// From Unicode code points (any value up to 0x10FFFF, surrogates included).

@@ -1820,7 +1820,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
 
     fn build(&mut self, inst: NodeId, state: NodeId) -> Result<()> {
         if self.is_opaque(inst) {
-            if let Node::Object(o) = self.graph.node_mut(inst) {
+            if let Node::Object(o) = &mut self.graph.nodes[inst.index()] {
                 o.builds.push(state);
             }
             return Ok(());

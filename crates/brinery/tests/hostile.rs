@@ -1235,8 +1235,7 @@ fn growth(f: impl Fn(usize)) -> f64 {
 }
 
 #[test]
-#[ignore = "value/key.rs: tuple/frozenset hashes are not cached across inserts"]
-fn known_gap_nested_frozensets_hash_in_linear_time() {
+fn nested_frozensets_hash_in_linear_time() {
     // FROZENSET of FROZENSET of ...: each level hashes the whole level
     // below it again, so n levels cost n^2.
     let ratio = growth(|n| {
@@ -1250,8 +1249,7 @@ fn known_gap_nested_frozensets_hash_in_linear_time() {
 }
 
 #[test]
-#[ignore = "value/key.rs: a tuple key is rehashed on every SETITEM"]
-fn known_gap_repeated_big_tuple_key_in_linear_time() {
+fn repeated_big_tuple_key_in_linear_time() {
     // One n-item tuple, then n SETITEMs with it as the key.
     let ratio = growth(|n| {
         let mut d = b"\x80\x02}(".to_vec();

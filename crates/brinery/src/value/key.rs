@@ -125,14 +125,30 @@ fn leaf_hash(nodes: &[Node<'_>], id: NodeId) -> Result<Option<u64>, Unhashable> 
     }))
 }
 
+/// Hashes of tuples and frozensets already computed (they never change
+/// once built), so that a big or deeply nested key is hashed once however
+/// often it is used.
+pub(crate) type HashCache = HashMap<NodeId, u64>;
+
 /// Python-compatible hash (consistent with [`key_eq`]) of a node.
 pub(crate) fn hash_key(nodes: &[Node<'_>], id: NodeId) -> Result<u64, Unhashable> {
+    hash_key_cached(nodes, id, &mut HashCache::new())
+}
+
+/// [`hash_key`] with a cache of container hashes that outlives the call.
+pub(crate) fn hash_key_cached(
+    nodes: &[Node<'_>],
+    id: NodeId,
+    cache: &mut HashCache,
+) -> Result<u64, Unhashable> {
     if let Some(h) = leaf_hash(nodes, id)? {
         return Ok(h);
     }
-    // Tuples and frozensets: explicit stack, with a cache so that shared
-    // sub-structures (DAGs) are hashed once.
-    let mut cache: HashMap<NodeId, u64> = HashMap::new();
+    if let Some(&h) = cache.get(&id) {
+        return Ok(h);
+    }
+    // Tuples and frozensets: explicit stack; the cache makes shared
+    // sub-structures (DAGs) hashed once.
     // (node, next child index, accumulator)
     let mut stack: Vec<(NodeId, usize, u64)> = vec![(id, 0, 0)];
     let mut done: Option<u64> = None;
@@ -307,10 +323,10 @@ fn eq_deep(nodes: &[Node<'_>], a: NodeId, b: NodeId, depth: u32) -> bool {
 
 /// Whether `id` is hashable, cheaply for the common leaf kinds.
 #[inline]
-fn check_hashable(nodes: &[Node<'_>], id: NodeId) -> Result<(), Unhashable> {
+fn check_hashable(nodes: &[Node<'_>], id: NodeId, cache: &mut HashCache) -> Result<(), Unhashable> {
     match &nodes[id.index()] {
         Node::Str(_) | Node::Int(_) | Node::Bytes(_) | Node::None | Node::Bool(_) => Ok(()),
-        _ => hash_key(nodes, id).map(|_| ()),
+        _ => hash_key_cached(nodes, id, cache).map(|_| ()),
     }
 }
 
@@ -333,10 +349,14 @@ fn find_linear(nodes: &[Node<'_>], keys: impl Iterator<Item = NodeId>, k: NodeId
 }
 
 impl Index {
-    fn build(nodes: &[Node<'_>], keys: impl Iterator<Item = NodeId>) -> Result<Index, Unhashable> {
+    fn build(
+        nodes: &[Node<'_>],
+        keys: impl Iterator<Item = NodeId>,
+        cache: &mut HashCache,
+    ) -> Result<Index, Unhashable> {
         let mut idx = Index::default();
         for k in keys {
-            let h = hash_key(nodes, k)?;
+            let h = hash_key_cached(nodes, k, cache)?;
             let i = idx.hashes.len() as u32;
             idx.hashes.push(h);
             let hashes = &idx.hashes;
@@ -371,13 +391,14 @@ pub(crate) fn dict_find(nodes: &[Node<'_>], d: &Dict, k: NodeId) -> Option<usize
 
 pub(crate) fn dict_insert(
     nodes: &[Node<'_>],
+    cache: &mut HashCache,
     d: &mut Dict,
     k: NodeId,
     v: NodeId,
 ) -> Result<(), Unhashable> {
     match &mut d.index {
         None => {
-            check_hashable(nodes, k)?;
+            check_hashable(nodes, k, cache)?;
             if let Some(i) = find_linear(nodes, d.entries.iter().map(|e| e.0), k) {
                 d.entries[i].1 = v;
                 return Ok(());
@@ -387,12 +408,13 @@ pub(crate) fn dict_insert(
                 d.index = Some(Box::new(Index::build(
                     nodes,
                     d.entries.iter().map(|e| e.0),
+                    cache,
                 )?));
             }
             Ok(())
         }
         Some(idx) => {
-            let h = hash_key(nodes, k)?;
+            let h = hash_key_cached(nodes, k, cache)?;
             let entries = &mut d.entries;
             if let Some(i) = idx.find(h, |i| key_eq(nodes, entries[i].0, k)) {
                 entries[i].1 = v;
@@ -405,20 +427,29 @@ pub(crate) fn dict_insert(
     }
 }
 
-pub(crate) fn set_add(nodes: &[Node<'_>], s: &mut Set, k: NodeId) -> Result<(), Unhashable> {
+pub(crate) fn set_add(
+    nodes: &[Node<'_>],
+    cache: &mut HashCache,
+    s: &mut Set,
+    k: NodeId,
+) -> Result<(), Unhashable> {
     match &mut s.index {
         None => {
-            check_hashable(nodes, k)?;
+            check_hashable(nodes, k, cache)?;
             if find_linear(nodes, s.items.iter().copied(), k).is_none() {
                 s.items.push(k);
                 if s.items.len() >= INDEX_THRESHOLD {
-                    s.index = Some(Box::new(Index::build(nodes, s.items.iter().copied())?));
+                    s.index = Some(Box::new(Index::build(
+                        nodes,
+                        s.items.iter().copied(),
+                        cache,
+                    )?));
                 }
             }
             Ok(())
         }
         Some(idx) => {
-            let h = hash_key(nodes, k)?;
+            let h = hash_key_cached(nodes, k, cache)?;
             let items = &s.items;
             if idx.find(h, |i| key_eq(nodes, items[i], k)).is_none() {
                 s.items.push(k);

@@ -225,6 +225,9 @@ pub struct Graph<'a> {
     /// bytearray, nested-name getattr...): the callable and argument nodes
     /// it came from, so re-encoding can reproduce the original identities.
     pub(crate) reductions: std::collections::HashMap<NodeId, (NodeId, NodeId)>,
+    /// Hashes of tuple/frozenset keys computed so far (see `key.rs`);
+    /// cleared by [`Graph::node_mut`].
+    pub(crate) hashes: key::HashCache,
 }
 
 impl<'a> Graph<'a> {
@@ -234,6 +237,7 @@ impl<'a> Graph<'a> {
             nodes: Vec::new(),
             root: None,
             reductions: Default::default(),
+            hashes: Default::default(),
         }
     }
 
@@ -243,6 +247,7 @@ impl<'a> Graph<'a> {
             nodes: Vec::with_capacity(n),
             root: None,
             reductions: Default::default(),
+            hashes: Default::default(),
         }
     }
 
@@ -282,6 +287,11 @@ impl<'a> Graph<'a> {
 
     /// Mutable access to a node.
     pub fn node_mut(&mut self, id: NodeId) -> &mut Node<'a> {
+        // The node may become (or stop being) part of a cached key. (A new
+        // map, not `clear`: dropping a map of plain integers is O(1).)
+        if !self.hashes.is_empty() {
+            self.hashes = key::HashCache::new();
+        }
         &mut self.nodes[id.index()]
     }
 
@@ -316,6 +326,7 @@ impl<'a> Graph<'a> {
             nodes: self.nodes.into_iter().map(Node::into_owned).collect(),
             root: self.root,
             reductions: self.reductions,
+            hashes: self.hashes,
         }
     }
 
@@ -387,7 +398,7 @@ impl<'a> Graph<'a> {
     pub fn frozenset(&mut self, items: Vec<NodeId>) -> Result<NodeId> {
         let mut set = Set::default();
         for it in items {
-            key::set_add(&self.nodes, &mut set, it).map_err(unhashable_err)?;
+            key::set_add(&self.nodes, &mut self.hashes, &mut set, it).map_err(unhashable_err)?;
         }
         Ok(self.add(Node::FrozenSet(set)))
     }
@@ -410,7 +421,9 @@ impl<'a> Graph<'a> {
                 d.entries.reserve(flat_pairs.len() / 2);
                 flat_pairs
                     .chunks_exact(2)
-                    .try_for_each(|p| key::dict_insert(&self.nodes, d, p[0], p[1]))
+                    .try_for_each(|p| {
+                        key::dict_insert(&self.nodes, &mut self.hashes, d, p[0], p[1])
+                    })
                     .map_err(unhashable_err)
             }
             _ => Err(Error::new(ErrorKind::InvalidValue, "not a dict")),
@@ -431,7 +444,7 @@ impl<'a> Graph<'a> {
         let r = match &mut node {
             Node::Set(s) | Node::FrozenSet(s) => items
                 .iter()
-                .try_for_each(|&k| key::set_add(&self.nodes, s, k))
+                .try_for_each(|&k| key::set_add(&self.nodes, &mut self.hashes, s, k))
                 .map_err(unhashable_err),
             _ => Err(Error::new(ErrorKind::InvalidValue, "not a set")),
         };

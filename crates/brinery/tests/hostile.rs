@@ -1202,6 +1202,10 @@ fn fuzz_regressions() {
             b"\x80\x05\x97)}\x92.",
             "roundtrip: an out-of-band buffer is opaque, in-band a bytearray",
         ),
+        (
+            b"\x96\x02-\x00\x00\x00\x00\x98.",
+            "decode: a 2^61 BYTEARRAY8 claim is EOF from a slice, LimitExceeded from a reader",
+        ),
     ];
     for &(data, what) in cases {
         let outcome = both(Cfg::Permissive, data);
@@ -1328,4 +1332,18 @@ fn unwritable_globals_are_refused() {
             }
         }
     }
+}
+
+#[test]
+fn huge_length_claim_from_slice_and_reader() {
+    // Found by the decode fuzzer: the slice reader sees the input end
+    // (nothing is allocated for a borrowed payload), the io reader refuses
+    // to allocate the claim first. Both fail cleanly, at the opcode.
+    let data = b"\x96\x02-\x00\x00\x00\x00\x98.";
+    let e = brinery::loads(data).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Eof);
+    assert_eq!(e.offset(), Some(0));
+    let e = brinery::load(&data[..]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+    assert_eq!(e.offset(), Some(0));
 }

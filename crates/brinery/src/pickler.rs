@@ -97,8 +97,11 @@ impl<'c> Pickler<'c> {
             proto: self.proto,
             fix_imports: self.fix_imports && self.proto < 3,
             out: Output::new(writer),
-            memo: vec![u32::MAX; graph.len()],
-            entry: vec![u32::MAX; graph.len()],
+            // Zeroed (0 = none, else index + 1): the allocator hands out
+            // untouched zero pages, so a graph with few memoized nodes
+            // costs no page faults here.
+            memo: vec![0; graph.len()],
+            entry: vec![0; graph.len()],
             entry_stack: Vec::new(),
             named_memo: HashMap::new(),
             memo_len: 0,
@@ -227,10 +230,11 @@ struct Emitter<'g, 'a, 'c, 'b, W> {
     proto: u8,
     fix_imports: bool,
     out: Output<W>,
+    /// Per node: its memo index + 1, or 0 if not memoized.
     memo: Vec<u32>,
     /// For nodes being saved whose memo entry comes after their children:
-    /// the memo length when saving (re-)started, to detect cycles CPython
-    /// would only escape with a RecursionError.
+    /// the memo length + 1 when saving (re-)started (0: not being saved),
+    /// to detect cycles CPython would only escape with a RecursionError.
     entry: Vec<u32>,
     entry_stack: Vec<u32>,
     named_memo: HashMap<NamedKey, u32>,
@@ -276,7 +280,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         let idx = self.memo_len;
         self.memo_len += 1;
         if let Some(id) = id {
-            self.memo[id.index()] = idx;
+            self.memo[id.index()] = idx + 1;
         }
         self.write_put(idx);
     }
@@ -284,8 +288,8 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
     #[inline]
     fn memo_of(&self, id: NodeId) -> Option<u32> {
         match self.memo[id.index()] {
-            u32::MAX => None,
-            i => Some(i),
+            0 => None,
+            i => Some(i - 1),
         }
     }
 
@@ -385,8 +389,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                     |id, pos| Task::ListBatch { id, pos },
                     id,
                     O::Appends,
-                );
-                Ok(())
+                )
             }
             Task::SetBatch { id, pos } => {
                 let items = match self.g.node(id) {
@@ -479,16 +482,43 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         again: impl Fn(NodeId, usize) -> Task<'g>,
         id: NodeId,
         op: O,
-    ) {
+    ) -> Result<()> {
         let end = (pos + BATCHSIZE).min(items.len());
         self.out.byte(O::Mark.code());
         if end < items.len() {
             self.tasks.push(again(id, end));
         }
         self.tasks.push(Task::Op(op.code()));
-        for &it in items[pos..end].iter().rev() {
+        // Leading scalars are written right away (what `save` would do
+        // for them, boundary check included), without a task each.
+        let g = self.g;
+        let mut start = pos;
+        while start < end {
+            match g.node(items[start]) {
+                Node::Int(v) => {
+                    self.out.boundary()?;
+                    self.save_int(*v);
+                }
+                Node::Float(f) => {
+                    self.out.boundary()?;
+                    self.save_float(*f);
+                }
+                Node::None => {
+                    self.out.boundary()?;
+                    self.out.byte(O::None.code());
+                }
+                Node::Bool(b) => {
+                    self.out.boundary()?;
+                    self.save_bool(*b);
+                }
+                _ => break,
+            }
+            start += 1;
+        }
+        for &it in items[start..end].iter().rev() {
             self.tasks.push(Task::Save(it));
         }
+        Ok(())
     }
 
     /// batch_list / batch_dict over an iterator (objects' listitems and
@@ -531,19 +561,19 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
 
     fn enter(&mut self, id: NodeId) -> Result<()> {
         let prev = self.entry[id.index()];
-        if prev != u32::MAX && prev == self.memo_len {
+        if prev != 0 && prev - 1 == self.memo_len {
             return Err(unpicklable(
                 "object reached again while building itself, with nothing memoized in between \
                  (CPython raises RecursionError)",
             ));
         }
         self.entry_stack.push(prev);
-        self.entry[id.index()] = self.memo_len;
+        self.entry[id.index()] = self.memo_len + 1;
         Ok(())
     }
 
     fn exit(&mut self, id: NodeId) {
-        self.entry[id.index()] = self.entry_stack.pop().unwrap_or(u32::MAX);
+        self.entry[id.index()] = self.entry_stack.pop().unwrap_or(0);
     }
 
     fn reduce_end(&mut self, id: NodeId) -> Result<()> {
@@ -870,7 +900,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         if let Some(k) = &key {
             if let Some(&idx) = self.named_memo.get(k) {
                 if let Some(id) = id {
-                    self.memo[id.index()] = idx;
+                    self.memo[id.index()] = idx + 1;
                 }
                 self.write_get(idx);
                 return Ok(());
@@ -1060,7 +1090,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         if let Some(&idx) = self.named_memo.get(&key) {
             self.write_get(idx);
             if let Some(id) = id {
-                self.memo[id.index()] = idx;
+                self.memo[id.index()] = idx + 1;
             }
             return Ok(());
         }
@@ -1129,7 +1159,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         self.memo_len += 1;
         self.named_memo.insert(key, idx);
         if let Some(id) = id {
-            self.memo[id.index()] = idx;
+            self.memo[id.index()] = idx + 1;
         }
         self.write_put(idx);
         Ok(())

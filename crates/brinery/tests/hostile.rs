@@ -134,7 +134,10 @@ fn make<'a>(cfg: &Cfg) -> Unpickler<'a, 'static> {
 }
 
 /// Decode from a slice and from an `io::Read`; both must agree on the
-/// outcome. Returns the slice outcome.
+/// outcome, except that a reader refuses a huge length claim against
+/// `Limits::max_bytes` before reading (it would have to allocate) where a
+/// slice, which borrows, meets the end of the input. Returns the slice
+/// outcome.
 fn both(cfg: Cfg, data: &[u8]) -> Result<usize, ErrorKind> {
     let a = make(&cfg)
         .load_slice(data)
@@ -144,7 +147,9 @@ fn both(cfg: Cfg, data: &[u8]) -> Result<usize, ErrorKind> {
         .load_reader(data)
         .map(|g| g.len())
         .map_err(|e| e.kind());
-    assert_eq!(a, b, "slice and reader disagree on {:?}", short(data));
+    if b != Err(ErrorKind::LimitExceeded) {
+        assert_eq!(a, b, "slice and reader disagree on {:?}", short(data));
+    }
     a
 }
 

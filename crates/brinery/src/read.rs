@@ -47,6 +47,12 @@ pub trait Read<'de>: private::Sealed {
     fn require(&mut self, n: u64) -> Result<()>;
     /// True when the reader can lend `'de` data (slices).
     fn is_borrowed(&self) -> bool;
+    /// Bytes known to remain (a slice's rest; 0 when unknown), used only
+    /// to size initial buffers.
+    #[doc(hidden)]
+    fn size_hint(&self) -> usize {
+        0
+    }
     /// This reader as a trait object (for hooks that read raw bytes).
     #[doc(hidden)]
     fn as_dyn_read(&mut self) -> &mut dyn Read<'de>;
@@ -135,6 +141,9 @@ impl<'de> Read<'de> for SliceRead<'de> {
         }
     }
 
+    fn size_hint(&self) -> usize {
+        self.data.len() - self.pos
+    }
     fn is_borrowed(&self) -> bool {
         true
     }

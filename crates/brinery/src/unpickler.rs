@@ -651,14 +651,17 @@ fn bad_readline() -> Error {
 impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     fn new(opts: &'u mut Unpickler<'a, 'h>, r: &'u mut R) -> Self {
         let max_nodes = opts.limits.max_nodes.min(MAX_ADDRESSABLE_NODES);
+        let node_hint = (r.size_hint() / 4).min(1 << 16);
         Machine {
             opts,
             op_pos: 0,
             op: Opcode::Stop,
             r,
-            graph: Graph::new(),
-            stack: Vec::new(),
-            marks: Vec::new(),
+            // Every node takes at least one byte of input; a few bytes per
+            // node is typical. Capped: only a start, the vectors grow.
+            graph: Graph::with_capacity(node_hint),
+            stack: Vec::with_capacity(32),
+            marks: Vec::with_capacity(8),
             memo: Memo {
                 dense: Vec::new(),
                 sparse: BTreeMap::new(),

@@ -371,6 +371,13 @@ impl Index {
             .map(|&j| j as usize)
     }
 
+    /// Room for `n` more keys (one rehash for a whole SETITEMS batch).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.hashes.reserve(n);
+        let hashes = &self.hashes;
+        self.table.reserve(n, |&j| hashes[j as usize]);
+    }
+
     fn push(&mut self, h: u64) {
         let i = self.hashes.len() as u32;
         self.hashes.push(h);

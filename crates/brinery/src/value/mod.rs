@@ -419,6 +419,9 @@ impl<'a> Graph<'a> {
         let r = match &mut node {
             Node::Dict(d) => {
                 d.entries.reserve(flat_pairs.len() / 2);
+                if let Some(idx) = &mut d.index {
+                    idx.reserve(flat_pairs.len() / 2);
+                }
                 flat_pairs
                     .chunks_exact(2)
                     .try_for_each(|p| {

@@ -6,7 +6,6 @@
 //! opaque objects, globals' instances and buffers compare by identity.
 //! Lists, dicts, sets and bytearrays are unhashable, as in Python.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::OnceLock;
 
@@ -128,7 +127,7 @@ fn leaf_hash(nodes: &[Node<'_>], id: NodeId) -> Result<Option<u64>, Unhashable> 
 /// Hashes of tuples and frozensets already computed (they never change
 /// once built), so that a big or deeply nested key is hashed once however
 /// often it is used.
-pub(crate) type HashCache = HashMap<NodeId, u64>;
+pub(crate) type HashCache = hashbrown::HashMap<NodeId, u64>;
 
 /// Python-compatible hash (consistent with [`key_eq`]) of a node.
 pub(crate) fn hash_key(nodes: &[Node<'_>], id: NodeId) -> Result<u64, Unhashable> {

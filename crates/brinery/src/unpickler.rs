@@ -1125,15 +1125,15 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
         }
     }
 
+    /// One opcode. The most frequent ones are handled here, in a small
+    /// function inlined into the dispatch loop; the rest go to
+    /// [`Machine::step_cold`].
+    #[inline(always)]
     fn step(&mut self, op: Opcode) -> Result<()> {
         use Opcode as O;
         match op {
             O::None => {
                 let id = self.none_node()?;
-                self.push(id)?;
-            }
-            O::NewTrue | O::NewFalse => {
-                let id = self.bool_node(op == O::NewTrue)?;
                 self.push(id)?;
             }
             O::BinInt => {
@@ -1147,6 +1147,58 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             O::BinInt2 => {
                 let v = u16::from_le_bytes(self.read_fixed::<2>()?);
                 self.push_new(Node::Int(v as i64))?;
+            }
+            O::BinFloat => {
+                let v = f64::from_be_bytes(self.read_fixed::<8>()?);
+                self.push_new(Node::Float(v))?;
+            }
+            O::ShortBinUnicode | O::BinUnicode | O::BinUnicode8 => {
+                let w = match op {
+                    O::ShortBinUnicode => 1,
+                    O::BinUnicode => 4,
+                    _ => 8,
+                };
+                let n = self.read_len(w)?;
+                let data = self.read_payload(n)?;
+                let node = self.make_str(data)?;
+                self.push_new(node)?;
+            }
+            O::EmptyList => self.push_new(Node::List(Vec::new()))?,
+            O::EmptyDict => self.push_new(Node::Dict(Default::default()))?,
+            O::Mark => {
+                if self.marks.len() >= self.opts.limits.max_marks {
+                    return Err(limit_error(
+                        "too many open MARKs",
+                        "max_marks",
+                        self.opts.limits.max_marks,
+                    ));
+                }
+                self.marks.push(self.stack.len());
+            }
+            O::BinGet => {
+                let i = self.read_u8()? as u64;
+                self.memo_get(i)?;
+            }
+            O::BinPut => {
+                let i = self.read_u8()? as u64;
+                self.memo_put(i)?;
+            }
+            O::Memoize => {
+                let idx = self.memo.len;
+                self.memo_put(idx)?;
+            }
+            _ => return self.step_cold(op),
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn step_cold(&mut self, op: Opcode) -> Result<()> {
+        use Opcode as O;
+        match op {
+            O::NewTrue | O::NewFalse => {
+                let id = self.bool_node(op == O::NewTrue)?;
+                self.push(id)?;
             }
             O::Int => {
                 let line = self.read_line_owned()?;
@@ -1242,10 +1294,6 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                         )))
                     }
                 }
-            }
-            O::BinFloat => {
-                let v = f64::from_be_bytes(self.read_fixed::<8>()?);
-                self.push_new(Node::Float(v))?;
             }
             O::ShortBinBytes | O::BinBytes | O::BinBytes8 => {
                 let w = match op {
@@ -1358,17 +1406,6 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 );
                 self.push_new(node)?;
             }
-            O::ShortBinUnicode | O::BinUnicode | O::BinUnicode8 => {
-                let w = match op {
-                    O::ShortBinUnicode => 1,
-                    O::BinUnicode => 4,
-                    _ => 8,
-                };
-                let n = self.read_len(w)?;
-                let data = self.read_payload(n)?;
-                let node = self.make_str(data)?;
-                self.push_new(node)?;
-            }
             O::EmptyTuple => self.push_new(Node::Tuple(Vec::new()))?,
             O::Tuple1 | O::Tuple2 | O::Tuple3 => {
                 let n = match op {
@@ -1387,13 +1424,11 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 let items = self.stack.split_off(m);
                 self.push_new(Node::Tuple(items))?;
             }
-            O::EmptyList => self.push_new(Node::List(Vec::new()))?,
             O::List => {
                 let m = self.marker()?;
                 let items = self.stack.split_off(m);
                 self.push_new(Node::List(items))?;
             }
-            O::EmptyDict => self.push_new(Node::Dict(Default::default()))?,
             O::Dict => {
                 let m = self.marker()?;
                 if (self.stack.len() - m) % 2 != 0 {
@@ -1480,16 +1515,6 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 let t = self.top()?;
                 self.push(t)?;
             }
-            O::Mark => {
-                if self.marks.len() >= self.opts.limits.max_marks {
-                    return Err(limit_error(
-                        "too many open MARKs",
-                        "max_marks",
-                        self.opts.limits.max_marks,
-                    ));
-                }
-                self.marks.push(self.stack.len());
-            }
             O::Get => {
                 let line = self.read_line_owned()?;
                 if line.len() < 2 {
@@ -1506,10 +1531,6 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                         )
                     })?;
                 self.memo_get(idx)?;
-            }
-            O::BinGet => {
-                let i = self.read_u8()? as u64;
-                self.memo_get(i)?;
             }
             O::LongBinGet => {
                 let i = u32::from_le_bytes(self.read_fixed::<4>()?) as u64;
@@ -1529,17 +1550,9 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 };
                 self.memo_put(idx)?;
             }
-            O::BinPut => {
-                let i = self.read_u8()? as u64;
-                self.memo_put(i)?;
-            }
             O::LongBinPut => {
                 let i = u32::from_le_bytes(self.read_fixed::<4>()?) as u64;
                 self.memo_put(i)?;
-            }
-            O::Memoize => {
-                let idx = self.memo.len;
-                self.memo_put(idx)?;
             }
             O::Ext1 | O::Ext2 | O::Ext4 => {
                 let code: i64 = match op {
@@ -1731,6 +1744,20 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 self.r.require(n)?;
             }
             O::Stop => unreachable!("handled by run"),
+            O::None
+            | O::BinInt
+            | O::BinInt1
+            | O::BinInt2
+            | O::BinFloat
+            | O::ShortBinUnicode
+            | O::BinUnicode
+            | O::BinUnicode8
+            | O::EmptyList
+            | O::EmptyDict
+            | O::Mark
+            | O::BinGet
+            | O::BinPut
+            | O::Memoize => unreachable!("handled by step"),
         }
         Ok(())
     }

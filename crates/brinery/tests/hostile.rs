@@ -1254,7 +1254,7 @@ fn nested_frozensets_hash_in_linear_time() {
         d.push(b'.');
         loads(&d).unwrap();
     });
-    assert!(ratio < 8.0, "4x the depth took {ratio:.1}x the time");
+    assert!(ratio < 10.0, "4x the depth took {ratio:.1}x the time");
 }
 
 #[test]
@@ -1271,7 +1271,7 @@ fn repeated_big_tuple_key_in_linear_time() {
         d.push(b'.');
         loads(&d).unwrap();
     });
-    assert!(ratio < 8.0, "4x the input took {ratio:.1}x the time");
+    assert!(ratio < 10.0, "4x the input took {ratio:.1}x the time");
 }
 
 #[test]

@@ -78,6 +78,7 @@ pub mod pretty;
 pub mod repr;
 #[cfg(feature = "serde")]
 pub mod serde;
+pub mod stdlib;
 
 pub use crate::dis::{
     dis, dis_files, dis_genops, dis_with_memo, format_preamble, DisMemo, DisOptions,
@@ -97,9 +98,10 @@ pub use crate::optimize::optimize;
 pub use crate::pickler::{dump, dumps, Pickler};
 pub use crate::pretty::{pretty, pretty_root, PrettyOptions};
 pub use crate::read::{IoRead, Read, Reference, SliceRead};
-pub use crate::repr::{repr, repr_root, ReprOptions};
+pub use crate::repr::{repr, repr_root, ReprHook, ReprOptions, ReprPiece};
 #[cfg(feature = "serde")]
 pub use crate::serde::{from_reader, from_slice, to_vec, to_writer, Value};
+pub use crate::stdlib::{TypeRegistry, Typed};
 pub use crate::unpickler::{
     from_slice_graph, load, loads, BuildCtx, Event, Limits, Stream, Trace, Unpickler,
 };

@@ -25,6 +25,13 @@
 //!   a = [1]; d = {}; d['self'] = d
 //!   [a, a, d, (a,)]   prints as   [#1=[1], #1#, #2={'self': #2#}, (#1#,)]
 //!   ```
+//! * **Standard-library values** print as their Python repr (see [the `repr`
+//!   module](mod@crate::repr)), and `OrderedDict`, `defaultdict`, `Counter`
+//!   and `deque` that do not fit on a line are laid out exactly as pprint
+//!   lays them out; such immutable values (datetimes, decimals, UUIDs,
+//!   ...) are not labelled when shared. [`PrettyOptions::hook`] adds
+//!   [`ReprHook`]s: a hook's rendering is written as its text with each
+//!   node laid out (and broken if needed) where it starts.
 //! * With [`PrettyOptions::color`], ANSI colours mark constants, numbers,
 //!   strings, bytes, names and sharing labels (widths ignore the codes).
 //!
@@ -34,10 +41,15 @@
 //! million levels deep prints on a small stack.
 
 use crate::error::{Error, ErrorKind, Result};
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use crate::repr::{
-    bad_id, object_call, write_bytes_repr, write_cps_repr, Anchors, Arg, Callee, Flat, Item, Mode,
-    Sink, Stats, Stop, Style, DEFAULT_MAX_OUTPUT, DEFAULT_MAX_STR_DIGITS,
+    bad_id, object_call, write_bytes_repr, write_cps_repr, Anchors, Arg, Callee, Flat, Hooks, Item,
+    Mode, ReprHook, ReprPiece, Sink, Stats, Stop, Style, DEFAULT_MAX_OUTPUT,
+    DEFAULT_MAX_STR_DIGITS,
 };
+use crate::stdlib::Typed;
 use crate::value::{Graph, Node, NodeId, PyStr};
 
 /// Options for [`pretty`].
@@ -56,6 +68,7 @@ pub struct PrettyOptions {
     pub max_output: usize,
     /// Maximum decimal digits of an `int`, as in [`crate::ReprOptions`].
     pub max_str_digits: Option<usize>,
+    pub(crate) hooks: Hooks,
 }
 
 impl Default for PrettyOptions {
@@ -67,6 +80,10 @@ impl Default for PrettyOptions {
             color: false,
             max_output: DEFAULT_MAX_OUTPUT,
             max_str_digits: Some(DEFAULT_MAX_STR_DIGITS),
+            hooks: Hooks {
+                user: Vec::new(),
+                stdlib: true,
+            },
         }
     }
 }
@@ -106,6 +123,18 @@ impl PrettyOptions {
         self.max_str_digits = digits;
         self
     }
+    /// Add a [`ReprHook`] (as [`crate::ReprOptions::hook`]): tried in the
+    /// order added, before the built-in standard-library renderings.
+    pub fn hook(mut self, h: Arc<dyn ReprHook>) -> Self {
+        self.hooks.user.push(h);
+        self
+    }
+    /// Turn the built-in standard-library renderings on or off (as
+    /// [`crate::ReprOptions::stdlib`]). On by default.
+    pub fn stdlib(mut self, on: bool) -> Self {
+        self.hooks.stdlib = on;
+        self
+    }
 }
 
 /// Pretty-print node `id` (see the [module docs](self)).
@@ -123,14 +152,14 @@ impl PrettyOptions {
 /// );
 /// ```
 pub fn pretty(graph: &Graph<'_>, id: NodeId, opts: &PrettyOptions) -> Result<String> {
-    let anchors = label_shared(graph, id)?;
+    let anchors = label_shared(graph, id, &opts.hooks)?;
     let mut p = Pretty {
         g: graph,
         width: opts.width.min(i64::MAX as usize / 4) as i64,
         ipl: opts.indent.min(1 << 20) as i64,
         compact: opts.compact,
         anchors,
-        flat: Flat::new(graph, opts.max_str_digits),
+        flat: Flat::new(graph, opts.max_str_digits).with_hooks(opts.hooks.clone()),
         out: Sink::new(opts.max_output, opts.color),
         stack: Vec::new(),
     };
@@ -192,9 +221,10 @@ pub(crate) fn ref_counts(g: &Graph<'_>, root: NodeId) -> Result<Vec<u32>> {
 }
 
 /// Label the shared containers in the order the printer meets them.
-fn label_shared(g: &Graph<'_>, root: NodeId) -> Result<Anchors> {
+fn label_shared(g: &Graph<'_>, root: NodeId, hooks: &Hooks) -> Result<Anchors> {
     let count = ref_counts(g, root)?;
-    let shared = |id: NodeId| count[id.index()] >= 2 && markable(g.node(id));
+    let shared =
+        |id: NodeId| count[id.index()] >= 2 && markable(g.node(id)) && !hooks.is_value(g, id);
     let mut anchors = Anchors {
         labels: vec![0; g.len()],
         emitted: vec![false; g.len()],
@@ -214,6 +244,18 @@ fn label_shared(g: &Graph<'_>, root: NodeId) -> Result<Anchors> {
         kids.clear();
         match g.node(n) {
             Node::Object(o) => {
+                if let Some(pieces) = hooks.render(g, n) {
+                    for p in pieces {
+                        if let ReprPiece::Node(c) = p {
+                            if g.get(c).is_none() {
+                                return Err(bad_id(c));
+                            }
+                            kids.push(c);
+                        }
+                    }
+                    stack.extend(kids.iter().rev());
+                    continue;
+                }
                 let call = object_call(g, o, |t| !shared(t));
                 if let Callee::Node(c) = call.callee {
                     kids.push(c);
@@ -222,10 +264,11 @@ fn label_shared(g: &Graph<'_>, root: NodeId) -> Result<Anchors> {
                     match a.item {
                         Item::Node(i) => kids.push(i),
                         Item::List(v) | Item::Set(v) => kids.extend_from_slice(v),
-                        Item::Dict(e) => e.iter().for_each(|&(k, v)| {
+                        Item::Dict(e) | Item::PairList(e) => e.iter().for_each(|&(k, v)| {
                             kids.push(k);
                             kids.push(v)
                         }),
+                        Item::Pair(k, v) => kids.extend([k, v]),
                     }
                 }
             }
@@ -243,9 +286,39 @@ enum Delim {
     Newline,
 }
 
+/// The items of a sequence frame.
+enum Src<'g> {
+    Ids(&'g [NodeId]),
+    Owned(Vec<NodeId>),
+    /// 2-tuples (an OrderedDict's items).
+    Pairs(&'g [(NodeId, NodeId)]),
+}
+
+impl<'g> Src<'g> {
+    fn len(&self) -> usize {
+        match self {
+            Src::Ids(v) => v.len(),
+            Src::Owned(v) => v.len(),
+            Src::Pairs(v) => v.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Item<'g> {
+        match self {
+            Src::Ids(v) => Item::Node(v[i]),
+            Src::Owned(v) => Item::Node(v[i]),
+            Src::Pairs(v) => Item::Pair(v[i].0, v[i].1),
+        }
+    }
+}
+
 enum PFrame<'g> {
+    /// Text written when the frames above it are done.
+    Write(Cow<'static, str>),
+    /// A newline and this much indentation, likewise.
+    Newline(i64),
     Items {
-        items: &'g [NodeId],
+        items: Src<'g>,
         pos: usize,
         indent: i64,
         allowance: i64,
@@ -253,20 +326,28 @@ enum PFrame<'g> {
         max_width: i64,
         delim: Delim,
         level: usize,
-        end: &'static str,
+        end: Cow<'static, str>,
     },
     Dict {
-        entries: &'g [(NodeId, NodeId)],
+        entries: Cow<'g, [(NodeId, NodeId)]>,
         pos: usize,
         indent: i64,
         allowance: i64,
         level: usize,
-        end: &'static str,
+        end: Cow<'static, str>,
     },
     Args {
         args: Vec<Arg<'g>>,
         pos: usize,
         indent: i64,
+        allowance: i64,
+        level: usize,
+    },
+    /// A hook's rendering: text as is, each node laid out at the column
+    /// where it starts.
+    Pieces {
+        pieces: Vec<ReprPiece>,
+        pos: usize,
         allowance: i64,
         level: usize,
     },
@@ -295,6 +376,17 @@ impl<'g, 'a> Pretty<'g, 'a> {
         while let Some(mut fr) = self.stack.pop() {
             let mut done = false;
             let next = match &mut fr {
+                PFrame::Write(t) => {
+                    self.out.push(t)?;
+                    done = true;
+                    Next::Nothing
+                }
+                PFrame::Newline(n) => {
+                    self.out.push("\n")?;
+                    self.out.spaces((*n).max(0) as usize)?;
+                    done = true;
+                    Next::Nothing
+                }
                 PFrame::Items {
                     items,
                     pos,
@@ -311,7 +403,7 @@ impl<'g, 'a> Pretty<'g, 'a> {
                         done = true;
                         Next::Nothing
                     } else {
-                        let ent = items[*pos];
+                        let ent = items.get(*pos);
                         *pos += 1;
                         let last = *pos == items.len();
                         if last {
@@ -326,7 +418,7 @@ impl<'g, 'a> Pretty<'g, 'a> {
                                     &mut self.flat,
                                     &self.anchors,
                                     &self.out,
-                                    Item::Node(ent),
+                                    ent,
                                     lim as usize,
                                 )?
                             } else {
@@ -355,12 +447,7 @@ impl<'g, 'a> Pretty<'g, 'a> {
                         } else {
                             write_delim(&mut self.out, *delim, *indent)?;
                             *delim = Delim::Newline;
-                            Next::Format(
-                                Item::Node(ent),
-                                *indent,
-                                if last { *allowance } else { 1 },
-                                *level,
-                            )
+                            Next::Format(ent, *indent, if last { *allowance } else { 1 }, *level)
                         }
                     }
                 }
@@ -429,6 +516,42 @@ impl<'g, 'a> Pretty<'g, 'a> {
                         )
                     }
                 }
+                PFrame::Pieces {
+                    pieces,
+                    pos,
+                    allowance,
+                    level,
+                } => match pieces.get(*pos) {
+                    None => {
+                        done = true;
+                        Next::Nothing
+                    }
+                    Some(ReprPiece::Text(t)) => {
+                        *pos += 1;
+                        self.out.push(t)?;
+                        Next::Nothing
+                    }
+                    Some(&ReprPiece::Node(n)) => {
+                        *pos += 1;
+                        // Room for the text up to the next node (and for
+                        // what follows the whole rendering after the last).
+                        let mut allow = 0i64;
+                        let mut last = true;
+                        for p in &pieces[*pos..] {
+                            match p {
+                                ReprPiece::Text(t) => allow += t.chars().count() as i64,
+                                ReprPiece::Node(_) => {
+                                    last = false;
+                                    break;
+                                }
+                            }
+                        }
+                        if last {
+                            allow += *allowance;
+                        }
+                        Next::Format(Item::Node(n), self.out.col as i64, allow, *level)
+                    }
+                },
             };
             if !done {
                 self.stack.push(fr);
@@ -502,7 +625,16 @@ impl<'g, 'a> Pretty<'g, 'a> {
             }
             Item::Dict(entries) => {
                 self.out.push("{")?;
-                return self.push_dict(entries, indent, allowance + 1, level, "}");
+                return self.push_dict(Cow::Borrowed(entries), indent, allowance + 1, level, "}");
+            }
+            Item::PairList(entries) => {
+                self.out.push("[")?;
+                return self.push_src(Src::Pairs(entries), indent, allowance + 1, level, "]");
+            }
+            Item::Pair(k, v) => {
+                // pprint's `_pprint_tuple` of a 2-tuple.
+                self.out.push("(")?;
+                return self.push_src(Src::Owned(vec![k, v]), indent, allowance + 1, level, ")");
             }
             Item::Node(id) => id,
         };
@@ -542,7 +674,13 @@ impl<'g, 'a> Pretty<'g, 'a> {
             }
             Node::Dict(d) => {
                 self.out.push("{")?;
-                self.push_dict(d.entries(), indent, allowance + 1, level, "}")
+                self.push_dict(
+                    Cow::Borrowed(d.entries()),
+                    indent,
+                    allowance + 1,
+                    level,
+                    "}",
+                )
             }
             Node::Set(s) => {
                 if s.is_empty() {
@@ -566,6 +704,20 @@ impl<'g, 'a> Pretty<'g, 'a> {
                 self.out.push(")")
             }
             Node::Object(o) => {
+                if let Some(pieces) = self.flat.hooks.render_user(g, id) {
+                    self.stack.push(PFrame::Pieces {
+                        pieces,
+                        pos: 0,
+                        allowance,
+                        level,
+                    });
+                    return Ok(());
+                }
+                if self.flat.hooks.stdlib {
+                    if let Some(Ok(t)) = Typed::from_node(g.view(id)) {
+                        return self.pprint_stdlib(id, t, indent, allowance, level);
+                    }
+                }
                 let anchors = &self.anchors;
                 let call = object_call(g, o, |t| anchors.label(t).is_none());
                 let before = self.out.chars;
@@ -591,6 +743,70 @@ impl<'g, 'a> Pretty<'g, 'a> {
         }
     }
 
+    /// pprint's layouts of the standard-library types it knows
+    /// (`_pprint_ordered_dict`, `_pprint_default_dict`, `_pprint_counter`,
+    /// `_pprint_deque`); other values are written as their repr, as pprint
+    /// does for types it does not dispatch.
+    fn pprint_stdlib(
+        &mut self,
+        id: NodeId,
+        t: Typed<'g, '_>,
+        indent: i64,
+        allowance: i64,
+        level: usize,
+    ) -> Result<(), Stop> {
+        match t {
+            Typed::OrderedDict(m) if !m.is_empty() => {
+                if let Cow::Borrowed(entries) = m.entries {
+                    self.out.push("OrderedDict(")?;
+                    self.stack.push(PFrame::Write(Cow::Borrowed(")")));
+                    return self.format(Item::PairList(entries), indent + 12, allowance + 1, level);
+                }
+            }
+            Typed::DefaultDict(d) if !d.items.is_empty() => {
+                if let Some(rdf) = crate::stdlib::factory_repr(d.default_factory) {
+                    self.out.push("defaultdict(")?;
+                    self.out.push(&rdf)?;
+                    self.out.push(",\n")?;
+                    self.out.spaces((indent + 12).max(0) as usize)?;
+                    self.out.push("{")?;
+                    return self.push_dict(
+                        d.items.entries,
+                        indent + 12,
+                        allowance + 2,
+                        level,
+                        "})",
+                    );
+                }
+            }
+            Typed::Counter(m) if !m.is_empty() => {
+                let sorted = crate::stdlib::counter_order(self.g, m.entry_ids());
+                self.out.push("Counter({")?;
+                return self.push_dict(Cow::Owned(sorted), indent + 8, allowance + 2, level, "})");
+            }
+            Typed::Deque(d) if !d.items.is_empty() => {
+                self.out.push("deque([")?;
+                let src = match d.items.items {
+                    Cow::Borrowed(v) => Src::Ids(v),
+                    Cow::Owned(v) => Src::Owned(v),
+                };
+                return match d.maxlen {
+                    None => self.push_src(src, indent + 6, allowance + 2, level, "])"),
+                    Some(m) => {
+                        // "],\n<indent>maxlen=N)", the spaces written (and
+                        // counted against the output limit) only then.
+                        self.stack
+                            .push(PFrame::Write(Cow::Owned(format!("maxlen={m})"))));
+                        self.stack.push(PFrame::Newline(indent + 6));
+                        self.push_src(src, indent + 6, 2, level, "],")
+                    }
+                };
+            }
+            _ => {}
+        }
+        self.write_flat(Item::Node(id))
+    }
+
     /// pprint's `_format_items` (as a frame).
     fn push_items(
         &mut self,
@@ -600,12 +816,25 @@ impl<'g, 'a> Pretty<'g, 'a> {
         level: usize,
         end: &'static str,
     ) -> Result<(), Stop> {
+        self.push_src(Src::Ids(items), indent, allowance, level, end)
+    }
+
+    /// pprint's `_format_items` over any item source.
+    fn push_src(
+        &mut self,
+        items: Src<'g>,
+        indent: i64,
+        allowance: i64,
+        level: usize,
+        end: impl Into<Cow<'static, str>>,
+    ) -> Result<(), Stop> {
+        let end = end.into();
         let indent = indent + self.ipl;
         if self.ipl > 1 {
             self.out.spaces((self.ipl - 1) as usize)?;
         }
-        if items.is_empty() {
-            return self.out.push(end);
+        if items.len() == 0 {
+            return self.out.push(&end);
         }
         let width = self.width - indent + 1;
         self.stack.push(PFrame::Items {
@@ -625,17 +854,18 @@ impl<'g, 'a> Pretty<'g, 'a> {
     /// pprint's `_pprint_dict` + `_format_dict_items` (as a frame).
     fn push_dict(
         &mut self,
-        entries: &'g [(NodeId, NodeId)],
+        entries: Cow<'g, [(NodeId, NodeId)]>,
         indent: i64,
         allowance: i64,
         level: usize,
-        end: &'static str,
+        end: impl Into<Cow<'static, str>>,
     ) -> Result<(), Stop> {
+        let end = end.into();
         if self.ipl > 1 {
             self.out.spaces((self.ipl - 1) as usize)?;
         }
         if entries.is_empty() {
-            return self.out.push(end);
+            return self.out.push(&end);
         }
         self.stack.push(PFrame::Dict {
             entries,

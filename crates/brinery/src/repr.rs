@@ -36,17 +36,45 @@
 //!
 //! An object reached again while being printed shows as `module.Class(...)`.
 //!
+//! # Standard-library values and hooks
+//!
+//! Objects of the standard-library types of [`crate::stdlib`] print exactly
+//! as CPython 3.11 prints them: `datetime.datetime(2024, 1, 1, 12, 0,
+//! tzinfo=datetime.timezone.utc)`, `Decimal('1.10')`, `Fraction(1, 3)`,
+//! `UUID('…')`, `(1+2j)`, `OrderedDict([('a', 1)])`,
+//! `defaultdict(<class 'list'>, {…})`, `Counter({…})` (ordered by count, as
+//! `most_common()`), `deque([…], maxlen=3)`, `range(0, 10, 2)`,
+//! `slice(1, 2, None)`, `PosixPath('/tmp')`, `zoneinfo.ZoneInfo(key='…')`,
+//! pytz's `<DstTzInfo 'Europe/Paris' CEST+2:00:00 DST>`, and CPython's
+//! recursion markers for self-containing OrderedDicts, deques and
+//! defaultdicts. [`ReprOptions::stdlib`] switches this off.
+//!
+//! Enum members, namedtuples and dataclasses are not recognizable from a
+//! pickle alone (the member name and field names are not in it): they
+//! print in the call form above (`__main__.Color(1)`,
+//! `__main__.Point(1, 2)`) unless their classes are registered in a
+//! [`crate::stdlib::TypeRegistry`] set as a hook, which prints
+//! `<Color.RED: 1>` and `Point(x=1, y=2)`.
+//!
+//! A [`ReprHook`] renders objects of your own classes; its output is text
+//! and nodes, which are rendered in turn (hooks never make printing
+//! recursive). A pickled `defaultdict` whose factory is not a class or
+//! builtin brinery can name, an enum value without a registered name, a
+//! malformed state (`datetime.date(b'\x07\xe8\r\x01')`, month 13) fall
+//! back to the call form.
+//!
 //! Nothing here recurses on the input's nesting: printing uses an explicit
 //! stack, so a list nested a million levels deep prints on a small stack.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use hashbrown::HashSet;
 use num_bigint::BigInt;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::text::float_repr;
-use crate::value::{Construct, Graph, Node, NodeId, Object, PyStr};
+use crate::value::{Construct, Graph, Node, NodeId, NodeRef, Object, PyStr};
 
 #[path = "printable.rs"]
 mod printable;
@@ -56,6 +84,133 @@ pub const DEFAULT_MAX_OUTPUT: usize = 64 << 20;
 
 /// CPython's default `sys.get_int_max_str_digits()`.
 pub const DEFAULT_MAX_STR_DIGITS: usize = 4300;
+
+/// A piece of a custom rendering: literal text, or a node rendered by the
+/// normal (non-recursive) machinery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReprPiece {
+    /// Text written as is.
+    Text(String),
+    /// A node, rendered like any other value (hooks included).
+    Node(NodeId),
+}
+
+impl ReprPiece {
+    /// A text piece.
+    pub fn text(s: impl Into<String>) -> Self {
+        ReprPiece::Text(s.into())
+    }
+}
+
+/// Renders nodes of some classes specially; `None` falls back to the
+/// default rendering.
+///
+/// A hook is consulted for every opaque object ([`Node::Object`]) that
+/// [`repr`](fn@repr) or [`pretty`](fn@crate::pretty) is about to print, and returns the
+/// rendering as [`ReprPiece`]s: literal text and nodes, which the printer
+/// renders in turn (on its explicit stack, so hooks never cause recursion).
+/// Several hooks may be set; the first that answers `Some` wins, and the
+/// built-in standard-library renderings (see [`ReprOptions::stdlib`]) come
+/// after all user hooks.
+///
+/// Any `Fn(NodeRef) -> Option<Vec<ReprPiece>> + Send + Sync` is a hook:
+///
+/// ```
+/// use std::sync::Arc;
+/// use brinery::repr::{repr, ReprOptions, ReprPiece};
+/// use brinery::{Construct, Graph, Node, NodeRef, Object};
+///
+/// // What `pickle.dumps(Point(1, 2))` holds for a class reduced to `Point(*args)`.
+/// let mut g = Graph::new();
+/// let (cls, x, y) = (g.global("__main__", "Point"), g.int(1), g.int(2));
+/// let args = g.tuple(vec![x, y]);
+/// let p = g.add(Node::Object(Box::new(Object::new(Construct::Reduce { callable: cls, args }))));
+///
+/// let hook = |n: NodeRef<'_, '_>| {
+///     if n.class_name()? != "__main__.Point" {
+///         return None;
+///     }
+///     let Some(Node::Object(o)) = n.node() else { return None };
+///     let Construct::Reduce { args, .. } = o.construct else { return None };
+///     let args = n.graph().view(args);
+///     Some(vec![
+///         ReprPiece::text("Point(x="),
+///         ReprPiece::Node(args.get(&0)?.id()?),
+///         ReprPiece::text(", y="),
+///         ReprPiece::Node(args.get(&1)?.id()?),
+///         ReprPiece::text(")"),
+///     ])
+/// };
+/// assert_eq!(repr(&g, p, &ReprOptions::default())?, "__main__.Point(1, 2)");
+/// let opts = ReprOptions::default().hook(Arc::new(hook));
+/// assert_eq!(repr(&g, p, &opts)?, "Point(x=1, y=2)");
+/// # Ok::<(), brinery::Error>(())
+/// ```
+pub trait ReprHook: Send + Sync {
+    /// The rendering of `node`, or `None` for the default one.
+    fn repr(&self, node: NodeRef<'_, '_>) -> Option<Vec<ReprPiece>>;
+}
+
+impl<F> ReprHook for F
+where
+    F: Fn(NodeRef<'_, '_>) -> Option<Vec<ReprPiece>> + Send + Sync,
+{
+    fn repr(&self, node: NodeRef<'_, '_>) -> Option<Vec<ReprPiece>> {
+        self(node)
+    }
+}
+
+/// The hooks of a printer: user hooks in order, then (optionally) the
+/// built-in standard-library renderings.
+#[derive(Clone, Default)]
+pub(crate) struct Hooks {
+    pub(crate) user: Vec<Arc<dyn ReprHook>>,
+    pub(crate) stdlib: bool,
+}
+
+impl Hooks {
+    /// The rendering of object node `id`, if some hook has one.
+    pub(crate) fn render(&self, g: &Graph<'_>, id: NodeId) -> Option<Vec<ReprPiece>> {
+        if self.is_empty() {
+            return None;
+        }
+        let v = g.view(id);
+        for h in &self.user {
+            if let Some(p) = h.repr(v) {
+                return Some(p);
+            }
+        }
+        if self.stdlib {
+            return crate::stdlib::render(v);
+        }
+        None
+    }
+
+    /// The rendering of object node `id` by a user hook, if one answers.
+    pub(crate) fn render_user(&self, g: &Graph<'_>, id: NodeId) -> Option<Vec<ReprPiece>> {
+        let v = g.view(id);
+        self.user.iter().find_map(|h| h.repr(v))
+    }
+
+    /// True when node `id` is an immutable value (per the built-in
+    /// renderings) whose sharing the pretty printer need not show.
+    pub(crate) fn is_value(&self, g: &Graph<'_>, id: NodeId) -> bool {
+        self.stdlib && crate::stdlib::is_immutable_value(g.view(id))
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.user.is_empty() && !self.stdlib
+    }
+}
+
+impl std::fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hooks")
+            .field("user", &self.user.len())
+            .field("stdlib", &self.stdlib)
+            .finish()
+    }
+}
 
 /// Options for [`repr`].
 #[derive(Clone, Debug)]
@@ -69,6 +224,7 @@ pub struct ReprOptions {
     /// [`ErrorKind::InvalidValue`] error with CPython's message. `None`
     /// means no limit. Default `Some(4300)`.
     pub max_str_digits: Option<usize>,
+    pub(crate) hooks: Hooks,
 }
 
 impl Default for ReprOptions {
@@ -76,12 +232,17 @@ impl Default for ReprOptions {
         ReprOptions {
             max_output: DEFAULT_MAX_OUTPUT,
             max_str_digits: Some(DEFAULT_MAX_STR_DIGITS),
+            hooks: Hooks {
+                user: Vec::new(),
+                stdlib: true,
+            },
         }
     }
 }
 
 impl ReprOptions {
-    /// The defaults: 64 MiB of output, 4300 int digits.
+    /// The defaults: 64 MiB of output, 4300 int digits, standard-library
+    /// renderings on.
     pub fn new() -> Self {
         Self::default()
     }
@@ -95,6 +256,23 @@ impl ReprOptions {
     /// Set the int digit limit (`None` for none).
     pub fn max_str_digits(mut self, digits: Option<usize>) -> Self {
         self.max_str_digits = digits;
+        self
+    }
+
+    /// Add a [`ReprHook`]. Hooks are tried in the order they were added,
+    /// before the built-in standard-library renderings; the first that
+    /// answers wins.
+    pub fn hook(mut self, h: Arc<dyn ReprHook>) -> Self {
+        self.hooks.user.push(h);
+        self
+    }
+
+    /// Turn the built-in renderings of standard-library values
+    /// (`datetime.datetime(...)`, `Decimal('1.1')`, `OrderedDict(...)`, ...;
+    /// see [`crate::stdlib`]) on or off. On by default; off, such objects
+    /// print in the generic call form `module.func(args)`.
+    pub fn stdlib(mut self, on: bool) -> Self {
+        self.hooks.stdlib = on;
         self
     }
 }
@@ -115,7 +293,7 @@ impl ReprOptions {
 /// );
 /// ```
 pub fn repr(graph: &Graph<'_>, id: NodeId, opts: &ReprOptions) -> Result<String> {
-    let mut flat = Flat::new(graph, opts.max_str_digits);
+    let mut flat = Flat::new(graph, opts.max_str_digits).with_hooks(opts.hooks.clone());
     let mut sink = Sink::new(opts.max_output, false);
     match flat.run(Item::Node(id), &mut sink, Mode::Repr) {
         Ok(()) => Ok(sink.out),
@@ -328,6 +506,8 @@ const RESET: &str = "\x1b[0m";
 pub(crate) struct Sink {
     pub(crate) out: String,
     pub(crate) chars: usize,
+    /// Code points since the last newline.
+    pub(crate) col: usize,
     max_chars: usize,
     max_bytes: usize,
     /// The limit named in the error message (the whole output's).
@@ -347,6 +527,7 @@ impl Sink {
         Sink {
             out: String::new(),
             chars: 0,
+            col: 0,
             max_chars: usize::MAX,
             max_bytes,
             limit: max_bytes,
@@ -360,6 +541,7 @@ impl Sink {
         Sink {
             out: String::new(),
             chars: 0,
+            col: 0,
             max_chars,
             max_bytes: parent.budget(),
             limit: parent.limit,
@@ -381,11 +563,13 @@ impl Sink {
     /// Append text (no ANSI codes in it).
     #[inline]
     pub(crate) fn push(&mut self, s: &str) -> Result<(), Stop> {
-        self.chars += if s.is_ascii() {
+        let n = if s.is_ascii() {
             s.len()
         } else {
             s.chars().count()
         };
+        self.chars += n;
+        self.advance(s, n);
         self.out.push_str(s);
         self.check()
     }
@@ -393,6 +577,7 @@ impl Sink {
     /// Append already measured text.
     pub(crate) fn push_measured(&mut self, s: &str, chars: usize) -> Result<(), Stop> {
         self.chars += chars;
+        self.advance(s, chars);
         self.out.push_str(s);
         self.check()
     }
@@ -403,8 +588,18 @@ impl Sink {
             return Err(Stop::Err(limit_error(self.limit)));
         }
         self.chars += n;
+        self.col += n;
         self.out.extend(std::iter::repeat(' ').take(n));
         self.check()
+    }
+
+    /// Update the column for text `s` of `n` code points.
+    #[inline]
+    fn advance(&mut self, s: &str, n: usize) {
+        match s.rfind('\n') {
+            Some(i) => self.col = s[i + 1..].chars().count(),
+            None => self.col += n,
+        }
     }
 
     #[inline]
@@ -646,6 +841,10 @@ pub(crate) enum Item<'g> {
     Dict(&'g [(NodeId, NodeId)]),
     /// `setitems={...}`
     Set(&'g [NodeId]),
+    /// A list of 2-tuples `[(k, v), ...]` (an OrderedDict's items).
+    PairList(&'g [(NodeId, NodeId)]),
+    /// One 2-tuple `(k, v)`.
+    Pair(NodeId, NodeId),
 }
 
 /// What an object's call starts with.
@@ -858,12 +1057,13 @@ enum Frame<'g> {
         close: &'static str,
         exit: Option<NodeId>,
     },
-    /// `key: value` pairs, then `close`.
+    /// `key: value` pairs (or `(key, value)` with `tuples`), then `close`.
     Pairs {
         entries: &'g [(NodeId, NodeId)],
         pos: usize,
         close: &'static str,
         exit: Option<NodeId>,
+        tuples: bool,
     },
     /// Anything else (objects, persistent ids, markers).
     Segs {
@@ -881,6 +1081,7 @@ pub(crate) struct Flat<'g, 'a> {
     /// during this run.
     pub(crate) local: HashSet<NodeId>,
     stack: Vec<Frame<'g>>,
+    pub(crate) hooks: Hooks,
 }
 
 pub(crate) fn bad_id(id: NodeId) -> Error {
@@ -923,7 +1124,14 @@ impl<'g, 'a> Flat<'g, 'a> {
             max_digits,
             local: HashSet::new(),
             stack: Vec::new(),
+            hooks: Hooks::default(),
         }
+    }
+
+    /// Use these hooks for opaque objects.
+    pub(crate) fn with_hooks(mut self, hooks: Hooks) -> Self {
+        self.hooks = hooks;
+        self
     }
 
     /// Render `item` into `sink`. `local` is cleared first; in anchored mode
@@ -971,12 +1179,22 @@ impl<'g, 'a> Flat<'g, 'a> {
                     pos,
                     close,
                     exit,
+                    tuples,
                 }) => {
                     let i = *pos / 2;
                     if i < entries.len() {
                         let key = *pos % 2 == 0;
                         *pos += 1;
-                        if key {
+                        if *tuples {
+                            if key {
+                                Act::Enter(
+                                    Item::Node(entries[i].0),
+                                    if i > 0 { "), (" } else { "(" },
+                                )
+                            } else {
+                                Act::Enter(Item::Node(entries[i].1), ", ")
+                            }
+                        } else if key {
                             Act::Enter(Item::Node(entries[i].0), if i > 0 { ", " } else { "" })
                         } else {
                             Act::Enter(Item::Node(entries[i].1), ": ")
@@ -1053,6 +1271,35 @@ impl<'g, 'a> Flat<'g, 'a> {
                     pos: 0,
                     close: "}",
                     exit: None,
+                    tuples: false,
+                });
+                return Ok(());
+            }
+            Item::PairList(entries) => {
+                if entries.is_empty() {
+                    return sink.push("[]");
+                }
+                sink.push("[")?;
+                self.stack.push(Frame::Pairs {
+                    entries,
+                    pos: 0,
+                    close: ")]",
+                    exit: None,
+                    tuples: true,
+                });
+                return Ok(());
+            }
+            Item::Pair(k, v) => {
+                sink.push("(")?;
+                self.stack.push(Frame::Segs {
+                    segs: vec![
+                        Seg::Item(Item::Node(k)),
+                        Seg::Text(", "),
+                        Seg::Item(Item::Node(v)),
+                        Seg::Text(")"),
+                    ],
+                    pos: 0,
+                    exit: None,
                 });
                 return Ok(());
             }
@@ -1124,6 +1371,7 @@ impl<'g, 'a> Flat<'g, 'a> {
                     pos: 0,
                     close: "}",
                     exit,
+                    tuples: false,
                 });
                 Ok(())
             }
@@ -1152,6 +1400,24 @@ impl<'g, 'a> Flat<'g, 'a> {
                 Ok(())
             }
             Node::Object(o) => {
+                if !self.hooks.is_empty() {
+                    if let Some(mut pieces) = self.hooks.render(g, id) {
+                        if let [ReprPiece::Text(t)] = &mut pieces[..] {
+                            // Text only (a datetime, a Decimal...): no frame.
+                            self.exit_now(exit);
+                            return sink.push(t);
+                        }
+                        let segs = pieces
+                            .into_iter()
+                            .map(|p| match p {
+                                ReprPiece::Text(t) => Seg::Owned(Cow::Owned(t), None),
+                                ReprPiece::Node(n) => Seg::Item(Item::Node(n)),
+                            })
+                            .collect();
+                        self.stack.push(Frame::Segs { segs, pos: 0, exit });
+                        return Ok(());
+                    }
+                }
                 let call = match mode {
                     Mode::Repr => object_call(g, o, |_| true),
                     Mode::Anchored(a) => object_call(g, o, |t| a.label(t).is_none()),
@@ -1193,6 +1459,13 @@ impl<'g, 'a> Flat<'g, 'a> {
         node: &'g Node<'a>,
         sink: &mut Sink,
     ) -> Result<(), Stop> {
+        if let Node::Object(_) = node {
+            if self.hooks.stdlib && self.hooks.render_user(self.g, id).is_none() {
+                if let Some(m) = crate::stdlib::recursion_marker(self.g.view(id)) {
+                    return sink.push(&m);
+                }
+            }
+        }
         let t = match node {
             Node::List(_) => "[...]",
             Node::Tuple(_) => "(...)",

@@ -2,30 +2,11 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::process::Command;
 
-/// The `python3` to use, or None after a loud message when it is missing
-/// outside CI. In CI (env `CI` set) a missing python3 fails the test.
+/// The `python3` to use, or None after a loud SKIP banner when it is
+/// missing outside CI. In CI (env `CI` set) a missing python3 fails.
 pub fn python() -> Option<String> {
-    let py = std::env::var("BRINERY_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&py)
-        .arg("-c")
-        .arg("import sys; assert sys.version_info >= (3, 8)")
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if ok {
-        return Some(py);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("python3 (>= 3.8) is required for the differential tests and was not found");
-    }
-    eprintln!();
-    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
-    eprintln!("!!! SKIPPED: python3 not found; differential tests against CPython    !!!");
-    eprintln!("!!! did not run. Install python3 (or set BRINERY_PYTHON) to run them. !!!");
-    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
-    None
+    brinery_testutil::python(&[], "the differential tests against CPython")
 }
 
 /// Directory of the python helper scripts.
@@ -45,23 +26,11 @@ pub fn tmp_dir(name: &str) -> PathBuf {
 /// Run a python script from tests/py with arguments; panic with its output
 /// on failure; return stdout.
 pub fn run_py(py: &str, script: &str, args: &[&str]) -> String {
-    let out = Command::new(py)
-        .arg(py_dir().join(script))
-        .args(args)
-        .env("PYTHONPATH", py_dir())
-        .env("PYTHONHASHSEED", "0")
-        .output()
-        .expect("run python");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() {
-        panic!(
-            "{script} failed ({}):\n{}\n{}",
-            out.status,
-            stdout,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    stdout
+    let path = py_dir().join(script);
+    let path = path.to_str().expect("utf-8 path");
+    let mut all = vec![path];
+    all.extend_from_slice(args);
+    brinery_testutil::run(py, &all, &[("PYTHONPATH", &py_dir())])
 }
 
 /// One record of a case file (`BRCASES1` format written by gen_cases.py).

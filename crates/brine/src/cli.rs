@@ -23,6 +23,8 @@ EXIT STATUS:
     2   usage error (unknown flag, bad value, missing argument)
     3   I/O error (file not found, permission denied, disk full, ...)
     70  internal error (a bug in brine: please report it)
+    `brine scan` has its own codes: 0 nothing unsafe, 1 unsafe or unknown
+    found, 2 could not analyse fully (see `brine scan --help`)
 
 EXAMPLES:
     brine show data.pkl                 pretty view of the object
@@ -33,6 +35,9 @@ EXAMPLES:
     brine convert --protocol 2 in.pkl out.pkl
     brine convert --compress zstd in.pkl out.pkl.zst
     brine optimize in.pkl out.pkl       like pickletools.optimize
+    brine scan model.pt dir/            security scan (exit 0/1/2)
+    brine show model.pt                 table of a PyTorch checkpoint's tensors
+    brine export model.pt out.safetensors   tensors to safetensors (or .npy)
     curl -s URL | brine show -          read standard input
     brine completions bash > /usr/share/bash-completion/completions/brine";
 
@@ -141,6 +146,14 @@ EXAMPLES:
     brine optimize data.pkl small.pkl
     brine optimize --compress zstd data.pkl small.pkl.zst")]
     Optimize(OptimizeArgs),
+
+    /// Scan pickles, archives and directories for code a load would run
+    #[command(after_help = crate::scan::SCAN_AFTER_HELP)]
+    Scan(crate::scan::ScanArgs),
+
+    /// Export PyTorch tensors (or numpy arrays) to .safetensors or .npy
+    #[command(after_help = crate::export::EXPORT_AFTER_HELP)]
+    Export(crate::export::ExportArgs),
 
     /// Print a shell completion script
     #[command(after_help = "\

@@ -24,6 +24,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::FromJson(a) => from_json(a, progress),
         Command::Convert(a) => convert(a, progress),
         Command::Optimize(a) => optimize(a, progress),
+        Command::Scan(a) => crate::scan::run(a, cli.no_progress),
+        Command::Export(a) => crate::export::run(a, progress),
         Command::Completions(a) => completions(a),
     }
 }
@@ -50,7 +52,10 @@ fn for_each_pickle<'a>(
 ) -> Result<(), CliError> {
     let mut pos = 0;
     loop {
+        // joblib files keep array bytes right after a BUILD of a
+        // NumpyArrayWrapper; the hook reads them (nothing else changes).
         let (graph, used) = unpickler(read)
+            .on_build(brinery_numpy::joblib_build_hook())
             .load_slice_prefix(&data[pos..])
             .map_err(|e| CliError::pickle(name, &e, pos as u64))?;
         f(graph, &data[pos..pos + used])?;
@@ -69,6 +74,10 @@ fn stdout_err(e: io::Error) -> CliError {
 // show
 
 fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
+    // PyTorch checkpoints (recognised by content): a table of tensors.
+    if crate::torch_show::try_show(&a.file)? {
+        return Ok(());
+    }
     let (name, data) = open_input(&a.file, progress)?.read_all()?;
     let stdout = io::stdout();
     let color = match a.color {

@@ -5,8 +5,11 @@
 mod cli;
 mod commands;
 mod error;
+mod export;
 mod files;
 mod render;
+mod scan;
+mod torch_show;
 
 use std::io::Write;
 use std::process::ExitCode;

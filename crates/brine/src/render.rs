@@ -17,9 +17,11 @@ fn lib_err(e: Error) -> CliError {
     CliError::pickle("", &e, 0)
 }
 
-/// Exactly CPython's `repr()` of the root object.
+/// Exactly CPython's `repr()` of the root object, with numpy arrays,
+/// scalars and dtypes printed as numpy prints them (standard-library
+/// values are the library's default).
 pub fn repr(graph: &Graph<'_>) -> Result<String, CliError> {
-    let opts = brinery::repr::ReprOptions::default();
+    let opts = brinery::repr::ReprOptions::default().hook(brinery_numpy::repr_hook());
     brinery::repr::repr(graph, root(graph)?, &opts).map_err(lib_err)
 }
 
@@ -27,7 +29,8 @@ pub fn repr(graph: &Graph<'_>) -> Result<String, CliError> {
 pub fn pretty(graph: &Graph<'_>, width: usize, color: bool) -> Result<String, CliError> {
     let opts = brinery::pretty::PrettyOptions::default()
         .width(width)
-        .color(color);
+        .color(color)
+        .hook(brinery_numpy::repr_hook());
     brinery::pretty::pretty(graph, root(graph)?, &opts).map_err(lib_err)
 }
 

@@ -420,15 +420,17 @@ fn show_repr_matches_python() {
             text(&want)
         );
     }
-    // Class instances are shown as module.Class(...), never run.
+    // Standard-library values are shown as Python shows them, never run.
     let data = sample_pickle(4);
     let shown = text(&ok(&["show", "-"], &data));
     // ...and shared objects are marked (#1=[...] then #1#).
     assert!(shown.contains("#1="), "{shown}");
     for made in [
-        "collections.OrderedDict(",
-        "datetime.date(",
-        "decimal.Decimal(",
+        "OrderedDict([('a', 1)])",
+        "datetime.date(2024, 2, 29)",
+        "Decimal('1.10')",
+        "Fraction(3, 4)",
+        "(1+2j)",
     ] {
         assert!(shown.contains(made), "{made} missing from {shown}");
     }
@@ -1037,4 +1039,37 @@ fn big_input_streams_without_progress_when_piped() {
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
     let plain = ok(&["convert", path_str(&p), "-"], b"");
     assert!(zstd::decode_all(&out.stdout[..]).unwrap() == plain);
+}
+
+#[test]
+fn scan_exit_codes_and_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, data: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, data).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let good = write("good.pkl", b"\x80\x04K\x01.");
+    let bad = write("bad.pkl", b"cos\nsystem\n(S'id'\ntR.");
+    let cut = write("cut.pkl", b"\x80\x02]q\x00(K\x01");
+    let code = |args: &[&str]| run(args, b"").status.code();
+    assert_eq!(code(&["scan", &good]), Some(0));
+    assert_eq!(code(&["scan", &bad]), Some(1));
+    assert_eq!(code(&["scan", &cut]), Some(2));
+    assert_eq!(code(&["scan", &good, &cut, &bad]), Some(1), "unsafe wins");
+    let out = run(&["scan", "--format", "json", &bad], b"");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["files"][0]["findings"][0]["name"], "os.system");
+    let out = run(&["scan", "--format", "sarif", &bad], b"");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let out = run(&["scan", "-"], b"cos\nsystem\n(S'id'\ntR.");
+    assert_eq!(out.status.code(), Some(1));
+    let out = run(&["scan"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage: brine scan"));
+    let policy = write("policy.toml", b"allow = [\"__main__.*\"]");
+    let m = write("main.pkl", b"\x80\x04\x8c\x08__main__\x8c\x03Foo\x93)\x81.");
+    assert_eq!(code(&["scan", &m]), Some(1));
+    assert_eq!(code(&["scan", "--policy", &policy, &m]), Some(0));
 }

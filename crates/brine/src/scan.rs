@@ -1,0 +1,415 @@
+//! `brine scan`: the pickle security scanner (crate `brinery-scan`) over
+//! files and directories, in parallel, with text/JSON/SARIF output.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use brinery_scan::{Policy, Report, Scanner, Severity, Verdict};
+
+use crate::cli::ColorChoice;
+use crate::error::CliError;
+
+pub const SCAN_AFTER_HELP: &str = "\
+Every import, call and BUILD a load would perform is found on brinery's
+CPython-exact decoder (nothing is ever run) and judged: allow-list first
+(data constructors, numpy/pandas/PyTorch/scikit-learn reconstruction),
+then a deny-list with reasons (processes, files, network, nested
+deserialisation, importers, attribute resolvers, code objects); anything
+else is `unknown`. Files are recognised by content: compressed forms,
+zip (PyTorch/TorchScript archives, .npz), tar, .npy, joblib, legacy
+PyTorch files and other multi-pickle streams. Directories are scanned
+recursively (symbolic links to directories are not followed).
+
+VERDICTS:
+    safe         everything on the allow-list
+    not-pickle   the first opcode already fails: nothing would run
+    unknown      a name on no list, or a pickle-like tail after STOP
+    incomplete   could not be analysed to the end (findings up to there
+                 are listed; never read this as clean)
+    unsafe       a dangerous import, call or BUILD
+
+EXIT STATUS (scan only):
+    0   nothing unsafe, unknown or incomplete
+    1   some file is unsafe, or (none unsafe, none incomplete) unknown
+    2   some file could not be analysed fully (and none is unsafe); also
+        a usage error (bad flag or value), which prints the usage message
+    3   the policy file cannot be read or parsed
+
+POLICY FILE (TOML, or JSON when it starts with `{`):
+    allow = [\"mypkg.models.*\", \"__main__.Config\"]
+    deny  = [\"mypkg.io\"]
+  `*` matches within one dotted component; a trailing `.*` matches
+  everything below. Built-in deny rules cannot be allowed away.
+
+EXAMPLES:
+    brine scan model.pt                  one file
+    brine scan ~/models                  a directory, recursively
+    brine scan --format json a.pkl b.zip
+    brine scan --format sarif . > scan.sarif
+    brine scan --policy policy.toml checkpoints/
+    curl -s URL | brine scan -           standard input";
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Files or directories to scan (`-` for standard input)
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+
+    /// A policy file with `allow`/`deny` lists of dotted names
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// When to colour the text output
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Files scanned at once (default: the number of CPUs)
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// List only files that are not safe (text output)
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Also list informational findings (persistent ids, zip anomalies)
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
+    /// Most bytes decompressed per file, all layers together
+    #[arg(long, value_name = "BYTES", default_value_t = 4 << 30)]
+    pub max_decompressed: u64,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanFormat {
+    /// Human-readable, coloured on a terminal
+    Text,
+    /// One JSON document: {"files": [...], "summary": {...}}
+    Json,
+    /// SARIF 2.1.0 (for code-scanning dashboards)
+    Sarif,
+}
+
+pub fn run(a: ScanArgs, no_progress: bool) -> Result<(), CliError> {
+    let policy = match &a.policy {
+        Some(p) => Policy::from_path(p).map_err(|e| CliError::new(3, e.to_string()))?,
+        None => Policy::new(),
+    };
+    let scanner = Scanner::new()
+        .policy(policy)
+        .max_decompressed(a.max_decompressed);
+
+    let mut targets: Vec<PathBuf> = Vec::new();
+    let mut errors: Vec<Report> = Vec::new();
+    for p in &a.paths {
+        collect(p, &mut targets, &mut errors);
+    }
+
+    let stderr_tty = io::stderr().is_terminal();
+    let bar = if !no_progress && stderr_tty && targets.len() > 1 {
+        let bar =
+            ProgressBar::with_draw_target(Some(targets.len() as u64), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "scanning [{bar:30}] {pos}/{len} files {per_sec} eta {eta}",
+        )
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Some(bar)
+    } else {
+        None
+    };
+
+    let jobs = a
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, 256)
+        .min(targets.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Report>>> = Mutex::new(vec![None; targets.len()]);
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = targets.get(i) else { break };
+                let report = scan_one(&scanner, path);
+                if let Ok(mut r) = results.lock() {
+                    r[i] = Some(report);
+                }
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+            });
+        }
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let mut reports: Vec<Report> = errors;
+    reports.extend(
+        results
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .flatten(),
+    );
+
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let res = match a.format {
+        ScanFormat::Json => {
+            let doc = serde_json::json!({
+                "files": reports.iter().map(|r| r.to_json()).collect::<Vec<_>>(),
+                "summary": summary_json(&reports),
+            });
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )
+        }
+        ScanFormat::Sarif => {
+            let doc = brinery_scan::sarif(&reports, env!("CARGO_PKG_VERSION"));
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )
+        }
+        ScanFormat::Text => {
+            let color = match a.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            };
+            write_text(&mut out, &reports, color, a.quiet, a.verbose)
+        }
+    };
+    res.and_then(|_| out.flush())
+        .map_err(|e| CliError::io("<stdout>", &e))?;
+
+    let code = exit_code(&reports);
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(CliError {
+            code,
+            message: None,
+        })
+    }
+}
+
+/// 1 if anything is unsafe; else 2 if anything is incomplete; else 1 if
+/// anything is unknown; else 0.
+fn exit_code(reports: &[Report]) -> i32 {
+    let has = |v: Verdict| reports.iter().any(|r| r.verdict == v);
+    if has(Verdict::Unsafe) {
+        1
+    } else if has(Verdict::Incomplete) {
+        2
+    } else if has(Verdict::Unknown) {
+        1
+    } else {
+        0
+    }
+}
+
+fn scan_one(scanner: &Scanner, path: &Path) -> Report {
+    if path.as_os_str() == "-" {
+        let mut data = Vec::new();
+        let mut r = match io::stdin().lock().read_to_end(&mut data) {
+            Ok(_) => scanner.scan_bytes(&data),
+            Err(e) => {
+                let mut r = scanner.scan_bytes(b"");
+                r.verdict = Verdict::Incomplete;
+                r.complete = false;
+                r.findings.push(brinery_scan::Finding {
+                    severity: Severity::Warning,
+                    kind: brinery_scan::FindingKind::Incomplete,
+                    name: "incomplete".into(),
+                    offset: None,
+                    opcode: None,
+                    member: String::new(),
+                    explanation: format!("cannot read standard input: {e}"),
+                    count: 1,
+                });
+                r
+            }
+        };
+        r.path = Some("<stdin>".into());
+        return r;
+    }
+    scanner.scan_path(path)
+}
+
+/// Files under `p` (recursively for directories, sorted); unreadable
+/// directories become incomplete reports.
+fn collect(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Report>) {
+    if p.as_os_str() == "-" {
+        out.push(p.to_path_buf());
+        return;
+    }
+    let mut stack = vec![p.to_path_buf()];
+    let mut first = true;
+    while let Some(dir) = stack.pop() {
+        // The named path itself may be a symlink to a directory; below it
+        // links to directories are not followed (no cycles).
+        let meta = if first {
+            std::fs::metadata(&dir)
+        } else {
+            std::fs::symlink_metadata(&dir)
+        };
+        first = false;
+        let meta = match meta {
+            Ok(m) => m,
+            Err(_) => {
+                out.push(dir);
+                continue;
+            }
+        };
+        if meta.is_file() || (meta.file_type().is_symlink() && dir.is_file()) {
+            out.push(dir);
+            continue;
+        }
+        if !meta.is_dir() {
+            // fifos, sockets, devices, links to directories: skipped
+            continue;
+        }
+        match std::fs::read_dir(&dir) {
+            Ok(rd) => {
+                let mut children: Vec<PathBuf> =
+                    rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                children.sort();
+                // Pushed in reverse so the walk is in sorted order.
+                stack.extend(children.into_iter().rev());
+            }
+            Err(_) => {
+                let mut r = Scanner::new().scan_path(&dir);
+                r.path = Some(dir.display().to_string());
+                errors.push(r);
+            }
+        }
+    }
+}
+
+fn summary_json(reports: &[Report]) -> serde_json::Value {
+    let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
+    serde_json::json!({
+        "files": reports.len(),
+        "safe": count(Verdict::Safe),
+        "not_pickle": count(Verdict::NotPickle),
+        "unknown": count(Verdict::Unknown),
+        "incomplete": count(Verdict::Incomplete),
+        "unsafe": count(Verdict::Unsafe),
+        "exit_code": exit_code(reports),
+    })
+}
+
+fn paint(color: bool, code: &str, s: &str) -> String {
+    if color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+fn verdict_color(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Safe | Verdict::NotPickle => "32",
+        Verdict::Unknown => "33",
+        Verdict::Incomplete => "35",
+        Verdict::Unsafe => "1;31",
+    }
+}
+
+fn severity_color(s: Severity) -> &'static str {
+    match s {
+        Severity::Unsafe => "31",
+        Severity::Unknown => "33",
+        Severity::Warning => "35",
+        Severity::Info => "2",
+    }
+}
+
+fn write_text(
+    out: &mut impl Write,
+    reports: &[Report],
+    color: bool,
+    quiet: bool,
+    verbose: bool,
+) -> io::Result<()> {
+    for r in reports {
+        if quiet && matches!(r.verdict, Verdict::Safe | Verdict::NotPickle) {
+            continue;
+        }
+        let path = r.path.as_deref().unwrap_or("<input>");
+        let mut line = format!(
+            "{}: {}",
+            path,
+            paint(color, verdict_color(r.verdict), r.verdict.as_str())
+        );
+        if r.verdict == Verdict::Unsafe && !r.complete {
+            line.push_str(" (analysis incomplete)");
+        }
+        writeln!(out, "{line}")?;
+        for f in &r.findings {
+            if f.severity == Severity::Info && !verbose {
+                continue;
+            }
+            let mut where_ = String::new();
+            if !f.member.is_empty() {
+                where_.push_str(&format!(" in {}", f.member));
+            }
+            if let Some(off) = f.offset {
+                where_.push_str(&format!(" at byte {off}"));
+            }
+            if let Some(op) = &f.opcode {
+                where_.push_str(&format!(" ({op})"));
+            }
+            if f.count > 1 {
+                where_.push_str(&format!(" x{}", f.count));
+            }
+            writeln!(
+                out,
+                "  {} {:<12} {}{}: {}",
+                paint(
+                    color,
+                    severity_color(f.severity),
+                    &format!("{:<8}", f.severity.as_str())
+                ),
+                f.kind.as_str(),
+                f.name,
+                where_,
+                f.explanation
+            )?;
+        }
+    }
+    let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
+    if reports.len() > 1 {
+        writeln!(
+            out,
+            "{} files: {} unsafe, {} unknown, {} incomplete, {} safe, {} not pickles",
+            reports.len(),
+            count(Verdict::Unsafe),
+            count(Verdict::Unknown),
+            count(Verdict::Incomplete),
+            count(Verdict::Safe),
+            count(Verdict::NotPickle)
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,664 @@
+//! The analysis of one pickle stream on brinery's decoder: every event the
+//! decoder reports (imports, calls, BUILDs, persistent ids) is judged by
+//! the [`Policy`].
+
+use std::collections::HashMap;
+
+use brinery::{Construct, Error, ErrorKind, Event, Graph, Node, NodeId, Opcode, Trace, Unpickler};
+
+use crate::policy::{Policy, Rating};
+use crate::report::{Finding, FindingKind, Severity};
+
+/// Most distinct findings kept per file (the rest are counted in one).
+const MAX_FINDINGS: usize = 10_000;
+/// Most EXT codes registered with placeholders before giving up.
+const MAX_EXT_CODES: usize = 64;
+/// The placeholder module for EXT codes.
+const EXT_MODULE: &str = "<copyreg extension>";
+
+/// Findings of a whole file, deduplicated.
+#[derive(Default)]
+pub(crate) struct Sink {
+    pub findings: Vec<Finding>,
+    index: HashMap<(Severity, FindingKind, String, String), usize>,
+    dropped: u64,
+    pub complete: bool,
+    pub pickles: u64,
+    /// A container format was recognised (so "not a pickle" does not
+    /// apply even without pickles).
+    pub recognised: bool,
+}
+
+impl Sink {
+    pub fn new() -> Self {
+        Sink {
+            complete: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn push(&mut self, f: Finding) {
+        let key = (f.severity, f.kind, f.name.clone(), f.member.clone());
+        if let Some(&i) = self.index.get(&key) {
+            self.findings[i].count += f.count;
+            return;
+        }
+        if self.findings.len() >= MAX_FINDINGS {
+            self.dropped += 1;
+            return;
+        }
+        self.index.insert(key, self.findings.len());
+        self.findings.push(f);
+    }
+
+    pub fn incomplete(
+        &mut self,
+        member: &str,
+        what: String,
+        offset: Option<u64>,
+        opcode: Option<Opcode>,
+    ) {
+        self.complete = false;
+        self.push(Finding {
+            severity: Severity::Warning,
+            kind: FindingKind::Incomplete,
+            name: "incomplete".into(),
+            offset,
+            opcode: opcode.map(|o| o.name().to_string()),
+            member: member.to_string(),
+            explanation: what,
+            count: 1,
+        });
+    }
+
+    pub fn finish(mut self) -> (Vec<Finding>, bool, u64, bool) {
+        if self.dropped > 0 {
+            let n = self.dropped;
+            self.findings.push(Finding {
+                severity: Severity::Info,
+                kind: FindingKind::Container,
+                name: "more findings".into(),
+                offset: None,
+                opcode: None,
+                member: String::new(),
+                explanation: format!("{n} further distinct findings were not listed"),
+                count: n,
+            });
+        }
+        (self.findings, self.complete, self.pickles, self.recognised)
+    }
+}
+
+/// The event handler for one decode.
+struct Analyzer<'p> {
+    policy: &'p Policy,
+    member: String,
+    base: u64,
+    findings: Vec<Finding>,
+    ratings: HashMap<NodeId, Rating>,
+    /// `builtins.getattr` globals: (offset, opcode, called).
+    getattrs: HashMap<NodeId, (u64, Opcode, bool)>,
+    pids: u64,
+    first_pid: Option<(u64, Opcode)>,
+    events: u64,
+}
+
+fn full_name(g: &Graph<'_>, id: NodeId) -> Option<String> {
+    match g.node(id) {
+        Node::Global(gl) => Some(format!("{}.{}", gl.module, gl.name)),
+        _ => None,
+    }
+}
+
+/// A short description of a node used as a callable or BUILD target.
+fn describe(g: &Graph<'_>, id: NodeId) -> String {
+    match g.node(id) {
+        Node::Global(gl) => format!("{}.{}", gl.module, gl.name),
+        Node::Object(o) => {
+            let inner = match &o.construct {
+                Construct::Reduce { callable, .. } => full_name(g, *callable),
+                Construct::NewObj { cls, .. }
+                | Construct::NewObjEx { cls, .. }
+                | Construct::Obj { cls, .. } => full_name(g, *cls),
+                Construct::Inst { cls, .. } => Some(format!("{}.{}", cls.module, cls.name)),
+            };
+            format!(
+                "<result of {}(...)>",
+                inner.unwrap_or_else(|| "a computed value".into())
+            )
+        }
+        Node::PersistentId(_) => "<persistent id>".into(),
+        other => format!("<{}>", other.type_name()),
+    }
+}
+
+impl Analyzer<'_> {
+    fn finding(
+        &mut self,
+        severity: Severity,
+        kind: FindingKind,
+        name: String,
+        t: &Trace,
+        explanation: String,
+    ) {
+        self.findings.push(Finding {
+            severity,
+            kind,
+            name,
+            offset: Some(self.base + t.offset),
+            opcode: Some(t.opcode.name().to_string()),
+            member: self.member.clone(),
+            explanation,
+            count: 1,
+        });
+    }
+
+    fn rating(&mut self, g: &Graph<'_>, id: NodeId) -> Option<Rating> {
+        if let Some(r) = self.ratings.get(&id) {
+            return Some(r.clone());
+        }
+        let r = match g.node(id) {
+            Node::Global(gl) => self.policy.rate(&gl.module, &gl.name),
+            _ => return None,
+        };
+        self.ratings.insert(id, r.clone());
+        Some(r)
+    }
+
+    fn on_event(&mut self, g: &Graph<'_>, t: &Trace) {
+        self.events += 1;
+        match t.event {
+            Event::Import { node } => self.on_import(g, t, node),
+            Event::Call {
+                callable,
+                args,
+                result,
+                ..
+            } => self.on_call(g, t, callable, args, result),
+            Event::Build { target, .. } => self.on_build(g, t, target),
+            Event::PersistentId { .. } => {
+                self.pids += 1;
+                if self.first_pid.is_none() {
+                    self.first_pid = Some((t.offset, t.opcode));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_import(&mut self, g: &Graph<'_>, t: &Trace, node: NodeId) {
+        let Node::Global(gl) = g.node(node) else {
+            return;
+        };
+        if gl.module == EXT_MODULE {
+            self.ratings.insert(node, Rating::Unknown);
+            let code = gl.name.clone();
+            self.finding(
+                Severity::Unknown,
+                FindingKind::Extension,
+                format!("extension code {code}"),
+                t,
+                "EXT loads whatever copyreg's extension registry maps this code to; the \
+                 registry is filled at run time (copyreg.add_extension), so the object \
+                 cannot be known from the file (a stock interpreter has no codes \
+                 registered and fails here)"
+                    .into(),
+            );
+            return;
+        }
+        if (gl.module == "builtins" || gl.module == "__builtin__") && gl.name == "getattr" {
+            // Judged at its calls: getattr(module.Class, 'name') is how
+            // CPython spells nested names below protocol 4.
+            self.getattrs.insert(node, (t.offset, t.opcode, false));
+            self.ratings.insert(node, Rating::Safe);
+            return;
+        }
+        let name = format!("{}.{}", gl.module, gl.name);
+        match self.rating(g, node) {
+            Some(Rating::Dangerous(why)) => {
+                self.finding(Severity::Unsafe, FindingKind::Import, name, t, why)
+            }
+            Some(Rating::Unknown) => self.finding(
+                Severity::Unknown,
+                FindingKind::Import,
+                name,
+                t,
+                "not on the allow-list: the load imports its module (running the module's \
+                 code) and the pickle may call it; allow it in a policy file if you trust it"
+                    .into(),
+            ),
+            _ => {}
+        }
+    }
+
+    fn on_call(
+        &mut self,
+        g: &Graph<'_>,
+        t: &Trace,
+        callable: NodeId,
+        args: Option<NodeId>,
+        result: NodeId,
+    ) {
+        if let Some(entry) = self.getattrs.get_mut(&callable) {
+            entry.2 = true;
+            self.on_getattr(g, t, result);
+            return;
+        }
+        let Some(rating) = self.rating(g, callable) else {
+            self.finding(
+                Severity::Unsafe,
+                FindingKind::Call,
+                describe(g, callable),
+                t,
+                "calls a value computed by the pickle itself (the result of another call, \
+                 an attribute lookup or a persistent id): it can be any function"
+                    .into(),
+            );
+            return;
+        };
+        let name = full_name(g, callable).unwrap_or_default();
+        match rating {
+            Rating::Dangerous(why) => {
+                self.finding(Severity::Unsafe, FindingKind::Call, name, t, why);
+            }
+            Rating::Class => {
+                let nargs = args.map_or(0, |a| match g.node(a) {
+                    Node::Tuple(v) => v.len(),
+                    _ => 1,
+                });
+                let instantiation = matches!(t.opcode, Opcode::NewObj | Opcode::NewObjEx)
+                    || (matches!(t.opcode, Opcode::Inst | Opcode::Obj) && nargs == 0);
+                if !instantiation {
+                    self.finding(
+                        Severity::Unknown,
+                        FindingKind::Call,
+                        name,
+                        t,
+                        "a trusted library's class or function called with arguments: only \
+                         instantiation without arguments (NEWOBJ, copyreg._reconstructor) \
+                         followed by BUILD is on the allow-list"
+                            .into(),
+                    );
+                }
+            }
+            Rating::Safe
+                if matches!(
+                    name.as_str(),
+                    "copyreg._reconstructor" | "copyreg.__newobj__" | "copyreg.__newobj_ex__"
+                ) =>
+            {
+                self.check_reconstructor(g, t, &name, args);
+            }
+            _ => {}
+        }
+    }
+
+    /// `copyreg._reconstructor(cls, base, state)` / `__newobj__(cls, *args)`:
+    /// the class must be a global (judged at its import), and the base of
+    /// `_reconstructor`, whose `__new__`/`__init__` run, must be safe.
+    fn check_reconstructor(&mut self, g: &Graph<'_>, t: &Trace, name: &str, args: Option<NodeId>) {
+        let items: Vec<NodeId> = match args.map(|a| g.node(a)) {
+            Some(Node::Tuple(v)) => v.clone(),
+            _ => Vec::new(),
+        };
+        let Some(&cls) = items.first() else {
+            return;
+        };
+        if !matches!(g.node(cls), Node::Global(_)) {
+            self.finding(
+                Severity::Unsafe,
+                FindingKind::Call,
+                format!("{name}({})", describe(g, cls)),
+                t,
+                "reconstructs an instance of a class computed by the pickle: it can be any \
+                 callable"
+                    .into(),
+            );
+            return;
+        }
+        if name == "copyreg._reconstructor" {
+            if let Some(&base) = items.get(1) {
+                let ok = matches!(self.rating(g, base), Some(Rating::Safe));
+                if !ok {
+                    self.finding(
+                        Severity::Unknown,
+                        FindingKind::Call,
+                        format!("{name}(base={})", describe(g, base)),
+                        t,
+                        "copyreg._reconstructor calls the base class's __new__ and __init__ \
+                         with the state: the base is not a safe builtin type"
+                            .into(),
+                    );
+                }
+            }
+        }
+    }
+
+    fn on_getattr(&mut self, g: &Graph<'_>, t: &Trace, result: NodeId) {
+        match g.node(result) {
+            Node::Global(gl) => {
+                let name = format!("{}.{}", gl.module, gl.name);
+                match self.rating(g, result) {
+                    Some(Rating::Dangerous(why)) => self.finding(
+                        Severity::Unsafe,
+                        FindingKind::Import,
+                        name,
+                        t,
+                        format!("resolved by builtins.getattr: {why}"),
+                    ),
+                    Some(Rating::Unknown) => self.finding(
+                        Severity::Unknown,
+                        FindingKind::Import,
+                        name,
+                        t,
+                        "resolved by builtins.getattr; not on the allow-list".into(),
+                    ),
+                    _ => {}
+                }
+            }
+            _ => self.finding(
+                Severity::Unsafe,
+                FindingKind::Call,
+                "builtins.getattr".into(),
+                t,
+                "getattr on a value computed by the pickle: reaches any attribute (e.g. \
+                 getattr(__import__('os'), 'system'))"
+                    .into(),
+            ),
+        }
+    }
+
+    fn on_build(&mut self, g: &Graph<'_>, t: &Trace, target: NodeId) {
+        match g.node(target) {
+            Node::Global(gl) => {
+                let name = format!("{}.{}", gl.module, gl.name);
+                self.finding(
+                    Severity::Unsafe,
+                    FindingKind::Build,
+                    name,
+                    t,
+                    "BUILD on a global (a class, function or module): sets its attributes \
+                     (setattr through the slot state), e.g. replacing a method or a module \
+                     function"
+                        .into(),
+                );
+            }
+            Node::PersistentId(_) => self.finding(
+                Severity::Unknown,
+                FindingKind::Build,
+                "<persistent id>".into(),
+                t,
+                "BUILD on an object supplied by the loader's persistent_load".into(),
+            ),
+            Node::Object(o) => {
+                // A BUILD on the result of a function (not a class) sets
+                // attributes of whatever that function returned.
+                let callee = match &o.construct {
+                    Construct::Reduce { callable, .. } => Some(*callable),
+                    _ => None,
+                };
+                if let Some(c) = callee {
+                    if !matches!(g.node(c), Node::Global(_)) {
+                        self.finding(
+                            Severity::Unsafe,
+                            FindingKind::Build,
+                            describe(g, target),
+                            t,
+                            "BUILD on the result of a computed call: sets attributes of an \
+                             arbitrary object"
+                                .into(),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self) {
+        let mut never_called: Vec<(u64, Opcode)> = self
+            .getattrs
+            .values()
+            .filter(|e| !e.2)
+            .map(|e| (e.0, e.1))
+            .collect();
+        never_called.sort();
+        for (off, op) in never_called {
+            self.findings.push(Finding {
+                severity: Severity::Unsafe,
+                kind: FindingKind::Import,
+                name: "builtins.getattr".into(),
+                offset: Some(self.base + off),
+                opcode: Some(op.name().to_string()),
+                member: self.member.clone(),
+                explanation: "attribute resolver imported and not used to resolve a nested \
+                              name: reaches any attribute of any object"
+                    .into(),
+                count: 1,
+            });
+        }
+        if let Some((off, op)) = self.first_pid {
+            self.findings.push(Finding {
+                severity: Severity::Info,
+                kind: FindingKind::PersistentId,
+                name: "persistent ids".into(),
+                offset: Some(self.base + off),
+                opcode: Some(op.name().to_string()),
+                member: self.member.clone(),
+                explanation: format!(
+                    "{} persistent id(s): resolved by the loader's persistent_load (PyTorch \
+                     storages), not by the pickle",
+                    self.pids
+                ),
+                count: self.pids,
+            });
+        }
+    }
+}
+
+/// The outcome of decoding one pickle.
+pub(crate) struct One {
+    pub findings: Vec<Finding>,
+    pub events: u64,
+    /// Bytes used (to STOP), or the error.
+    pub result: Result<usize, Error>,
+}
+
+/// Decode one pickle at the start of `data` (retrying with placeholder
+/// extension codes when EXT meets an unregistered code).
+pub(crate) fn decode_one(data: &[u8], policy: &Policy, member: &str, base: u64) -> One {
+    let mut codes: Vec<i32> = Vec::new();
+    loop {
+        let mut an = Analyzer {
+            policy,
+            member: member.to_string(),
+            base,
+            findings: Vec::new(),
+            ratings: HashMap::new(),
+            getattrs: HashMap::new(),
+            pids: 0,
+            first_pid: None,
+            events: 0,
+        };
+        let mut u = Unpickler::new()
+            .encoding("latin1")
+            .keep_persistent_ids()
+            .on_build(crate::joblib::hook())
+            .observe(|g, t| an.on_event(g, t));
+        for &c in &codes {
+            u = u.extension(c, EXT_MODULE, &c.to_string());
+        }
+        let result = u.load_slice_prefix(data).map(|(_, used)| used);
+        drop(u);
+        if let Err(e) = &result {
+            if e.kind() == ErrorKind::MissingHook && codes.len() < MAX_EXT_CODES {
+                if let Some(code) = e
+                    .message()
+                    .strip_prefix("unregistered extension code ")
+                    .and_then(|s| s.trim().parse::<i32>().ok())
+                {
+                    if !codes.contains(&code) {
+                        codes.push(code);
+                        continue;
+                    }
+                }
+            }
+        }
+        an.finish();
+        return One {
+            findings: an.findings,
+            events: an.events,
+            result,
+        };
+    }
+}
+
+/// Whether `data` starts like a pickle of protocol 2 or later.
+pub(crate) fn starts_with_proto(data: &[u8]) -> bool {
+    data.len() >= 2 && data[0] == 0x80 && data[1] <= 5
+}
+
+/// How a stream of pickles is treated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A file the user named: a decoding error is "incomplete" unless the
+    /// very first opcode fails without any event (then it is no pickle).
+    File,
+    /// An archive member: silently skipped when it does not decode and
+    /// does not look like a pickle (raw tensor data, source files).
+    Member,
+}
+
+/// Scan the pickles of `data` one after another (as repeated
+/// `pickle.load` calls would read them, and as legacy PyTorch files and
+/// other multi-pickle streams are laid out). Stops at the first tail that
+/// does not decode: CPython's `pickle.loads` ignores bytes after STOP.
+pub(crate) fn scan_stream(data: &[u8], policy: &Policy, member: &str, mode: Mode, sink: &mut Sink) {
+    let mut pos = 0usize;
+    let mut index = 0u64;
+    while pos < data.len() {
+        let rest = &data[pos..];
+        let label = if index == 0 {
+            member.to_string()
+        } else if member.is_empty() {
+            format!("pickle#{}", index + 1)
+        } else {
+            format!("{member}!pickle#{}", index + 1)
+        };
+        if let Some(used) = crate::fastpath::inert_prefix(rest) {
+            // Pure data up to STOP: nothing a load could run.
+            sink.pickles += 1;
+            pos += used;
+            index += 1;
+            continue;
+        }
+        let one = decode_one(rest, policy, &label, pos as u64);
+        match one.result {
+            Ok(used) => {
+                sink.pickles += 1;
+                for f in one.findings {
+                    sink.push(f);
+                }
+                pos += used.max(1);
+                index += 1;
+            }
+            Err(e) => {
+                let err_off = e.offset().unwrap_or(0);
+                let looks = starts_with_proto(rest) || one.events > 0;
+                if index == 0 {
+                    let skip = match mode {
+                        Mode::File => err_off == 0 && one.events == 0,
+                        Mode::Member => !looks && !member.ends_with(".pkl"),
+                    };
+                    if skip {
+                        return;
+                    }
+                    sink.pickles += 1;
+                    for f in one.findings {
+                        sink.push(f);
+                    }
+                    sink.incomplete(
+                        &label,
+                        format!("decoding stopped: {}", e.message()),
+                        Some(pos as u64 + err_off),
+                        e.opcode(),
+                    );
+                    return;
+                }
+                // A tail after the first pickle. A stream reader (legacy
+                // torch.load, repeated pickle.load) would execute what it
+                // decodes before the error: keep those findings.
+                if looks {
+                    for f in one.findings {
+                        sink.push(f);
+                    }
+                    sink.push(Finding {
+                        severity: Severity::Warning,
+                        kind: FindingKind::Tail,
+                        name: "pickle-like tail".into(),
+                        offset: Some(pos as u64),
+                        opcode: None,
+                        member: label,
+                        explanation: format!(
+                            "{} bytes after STOP look like another pickle but do not decode \
+                             ({} at byte {}); pickle.loads ignores them, a stream reader \
+                             would run them",
+                            rest.len(),
+                            e.message(),
+                            pos as u64 + err_off
+                        ),
+                        count: 1,
+                    });
+                }
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fastpath::inert_prefix;
+
+    /// Whenever the fast path calls a prefix inert, the real decoder
+    /// reports no event on it and, if it succeeds, stops at the same byte.
+    #[test]
+    fn fast_path_agrees_with_the_decoder() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/benign");
+        let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .collect();
+        inputs.push(b"(I0x10\nI1\nF1e5\nS'a'\nV\\u1234\nL12L\nl(dp0\nS'k'\np1\ng1\ns.".to_vec());
+        let policy = Policy::new();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut checked = 0;
+        for base in &inputs {
+            for round in 0..200 {
+                let mut data = base.clone();
+                if round > 0 && !data.is_empty() {
+                    for _ in 0..(1 + next() % 3) {
+                        let i = (next() as usize) % data.len();
+                        data[i] = next() as u8;
+                    }
+                }
+                if let Some(end) = inert_prefix(&data) {
+                    checked += 1;
+                    let one = decode_one(&data, &policy, "", 0);
+                    assert_eq!(one.events, 0, "{data:?}");
+                    if let Ok(used) = one.result {
+                        assert_eq!(used, end, "{data:?}");
+                    }
+                }
+            }
+        }
+        assert!(checked > 200, "only {checked} inert inputs");
+    }
+}

@@ -1,0 +1,150 @@
+//! brinery-scan: a pickle security scanner that decodes exactly like
+//! CPython (on brinery's decoder) and never runs anything.
+//!
+//! Every import (GLOBAL, STACK_GLOBAL, INST, EXT, nested names resolved
+//! by `getattr`), every call (REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ — also
+//! when the result is later discarded), every BUILD on something that is
+//! not a plain instance, and the persistent ids are judged by a [`Policy`]:
+//! allow-list first (data constructors, numpy/pandas/PyTorch/scikit-learn
+//! reconstruction), then a deny-list with the reason for each entry
+//! (processes, files, network, nested deserialisation, importers and
+//! attribute resolvers, code objects, ...); anything else is *unknown*, a
+//! finding unless a policy file allows it. A decoding error never yields
+//! "safe": the findings up to the error are reported with the verdict
+//! [`Verdict::Incomplete`].
+//!
+//! Containers are recognised by content, not by name: gzip/bz2/xz/lzma/
+//! zlib/zstd/lz4, zip (PyTorch and TorchScript archives read as tolerantly
+//! as torch reads them, .npz), tar, .npy object arrays, joblib files, and
+//! streams of several pickles (legacy PyTorch files).
+//!
+//! ```
+//! use brinery_scan::{Scanner, Verdict};
+//!
+//! let scanner = Scanner::new();
+//! // pickle.dumps({'a': [1, 2]}, 2)
+//! let ok = scanner.scan_bytes(b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01]q\x02(K\x01K\x02es.");
+//! assert_eq!(ok.verdict, Verdict::Safe);
+//!
+//! // os.system('id'), protocol 0
+//! let bad = scanner.scan_bytes(b"cos\nsystem\n(S'id'\ntR.");
+//! assert_eq!(bad.verdict, Verdict::Unsafe);
+//! assert_eq!(bad.findings[0].name, "os.system");
+//! assert_eq!(bad.findings[0].offset, Some(0));
+//!
+//! // The same payload cut short: what was seen is still reported.
+//! let cut = scanner.scan_bytes(b"cos\nsystem\n(S'id'\ntR");
+//! assert_eq!(cut.verdict, Verdict::Unsafe);
+//! assert!(!cut.complete);
+//! ```
+#![deny(unsafe_code)]
+
+mod analyze;
+mod container;
+mod fastpath;
+mod joblib;
+mod mmap;
+mod policy;
+mod report;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+pub use crate::policy::{Policy, PolicyError, Rating};
+pub use crate::report::{sarif, Finding, FindingKind, Report, Severity, Verdict};
+
+/// Files smaller than this are read rather than memory-mapped.
+const MMAP_THRESHOLD: u64 = 1 << 20;
+
+/// The scanner: a [`Policy`] and size limits.
+#[derive(Clone, Debug)]
+pub struct Scanner {
+    policy: Policy,
+    max_decompressed: u64,
+    max_depth: usize,
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner::new()
+    }
+}
+
+impl Scanner {
+    /// The built-in policy, 4 GiB of decompressed data per file, 8
+    /// nested container layers.
+    pub fn new() -> Self {
+        Scanner {
+            policy: Policy::new(),
+            max_decompressed: 4 << 30,
+            max_depth: 8,
+        }
+    }
+
+    /// Use `policy` (the built-in rules plus its allow/deny lists).
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Most bytes decompressed (all layers together) per file; beyond it
+    /// the report is incomplete.
+    pub fn max_decompressed(mut self, bytes: u64) -> Self {
+        self.max_decompressed = bytes;
+        self
+    }
+
+    /// Most nested container layers (a zip in a tar in a gzip is 3).
+    pub fn max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth;
+        self
+    }
+
+    /// Scan bytes already in memory.
+    pub fn scan_bytes(&self, data: &[u8]) -> Report {
+        let mut walk = container::Walk {
+            scanner: self,
+            sink: analyze::Sink::new(),
+            inflated: 0,
+        };
+        walk.scan(data, "", 0, analyze::Mode::File);
+        let (findings, complete, pickles, recognised) = walk.sink.finish();
+        Report::from_parts(findings, complete, pickles, recognised, data.len() as u64)
+    }
+
+    /// Scan a file (memory-mapped when large). An unreadable file gives an
+    /// [`Verdict::Incomplete`] report saying why.
+    pub fn scan_path(&self, path: &Path) -> Report {
+        let mut report = match read_file(path) {
+            Ok(Bytes::Vec(v)) => self.scan_bytes(&v),
+            Ok(Bytes::Map(m)) => self.scan_bytes(&m),
+            Err(e) => {
+                let mut sink = analyze::Sink::new();
+                sink.incomplete("", format!("cannot read the file: {e}"), None, None);
+                let (findings, complete, pickles, recognised) = sink.finish();
+                Report::from_parts(findings, complete, pickles, recognised, 0)
+            }
+        };
+        report.path = Some(path.display().to_string());
+        report
+    }
+}
+
+enum Bytes {
+    Vec(Vec<u8>),
+    Map(memmap2::Mmap),
+}
+
+fn read_file(path: &Path) -> std::io::Result<Bytes> {
+    let mut f = File::open(path)?;
+    let len = f.metadata()?.len();
+    if len >= MMAP_THRESHOLD {
+        if let Ok(m) = mmap::map(&f) {
+            return Ok(Bytes::Map(m));
+        }
+    }
+    let mut v = Vec::new();
+    f.read_to_end(&mut v)?;
+    Ok(Bytes::Vec(v))
+}

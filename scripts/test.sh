@@ -15,6 +15,7 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 mkdir -p target
 set +e
 cargo test --workspace --no-fail-fast -- --nocapture > target/test-output.txt 2>&1

@@ -51,7 +51,7 @@
 //!
 //! # Views and tools
 //!
-//! [`repr`] (CPython's `repr`), [`pretty`] (pprint-like), [`json`] (lossless
+//! [`repr`](mod@repr) (CPython's `repr`), [`pretty`](mod@pretty) (pprint-like), [`json`] (lossless
 //! and plain JSON), [`dis`]/[`genops`]/[`optimize`] (identical to
 //! `pickletools`) are built on the same [`OPCODES`] table as the decoder and
 //! encoder. None of them recurses on input nesting.

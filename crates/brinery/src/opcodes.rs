@@ -357,7 +357,7 @@ opcode_table! {
     Dict = b'd', "DICT", None, 0, [Mark, StackSlice] -> [Dict],
         "Replace the key/value pairs above the topmost mark with a dict of them.";
     SetItem = b's', "SETITEM", None, 0, [Dict, Any, Any] -> [Dict],
-        "Set dict[key] = value from the top two items.";
+        "Set `dict[key] = value` from the top two items.";
     SetItems = b'u', "SETITEMS", None, 1, [Dict, Mark, StackSlice] -> [Dict],
         "Set every key/value pair above the mark into the dict (or object) below it.";
     EmptySet = 0x8f, "EMPTY_SET", None, 4, [] -> [Set],

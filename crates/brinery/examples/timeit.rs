@@ -26,6 +26,10 @@ fn main() {
         drop(g);
         drop_t = drop_t.min(t.elapsed());
     }
+    if decode_only {
+        println!("decode {:.3}s (best of {runs})", dec.as_secs_f64());
+        return;
+    }
     println!(
         "decode {:.3}s encode {:.3}s drop {:.3}s identical={identical} (best of {runs})",
         dec.as_secs_f64(),

@@ -363,6 +363,28 @@ try:
 except ImportError:
     print("SKIP joblib sample: joblib/numpy not installed")
 
+
+def joblib_smuggle(payload):
+    """A NumpyArrayWrapper without alignment padding whose "array bytes" are
+    opcodes: joblib.load reads them as the array, plain pickle.load (same
+    file, any name) executes them after the BUILD and then reaches STOP."""
+    import numpy as np
+    from joblib.numpy_pickle import NumpyArrayWrapper
+
+    w = NumpyArrayWrapper(np.ndarray, (len(payload),), "C", np.dtype("u1"),
+                          allow_mmap=False, numpy_array_alignment_bytes=None)
+    data = pickle.dumps(w, 2)
+    assert data.endswith(b"b.")
+    return data[:-1] + payload + b"."
+
+
+try:
+    add("joblib_array_bytes_are_opcodes.pkl",
+        joblib_smuggle(b"cos\nsystem\n(S'id'\ntR0"), "unsafe", "os.system", "brinery",
+        "joblib array bytes that plain pickle.load executes as opcodes (joblib.load sees data)")
+except ImportError:
+    print("SKIP joblib smuggle sample: joblib/numpy not installed")
+
 manifest.sort(key=lambda e: e["file"])
 with open(os.path.join(HERE, "malicious.json"), "w") as f:
     json.dump(manifest, f, indent=1)

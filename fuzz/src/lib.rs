@@ -265,3 +265,36 @@ fn json_round_trip(g: &Graph<'_>, proto: u8, what: &str) {
         ),
     }
 }
+
+/// The scanner never panics on any bytes (pickles, archives, compressed
+/// data), and it cannot be talked out of a finding by its own fast paths:
+/// when it says `Safe`, a plain decode of the same bytes (as `pickle.loads`
+/// reads them, events up to any error) imports nothing the default policy
+/// rates dangerous.
+pub fn check_scan(data: &[u8]) {
+    let report = brinery_scan::Scanner::new()
+        .max_decompressed(1 << 24)
+        .scan_bytes(data);
+    if report.verdict != brinery_scan::Verdict::Safe {
+        return;
+    }
+    let policy = brinery_scan::Policy::new();
+    let mut dangerous: Option<String> = None;
+    let _ = Unpickler::new()
+        .encoding("latin1")
+        .keep_persistent_ids()
+        .limits(fuzz_limits())
+        .observe(|g, t| {
+            if let brinery::Event::Import { node } = t.event {
+                if let Some((m, n)) = g.view(node).as_global() {
+                    if matches!(policy.rate(m, n), brinery_scan::Rating::Dangerous(_)) {
+                        dangerous.get_or_insert_with(|| format!("{m}.{n} at byte {}", t.offset));
+                    }
+                }
+            }
+        })
+        .load_slice(data);
+    if let Some(d) = dangerous {
+        panic!("scanner says safe, but pickle.loads imports {d}");
+    }
+}

@@ -487,7 +487,7 @@ fn scan_local(d: &[u8], notes: &mut Vec<String>) -> Vec<Entry> {
         }
         let data_start = pos + 30 + name_len + extra_len;
         let name = String::from_utf8_lossy(name).into_owned();
-        let mut next = data_start as u64 + csize;
+        let mut next = (data_start as u64).saturating_add(csize);
         if flags & 8 != 0 && csize == 0 {
             // Sizes follow the data in a descriptor: find one whose
             // compressed size matches its distance from the data.

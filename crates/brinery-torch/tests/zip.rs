@@ -106,3 +106,22 @@ fn garbage_is_not_an_archive() {
     assert!(Archive::new(b"PK\x05\x06").is_err());
     assert!(Archive::new(&[0u8; 100]).is_err());
 }
+
+/// Found by the `scan` fuzz target: a local header whose zip64 extra field
+/// claims a compressed size near 2^64 overflowed `data start + size` while
+/// local headers were scanned. It must be an error or a recovered listing,
+/// never a panic (the test profile has overflow checks on).
+#[test]
+fn zip64_size_near_u64_max_does_not_overflow() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz_zip64_size_overflow.bin");
+    let data = std::fs::read(path).unwrap();
+    if let Ok(archive) = brinery_torch::zip::Archive::new(&data) {
+        for e in archive.entries() {
+            let _ = archive.data(e);
+        }
+    }
+    for cut in 0..data.len() {
+        let _ = brinery_torch::zip::Archive::new(&data[..cut]);
+    }
+}

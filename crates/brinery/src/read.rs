@@ -47,6 +47,12 @@ pub trait Read<'de>: private::Sealed {
     fn require(&mut self, n: u64) -> Result<()>;
     /// True when the reader can lend `'de` data (slices).
     fn is_borrowed(&self) -> bool;
+    /// The next byte if it is already at hand (a slice, or a reader's
+    /// buffer), without consuming it; `None` does not mean end of input.
+    #[doc(hidden)]
+    fn peek_byte(&self) -> Option<u8> {
+        None
+    }
     /// Bytes known to remain (a slice's rest; 0 when unknown), used only
     /// to size initial buffers.
     #[doc(hidden)]
@@ -141,6 +147,10 @@ impl<'de> Read<'de> for SliceRead<'de> {
         }
     }
 
+    #[inline]
+    fn peek_byte(&self) -> Option<u8> {
+        self.data.get(self.pos).copied()
+    }
     fn size_hint(&self) -> usize {
         self.data.len() - self.pos
     }
@@ -239,6 +249,10 @@ impl<'de, R: io::Read> Read<'de> for IoRead<R> {
     }
 
     #[inline]
+    fn peek_byte(&self) -> Option<u8> {
+        self.buf.get(self.pos).copied()
+    }
+
     fn next_byte(&mut self) -> Result<Option<u8>> {
         if self.pos >= self.buf.len() {
             self.fill(1)?;

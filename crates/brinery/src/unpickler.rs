@@ -848,6 +848,16 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
         Ok(out)
     }
 
+    /// The argument of BININT, BININT1 or BININT2.
+    #[inline(always)]
+    fn read_int(&mut self, op: Opcode) -> Result<i64> {
+        Ok(match op {
+            Opcode::BinInt => i32::from_le_bytes(self.read_fixed::<4>()?) as i64,
+            Opcode::BinInt1 => self.read_u8()? as i64,
+            _ => u16::from_le_bytes(self.read_fixed::<2>()?) as i64,
+        })
+    }
+
     fn read_u8(&mut self) -> Result<u8> {
         match self.r.next_byte()? {
             Some(b) => Ok(b),
@@ -1136,17 +1146,35 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 let id = self.none_node()?;
                 self.push(id)?;
             }
-            O::BinInt => {
-                let v = i32::from_le_bytes(self.read_fixed::<4>()?);
-                self.push_new(Node::Int(v as i64))?;
-            }
-            O::BinInt1 => {
-                let v = self.read_u8()?;
-                self.push_new(Node::Int(v as i64))?;
-            }
-            O::BinInt2 => {
-                let v = u16::from_le_bytes(self.read_fixed::<2>()?);
-                self.push_new(Node::Int(v as i64))?;
+            O::BinInt | O::BinInt1 | O::BinInt2 => {
+                // A run of binary ints (a list of ints is one long run
+                // between MARK and APPENDS) is read here without going back
+                // through the dispatch loop; errors still name the offset
+                // and opcode of the int that failed.
+                let mut op = op;
+                // Offset of a continued int opcode (the dispatch loop adds
+                // the first one's to errors).
+                let mut at: Option<u64> = None;
+                loop {
+                    let r = self.read_int(op).and_then(|v| self.push_new(Node::Int(v)));
+                    if let Err(e) = r {
+                        return Err(match at {
+                            Some(p) => e.at(p, Some(op)),
+                            None => e,
+                        });
+                    }
+                    op = match self.r.peek_byte() {
+                        Some(b'J') => O::BinInt,
+                        Some(b'K') => O::BinInt1,
+                        Some(b'M') => O::BinInt2,
+                        _ => break,
+                    };
+                    let pos = self.r.offset();
+                    self.r.next_byte()?;
+                    self.op_pos = pos;
+                    self.op = op;
+                    at = Some(pos);
+                }
             }
             O::BinFloat => {
                 let v = f64::from_be_bytes(self.read_fixed::<8>()?);

@@ -395,3 +395,37 @@ fn sparse_memo_key_survives_dense_growth() {
     p.extend_from_slice(b"j\xe8\x03\x00\x00.");
     assert_eq!(brinery::loads(&p).unwrap().root().as_i64(), Some(7));
 }
+
+/// Runs of binary ints are read in one go; an error inside a run still
+/// names the offset and opcode of the int that failed, from a slice and
+/// from a reader.
+#[test]
+fn errors_inside_an_int_run_name_the_failing_int() {
+    // ] ( K1 M2 J(truncated)
+    let data = b"\x80\x02](K\x01M\x02\x00J\x03\x00";
+    for e in [
+        brinery::loads(data).unwrap_err(),
+        brinery::load(&data[..]).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), brinery::ErrorKind::Eof);
+        assert_eq!(e.offset(), Some(9), "{e}");
+        assert_eq!(e.opcode(), Some(brinery::Opcode::BinInt), "{e}");
+    }
+    // A stack limit hit in the middle of a run.
+    let mut data = b"\x80\x02](".to_vec();
+    for i in 0..10u8 {
+        data.extend([b'K', i]);
+    }
+    data.extend(b"e.");
+    let e = brinery::Unpickler::new()
+        .limits(brinery::Limits::default().max_stack(6))
+        .load_slice(&data)
+        .unwrap_err();
+    assert_eq!(e.kind(), brinery::ErrorKind::LimitExceeded);
+    assert_eq!(e.offset(), Some(4 + 2 * 5), "{e}");
+    assert_eq!(e.opcode(), Some(brinery::Opcode::BinInt1));
+    // And the run still decodes right when nothing fails.
+    let g = brinery::loads(&data).unwrap();
+    let got: Vec<i64> = g.root().iter().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(got, (0..10).collect::<Vec<i64>>());
+}

@@ -280,6 +280,18 @@ macro_rules! opcode_table {
             }
             idx
         }
+
+        /// The opcode of each byte (`None` for bytes that are no opcode).
+        const fn build_by_byte() -> [Option<Opcode>; 256] {
+            let mut t = [None; 256];
+            let ops: &[Opcode] = &[$(Opcode::$variant),*];
+            let mut i = 0;
+            while i < ops.len() {
+                t[ops[i] as u8 as usize] = Some(ops[i]);
+                i += 1;
+            }
+            t
+        }
     };
 }
 
@@ -423,15 +435,13 @@ opcode_table! {
 }
 
 static INDEX: [u8; 256] = build_index();
+static BY_BYTE: [Option<Opcode>; 256] = build_by_byte();
 
 impl Opcode {
     /// The opcode encoded by `byte`, if any.
     #[inline]
     pub fn from_byte(byte: u8) -> Option<Opcode> {
-        match INDEX[byte as usize] {
-            u8::MAX => None,
-            i => Some(OPCODES[i as usize].op),
-        }
+        BY_BYTE[byte as usize]
     }
 
     /// The table entry for this opcode.

@@ -530,8 +530,9 @@ fn scan_local(d: &[u8], notes: &mut Vec<String>) -> Vec<Entry> {
                 24
             };
         } else if flags & 8 != 0 {
-            // Descriptor without signature.
-            next += 12;
+            // Descriptor without signature (`next` may be saturated by a
+            // lying size: then the entry runs past the end, below).
+            next = next.saturating_add(12);
         }
         entries.push(Entry {
             name,

@@ -13,8 +13,7 @@ use crate::opcodes::{Opcode, HIGHEST_PROTOCOL};
 use crate::read::{IoRead, Read, Reference, SliceRead};
 use crate::text;
 use crate::value::{
-    first_invalid, validate, Buf, Construct, Global, Graph, Node, NodeId, Object, PickleBuffer,
-    PyStr,
+    first_invalid, Buf, Construct, Global, Graph, Node, NodeId, Object, PickleBuffer, PyStr,
 };
 
 /// Resource limits for decoding untrusted input.
@@ -903,12 +902,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     fn make_str(&mut self, data: Buf<'a>) -> Result<Node<'a>> {
         match data {
             Buf::Borrowed(b) => PyStr::from_wtf8(b).ok_or_else(|| utf8_error(b)),
-            Buf::Owned(b) => {
-                if std::str::from_utf8(&b).is_err() && validate(&b).is_none() {
-                    return Err(utf8_error(&b));
-                }
-                PyStr::from_wtf8_vec(b.into_vec()).ok_or_else(|| bad_text("invalid UTF-8"))
-            }
+            Buf::Owned(b) => PyStr::try_from_wtf8_vec(b.into_vec()).map_err(|b| utf8_error(&b)),
         }
         .map(Node::Str)
     }

@@ -87,15 +87,24 @@ impl<'a> PyStr<'a> {
     /// From owned generalized-UTF-8 bytes. Returns `None` if they are not
     /// valid generalized UTF-8.
     pub fn from_wtf8_vec(bytes: Vec<u8>) -> Option<PyStr<'static>> {
+        Self::try_from_wtf8_vec(bytes).ok()
+    }
+
+    /// [`PyStr::from_wtf8_vec`], giving the bytes back when they are not
+    /// valid (one validation pass for ordinary UTF-8).
+    pub(crate) fn try_from_wtf8_vec(bytes: Vec<u8>) -> Result<PyStr<'static>, Vec<u8>> {
         match String::from_utf8(bytes) {
-            Ok(s) => Some(PyStr {
+            Ok(s) => Ok(PyStr {
                 repr: Repr::String(s.into_boxed_str()),
             }),
             Err(e) => {
                 let bytes = e.into_bytes();
-                validate(&bytes).map(|_| PyStr {
-                    repr: Repr::WtfOwned(bytes.into_boxed_slice()),
-                })
+                match validate(&bytes) {
+                    Some(_) => Ok(PyStr {
+                        repr: Repr::WtfOwned(bytes.into_boxed_slice()),
+                    }),
+                    None => Err(bytes),
+                }
             }
         }
     }

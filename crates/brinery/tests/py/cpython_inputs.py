@@ -71,6 +71,10 @@ Output: JSON lines, one object per distinct input::
                                    stubbed load failed differently
      "needs_persistent_load": bool,  the data uses PERSID/BINPERSID
      "needs_buffers": bool,        the data uses out-of-band buffers
+     "imports": ["module.name"],   only for "exec" rejections: the globals
+                                   the stubbed load looked up (fix_imports
+                                   mapping applied)
+     "result_kind": "data" | "builtins" | "opaque",  see _kind()
      "result_repr": "...",         repr of the loaded value when accepted
                                    and short (<= 400 chars; addresses masked),
                                    else ""
@@ -468,10 +472,24 @@ class StubUnpickler(_C_UNPICKLER):
     """find_class -> a fresh stub; persistent_load -> a stub."""
 
     def find_class(self, module, name):
+        _IMPORTS.add(_fixed_name(module, name))
         return _new_stub()
 
     def persistent_load(self, pid):
         return _new_stub()
+
+
+_IMPORTS = set()   # "module.name" of every global a stubbed load looked up
+
+
+def _fixed_name(module, name):
+    """module.name as pickle's find_class maps Python 2 names (fix_imports)."""
+    import _compat_pickle
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+    elif module in _compat_pickle.IMPORT_MAPPING:
+        module = _compat_pickle.IMPORT_MAPPING[module]
+    return module + "." + name
 
 
 class StubIdentityUnpickler(StubUnpickler):
@@ -556,6 +574,67 @@ def _opcodes_used(data):
 _ADDR_RE = re.compile(r"0x[0-9a-fA-F]{6,}")
 
 
+import builtins as _builtins
+import collections as _collections
+import datetime as _datetime
+import decimal as _decimal
+import fractions as _fractions
+import uuid as _uuid
+
+# Types whose repr brinery reproduces from the data alone: the builtin data
+# types and the standard-library values brinery has typed views for.
+_DATA_TYPES = {
+    type(None), bool, int, float, complex, str, bytes, bytearray, list,
+    tuple, dict, set, frozenset, range, slice, type(Ellipsis),
+    type(NotImplemented),
+    _datetime.date, _datetime.time, _datetime.datetime, _datetime.timedelta,
+    _datetime.timezone, _decimal.Decimal, _fractions.Fraction, _uuid.UUID,
+    _collections.OrderedDict, _collections.Counter, _collections.deque,
+}
+
+
+def _kind(obj):
+    """How brinery can print the loaded value: "data" (only builtin data
+    types and typed stdlib values), "builtins" (also objects of the builtins
+    module: classes, functions, exception instances -- known without
+    importing), or "opaque" (objects of classes Python had to import;
+    brinery shows those as their reductions)."""
+    kind = "data"
+    stack, seen = [obj], set()
+    while stack:
+        o = stack.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        t = type(o)
+        if t in _DATA_TYPES:
+            if t in (list, tuple, set, frozenset, _collections.deque):
+                stack.extend(o)
+            elif t in (dict, _collections.OrderedDict, _collections.Counter):
+                stack.extend(o.keys())
+                stack.extend(o.values())
+            elif t is slice:
+                stack.extend((o.start, o.stop, o.step))
+            elif t in (_datetime.datetime, _datetime.time) and o.tzinfo is not None:
+                stack.append(o.tzinfo)
+            continue
+        if isinstance(o, type) and getattr(o, "__module__", None) == "builtins" \
+                and getattr(_builtins, o.__name__, None) is o:
+            kind = "builtins"
+            continue
+        if t.__module__ == "builtins" and getattr(_builtins, t.__name__, None) is t \
+                and isinstance(o, BaseException):
+            kind = "builtins"
+            stack.extend(o.args)
+            continue
+        if t.__name__ == "builtin_function_or_method" \
+                and getattr(o, "__self__", None) is _builtins:
+            kind = "builtins"
+            continue
+        return "opaque"
+    return kind
+
+
 def _cheap_repr(obj, data_len):
     if data_len > 20000:
         return ""
@@ -602,9 +681,11 @@ def judge(entry):
         out["outcome"] = "reject"
         out["exc"] = type(e).__name__
         out["msg"] = _msg(e)
+        _IMPORTS.clear()
         stub_err = _stub_load(data, jkw, bool(ops & {"PERSID", "BINPERSID"}))
         if stub_err is None:
             out["cause"] = "exec"
+            out["imports"] = sorted(_IMPORTS)
         else:
             out["cause"] = "format"
             if (type(stub_err).__name__ != out["exc"]
@@ -614,6 +695,7 @@ def judge(entry):
     else:
         out["outcome"] = "accept"
         out["result_repr"] = _cheap_repr(obj, len(data))
+        out["result_kind"] = _kind(obj)
         del obj
     out["needs_persistent_load"] = bool(ops & {"PERSID", "BINPERSID"})
     out["needs_buffers"] = "NEXT_BUFFER" in ops

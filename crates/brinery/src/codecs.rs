@@ -2681,12 +2681,41 @@ mod tests {
             .collect()
     }
 
+    /// The codecs brinery knows but does not implement: a case in one of
+    /// them is counted apart; `Unsupported` from any other codec fails.
+    const KNOWN_UNSUPPORTED: &[&str] = &[
+        "big5",
+        "big5hkscs",
+        "cp950",
+        "euc_jis_2004",
+        "euc_jisx0213",
+        "hz",
+        "idna",
+        "iso2022_jp",
+        "iso2022_jp_1",
+        "iso2022_jp_2",
+        "iso2022_jp_2004",
+        "iso2022_jp_3",
+        "iso2022_jp_ext",
+        "iso2022_kr",
+        "johab",
+        "punycode",
+        "raw_unicode_escape",
+        "shift_jis_2004",
+        "shift_jisx0213",
+        "unicode_escape",
+        "utf_7",
+    ];
+
     /// Runs tests/py/codecs_cases.py in `mode` (CPython's own results for
     /// the same calls through `pickle.loads`) and compares every case.
     fn compare_with_cpython(mode: &str, min_cases: usize) {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/codecs_cases.py");
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-        let output = match std::process::Command::new("python3")
+        let what = format!("the codecs comparison with CPython ({mode})");
+        let Some(py) = brinery_testutil::python(&[], &what) else {
+            return;
+        };
+        let output = match std::process::Command::new(&py)
             .arg(script)
             .arg(mode)
             .output()
@@ -2697,33 +2726,16 @@ mod tests {
                 o.status,
                 String::from_utf8_lossy(&o.stderr)
             ),
-            Err(e) => {
-                let msg = format!(
-                    "!!!!! codecs tests ({mode}): cannot run python3 ({e}); \
-                     the comparison with CPython's codecs did NOT run !!!!!"
-                );
-                if ci {
-                    panic!("{msg} (CI=true: failing)");
-                }
-                eprintln!("{msg}");
-                return;
-            }
+            Err(e) => panic!("cannot run {py}: {e}"),
         };
         let text = String::from_utf8(output.stdout).expect("ASCII JSON");
         let mut lines = text.lines();
         let header = parse_line(lines.next().expect("no output"));
         let version = &header[0].1;
-        if !version.starts_with("3.11.") {
-            let msg = format!(
-                "!!!!! codecs tests ({mode}): python3 is {version}, the reference \
-                 is CPython 3.11; the comparison did NOT run !!!!!"
-            );
-            if ci {
-                panic!("{msg} (CI=true: failing)");
-            }
-            eprintln!("{msg}");
-            return;
-        }
+        // brinery reproduces CPython 3.11's codecs; on another version the
+        // checks that version cannot make are named in the summary.
+        let reference = version.starts_with("3.11.");
+        let (mut messages_not_compared, mut newer_aliases) = (0usize, 0usize);
         let (mut total, mut matched, mut unsupported) = (0usize, 0usize, 0usize);
         let mut failures = Vec::new();
         for line in lines {
@@ -2743,12 +2755,32 @@ mod tests {
                 {
                     false
                 }
-                (Err(CodecError::Unsupported { .. }), _) => {
+                (Err(CodecError::Unsupported { codec, .. }), _)
+                    if KNOWN_UNSUPPORTED.contains(codec) =>
+                {
                     unsupported += 1;
                     continue;
                 }
                 (Ok(g), Ok(w)) => g == w,
-                (Err(e), Err((class, msg))) => e.python_class() == *class && e.to_string() == *msg,
+                (Err(e), Err((class, msg))) if reference => {
+                    e.python_class() == *class && e.to_string() == *msg
+                }
+                // Another Python: messages changed after 3.11 (3.12 wraps
+                // codec errors), so only the exception class is compared.
+                (Err(e), Err((class, _))) => {
+                    if e.python_class() == *class {
+                        messages_not_compared += 1;
+                        true
+                    } else {
+                        false
+                    }
+                }
+                // Another Python: an encoding name that Python learnt after
+                // 3.11 (brinery follows 3.11's alias table).
+                (Err(CodecError::UnknownEncoding(_)), Ok(_)) if !reference => {
+                    newer_aliases += 1;
+                    continue;
+                }
                 _ => false,
             };
             if good {
@@ -2768,7 +2800,18 @@ mod tests {
              {unsupported} in unsupported codecs, {} different",
             failures.len()
         );
-        assert!(total >= min_cases, "too few cases: {total}");
+        if !reference {
+            eprintln!(
+                "codecs vs CPython {version} ({mode}): not the reference 3.11, so \
+                 {messages_not_compared} error cases compared by exception class only (messages not compared), \
+                 {newer_aliases} cases in encoding names added after 3.11 not compared"
+            );
+        }
+        assert!(
+            total - unsupported >= min_cases,
+            "too few cases compared: {} of {total}",
+            total - unsupported
+        );
         assert!(
             failures.is_empty(),
             "{} cases differ from CPython:\n{}",
@@ -2784,7 +2827,7 @@ mod tests {
 
     #[test]
     fn matches_cpython() {
-        compare_with_cpython("main", 80_000);
+        compare_with_cpython("main", 78_000);
     }
 
     /// Every one- and two-byte input of the CJK codecs, and their longer

@@ -137,15 +137,29 @@ fn cpython_unpickler_test_inputs() {
         problems.push(format!(
             "{} values whose repr differs from CPython's:\n{}",
             repr_diff.len(),
-            repr_diff.iter().take(80).cloned().collect::<Vec<_>>().join("\n")
+            repr_diff
+                .iter()
+                .take(80)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
         ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
     // The suite shipped with CPython 3.11 yields 12,306 distinct inputs
     // (10,641 accepted); other versions have more or fewer tests, so these
     // are floors, not exact counts.
-    assert!(total >= 10_000, "too few inputs from test.pickletester: {total}");
+    assert!(
+        total >= 10_000,
+        "too few inputs from test.pickletester: {total}"
+    );
     assert_eq!(same + exec_accepted, total);
-    assert!(exec_accepted <= 4, "{exec_accepted} inputs accepted that CPython rejects");
-    assert!(data >= 7_000, "too few builtin-data values compared: {data}");
+    assert!(
+        exec_accepted <= 4,
+        "{exec_accepted} inputs accepted that CPython rejects"
+    );
+    assert!(
+        data >= 7_000,
+        "too few builtin-data values compared: {data}"
+    );
 }

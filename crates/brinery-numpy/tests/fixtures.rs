@@ -170,7 +170,12 @@ fn numpy_fixtures() {
                 } else {
                     NumpyVersion::V2
                 };
-                let form = if proto >= 5 {
+                // numpy writes `_frombuffer` at protocol 5 only for C- or
+                // F-contiguous arrays and falls back to `_reconstruct` for
+                // other layouts (a strided view); the layout is not in the
+                // pickle, so the fixture's own choice is used.
+                let from_buffer = data.windows(11).any(|w| w == b"_frombuffer");
+                let form = if proto >= 5 && from_buffer {
                     ArrayForm::FromBuffer
                 } else {
                     ArrayForm::Reconstruct
@@ -211,6 +216,7 @@ fn numpy_fixtures() {
         "pickles written byte-identical to numpy's: {}/{}",
         identical.0, identical.1
     );
+    assert_eq!(identical, (464, 464), "pickles written byte-identical to numpy's");
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",
@@ -244,11 +250,15 @@ fn scalar_and_dtype_fixtures() {
                 if d.repr() != want["repr"].as_str().unwrap() {
                     errs.push(format!("repr {} != {}", d.repr(), want["repr"]));
                 }
-                if d.descr_literal() != want["descr"].as_str().unwrap().replace('"', "'")
-                    && !want["descr"].as_str().unwrap().starts_with('<')
-                    && !want["descr"].as_str().unwrap().starts_with('|')
-                    && !want["descr"].as_str().unwrap().starts_with('>')
-                {
+                // gen.py records `repr(dtype.descr)` for structured and
+                // subarray dtypes and `dtype.str` (a plain string) otherwise.
+                let w = want["descr"].as_str().unwrap();
+                let w = if w.starts_with('[') || w.starts_with('(') {
+                    w.replace('"', "'")
+                } else {
+                    format!("'{w}'")
+                };
+                if d.descr_literal() != w {
                     errs.push(format!("descr {} != {}", d.descr_literal(), want["descr"]));
                 }
                 errs
@@ -423,8 +433,9 @@ fn repr_fixtures() {
         }
     }
     assert!(
-        ok * 10 >= n * 9,
-        "repr pass rate below 90%: {ok}/{n}\n{}",
+        misses.is_empty(),
+        "repr differs from numpy's: {ok}/{n}\n{}",
         misses.join("\n")
     );
+    assert_eq!(n, 190, "the repr fixtures hold 190 cases");
 }

@@ -231,6 +231,7 @@ fn joblib_arrays_pickle_back_for_numpy() {
     let fx = common::fixtures();
     let dir = common::tmp_dir("live_joblib");
     let mut manifest = Vec::new();
+    let mut joblib_files = 0usize;
     let has_lz4 = std::process::Command::new(&py)
         .args(["-c", "import lz4"])
         .status()
@@ -242,9 +243,13 @@ fn joblib_arrays_pickle_back_for_numpy() {
         }
         let file = e["file"].as_str().unwrap();
         if e["compression"] == "lz4" && !has_lz4 {
-            eprintln!("SKIP {file}: the python lz4 module is not installed (joblib needs it to load the reference)");
+            brinery_testutil::skip(
+                &format!("the live joblib check of {file}"),
+                "the python lz4 module is not installed (joblib needs it to load the reference)",
+            );
             continue;
         }
+        joblib_files += 1;
         let data = std::fs::read(fx.join(file)).unwrap();
         let g = brinery_numpy::joblib::load(&data).unwrap();
         // The whole joblib payload as a plain pickle numpy loads.
@@ -288,6 +293,8 @@ print(ok, len(man))
         "joblib payloads re-pickled, loaded equal by numpy: {}",
         last.replace(' ', "/")
     );
-    let c: Vec<&str> = last.split(' ').collect();
+    let c: Vec<usize> = last.split(' ').map(|n| n.parse().unwrap()).collect();
     assert_eq!(c[0], c[1], "{out}");
+    assert_eq!(c[1], 2 * joblib_files, "every joblib fixture at protocols 2 and 5");
+    assert!(joblib_files >= 10, "too few joblib fixtures: {joblib_files}");
 }

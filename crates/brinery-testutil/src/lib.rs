@@ -1,19 +1,75 @@
 //! Test support shared by the workspace's crates (not published).
 //!
-//! Differential tests run the machine's CPython. [`python`] finds it (with
-//! the modules a test needs); when it is missing a test prints a loud SKIP
-//! banner, except under CI (env `CI` set), where it fails instead: CI must
-//! never skip.
+//! Differential tests run CPython. There is one way to choose it: the env
+//! variable `BRINERY_PYTHON` (default `python3`), the same interpreter
+//! `scripts/test.sh` installs the pinned test packages into. [`python`]
+//! checks it (with the modules a test needs) and records which interpreter
+//! ran in the test output. When it is missing a test prints a loud SKIP
+//! banner, except under CI (env `CI` set to any non-empty value), where it
+//! fails instead: CI must never skip. [`skip`] and [`warn`] are the same
+//! rule for checks that cannot run or can only run partly.
 #![forbid(unsafe_code)]
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::OnceLock;
 
-/// The `python3` to use (env `BRINERY_PYTHON`, default `python3`), checked
-/// to be 3.8+ and to import every module in `modules`. `None` after a loud
-/// banner naming `what` did not run; panics instead when env `CI` is set.
+/// The interpreter tests use: env `BRINERY_PYTHON`, default `python3`.
+pub fn python_exe() -> String {
+    std::env::var("BRINERY_PYTHON")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "python3".into())
+}
+
+/// `true` under CI: env `CI` set to a non-empty value.
+pub fn ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
+/// A check that did not run: a loud `SKIP` banner naming it, or a panic
+/// under CI.
+pub fn skip(what: &str, why: &str) {
+    if ci() {
+        panic!("SKIP not allowed under CI: {what} did not run: {why}");
+    }
+    let bar = "!".repeat(76);
+    eprintln!("\n{bar}");
+    eprintln!("!!! SKIP: {what} did not run: {why}");
+    eprintln!("!!! (BRINERY_PYTHON selects the Python; pip install -r scripts/requirements-test.txt)");
+    eprintln!("{bar}");
+}
+
+/// A check that ran only partly: a `WARNING` line, or a panic under CI.
+pub fn warn(msg: &str) {
+    if ci() {
+        panic!("WARNING not allowed under CI: {msg}");
+    }
+    eprintln!("WARNING: {msg}");
+}
+
+/// `sys.version` of `py` (first line), if it runs.
+pub fn python_version(py: &str) -> Option<String> {
+    let out = Command::new(py)
+        .args(["-c", "import sys; print(sys.version.split()[0])"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The `python3` to use ([`python_exe`]), checked to be 3.8+ and to import
+/// every module in `modules`. `None` after a loud banner naming `what` did
+/// not run; panics instead under CI. Prints once per test binary which
+/// interpreter was used.
 pub fn python(modules: &[&str], what: &str) -> Option<String> {
-    let py = std::env::var("BRINERY_PYTHON").unwrap_or_else(|_| "python3".into());
+    let py = python_exe();
+    static SHOWN: OnceLock<()> = OnceLock::new();
+    SHOWN.get_or_init(|| {
+        let v = python_version(&py).unwrap_or_else(|| "not runnable".into());
+        eprintln!("tests use Python: {py} ({v}; env BRINERY_PYTHON)");
+    });
     let mut check = String::from("import sys\nassert sys.version_info >= (3, 8)\n");
     for m in modules {
         check.push_str(&format!("import {m}\n"));
@@ -28,23 +84,11 @@ pub fn python(modules: &[&str], what: &str) -> Option<String> {
         return Some(py);
     }
     let need = if modules.is_empty() {
-        "python3 (>= 3.8)".to_string()
+        format!("{py} (>= 3.8)")
     } else {
-        format!("python3 (>= 3.8) with {}", modules.join(", "))
+        format!("{py} (>= 3.8) with {}", modules.join(", "))
     };
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "{need} is required for {what} and was not found \
-             (pip install -r scripts/requirements-test.txt)"
-        );
-    }
-    let bar = "!".repeat(76);
-    eprintln!("\n{bar}");
-    eprintln!("!!! SKIPPED: {need} not found; {what} did not run.");
-    eprintln!(
-        "!!! Install it (pip install -r scripts/requirements-test.txt) or set BRINERY_PYTHON."
-    );
-    eprintln!("{bar}");
+    skip(what, &format!("{need} not found"));
     None
 }
 

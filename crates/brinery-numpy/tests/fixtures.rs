@@ -216,7 +216,11 @@ fn numpy_fixtures() {
         "pickles written byte-identical to numpy's: {}/{}",
         identical.0, identical.1
     );
-    assert_eq!(identical, (464, 464), "pickles written byte-identical to numpy's");
+    assert_eq!(
+        identical,
+        (464, 464),
+        "pickles written byte-identical to numpy's"
+    );
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",

@@ -295,6 +295,13 @@ print(ok, len(man))
     );
     let c: Vec<usize> = last.split(' ').map(|n| n.parse().unwrap()).collect();
     assert_eq!(c[0], c[1], "{out}");
-    assert_eq!(c[1], 2 * joblib_files, "every joblib fixture at protocols 2 and 5");
-    assert!(joblib_files >= 10, "too few joblib fixtures: {joblib_files}");
+    assert_eq!(
+        c[1],
+        2 * joblib_files,
+        "every joblib fixture at protocols 2 and 5"
+    );
+    assert!(
+        joblib_files >= 10,
+        "too few joblib fixtures: {joblib_files}"
+    );
 }

@@ -36,7 +36,9 @@ pub fn skip(what: &str, why: &str) {
     let bar = "!".repeat(76);
     eprintln!("\n{bar}");
     eprintln!("!!! SKIP: {what} did not run: {why}");
-    eprintln!("!!! (BRINERY_PYTHON selects the Python; pip install -r scripts/requirements-test.txt)");
+    eprintln!(
+        "!!! (BRINERY_PYTHON selects the Python; pip install -r scripts/requirements-test.txt)"
+    );
     eprintln!("{bar}");
 }
 

@@ -60,27 +60,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn python() -> Option<String> {
-    let candidates = match std::env::var("PYTHON") {
-        Ok(p) => vec![p],
-        Err(_) => vec!["python3".to_string(), "python".to_string()],
-    };
-    for p in candidates {
-        let ok = Command::new(&p)
-            .args([
-                "-c",
-                "import sys, pickletools; sys.exit(sys.version_info[0] != 3)",
-            ])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        if ok {
-            return Some(p);
-        }
-    }
-    None
-}
-
 fn show(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -114,14 +93,10 @@ fn first_diff(want: &[u8], got: &[u8]) -> String {
 
 #[test]
 fn dis_and_optimize_match_pickletools() {
-    let Some(py) = python() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("python3 with pickletools is required to test dis/optimize (CI is set)");
-        }
-        eprintln!();
-        eprintln!("************************************************************");
-        eprintln!("SKIP: dis/optimize comparison against pickletools: python3 not found");
-        eprintln!("************************************************************");
+    let Some(py) = brinery_testutil::python(
+        &["pickletools"],
+        "the dis/optimize comparison against pickletools",
+    ) else {
         return;
     };
 
@@ -309,19 +284,19 @@ fn dis_and_optimize_match_pickletools() {
         failures.len()
     );
     if n_skipped > 0 {
-        eprintln!(
-            "WARNING: {n_skipped} cases skipped: their error text differs between CPython \
-             versions, and brinery follows Python {} while the test ran Python {}",
+        brinery_testutil::warn(&format!(
+            "{n_skipped} dis/optimize cases not compared: their error text differs between \
+             CPython versions, and brinery follows Python {} while the test ran Python {}",
             meta.get("reference_python").map_or("?", |s| s.as_str()),
             meta.get("python").map_or("?", |s| s.as_str())
-        );
+        ));
     }
     if meta.get("annotate_ok").map(|s| s.as_str()) != Some("True") {
-        eprintln!(
-            "WARNING: src/dis_docs.rs was generated from another Python than {}: \
-             annotated (-a) output was not compared; regenerate it with tests/py/dis_gen_docs.py",
+        brinery_testutil::warn(&format!(
+            "src/dis_docs.rs was generated from another Python than {}: annotated (-a) \
+             output was not compared; regenerate it with tests/py/dis_gen_docs.py",
             meta.get("python").map_or("?", |s| s.as_str())
-        );
+        ));
     }
     assert!(
         failures.is_empty(),

@@ -1190,30 +1190,36 @@ fn fuzz_regressions() {
     // the others were round-trip checks of the harness that did not hold
     // for good reasons (now documented in fuzz/src/lib.rs). They stay as
     // inputs every check here must handle.
-    let cases: &[(&[u8], &str)] = &[
+    let cases: &[(&[u8], Result<usize, ErrorKind>, &str)] = &[
         (
             b"c\x00\n.\n.",
+            Ok(1),
             "roundtrip: protocol 0 output unreadable (empty GLOBAL name)",
         ),
         (
             b"ccPickle\nP\n.",
+            Ok(1),
             "roundtrip: fix_imports renames cPickle once",
         ),
         (
             b"c__builtin__\nbytes\n(tRVy\na..",
+            Err(ErrorKind::InvalidValue),
             "roundtrip: __builtin__.bytes becomes bytes() with fix_imports",
         ),
         (
             b"\x80\x05\x97)}\x92.",
+            Ok(4),
             "roundtrip: an out-of-band buffer is opaque, in-band a bytearray",
         ),
         (
             b"\x96\x02-\x00\x00\x00\x00\x98.",
+            Err(ErrorKind::Eof),
             "decode: a 2^61 BYTEARRAY8 claim is EOF from a slice, LimitExceeded from a reader",
         ),
     ];
-    for &(data, what) in cases {
+    for &(data, want, what) in cases {
         let outcome = both(Cfg::Permissive, data);
+        assert_eq!(outcome, want, "fuzz regression {} ({what})", short(data));
         let _ = both(Cfg::Default, data);
         let _ = brinery::dis(data, &mut std::io::sink(), &Default::default());
         if let Ok(g) = permissive().load_slice(data) {

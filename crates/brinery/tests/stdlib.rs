@@ -108,7 +108,10 @@ fn stdlib_repr_and_views_match_python() {
     let out = common::run_py(&py, "stdlib_cases.py", &[]);
     let doc: Json = serde_json::from_str(&out).expect("json from stdlib_cases.py");
     if doc["pytz"] != json!(true) {
-        eprintln!("!!! NOTE: pytz is not installed; the pytz cases did not run (pip install pytz)");
+        brinery_testutil::skip(
+            "the pytz cases of the stdlib test",
+            "pytz is not installed (pip install -r scripts/requirements-test.txt)",
+        );
     }
     let reg = registry();
     let plain = ReprOptions::default();

@@ -5,7 +5,7 @@
 #
 #   scripts/bench.sh [compare options...]     e.g. --runs 5, --only records,ints
 #
-# Environment: PYTHON (default python3), BENCH_DATA (default
+# Environment: BRINERY_PYTHON (default python3), BENCH_DATA (default
 # target/bench-data), BENCH_NICE (niceness of the generator and of the run,
 # default 0; use 10 on a shared machine and expect noisier numbers),
 # BENCH_MD (file to rewrite, default BENCHMARKS.md), BENCH_COMPARE (use this
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PY=${PYTHON:-python3}
+PY=${BRINERY_PYTHON:-python3}
 DATA=${BENCH_DATA:-target/bench-data}
 NICE=${BENCH_NICE:-0}
 MD=${BENCH_MD:-BENCHMARKS.md}

@@ -10,6 +10,12 @@ n=$(echo "$targets" | wc -w)
 each=$(( total / n ))
 [ "$each" -lt 5 ] && each=5
 failed=0
+# The oracles themselves, on every committed seed (CPython-written seeds
+# must re-encode byte-identically; the scan oracle must flag what it should).
+if ! cargo test --quiet --manifest-path fuzz/Cargo.toml --lib -- --nocapture; then
+  echo "fuzz: the seed checks failed"
+  failed=$((failed + 1))
+fi
 for t in $targets; do
   echo "fuzz $t: ${each}s"
   if ! bash scripts/fuzz.sh "$t" "$each"; then

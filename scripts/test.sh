@@ -1,31 +1,48 @@
 #!/usr/bin/env bash
-# Run every test of the workspace: formatting, lints, unit, integration and
-# differential tests against the machine's CPython (python3).
+# Run every test of the workspace: formatting, lints, generated-table
+# checks, unit, integration and differential tests against CPython.
+#
+# One Python for every test: env BRINERY_PYTHON (default python3). The
+# pinned test packages are installed into it. Under CI (env CI set to any
+# non-empty value) a skipped or partly-run check fails the run: the tests
+# panic themselves, and this script also fails on any SKIP or WARNING line
+# in the test output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v python3 >/dev/null 2>&1; then
-  echo "error: python3 is required for the differential tests" >&2
+PY="${BRINERY_PYTHON:-python3}"
+export BRINERY_PYTHON="$PY"
+if ! command -v "$PY" >/dev/null 2>&1; then
+  echo "error: $PY is required for the differential tests (set BRINERY_PYTHON)" >&2
   [ -n "${CI:-}" ] && exit 1
-fi
-# Python packages the tests need (numpy, joblib, safetensors; pinned).
-if [ -f scripts/requirements-test.txt ] && [ -s scripts/requirements-test.txt ]; then
-  python3 -m pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+else
+  echo "tests use Python: $PY ($("$PY" -c 'import sys; print(sys.version.split()[0])'))"
+  # Python packages the tests need (pinned).
+  for req in scripts/requirements-test.txt; do
+    if [ -s "$req" ]; then
+      "$PY" -m pip install --quiet --disable-pip-version-check -r "$req"
+    fi
+  done
 fi
 
 cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 mkdir -p target
 set +e
-cargo test --workspace --no-fail-fast -- --nocapture > target/test-output.txt 2>&1
+cargo test --workspace --all-features --no-fail-fast -- --nocapture > target/test-output.txt 2>&1
 status=$?
 set -e
-grep -E "^(test result|conformance|cpython suite|same-protocol|cross-protocol|dis|repr|json|cli|codecs)|SKIP|!!!" target/test-output.txt || true
+grep -E "^(test result|conformance|cpython suite|same-protocol|cross-protocol|dis|repr|json|cli|codecs|numpy|pickles written|joblib|fuzz|tests use Python)|SKIP|WARNING|!!!" target/test-output.txt || true
 if [ "$status" -ne 0 ]; then
   echo "---- failures (see target/test-output.txt) ----"
   grep -E "panicked|FAILED|^error|failures:" -A12 target/test-output.txt | head -120
   exit "$status"
+fi
+if [ -n "${CI:-}" ] && grep -qE "SKIP|WARNING" target/test-output.txt; then
+  echo "---- CI: a check was skipped or only partly run (SKIP/WARNING above); failing ----"
+  grep -nE "SKIP|WARNING" target/test-output.txt | head -40
+  exit 1
 fi
 passed=$(grep -E "^test result:" target/test-output.txt | awk '{s+=$4} END {print s+0}')
 failed=$(grep -E "^test result:" target/test-output.txt | awk '{s+=$6} END {print s+0}')

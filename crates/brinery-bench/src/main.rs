@@ -47,7 +47,7 @@ options:
   --runs N           timed runs per measurement (default 5; 3 for files
                      of 40 MB and more); one warm-up run comes first
   --markdown FILE    also write the tables as Markdown (- for stdout)
-  --python PYTHON    the CPython to compare with (default $PYTHON or python3)
+  --python PYTHON    the CPython to compare with (default $BRINERY_PYTHON or python3)
   --no-memory        skip the peak-memory child processes
   --no-python        skip the CPython columns
 
@@ -73,7 +73,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         only: Vec::new(),
         runs: None,
         markdown: None,
-        python: std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()),
+        python: std::env::var("BRINERY_PYTHON").unwrap_or_else(|_| "python3".into()),
         memory: true,
         with_python: true,
     };

@@ -3,11 +3,11 @@
 #   (a) read(2) of the file, touching every byte
 #   (b) brinery-torch: open (memory-mapped) + every tensor's bytes, touching every byte
 #   (c) torch.load(weights_only=True) + touching every tensor
-# Needs a python with torch (PYTHON=..., default /tmp/torchenv/bin/python).
+# Needs a python with torch (BRINERY_PYTHON=..., default /tmp/torchenv/bin/python).
 # usage: crates/brinery-torch/benches/bench_torch.sh [FILE]
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-PYTHON=${PYTHON:-/tmp/torchenv/bin/python}
+PYTHON=${BRINERY_PYTHON:-/tmp/torchenv/bin/python}
 FILE=${1:-/tmp/brinery_bench_1g.pt}
 if [ ! -f "$FILE" ]; then
   "$PYTHON" - "$FILE" <<'PY'

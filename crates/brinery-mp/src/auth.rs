@@ -107,6 +107,15 @@ impl Digest {
     }
 }
 
+/// What a completed handshake used, from [`Connection::auth`](crate::Connection::auth).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AuthInfo {
+    /// The digest of the peer's answer to our challenge.
+    pub peer_answer: Digest,
+    /// The digest of our answer to the peer's challenge.
+    pub our_answer: Digest,
+}
+
 /// Which handshake a side speaks.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Handshake {
@@ -173,7 +182,7 @@ pub(crate) fn deliver_challenge(
     conn: &mut Connection,
     authkey: &[u8],
     handshake: Handshake,
-) -> Result<()> {
+) -> Result<Digest> {
     let message = match handshake {
         Handshake::Negotiate(d) => {
             let mut m = format!("{{{}}}", d.name()).into_bytes();
@@ -189,7 +198,7 @@ pub(crate) fn deliver_challenge(
     let verdict = match handshake {
         Handshake::LegacyMd5 => {
             if Digest::Md5.verify(authkey, &message, &response) {
-                Ok(())
+                Ok(Digest::Md5)
             } else {
                 Err(auth_error("digest received was wrong"))
             }
@@ -199,7 +208,7 @@ pub(crate) fn deliver_challenge(
             Ok((digest, mac)) => {
                 let digest = digest.unwrap_or(Digest::Md5);
                 if Digest::verify(digest, authkey, &message, mac) {
-                    Ok(())
+                    Ok(digest)
                 } else {
                     Err(auth_error(format!(
                         "digest received was wrong ({} answer of {} bytes)",
@@ -211,7 +220,7 @@ pub(crate) fn deliver_challenge(
         },
     };
     match verdict {
-        Ok(()) => conn.send_bytes(WELCOME),
+        Ok(d) => conn.send_bytes(WELCOME).map(|()| d),
         Err(e) => {
             // The peer learns it failed; the error is ours either way.
             let _ = conn.send_bytes(FAILURE);
@@ -225,7 +234,7 @@ pub(crate) fn answer_challenge(
     conn: &mut Connection,
     authkey: &[u8],
     handshake: Handshake,
-) -> Result<()> {
+) -> Result<Digest> {
     let message = recv_small(conn)?;
     let Some(message) = message.strip_prefix(CHALLENGE) else {
         return Err(auth_error(format!(
@@ -234,8 +243,8 @@ pub(crate) fn answer_challenge(
             String::from_utf8_lossy(&message[..message.len().min(16)])
         )));
     };
-    let response = match handshake {
-        Handshake::LegacyMd5 => Digest::Md5.mac(authkey, message),
+    let (used, response) = match handshake {
+        Handshake::LegacyMd5 => (Digest::Md5, Digest::Md5.mac(authkey, message)),
         Handshake::Negotiate(_) => {
             if message.len() < MD5ONLY_MESSAGE_LENGTH {
                 return Err(auth_error(format!(
@@ -244,11 +253,11 @@ pub(crate) fn answer_challenge(
                 )));
             }
             match digest_and_payload(message)? {
-                (None, _) => Digest::Md5.mac(authkey, message),
+                (None, _) => (Digest::Md5, Digest::Md5.mac(authkey, message)),
                 (Some(d), _) => {
                     let mut r = format!("{{{}}}", d.name()).into_bytes();
                     r.extend_from_slice(&d.mac(authkey, message));
-                    r
+                    (d, r)
                 }
             }
         }
@@ -258,7 +267,7 @@ pub(crate) fn answer_challenge(
     if reply != WELCOME {
         return Err(auth_error("digest sent was rejected"));
     }
-    Ok(())
+    Ok(used)
 }
 
 #[cfg(test)]

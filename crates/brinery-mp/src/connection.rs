@@ -167,6 +167,7 @@ pub struct Connection {
     readable: bool,
     writable: bool,
     opts: Options,
+    pub(crate) auth: Option<crate::AuthInfo>,
 }
 
 impl Connection {
@@ -181,6 +182,7 @@ impl Connection {
             readable: true,
             writable: true,
             opts: opts.clone(),
+            auth: None,
         })
     }
 
@@ -208,6 +210,11 @@ impl Connection {
     /// The options in force.
     pub fn options(&self) -> &Options {
         &self.opts
+    }
+
+    /// The digests of the handshake, `None` without an authkey.
+    pub fn auth(&self) -> Option<crate::AuthInfo> {
+        self.auth
     }
 
     /// True after [`close`](Connection::close).
@@ -511,6 +518,7 @@ impl Connection {
             readable: self.readable,
             writable: self.writable,
             opts: self.opts.clone(),
+            auth: self.auth,
         })
     }
 }

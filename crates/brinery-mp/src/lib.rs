@@ -80,7 +80,7 @@ mod error;
 mod listener;
 
 pub use crate::address::Address;
-pub use crate::auth::{Digest, Handshake};
+pub use crate::auth::{AuthInfo, Digest, Handshake};
 pub use crate::connection::{
     frame_header, Connection, Options, DEFAULT_MAX_MESSAGE, MAX_SHORT_LENGTH,
 };

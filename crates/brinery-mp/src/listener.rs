@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::address::{Address, Stream};
-use crate::auth::{answer_challenge, deliver_challenge};
+use crate::auth::{answer_challenge, deliver_challenge, AuthInfo};
 use crate::connection::{Connection, Options};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -36,8 +36,12 @@ impl Client {
         let stream = Stream::connect(&addr, opts.timeout)?;
         let mut conn = Connection::new(stream, opts)?;
         if let Some(key) = &opts.authkey {
-            answer_challenge(&mut conn, key, opts.handshake)?;
-            deliver_challenge(&mut conn, key, opts.handshake)?;
+            let our_answer = answer_challenge(&mut conn, key, opts.handshake)?;
+            let peer_answer = deliver_challenge(&mut conn, key, opts.handshake)?;
+            conn.auth = Some(AuthInfo {
+                peer_answer,
+                our_answer,
+            });
         }
         Ok(conn)
     }
@@ -183,8 +187,12 @@ impl Listener {
         let stream = self.accept_stream(self.opts.timeout)?;
         let mut conn = Connection::new(stream, &self.opts)?;
         if let Some(key) = &self.opts.authkey {
-            deliver_challenge(&mut conn, key, self.opts.handshake)?;
-            answer_challenge(&mut conn, key, self.opts.handshake)?;
+            let peer_answer = deliver_challenge(&mut conn, key, self.opts.handshake)?;
+            let our_answer = answer_challenge(&mut conn, key, self.opts.handshake)?;
+            conn.auth = Some(AuthInfo {
+                peer_answer,
+                our_answer,
+            });
         }
         Ok(conn)
     }

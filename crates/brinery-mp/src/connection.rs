@@ -267,21 +267,46 @@ impl Connection {
     }
 
     /// Send one message of bytes (Python's `send_bytes`).
+    ///
+    /// The bytes on the wire are CPython's; header and payload go out in
+    /// one vectored write, so a large message never waits for the header's
+    /// acknowledgement (Nagle).
     pub fn send_bytes(&mut self, data: &[u8]) -> Result<()> {
         let header = frame_header(data.len() as u64);
         if data.len() <= CONCAT_LIMIT {
             let mut msg = header;
             msg.extend_from_slice(data);
-            self.write_all(&msg, "send")
-        } else {
-            self.write_all(&header, "send header")?;
-            // A failure after the header leaves the peer mid-message.
-            let r = self.write_all(data, "send");
-            if r.is_err() {
-                self.writable = false;
-            }
-            r
+            return self.write_all(&msg, "send");
         }
+        if !self.writable {
+            return self.write_all(&[], "send");
+        }
+        // Vectored write of [header, data] until the header is out.
+        let mut sent = 0usize;
+        while sent < header.len() {
+            let bufs = [io::IoSlice::new(&header[sent..]), io::IoSlice::new(data)];
+            match self.stream()?.write_vectored(&bufs) {
+                Ok(0) => {
+                    self.writable = false;
+                    return Err(Error::new(ErrorKind::Closed, "send: wrote nothing"));
+                }
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    if sent > 0 {
+                        self.writable = false;
+                    }
+                    return Err(Error::io("send", e).with_offset(sent as u64));
+                }
+            }
+        }
+        let done = sent - header.len();
+        // A failure from here on leaves the peer mid-message.
+        let r = self.write_all(&data[done..], "send");
+        if r.is_err() {
+            self.writable = false;
+        }
+        r
     }
 
     /// Pickle `graph` at the configured protocol (default 4, as Python's

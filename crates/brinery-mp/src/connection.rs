@@ -1,6 +1,6 @@
 //! A connection: length-prefixed messages over a socket, pickles in them.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::time::Duration;
 
 use brinery::{Graph, Limits};
@@ -16,6 +16,9 @@ pub const MAX_SHORT_LENGTH: u64 = 0x7fff_ffff;
 /// Messages up to this size are sent in one write together with their
 /// header (CPython concatenates below 16 KiB to avoid Nagle delays).
 const CONCAT_LIMIT: usize = 16384;
+
+/// The read buffer of a connection.
+const READ_BUFFER: usize = 64 * 1024;
 
 /// The default most bytes one received message may have: 64 MiB.
 pub const DEFAULT_MAX_MESSAGE: u64 = 64 << 20;
@@ -159,9 +162,9 @@ impl Options {
 /// is imported or run.
 #[derive(Debug)]
 pub struct Connection {
-    stream: Option<Stream>,
-    /// Bytes read ahead by `poll`.
-    ahead: Vec<u8>,
+    /// The socket, read through a buffer (a small message and its header
+    /// arrive in one read; large payloads bypass the buffer).
+    stream: Option<BufReader<Stream>>,
     /// `poll` saw end of file (kept so `recv` reports it).
     eof_ahead: bool,
     readable: bool,
@@ -176,8 +179,7 @@ impl Connection {
             .set_timeouts(opts.timeout)
             .map_err(|e| Error::io("cannot set the socket timeout", e))?;
         Ok(Connection {
-            stream: Some(stream),
-            ahead: Vec::new(),
+            stream: Some(BufReader::with_capacity(READ_BUFFER, stream)),
             eof_ahead: false,
             readable: true,
             writable: true,
@@ -186,10 +188,14 @@ impl Connection {
         })
     }
 
-    fn stream(&mut self) -> Result<&mut Stream> {
+    fn reader(&mut self) -> Result<&mut BufReader<Stream>> {
         self.stream
             .as_mut()
             .ok_or_else(|| Error::new(ErrorKind::Closed, "the connection is closed"))
+    }
+
+    fn stream(&mut self) -> Result<&mut Stream> {
+        Ok(self.reader()?.get_mut())
     }
 
     /// Change the timeout of each following read and write (`None`: block).
@@ -225,7 +231,7 @@ impl Connection {
     /// Close the connection (both directions). Closing twice is fine; any
     /// later operation fails with [`ErrorKind::Closed`].
     pub fn close(&mut self) -> Result<()> {
-        if let Some(s) = self.stream.take() {
+        if let Some(s) = self.stream.take().map(BufReader::into_inner) {
             match s.shutdown() {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => {}
@@ -333,17 +339,11 @@ impl Connection {
     /// (for positions in errors).
     fn read_full(&mut self, buf: &mut [u8], consumed: u64) -> Result<bool> {
         let mut done = 0usize;
-        if !self.ahead.is_empty() {
-            let n = self.ahead.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.ahead[..n]);
-            self.ahead.drain(..n);
-            done = n;
-        }
         while done < buf.len() {
             if self.eof_ahead {
                 return self.eof(done, consumed);
             }
-            let r = self.stream()?.read(&mut buf[done..]);
+            let r = self.reader()?.read(&mut buf[done..]);
             match r {
                 Ok(0) => {
                     self.eof_ahead = true;
@@ -478,27 +478,30 @@ impl Connection {
     /// `poll`): a message, or end of file (then `recv` reports it).
     /// `Duration::ZERO` checks without waiting.
     pub fn poll(&mut self, timeout: Duration) -> Result<bool> {
-        if !self.ahead.is_empty() || self.eof_ahead {
+        if self.eof_ahead || !self.reader()?.buffer().is_empty() {
             return Ok(true);
         }
         let restore = self.opts.timeout;
-        let stream = self.stream()?;
-        let mut b = [0u8; 4];
+        let reader = self.reader()?;
         let r = if timeout.is_zero() {
-            stream
+            reader
+                .get_ref()
                 .set_nonblocking(true)
                 .map_err(|e| Error::io("poll", e))?;
-            let r = stream.read(&mut b);
-            stream
+            let r = reader.fill_buf().map(|b| b.len());
+            reader
+                .get_ref()
                 .set_nonblocking(false)
                 .map_err(|e| Error::io("poll", e))?;
             r
         } else {
-            stream
+            reader
+                .get_ref()
                 .set_read_timeout(Some(timeout))
                 .map_err(|e| Error::io("poll", e))?;
-            let r = stream.read(&mut b);
-            stream
+            let r = reader.fill_buf().map(|b| b.len());
+            reader
+                .get_ref()
                 .set_read_timeout(restore)
                 .map_err(|e| Error::io("poll", e))?;
             r
@@ -508,10 +511,7 @@ impl Connection {
                 self.eof_ahead = true;
                 Ok(true)
             }
-            Ok(n) => {
-                self.ahead.extend_from_slice(&b[..n]);
-                Ok(true)
-            }
+            Ok(_) => Ok(true),
             Err(e)
                 if matches!(
                     e.kind(),
@@ -534,11 +534,11 @@ impl Connection {
             .stream
             .as_ref()
             .ok_or_else(|| Error::new(ErrorKind::Closed, "the connection is closed"))?
+            .get_ref()
             .try_clone()
             .map_err(|e| Error::io("clone", e))?;
         Ok(Connection {
-            stream: Some(s),
-            ahead: Vec::new(),
+            stream: Some(BufReader::with_capacity(READ_BUFFER, s)),
             eof_ahead: false,
             readable: self.readable,
             writable: self.writable,

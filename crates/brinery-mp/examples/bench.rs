@@ -1,0 +1,170 @@
+//! Round trips per second and MB/s of `multiprocessing.connection`
+//! messages, Rust and Python at either end, in the same run.
+//!
+//! ```text
+//! cargo run --release -p brinery-mp --example bench [-- --unix] [-- --quick]
+//! ```
+//!
+//! Each row sends a message of the given size and waits for its echo, N
+//! times, after 3 warm-up trips. MB/s counts the payload both ways
+//! (2 × size × N / seconds). Python is `python3` (env `BRINERY_PYTHON`).
+//! Rows: Python client ↔ Python echo server (the baseline), Rust client ↔
+//! Python server, Python client ↔ Rust server, Rust ↔ Rust.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use brinery_mp::{Client, ErrorKind, Listener};
+
+const KEY: &[u8] = b"secret";
+
+fn python() -> String {
+    std::env::var("BRINERY_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+fn script() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bench_peer.py").to_string()
+}
+
+/// A Python echo server; its address.
+fn python_server(address: &str) -> (std::process::Child, String) {
+    let mut child = Command::new(python())
+        .args([&script(), "echo", address])
+        .env("BRINERY_MP_AUTHKEY", "secret")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("ADDR ")
+        .expect("ADDR line")
+        .to_string();
+    (child, addr)
+}
+
+/// A Rust echo server in a thread; its address.
+fn rust_server(address: &str) -> String {
+    let listener = Listener::bind(address, KEY).unwrap();
+    let addr = listener.address().to_string();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            loop {
+                match conn.recv_bytes() {
+                    Ok(m) if m == b"STOP" => return,
+                    Ok(m) => conn.send_bytes(&m).unwrap(),
+                    Err(e) if e.kind() == ErrorKind::Closed => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        }
+    });
+    addr
+}
+
+fn rust_client(addr: &str, size: usize, n: usize) -> f64 {
+    let data: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
+    let mut conn = Client::connect(addr, KEY).unwrap();
+    conn.set_max_message(1 << 30);
+    for _ in 0..3 {
+        conn.send_bytes(&data).unwrap();
+        conn.recv_bytes().unwrap();
+    }
+    let t0 = Instant::now();
+    let mut back = Vec::new();
+    for _ in 0..n {
+        conn.send_bytes(&data).unwrap();
+        back = conn.recv_bytes().unwrap();
+    }
+    let took = t0.elapsed().as_secs_f64();
+    assert_eq!(back, data);
+    took
+}
+
+fn python_client(addr: &str, size: usize, n: usize) -> f64 {
+    let out = Command::new(python())
+        .args([&script(), "client", addr, &size.to_string(), &n.to_string()])
+        .env("BRINERY_MP_AUTHKEY", "secret")
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+fn stop(addr: &str) {
+    let mut c = Client::connect(addr, KEY).unwrap();
+    c.send_bytes(b"STOP").unwrap();
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let unix = args.iter().any(|a| a == "--unix");
+    let quick = args.iter().any(|a| a == "--quick");
+    let dir = std::env::temp_dir().join(format!("bmp-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bind = |name: &str| {
+        if unix {
+            dir.join(name).to_string_lossy().into_owned()
+        } else {
+            "127.0.0.1:0".to_string()
+        }
+    };
+    let (mut py_child, py_addr) = python_server(&bind("py"));
+    let rs_addr = rust_server(&bind("rs"));
+    let ver = Command::new(python())
+        .args(["-c", "import sys; print(sys.version.split()[0])"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    println!(
+        "brinery-mp bench over {} (Python {ver}), echo round trips after 3 warm-ups",
+        if unix {
+            "Unix sockets"
+        } else {
+            "TCP 127.0.0.1"
+        }
+    );
+    println!(
+        "{:<10} {:<24} {:>7} {:>10} {:>12} {:>9}",
+        "size", "client -> server", "trips", "seconds", "trips/s", "MB/s"
+    );
+    let sizes: [(usize, usize, &str); 2] = if quick {
+        [(1024, 2000, "1 KB"), (10 << 20, 5, "10 MB")]
+    } else {
+        [(1024, 20000, "1 KB"), (10 << 20, 40, "10 MB")]
+    };
+    for (size, n, label) in sizes {
+        let rows: [(&str, f64); 4] = [
+            ("Python -> Python", python_client(&py_addr, size, n)),
+            ("Rust -> Python", rust_client(&py_addr, size, n)),
+            ("Python -> Rust", python_client(&rs_addr, size, n)),
+            ("Rust -> Rust", rust_client(&rs_addr, size, n)),
+        ];
+        let base = rows[0].1;
+        for (name, secs) in rows {
+            println!(
+                "{:<10} {:<24} {:>7} {:>10.3} {:>12.0} {:>9.1}   x{:.2} vs Python->Python",
+                label,
+                name,
+                n,
+                secs,
+                n as f64 / secs,
+                2.0 * (size * n) as f64 / secs / 1e6,
+                base / secs
+            );
+        }
+    }
+    stop(&py_addr);
+    stop(&rs_addr);
+    let _ = py_child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -77,8 +77,9 @@ fn echo_graphs(conn: Result<Connection>) {
 
 #[test]
 fn every_builtin_nested_shared_both_roles_tcp_unix() {
-    let mut runs = 0;
-    for py in pythons("every_builtin test") {
+    let pys = pythons("every_builtin test");
+    let mut tally = Tally::default();
+    for py in pys.clone() {
         for t in TRANSPORTS {
             for lines in both_roles(&py, t, &opts(), Some(KEY), "echo_values", "", echo_graphs) {
                 assert!(
@@ -87,17 +88,18 @@ fn every_builtin_nested_shared_both_roles_tcp_unix() {
                 );
                 assert!(has(&lines, "OK shared identity kept"));
                 assert!(has(&lines, "OK cycle kept"));
-                runs += 1;
+                tally.add(&py);
             }
         }
     }
-    eprintln!("every_builtin: {runs} runs of 92 values");
+    tally.check("every builtin type (92 values per run)", &pys, |_| 4);
 }
 
 #[test]
 fn bytes_messages_of_many_sizes() {
-    let mut runs = 0;
-    for py in pythons("bytes test") {
+    let pys = pythons("bytes test");
+    let mut tally = Tally::default();
+    for py in pys.clone() {
         for t in TRANSPORTS {
             let rust = |conn: Result<Connection>| {
                 let mut conn = conn.unwrap();
@@ -111,11 +113,11 @@ fn bytes_messages_of_many_sizes() {
             };
             for lines in both_roles(&py, t, &opts(), Some(KEY), "echo_bytes", "", rust) {
                 assert!(has(&lines, "OK bytes 11/11"), "{lines:?}");
-                runs += 1;
+                tally.add(&py);
             }
         }
     }
-    eprintln!("bytes: {runs} runs");
+    tally.check("bytes messages", &pys, |_| 4);
 }
 
 #[derive(Serialize)]
@@ -158,8 +160,9 @@ fn send_rust_values(conn: Result<Connection>) {
 
 #[test]
 fn rust_values_reach_python() {
-    let mut runs = 0;
-    for py in pythons("rust values test") {
+    let pys = pythons("rust values test");
+    let mut tally = Tally::default();
+    for py in pys.clone() {
         for t in TRANSPORTS {
             for lines in both_roles(
                 &py,
@@ -172,11 +175,11 @@ fn rust_values_reach_python() {
             ) {
                 assert!(has(&lines, "OK rust values 7/7"), "{lines:?}");
                 assert!(has(&lines, "OK rust graph shares"), "{lines:?}");
-                runs += 1;
+                tally.add(&py);
             }
         }
     }
-    eprintln!("rust values: {runs} runs");
+    tally.check("rust values", &pys, |_| 4);
 }
 
 const BIG: usize = 100 << 20;
@@ -195,8 +198,9 @@ fn hundred_megabyte_message() {
         conn.send(&g).unwrap();
     };
     let want = format!("OK big {BIG} echoed identical");
-    let mut runs = 0;
-    for (i, py) in pythons("100 MB test").into_iter().enumerate() {
+    let pys = pythons("100 MB test");
+    let mut tally = Tally::default();
+    for (i, py) in pys.clone().into_iter().enumerate() {
         let combos: Vec<(Transport, bool)> = if py.version == (3, 11) {
             vec![
                 (Transport::Tcp, true),
@@ -215,10 +219,16 @@ fn hundred_megabyte_message() {
                 python_listener(&py, t, &opts(), Some(KEY), "big", &arg, rust)
             };
             assert!(has(&lines, &want), "{lines:?}");
-            runs += 1;
+            tally.add(&py);
         }
     }
-    eprintln!("100 MB: {runs} runs");
+    tally.check("100 MB message", &pys, |py| {
+        if py.version == (3, 11) {
+            4
+        } else {
+            1
+        }
+    });
 }
 
 #[test]
@@ -233,8 +243,9 @@ fn oversized_message_refused_without_allocating() {
         assert_eq!(conn.recv_bytes().unwrap_err().kind(), ErrorKind::Broken);
         conn.close().unwrap();
     };
-    let mut runs = 0;
-    for py in pythons("oversized test") {
+    let pys = pythons("oversized test");
+    let mut tally = Tally::default();
+    for py in pys.clone() {
         let t = if py.modern() {
             Transport::Unix
         } else {
@@ -245,10 +256,10 @@ fn oversized_message_refused_without_allocating() {
                 lines.iter().any(|l| l.starts_with("OK peer closed")),
                 "{lines:?}"
             );
-            runs += 1;
+            tally.add(&py);
         }
     }
-    eprintln!("oversized: {runs} runs");
+    tally.check("oversized refused", &pys, |_| 2);
 }
 
 #[test]
@@ -261,8 +272,9 @@ fn message_split_over_many_reads() {
         assert_eq!(conn.recv_bytes().unwrap(), b"long form header");
         conn.send_value(&16u32).unwrap();
     };
-    let mut runs = 0;
-    for py in pythons("split test") {
+    let pys = pythons("split test");
+    let mut tally = Tally::default();
+    for py in pys.clone() {
         for t in TRANSPORTS {
             for lines in both_roles(&py, t, &opts(), Some(KEY), "split", "", rust) {
                 assert!(
@@ -272,11 +284,11 @@ fn message_split_over_many_reads() {
                     "{lines:?}"
                 );
                 assert!(has(&lines, "OK long form sent 16"), "{lines:?}");
-                runs += 1;
+                tally.add(&py);
             }
         }
     }
-    eprintln!("split: {runs} runs");
+    tally.check("split reads", &pys, |_| 4);
 }
 
 #[test]
@@ -285,25 +297,26 @@ fn wrong_authkey_refused_on_both_sides() {
         let e = conn.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Authentication, "{e}");
     };
-    let mut runs = 0;
-    for py in pythons("wrong authkey test") {
+    let pys = pythons("wrong authkey test");
+    let mut tally = Tally::default();
+    for py in pys.clone() {
         for t in TRANSPORTS {
             for lines in both_roles(&py, t, &opts(), Some(b"not the key"), "basic", "", rust) {
                 assert!(
                     lines.iter().any(|l| l.starts_with("OK AUTH_REFUSED")),
                     "{py:?} {t:?} {lines:?}"
                 );
-                runs += 1;
+                tally.add(&py);
             }
             // Legacy-only Rust with a wrong key: refused too.
             let legacy = opts().handshake(Handshake::LegacyMd5);
             for lines in both_roles(&py, t, &legacy, Some(b"other"), "basic", "", rust) {
                 assert!(lines.iter().any(|l| l.starts_with("OK AUTH_REFUSED")));
-                runs += 1;
+                tally.add(&py);
             }
         }
     }
-    eprintln!("wrong authkey: {runs} runs, each refused by both sides");
+    tally.check("wrong authkey (refused by both sides)", &pys, |_| 8);
 }
 
 fn basic(expect: Option<(Digest, Digest)>) -> impl Fn(Result<Connection>) {
@@ -323,8 +336,9 @@ const BASIC_OK: &str = "OK {'hello': [1, 2, 3]}";
 
 #[test]
 fn digest_negotiation_and_md5_fallback() {
-    let mut runs = 0;
-    for py in pythons("handshake test") {
+    let pys = pythons("handshake test");
+    let mut tally = Tally::default();
+    for py in pys.clone() {
         // Default Rust (negotiating, sha256): 3.12+ answer {sha256} both
         // ways; 3.9-3.11 answer raw MD5 and send a legacy challenge.
         let d = if py.modern() {
@@ -335,7 +349,7 @@ fn digest_negotiation_and_md5_fallback() {
         for t in TRANSPORTS {
             for lines in both_roles(&py, t, &opts(), Some(KEY), "basic", "", basic(Some((d, d)))) {
                 assert!(has(&lines, BASIC_OK), "{lines:?}");
-                runs += 1;
+                tally.add(&py);
             }
         }
         // Legacy-only Rust (like Python 3.11) against every version: the
@@ -352,7 +366,7 @@ fn digest_negotiation_and_md5_fallback() {
             basic(expect),
         ) {
             assert!(has(&lines, BASIC_OK), "{lines:?}");
-            runs += 1;
+            tally.add(&py);
         }
         // Rust challenging with each digest: modern Python answers in it,
         // legacy Python with raw MD5 over the prefixed challenge.
@@ -374,7 +388,7 @@ fn digest_negotiation_and_md5_fallback() {
                 basic(Some((peer, ours))),
             );
             assert!(has(&lines, BASIC_OK), "{lines:?}");
-            runs += 1;
+            tally.add(&py);
             // Python 3.12+ challenging with each digest (deliver_challenge's
             // digest_name); Rust answers in it.
             if py.modern() {
@@ -388,17 +402,18 @@ fn digest_negotiation_and_md5_fallback() {
                     basic(Some((Digest::Sha256, dig))),
                 );
                 assert!(has(&lines, BASIC_OK), "{lines:?}");
-                runs += 1;
+                tally.add(&py);
             }
         }
     }
-    eprintln!("handshake: {runs} runs");
+    tally.check("handshake", &pys, |py| if py.modern() { 16 } else { 11 });
 }
 
 #[test]
 fn no_authkey_on_either_side() {
-    let mut runs = 0;
-    for py in pythons("no authkey test") {
+    let pys = pythons("no authkey test");
+    let mut tally = Tally::default();
+    for py in pys.clone() {
         let lines = both_roles(
             &py,
             Transport::Tcp,
@@ -414,10 +429,10 @@ fn no_authkey_on_either_side() {
         );
         for l in lines {
             assert!(has(&l, BASIC_OK), "{l:?}");
-            runs += 1;
+            tally.add(&py);
         }
     }
-    eprintln!("no authkey: {runs} runs");
+    tally.check("no authkey", &pys, |_| 2);
 }
 
 /// Python writes these bytes after the handshake and closes; what Rust's
@@ -460,8 +475,9 @@ const FAULTS: &[(&str, &str, ErrorKind, Option<u64>)] = &[
 
 #[test]
 fn truncated_oversized_headers_and_peer_closing() {
-    let mut runs = 0;
-    for py in pythons("faults test") {
+    let pys = pythons("faults test");
+    let mut tally = Tally::default();
+    for py in pys.clone() {
         for (i, &(what, hexbytes, kind, offset)) in FAULTS.iter().enumerate() {
             let t = TRANSPORTS[i % 2];
             let rust = |conn: Result<Connection>| {
@@ -487,10 +503,10 @@ fn truncated_oversized_headers_and_peer_closing() {
                 python_listener(&py, t, &opts(), Some(KEY), "raw", hexbytes, rust)
             };
             assert!(has(&lines, "OK raw sent"), "{lines:?}");
-            runs += 1;
+            tally.add(&py);
         }
     }
-    eprintln!("faults: {runs} runs");
+    tally.check("faults", &pys, |_| 8);
 }
 
 #[test]
@@ -547,8 +563,9 @@ fn garbage_pickle_is_a_decode_error_with_offset() {
 
 #[test]
 fn timeouts() {
-    let mut runs = 0;
-    for py in pythons("timeout test") {
+    let pys = pythons("timeout test");
+    let mut tally = Tally::default();
+    for py in pys.clone() {
         let t = if py.modern() {
             Transport::Tcp
         } else {
@@ -570,7 +587,7 @@ fn timeouts() {
         };
         for lines in both_roles(&py, t, &opts(), Some(KEY), "stall", "0.6", stall) {
             assert!(has(&lines, "OK ack"), "{lines:?}");
-            runs += 1;
+            tally.add(&py);
         }
         // A message stops in the middle: Timeout, then the connection
         // cannot receive any more.
@@ -584,16 +601,16 @@ fn timeouts() {
         };
         let lines = python_client(&py, t, &opts(), Some(KEY), "stall_mid", "0.5", stall_mid);
         assert!(has(&lines, "OK stalled"));
-        runs += 1;
+        tally.add(&py);
         // A client that never answers the challenge: accept times out.
         let short = opts().timeout(Duration::from_millis(300));
         let lines = python_client(&py, t, &short, Some(KEY), "silent", "1.0", |conn| {
             assert_eq!(conn.unwrap_err().kind(), ErrorKind::Timeout);
         });
         assert!(has(&lines, "OK silent"));
-        runs += 1;
+        tally.add(&py);
     }
-    eprintln!("timeouts: {runs} runs");
+    tally.check("timeouts", &pys, |_| 4);
 }
 
 #[test]
@@ -602,8 +619,9 @@ fn example_worker_with_python_driver() {
     #[allow(dead_code)]
     mod worker;
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
-    let mut runs = 0;
-    for py in pythons("example test") {
+    let pys = pythons("example test");
+    let mut tally = Tally::default();
+    for py in pys.clone() {
         for t in TRANSPORTS {
             for lines in both_roles(&py, t, &opts(), Some(KEY), "worker_driver", dir, |conn| {
                 let served = worker::serve(&mut conn.unwrap()).unwrap();
@@ -618,9 +636,9 @@ fn example_worker_with_python_driver() {
                     "{lines:?}"
                 );
                 assert!(has(&lines, "OK error unknown op 'fly'"), "{lines:?}");
-                runs += 1;
+                tally.add(&py);
             }
         }
     }
-    eprintln!("example: {runs} runs");
+    tally.check("example worker", &pys, |_| 4);
 }

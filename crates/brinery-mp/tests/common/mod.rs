@@ -53,11 +53,20 @@ fn banner(msg: &str) {
 /// The interpreters to test against; a loud SKIP for each one missing
 /// (a failure under CI).
 pub fn pythons(what: &str) -> Vec<Py> {
+    static FOUND: std::sync::OnceLock<(Vec<Py>, Vec<String>)> = std::sync::OnceLock::new();
+    let (found, missing) = FOUND.get_or_init(discover);
+    for path in missing {
+        banner(&format!("{path} not found; {what} did not run against it"));
+    }
+    found.clone()
+}
+
+fn discover() -> (Vec<Py>, Vec<String>) {
     let list: Vec<String> = match std::env::var("BRINERY_MP_PYTHONS") {
         Ok(s) if !s.trim().is_empty() => s.split(',').map(|p| p.trim().to_string()).collect(),
         _ => PYENV.iter().map(|s| s.to_string()).collect(),
     };
-    let mut found = Vec::new();
+    let (mut found, mut missing) = (Vec::new(), Vec::new());
     for path in list {
         let out = Command::new(&path)
             .args([
@@ -74,10 +83,10 @@ pub fn pythons(what: &str) -> Vec<Py> {
                 let version = (it.next().unwrap_or(0), it.next().unwrap_or(0));
                 found.push(Py { path, version });
             }
-            _ => banner(&format!("{path} not found; {what} did not run against it")),
+            _ => missing.push(path),
         }
     }
-    found
+    (found, missing)
 }
 
 pub fn peer_script() -> PathBuf {
@@ -268,4 +277,27 @@ pub fn opts() -> Options {
 /// Whether `lines` has a line equal to `want`.
 pub fn has(lines: &[String], want: &str) -> bool {
     lines.iter().any(|l| l == want)
+}
+
+/// Runs counted per Python version, checked against what each test
+/// promises and printed (`name: 3.9=4 3.10=4 ... (20 runs)`).
+#[derive(Default)]
+pub struct Tally(std::collections::BTreeMap<(u32, u32), usize>);
+
+impl Tally {
+    pub fn add(&mut self, py: &Py) {
+        *self.0.entry(py.version).or_insert(0) += 1;
+    }
+
+    pub fn check(&self, name: &str, pys: &[Py], expected: impl Fn(&Py) -> usize) {
+        let mut line = format!("{name}:");
+        let mut total = 0;
+        for py in pys {
+            let got = self.0.get(&py.version).copied().unwrap_or(0);
+            assert_eq!(got, expected(py), "{name}: runs with Python {}", py.label());
+            line.push_str(&format!(" {}={got}", py.label()));
+            total += got;
+        }
+        eprintln!("{line} ({total} runs, all passed)");
+    }
 }

@@ -642,3 +642,32 @@ fn example_worker_with_python_driver() {
     }
     tally.check("example worker", &pys, |_| 4);
 }
+
+#[test]
+#[ignore = "moves 2 GiB + 5 bytes each way (8-byte length header); run with --ignored, needs ~5 GB RAM"]
+fn over_two_gib_with_python_long_header() {
+    let Some(py) = pythons("2 GiB test").pop() else {
+        return;
+    };
+    let n: usize = (1 << 31) + 5;
+    let lines = python_client(
+        &py,
+        Transport::Tcp,
+        &opts(),
+        Some(KEY),
+        "huge",
+        &n.to_string(),
+        |c| {
+            let mut c = c.unwrap();
+            c.set_timeout(Some(Duration::from_secs(300))).unwrap();
+            c.set_max_message(u64::MAX);
+            let b = c.recv_bytes().unwrap();
+            assert_eq!((b.len(), b[0], b[n - 1]), (n, 1, 9));
+            c.send_bytes(&b).unwrap();
+        },
+    );
+    assert!(
+        has(&lines, &format!("OK huge header -1 size {n} last 09")),
+        "{lines:?}"
+    );
+}

@@ -208,6 +208,33 @@ def run(conn, scenario, arg):
         payload = b"long form header"
         pieces = send_pieces(conn, struct.pack("!iQ", -1, len(payload)) + payload, 12)
         out("OK long form sent %d" % conn.recv())
+    elif scenario == "huge":
+        # Over 0x7fffffff: CPython's send_bytes writes -1 and an 8-byte
+        # length; the echo from Rust is read the way CPython's _recv_bytes
+        # parses it, but drained instead of kept.
+        n = int(arg)
+        conn.send_bytes(b"\x01" * (n - 1) + b"\x09")
+        fd = conn.fileno()
+
+        def readn(k):
+            buf = b""
+            while len(buf) < k:
+                chunk = os.read(fd, k - len(buf))
+                if not chunk:
+                    raise EOFError
+                buf += chunk
+            return buf
+
+        first, = struct.unpack("!i", readn(4))
+        size, = struct.unpack("!Q", readn(8))
+        got, last = 0, b""
+        while got < size:
+            chunk = os.read(fd, min(1 << 20, size - got))
+            if not chunk:
+                raise EOFError
+            got += len(chunk)
+            last = chunk[-1:]
+        out("OK huge header %d size %d last %s" % (first, size, last.hex()))
     elif scenario == "raw":
         # Faults: write the hex bytes of arg after the handshake, then close.
         os.write(conn.fileno(), bytes.fromhex(arg))

@@ -428,3 +428,18 @@ fn over_two_gib_uses_the_long_header() {
     );
     assert_eq!(got, (n, 9));
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn linux_abstract_socket_names() {
+    // A path starting with NUL names an abstract socket, as in Python.
+    let name = format!("\0brinery-mp-test-{}", std::process::id());
+    let (s, _) = pair(
+        &name,
+        opts(b"k"),
+        opts(b"k"),
+        |c| c.unwrap().recv_value::<String>().unwrap(),
+        |c| c.unwrap().send_value("abstract").unwrap(),
+    );
+    assert_eq!(s, "abstract");
+}

@@ -54,6 +54,7 @@ pub fn frame_header(n: u64) -> Vec<u8> {
 /// let opts = Options::new()
 ///     .authkey(b"secret")
 ///     .timeout(Duration::from_secs(10))
+///     .accept_timeout(Duration::from_secs(60))
 ///     .max_message(256 << 20)
 ///     .handshake(Handshake::Negotiate(Digest::Sha256));
 /// assert_eq!(opts.get_max_message(), 256 << 20);
@@ -63,6 +64,7 @@ pub struct Options {
     pub(crate) authkey: Option<Vec<u8>>,
     pub(crate) handshake: crate::Handshake,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) accept_timeout: Option<Duration>,
     pub(crate) max_message: u64,
     pub(crate) protocol: u8,
     pub(crate) limits: Limits,
@@ -74,6 +76,7 @@ impl Default for Options {
             authkey: None,
             handshake: crate::Handshake::default(),
             timeout: None,
+            accept_timeout: None,
             max_message: DEFAULT_MAX_MESSAGE,
             protocol: brinery::DEFAULT_PROTOCOL,
             limits: Limits::default(),
@@ -108,11 +111,21 @@ impl Options {
         self
     }
 
-    /// Bound every blocking operation: connecting, accepting, the
+    /// Bound every blocking operation of a connection: connecting, the
     /// handshake and each read or write of a message. `None` (the default,
-    /// like Python) blocks without limit.
+    /// like Python) blocks without limit. On a server this also keeps a
+    /// client that connects and stays silent from holding up
+    /// [`Listener::accept`](crate::Listener::accept) for longer than this.
     pub fn timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
         self.timeout = t.into().filter(|d| !d.is_zero());
+        self
+    }
+
+    /// How long [`Listener::accept`](crate::Listener::accept) waits for a
+    /// connection to arrive (`None`, the default: without limit). The
+    /// handshake after it is bounded by [`timeout`](Options::timeout).
+    pub fn accept_timeout(mut self, t: impl Into<Option<Duration>>) -> Self {
+        self.accept_timeout = t.into().filter(|d| !d.is_zero());
         self
     }
 

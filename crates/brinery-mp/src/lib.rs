@@ -37,7 +37,10 @@
 //! use std::time::Duration;
 //! use brinery_mp::{Client, Listener, Options};
 //!
-//! let opts = Options::new().authkey(b"secret").timeout(Duration::from_secs(10));
+//! let opts = Options::new()
+//!     .authkey(b"secret")
+//!     .timeout(Duration::from_secs(10))
+//!     .accept_timeout(Duration::from_secs(10));
 //! let listener = opts.bind("127.0.0.1:0")?;
 //! let address = listener.address().to_string(); // "127.0.0.1:<port>"
 //! let worker = std::thread::spawn(move || -> brinery_mp::Result<()> {

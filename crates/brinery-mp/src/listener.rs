@@ -74,8 +74,9 @@ impl Listener {
         Listener::bind_with(address, &Options::new().authkey(authkey))
     }
 
-    /// Listen with explicit [`Options`]; the timeout also bounds
-    /// [`accept`](Listener::accept).
+    /// Listen with explicit [`Options`] ([`Options::accept_timeout`] bounds
+    /// the wait in [`accept`](Listener::accept), [`Options::timeout`] the
+    /// handshake and the connection).
     pub fn bind_with(address: &str, opts: &Options) -> Result<Listener> {
         let addr = Address::parse(address)?;
         let (inner, address) = match &addr {
@@ -184,7 +185,7 @@ impl Listener {
     /// wrong key gets `#FAILURE#` and this returns
     /// [`ErrorKind::Authentication`]; the listener stays usable.
     pub fn accept(&self) -> Result<Connection> {
-        let stream = self.accept_stream(self.opts.timeout)?;
+        let stream = self.accept_stream(self.opts.accept_timeout)?;
         let mut conn = Connection::new(stream, &self.opts)?;
         if let Some(key) = &self.opts.authkey {
             let peer_answer = deliver_challenge(&mut conn, key, self.opts.handshake)?;

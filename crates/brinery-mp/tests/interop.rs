@@ -78,28 +78,26 @@ fn echo_graphs(conn: Result<Connection>) {
 #[test]
 fn every_builtin_nested_shared_both_roles_tcp_unix() {
     let pys = pythons("every_builtin test");
-    let mut tally = Tally::default();
-    for py in pys.clone() {
+    let tally = each_python(&pys, |py, tally| {
         for t in TRANSPORTS {
-            for lines in both_roles(&py, t, &opts(), Some(KEY), "echo_values", "", echo_graphs) {
+            for lines in both_roles(py, t, &opts(), Some(KEY), "echo_values", "", echo_graphs) {
                 assert!(
-                    has(&lines, "OK values 90/90 byte-identical"),
+                    has(&lines, "OK values 92/92 byte-identical"),
                     "{py:?} {t:?} {lines:?}"
                 );
                 assert!(has(&lines, "OK shared identity kept"));
                 assert!(has(&lines, "OK cycle kept"));
-                tally.add(&py);
+                tally.add(py);
             }
         }
-    }
+    });
     tally.check("every builtin type (92 values per run)", &pys, |_| 4);
 }
 
 #[test]
 fn bytes_messages_of_many_sizes() {
     let pys = pythons("bytes test");
-    let mut tally = Tally::default();
-    for py in pys.clone() {
+    let tally = each_python(&pys, |py, tally| {
         for t in TRANSPORTS {
             let rust = |conn: Result<Connection>| {
                 let mut conn = conn.unwrap();
@@ -111,12 +109,12 @@ fn bytes_messages_of_many_sizes() {
                     conn.send_bytes(&b).unwrap();
                 }
             };
-            for lines in both_roles(&py, t, &opts(), Some(KEY), "echo_bytes", "", rust) {
+            for lines in both_roles(py, t, &opts(), Some(KEY), "echo_bytes", "", rust) {
                 assert!(has(&lines, "OK bytes 11/11"), "{lines:?}");
-                tally.add(&py);
+                tally.add(py);
             }
         }
-    }
+    });
     tally.check("bytes messages", &pys, |_| 4);
 }
 
@@ -161,11 +159,10 @@ fn send_rust_values(conn: Result<Connection>) {
 #[test]
 fn rust_values_reach_python() {
     let pys = pythons("rust values test");
-    let mut tally = Tally::default();
-    for py in pys.clone() {
+    let tally = each_python(&pys, |py, tally| {
         for t in TRANSPORTS {
             for lines in both_roles(
-                &py,
+                py,
                 t,
                 &opts(),
                 Some(KEY),
@@ -175,10 +172,10 @@ fn rust_values_reach_python() {
             ) {
                 assert!(has(&lines, "OK rust values 7/7"), "{lines:?}");
                 assert!(has(&lines, "OK rust graph shares"), "{lines:?}");
-                tally.add(&py);
+                tally.add(py);
             }
         }
-    }
+    });
     tally.check("rust values", &pys, |_| 4);
 }
 
@@ -244,21 +241,20 @@ fn oversized_message_refused_without_allocating() {
         conn.close().unwrap();
     };
     let pys = pythons("oversized test");
-    let mut tally = Tally::default();
-    for py in pys.clone() {
+    let tally = each_python(&pys, |py, tally| {
         let t = if py.modern() {
             Transport::Unix
         } else {
             Transport::Tcp
         };
-        for lines in both_roles(&py, t, &opts(), Some(KEY), "too_large", "73400320", rust) {
+        for lines in both_roles(py, t, &opts(), Some(KEY), "too_large", "73400320", rust) {
             assert!(
                 lines.iter().any(|l| l.starts_with("OK peer closed")),
                 "{lines:?}"
             );
-            tally.add(&py);
+            tally.add(py);
         }
-    }
+    });
     tally.check("oversized refused", &pys, |_| 2);
 }
 
@@ -273,10 +269,9 @@ fn message_split_over_many_reads() {
         conn.send_value(&16u32).unwrap();
     };
     let pys = pythons("split test");
-    let mut tally = Tally::default();
-    for py in pys.clone() {
+    let tally = each_python(&pys, |py, tally| {
         for t in TRANSPORTS {
-            for lines in both_roles(&py, t, &opts(), Some(KEY), "split", "", rust) {
+            for lines in both_roles(py, t, &opts(), Some(KEY), "split", "", rust) {
                 assert!(
                     lines
                         .iter()
@@ -284,10 +279,10 @@ fn message_split_over_many_reads() {
                     "{lines:?}"
                 );
                 assert!(has(&lines, "OK long form sent 16"), "{lines:?}");
-                tally.add(&py);
+                tally.add(py);
             }
         }
-    }
+    });
     tally.check("split reads", &pys, |_| 4);
 }
 
@@ -298,24 +293,23 @@ fn wrong_authkey_refused_on_both_sides() {
         assert_eq!(e.kind(), ErrorKind::Authentication, "{e}");
     };
     let pys = pythons("wrong authkey test");
-    let mut tally = Tally::default();
-    for py in pys.clone() {
+    let tally = each_python(&pys, |py, tally| {
         for t in TRANSPORTS {
-            for lines in both_roles(&py, t, &opts(), Some(b"not the key"), "basic", "", rust) {
+            for lines in both_roles(py, t, &opts(), Some(b"not the key"), "basic", "", rust) {
                 assert!(
                     lines.iter().any(|l| l.starts_with("OK AUTH_REFUSED")),
                     "{py:?} {t:?} {lines:?}"
                 );
-                tally.add(&py);
+                tally.add(py);
             }
             // Legacy-only Rust with a wrong key: refused too.
             let legacy = opts().handshake(Handshake::LegacyMd5);
-            for lines in both_roles(&py, t, &legacy, Some(b"other"), "basic", "", rust) {
+            for lines in both_roles(py, t, &legacy, Some(b"other"), "basic", "", rust) {
                 assert!(lines.iter().any(|l| l.starts_with("OK AUTH_REFUSED")));
-                tally.add(&py);
+                tally.add(py);
             }
         }
-    }
+    });
     tally.check("wrong authkey (refused by both sides)", &pys, |_| 8);
 }
 
@@ -337,8 +331,7 @@ const BASIC_OK: &str = "OK {'hello': [1, 2, 3]}";
 #[test]
 fn digest_negotiation_and_md5_fallback() {
     let pys = pythons("handshake test");
-    let mut tally = Tally::default();
-    for py in pys.clone() {
+    let tally = each_python(&pys, |py, tally| {
         // Default Rust (negotiating, sha256): 3.12+ answer {sha256} both
         // ways; 3.9-3.11 answer raw MD5 and send a legacy challenge.
         let d = if py.modern() {
@@ -347,9 +340,9 @@ fn digest_negotiation_and_md5_fallback() {
             Digest::Md5
         };
         for t in TRANSPORTS {
-            for lines in both_roles(&py, t, &opts(), Some(KEY), "basic", "", basic(Some((d, d)))) {
+            for lines in both_roles(py, t, &opts(), Some(KEY), "basic", "", basic(Some((d, d)))) {
                 assert!(has(&lines, BASIC_OK), "{lines:?}");
-                tally.add(&py);
+                tally.add(py);
             }
         }
         // Legacy-only Rust (like Python 3.11) against every version: the
@@ -357,7 +350,7 @@ fn digest_negotiation_and_md5_fallback() {
         let legacy = opts().handshake(Handshake::LegacyMd5);
         let expect = Some((Digest::Md5, Digest::Md5));
         for lines in both_roles(
-            &py,
+            py,
             Transport::Tcp,
             &legacy,
             Some(KEY),
@@ -366,7 +359,7 @@ fn digest_negotiation_and_md5_fallback() {
             basic(expect),
         ) {
             assert!(has(&lines, BASIC_OK), "{lines:?}");
-            tally.add(&py);
+            tally.add(py);
         }
         // Rust challenging with each digest: modern Python answers in it,
         // legacy Python with raw MD5 over the prefixed challenge.
@@ -379,7 +372,7 @@ fn digest_negotiation_and_md5_fallback() {
                 Digest::Md5
             };
             let lines = python_client(
-                &py,
+                py,
                 Transport::Unix,
                 &o,
                 Some(KEY),
@@ -388,12 +381,12 @@ fn digest_negotiation_and_md5_fallback() {
                 basic(Some((peer, ours))),
             );
             assert!(has(&lines, BASIC_OK), "{lines:?}");
-            tally.add(&py);
+            tally.add(py);
             // Python 3.12+ challenging with each digest (deliver_challenge's
             // digest_name); Rust answers in it.
             if py.modern() {
                 let lines = python_listener(
-                    &py,
+                    py,
                     Transport::Tcp,
                     &opts(),
                     Some(KEY),
@@ -402,22 +395,21 @@ fn digest_negotiation_and_md5_fallback() {
                     basic(Some((Digest::Sha256, dig))),
                 );
                 assert!(has(&lines, BASIC_OK), "{lines:?}");
-                tally.add(&py);
+                tally.add(py);
             }
         }
-    }
+    });
     tally.check("handshake", &pys, |py| if py.modern() { 16 } else { 11 });
 }
 
 #[test]
 fn no_authkey_on_either_side() {
     let pys = pythons("no authkey test");
-    let mut tally = Tally::default();
-    for py in pys.clone() {
+    let tally = each_python(&pys, |py, tally| {
         let lines = both_roles(
-            &py,
+            py,
             Transport::Tcp,
-            &Options::new().timeout(TIMEOUT),
+            &Options::new().timeout(TIMEOUT).accept_timeout(TIMEOUT),
             None,
             "basic",
             "",
@@ -429,9 +421,9 @@ fn no_authkey_on_either_side() {
         );
         for l in lines {
             assert!(has(&l, BASIC_OK), "{l:?}");
-            tally.add(&py);
+            tally.add(py);
         }
-    }
+    });
     tally.check("no authkey", &pys, |_| 2);
 }
 
@@ -476,8 +468,7 @@ const FAULTS: &[(&str, &str, ErrorKind, Option<u64>)] = &[
 #[test]
 fn truncated_oversized_headers_and_peer_closing() {
     let pys = pythons("faults test");
-    let mut tally = Tally::default();
-    for py in pys.clone() {
+    let tally = each_python(&pys, |py, tally| {
         for (i, &(what, hexbytes, kind, offset)) in FAULTS.iter().enumerate() {
             let t = TRANSPORTS[i % 2];
             let rust = |conn: Result<Connection>| {
@@ -490,7 +481,7 @@ fn truncated_oversized_headers_and_peer_closing() {
             };
             let lines = if hexbytes.is_empty() {
                 // A clean close: Python sends one whole empty message, then closes.
-                python_client(&py, t, &opts(), Some(KEY), "raw", "00000000", |conn| {
+                python_client(py, t, &opts(), Some(KEY), "raw", "00000000", |conn| {
                     let mut conn = conn.unwrap();
                     assert_eq!(conn.recv_bytes().unwrap(), b"");
                     let e = conn.recv_bytes().unwrap_err();
@@ -498,14 +489,14 @@ fn truncated_oversized_headers_and_peer_closing() {
                     assert_eq!(e.offset(), None);
                 })
             } else if i % 2 == 0 {
-                python_client(&py, t, &opts(), Some(KEY), "raw", hexbytes, rust)
+                python_client(py, t, &opts(), Some(KEY), "raw", hexbytes, rust)
             } else {
-                python_listener(&py, t, &opts(), Some(KEY), "raw", hexbytes, rust)
+                python_listener(py, t, &opts(), Some(KEY), "raw", hexbytes, rust)
             };
             assert!(has(&lines, "OK raw sent"), "{lines:?}");
-            tally.add(&py);
+            tally.add(py);
         }
-    }
+    });
     tally.check("faults", &pys, |_| 8);
 }
 
@@ -564,8 +555,7 @@ fn garbage_pickle_is_a_decode_error_with_offset() {
 #[test]
 fn timeouts() {
     let pys = pythons("timeout test");
-    let mut tally = Tally::default();
-    for py in pys.clone() {
+    let tally = each_python(&pys, |py, tally| {
         let t = if py.modern() {
             Transport::Tcp
         } else {
@@ -585,9 +575,9 @@ fn timeouts() {
             assert_eq!(g.root().as_str(), Some("late"));
             conn.send_value("ack").unwrap();
         };
-        for lines in both_roles(&py, t, &opts(), Some(KEY), "stall", "0.6", stall) {
+        for lines in both_roles(py, t, &opts(), Some(KEY), "stall", "0.6", stall) {
             assert!(has(&lines, "OK ack"), "{lines:?}");
-            tally.add(&py);
+            tally.add(py);
         }
         // A message stops in the middle: Timeout, then the connection
         // cannot receive any more.
@@ -599,17 +589,17 @@ fn timeouts() {
             assert_eq!(e.offset(), Some(14), "{e}");
             assert_eq!(conn.recv_bytes().unwrap_err().kind(), ErrorKind::Broken);
         };
-        let lines = python_client(&py, t, &opts(), Some(KEY), "stall_mid", "0.5", stall_mid);
+        let lines = python_client(py, t, &opts(), Some(KEY), "stall_mid", "0.5", stall_mid);
         assert!(has(&lines, "OK stalled"));
-        tally.add(&py);
+        tally.add(py);
         // A client that never answers the challenge: accept times out.
         let short = opts().timeout(Duration::from_millis(300));
-        let lines = python_client(&py, t, &short, Some(KEY), "silent", "1.0", |conn| {
+        let lines = python_client(py, t, &short, Some(KEY), "silent", "1.0", |conn| {
             assert_eq!(conn.unwrap_err().kind(), ErrorKind::Timeout);
         });
         assert!(has(&lines, "OK silent"));
-        tally.add(&py);
-    }
+        tally.add(py);
+    });
     tally.check("timeouts", &pys, |_| 4);
 }
 
@@ -620,10 +610,9 @@ fn example_worker_with_python_driver() {
     mod worker;
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
     let pys = pythons("example test");
-    let mut tally = Tally::default();
-    for py in pys.clone() {
+    let tally = each_python(&pys, |py, tally| {
         for t in TRANSPORTS {
-            for lines in both_roles(&py, t, &opts(), Some(KEY), "worker_driver", dir, |conn| {
+            for lines in both_roles(py, t, &opts(), Some(KEY), "worker_driver", dir, |conn| {
                 let served = worker::serve(&mut conn.unwrap()).unwrap();
                 assert_eq!(served, 4);
             }) {
@@ -636,10 +625,10 @@ fn example_worker_with_python_driver() {
                     "{lines:?}"
                 );
                 assert!(has(&lines, "OK error unknown op 'fly'"), "{lines:?}");
-                tally.add(&py);
+                tally.add(py);
             }
         }
-    }
+    });
     tally.check("example worker", &pys, |_| 4);
 }
 

@@ -143,18 +143,22 @@ def run(conn, scenario, arg):
                 out("FAIL repr", i, repr(back)[:80])
         # identity of shared parts, from what Rust sent back
         conn.send(shared_value)
-        x = pickle.loads(conn.recv_bytes())
+        got = conn.recv_bytes()
+        same += got == bytes(ForkingPickler.dumps(shared_value))
+        x = pickle.loads(got)
         if x[0] is x[1] and x[2]["again"] is x[0]:
             out("OK shared identity kept")
         else:
             out("FAIL shared identity lost")
         conn.send(cyc)
-        c = conn.recv()
+        got = conn.recv_bytes()
+        same += got == bytes(ForkingPickler.dumps(cyc))
+        c = pickle.loads(got)
         if c[0] is c:
             out("OK cycle kept")
         else:
             out("FAIL cycle lost")
-        out("OK values %d/%d byte-identical" % (same, len(vals)))
+        out("OK values %d/%d byte-identical" % (same, len(vals) + 2))
     elif scenario == "echo_bytes":
         sizes = [0, 1, 3, 4, 100, 16384, 16385, 65536, 100000, 1 << 20, 3 * (1 << 20) + 7]
         same = 0

@@ -14,7 +14,7 @@ use brinery_mp::{
 const T: Duration = Duration::from_secs(10);
 
 fn opts(key: &[u8]) -> Options {
-    Options::new().authkey(key).timeout(T)
+    Options::new().authkey(key).timeout(T).accept_timeout(T)
 }
 
 /// Run `server` on an accepted connection in a thread and `client` on a
@@ -112,7 +112,7 @@ fn wrong_key_refused_by_both_and_listener_survives() {
     // for a challenge that never comes and gets the first message instead.
     let (_, c) = pair(
         "127.0.0.1:0",
-        Options::new().timeout(T),
+        Options::new().timeout(T).accept_timeout(T),
         opts(b"k"),
         |c| c.unwrap().send_bytes(b"not a challenge").unwrap(),
         |c| c.map(|_| ()),
@@ -274,7 +274,7 @@ fn header_beyond_maximum_allocates_nothing_and_handshake_caps_at_256() {
 #[test]
 fn accept_and_connect_time_out_or_fail_cleanly() {
     let l = Options::new()
-        .timeout(Duration::from_millis(150))
+        .accept_timeout(Duration::from_millis(150))
         .bind("127.0.0.1:0")
         .unwrap();
     let t0 = Instant::now();

@@ -271,7 +271,40 @@ impl Drop for Peer {
 
 /// Options of the Rust side: the test key, a timeout on everything.
 pub fn opts() -> Options {
-    Options::new().authkey(KEY).timeout(TIMEOUT)
+    Options::new()
+        .authkey(KEY)
+        .timeout(TIMEOUT)
+        .accept_timeout(TIMEOUT)
+}
+
+/// Run `f` for every Python at once (one thread each: the tests mostly
+/// wait on sockets and sleeps); the merged tally. A panic in one thread is
+/// re-raised.
+pub fn each_python(pys: &[Py], f: impl Fn(&Py, &mut Tally) + Sync) -> Tally {
+    let parts: Vec<Tally> = std::thread::scope(|s| {
+        let handles: Vec<_> = pys
+            .iter()
+            .map(|py| {
+                let f = &f;
+                s.spawn(move || {
+                    let mut t = Tally::default();
+                    f(py, &mut t);
+                    t
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut all = Tally::default();
+    for t in parts {
+        for (k, v) in t.0 {
+            *all.0.entry(k).or_insert(0) += v;
+        }
+    }
+    all
 }
 
 /// Whether `lines` has a line equal to `want`.

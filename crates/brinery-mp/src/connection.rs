@@ -241,16 +241,12 @@ impl Connection {
         self.stream.is_none()
     }
 
-    /// Close the connection (both directions). Closing twice is fine; any
-    /// later operation fails with [`ErrorKind::Closed`].
+    /// Close the connection, like Python's `close()`: the socket is closed
+    /// (handles from [`try_clone`](Connection::try_clone) keep it open until
+    /// they are closed too). Closing twice is fine; any later operation on
+    /// this handle fails with [`ErrorKind::Closed`].
     pub fn close(&mut self) -> Result<()> {
-        if let Some(s) = self.stream.take().map(BufReader::into_inner) {
-            match s.shutdown() {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotConnected => {}
-                Err(e) => return Err(Error::io("close", e)),
-            }
-        }
+        drop(self.stream.take());
         Ok(())
     }
 
@@ -365,11 +361,22 @@ impl Connection {
                 Ok(n) => done += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    if consumed + done as u64 > 0 {
-                        // The stream is out of step: no more receiving.
-                        self.readable = false;
+                    let at = consumed + done as u64;
+                    if at == 0 {
+                        return Err(Error::io("receive", e));
                     }
-                    return Err(Error::io("receive", e).with_offset(consumed + done as u64));
+                    // The stream is out of step: no more receiving.
+                    self.readable = false;
+                    let err = Error::io("receive", e);
+                    if err.kind() == ErrorKind::Closed {
+                        // A reset in the middle of a message.
+                        return Err(Error::new(
+                            ErrorKind::Truncated,
+                            format!("{} in the middle of a message", err.message()),
+                        )
+                        .with_offset(at));
+                    }
+                    return Err(err.with_offset(at));
                 }
             }
         }

@@ -88,9 +88,38 @@ fn rust_client(addr: &str, size: usize, n: usize) -> f64 {
     took
 }
 
+/// Round trips of a pickled `list(range(len))`: `send_value` (serde →
+/// pickle) and `recv_value` (pickle → `Vec<i64>`).
+fn rust_objects(addr: &str, len: usize, n: usize) -> f64 {
+    let obj: Vec<i64> = (0..len as i64).collect();
+    let mut conn = Client::connect(addr, KEY).unwrap();
+    conn.set_max_message(1 << 30);
+    for _ in 0..3 {
+        conn.send_value(&obj).unwrap();
+        conn.recv_value::<Vec<i64>>().unwrap();
+    }
+    let t0 = Instant::now();
+    let mut back = Vec::new();
+    for _ in 0..n {
+        conn.send_value(&obj).unwrap();
+        back = conn.recv_value::<Vec<i64>>().unwrap();
+    }
+    let took = t0.elapsed().as_secs_f64();
+    assert_eq!(back, obj);
+    took
+}
+
 fn python_client(addr: &str, size: usize, n: usize) -> f64 {
+    python_run("client", addr, size, n)
+}
+
+fn python_objects(addr: &str, len: usize, n: usize) -> f64 {
+    python_run("objects", addr, len, n)
+}
+
+fn python_run(mode: &str, addr: &str, size: usize, n: usize) -> f64 {
     let out = Command::new(python())
-        .args([&script(), "client", addr, &size.to_string(), &n.to_string()])
+        .args([&script(), mode, addr, &size.to_string(), &n.to_string()])
         .env("BRINERY_MP_AUTHKEY", "secret")
         .output()
         .expect("python3");
@@ -105,6 +134,50 @@ fn python_client(addr: &str, size: usize, n: usize) -> f64 {
 fn stop(addr: &str) {
     let mut c = Client::connect(addr, KEY).unwrap();
     c.send_bytes(b"STOP").unwrap();
+}
+
+/// One size: the four client/server pairs, best of REPS interleaved runs.
+fn table(
+    label: &str,
+    size: usize,
+    n: usize,
+    py_addr: &str,
+    rs_addr: &str,
+    rust: impl Fn(&str, usize, usize) -> f64,
+    python: impl Fn(&str, usize, usize) -> f64,
+) {
+    // Best of REPS runs each, interleaved, so a noisy neighbour hurts
+    // every row alike.
+    let mut rows: [(&str, f64); 4] = [
+        ("Python -> Python", f64::INFINITY),
+        ("Rust -> Python", f64::INFINITY),
+        ("Python -> Rust", f64::INFINITY),
+        ("Rust -> Rust", f64::INFINITY),
+    ];
+    for _ in 0..REPS {
+        for (i, row) in rows.iter_mut().enumerate() {
+            let secs = match i {
+                0 => python(py_addr, size, n),
+                1 => rust(py_addr, size, n),
+                2 => python(rs_addr, size, n),
+                _ => rust(rs_addr, size, n),
+            };
+            row.1 = row.1.min(secs);
+        }
+    }
+    let base = rows[0].1;
+    for (name, secs) in rows {
+        println!(
+            "{:<10} {:<24} {:>7} {:>10.3} {:>12.0} {:>9.1}   x{:.2} vs Python->Python",
+            label,
+            name,
+            n,
+            secs,
+            n as f64 / secs,
+            2.0 * (size * n) as f64 / secs / 1e6,
+            base / secs
+        );
+    }
 }
 
 fn main() {
@@ -145,38 +218,39 @@ fn main() {
         [(1024, 10000, "1 KB"), (10 << 20, 20, "10 MB")]
     };
     for (size, n, label) in sizes {
-        // Best of REPS runs each, interleaved, so a noisy neighbour hurts
-        // every row alike.
-        let mut rows: [(&str, f64); 4] = [
-            ("Python -> Python", f64::INFINITY),
-            ("Rust -> Python", f64::INFINITY),
-            ("Python -> Rust", f64::INFINITY),
-            ("Rust -> Rust", f64::INFINITY),
-        ];
-        for _ in 0..REPS {
-            for (i, row) in rows.iter_mut().enumerate() {
-                let secs = match i {
-                    0 => python_client(&py_addr, size, n),
-                    1 => rust_client(&py_addr, size, n),
-                    2 => python_client(&rs_addr, size, n),
-                    _ => rust_client(&rs_addr, size, n),
-                };
-                row.1 = row.1.min(secs);
-            }
-        }
-        let base = rows[0].1;
-        for (name, secs) in rows {
-            println!(
-                "{:<10} {:<24} {:>7} {:>10.3} {:>12.0} {:>9.1}   x{:.2} vs Python->Python",
-                label,
-                name,
-                n,
-                secs,
-                n as f64 / secs,
-                2.0 * (size * n) as f64 / secs / 1e6,
-                base / secs
-            );
-        }
+        table(
+            label,
+            size,
+            n,
+            &py_addr,
+            &rs_addr,
+            rust_client,
+            python_client,
+        );
+    }
+    // Pickled objects: list(range(400)) is a 1 KB pickle, 2,000,000 ints
+    // make 10 MB; MB/s counts the pickle bytes both ways.
+    println!(
+        "pickled list(range(len)) with send()/recv() (Rust: send_value/recv_value::<Vec<i64>>):"
+    );
+    let objects: [(usize, usize, &str); 2] = if quick {
+        [(400, 2000, "list 1 KB"), (2_000_000, 3, "list 10 MB")]
+    } else {
+        [(400, 10000, "list 1 KB"), (2_000_000, 10, "list 10 MB")]
+    };
+    for (len, n, label) in objects {
+        let bytes = brinery::to_vec(&(0..len as i64).collect::<Vec<i64>>())
+            .unwrap()
+            .len();
+        table(
+            label,
+            bytes,
+            n,
+            &py_addr,
+            &rs_addr,
+            |a, _, n| rust_objects(a, len, n),
+            |a, _, n| python_objects(a, len, n),
+        );
     }
     stop(&py_addr);
     stop(&rs_addr);

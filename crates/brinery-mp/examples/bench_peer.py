@@ -2,6 +2,8 @@
 
     python3 bench_peer.py echo ADDRESS           # echo server; prints ADDR
     python3 bench_peer.py client ADDRESS SIZE N  # N round trips of SIZE bytes
+    python3 bench_peer.py objects ADDRESS LEN N  # N round trips of list(range(LEN))
+                                                 # with send()/recv() (pickled)
 
 Authkey: env BRINERY_MP_AUTHKEY (default "secret"). The client prints the
 seconds its N round trips took (after 3 warm-up trips).
@@ -37,6 +39,20 @@ def main():
                             conn.send_bytes(msg)
                     except EOFError:
                         pass
+    elif mode == "objects":
+        length, n = int(sys.argv[3]), int(sys.argv[4])
+        obj = list(range(length))
+        with Client(address, authkey=key) as conn:
+            for _ in range(3):
+                conn.send(obj)
+                conn.recv()
+            t0 = time.perf_counter()
+            for _ in range(n):
+                conn.send(obj)
+                back = conn.recv()
+            took = time.perf_counter() - t0
+            assert back == obj
+        print(took, flush=True)
     else:
         size, n = int(sys.argv[3]), int(sys.argv[4])
         data = os.urandom(size)

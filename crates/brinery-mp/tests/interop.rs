@@ -575,7 +575,7 @@ fn timeouts() {
             assert_eq!(g.root().as_str(), Some("late"));
             conn.send_value("ack").unwrap();
         };
-        for lines in both_roles(py, t, &opts(), Some(KEY), "stall", "0.6", stall) {
+        for lines in both_roles(py, t, &opts(), Some(KEY), "stall", "1.5", stall) {
             assert!(has(&lines, "OK ack"), "{lines:?}");
             tally.add(py);
         }
@@ -589,12 +589,12 @@ fn timeouts() {
             assert_eq!(e.offset(), Some(14), "{e}");
             assert_eq!(conn.recv_bytes().unwrap_err().kind(), ErrorKind::Broken);
         };
-        let lines = python_client(py, t, &opts(), Some(KEY), "stall_mid", "0.5", stall_mid);
+        let lines = python_client(py, t, &opts(), Some(KEY), "stall_mid", "1.5", stall_mid);
         assert!(has(&lines, "OK stalled"));
         tally.add(py);
         // A client that never answers the challenge: accept times out.
         let short = opts().timeout(Duration::from_millis(300));
-        let lines = python_client(py, t, &short, Some(KEY), "silent", "1.0", |conn| {
+        let lines = python_client(py, t, &short, Some(KEY), "silent", "2.0", |conn| {
             assert_eq!(conn.unwrap_err().kind(), ErrorKind::Timeout);
         });
         assert!(has(&lines, "OK silent"));

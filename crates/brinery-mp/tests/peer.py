@@ -7,7 +7,7 @@ ADDRESS is host:port (TCP; port 0 when listening picks a free one) or a
 Unix socket path. KEYHEX is the authkey in hex, or '-' for none. A listener
 prints 'ADDR <address>' once bound. Every result line starts with 'OK' or
 'FAIL'; the exit status is 0 only if the scenario ran to its end. The
-process kills itself after 60 s so a test can never hang on it.
+process kills itself after 120 s so a test can never hang on it.
 """
 
 import datetime
@@ -23,7 +23,7 @@ import time
 from multiprocessing import connection as mpc
 from multiprocessing.reduction import ForkingPickler
 
-signal.alarm(60)
+signal.alarm(120)
 
 
 def parse_address(text):

@@ -363,7 +363,7 @@ fn close_poll_and_clean_eof() {
         },
         |c| {
             let mut c = c.unwrap();
-            thread::sleep(Duration::from_millis(50));
+            thread::sleep(Duration::from_millis(300));
             c.send_bytes(b"one").unwrap();
             c.close().unwrap();
             assert_eq!(c.recv_bytes().unwrap_err().kind(), ErrorKind::Closed);

@@ -23,7 +23,7 @@ const PYENV: &[&str] = &[
 ];
 
 pub const KEY: &[u8] = b"brinery secret \x00\xff key";
-pub const TIMEOUT: Duration = Duration::from_secs(20);
+pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Clone, Debug)]
 pub struct Py {

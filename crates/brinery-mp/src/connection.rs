@@ -441,8 +441,11 @@ impl Connection {
         Ok(size)
     }
 
-    /// Receive one message of at most `max` bytes.
-    pub(crate) fn recv_bytes_max(&mut self, max: u64) -> Result<Vec<u8>> {
+    /// Receive one message of at most `max` bytes (Python's
+    /// `recv_bytes(maxlength)`): a longer header fails with
+    /// [`ErrorKind::TooLarge`] before anything is allocated, and the
+    /// connection cannot receive after that, as in Python.
+    pub fn recv_bytes_max(&mut self, max: u64) -> Result<Vec<u8>> {
         let size = self.read_header(max)?;
         let header_len = if size > MAX_SHORT_LENGTH { 12 } else { 4 };
         // Grow with what arrives, never with what the header claims.

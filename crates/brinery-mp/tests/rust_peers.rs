@@ -385,6 +385,8 @@ fn graphs_and_values_round_trip_between_rust_peers() {
             let mut tx = c.try_clone().unwrap();
             tx.send(&g).unwrap();
             let big = c.recv_bytes().unwrap();
+            let e = c.recv_bytes_max(9).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::TooLarge);
             (text, big.len())
         },
         |c| {
@@ -395,6 +397,7 @@ fn graphs_and_values_round_trip_between_rust_peers() {
             let back = c.recv().unwrap();
             assert_eq!(brinery::dumps(&back, 4).unwrap(), &data[..]);
             c.send_bytes(&vec![7u8; 5 << 20]).unwrap();
+            c.send_bytes(b"0123456789").unwrap();
         },
     );
     assert_eq!(

@@ -660,3 +660,33 @@ fn over_two_gib_with_python_long_header() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn received_pickles_are_data_never_run() {
+    let pys = pythons("never-run test");
+    let tally = each_python(&pys, |py, tally| {
+        let dir = sock_path();
+        let marker = dir.with_file_name("pwned");
+        let lines = python_client(
+            py,
+            Transport::Tcp,
+            &opts(),
+            Some(KEY),
+            "evil",
+            marker.to_str().unwrap(),
+            |c| {
+                let mut c = c.unwrap();
+                let g = c.recv().unwrap();
+                // The call is recorded, not made.
+                let text = brinery::repr_root(&g).unwrap();
+                assert!(text.contains("system"), "{text}");
+                assert!(matches!(g.root().node(), Some(brinery::Node::Object(_))));
+                c.send_value("not run").unwrap();
+            },
+        );
+        assert!(has(&lines, "OK not run"), "{lines:?}");
+        assert!(!marker.exists(), "the command ran");
+        tally.add(py);
+    });
+    tally.check("never run", &pys, |_| 1);
+}

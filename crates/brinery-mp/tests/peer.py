@@ -254,6 +254,10 @@ def run(conn, scenario, arg):
         time.sleep(float(arg))
         conn.close()
         out("OK stalled")
+    elif scenario == "evil":
+        # A pickle that would run a shell command if unpickled by Python.
+        conn.send_bytes(b"cos\nsystem\n(S'touch " + arg.encode() + b"'\ntR.")
+        out("OK", conn.recv())
     elif scenario == "basic":
         conn.send({"hello": [1, 2, 3]})
         out("OK", repr(conn.recv()))

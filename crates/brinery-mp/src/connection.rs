@@ -488,6 +488,16 @@ impl Connection {
         Ok(g.into_owned())
     }
 
+    /// Receive one message and give its decoded graph to `f` without
+    /// copying: strings and bytes in the graph borrow from the message
+    /// buffer (what [`recv`](Connection::recv) copies into an owned graph).
+    pub fn recv_with<R>(&mut self, f: impl FnOnce(&Graph<'_>) -> R) -> Result<R> {
+        let bytes = self.recv_bytes()?;
+        let mut u = brinery::Unpickler::new().limits(self.opts.limits.clone());
+        let g = u.load_slice(&bytes).map_err(Error::decode)?;
+        Ok(f(&g))
+    }
+
     /// Receive one message and deserialize its pickle into `T`.
     pub fn recv_value<T: DeserializeOwned>(&mut self) -> Result<T> {
         let bytes = self.recv_bytes()?;

@@ -387,6 +387,9 @@ fn graphs_and_values_round_trip_between_rust_peers() {
             let big = c.recv_bytes().unwrap();
             let e = c.recv_bytes_max(9).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::TooLarge);
+            // The connection stopped receiving (as in Python), sending works.
+            assert_eq!(c.recv_bytes().unwrap_err().kind(), ErrorKind::Broken);
+            c.send_value(&[1, 2, 3]).unwrap();
             (text, big.len())
         },
         |c| {
@@ -398,6 +401,10 @@ fn graphs_and_values_round_trip_between_rust_peers() {
             assert_eq!(brinery::dumps(&back, 4).unwrap(), &data[..]);
             c.send_bytes(&vec![7u8; 5 << 20]).unwrap();
             c.send_bytes(b"0123456789").unwrap();
+            let total = c
+                .recv_with(|g| g.root().iter().filter_map(|v| v.as_i64()).sum::<i64>())
+                .unwrap();
+            assert_eq!(total, 6);
         },
     );
     assert_eq!(

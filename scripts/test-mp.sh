@@ -2,7 +2,7 @@
 # brinery-mp: Rust peer for multiprocessing.connection, tested against every
 # CPython 3.9-3.13 from pyenv (override: BRINERY_MP_PYTHONS=py1,py2,...).
 # Missing interpreters are a loud SKIP, a failure when CI is set.
-# Stdlib only: no requirements file. About 90 s on 2 cores.
+# Stdlib only: no requirements file. 60-100 s on 2 busy cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)

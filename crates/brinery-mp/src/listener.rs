@@ -184,6 +184,10 @@ impl Listener {
     /// then answer one, as Python's `Listener.accept`). A peer with a
     /// wrong key gets `#FAILURE#` and this returns
     /// [`ErrorKind::Authentication`]; the listener stays usable.
+    ///
+    /// With an [`Options::accept_timeout`] the listening socket is polled
+    /// in non-blocking mode while waiting; call `accept` from one thread at
+    /// a time then (without one, concurrent calls are fine).
     pub fn accept(&self) -> Result<Connection> {
         let stream = self.accept_stream(self.opts.accept_timeout)?;
         let mut conn = Connection::new(stream, &self.opts)?;

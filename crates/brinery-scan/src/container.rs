@@ -186,7 +186,7 @@ impl Walk<'_> {
     }
 
     fn zip(&mut self, data: &[u8], member: &str, depth: usize) {
-        let archive = match brinery_torch::zip::Archive::new(data) {
+        let archive = match brinery_zip::Archive::new(data) {
             Ok(a) => a,
             Err(e) => {
                 self.sink.incomplete(

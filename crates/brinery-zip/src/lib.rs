@@ -1,4 +1,6 @@
-//! A tolerant, zero-copy zip reader for PyTorch archives.
+//! brinery-zip: a tolerant, zero-copy zip reader, shared by PyTorch
+//! archives (`brinery-torch`), `.npz` files (`brinery-numpy`) and the
+//! scanner (`brinery-scan`): one zip reader in the workspace.
 //!
 //! PyTorch reads its zip checkpoints with miniz (`PyTorchStreamReader`),
 //! which is lenient: it does not check CRCs, ignores unusual
@@ -31,13 +33,15 @@
 //! zip.extend_from_slice(&3u16.to_le_bytes());
 //! zip.extend_from_slice(&0u16.to_le_bytes());
 //! zip.extend_from_slice(b"a/bhi");
-//! let archive = brinery_torch::zip::Archive::new(&zip)?; // no central directory
+//! let archive = brinery_zip::Archive::new(&zip)?; // no central directory
 //! assert!(archive.recovered());
 //! let entry = archive.by_name("a/b").unwrap();
 //! assert_eq!(&*archive.data(entry)?, b"hi");
 //! # Ok(())
 //! # }
 //! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -213,8 +217,10 @@ impl<'a> Archive<'a> {
     }
 }
 
-/// Decode an entry's raw bytes.
-pub(crate) fn decode<'a>(raw: &'a [u8], entry: &Entry, limit: u64) -> Result<Cow<'a, [u8]>> {
+/// Decode an entry's raw bytes (as [`Archive::raw`] returns them, or the
+/// same bytes read from elsewhere): stored bytes are borrowed, deflated
+/// ones inflated to at most `limit` bytes and the declared size.
+pub fn decode<'a>(raw: &'a [u8], entry: &Entry, limit: u64) -> Result<Cow<'a, [u8]>> {
     match entry.method {
         STORED => {
             if entry.uncompressed_size != entry.compressed_size {

@@ -159,7 +159,16 @@ fn mutations_never_panic() {
     };
     let scanner = Scanner::new().max_decompressed(1 << 24);
     let mut runs = 0;
-    for dir in ["malicious", "benign"] {
+    // The malicious samples, the harmless tricks, and the benign files of
+    // one directory per library (the older hand-picked set, the newest
+    // torch and pandas).
+    for dir in [
+        "malicious",
+        "harmless",
+        "benign/earlier",
+        "benign/torch-2.15.0",
+        "benign/pandas-3.1.1",
+    ] {
         for e in std::fs::read_dir(root.join(dir)).unwrap() {
             let base = std::fs::read(e.unwrap().path()).unwrap();
             for _ in 0..20 {

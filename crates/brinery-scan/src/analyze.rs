@@ -691,6 +691,30 @@ fn decode_one_as(
     }
 }
 
+/// The name of a well-known non-pickle format `data` starts with (by its
+/// magic bytes), for the "not a pickle" verdict.
+pub(crate) fn other_format(data: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "PNG image data"),
+        (b"\xff\xd8\xff", "JPEG image data"),
+        (b"GIF87a", "GIF image data"),
+        (b"GIF89a", "GIF image data"),
+        (b"%PDF-", "a PDF document"),
+        (b"\x7fELF", "an ELF executable"),
+        (b"7z\xbc\xaf\x27\x1c", "a 7-zip archive"),
+        (b"Rar!\x1a\x07", "a RAR archive"),
+        (b"SQLite format 3\0", "an SQLite database"),
+        (b"\0asm", "WebAssembly"),
+        (b"OggS", "Ogg data"),
+        (b"fLaC", "FLAC audio"),
+        (b"\xef\xbb\xbf", "UTF-8 text with a byte-order mark"),
+    ];
+    MAGIC
+        .iter()
+        .find(|(m, _)| data.starts_with(m))
+        .map(|(_, what)| *what)
+}
+
 /// Whether `data` starts like a pickle of protocol 2 or later.
 pub(crate) fn starts_with_proto(data: &[u8]) -> bool {
     data.len() >= 2 && data[0] == 0x80 && data[1] <= 5
@@ -747,6 +771,32 @@ pub(crate) fn scan_stream(data: &[u8], policy: &Policy, member: &str, mode: Mode
                 let err_off = e.offset().unwrap_or(0);
                 let looks = starts_with_proto(rest) || one.events > 0;
                 if index == 0 {
+                    // A file of a known other format (an image in a models
+                    // folder) whose bytes happen to start with opcodes: when
+                    // the decode fails before anything above info was
+                    // found, `pickle.load` stops there too, running nothing.
+                    let other = (mode != Mode::Pickle && pos == 0)
+                        .then(|| other_format(rest))
+                        .flatten()
+                        .filter(|_| one.findings.iter().all(|f| f.severity == Severity::Info));
+                    if let Some(what) = other {
+                        sink.push(Finding {
+                            severity: Severity::Info,
+                            kind: FindingKind::Container,
+                            name: "not a pickle".into(),
+                            args: None,
+                            offset: None,
+                            opcode: None,
+                            member: member.to_string(),
+                            explanation: format!(
+                                "looks like {what}; as a pickle it fails at byte {err_off} ({}) \
+                                 before anything is imported or called",
+                                e.message()
+                            ),
+                            count: 1,
+                        });
+                        return;
+                    }
                     let skip = match mode {
                         Mode::File => err_off == 0 && one.events == 0,
                         Mode::Member => !looks && !member.ends_with(".pkl"),

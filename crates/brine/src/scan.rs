@@ -245,21 +245,18 @@ pub fn run(a: ScanArgs, no_progress: bool) -> Result<(), CliError> {
     }
 }
 
-/// 1 if anything is unsafe; else 3 if a path could not be read; else 2 if
-/// anything is incomplete; else 1 if anything is unknown (or, `strict`,
-/// not a pickle); else 0.
+/// The worst verdict decides, through [`Verdict::exit_code`] (verdicts are
+/// ordered safe < not-pickle < unknown < incomplete < unsafe), except that
+/// an unreadable path (3) comes right after unsafe, and `--strict` makes a
+/// worst verdict of not-pickle exit 1.
 fn exit_code(reports: &[Report], io_errors: usize, strict: bool) -> i32 {
-    let has = |v: Verdict| reports.iter().any(|r| r.verdict == v);
-    if has(Verdict::Unsafe) {
-        1
-    } else if io_errors > 0 {
-        crate::error::EXIT_IO
-    } else if has(Verdict::Incomplete) {
-        2
-    } else if has(Verdict::Unknown) || (strict && has(Verdict::NotPickle)) {
-        1
-    } else {
-        0
+    let worst = reports.iter().map(|r| r.verdict).max();
+    match worst {
+        Some(Verdict::Unsafe) => Verdict::Unsafe.exit_code(),
+        _ if io_errors > 0 => crate::error::EXIT_IO,
+        Some(Verdict::NotPickle) if strict => Verdict::Unknown.exit_code(),
+        Some(v) => v.exit_code(),
+        None => 0,
     }
 }
 

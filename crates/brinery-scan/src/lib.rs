@@ -53,7 +53,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-pub use crate::policy::{Policy, PolicyError, Rating};
+pub use crate::policy::{allow_reason, Policy, PolicyError, Rating};
 pub use crate::report::{sarif, Finding, FindingKind, Report, Severity, Verdict};
 
 /// Files smaller than this are read rather than memory-mapped.

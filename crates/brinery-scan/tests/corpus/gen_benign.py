@@ -17,7 +17,8 @@ versions of each library:
     /tmp/venvs/c/bin/python gen_benign.py      # numpy 2.5, pandas 3.x, sklearn 1.9
     python2.7 gen_benign.py                    # Python 2 names (protocols 0-2)
 
-(`scripts/scan-corpus-envs.sh` makes those venvs with pinned versions.)
+(`scripts/scan-corpus-envs.sh` makes those venvs with the pinned versions and
+runs this script in each.)
 Files stay tiny: small arrays, few rows, shallow models.
 """
 from __future__ import print_function

@@ -203,7 +203,8 @@ pub fn sarif(reports: &[Report], tool_version: &str) -> Value {
                     rule_ids.len() - 1
                 }
             };
-            let mut msg = format!("{}: {}", f.name, f.explanation);
+            let args = f.args.as_deref().unwrap_or("");
+            let mut msg = format!("{}{}: {}", f.name, args, f.explanation);
             if !f.member.is_empty() {
                 msg.push_str(&format!(" (in {})", f.member));
             }
@@ -225,6 +226,7 @@ pub fn sarif(reports: &[Report], tool_version: &str) -> Value {
                 "message": {"text": msg},
                 "locations": [{"physicalLocation": physical}],
                 "properties": {
+                    "args": f.args,
                     "member": f.member,
                     "offset": f.offset,
                     "opcode": f.opcode,

@@ -405,6 +405,13 @@ fn write_text(
         if r.verdict == Verdict::Unsafe && !r.complete {
             line.push_str(" (analysis incomplete)");
         }
+        if r.verdict == Verdict::NotPickle {
+            // "looks like PNG image data; as a pickle it fails at ..."
+            if let Some(f) = r.findings.iter().find(|f| f.name == "not a pickle") {
+                let what = f.explanation.split(';').next().unwrap_or_default();
+                line.push_str(&format!(" ({what})"));
+            }
+        }
         writeln!(out, "{line}")?;
         for f in &r.findings {
             if f.severity == Severity::Info && !verbose {

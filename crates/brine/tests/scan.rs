@@ -50,7 +50,17 @@ fn a_file_that_is_not_a_pickle_is_not_pickle_and_exits_0_unless_strict() {
     let p = png.to_str().unwrap();
     let out = brine(&["scan", p]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    assert_eq!(text(&out.stdout), format!("{p}: not-pickle\n"));
+    assert_eq!(
+        text(&out.stdout),
+        format!("{p}: not-pickle (looks like PNG image data)\n")
+    );
+    // -v shows the CPython-exact error as the detail.
+    let out = brine(&["scan", "-v", p]);
+    assert!(
+        text(&out.stdout).contains("as a pickle it fails at byte 6 (invalid load key, '\\x1a'.)"),
+        "{}",
+        text(&out.stdout)
+    );
     let out = brine(&["scan", "--strict", p]);
     assert_eq!(out.status.code(), Some(1));
     // One spelling in text and JSON.

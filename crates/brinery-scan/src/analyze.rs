@@ -13,6 +13,9 @@ use crate::report::{Finding, FindingKind, Severity};
 const MAX_FINDINGS: usize = 10_000;
 /// Most EXT codes registered with placeholders before giving up.
 const MAX_EXT_CODES: usize = 64;
+/// Most protocol 5 out-of-band buffers given to one decode (16 bytes each;
+/// a pickle with more NEXT_BUFFERs is reported incomplete).
+const MAX_OOB_BUFFERS: usize = 1 << 20;
 /// The placeholder module for EXT codes.
 const EXT_MODULE: &str = "<copyreg extension>";
 
@@ -614,7 +617,8 @@ fn decode_one_as(
     let mut codes: Vec<i32> = Vec::new();
     // Protocol 5 out-of-band buffers are not in the file: NEXT_BUFFER gets
     // an empty, opaque buffer (a buffer is data; a load cannot run it).
-    // Each NEXT_BUFFER is one opcode byte, so `data.len()` bounds the count.
+    // Each NEXT_BUFFER is one opcode byte, so `data.len()` bounds the count
+    // (and MAX_OOB_BUFFERS the memory).
     let mut buffers = 0usize;
     loop {
         let mut an = Analyzer {
@@ -647,9 +651,9 @@ fn decode_one_as(
         if let Err(e) = &result {
             if e.kind() == ErrorKind::MissingHook
                 && e.message().contains("out-of-band")
-                && buffers < data.len()
+                && buffers < data.len().min(MAX_OOB_BUFFERS)
             {
-                buffers = (buffers * 4).max(16).min(data.len());
+                buffers = (buffers * 4).max(16).min(data.len()).min(MAX_OOB_BUFFERS);
                 continue;
             }
             if e.kind() == ErrorKind::MissingHook && codes.len() < MAX_EXT_CODES {

@@ -246,12 +246,14 @@ impl Walk<'_> {
         // root folder holding data.pkl / constants.pkl / bytecode.pkl.
         // Members are then chosen as torch's loaders choose them.
         let root = torch_root(archive.entries());
+        // torch.load hands an archive to torch.jit.load (TorchScript's own
+        // unpickler) exactly when it has a constants.pkl record
+        // (torch.serialization._is_torchscript_zip).
         let torchscript = root.as_ref().is_some_and(|r| {
-            archive.entries().iter().any(|e| {
-                e.name
-                    .strip_prefix(r.as_str())
-                    .is_some_and(|n| n.starts_with("code/"))
-            })
+            archive
+                .entries()
+                .iter()
+                .any(|e| e.name.strip_prefix(r.as_str()) == Some("constants.pkl"))
         });
         let (mut sources, mut storages) = (0u64, 0u64);
         for entry in archive.entries().to_vec() {
@@ -306,7 +308,7 @@ impl Walk<'_> {
                 ),
             );
         }
-        if torchscript {
+        if torchscript || sources > 0 {
             self.container_note(
                 member,
                 Severity::Info,

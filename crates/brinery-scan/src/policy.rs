@@ -1253,6 +1253,25 @@ const DANGER: &[(&str, &str)] = &[
 mod tests {
     use super::*;
 
+    /// The built-in allow tables hold exact dotted names only, each group
+    /// with a reason, and no name twice.
+    #[test]
+    fn allow_tables_are_exact_names_with_reasons() {
+        let mut seen = std::collections::HashSet::new();
+        let grouped = SAFE_WITH_REASON.iter().chain(CLASS_WITH_REASON);
+        for (why, names) in grouped {
+            assert!(why.len() > 20, "{why:?}");
+            for n in names.iter() {
+                assert!(!n.contains('*') && n.contains('.'), "{n}");
+                assert!(seen.insert(*n), "{n} listed twice");
+            }
+        }
+        for n in SAFE_EXACT.iter().chain(SCALAR_TYPES) {
+            assert!(!n.contains('*') && n.contains('.'), "{n}");
+        }
+        assert!(seen.len() > 250, "{}", seen.len());
+    }
+
     #[test]
     fn globbing() {
         assert!(glob(

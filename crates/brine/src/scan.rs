@@ -28,18 +28,26 @@ recursively (symbolic links to directories are not followed).
 
 VERDICTS:
     safe         everything on the allow-list
-    not-pickle   the first opcode already fails: nothing would run
+    not-pickle   not a pickle nor a known container (an image, text): the
+                 first opcode already fails, nothing would run
     unknown      a name on no list, or a pickle-like tail after STOP
     incomplete   could not be analysed to the end (findings up to there
                  are listed; never read this as clean)
     unsafe       a dangerous import, call or BUILD
 
 EXIT STATUS (scan only):
-    0   nothing unsafe, unknown or incomplete
-    1   some file is unsafe, or (none unsafe, none incomplete) unknown
+    0   nothing unsafe, unknown or incomplete (files that are not pickles
+        count as clean unless --strict)
+    1   some file is unsafe, or (none unsafe, none incomplete) unknown, or
+        (with --strict) not a pickle
     2   some file could not be analysed fully (and none is unsafe); also
         a usage error (bad flag or value), which prints the usage message
-    3   the policy file cannot be read or parsed
+    3   a path cannot be read (missing, no permission; the other paths are
+        still scanned, and an unsafe file still exits 1), or the policy
+        file cannot be read or parsed
+
+A policy `allow` entry that a built-in deny rule always overrides is
+reported on stderr as a warning.
 
 POLICY FILE (TOML, or JSON when it starts with `{`):
     allow = [\"mypkg.models.*\", \"__main__.Config\"]
@@ -88,6 +96,10 @@ pub struct ScanArgs {
     /// Most bytes decompressed per file, all layers together
     #[arg(long, value_name = "BYTES", default_value_t = 4 << 30)]
     pub max_decompressed: u64,
+
+    /// Count files that are not pickles (images, text) as failures (exit 1)
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +117,9 @@ pub fn run(a: ScanArgs, no_progress: bool) -> Result<(), CliError> {
         Some(p) => Policy::from_path(p).map_err(|e| CliError::new(3, e.to_string()))?,
         None => Policy::new(),
     };
+    for w in policy.ignored_allows() {
+        eprintln!("warning: {w}");
+    }
     let scanner = Scanner::new()
         .policy(policy)
         .max_decompressed(a.max_decompressed);
@@ -137,7 +152,7 @@ pub fn run(a: ScanArgs, no_progress: bool) -> Result<(), CliError> {
         .clamp(1, 256)
         .min(targets.len().max(1));
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Report>>> = Mutex::new(vec![None; targets.len()]);
+    let results: Mutex<Vec<Option<Scanned>>> = Mutex::new(vec![None; targets.len()]);
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| loop {
@@ -157,13 +172,21 @@ pub fn run(a: ScanArgs, no_progress: bool) -> Result<(), CliError> {
         b.finish_and_clear();
     }
     let mut reports: Vec<Report> = errors;
-    reports.extend(
-        results
-            .into_inner()
-            .unwrap_or_default()
-            .into_iter()
-            .flatten(),
-    );
+    let mut io_errors: Vec<(String, String)> = Vec::new();
+    for r in results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+    {
+        match r {
+            Ok(rep) => reports.push(rep),
+            Err(e) => io_errors.push(e),
+        }
+    }
+    for (path, e) in &io_errors {
+        eprintln!("error: {path}: {e}");
+    }
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -171,7 +194,9 @@ pub fn run(a: ScanArgs, no_progress: bool) -> Result<(), CliError> {
         ScanFormat::Json => {
             let doc = serde_json::json!({
                 "files": reports.iter().map(|r| r.to_json()).collect::<Vec<_>>(),
-                "summary": summary_json(&reports),
+                "errors": io_errors.iter().map(|(p, e)| serde_json::json!({"path": p, "error": e}))
+                    .collect::<Vec<_>>(),
+                "summary": summary_json(&reports, io_errors.len(), a.strict),
             });
             writeln!(
                 out,
@@ -196,13 +221,20 @@ pub fn run(a: ScanArgs, no_progress: bool) -> Result<(), CliError> {
                         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 }
             };
-            write_text(&mut out, &reports, color, a.quiet, a.verbose)
+            write_text(
+                &mut out,
+                &reports,
+                color,
+                a.quiet,
+                a.verbose,
+                io_errors.len(),
+            )
         }
     };
     res.and_then(|_| out.flush())
         .map_err(|e| CliError::io("<stdout>", &e))?;
 
-    let code = exit_code(&reports);
+    let code = exit_code(&reports, io_errors.len(), a.strict);
     if code == 0 {
         Ok(())
     } else {
@@ -213,22 +245,25 @@ pub fn run(a: ScanArgs, no_progress: bool) -> Result<(), CliError> {
     }
 }
 
-/// 1 if anything is unsafe; else 2 if anything is incomplete; else 1 if
-/// anything is unknown; else 0.
-fn exit_code(reports: &[Report]) -> i32 {
-    let has = |v: Verdict| reports.iter().any(|r| r.verdict == v);
-    if has(Verdict::Unsafe) {
-        1
-    } else if has(Verdict::Incomplete) {
-        2
-    } else if has(Verdict::Unknown) {
-        1
-    } else {
-        0
+/// The worst verdict decides, through [`Verdict::exit_code`] (verdicts are
+/// ordered safe < not-pickle < unknown < incomplete < unsafe), except that
+/// an unreadable path (3) comes right after unsafe, and `--strict` makes a
+/// worst verdict of not-pickle exit 1.
+fn exit_code(reports: &[Report], io_errors: usize, strict: bool) -> i32 {
+    let worst = reports.iter().map(|r| r.verdict).max();
+    match worst {
+        Some(Verdict::Unsafe) => Verdict::Unsafe.exit_code(),
+        _ if io_errors > 0 => crate::error::EXIT_IO,
+        Some(Verdict::NotPickle) if strict => Verdict::Unknown.exit_code(),
+        Some(v) => v.exit_code(),
+        None => 0,
     }
 }
 
-fn scan_one(scanner: &Scanner, path: &Path) -> Report {
+/// A report, or the path and the I/O error that kept it from being read.
+type Scanned = Result<Report, (String, String)>;
+
+fn scan_one(scanner: &Scanner, path: &Path) -> Scanned {
     if path.as_os_str() == "-" {
         let mut data = Vec::new();
         let mut r = match io::stdin().lock().read_to_end(&mut data) {
@@ -241,6 +276,7 @@ fn scan_one(scanner: &Scanner, path: &Path) -> Report {
                     severity: Severity::Warning,
                     kind: brinery_scan::FindingKind::Incomplete,
                     name: "incomplete".into(),
+                    args: None,
                     offset: None,
                     opcode: None,
                     member: String::new(),
@@ -251,9 +287,11 @@ fn scan_one(scanner: &Scanner, path: &Path) -> Report {
             }
         };
         r.path = Some("<stdin>".into());
-        return r;
+        return Ok(r);
     }
-    scanner.scan_path(path)
+    scanner
+        .try_scan_path(path)
+        .map_err(|e| (path.display().to_string(), e.to_string()))
 }
 
 /// Files under `p` (recursively for directories, sorted); unreadable
@@ -306,16 +344,17 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Report>) {
     }
 }
 
-fn summary_json(reports: &[Report]) -> serde_json::Value {
+fn summary_json(reports: &[Report], io_errors: usize, strict: bool) -> serde_json::Value {
     let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
     serde_json::json!({
         "files": reports.len(),
+        "io_errors": io_errors,
         "safe": count(Verdict::Safe),
         "not_pickle": count(Verdict::NotPickle),
         "unknown": count(Verdict::Unknown),
         "incomplete": count(Verdict::Incomplete),
         "unsafe": count(Verdict::Unsafe),
-        "exit_code": exit_code(reports),
+        "exit_code": exit_code(reports, io_errors, strict),
     })
 }
 
@@ -351,6 +390,7 @@ fn write_text(
     color: bool,
     quiet: bool,
     verbose: bool,
+    io_errors: usize,
 ) -> io::Result<()> {
     for r in reports {
         if quiet && matches!(r.verdict, Verdict::Safe | Verdict::NotPickle) {
@@ -364,6 +404,13 @@ fn write_text(
         );
         if r.verdict == Verdict::Unsafe && !r.complete {
             line.push_str(" (analysis incomplete)");
+        }
+        if r.verdict == Verdict::NotPickle {
+            // "looks like PNG image data; as a pickle it fails at ..."
+            if let Some(f) = r.findings.iter().find(|f| f.name == "not a pickle") {
+                let what = f.explanation.split(';').next().unwrap_or_default();
+                line.push_str(&format!(" ({what})"));
+            }
         }
         writeln!(out, "{line}")?;
         for f in &r.findings {
@@ -383,9 +430,10 @@ fn write_text(
             if f.count > 1 {
                 where_.push_str(&format!(" x{}", f.count));
             }
+            let args = f.args.as_deref().unwrap_or("");
             writeln!(
                 out,
-                "  {} {:<12} {}{}: {}",
+                "  {} {:<12} {}{}{}: {}",
                 paint(
                     color,
                     severity_color(f.severity),
@@ -393,12 +441,16 @@ fn write_text(
                 ),
                 f.kind.as_str(),
                 f.name,
+                args,
                 where_,
                 f.explanation
             )?;
         }
     }
     let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
+    if io_errors > 0 {
+        writeln!(out, "{io_errors} path(s) could not be read (see stderr)")?;
+    }
     if reports.len() > 1 {
         writeln!(
             out,

@@ -1,6 +1,6 @@
 //! `.npz` files: a zip of `.npy` files (`np.savez`, `np.savez_compressed`).
 
-use std::io::{Read, Seek, Write};
+use std::io::{Seek, Write};
 
 use brinery::{Error, ErrorKind, Result};
 
@@ -21,27 +21,27 @@ pub struct Npz {
 /// Largest decompressed member read by [`read_npz`] by default (4 GiB).
 pub const DEFAULT_NPZ_LIMIT: u64 = 4 << 30;
 
-/// Read an `.npz` file (stored or deflated members). Each member is
-/// decompressed up to `limit` bytes (a larger one is an error).
+/// Read an `.npz` file (stored or deflated members) with `brinery-zip`,
+/// the workspace's tolerant zip reader. Each member is decompressed up to
+/// `limit` bytes (a larger one is an error naming the member).
 pub fn read_npz(data: &[u8], limit: u64) -> Result<Npz> {
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(data)).map_err(zip_err)?;
+    let z = brinery_zip::Archive::new(data)
+        .map_err(|e| Error::new(e.kind(), format!("npz: {}", e.message())))?;
     let mut entries = Vec::new();
-    for i in 0..z.len() {
-        let mut f = z.by_index(i).map_err(zip_err)?;
-        if f.is_dir() {
+    for entry in z.entries() {
+        if entry.name.ends_with('/') {
             continue;
         }
-        let name = f.name().to_string();
-        let mut buf = Vec::new();
-        (&mut f)
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut buf)
-            .map_err(|e| invalid(format!("npz member {name:?}: {e}")))?;
-        if buf.len() as u64 > limit {
+        let name = entry.name.clone();
+        if entry.uncompressed_size > limit {
             return Err(invalid(format!(
                 "npz member {name:?} is larger than {limit} bytes"
             )));
         }
+        let buf = z
+            .data_limited(entry, limit)
+            .map_err(|e| Error::new(e.kind(), format!("npz member {name:?}: {}", e.message())))?
+            .into_owned();
         let key = name.strip_suffix(".npy").unwrap_or(&name).to_string();
         entries.push((key, buf));
     }

@@ -1,134 +1,171 @@
 #!/usr/bin/env python3
-"""Run brine scan, picklescan, fickling and modelscan on the whole corpus.
+"""Compare brine scan with picklescan, fickling and modelscan on both corpora.
 
-    python3 compare.py --brine target/release/brine --tools /tmp/scantools/bin \
-        [--write ../../../docs/SCANNER.md]
+    scripts/scan-compare.sh            # makes the venv, builds brine, runs this
+    <venv>/bin/python compare.py --brine target/release/brine [--write docs/SCANNER.md]
 
-Each tool runs once per file. A result is `flagged` (the tool reports a
-problem), `clean` (it reports none), `error` (it crashed or said it could not
-scan) or `skipped` (it did not recognise the file). For brine the verdict is
-shown. A malicious sample counts as detected only when flagged (for brine:
-unsafe, unknown or incomplete); a benign file counts as a false positive when
-flagged. With --write the table replaces the part of the file between
+Run with a Python that has picklescan, fickling and modelscan installed (the
+versions of scripts/requirements-scan-compare.txt); each tool is called
+through its Python API on every file, in this process:
+
+  picklescan  scanner.scan_file_path(path): flagged when it reports an
+              infected file (a dangerous global), error on scan_err, skipped
+              when it scanned no file
+  fickling    fickling.is_likely_safe(path) (what `fickling --check-safety`
+              decides): flagged when False
+  modelscan   ModelScan().scan(path): flagged when it lists an issue, error
+              when it lists only errors, skipped when it skipped the file
+
+brine scan runs once over all files (`--format json`); a file counts as
+flagged when its verdict is unsafe, unknown or incomplete. The corpora are
+tests/corpus/malicious (every sample should be flagged), and
+tests/corpus/benign plus tests/corpus/harmless (nothing should be flagged).
+With --write the tables replace the part of the file between
 `<!-- compare:begin -->` and `<!-- compare:end -->`.
 """
 import argparse
+import collections
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "..", "tests", "corpus")
 
 
-def run(cmd, timeout=120):
+def quiet(fn, *a):
+    """Call fn with stdout/stderr captured; ('error', msg) on an exception."""
+    out = io.StringIO()
     try:
-        # fickling writes safety_results.json into the working directory.
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                           cwd=tempfile.gettempdir())
-        return p.returncode, p.stdout + p.stderr
-    except subprocess.TimeoutExpired:
-        return None, "timeout"
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            return fn(*a)
+    except BaseException as e:  # noqa: BLE001 - a crash is a result here
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        return ("error", repr(e)[:200])
 
 
-def brine(args, path):
-    rc, out = run([args.brine, "scan", "--format", "json", path])
-    try:
-        doc = json.loads(out[: out.rindex("}") + 1])
-        v = doc["files"][0]["verdict"]
-        if v == "unsafe" and not doc["files"][0]["complete"]:
-            v = "unsafe+incomplete"
-        return v
-    except Exception:
+def picklescan(path):
+    from picklescan.scanner import scan_file_path
+
+    r = quiet(scan_file_path, path)
+    if isinstance(r, tuple):
         return "error"
-
-
-def picklescan(args, path):
-    rc, out = run([os.path.join(args.tools, "picklescan"), "--path", path])
-    if rc is None or "Traceback" in out:
-        return "error"
-    if rc == 1:
+    if r.infected_files > 0:
         return "flagged"
-    if rc == 0:
-        return "clean" if "Scanned files: 0" not in out else "skipped"
-    return "error"
-
-
-def fickling(args, path):
-    rc, out = run([os.path.join(args.tools, "fickling"), "--check-safety", path])
-    if rc is None or "Traceback" in out:
+    if r.scan_err:
         return "error"
-    return {0: "clean", 1: "flagged"}.get(rc, "error")
+    return "clean" if r.scanned_files > 0 else "skipped"
 
 
-def modelscan(args, path):
-    rc, out = run([os.path.join(args.tools, "modelscan"), "-p", path])
-    if rc is None or "Traceback" in out:
+def fickling(path):
+    import fickling as fk
+
+    r = quiet(fk.is_likely_safe, path)
+    if isinstance(r, tuple):
         return "error"
-    return {0: "clean", 1: "flagged", 2: "error", 3: "skipped"}.get(rc, "error")
+    return "clean" if r else "flagged"
+
+
+def modelscan(path):
+    from modelscan.modelscan import ModelScan
+
+    r = quiet(lambda p: ModelScan().scan(p), path)
+    if isinstance(r, tuple) or not isinstance(r, dict):
+        return "error"
+    if r.get("issues"):
+        return "flagged"
+    if r.get("errors"):
+        return "error"
+    if r.get("summary", {}).get("skipped", {}).get("total_skipped"):
+        return "skipped"
+    return "clean"
 
 
 TOOLS = [("picklescan", picklescan), ("fickling", fickling), ("modelscan", modelscan)]
 
 
-def detected(name, result):
+def brine_all(exe, paths):
+    p = subprocess.run([exe, "scan", "--format", "json", "-j", "2"] + paths,
+                       capture_output=True, text=True)
+    doc = json.loads(p.stdout)
+    out = {}
+    for f in doc["files"]:
+        out[os.path.abspath(f["path"])] = f["verdict"]
+    return out
+
+
+def flagged(name, result):
     if name == "brine":
-        return result not in ("safe", "not-pickle", "error")
+        return result in ("unsafe", "unknown", "incomplete")
     return result == "flagged"
+
+
+def version(mod):
+    try:
+        from importlib.metadata import version as v
+
+        return v(mod)
+    except Exception:  # noqa: BLE001
+        return "?"
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--brine", required=True)
-    ap.add_argument("--tools", required=True, help="directory with picklescan/fickling/modelscan")
     ap.add_argument("--write", help="markdown file to update")
     args = ap.parse_args()
-    args.brine = os.path.abspath(args.brine)
-    args.tools = os.path.abspath(args.tools)
-
-    versions = {}
-    for t in ("picklescan", "fickling", "modelscan"):
-        rc, out = run([os.path.join(args.tools, "pip"), "show", t])
-        versions[t] = next((l.split()[1] for l in out.splitlines() if l.startswith("Version:")), "?")
+    exe = os.path.abspath(args.brine)
 
     rows = []
-    for kind in ("malicious", "benign"):
+    for kind in ("malicious", "benign", "harmless"):
         with open(os.path.join(CORPUS, f"{kind}.json")) as f:
             entries = json.load(f)
-        for e in entries:
-            path = os.path.join(CORPUS, kind, e["file"])
-            r = {"file": e["file"], "kind": kind,
-                 "expected": e.get("verdict", "safe") if kind == "malicious" else "safe",
-                 "brine": brine(args, path)}
+        paths = [os.path.abspath(os.path.join(CORPUS, kind, e["file"])) for e in entries]
+        verdicts = brine_all(exe, paths)
+        for e, path in zip(entries, paths):
+            r = {"file": e["file"], "kind": kind, "brine": verdicts.get(path, "error")}
             for name, fn in TOOLS:
-                r[name] = fn(args, path)
+                r[name] = fn(path)
             rows.append(r)
-            print(r, file=sys.stderr)
+            print(kind, r["file"], {k: r[k] for k in ["brine"] + [n for n, _ in TOOLS]},
+                  file=sys.stderr)
 
     names = ["brine"] + [n for n, _ in TOOLS]
-    lines = []
     mal = [r for r in rows if r["kind"] == "malicious"]
-    ben = [r for r in rows if r["kind"] == "benign"]
-    lines.append("| | brine scan | " + " | ".join(f"{n} {versions[n]}" for n, _ in TOOLS) + " |")
-    lines.append("|---|---|" + "---|" * len(TOOLS))
-    lines.append(f"| malicious detected (of {len(mal)}) | "
-                 + " | ".join(str(sum(detected(n, r[n]) for r in mal)) for n in names) + " |")
-    lines.append(f"| benign flagged (of {len(ben)}) | "
-                 + " | ".join(str(sum(detected(n, r[n]) for r in ben)) for n in names) + " |")
-    lines.append("")
-    lines.append("| sample | expected | brine scan | picklescan | fickling | modelscan |")
-    lines.append("|---|---|---|---|---|---|")
+    ben = [r for r in rows if r["kind"] != "malicious"]
 
-    def cell(n, r):
-        v = r[n]
-        miss = (r["kind"] == "malicious") != detected(n, v)
-        return f"**{v}**" if miss else v
+    def pct(k, n):
+        return f"{k}/{n} ({100.0 * k / n:.1f} %)"
 
-    for r in rows:
-        name = ("" if r["kind"] == "malicious" else "benign/") + r["file"]
-        lines.append(f"| `{name}` | {r['expected']} | " + " | ".join(cell(n, r) for n in names) + " |")
+    lines = ["| | brine scan | " + " | ".join(f"{n} {version(n)}" for n, _ in TOOLS) + " |",
+             "|---|---|" + "---|" * len(TOOLS),
+             "| detection rate (malicious flagged) | "
+             + " | ".join(pct(sum(flagged(n, r[n]) for r in mal), len(mal)) for n in names) + " |",
+             "| false-alarm rate (benign flagged) | "
+             + " | ".join(pct(sum(flagged(n, r[n]) for r in ben), len(ben)) for n in names) + " |",
+             "| benign files the tool could not scan (error or skipped) | "
+             + " | ".join(str(sum(r[n] in ("error", "skipped") for r in ben)) for n in names)
+             + " |",
+             "",
+             "False alarms per benign directory (library and version that wrote the files):",
+             "",
+             "| directory | files | " + " | ".join(names) + " |",
+             "|---|---|" + "---|" * len(names)]
+    groups = collections.OrderedDict()
+    for r in ben:
+        g = r["file"].split("/")[0] if r["kind"] == "benign" else "harmless (archive tricks)"
+        groups.setdefault(g, []).append(r)
+    for g, rs in groups.items():
+        lines.append(f"| `{g}` | {len(rs)} | "
+                     + " | ".join(str(sum(flagged(n, r[n]) for r in rs)) for n in names) + " |")
+    lines += ["", "Malicious samples each tool missed:", ""]
+    for n in names:
+        missed = [r["file"] for r in mal if not flagged(n, r[n])]
+        lines.append(f"- {n}: " + (", ".join(f"`{m}`" for m in missed) if missed else "none"))
     table = "\n".join(lines) + "\n"
     print(table)
     if args.write:

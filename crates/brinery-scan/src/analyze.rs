@@ -13,6 +13,9 @@ use crate::report::{Finding, FindingKind, Severity};
 const MAX_FINDINGS: usize = 10_000;
 /// Most EXT codes registered with placeholders before giving up.
 const MAX_EXT_CODES: usize = 64;
+/// Most protocol 5 out-of-band buffers given to one decode (16 bytes each;
+/// a pickle with more NEXT_BUFFERs is reported incomplete).
+const MAX_OOB_BUFFERS: usize = 1 << 20;
 /// The placeholder module for EXT codes.
 const EXT_MODULE: &str = "<copyreg extension>";
 
@@ -27,7 +30,22 @@ pub(crate) struct Sink {
     /// A container format was recognised (so "not a pickle" does not
     /// apply even without pickles).
     pub recognised: bool,
+    /// The pickles being scanned are members of a TorchScript archive
+    /// (read by torch's TorchScript unpickler, see [`TORCHSCRIPT_GLOBALS`]).
+    pub torchscript: bool,
 }
+
+/// The `torch.jit._pickle` builders torch's TorchScript unpickler accepts
+/// (it resolves exactly these, and `__torch__.*` as classes compiled from
+/// the archive's `code/`, never as Python imports).
+const TORCHSCRIPT_GLOBALS: &[&str] = &[
+    "torch.jit._pickle.build_tensor_from_id",
+    "torch.jit._pickle.restore_type_tag",
+    "torch.jit._pickle.build_intlist",
+    "torch.jit._pickle.build_tensorlist",
+    "torch.jit._pickle.build_doublelist",
+    "torch.jit._pickle.build_boollist",
+];
 
 impl Sink {
     pub fn new() -> Self {
@@ -63,6 +81,7 @@ impl Sink {
             severity: Severity::Warning,
             kind: FindingKind::Incomplete,
             name: "incomplete".into(),
+            args: None,
             offset,
             opcode: opcode.map(|o| o.name().to_string()),
             member: member.to_string(),
@@ -78,6 +97,7 @@ impl Sink {
                 severity: Severity::Info,
                 kind: FindingKind::Container,
                 name: "more findings".into(),
+                args: None,
                 offset: None,
                 opcode: None,
                 member: String::new(),
@@ -101,6 +121,24 @@ struct Analyzer<'p> {
     pids: u64,
     first_pid: Option<(u64, Opcode)>,
     events: u64,
+    torchscript: bool,
+}
+
+/// The class inside a legacy (pre-zip) torch.save persistent id for a
+/// module, `('module', cls, source_file, source)`: torch's persistent_load
+/// returns `cls` itself.
+fn legacy_module_class(g: &Graph<'_>, pid: NodeId) -> Option<NodeId> {
+    let Node::Tuple(t) = g.node(pid) else {
+        return None;
+    };
+    match (t.first().map(|&i| g.node(i)), t.get(1)) {
+        (Some(Node::Str(s)), Some(&cls))
+            if s.as_str() == Some("module") && matches!(g.node(cls), Node::Global(_)) =>
+        {
+            Some(cls)
+        }
+        _ => None,
+    }
 }
 
 fn full_name(g: &Graph<'_>, id: NodeId) -> Option<String> {
@@ -141,10 +179,23 @@ impl Analyzer<'_> {
         t: &Trace,
         explanation: String,
     ) {
+        self.finding_args(severity, kind, name, None, t, explanation)
+    }
+
+    fn finding_args(
+        &mut self,
+        severity: Severity,
+        kind: FindingKind,
+        name: String,
+        args: Option<String>,
+        t: &Trace,
+        explanation: String,
+    ) {
         self.findings.push(Finding {
             severity,
             kind,
             name,
+            args,
             offset: Some(self.base + t.offset),
             opcode: Some(t.opcode.name().to_string()),
             member: self.member.clone(),
@@ -158,7 +209,29 @@ impl Analyzer<'_> {
             return Some(r.clone());
         }
         let r = match g.node(id) {
-            Node::Global(gl) => self.policy.rate(&gl.module, &gl.name),
+            Node::Global(gl) => {
+                let full = format!("{}.{}", gl.module, gl.name);
+                let r = if self.torchscript && TORCHSCRIPT_GLOBALS.contains(&full.as_str()) {
+                    Rating::Safe
+                } else {
+                    self.policy.rate(&gl.module, &gl.name)
+                };
+                if self.torchscript && !matches!(r, Rating::Dangerous(_) | Rating::Safe) {
+                    if gl.module == "__torch__" || gl.module.starts_with("__torch__.") {
+                        // A TorchScript class from code/: compiled by
+                        // torch.jit.load, not imported.
+                        Rating::Class
+                    } else {
+                        r
+                    }
+                } else {
+                    r
+                }
+            }
+            Node::PersistentId(pid) => match legacy_module_class(g, *pid) {
+                Some(cls) => return self.rating(g, cls),
+                None => return None,
+            },
             _ => return None,
         };
         self.ratings.insert(id, r.clone());
@@ -241,14 +314,16 @@ impl Analyzer<'_> {
     ) {
         if let Some(entry) = self.getattrs.get_mut(&callable) {
             entry.2 = true;
-            self.on_getattr(g, t, result);
+            self.on_getattr(g, t, args, result);
             return;
         }
+        let shown = || Some(crate::args::render_args(g, args));
         let Some(rating) = self.rating(g, callable) else {
-            self.finding(
+            self.finding_args(
                 Severity::Unsafe,
                 FindingKind::Call,
                 describe(g, callable),
+                shown(),
                 t,
                 "calls a value computed by the pickle itself (the result of another call, \
                  an attribute lookup or a persistent id): it can be any function"
@@ -256,10 +331,17 @@ impl Analyzer<'_> {
             );
             return;
         };
-        let name = full_name(g, callable).unwrap_or_default();
+        let name = full_name(g, callable)
+            .or_else(|| match g.node(callable) {
+                Node::PersistentId(pid) => {
+                    legacy_module_class(g, *pid).and_then(|c| full_name(g, c))
+                }
+                _ => None,
+            })
+            .unwrap_or_default();
         match rating {
             Rating::Dangerous(why) => {
-                self.finding(Severity::Unsafe, FindingKind::Call, name, t, why);
+                self.finding_args(Severity::Unsafe, FindingKind::Call, name, shown(), t, why);
             }
             Rating::Class => {
                 let nargs = args.map_or(0, |a| match g.node(a) {
@@ -269,10 +351,11 @@ impl Analyzer<'_> {
                 let instantiation = matches!(t.opcode, Opcode::NewObj | Opcode::NewObjEx)
                     || (matches!(t.opcode, Opcode::Inst | Opcode::Obj) && nargs == 0);
                 if !instantiation {
-                    self.finding(
+                    self.finding_args(
                         Severity::Unknown,
                         FindingKind::Call,
                         name,
+                        shown(),
                         t,
                         "a trusted library's class or function called with arguments: only \
                          instantiation without arguments (NEWOBJ, copyreg._reconstructor) \
@@ -288,6 +371,18 @@ impl Analyzer<'_> {
                 ) =>
             {
                 self.check_reconstructor(g, t, &name, args);
+            }
+            Rating::Safe if crate::shapes::shape_ok(&name, g, args) == Some(false) => {
+                self.finding_args(
+                    Severity::Unknown,
+                    FindingKind::Call,
+                    name,
+                    shown(),
+                    t,
+                    "an allow-listed reconstructor called with arguments of another shape \
+                         than its library writes: it is trusted only the way the library uses it"
+                        .into(),
+                );
             }
             _ => {}
         }
@@ -334,7 +429,7 @@ impl Analyzer<'_> {
         }
     }
 
-    fn on_getattr(&mut self, g: &Graph<'_>, t: &Trace, result: NodeId) {
+    fn on_getattr(&mut self, g: &Graph<'_>, t: &Trace, args: Option<NodeId>, result: NodeId) {
         match g.node(result) {
             Node::Global(gl) => {
                 let name = format!("{}.{}", gl.module, gl.name);
@@ -356,10 +451,11 @@ impl Analyzer<'_> {
                     _ => {}
                 }
             }
-            _ => self.finding(
+            _ => self.finding_args(
                 Severity::Unsafe,
                 FindingKind::Call,
                 "builtins.getattr".into(),
+                Some(crate::args::render_args(g, args)),
                 t,
                 "getattr on a value computed by the pickle: reaches any attribute (e.g. \
                  getattr(__import__('os'), 'system'))"
@@ -428,6 +524,7 @@ impl Analyzer<'_> {
                 severity: Severity::Unsafe,
                 kind: FindingKind::Import,
                 name: "builtins.getattr".into(),
+                args: None,
                 offset: Some(self.base + off),
                 opcode: Some(op.name().to_string()),
                 member: self.member.clone(),
@@ -442,6 +539,7 @@ impl Analyzer<'_> {
                 severity: Severity::Info,
                 kind: FindingKind::PersistentId,
                 name: "persistent ids".into(),
+                args: None,
                 offset: Some(self.base + off),
                 opcode: Some(op.name().to_string()),
                 member: self.member.clone(),
@@ -469,8 +567,14 @@ pub(crate) struct One {
 
 /// Decode one pickle at the start of `data` (retrying with placeholder
 /// extension codes when EXT meets an unregistered code).
-pub(crate) fn decode_one(data: &[u8], policy: &Policy, member: &str, base: u64) -> One {
-    let one = decode_one_as(data, policy, member, base, true);
+pub(crate) fn decode_one(
+    data: &[u8],
+    policy: &Policy,
+    member: &str,
+    base: u64,
+    torchscript: bool,
+) -> One {
+    let one = decode_one_as(data, policy, member, base, true, torchscript);
     if !one.joblib {
         return one;
     }
@@ -479,7 +583,7 @@ pub(crate) fn decode_one(data: &[u8], policy: &Policy, member: &str, base: u64) 
     // bytes as opcodes instead. A payload hidden there runs under
     // pickle.load: judge the file both ways and keep every finding (the
     // outcome, complete or not, is joblib's).
-    let plain = decode_one_as(data, policy, member, base, false);
+    let plain = decode_one_as(data, policy, member, base, false, torchscript);
     let mut findings = one.findings;
     for mut f in plain.findings {
         if !findings
@@ -501,9 +605,21 @@ pub(crate) fn decode_one(data: &[u8], policy: &Policy, member: &str, base: u64) 
     }
 }
 
-fn decode_one_as(data: &[u8], policy: &Policy, member: &str, base: u64, joblib: bool) -> One {
+fn decode_one_as(
+    data: &[u8],
+    policy: &Policy,
+    member: &str,
+    base: u64,
+    joblib: bool,
+    torchscript: bool,
+) -> One {
     let fired = std::cell::Cell::new(false);
     let mut codes: Vec<i32> = Vec::new();
+    // Protocol 5 out-of-band buffers are not in the file: NEXT_BUFFER gets
+    // an empty, opaque buffer (a buffer is data; a load cannot run it).
+    // Each NEXT_BUFFER is one opcode byte, so `data.len()` bounds the count
+    // (and MAX_OOB_BUFFERS the memory).
+    let mut buffers = 0usize;
     loop {
         let mut an = Analyzer {
             policy,
@@ -515,6 +631,7 @@ fn decode_one_as(data: &[u8], policy: &Policy, member: &str, base: u64, joblib: 
             pids: 0,
             first_pid: None,
             events: 0,
+            torchscript,
         };
         let mut u = Unpickler::new()
             .encoding("latin1")
@@ -526,9 +643,19 @@ fn decode_one_as(data: &[u8], policy: &Policy, member: &str, base: u64, joblib: 
         for &c in &codes {
             u = u.extension(c, EXT_MODULE, &c.to_string());
         }
+        if buffers > 0 {
+            u = u.buffers(vec![brinery::Buf::Borrowed(&[]); buffers]);
+        }
         let result = u.load_slice_prefix(data).map(|(_, used)| used);
         drop(u);
         if let Err(e) = &result {
+            if e.kind() == ErrorKind::MissingHook
+                && e.message().contains("out-of-band")
+                && buffers < data.len().min(MAX_OOB_BUFFERS)
+            {
+                buffers = (buffers * 4).max(16).min(data.len()).min(MAX_OOB_BUFFERS);
+                continue;
+            }
             if e.kind() == ErrorKind::MissingHook && codes.len() < MAX_EXT_CODES {
                 if let Some(code) = e
                     .message()
@@ -543,6 +670,22 @@ fn decode_one_as(data: &[u8], policy: &Policy, member: &str, base: u64, joblib: 
             }
         }
         an.finish();
+        if buffers > 0 {
+            an.findings.push(Finding {
+                severity: Severity::Info,
+                kind: FindingKind::Container,
+                name: "out-of-band buffers".into(),
+                args: None,
+                offset: Some(base),
+                opcode: None,
+                member: member.to_string(),
+                explanation: "protocol 5 NEXT_BUFFER: the buffers are supplied by the loader, \
+                              not stored in the file; they are data and were treated as opaque \
+                              values"
+                    .into(),
+                count: 1,
+            });
+        }
         return One {
             findings: an.findings,
             events: an.events,
@@ -550,6 +693,30 @@ fn decode_one_as(data: &[u8], policy: &Policy, member: &str, base: u64, joblib: 
             joblib: fired.get(),
         };
     }
+}
+
+/// The name of a well-known non-pickle format `data` starts with (by its
+/// magic bytes), for the "not a pickle" verdict.
+pub(crate) fn other_format(data: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "PNG image data"),
+        (b"\xff\xd8\xff", "JPEG image data"),
+        (b"GIF87a", "GIF image data"),
+        (b"GIF89a", "GIF image data"),
+        (b"%PDF-", "a PDF document"),
+        (b"\x7fELF", "an ELF executable"),
+        (b"7z\xbc\xaf\x27\x1c", "a 7-zip archive"),
+        (b"Rar!\x1a\x07", "a RAR archive"),
+        (b"SQLite format 3\0", "an SQLite database"),
+        (b"\0asm", "WebAssembly"),
+        (b"OggS", "Ogg data"),
+        (b"fLaC", "FLAC audio"),
+        (b"\xef\xbb\xbf", "UTF-8 text with a byte-order mark"),
+    ];
+    MAGIC
+        .iter()
+        .find(|(m, _)| data.starts_with(m))
+        .map(|(_, what)| *what)
 }
 
 /// Whether `data` starts like a pickle of protocol 2 or later.
@@ -566,6 +733,9 @@ pub(crate) enum Mode {
     /// An archive member: silently skipped when it does not decode and
     /// does not look like a pickle (raw tensor data, source files).
     Member,
+    /// An archive member its loader unpickles (a PyTorch archive's
+    /// `data.pkl`): any decoding error is reported.
+    Pickle,
 }
 
 /// Scan the pickles of `data` one after another (as repeated
@@ -591,7 +761,7 @@ pub(crate) fn scan_stream(data: &[u8], policy: &Policy, member: &str, mode: Mode
             index += 1;
             continue;
         }
-        let one = decode_one(rest, policy, &label, pos as u64);
+        let one = decode_one(rest, policy, &label, pos as u64, sink.torchscript);
         match one.result {
             Ok(used) => {
                 sink.pickles += 1;
@@ -605,9 +775,36 @@ pub(crate) fn scan_stream(data: &[u8], policy: &Policy, member: &str, mode: Mode
                 let err_off = e.offset().unwrap_or(0);
                 let looks = starts_with_proto(rest) || one.events > 0;
                 if index == 0 {
+                    // A file of a known other format (an image in a models
+                    // folder) whose bytes happen to start with opcodes: when
+                    // the decode fails before anything above info was
+                    // found, `pickle.load` stops there too, running nothing.
+                    let other = (mode != Mode::Pickle && pos == 0)
+                        .then(|| other_format(rest))
+                        .flatten()
+                        .filter(|_| one.findings.iter().all(|f| f.severity == Severity::Info));
+                    if let Some(what) = other {
+                        sink.push(Finding {
+                            severity: Severity::Info,
+                            kind: FindingKind::Container,
+                            name: "not a pickle".into(),
+                            args: None,
+                            offset: None,
+                            opcode: None,
+                            member: member.to_string(),
+                            explanation: format!(
+                                "looks like {what}; as a pickle it fails at byte {err_off} ({}) \
+                                 before anything is imported or called",
+                                e.message()
+                            ),
+                            count: 1,
+                        });
+                        return;
+                    }
                     let skip = match mode {
                         Mode::File => err_off == 0 && one.events == 0,
                         Mode::Member => !looks && !member.ends_with(".pkl"),
+                        Mode::Pickle => false,
                     };
                     if skip {
                         return;
@@ -635,6 +832,7 @@ pub(crate) fn scan_stream(data: &[u8], policy: &Policy, member: &str, mode: Mode
                         severity: Severity::Warning,
                         kind: FindingKind::Tail,
                         name: "pickle-like tail".into(),
+                        args: None,
                         offset: Some(pos as u64),
                         opcode: None,
                         member: label,
@@ -664,7 +862,9 @@ mod tests {
     /// reports no event on it and, if it succeeds, stops at the same byte.
     #[test]
     fn fast_path_agrees_with_the_decoder() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/benign");
+        // The hand-picked older part of the corpus (one file per kind).
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/benign/earlier");
         let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| std::fs::read(e.unwrap().path()).unwrap())
@@ -690,7 +890,7 @@ mod tests {
                 }
                 if let Some(end) = inert_prefix(&data) {
                     checked += 1;
-                    let one = decode_one(&data, &policy, "", 0);
+                    let one = decode_one(&data, &policy, "", 0, false);
                     assert_eq!(one.events, 0, "{data:?}");
                     if let Ok(used) = one.result {
                         assert_eq!(used, end, "{data:?}");

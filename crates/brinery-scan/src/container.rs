@@ -63,6 +63,46 @@ fn is_tar(data: &[u8]) -> bool {
     sum == want
 }
 
+/// The root folder (with its `/`) of a PyTorch archive: the first path
+/// component of an entry named `<root>/data.pkl`, `<root>/constants.pkl`
+/// or `<root>/bytecode.pkl`.
+fn torch_root(entries: &[brinery_zip::Entry]) -> Option<String> {
+    entries.iter().find_map(|e| {
+        let (root, rest) = e.name.split_once('/')?;
+        matches!(rest, "data.pkl" | "constants.pkl" | "bytecode.pkl").then(|| format!("{root}/"))
+    })
+}
+
+/// How torch's loaders treat a member of a PyTorch archive (path below the
+/// root folder).
+#[derive(Debug, PartialEq, Eq)]
+enum TorchMember {
+    /// Unpickled by torch.load / torch.jit.load / the mobile loader:
+    /// `data.pkl`, `constants.pkl`, `bytecode.pkl`, `*.debug_pkl`, other
+    /// top-level `*.pkl` (`traced_inputs.pkl`).
+    Pickle,
+    /// Raw tensor bytes (`data/N`, `constants/N`) or metadata (`.data/`):
+    /// never unpickled.
+    Storage,
+    /// TorchScript source under `code/` (compiled, not unpickled).
+    Source,
+    /// Anything else (`extra/`, `version`, `byteorder`): by content.
+    Content,
+}
+
+fn torch_member(rel: &str) -> TorchMember {
+    if rel.ends_with(".debug_pkl") || (!rel.contains('/') && rel.ends_with(".pkl")) {
+        TorchMember::Pickle
+    } else if rel.starts_with("data/") || rel.starts_with("constants/") || rel.starts_with(".data/")
+    {
+        TorchMember::Storage
+    } else if rel.starts_with("code/") {
+        TorchMember::Source
+    } else {
+        TorchMember::Content
+    }
+}
+
 /// The end-of-central-directory record of a zip appended to other data
 /// (a pickle/zip polyglot): Python's zipfile finds it from the end.
 fn has_zip_trailer(data: &[u8]) -> bool {
@@ -91,6 +131,7 @@ impl Walk<'_> {
             severity,
             kind: FindingKind::Container,
             name: name.to_string(),
+            args: None,
             offset: None,
             opcode: None,
             member: member.to_string(),
@@ -186,7 +227,7 @@ impl Walk<'_> {
     }
 
     fn zip(&mut self, data: &[u8], member: &str, depth: usize) {
-        let archive = match brinery_torch::zip::Archive::new(data) {
+        let archive = match brinery_zip::Archive::new(data) {
             Ok(a) => a,
             Err(e) => {
                 self.sink.incomplete(
@@ -201,25 +242,40 @@ impl Walk<'_> {
         for note in archive.notes() {
             self.container_note(member, Severity::Info, "zip anomaly", note.clone());
         }
-        let torchscript = archive
-            .entries()
-            .iter()
-            .any(|e| e.name.contains("/code/") && e.name.ends_with(".py"));
-        if torchscript {
-            self.container_note(
-                member,
-                Severity::Info,
-                "torchscript",
-                "TorchScript archive: torch.jit.load compiles and runs the code/ members \
-                 (TorchScript, not arbitrary Python); its pickles are scanned"
-                    .into(),
-            );
-        }
+        // A PyTorch archive (torch.save >= 1.6, TorchScript, mobile): one
+        // root folder holding data.pkl / constants.pkl / bytecode.pkl.
+        // Members are then chosen as torch's loaders choose them.
+        let root = torch_root(archive.entries());
+        // torch.load hands an archive to torch.jit.load (TorchScript's own
+        // unpickler) exactly when it has a constants.pkl record
+        // (torch.serialization._is_torchscript_zip).
+        let torchscript = root.as_ref().is_some_and(|r| {
+            archive
+                .entries()
+                .iter()
+                .any(|e| e.name.strip_prefix(r.as_str()) == Some("constants.pkl"))
+        });
+        let (mut sources, mut storages) = (0u64, 0u64);
         for entry in archive.entries().to_vec() {
             let name = join(member, &entry.name);
             if entry.name.ends_with('/') && entry.uncompressed_size == 0 {
                 continue;
             }
+            let mode = match root.as_deref().and_then(|r| entry.name.strip_prefix(r)) {
+                Some(rel) => match torch_member(rel) {
+                    TorchMember::Pickle => Mode::Pickle,
+                    TorchMember::Storage => {
+                        storages += 1;
+                        continue;
+                    }
+                    TorchMember::Source => {
+                        sources += 1;
+                        continue;
+                    }
+                    TorchMember::Content => Mode::Member,
+                },
+                None => Mode::Member,
+            };
             let limit = self.budget();
             let bytes: Cow<'_, [u8]> = match archive.data_limited(&entry, limit) {
                 Ok(b) => b,
@@ -236,7 +292,35 @@ impl Walk<'_> {
             if let Cow::Owned(v) = &bytes {
                 self.inflated += v.len() as u64;
             }
-            self.scan(&bytes, &name, depth + 1, Mode::Member);
+            let outer = self.sink.torchscript;
+            self.sink.torchscript = torchscript && mode == Mode::Pickle;
+            self.scan(&bytes, &name, depth + 1, mode);
+            self.sink.torchscript = outer;
+        }
+        if storages > 0 {
+            self.container_note(
+                member,
+                Severity::Info,
+                "tensor storages",
+                format!(
+                    "{storages} member(s) under data/ (or constants/, .data/): raw tensor bytes \
+                     that torch reads as storages and never unpickles; not decoded"
+                ),
+            );
+        }
+        if torchscript || sources > 0 {
+            self.container_note(
+                member,
+                Severity::Info,
+                "torchscript",
+                format!(
+                    "TorchScript archive: torch.jit.load compiles the {sources} source file(s) \
+                     under code/ (TorchScript, not Python; not decoded) and reads its pickles \
+                     with TorchScript's unpickler, which resolves `__torch__.*` as those \
+                     compiled classes and only torch.jit._pickle's builders as functions; \
+                     the pickles are scanned"
+                ),
+            );
         }
     }
 
@@ -262,13 +346,13 @@ impl Walk<'_> {
             if !entry.header().entry_type().is_file() {
                 continue;
             }
-            let name = join(
-                member,
-                &entry
-                    .path()
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .unwrap_or_else(|_| "<bad name>".into()),
-            );
+            // `tar!path/in/tar`: the layer is named like the compression
+            // layers (`gzip!tar!evil.pkl` for a .tar.gz).
+            let path = entry
+                .path()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| "<bad name>".into());
+            let name = join(member, &format!("tar!{path}"));
             // The entry's bytes are in `data`: take them by position.
             let start = entry.raw_file_position() as usize;
             let size = entry.size() as usize;

@@ -40,18 +40,20 @@
 #![deny(unsafe_code)]
 
 mod analyze;
+mod args;
 mod container;
 mod fastpath;
 mod joblib;
 mod mmap;
 mod policy;
 mod report;
+mod shapes;
 
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-pub use crate::policy::{Policy, PolicyError, Rating};
+pub use crate::policy::{allow_reason, Policy, PolicyError, Rating};
 pub use crate::report::{sarif, Finding, FindingKind, Report, Severity, Verdict};
 
 /// Files smaller than this are read rather than memory-mapped.
@@ -113,8 +115,34 @@ impl Scanner {
         Report::from_parts(findings, complete, pickles, recognised, data.len() as u64)
     }
 
+    /// Scan a file (memory-mapped when large); an error if it cannot be
+    /// opened or read (missing, a directory, no permission), so a caller
+    /// can tell "could not read" from "could not analyse".
+    ///
+    /// ```
+    /// let err = brinery_scan::Scanner::new()
+    ///     .try_scan_path(std::path::Path::new("/no/such/file.pkl"))
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    /// ```
+    pub fn try_scan_path(&self, path: &Path) -> std::io::Result<Report> {
+        if path.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "is a directory",
+            ));
+        }
+        let mut report = match read_file(path)? {
+            Bytes::Vec(v) => self.scan_bytes(&v),
+            Bytes::Map(m) => self.scan_bytes(&m),
+        };
+        report.path = Some(path.display().to_string());
+        Ok(report)
+    }
+
     /// Scan a file (memory-mapped when large). An unreadable file gives an
-    /// [`Verdict::Incomplete`] report saying why.
+    /// [`Verdict::Incomplete`] report saying why (see
+    /// [`Scanner::try_scan_path`] to get the I/O error instead).
     pub fn scan_path(&self, path: &Path) -> Report {
         let mut report = match read_file(path) {
             Ok(Bytes::Vec(v)) => self.scan_bytes(&v),

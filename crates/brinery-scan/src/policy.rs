@@ -36,7 +36,8 @@ pub enum Rating {
 /// Order of judgement: the user's deny list; the built-in exact allow-list;
 /// attribute chains through dunders or dangerous modules; the built-in
 /// deny-list (every prefix of the path is checked, so `os.path.join` is
-/// judged by `os`); the built-in allow patterns; the built-in trusted class
+/// judged by `os`); numpy scalar types and torch storage classes (exact
+/// names); the built-in trusted class
 /// families; the user's allow list; otherwise unknown. A user's allow list
 /// therefore never overrides a built-in deny rule.
 #[derive(Clone, Debug, Default)]
@@ -124,6 +125,50 @@ impl Policy {
         })
     }
 
+    /// The user's allow entries that can never take effect, each with the
+    /// reason: the name (or, for a pattern, its literal part before the
+    /// first `*`) is on the built-in deny-list or reaches a dunder or a
+    /// dangerous module through an attribute chain, and a built-in deny
+    /// rule always wins. `brine scan` prints these as warnings.
+    ///
+    /// ```
+    /// let p = brinery_scan::Policy::from_toml("allow = [\"os.system\", \"mylib.*\"]").unwrap();
+    /// let ignored = p.ignored_allows();
+    /// assert_eq!(ignored.len(), 1);
+    /// assert!(ignored[0].starts_with("allow entry \"os.system\""));
+    /// ```
+    pub fn ignored_allows(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in &self.allow {
+            let literal: Vec<&str> = p.split('.').take_while(|c| !c.contains('*')).collect();
+            if literal.is_empty() {
+                continue;
+            }
+            let lit = literal.join(".");
+            if SAFE_EXACT.contains(&lit.as_str()) || allow_reason(&lit).is_some() {
+                continue;
+            }
+            let why = if literal.len() > 1 {
+                chain_danger(literal[0], &literal[1..].join("."))
+            } else {
+                None
+            }
+            .or_else(|| {
+                DANGER
+                    .iter()
+                    .find(|(d, _)| matches_below(d, &lit))
+                    .map(|(d, why)| format!("`{d}` is always refused: {why}"))
+            });
+            if let Some(why) = why {
+                out.push(format!(
+                    "allow entry {p:?} is ignored: {why} (a built-in deny rule cannot be \
+                     allowed away)"
+                ));
+            }
+        }
+        out
+    }
+
     /// Judge the global `module.name` (the name may be dotted, as protocol
     /// 4 resolves it through a chain of `getattr`).
     pub fn rate(&self, module: &str, name: &str) -> Rating {
@@ -132,8 +177,11 @@ impl Policy {
         if self.deny.iter().any(|p| matches_below(p, full)) {
             return Rating::Dangerous("denied by the policy file".into());
         }
-        if SAFE_EXACT.contains(&full) {
+        if SAFE_EXACT.contains(&full) || in_groups(SAFE_WITH_REASON, full) {
             return Rating::Safe;
+        }
+        if in_groups(CLASS_WITH_REASON, full) {
+            return Rating::Class;
         }
         if let Some(why) = chain_danger(module, name) {
             return Rating::Dangerous(why);
@@ -143,7 +191,7 @@ impl Policy {
                 return Rating::Dangerous((*why).to_string());
             }
         }
-        if SAFE_PATTERNS.iter().any(|p| glob(p, full)) {
+        if SCALAR_TYPES.contains(&full) {
             return Rating::Safe;
         }
         if CLASS_FAMILIES.iter().any(|p| glob(p, full)) && !name.contains('.') {
@@ -154,6 +202,20 @@ impl Policy {
         }
         Rating::Unknown
     }
+}
+
+fn in_groups(groups: &[(&str, &[&str])], path: &str) -> bool {
+    groups.iter().any(|(_, names)| names.contains(&path))
+}
+
+/// The reason a path is on the built-in allow-list, if it is there with
+/// one (see `SAFE_WITH_REASON`).
+pub fn allow_reason(path: &str) -> Option<&'static str> {
+    SAFE_WITH_REASON
+        .iter()
+        .chain(CLASS_WITH_REASON)
+        .find(|(_, names)| names.contains(&path))
+        .map(|(why, _)| *why)
 }
 
 /// `pattern` matches `path` or a prefix of it (at a `.` boundary).
@@ -204,6 +266,367 @@ fn glob_segment(p: &[u8], s: &[u8]) -> bool {
     }
     pi == p.len()
 }
+
+/// Exact paths, grouped, each group with the one-line reason why loading
+/// it cannot run attacker-chosen code (the older [`SAFE_EXACT`] list is
+/// grouped by its comments). Entries with an argument shape are also
+/// checked at their calls (see `crate::shapes`).
+pub(crate) const SAFE_WITH_REASON: &[(&str, &[&str])] = &[
+    (
+        "builtin exception classes: calling one builds an exception object from its arguments (nothing is raised or run); Python 2's `exceptions.*` arrive here through _compat_pickle",
+        &[
+            "builtins.ArithmeticError",
+            "builtins.AssertionError",
+            "builtins.AttributeError",
+            "builtins.BaseException",
+            "builtins.BaseExceptionGroup",
+            "builtins.BlockingIOError",
+            "builtins.BrokenPipeError",
+            "builtins.BufferError",
+            "builtins.BytesWarning",
+            "builtins.ChildProcessError",
+            "builtins.ConnectionAbortedError",
+            "builtins.ConnectionError",
+            "builtins.ConnectionRefusedError",
+            "builtins.ConnectionResetError",
+            "builtins.DeprecationWarning",
+            "builtins.EOFError",
+            "builtins.EncodingWarning",
+            "builtins.EnvironmentError",
+            "builtins.Exception",
+            "builtins.ExceptionGroup",
+            "builtins.FileExistsError",
+            "builtins.FileNotFoundError",
+            "builtins.FloatingPointError",
+            "builtins.FutureWarning",
+            "builtins.GeneratorExit",
+            "builtins.IOError",
+            "builtins.ImportError",
+            "builtins.ImportWarning",
+            "builtins.IndentationError",
+            "builtins.IndexError",
+            "builtins.InterruptedError",
+            "builtins.IsADirectoryError",
+            "builtins.KeyError",
+            "builtins.KeyboardInterrupt",
+            "builtins.LookupError",
+            "builtins.MemoryError",
+            "builtins.ModuleNotFoundError",
+            "builtins.NameError",
+            "builtins.NotADirectoryError",
+            "builtins.NotImplementedError",
+            "builtins.OSError",
+            "builtins.OverflowError",
+            "builtins.PendingDeprecationWarning",
+            "builtins.PermissionError",
+            "builtins.ProcessLookupError",
+            "builtins.PythonFinalizationError",
+            "builtins.RecursionError",
+            "builtins.ReferenceError",
+            "builtins.ResourceWarning",
+            "builtins.RuntimeError",
+            "builtins.RuntimeWarning",
+            "builtins.StopAsyncIteration",
+            "builtins.StopIteration",
+            "builtins.SyntaxError",
+            "builtins.SyntaxWarning",
+            "builtins.SystemError",
+            "builtins.SystemExit",
+            "builtins.TabError",
+            "builtins.TimeoutError",
+            "builtins.TypeError",
+            "builtins.UnboundLocalError",
+            "builtins.UnicodeDecodeError",
+            "builtins.UnicodeEncodeError",
+            "builtins.UnicodeError",
+            "builtins.UnicodeTranslateError",
+            "builtins.UnicodeWarning",
+            "builtins.UserWarning",
+            "builtins.ValueError",
+            "builtins.Warning",
+            "builtins.ZeroDivisionError",
+        ],
+    ),
+    (
+        "re._compile(pattern, flags) compiles a regular expression (CPython's own reduction of re.Pattern)",
+        &[
+            "re._compile",
+        ],
+    ),
+    (
+        "stdlib enum classes called with a member value return that member (enum.Enum.__new__ looks the value up)",
+        &[
+            "re.RegexFlag",
+            "http.HTTPStatus",
+            "uuid.SafeUUID",
+        ],
+    ),
+    (
+        "http.cookies value types: dict subclasses rebuilt from strings (CPython's own test data pickles them); no network access",
+        &[
+            "http.cookies.SimpleCookie",
+            "http.cookies.Morsel",
+            "http.cookies.BaseCookie",
+        ],
+    ),
+    (
+        "ipaddress value types: constructed from an int or string",
+        &[
+            "ipaddress.IPv4Address",
+            "ipaddress.IPv6Address",
+            "ipaddress.IPv4Network",
+            "ipaddress.IPv6Network",
+            "ipaddress.IPv4Interface",
+            "ipaddress.IPv6Interface",
+        ],
+    ),
+    (
+        "Python 3.13 moved the pathlib classes to pathlib._local: construction only, the same as the pathlib.* entries",
+        &[
+            "pathlib._local.PurePath",
+            "pathlib._local.PurePosixPath",
+            "pathlib._local.PureWindowsPath",
+            "pathlib._local.Path",
+            "pathlib._local.PosixPath",
+            "pathlib._local.WindowsPath",
+        ],
+    ),
+    (
+        "datetime.tzinfo: the abstract base of time zones, the `base` that copyreg._reconstructor gets for tz classes at protocols 0-1 (its __new__ takes no state)",
+        &[
+            "datetime.tzinfo",
+        ],
+    ),
+    (
+        "zoneinfo's reduction `getattr(ZoneInfo, '_unpickle')(key, from_cache)`: looks the key up in the system tz database (argument shape checked)",
+        &[
+            "zoneinfo.ZoneInfo._unpickle",
+            "zoneinfo._zoneinfo.ZoneInfo._unpickle",
+        ],
+    ),
+    (
+        "pytz's unpickle factories: _p(zone, utcoffset, dst, tzname) looks a zone up in pytz's bundled database, _UTC() returns pytz.utc",
+        &[
+            "pytz._p",
+            "pytz._UTC",
+        ],
+    ),
+    (
+        "dateutil tz value types: fixed offsets, UTC, local, and tzfile rebuilt from the TZif bytes in the pickle by _unpickle(cls, key, filename, data) (no file opened; shape checked)",
+        &[
+            "dateutil.tz.tz.tzoffset",
+            "dateutil.tz.tz.tzutc",
+            "dateutil.tz.tz.tzlocal",
+            "dateutil.tz.tz.tzfile",
+            "dateutil.tz.tz.tzrange",
+            "dateutil.tz.tz.tzstr",
+            "dateutil.tz._tzfile._unpickle",
+            "dateutil.tz._tzfile.tzfile",
+            "dateutil.relativedelta.relativedelta",
+        ],
+    ),
+    (
+        "numpy 2 StringDType: the dtype is rebuilt from its keyword state (coerce, na_object); shape checked",
+        &[
+            "numpy._core._internal._convert_to_stringdtype_kwargs",
+            "numpy.dtypes.StringDType",
+        ],
+    ),
+    (
+        "pyarrow's array reconstructors, as pandas' Arrow-backed arrays pickle them: type_for_alias(str), py_buffer(bytes), _restore_array((type, length, null_count, offset, buffers, children, dictionary)), chunked_array(list[, type]); argument shapes checked",
+        &[
+            "pyarrow.lib.type_for_alias",
+            "pyarrow.lib.py_buffer",
+            "pyarrow.lib._restore_array",
+            "pyarrow.lib.chunked_array",
+        ],
+    ),
+    (
+        "pandas 0.20-3.x reconstruction not covered above: index constructors, dtypes, sparse indexes, Arrow-backed arrays, Cython unpickle helpers (cls.__new__ + state, class argument checked)",
+        &[
+            "pandas.core.indexes.interval._new_IntervalIndex",
+            "pandas.core.indexes.period.PeriodIndex",
+            "pandas.core.indexes.timedeltas._new_TimedeltaIndex",
+            "pandas.core.dtypes.dtypes.ArrowDtype",
+            "pandas.core.arrays.sparse.dtype.SparseDtype",
+            "pandas.core.arrays.string_arrow.ArrowStringArray",
+            "pandas.core.arrays.string_arrow.ArrowStringArrayNumpySemantics",
+            "pandas.core.arrays.arrow.array.ArrowExtensionArray",
+            "pandas.core.arrays.arrow.ArrowExtensionArray",
+            "pandas.core.arrays.sparse.array.SparseArray",
+            "pandas.core.arrays.numpy_.PandasArray",
+            "pandas.core.arrays.numpy_.NumpyExtensionArray",
+            "pandas._libs.sparse.IntIndex",
+            "pandas._libs.sparse.BlockIndex",
+            "pandas._libs.interval.__pyx_unpickle_IntervalMixin",
+            "pandas._libs.tslibs.nattype._nat_unpickle",
+            "pandas._libs.tslibs.period._Period",
+            "pandas.core.indexes.numeric.UInt64Index",
+            "pandas.core.indexes.numeric.NumericIndex",
+            "pandas._libs.tslibs.timestamps._unpickle_timestamp",
+            "pandas.core.arrays.string_.StringDtype",
+            "pandas.core.dtypes.dtypes.NumpyEADtype",
+            "pandas.core.dtypes.dtypes.PandasDtype",
+        ],
+    ),
+    (
+        "pandas date offsets: value objects rebuilt from their parameters (n, normalize, weekday, ...)",
+        &[
+            "pandas._libs.tslibs.offsets.BDay",
+            "pandas._libs.tslibs.offsets.BMonthBegin",
+            "pandas._libs.tslibs.offsets.BMonthEnd",
+            "pandas._libs.tslibs.offsets.BQuarterBegin",
+            "pandas._libs.tslibs.offsets.BQuarterEnd",
+            "pandas._libs.tslibs.offsets.BYearBegin",
+            "pandas._libs.tslibs.offsets.BYearEnd",
+            "pandas._libs.tslibs.offsets.BusinessDay",
+            "pandas._libs.tslibs.offsets.BusinessHour",
+            "pandas._libs.tslibs.offsets.BusinessMonthBegin",
+            "pandas._libs.tslibs.offsets.BusinessMonthEnd",
+            "pandas._libs.tslibs.offsets.CBMonthBegin",
+            "pandas._libs.tslibs.offsets.CBMonthEnd",
+            "pandas._libs.tslibs.offsets.CDay",
+            "pandas._libs.tslibs.offsets.CustomBusinessDay",
+            "pandas._libs.tslibs.offsets.CustomBusinessHour",
+            "pandas._libs.tslibs.offsets.CustomBusinessMonthBegin",
+            "pandas._libs.tslibs.offsets.CustomBusinessMonthEnd",
+            "pandas._libs.tslibs.offsets.DateOffset",
+            "pandas._libs.tslibs.offsets.Day",
+            "pandas._libs.tslibs.offsets.Easter",
+            "pandas._libs.tslibs.offsets.FY5253",
+            "pandas._libs.tslibs.offsets.FY5253Quarter",
+            "pandas._libs.tslibs.offsets.Hour",
+            "pandas._libs.tslibs.offsets.LastWeekOfMonth",
+            "pandas._libs.tslibs.offsets.Micro",
+            "pandas._libs.tslibs.offsets.Milli",
+            "pandas._libs.tslibs.offsets.Minute",
+            "pandas._libs.tslibs.offsets.MonthBegin",
+            "pandas._libs.tslibs.offsets.MonthEnd",
+            "pandas._libs.tslibs.offsets.Nano",
+            "pandas._libs.tslibs.offsets.QuarterBegin",
+            "pandas._libs.tslibs.offsets.QuarterEnd",
+            "pandas._libs.tslibs.offsets.Second",
+            "pandas._libs.tslibs.offsets.SemiMonthBegin",
+            "pandas._libs.tslibs.offsets.SemiMonthEnd",
+            "pandas._libs.tslibs.offsets.Week",
+            "pandas._libs.tslibs.offsets.WeekOfMonth",
+            "pandas._libs.tslibs.offsets.YearBegin",
+            "pandas._libs.tslibs.offsets.YearEnd",
+        ],
+    ),
+    (
+        "scikit-learn's compiled loss objects, called without arguments (sklearn >= 1.6 pickles them under the extension module's own name `_loss`)",
+        &[
+            "sklearn._loss._loss.CyHalfSquaredError",
+            "sklearn._loss._loss.CyAbsoluteError",
+            "sklearn._loss._loss.CyPinballLoss",
+            "sklearn._loss._loss.CyHuberLoss",
+            "sklearn._loss._loss.CyHalfPoissonLoss",
+            "sklearn._loss._loss.CyHalfGammaLoss",
+            "sklearn._loss._loss.CyHalfTweedieLoss",
+            "sklearn._loss._loss.CyHalfTweedieLossIdentity",
+            "sklearn._loss._loss.CyHalfBinomialLoss",
+            "sklearn._loss._loss.CyExponentialLoss",
+            "sklearn._loss._loss.CyHalfMultinomialLoss",
+            "_loss.CyHalfSquaredError",
+            "_loss.CyAbsoluteError",
+            "_loss.CyPinballLoss",
+            "_loss.CyHuberLoss",
+            "_loss.CyHalfPoissonLoss",
+            "_loss.CyHalfGammaLoss",
+            "_loss.CyHalfTweedieLoss",
+            "_loss.CyHalfTweedieLossIdentity",
+            "_loss.CyHalfBinomialLoss",
+            "_loss.CyExponentialLoss",
+            "_loss.CyHalfMultinomialLoss",
+        ],
+    ),
+    (
+        "Cython's pickle helpers of scikit-learn and pandas types: `mod.__pyx_unpickle_X(mod.X, checksum, state)` makes `X.__new__(X)` and sets the state (shape checked: the class must be the helper's own)",
+        &[
+            "sklearn._loss._loss.__pyx_unpickle_CyHalfSquaredError",
+            "sklearn._loss._loss.__pyx_unpickle_CyAbsoluteError",
+            "sklearn._loss._loss.__pyx_unpickle_CyPinballLoss",
+            "sklearn._loss._loss.__pyx_unpickle_CyHuberLoss",
+            "sklearn._loss._loss.__pyx_unpickle_CyHalfPoissonLoss",
+            "sklearn._loss._loss.__pyx_unpickle_CyHalfGammaLoss",
+            "sklearn._loss._loss.__pyx_unpickle_CyHalfTweedieLoss",
+            "sklearn._loss._loss.__pyx_unpickle_CyHalfTweedieLossIdentity",
+            "sklearn._loss._loss.__pyx_unpickle_CyHalfBinomialLoss",
+            "sklearn._loss._loss.__pyx_unpickle_CyExponentialLoss",
+            "sklearn._loss._loss.__pyx_unpickle_CyHalfMultinomialLoss",
+        ],
+    ),
+    (
+        "torch types whose reduction is a constructor call with plain data (dtype objects are referenced by name)",
+        &[
+            "torch.float16",
+            "torch.float32",
+            "torch.float64",
+            "torch.bfloat16",
+            "torch.float8_e4m3fn",
+            "torch.float8_e5m2",
+            "torch.float8_e4m3fnuz",
+            "torch.float8_e5m2fnuz",
+            "torch.int8",
+            "torch.int16",
+            "torch.int32",
+            "torch.int64",
+            "torch.uint8",
+            "torch.uint16",
+            "torch.uint32",
+            "torch.uint64",
+            "torch.complex32",
+            "torch.complex64",
+            "torch.complex128",
+            "torch.qint8",
+            "torch.quint8",
+            "torch.qint32",
+            "torch.quint4x2",
+            "torch.float",
+            "torch.int",
+            "torch.long",
+            "torch.short",
+            "torch.cfloat",
+            "torch.cdouble",
+            "torch._utils._rebuild_tensor_v2",
+            "torch.optim.sgd.SGD",
+            "torch.sparse_csc",
+            "torch.sparse_bsr",
+            "torch.sparse_bsc",
+            "torch.preserve_format",
+        ],
+    ),
+];
+
+/// Classes that may be instantiated without arguments and given their
+/// state by BUILD (a [`Rating::Class`]), exact paths with reasons.
+pub(crate) const CLASS_WITH_REASON: &[(&str, &[&str])] = &[(
+    "scipy.sparse matrices and arrays: copyreg.__newobj__(cls) + BUILD of a dict of numpy arrays (scipy 1.x module paths)",
+    &[
+            "scipy.sparse._csr.csr_matrix",
+            "scipy.sparse._csr.csr_array",
+            "scipy.sparse._csc.csc_matrix",
+            "scipy.sparse._csc.csc_array",
+            "scipy.sparse._coo.coo_matrix",
+            "scipy.sparse._coo.coo_array",
+            "scipy.sparse._bsr.bsr_matrix",
+            "scipy.sparse._bsr.bsr_array",
+            "scipy.sparse._dia.dia_matrix",
+            "scipy.sparse._dia.dia_array",
+            "scipy.sparse._dok.dok_matrix",
+            "scipy.sparse._dok.dok_array",
+            "scipy.sparse._lil.lil_matrix",
+            "scipy.sparse._lil.lil_array",
+            "scipy.sparse.csr.csr_matrix",
+            "scipy.sparse.csc.csc_matrix",
+            "scipy.sparse.coo.coo_matrix",
+            "scipy.sparse.bsr.bsr_matrix",
+            "scipy.sparse.dia.dia_matrix",
+            "scipy.sparse.dok.dok_matrix",
+            "scipy.sparse.lil.lil_matrix",
+    ],
+)];
 
 /// Modules whose name appearing as an attribute in a dotted path means the
 /// path reaches that module through another one (`pathlib.os.system`,
@@ -489,37 +912,121 @@ const SAFE_EXACT: &[&str] = &[
     "sklearn.metrics._dist_metrics.newObj",
 ];
 
-/// Safe constructors matched by pattern.
-const SAFE_PATTERNS: &[&str] = &[
-    // numpy scalar types and dtype classes (np.float64, np.dtypes.Int64DType).
+/// numpy's scalar types and dtype classes and torch's storage classes,
+/// exact names (they replace the former `numpy.int*`, `numpy.dtypes.*DType`
+/// and `torch.*Storage` patterns): referenced as classes (`dtype=np.float64` in an estimator,
+/// `torch.FloatStorage` in a legacy checkpoint) and called only with data.
+const SCALAR_TYPES: &[&str] = &[
+    "numpy.bool",
     "numpy.bool_",
-    "numpy.int*",
-    "numpy.uint*",
-    "numpy.float*",
-    "numpy.complex*",
-    "numpy.longdouble",
-    "numpy.clongdouble",
-    "numpy.str_",
+    "numpy.byte",
     "numpy.bytes_",
-    "numpy.object_",
-    "numpy.void",
+    "numpy.cdouble",
+    "numpy.cfloat",
+    "numpy.clongdouble",
+    "numpy.clongfloat",
+    "numpy.complex128",
+    "numpy.complex256",
+    "numpy.complex64",
+    "numpy.complex_",
+    "numpy.csingle",
     "numpy.datetime64",
+    "numpy.double",
+    "numpy.float128",
+    "numpy.float16",
+    "numpy.float32",
+    "numpy.float64",
+    "numpy.float96",
+    "numpy.complex192",
+    "numpy.float_",
+    "numpy.half",
+    "numpy.int16",
+    "numpy.int32",
+    "numpy.int64",
+    "numpy.int8",
+    "numpy.int_",
+    "numpy.intc",
+    "numpy.intp",
+    "numpy.long",
+    "numpy.longcomplex",
+    "numpy.longdouble",
+    "numpy.longfloat",
+    "numpy.longlong",
+    "numpy.object_",
+    "numpy.short",
+    "numpy.single",
+    "numpy.singlecomplex",
+    "numpy.str_",
+    "numpy.string_",
     "numpy.timedelta64",
-    "numpy.dtypes.*DType",
-    // torch.FloatStorage, torch.float32, ...
-    "torch.*Storage",
-    "torch.float*",
+    "numpy.ubyte",
+    "numpy.uint",
+    "numpy.uint16",
+    "numpy.uint32",
+    "numpy.uint64",
+    "numpy.uint8",
+    "numpy.uintc",
+    "numpy.uintp",
+    "numpy.ulong",
+    "numpy.ulonglong",
+    "numpy.unicode_",
+    "numpy.ushort",
+    "numpy.void",
+    "numpy.dtypes.BoolDType",
+    "numpy.dtypes.ByteDType",
+    "numpy.dtypes.BytesDType",
+    "numpy.dtypes.CLongDoubleDType",
+    "numpy.dtypes.Complex128DType",
+    "numpy.dtypes.Complex64DType",
+    "numpy.dtypes.DateTime64DType",
+    "numpy.dtypes.Float16DType",
+    "numpy.dtypes.Float32DType",
+    "numpy.dtypes.Float64DType",
+    "numpy.dtypes.Int16DType",
+    "numpy.dtypes.Int32DType",
+    "numpy.dtypes.Int64DType",
+    "numpy.dtypes.Int8DType",
+    "numpy.dtypes.IntDType",
+    "numpy.dtypes.LongDType",
+    "numpy.dtypes.LongDoubleDType",
+    "numpy.dtypes.LongLongDType",
+    "numpy.dtypes.ObjectDType",
+    "numpy.dtypes.ShortDType",
+    "numpy.dtypes.StrDType",
+    "numpy.dtypes.TimeDelta64DType",
+    "numpy.dtypes.UByteDType",
+    "numpy.dtypes.UInt16DType",
+    "numpy.dtypes.UInt32DType",
+    "numpy.dtypes.UInt64DType",
+    "numpy.dtypes.UInt8DType",
+    "numpy.dtypes.UIntDType",
+    "numpy.dtypes.ULongDType",
+    "numpy.dtypes.ULongLongDType",
+    "numpy.dtypes.UShortDType",
+    "numpy.dtypes.VoidDType",
+    "torch.BFloat16Storage",
+    "torch.BoolStorage",
+    "torch.ByteStorage",
+    "torch.CharStorage",
+    "torch.ComplexDoubleStorage",
+    "torch.ComplexFloatStorage",
+    "torch.DoubleStorage",
+    "torch.FloatStorage",
+    "torch.HalfStorage",
+    "torch.IntStorage",
+    "torch.LongStorage",
+    "torch.QInt32Storage",
+    "torch.QInt8Storage",
+    "torch.QUInt2x4Storage",
+    "torch.QUInt4x2Storage",
+    "torch.QUInt8Storage",
+    "torch.ShortStorage",
+    "torch.TypedStorage",
+    "torch.UntypedStorage",
     "torch.bfloat16",
     "torch.half",
     "torch.double",
-    "torch.int*",
-    "torch.uint*",
     "torch.bool",
-    "torch.complex*",
-    "torch.qint*",
-    "torch.quint*",
-    // sklearn's compiled loss objects (CyHalfSquaredError, ...).
-    "sklearn._loss._loss.Cy*",
 ];
 
 /// Trusted libraries whose classes may be instantiated without arguments
@@ -745,6 +1252,25 @@ const DANGER: &[(&str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The built-in allow tables hold exact dotted names only, each group
+    /// with a reason, and no name twice.
+    #[test]
+    fn allow_tables_are_exact_names_with_reasons() {
+        let mut seen = std::collections::HashSet::new();
+        let grouped = SAFE_WITH_REASON.iter().chain(CLASS_WITH_REASON);
+        for (why, names) in grouped {
+            assert!(why.len() > 20, "{why:?}");
+            for n in names.iter() {
+                assert!(!n.contains('*') && n.contains('.'), "{n}");
+                assert!(seen.insert(*n), "{n} listed twice");
+            }
+        }
+        for n in SAFE_EXACT.iter().chain(SCALAR_TYPES) {
+            assert!(!n.contains('*') && n.contains('.'), "{n}");
+        }
+        assert!(seen.len() > 250, "{}", seen.len());
+    }
 
     #[test]
     fn globbing() {

@@ -10,7 +10,9 @@ pub enum Verdict {
     /// Everything a load would import or call is on the allow-list.
     Safe,
     /// Not a pickle nor a container brinery-scan knows: the first opcode
-    /// already fails, so `pickle.load` would run nothing.
+    /// already fails, so `pickle.load` would run nothing. Spelt
+    /// `not-pickle` in text and JSON alike.
+    #[serde(rename = "not-pickle")]
     NotPickle,
     /// Something not on any list (or a warning) was found; nothing known
     /// to be dangerous.
@@ -94,6 +96,11 @@ pub struct Finding {
     pub kind: FindingKind,
     /// The global's dotted path (`os.system`), or a short description.
     pub name: String,
+    /// For calls: the arguments as the call would be written
+    /// (`('echo pwned')`), literals shown, computed values as `<...>`,
+    /// cut to at most 120 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub args: Option<String>,
     /// Byte offset of the opcode in the (decompressed) member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
@@ -196,7 +203,8 @@ pub fn sarif(reports: &[Report], tool_version: &str) -> Value {
                     rule_ids.len() - 1
                 }
             };
-            let mut msg = format!("{}: {}", f.name, f.explanation);
+            let args = f.args.as_deref().unwrap_or("");
+            let mut msg = format!("{}{}: {}", f.name, args, f.explanation);
             if !f.member.is_empty() {
                 msg.push_str(&format!(" (in {})", f.member));
             }
@@ -218,6 +226,7 @@ pub fn sarif(reports: &[Report], tool_version: &str) -> Value {
                 "message": {"text": msg},
                 "locations": [{"physicalLocation": physical}],
                 "properties": {
+                    "args": f.args,
                     "member": f.member,
                     "offset": f.offset,
                     "opcode": f.opcode,

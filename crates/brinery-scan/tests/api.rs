@@ -159,7 +159,16 @@ fn mutations_never_panic() {
     };
     let scanner = Scanner::new().max_decompressed(1 << 24);
     let mut runs = 0;
-    for dir in ["malicious", "benign"] {
+    // The malicious samples, the harmless tricks, and the benign files of
+    // one directory per library (the older hand-picked set, the newest
+    // torch and pandas).
+    for dir in [
+        "malicious",
+        "harmless",
+        "benign/earlier",
+        "benign/torch-2.15.0",
+        "benign/pandas-3.1.1",
+    ] {
         for e in std::fs::read_dir(root.join(dir)).unwrap() {
             let base = std::fs::read(e.unwrap().path()).unwrap();
             for _ in 0..20 {
@@ -183,4 +192,105 @@ fn mutations_never_panic() {
         }
     }
     assert!(runs > 2000);
+}
+
+/// The policy for what the real libraries write: exact names, and the
+/// argument shapes of the reconstructors that are trusted only the way
+/// their library calls them.
+#[test]
+fn library_reconstructors_and_their_argument_shapes() {
+    let s = Scanner::new();
+    // pyarrow.lib.type_for_alias('int64'), as pandas' Arrow arrays write it.
+    let ok = s.scan_bytes(b"\x80\x02cpyarrow.lib\ntype_for_alias\nX\x05\x00\x00\x00int64\x85R.");
+    assert_eq!(ok.verdict, Verdict::Safe, "{:?}", ok.findings);
+    // ... with an argument pandas never writes.
+    let odd = s.scan_bytes(b"\x80\x02cpyarrow.lib\ntype_for_alias\n]\x85R.");
+    assert_eq!(odd.verdict, Verdict::Unknown);
+    let f = odd.issues().next().unwrap();
+    assert_eq!(
+        (f.kind, f.name.as_str()),
+        (FindingKind::Call, "pyarrow.lib.type_for_alias")
+    );
+    assert_eq!(f.args.as_deref(), Some("([])"));
+    // getattr(zoneinfo.ZoneInfo, '_unpickle')('UTC', 1): CPython's spelling.
+    let zi = b"\x80\x02cbuiltins\ngetattr\nczoneinfo\nZoneInfo\nX\x09\x00\x00\x00_unpickle\x86RX\x03\x00\x00\x00UTCK\x01\x86R.";
+    let r = s.scan_bytes(zi);
+    assert_eq!(r.verdict, Verdict::Safe, "{:?}", r.findings);
+    // getattr in general stays unsafe.
+    let r = s.scan_bytes(
+        b"\x80\x02cbuiltins\ngetattr\nczoneinfo\nZoneInfo\nX\x04\x00\x00\x00keys\x86R.",
+    );
+    assert_eq!(r.verdict, Verdict::Unknown, "{:?}", r.findings);
+    // pytz._p('Europe/Berlin', 3600, 0, 'CET') and re._compile('a+', 2).
+    let r = s.scan_bytes(b"\x80\x02cpytz\n_p\nX\x0d\x00\x00\x00Europe/BerlinM\x10\x0eK\x00X\x03\x00\x00\x00CET\x94tR.");
+    assert_ne!(r.verdict, Verdict::Unsafe);
+    let r = s.scan_bytes(b"\x80\x02cre\n_compile\nX\x02\x00\x00\x00a+K\x02\x86R.");
+    assert_eq!(r.verdict, Verdict::Safe, "{:?}", r.findings);
+    // Python 2's exceptions.ValueError, mapped by _compat_pickle.
+    let r = s.scan_bytes(b"cexceptions\nValueError\n(S'bad'\ntR.");
+    assert_eq!(r.verdict, Verdict::Safe, "{:?}", r.findings);
+    // Exact names, no wildcards: a sibling of an allowed name is unknown.
+    let p = Policy::new();
+    assert_eq!(
+        p.rate("pathlib._local", "PosixPath"),
+        brinery_scan::Rating::Safe
+    );
+    assert!(matches!(
+        p.rate("pathlib._local", "Path.write_text"),
+        brinery_scan::Rating::Dangerous(_)
+    ));
+    assert_eq!(p.rate("pytz", "timezone"), brinery_scan::Rating::Unknown);
+    assert_eq!(p.rate("torch", "int_repr"), brinery_scan::Rating::Unknown);
+    assert_eq!(p.rate("torch", "int64"), brinery_scan::Rating::Safe);
+    assert!(brinery_scan::allow_reason("re._compile").is_some());
+    // torch.jit._pickle's builders outside a TorchScript archive: unsafe.
+    let r = s.scan_bytes(b"\x80\x02ctorch.jit._pickle\nbuild_intlist\n]\x85R.");
+    assert_eq!(r.verdict, Verdict::Unsafe);
+}
+
+/// Protocol 5 NEXT_BUFFER without the buffers: opaque data, complete.
+#[test]
+fn out_of_band_buffers_are_opaque_data() {
+    let r =
+        Scanner::new().scan_bytes(b"\x80\x05\x95\x05\x00\x00\x00\x00\x00\x00\x00\x97\x97\x98\x86.");
+    assert_eq!(r.verdict, Verdict::Safe, "{:?}", r.findings);
+    assert!(r.complete);
+    // Decoded for real (the pickle imports something): the buffers are
+    // opaque values and an info finding says so.
+    let r = Scanner::new().scan_bytes(b"\x80\x05cbuiltins\nbytearray\n\x97\x85R.");
+    assert_eq!(
+        (r.verdict, r.complete),
+        (Verdict::Safe, true),
+        "{:?}",
+        r.findings
+    );
+    assert!(r.findings.iter().any(|f| f.name == "out-of-band buffers"));
+    // 100 of them (more than the first guess of 16).
+    let mut p = b"\x80\x05(".to_vec();
+    p.extend(std::iter::repeat_n(0x97u8, 100));
+    p.extend_from_slice(b"lcbuiltins\nbytearray\n\x97\x85R0.");
+    let r = Scanner::new().scan_bytes(&p);
+    assert_eq!(
+        (r.verdict, r.complete),
+        (Verdict::Safe, true),
+        "{:?}",
+        r.findings
+    );
+}
+
+/// Legacy torch.save of a module: the class travels in a persistent id
+/// `('module', cls, file, source)` that torch resolves to `cls`.
+#[test]
+fn legacy_torch_module_persistent_ids_are_judged_as_their_class() {
+    let s = Scanner::new();
+    let ok = b"\x80\x02(X\x06\x00\x00\x00modulectorch.nn.modules.linear\nLinear\nX\x01\x00\x00\x00fX\x01\x00\x00\x00stQ)\x81.";
+    let r = s.scan_bytes(ok);
+    assert_eq!(r.verdict, Verdict::Safe, "{:?}", r.findings);
+    let bad = b"\x80\x02(X\x06\x00\x00\x00modulecposix\nsystem\nX\x01\x00\x00\x00fX\x01\x00\x00\x00stQX\x02\x00\x00\x00id\x85R.";
+    let r = s.scan_bytes(bad);
+    assert_eq!(r.verdict, Verdict::Unsafe);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::Call && f.name == "posix.system"));
 }

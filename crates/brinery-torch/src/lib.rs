@@ -38,8 +38,9 @@
 //! ```
 //!
 //! [`export_safetensors`] writes a `.safetensors` file (feature
-//! `safetensors`, on by default); [`zip`] is the tolerant zip reader the
-//! formats are built on, also used by brinery's scanner.
+//! `safetensors`, on by default); [`zip`] re-exports `brinery-zip`, the
+//! tolerant zip reader the formats are built on (shared with `.npz` and the
+//! scanner).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -49,7 +50,9 @@ mod dtype;
 mod export;
 mod mmap;
 mod walk;
-pub mod zip;
+
+/// The tolerant zip reader (the `brinery-zip` crate), re-exported.
+pub use brinery_zip as zip;
 
 pub use crate::checkpoint::{
     detect, detect_file, ByteOrder, Checkpoint, Format, Loader, Scalar, TensorInfo,

@@ -54,6 +54,17 @@ def add(name, data, verdict, finding, source, note):
     )
 
 
+HARMLESS = os.path.join(HERE, "harmless")
+os.makedirs(HARMLESS, exist_ok=True)
+harmless = []
+
+
+def add_harmless(name, data, source, note):
+    with open(os.path.join(HARMLESS, name), "wb") as f:
+        f.write(data)
+    harmless.append({"file": name, "verdict": "safe", "source": source, "note": note})
+
+
 def su(s):
     """SHORT_BINUNICODE."""
     b = s.encode()
@@ -261,7 +272,9 @@ def zip_bytes(members, compression=zipfile.ZIP_STORED):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression) as z:
         for n, d in members:
-            z.writestr(n, d)
+            # A fixed timestamp: the samples are reproducible byte for byte.
+            z.writestr(zipfile.ZipInfo(n, date_time=(1980, 1, 1, 0, 0, 0)), d,
+                       compress_type=compression)
     return buf.getvalue()
 
 
@@ -269,9 +282,28 @@ add("torch_zip_other_member.pt",
     zip_bytes([("archive/data.pkl", benign_p2), ("archive/version", b"3\n"),
                ("archive/extra/evil.pkl", payload)]), "unsafe", "os.system", "picklescan-gh",
     "torch zip whose payload is a protocol-0 pickle in a member other than data.pkl")
-add("torch_zip_renamed_member.pt",
-    zip_bytes([("archive/data.pkl", benign_p2), ("archive/data/0", payload)]), "unsafe",
-    "os.system", "picklescan-gh", "payload in a member named like raw tensor storage")
+add("torch_zip_extra_member.pt",
+    zip_bytes([("archive/data.pkl", benign_p2), ("archive/version", b"3\n"),
+               ("archive/extra/x.pkl", payload)]), "unsafe", "os.system", "brinery",
+    "payload in extra/ of a torch archive: extra files are scanned by content")
+add("torchscript_debug_pkl.pt",
+    zip_bytes([("archive/data.pkl", benign_p2), ("archive/constants.pkl", benign_p2),
+               ("archive/code/__torch__.py", b"class M(Module):\n  pass\n"),
+               ("archive/code/__torch__.py.debug_pkl", payload)]), "unsafe", "os.system",
+    "brinery", "payload as a TorchScript *.debug_pkl, which torch's loaders unpickle")
+# Archive members torch never unpickles: the scanner must not call these
+# unsafe (harmless/ + harmless.json, expected verdict safe).
+add_harmless("torch_zip_renamed_member.pt",
+             zip_bytes([("archive/data.pkl", benign_p2), ("archive/data/0", payload)]),
+             "picklescan-gh",
+             "payload in a member named like raw tensor storage: torch reads data/N as raw "
+             "storage bytes and never unpickles it")
+add_harmless("torchscript_code_member.pt",
+             zip_bytes([("archive/data.pkl", benign_p2), ("archive/constants.pkl", benign_p2),
+                        ("archive/code/__torch__.py", payload)]),
+             "brinery",
+             "a pickle as TorchScript source under code/: torch.jit.load compiles it as "
+             "TorchScript (and fails), never unpickles it")
 z = bytearray(zip_bytes([("archive/data.pkl", payload)]))
 for sig in (b"PK\x03\x04", b"PK\x01\x02"):
     i = z.find(sig)
@@ -389,4 +421,8 @@ manifest.sort(key=lambda e: e["file"])
 with open(os.path.join(HERE, "malicious.json"), "w") as f:
     json.dump(manifest, f, indent=1)
     f.write("\n")
-print(f"{len(manifest)} malicious samples")
+harmless.sort(key=lambda e: e["file"])
+with open(os.path.join(HERE, "harmless.json"), "w") as f:
+    json.dump(harmless, f, indent=1)
+    f.write("\n")
+print(f"{len(manifest)} malicious samples, {len(harmless)} harmless archive tricks")

@@ -253,6 +253,9 @@ fn scan_one(scanner: &Scanner, path: &Path) -> Report {
         r.path = Some("<stdin>".into());
         return r;
     }
+    if let Some(r) = crate::shelve::try_scan(scanner, path) {
+        return r;
+    }
     scanner.scan_path(path)
 }
 

@@ -26,6 +26,11 @@ pub(crate) struct Dumb {
     pub(crate) problems: Vec<Error>,
     modified: bool,
     writable: bool,
+    /// Python 3.8-3.12's dumb.py: a missing index marks the database
+    /// modified (instead of creating an empty index at once), and a commit
+    /// leaves it marked modified (so closing after a deletion commits
+    /// again and `.bak` ends up equal to `.dir`).
+    legacy: bool,
 }
 
 fn with_ext(base: &Path, ext: &str) -> PathBuf {
@@ -78,7 +83,7 @@ pub(crate) fn looks_dumb(base: &Path) -> bool {
 
 impl Dumb {
     /// Open for reading (`flag='r'`) or for update (`flag='c'`).
-    pub(crate) fn open(base: &Path, write: bool) -> Result<Dumb> {
+    pub(crate) fn open(base: &Path, write: bool, legacy: bool) -> Result<Dumb> {
         let dat = with_ext(base, ".dat");
         let dir = with_ext(base, ".dir");
         let bak = with_ext(base, ".bak");
@@ -101,6 +106,7 @@ impl Dumb {
             problems: Vec::new(),
             modified: false,
             writable: write,
+            legacy,
         };
         // _update: read the index; a missing one is an error for 'r' and an
         // empty index (written at once, as Python 3.13 does) for 'c'.
@@ -124,7 +130,11 @@ impl Dumb {
                     )
                     .path(&dir));
                 }
-                File::create(&dir).map_err(|e| Error::io(&dir, e))?;
+                if db.legacy {
+                    db.modified = true;
+                } else {
+                    File::create(&dir).map_err(|e| Error::io(&dir, e))?;
+                }
             }
             Err(e) => return Err(Error::io(&dir, e)),
         }
@@ -349,7 +359,9 @@ impl Dumb {
         }
         let mut f = File::create(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
         f.write_all(&text).map_err(|e| Error::io(&self.dir, e))?;
-        self.modified = false;
+        if !self.legacy {
+            self.modified = false;
+        }
         Ok(())
     }
 }

@@ -82,6 +82,7 @@ pub struct OpenOptions {
     table: Option<String>,
     protocol: Option<u8>,
     manual_commit: bool,
+    dumb_legacy: bool,
 }
 
 impl OpenOptions {
@@ -126,6 +127,16 @@ impl OpenOptions {
     /// `dbm.sqlite3` and `SqliteDict(autocommit=True)` do.
     pub fn manual_commit(mut self, on: bool) -> Self {
         self.manual_commit = on;
+        self
+    }
+
+    /// Write `dbm.dumb` files exactly as Python 3.8–3.12's `dumb.py`
+    /// (default: 3.13's). They differ in two details: 3.13 creates an
+    /// empty `.dir` as soon as a shelf without one is opened, and after a
+    /// deletion (which commits the index) 3.8–3.12 commit once more on
+    /// close, so their `.bak` equals the final `.dir`.
+    pub fn dumb_before_313(mut self, on: bool) -> Self {
+        self.dumb_legacy = on;
         self
     }
 
@@ -457,7 +468,7 @@ impl Shelf {
                 }
                 if let Some(base) = dumb::base_of(path) {
                     // name.dat without an index: open it to say why.
-                    Dumb::open(&base, false)?;
+                    Dumb::open(&base, false, false)?;
                 }
                 return Err(Error::new(
                     ErrorKind::NotAShelf,
@@ -511,7 +522,7 @@ impl Shelf {
                 };
                 Backend::Sql(Sql::open(&real, table, o.write, !o.manual_commit)?)
             }
-            Format::Dumb => Backend::Dumb(Dumb::open(&real, o.write)?),
+            Format::Dumb => Backend::Dumb(Dumb::open(&real, o.write, o.dumb_legacy)?),
             Format::Gnu => {
                 if o.write {
                     return Err(Error::new(

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use brinery::{Genops, Graph, Unpickler};
+use brinery::{Genops, Unpickler};
 use brinery_scan::{Finding, FindingKind, Report, Scanner, Severity, Verdict};
 use brinery_shelve::{Entry, Format, Listing, OpenOptions, Shelf};
 
@@ -540,7 +540,7 @@ fn put(
 ) -> Result<(), CliError> {
     let (name, data) = open_input(file, progress)?.read_all()?;
     // The value must be a pickle either way.
-    let (graph, used) = Unpickler::new()
+    let (graph, _) = Unpickler::new()
         .encoding(&read.encoding)
         .errors(&read.errors)
         .fix_imports(!read.no_fix_imports)
@@ -552,14 +552,9 @@ fn put(
     if raw {
         s.insert_raw(&k, &data).map_err(shelf_err)?;
     } else {
-        let _ = used;
-        insert_graph(&mut s, key, &graph)?;
+        s.insert(key, &graph).map_err(shelf_err)?;
     }
     s.close().map_err(shelf_err)
-}
-
-fn insert_graph(s: &mut Shelf, key: &str, graph: &Graph<'_>) -> Result<(), CliError> {
-    s.insert(key, graph).map_err(shelf_err)
 }
 
 fn ls(db: &Path, repr: bool, long: bool, shelf: &ShelfArgs) -> Result<(), CliError> {

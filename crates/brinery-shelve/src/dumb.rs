@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::{dir_line, parse_dir_line};
-use crate::Key;
+use crate::{Key, RawEntry};
 
 /// `dbm.dumb`'s block size: values start at multiples of it.
 pub const BLOCKSIZE: u64 = 512;
@@ -241,7 +241,7 @@ impl Dumb {
         }
     }
 
-    pub(crate) fn entries(&self) -> Vec<(Key, Result<Vec<u8>>)> {
+    pub(crate) fn entries(&self) -> Vec<RawEntry> {
         self.index
             .iter()
             .map(|(k, (pos, size))| {

@@ -20,7 +20,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::Key;
+use crate::{Key, RawEntry};
 
 const OMAGIC: u32 = 0x1357_9ace;
 const MAGIC32: u32 = 0x1357_9acd;
@@ -351,7 +351,7 @@ impl Gnu {
     /// Every entry in gdbm's `firstkey`/`nextkey` order: the directory's
     /// buckets in order (each once), the slots of each bucket in order.
     /// A bucket outside the file is recorded in `problems` and skipped.
-    pub(crate) fn entries(&self) -> (Vec<(Key, Result<Vec<u8>>)>, Vec<Error>) {
+    pub(crate) fn entries(&self) -> (Vec<RawEntry>, Vec<Error>) {
         let l = self.header.layout;
         let mut problems = Vec::new();
         let mut problem = |msg: String| {

@@ -60,6 +60,10 @@ mod key;
 mod shelf;
 mod sql;
 
+/// A key and its stored bytes (or why they cannot be read), as the
+/// back ends produce them.
+pub(crate) type RawEntry = (Key, Result<Vec<u8>>);
+
 pub use crate::dumb::BLOCKSIZE as DUMB_BLOCKSIZE;
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::gnu::{GdbmHeader, GdbmLayout};

@@ -15,7 +15,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::Key;
+use crate::{Key, RawEntry};
 
 // Lib/dbm/sqlite3.py
 const BUILD_TABLE: &str = "
@@ -242,7 +242,7 @@ impl Sql {
     }
 
     /// Every entry, in Python's iteration order, read in one transaction.
-    pub(crate) fn entries(&self) -> Result<Vec<(Key, Result<Vec<u8>>)>> {
+    pub(crate) fn entries(&self) -> Result<Vec<RawEntry>> {
         let own_tx = !self.in_tx;
         if own_tx {
             self.exec("BEGIN")?;
@@ -254,7 +254,7 @@ impl Sql {
         r
     }
 
-    fn entries_in_tx(&self) -> Result<Vec<(Key, Result<Vec<u8>>)>> {
+    fn entries_in_tx(&self) -> Result<Vec<RawEntry>> {
         let mut out = Vec::new();
         match &self.kind {
             Kind::Dbm => {

@@ -216,7 +216,8 @@ fn gdbm_bad_headers() {
     let tmp = tempfile::tempdir().unwrap();
     let path = copy_fixture("gnu.db", tmp.path());
     let good = std::fs::read(&path).unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>)> = vec![
+    type Damage = Box<dyn Fn(&mut Vec<u8>)>;
+    let cases: Vec<(&str, Damage)> = vec![
         (
             "directory size",
             Box::new(|b| b[16..20].copy_from_slice(&i32::MAX.to_le_bytes())),

@@ -65,6 +65,12 @@ fn cases() -> Vec<(PathBuf, PathBuf, Format, Option<&'static str>)> {
             None,
         ),
         (
+            f.join("gnu_32.db"),
+            f.join("gnu_32.expected.json"),
+            Format::Gnu,
+            None,
+        ),
+        (
             f.join("sqlitedict_21.sqlite"),
             f.join("sqlitedict_21.unnamed.expected.json"),
             Format::SqliteDict,
@@ -168,8 +174,8 @@ fn fixtures_match_python() {
         files += 1;
     }
     eprintln!("{files} fixture shelves, {values} values: bytes, order and repr equal to Python");
-    assert_eq!(files, 10);
-    assert_eq!(values, 16 + 6 + 16 + 16 + 16 + 480 + 16 + 16 + 16 + 2);
+    assert_eq!(files, 11);
+    assert_eq!(values, 16 + 6 + 16 + 16 + 16 + 480 + 16 + 16 + 16 + 16 + 2);
 }
 
 #[test]
@@ -205,6 +211,9 @@ fn gdbm_layouts() {
     assert!(ns.numsync.is_some());
     let sw = h("gnu_swapped.db");
     assert!(sw.layout.big_endian && sw.layout.offset64);
+    let b32 = h("gnu_32.db");
+    assert!(!b32.layout.big_endian && !b32.layout.offset64 && !b32.layout.numsync);
+    assert_eq!(b32.bucket_elems, 201);
     let big = h("gnu_big.db");
     assert!(big.dir_bits >= 9);
 }

@@ -237,6 +237,7 @@ fn gdbm_bad_headers() {
         ("truncated", Box::new(|b| b.truncate(30))),
         ("directory cut", Box::new(|b| b.truncate(5000))),
     ];
+    assert_eq!(cases.len(), 6);
     for (what, f) in &cases {
         let mut b = good.clone();
         f(&mut b);

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use brinery::{Genops, Unpickler};
 use brinery_scan::{Finding, FindingKind, Report, Scanner, Severity, Verdict};
-use brinery_shelve::{Entry, Format, Listing, OpenOptions, Shelf};
+use brinery_shelve::{Entry, Format, KeyEncoding, Listing, OpenOptions, Shelf};
 
 use crate::cli::{ColorChoice, ReadArgs, ShowArgs};
 use crate::error::{CliError, EXIT_DATA, EXIT_IO, EXIT_USAGE};
@@ -68,6 +68,16 @@ pub struct ShelfArgs {
     /// The sqlitedict table (default: `unnamed`, or the only table)
     #[arg(long, value_name = "NAME", global = true)]
     pub table: Option<String>,
+
+    /// shelve's keyencoding: the codec of the keys in a dbm database
+    /// (utf-8, latin-1 or ascii)
+    #[arg(long, value_name = "CODEC", default_value = "utf-8", global = true, value_parser = parse_keyencoding)]
+    pub keyencoding: KeyEncoding,
+}
+
+fn parse_keyencoding(s: &str) -> Result<KeyEncoding, String> {
+    KeyEncoding::from_name(s)
+        .ok_or_else(|| format!("unsupported key encoding {s:?} (utf-8, latin-1 or ascii)"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -203,7 +213,7 @@ fn shelf_err(e: brinery_shelve::Error) -> CliError {
 }
 
 fn open(db: &Path, shelf: &ShelfArgs) -> Result<Shelf, CliError> {
-    let mut o = OpenOptions::new();
+    let mut o = OpenOptions::new().keyencoding(shelf.keyencoding);
     if let Some(t) = &shelf.table {
         o = o.table(t.clone());
     }
@@ -280,7 +290,13 @@ pub fn try_show(a: &ShowArgs) -> Result<bool, CliError> {
         Ok(Some(_)) => {}
         Ok(None) | Err(_) => return Ok(false),
     }
-    let shelf = open(&a.file, &ShelfArgs { table: None })?;
+    let shelf = open(
+        &a.file,
+        &ShelfArgs {
+            table: None,
+            keyencoding: KeyEncoding::Utf8,
+        },
+    )?;
     let listing = shelf.entries().map_err(shelf_err)?;
     let (graph, errors) = listing.to_graph_with(|| unpickler(&a.read));
     let text = if a.repr {
@@ -410,7 +426,7 @@ pub fn run(a: ShelveArgs, progress: Progress) -> Result<(), CliError> {
             read,
         } => {
             let s = open(&db, &shelf)?;
-            let k = s.key(&key);
+            let k = s.key(&key).map_err(shelf_err)?;
             let bytes = s
                 .get_raw(&k)
                 .map_err(shelf_err)?
@@ -455,7 +471,7 @@ pub fn run(a: ShelveArgs, progress: Progress) -> Result<(), CliError> {
         ),
         ShelveCommand::Del { key, db, shelf } => {
             let mut s = open_write(&db, &shelf, None, None)?;
-            let k = s.key(&key);
+            let k = s.key(&key).map_err(shelf_err)?;
             if !s.remove_key(&k).map_err(shelf_err)? {
                 return Err(not_found(&s, &k));
             }
@@ -498,7 +514,9 @@ fn open_write(
     create: Option<NewFormat>,
     protocol: Option<u8>,
 ) -> Result<Shelf, CliError> {
-    let mut o = OpenOptions::new().write(true);
+    let mut o = OpenOptions::new()
+        .write(true)
+        .keyencoding(shelf.keyencoding);
     let exists = Shelf::detect(db).ok().flatten().is_some();
     if !exists {
         let f = match (create, &shelf.table) {
@@ -548,7 +566,7 @@ fn put(
         .load_slice_prefix(&data)
         .map_err(|e| CliError::pickle(&name, &e, 0))?;
     let mut s = open_write(db, shelf, format, protocol)?;
-    let k = s.key(key);
+    let k = s.key(key).map_err(shelf_err)?;
     if raw {
         s.insert_raw(&k, &data).map_err(shelf_err)?;
     } else {

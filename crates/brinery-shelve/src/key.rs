@@ -2,29 +2,105 @@
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// A key of a shelf: the bytes stored in the database and whether Python
-/// hands it out as `str` (shelve keys are always `str`, encoded with the
-/// shelf's `keyencoding`, UTF-8; sqlitedict keys are `str` when stored as
-/// TEXT) or as `bytes`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Key {
-    bytes: Vec<u8>,
-    text: bool,
+/// A shelf's `keyencoding`: how `str` keys become the bytes in the
+/// database (`shelve.Shelf(..., keyencoding=...)`, default UTF-8).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum KeyEncoding {
+    /// `'utf-8'` (shelve's default).
+    #[default]
+    Utf8,
+    /// `'latin-1'` (`iso-8859-1`).
+    Latin1,
+    /// `'ascii'`.
+    Ascii,
 }
 
-impl Key {
-    /// A `str` key (stored as its UTF-8 encoding).
-    pub fn text(s: &str) -> Key {
-        Key {
-            bytes: s.as_bytes().to_vec(),
-            text: true,
+impl KeyEncoding {
+    /// Python's codec names and aliases (`utf-8`, `utf8`, `latin-1`,
+    /// `latin1`, `iso-8859-1`, `ascii`, ...), case-insensitive.
+    pub fn from_name(name: &str) -> Option<KeyEncoding> {
+        let n = name.to_ascii_lowercase().replace(['-', ' '], "_");
+        Some(match n.as_str() {
+            "utf_8" | "utf8" | "u8" | "utf" => KeyEncoding::Utf8,
+            "latin_1" | "latin1" | "latin" | "l1" | "iso_8859_1" | "iso8859_1" | "8859"
+            | "cp819" => KeyEncoding::Latin1,
+            "ascii" | "us_ascii" | "646" => KeyEncoding::Ascii,
+            _ => return None,
+        })
+    }
+
+    /// The codec's name (`utf-8`, `latin-1`, `ascii`).
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyEncoding::Utf8 => "utf-8",
+            KeyEncoding::Latin1 => "latin-1",
+            KeyEncoding::Ascii => "ascii",
         }
     }
 
-    /// A key from stored bytes; `text` says whether Python decodes it to a
-    /// `str`.
+    /// `s.encode(codec)`, `None` where Python raises UnicodeEncodeError.
+    pub fn encode(self, s: &str) -> Option<Vec<u8>> {
+        match self {
+            KeyEncoding::Utf8 => Some(s.as_bytes().to_vec()),
+            KeyEncoding::Latin1 => s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect(),
+            KeyEncoding::Ascii => s.is_ascii().then(|| s.as_bytes().to_vec()),
+        }
+    }
+
+    /// `b.decode(codec)`, `None` where Python raises UnicodeDecodeError.
+    pub fn decode(self, b: &[u8]) -> Option<String> {
+        match self {
+            KeyEncoding::Utf8 => std::str::from_utf8(b).ok().map(str::to_string),
+            KeyEncoding::Latin1 => Some(b.iter().map(|&c| char::from(c)).collect()),
+            KeyEncoding::Ascii => b
+                .is_ascii()
+                .then(|| String::from_utf8_lossy(b).into_owned()),
+        }
+    }
+}
+
+/// A key of a shelf: the bytes stored in the database and, when Python
+/// hands it out as `str`, its text (shelve keys are `str` decoded with the
+/// shelf's `keyencoding`; sqlitedict keys are `str` when stored as TEXT).
+/// A key Python could not decode is shown as `bytes`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    bytes: Vec<u8>,
+    text: Option<String>,
+}
+
+impl Key {
+    /// A `str` key stored as UTF-8.
+    pub fn text(s: &str) -> Key {
+        Key {
+            bytes: s.as_bytes().to_vec(),
+            text: Some(s.to_string()),
+        }
+    }
+
+    /// A key from stored bytes; `text` says whether Python decodes it
+    /// (as UTF-8) to a `str`.
     pub fn from_stored(bytes: Vec<u8>, text: bool) -> Key {
+        let text = if text {
+            std::str::from_utf8(&bytes).ok().map(str::to_string)
+        } else {
+            None
+        };
         Key { bytes, text }
+    }
+
+    /// A key from stored bytes decoded with `enc`.
+    pub fn decoded(bytes: Vec<u8>, enc: KeyEncoding) -> Key {
+        let text = enc.decode(&bytes);
+        Key { bytes, text }
+    }
+
+    /// A `str` key encoded with `enc`; `None` if it cannot be encoded.
+    pub fn encoded(s: &str, enc: KeyEncoding) -> Option<Key> {
+        Some(Key {
+            bytes: enc.encode(s)?,
+            text: Some(s.to_string()),
+        })
     }
 
     /// The bytes stored in the database.
@@ -34,21 +110,16 @@ impl Key {
 
     /// True when Python hands the key out as `str`.
     pub fn is_text(&self) -> bool {
-        self.text
+        self.text.is_some()
     }
 
-    /// The key as `str`, if it is text and valid UTF-8.
+    /// The key as `str`, if it is text.
     pub fn as_str(&self) -> Option<&str> {
-        if self.text {
-            std::str::from_utf8(&self.bytes).ok()
-        } else {
-            None
-        }
+        self.text.as_deref()
     }
 
     /// Python's `repr()` of the key: `'name'` for text keys, `b'...'` for
-    /// bytes (and for text keys that are not valid UTF-8, which Python's
-    /// shelve could not decode at all).
+    /// bytes (and for keys Python's shelve could not decode at all).
     pub fn repr(&self) -> String {
         match self.as_str() {
             Some(s) => match brinery::PyStr::from_wtf8(s.as_bytes()) {

@@ -67,6 +67,6 @@ pub(crate) type RawEntry = (Key, Result<Vec<u8>>);
 pub use crate::dumb::BLOCKSIZE as DUMB_BLOCKSIZE;
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::gnu::{GdbmHeader, GdbmLayout};
-pub use crate::key::Key;
+pub use crate::key::{Key, KeyEncoding};
 pub use crate::shelf::{Detected, Entry, Format, Listing, OpenOptions, Shelf};
 pub use crate::sql::SQLITEDICT_DEFAULT_TABLE;

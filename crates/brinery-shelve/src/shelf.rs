@@ -10,7 +10,7 @@ use crate::dumb::{self, Dumb};
 use crate::error::{Error, ErrorKind, Result};
 use crate::gnu::{self, GdbmHeader, Gnu};
 use crate::sql::{self, Sql};
-use crate::Key;
+use crate::{Key, KeyEncoding};
 
 /// The database format of a shelf.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,6 +83,7 @@ pub struct OpenOptions {
     protocol: Option<u8>,
     manual_commit: bool,
     dumb_legacy: bool,
+    keyencoding: KeyEncoding,
 }
 
 impl OpenOptions {
@@ -127,6 +128,13 @@ impl OpenOptions {
     /// `dbm.sqlite3` and `SqliteDict(autocommit=True)` do.
     pub fn manual_commit(mut self, on: bool) -> Self {
         self.manual_commit = on;
+        self
+    }
+
+    /// shelve's `keyencoding` (default UTF-8): how `str` keys are stored
+    /// in `dbm` databases (not used for sqlitedict, whose keys are TEXT).
+    pub fn keyencoding(mut self, enc: KeyEncoding) -> Self {
+        self.keyencoding = enc;
         self
     }
 
@@ -394,6 +402,7 @@ pub struct Shelf {
     format: Format,
     path: PathBuf,
     protocol: u8,
+    keyencoding: KeyEncoding,
 }
 
 impl std::fmt::Debug for Shelf {
@@ -539,6 +548,11 @@ impl Shelf {
             format,
             path: real,
             protocol: o.protocol.unwrap_or_else(|| format.default_protocol()),
+            keyencoding: if format == Format::SqliteDict {
+                KeyEncoding::Utf8
+            } else {
+                o.keyencoding
+            },
         })
     }
 
@@ -601,7 +615,10 @@ impl Shelf {
                 entries: s
                     .entries()?
                     .into_iter()
-                    .map(|(key, value)| Entry { key, value })
+                    .map(|(key, value)| Entry {
+                        key: self.decode_key(key),
+                        value,
+                    })
                     .collect(),
                 problems: Vec::new(),
             },
@@ -609,7 +626,10 @@ impl Shelf {
                 entries: d
                     .entries()
                     .into_iter()
-                    .map(|(key, value)| Entry { key, value })
+                    .map(|(key, value)| Entry {
+                        key: self.decode_key(key),
+                        value,
+                    })
                     .collect(),
                 problems: d.problems.iter().map(clone_err).collect(),
             },
@@ -620,7 +640,10 @@ impl Shelf {
                 Listing {
                     entries: entries
                         .into_iter()
-                        .map(|(key, value)| Entry { key, value })
+                        .map(|(key, value)| Entry {
+                            key: self.decode_key(key),
+                            value,
+                        })
                         .collect(),
                     problems: all,
                 }
@@ -631,7 +654,7 @@ impl Shelf {
     /// The keys, in Python's iteration order.
     pub fn keys(&self) -> Result<Vec<Key>> {
         Ok(match &self.backend {
-            Backend::Dumb(d) => d.keys(),
+            Backend::Dumb(d) => d.keys().into_iter().map(|k| self.decode_key(k)).collect(),
             _ => self.entries()?.entries.into_iter().map(|e| e.key).collect(),
         })
     }
@@ -644,7 +667,7 @@ impl Shelf {
             Backend::Gnu(g) => {
                 let (entries, _) = g.entries();
                 for (k, v) in entries {
-                    if &k == key {
+                    if k.as_bytes() == key.as_bytes() {
                         return v.map(Some);
                     }
                 }
@@ -656,7 +679,7 @@ impl Shelf {
     /// `shelf[key]` decoded (`None` if absent), detached from the stored
     /// bytes.
     pub fn get(&self, key: &str) -> Result<Option<Graph<'static>>> {
-        let key = self.key(key);
+        let key = self.key(key)?;
         match self.get_raw(&key)? {
             None => Ok(None),
             Some(bytes) => {
@@ -669,7 +692,7 @@ impl Shelf {
     /// `shelf[key]` deserialized into a Rust type through serde.
     #[cfg(feature = "serde")]
     pub fn get_as<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        let key = self.key(key);
+        let key = self.key(key)?;
         match self.get_raw(&key)? {
             None => Ok(None),
             Some(bytes) => brinery::from_slice(&bytes).map(Some).map_err(|e| {
@@ -683,9 +706,32 @@ impl Shelf {
         }
     }
 
-    /// A key as this shelf stores `key` (UTF-8, shelve's `keyencoding`).
-    pub fn key(&self, key: &str) -> Key {
-        Key::text(key)
+    /// A key as this shelf stores `key` (encoded with shelve's
+    /// `keyencoding`, UTF-8 unless chosen).
+    pub fn key(&self, key: &str) -> Result<Key> {
+        Key::encoded(key, self.keyencoding).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Key,
+                format!("the key cannot be encoded with {}", self.keyencoding.name()),
+            )
+            .key(&Key::text(key))
+            .path(&self.path)
+        })
+    }
+
+    /// The shelf's `keyencoding`.
+    pub fn keyencoding(&self) -> KeyEncoding {
+        self.keyencoding
+    }
+
+    /// A stored key as Python reads it from this shelf.
+    fn decode_key(&self, k: Key) -> Key {
+        if self.keyencoding == KeyEncoding::Utf8 || self.format == Format::SqliteDict {
+            k
+        } else {
+            let b = k.as_bytes().to_vec();
+            Key::decoded(b, self.keyencoding)
+        }
     }
 
     fn check_write(&self, key: &Key) -> Result<()> {
@@ -702,7 +748,7 @@ impl Shelf {
     /// `shelf[key] = value`: pickle `value` at the shelf's protocol
     /// (byte-identical to CPython's pickler) and store it.
     pub fn insert(&mut self, key: &str, value: &Graph<'_>) -> Result<()> {
-        let k = self.key(key);
+        let k = self.key(key)?;
         let bytes = brinery::dumps(value, self.protocol).map_err(|e| {
             Error::new(ErrorKind::Pickle, format!("cannot pickle the value: {e}")).key(&k)
         })?;
@@ -717,7 +763,7 @@ impl Shelf {
         key: &str,
         value: &T,
     ) -> Result<()> {
-        let k = self.key(key);
+        let k = self.key(key)?;
         let bytes = brinery::serde::SerOptions::new()
             .protocol(self.protocol)
             .to_vec(value)
@@ -740,7 +786,7 @@ impl Shelf {
 
     /// `del shelf[key]`; `Ok(false)` if the key was absent.
     pub fn remove(&mut self, key: &str) -> Result<bool> {
-        let k = self.key(key);
+        let k = self.key(key)?;
         self.remove_key(&k)
     }
 

@@ -260,9 +260,10 @@ fn non_pickle_values() {
     for format in [Format::Sqlite3, Format::Dumb, Format::SqliteDict] {
         let file = tmp.path().join(format!("np-{}", format.name()));
         let mut s = OpenOptions::new().create(format).open(&file).unwrap();
-        s.insert_raw(&s.key("bad"), b"this is not a pickle")
+        s.insert_raw(&s.key("bad").unwrap(), b"this is not a pickle")
             .unwrap();
-        s.insert_raw(&s.key("cut"), b"\x80\x04\x95\x10").unwrap();
+        s.insert_raw(&s.key("cut").unwrap(), b"\x80\x04\x95\x10")
+            .unwrap();
         let mut g = brinery::Graph::new();
         let v = g.int(7);
         g.set_root(v);

@@ -162,7 +162,7 @@ fn sqlite3_round_trip_with_python_313() {
     for (k, pickle) in fixture_values("sqlite3_313_p2.expected.json") {
         shelf.insert(&k, &brinery::loads(&pickle).unwrap()).unwrap();
         assert_eq!(
-            shelf.get_raw(&shelf.key(&k)).unwrap().unwrap(),
+            shelf.get_raw(&shelf.key(&k).unwrap()).unwrap().unwrap(),
             pickle,
             "{k}"
         );
@@ -406,4 +406,47 @@ fn sqlite3_concurrent_python_and_brinery() {
         "brinery wrote {N} entries while Python read the shelf {} times",
         r["reads"]
     );
+}
+
+/// shelve's `keyencoding`: keys Python stored as Latin-1 are read back as
+/// the same `str`, and brinery's Latin-1 keys are read by Python.
+#[test]
+fn keyencoding_latin1_with_python() {
+    let Some(py) = python3("keyencoding round trip") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("l1");
+    let code = "import shelve, dbm.dumb, sys\n\
+                s = shelve.Shelf(dbm.dumb.open(sys.argv[1], 'c'), keyencoding='latin-1')\n\
+                s['café'] = 1\n\
+                s.close()";
+    brinery_testutil::run(&py, &["-c", code, base.to_str().unwrap()], &[]);
+    let enc = brinery_shelve::KeyEncoding::from_name("Latin-1").unwrap();
+    let mut s = OpenOptions::new()
+        .write(true)
+        .keyencoding(enc)
+        .open(&base)
+        .unwrap();
+    let keys = s.keys().unwrap();
+    assert_eq!(keys[0].as_str(), Some("café"));
+    assert_eq!(keys[0].as_bytes(), b"caf\xe9");
+    assert_eq!(s.get("café").unwrap().unwrap().root().as_i64(), Some(1));
+    let mut g = Graph::new();
+    let v = g.str("ü");
+    g.set_root(v);
+    s.insert("naïve", &g).unwrap();
+    assert_eq!(
+        s.key("ключ").unwrap_err().kind(),
+        brinery_shelve::ErrorKind::Key
+    );
+    s.close().unwrap();
+    let code = "import shelve, dbm.dumb, sys\n\
+                s = shelve.Shelf(dbm.dumb.open(sys.argv[1], 'r'), keyencoding='latin-1')\n\
+                print(repr(dict(s)))";
+    let out = brinery_testutil::run(&py, &["-c", code, base.to_str().unwrap()], &[]);
+    assert_eq!(out.trim(), "{'café': 1, 'naïve': 'ü'}");
+    // Read as UTF-8 (the default), the Latin-1 key is not text: bytes.
+    let s = Shelf::open(&base).unwrap();
+    assert_eq!(s.keys().unwrap()[0].repr(), "b'caf\\xe9'");
 }

@@ -27,6 +27,7 @@ NAME.bak), dbm.gnu (read-only) and sqlitedict (choose a table with
 The database comes last, after the key and the value file, except for
 `export`, which reads DB and writes OUT like the other converting commands:
 
+    brine shelve show DB
     brine shelve ls DB
     brine shelve get KEY DB
     brine shelve put KEY FILE DB
@@ -82,6 +83,26 @@ fn parse_keyencoding(s: &str) -> Result<KeyEncoding, String> {
 
 #[derive(Subcommand, Debug)]
 pub enum ShelveCommand {
+    /// Print the whole shelf like dict(shelve.open(DB)) (as `brine show
+    /// DB`, with --table for sqlitedict)
+    Show {
+        /// The shelf
+        #[arg(value_name = "DB")]
+        db: PathBuf,
+        /// Print exactly what Python's repr() prints
+        #[arg(long)]
+        repr: bool,
+        /// When to colour the pretty view
+        #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+        /// Line width of the pretty view
+        #[arg(long, value_name = "N")]
+        width: Option<usize>,
+        #[command(flatten)]
+        shelf: ShelfArgs,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
     /// List the keys (one per line, in Python's iteration order)
     Ls {
         /// The shelf
@@ -290,19 +311,59 @@ pub fn try_show(a: &ShowArgs) -> Result<bool, CliError> {
         Ok(Some(_)) => {}
         Ok(None) | Err(_) => return Ok(false),
     }
-    let shelf = open(
-        &a.file,
-        &ShelfArgs {
-            table: None,
-            keyencoding: KeyEncoding::Utf8,
-        },
-    )?;
-    let listing = shelf.entries().map_err(shelf_err)?;
-    let (graph, errors) = listing.to_graph_with(|| unpickler(&a.read));
-    let text = if a.repr {
+    let shelf = ShelfArgs {
+        table: None,
+        keyencoding: KeyEncoding::Utf8,
+    };
+    show_shelf(&a.file, &shelf, a.repr, a.width, a.color, &a.read)?;
+    Ok(true)
+}
+
+fn show_shelf(
+    db: &Path,
+    shelf: &ShelfArgs,
+    repr: bool,
+    width: Option<usize>,
+    color: ColorChoice,
+    read: &ReadArgs,
+) -> Result<(), CliError> {
+    let s = match open(db, shelf) {
+        Err(e)
+            if e.message
+                .as_deref()
+                .is_some_and(|m| m.contains("choose one with --table")) =>
+        {
+            return Err(CliError::new(
+                EXIT_USAGE,
+                format!(
+                    "{} (brine shelve show --table NAME DB)",
+                    e.message.unwrap_or_default()
+                ),
+            ))
+        }
+        other => other?,
+    };
+    if s.format() == Format::SqliteDict && shelf.table.is_none() {
+        let others: Vec<String> = Shelf::sqlitedict_tables(s.path())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| Some(t.as_str()) != s.table())
+            .map(|t| format!("{t:?}"))
+            .collect();
+        if !others.is_empty() {
+            eprintln!(
+                "note: showing table {:?}; the file also has {} (brine shelve show --table NAME DB)",
+                s.table().unwrap_or_default(),
+                others.join(", ")
+            );
+        }
+    }
+    let listing = s.entries().map_err(shelf_err)?;
+    let (graph, errors) = listing.to_graph_with(|| unpickler(read));
+    let text = if repr {
         render::repr(&graph)?
     } else {
-        render::pretty(&graph, width_or_default(a.width), color_on(a.color))?
+        render::pretty(&graph, width_or_default(width), color_on(color))?
     };
     let mut out = BufWriter::new(io::stdout().lock());
     out.write_all(text.as_bytes()).map_err(stdout_err)?;
@@ -310,8 +371,7 @@ pub fn try_show(a: &ShowArgs) -> Result<bool, CliError> {
         out.write_all(b"\n").map_err(stdout_err)?;
     }
     out.flush().map_err(stdout_err)?;
-    report_errors(&errors)?;
-    Ok(true)
+    report_errors(&errors)
 }
 
 // ---------------------------------------------------------------------------
@@ -345,58 +405,77 @@ pub fn try_scan(scanner: &Scanner, path: &Path) -> Option<Report> {
             count: 1,
         });
     };
-    let listing = match Shelf::open(&detected.path).and_then(|s| s.entries()) {
-        Ok(l) => l,
-        Err(e) => {
-            incomplete(
-                &mut report,
-                String::new(),
-                format!("cannot read the {}: {e}", detected.format),
-            );
-            report.verdict = Verdict::Incomplete;
-            return Some(report);
-        }
+    // Every table of a sqlitedict file; the one shelf otherwise.
+    let tables: Vec<Option<String>> = if detected.format == Format::SqliteDict {
+        Shelf::sqlitedict_tables(&detected.path)
+            .unwrap_or_default()
+            .into_iter()
+            .map(Some)
+            .collect()
+    } else {
+        vec![None]
     };
+    let mut listings = Vec::new();
     let mut worst = Verdict::Safe;
-    for p in &listing.problems {
-        incomplete(&mut report, String::new(), p.to_string());
-        worst = worst.max(Verdict::Incomplete);
-    }
-    for Entry { key, value } in &listing.entries {
-        let member = format!("[{}]", key.repr());
-        let bytes = match value {
-            Ok(b) => b,
+    for table in &tables {
+        let mut o = OpenOptions::new();
+        if let Some(t) = table {
+            o = o.table(t.clone());
+        }
+        let prefix = table.as_ref().map(|t| format!("{t:?}")).unwrap_or_default();
+        match o.open(&detected.path).and_then(|s| s.entries()) {
+            Ok(l) => listings.push((prefix, l)),
             Err(e) => {
-                incomplete(&mut report, member, e.to_string());
-                worst = worst.max(Verdict::Incomplete);
-                continue;
-            }
-        };
-        report.bytes += bytes.len() as u64;
-        let r = scanner.scan_bytes(bytes);
-        report.pickles += r.pickles;
-        let v = match r.verdict {
-            Verdict::NotPickle => {
                 incomplete(
                     &mut report,
-                    member.clone(),
-                    "the value is not a pickle (shelve could not load it)".into(),
+                    prefix,
+                    format!("cannot read the {}: {e}", detected.format),
                 );
-                Verdict::Incomplete
+                worst = Verdict::Incomplete;
             }
-            v => v,
-        };
-        if !r.complete {
-            report.complete = false;
         }
-        worst = worst.max(v);
-        for mut f in r.findings {
-            f.member = if f.member.is_empty() {
-                member.clone()
-            } else {
-                format!("{member}!{}", f.member)
+    }
+    for (prefix, listing) in &listings {
+        for p in &listing.problems {
+            incomplete(&mut report, prefix.clone(), p.to_string());
+            worst = worst.max(Verdict::Incomplete);
+        }
+        for Entry { key, value } in &listing.entries {
+            let member = format!("{prefix}[{}]", key.repr());
+            let bytes = match value {
+                Ok(b) => b,
+                Err(e) => {
+                    incomplete(&mut report, member, e.to_string());
+                    worst = worst.max(Verdict::Incomplete);
+                    continue;
+                }
             };
-            report.findings.push(f);
+            report.bytes += bytes.len() as u64;
+            let r = scanner.scan_bytes(bytes);
+            report.pickles += r.pickles;
+            let v = match r.verdict {
+                Verdict::NotPickle => {
+                    incomplete(
+                        &mut report,
+                        member.clone(),
+                        "the value is not a pickle (shelve could not load it)".into(),
+                    );
+                    Verdict::Incomplete
+                }
+                v => v,
+            };
+            if !r.complete {
+                report.complete = false;
+            }
+            worst = worst.max(v);
+            for mut f in r.findings {
+                f.member = if f.member.is_empty() {
+                    member.clone()
+                } else {
+                    format!("{member}!{}", f.member)
+                };
+                report.findings.push(f);
+            }
         }
     }
     report.verdict = worst;
@@ -408,6 +487,14 @@ pub fn try_scan(scanner: &Scanner, path: &Path) -> Option<Report> {
 
 pub fn run(a: ShelveArgs, progress: Progress) -> Result<(), CliError> {
     match a.command {
+        ShelveCommand::Show {
+            db,
+            repr,
+            color,
+            width,
+            shelf,
+            read,
+        } => show_shelf(&db, &shelf, repr, width, color, &read),
         ShelveCommand::Ls {
             db,
             repr,

@@ -340,3 +340,54 @@ fn damaged_shelf_shows_the_rest() {
     std::fs::write(&p, b"\x80\x04K\x07.").unwrap();
     assert_eq!(ok(&["show", "--repr", s(&p)]), "7\n");
 }
+
+#[test]
+fn sqlitedict_tables_in_show_and_scan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = copy_fixture("sqlitedict_21.sqlite", tmp.path());
+    let exp = expected("sqlitedict_21.other_table.expected.json");
+    let out = ok(&["shelve", "show", "--repr", "--table", "other table", s(&db)]);
+    assert_eq!(out, format!("{}\n", exp["repr"].as_str().unwrap()));
+    let o = brine(&["show", "--repr", s(&db)]);
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("showing table \"unnamed\"; the file also has \"other table\""),
+        "{err}"
+    );
+    assert_eq!(ok(&["shelve", "tables", s(&db)]), "unnamed\nother table\n");
+    // A malicious value in the second table is found by scan.
+    let payload = tmp.path().join("p.pkl");
+    std::fs::write(&payload, b"cos\nsystem\n(S'echo pwned'\ntR.").unwrap();
+    ok(&[
+        "shelve",
+        "put",
+        "--raw",
+        "--table",
+        "other table",
+        "evil",
+        s(&payload),
+        s(&db),
+    ]);
+    let o = brine(&["scan", s(&db)]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("in \"other table\"['evil']"), "{text}");
+    // Another SQLite database is not taken for a shelf.
+    let other = tmp.path().join("app.sqlite");
+    std::fs::copy(&db, &other).unwrap();
+    let conn_code = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('DROP TABLE unnamed')\nc.execute('DROP TABLE \"other table\"')\nc.execute('CREATE TABLE t (x)')\nc.commit()";
+    if let Some(py) = python3("brine show on another SQLite database") {
+        brinery_testutil::run(&py, &["-c", conn_code, s(&other)], &[]);
+        let o = brine(&["show", s(&other)]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("shelf"));
+        let o = brine(&["scan", s(&other)]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+}

@@ -431,9 +431,12 @@ impl Shelf {
         if path.is_file() {
             let h = head(path).map_err(|e| Error::io(path, e))?;
             if sql::is_sqlite(&h) {
-                let tables = sql::tables(path)?;
+                let tables = sql::dict_tables(path)?;
                 let format = if tables.iter().any(|t| t == "Dict") {
                     Format::Sqlite3
+                } else if tables.is_empty() {
+                    // Some other SQLite database.
+                    return Ok(None);
                 } else {
                     Format::SqliteDict
                 };
@@ -492,7 +495,7 @@ impl Shelf {
                 let exists =
                     real.is_file() && real.metadata().map(|m| m.len() > 0).unwrap_or(false);
                 let table = if exists {
-                    let tables = sql::tables(&real)?;
+                    let tables = sql::dict_tables(&real)?;
                     if o.table.is_none()
                         && o.create == Some(Format::SqliteDict)
                         && !tables.iter().any(|t| t == "Dict")
@@ -556,9 +559,15 @@ impl Shelf {
         })
     }
 
-    /// The tables of a SQLite file (for sqlitedict: one shelf per table).
+    /// The tables of a SQLite file.
     pub fn tables(path: impl AsRef<Path>) -> Result<Vec<String>> {
         sql::tables(path.as_ref())
+    }
+
+    /// The tables of a SQLite file with sqlitedict's layout (columns `key`
+    /// and `value`): each is a shelf ([`OpenOptions::table`]).
+    pub fn sqlitedict_tables(path: impl AsRef<Path>) -> Result<Vec<String>> {
+        sql::dict_tables(path.as_ref())
     }
 
     /// The format.

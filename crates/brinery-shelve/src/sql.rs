@@ -77,6 +77,26 @@ pub(crate) fn tables(path: &Path) -> Result<Vec<String>> {
     tables_of(&conn, path)
 }
 
+/// The tables with sqlitedict's layout (columns `key` and `value`).
+pub(crate) fn dict_tables(path: &Path) -> Result<Vec<String>> {
+    let conn = connect(path, false)?;
+    let mut out = Vec::new();
+    for t in tables_of(&conn, path)? {
+        let mut st = conn
+            .prepare(&format!("PRAGMA table_info({})", quote(&t)))
+            .map_err(|e| Error::sqlite(path, e))?;
+        let cols = st
+            .query_map([], |r| r.get::<_, String>(1))
+            .map_err(|e| Error::sqlite(path, e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::sqlite(path, e))?;
+        if cols.iter().any(|c| c == "key") && cols.iter().any(|c| c == "value") {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
 fn tables_of(conn: &Connection, path: &Path) -> Result<Vec<String>> {
     let mut st = conn
         .prepare("SELECT name FROM sqlite_master WHERE type='table'")
@@ -115,7 +135,7 @@ pub(crate) fn choose(
         [one] => Ok(Some(one.clone())),
         [] => Err(Error::new(
             ErrorKind::NotAShelf,
-            "a SQLite database without tables (neither dbm.sqlite3 nor sqlitedict)",
+            "a SQLite database without a (key, value) table (neither dbm.sqlite3 nor sqlitedict)",
         )
         .path(path)),
         _ => Err(Error::new(

@@ -340,9 +340,24 @@ fn not_a_shelf() {
         .unwrap()
         .execute_batch("CREATE TABLE a (x); CREATE TABLE b (y);")
         .unwrap();
-    let err = Shelf::open(&s).unwrap_err();
+    assert!(Shelf::detect(&s).unwrap().is_none());
+    assert_eq!(Shelf::open(&s).unwrap_err().kind(), ErrorKind::NotAShelf);
+    // sqlitedict tables, none the default: choose one.
+    let two = tmp.path().join("two.sqlite");
+    rusqlite::Connection::open(&two)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE t1 (key TEXT PRIMARY KEY, value BLOB);
+             CREATE TABLE t2 (key TEXT PRIMARY KEY, value BLOB);
+             CREATE TABLE other (x);",
+        )
+        .unwrap();
+    assert_eq!(Shelf::detect(&two).unwrap().unwrap().format, Format::SqliteDict);
+    assert_eq!(Shelf::sqlitedict_tables(&two).unwrap(), ["t1", "t2"]);
+    let err = Shelf::open(&two).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Table);
-    assert!(err.to_string().contains("\"a\", \"b\""), "{err}");
+    assert!(err.to_string().contains("\"t1\", \"t2\""), "{err}");
+    assert_eq!(OpenOptions::new().table("t2").open(&two).unwrap().len().unwrap(), 0);
     // GDBM is read-only.
     let g = copy_fixture("gnu.db", tmp.path());
     let err = OpenOptions::new().write(true).open(&g).unwrap_err();

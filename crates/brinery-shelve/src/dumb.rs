@@ -67,6 +67,20 @@ pub(crate) fn base_of(path: &Path) -> Option<PathBuf> {
     None
 }
 
+/// `NAME` for `NAME.dat`, `NAME.dir` or `NAME.bak`; the path itself
+/// otherwise.
+pub(crate) fn strip_ext(path: &Path) -> PathBuf {
+    let s = path.as_os_str().to_string_lossy();
+    for ext in [".dat", ".dir", ".bak"] {
+        if let Some(stem) = s.strip_suffix(ext) {
+            if !stem.is_empty() && !stem.ends_with('/') {
+                return PathBuf::from(stem);
+            }
+        }
+    }
+    path.to_path_buf()
+}
+
 /// `whichdb`'s test: `name.dat` exists and `name.dir` is empty or starts
 /// with a quote.
 pub(crate) fn looks_dumb(base: &Path) -> bool {

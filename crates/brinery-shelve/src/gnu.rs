@@ -348,6 +348,30 @@ impl Gnu {
         problems
     }
 
+    /// The number of entries (occupied slots of the buckets the directory
+    /// reaches), without reading keys or values.
+    pub(crate) fn count(&self) -> u64 {
+        let l = self.header.layout;
+        let mut seen = HashSet::new();
+        let mut n = 0;
+        for &adr in &self.dir {
+            if !seen.insert(adr) {
+                continue;
+            }
+            let Ok(bucket) = self.read_at(adr, self.header.bucket_size) else {
+                continue;
+            };
+            let r = Bytes {
+                b: &bucket,
+                layout: l,
+            };
+            n += (0..self.header.bucket_elems)
+                .filter(|slot| r.i32(l.table_offset() + slot * l.elem_size()) != -1)
+                .count() as u64;
+        }
+        n
+    }
+
     /// Every entry in gdbm's `firstkey`/`nextkey` order: the directory's
     /// buckets in order (each once), the slots of each bucket in order.
     /// A bucket outside the file is recorded in `problems` and skipped.

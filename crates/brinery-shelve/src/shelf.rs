@@ -467,7 +467,14 @@ impl Shelf {
         let detected = Shelf::detect(path)?;
         let (format, real) = match (detected, o.create) {
             (Some(d), _) => (d.format, d.path),
-            (None, Some(f)) => (f, dumb::base_of(path).unwrap_or_else(|| path.to_path_buf())),
+            (None, Some(f)) => (
+                f,
+                match f {
+                    // A new dbm.dumb shelf may be named by NAME.dat too.
+                    Format::Dumb => dumb::base_of(path).unwrap_or_else(|| dumb::strip_ext(path)),
+                    _ => path.to_path_buf(),
+                },
+            ),
             (None, None) => {
                 if !path.exists() && dumb::base_of(path).is_none() {
                     return Err(Error::io(
@@ -607,7 +614,7 @@ impl Shelf {
         match &self.backend {
             Backend::Sql(s) => s.len(),
             Backend::Dumb(d) => Ok(d.len()),
-            Backend::Gnu(g) => Ok(g.entries().0.len() as u64),
+            Backend::Gnu(g) => Ok(g.count()),
         }
     }
 

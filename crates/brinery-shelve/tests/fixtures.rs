@@ -231,3 +231,43 @@ fn sqlitedict_tables() {
     assert_eq!(err.kind(), brinery_shelve::ErrorKind::Table);
     assert!(err.to_string().contains("\"other table\""), "{err}");
 }
+
+/// sqlitedict without autocommit: writes stay in one transaction, unseen
+/// by other connections, until commit; dropping the shelf rolls back.
+/// With autocommit (the default) each write is visible at once.
+#[test]
+fn sqlitedict_commit_semantics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("c.sqlite");
+    let mut g = brinery::Graph::new();
+    let v = g.int(1);
+    g.set_root(v);
+    let mut w = OpenOptions::new()
+        .create(Format::SqliteDict)
+        .manual_commit(true)
+        .open(&file)
+        .unwrap();
+    w.insert("a", &g).unwrap();
+    w.insert("b", &g).unwrap();
+    // Another connection (a reader) does not see them yet.
+    assert_eq!(Shelf::open(&file).unwrap().len().unwrap(), 0);
+    w.commit().unwrap();
+    assert_eq!(Shelf::open(&file).unwrap().len().unwrap(), 2);
+    w.insert("c", &g).unwrap();
+    drop(w); // no commit: rolled back
+    assert_eq!(Shelf::open(&file).unwrap().len().unwrap(), 2);
+    let mut w = OpenOptions::new().write(true).open(&file).unwrap();
+    w.insert("d", &g).unwrap();
+    assert_eq!(Shelf::open(&file).unwrap().len().unwrap(), 3);
+    assert!(w.remove("a").unwrap());
+    assert!(!w.remove("a").unwrap());
+    assert_eq!(Shelf::open(&file).unwrap().len().unwrap(), 2);
+    // A new dbm.dumb shelf named by NAME.dat.
+    let d = tmp.path().join("new.dat");
+    let mut s = OpenOptions::new().create(Format::Dumb).open(&d).unwrap();
+    s.insert("k", &g).unwrap();
+    s.close().unwrap();
+    assert!(tmp.path().join("new.dir").is_file());
+    assert!(!tmp.path().join("new.dat.dat").exists());
+    assert_eq!(Shelf::open(&d).unwrap().len().unwrap(), 1);
+}

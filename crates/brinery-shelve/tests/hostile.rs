@@ -352,12 +352,23 @@ fn not_a_shelf() {
              CREATE TABLE other (x);",
         )
         .unwrap();
-    assert_eq!(Shelf::detect(&two).unwrap().unwrap().format, Format::SqliteDict);
+    assert_eq!(
+        Shelf::detect(&two).unwrap().unwrap().format,
+        Format::SqliteDict
+    );
     assert_eq!(Shelf::sqlitedict_tables(&two).unwrap(), ["t1", "t2"]);
     let err = Shelf::open(&two).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Table);
     assert!(err.to_string().contains("\"t1\", \"t2\""), "{err}");
-    assert_eq!(OpenOptions::new().table("t2").open(&two).unwrap().len().unwrap(), 0);
+    assert_eq!(
+        OpenOptions::new()
+            .table("t2")
+            .open(&two)
+            .unwrap()
+            .len()
+            .unwrap(),
+        0
+    );
     // GDBM is read-only.
     let g = copy_fixture("gnu.db", tmp.path());
     let err = OpenOptions::new().write(true).open(&g).unwrap_err();

@@ -271,3 +271,43 @@ fn sqlitedict_commit_semantics() {
     assert!(!tmp.path().join("new.dat.dat").exists());
     assert_eq!(Shelf::open(&d).unwrap().len().unwrap(), 1);
 }
+
+/// serde values in and out, pickled at the shelf's protocol exactly as
+/// CPython pickles the same Python values.
+#[test]
+fn serde_values() {
+    #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+    struct Dog {
+        name: String,
+        age: u32,
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // pickle.dumps([1, 2, 3], 4) and pickle.dumps({'name': 'Luna', 'age': 5}, 5)
+    let list4 = b"\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00]\x94(K\x01K\x02K\x03e.";
+    let dog5 = b"\x80\x05\x95\x1b\x00\x00\x00\x00\x00\x00\x00}\x94(\x8c\x04name\x94\x8c\x04Luna\x94\x8c\x03age\x94K\x05u.";
+    let mut s = OpenOptions::new()
+        .create(Format::Dumb)
+        .open(tmp.path().join("d"))
+        .unwrap();
+    s.insert_serde("numbers", &vec![1, 2, 3]).unwrap();
+    assert_eq!(
+        s.get_raw(&s.key("numbers").unwrap()).unwrap().unwrap(),
+        list4
+    );
+    assert_eq!(
+        s.get_as::<Vec<i32>>("numbers").unwrap(),
+        Some(vec![1, 2, 3])
+    );
+    let mut s = OpenOptions::new()
+        .create(Format::SqliteDict)
+        .open(tmp.path().join("sd.sqlite"))
+        .unwrap();
+    let luna = Dog {
+        name: "Luna".into(),
+        age: 5,
+    };
+    s.insert_serde("dog", &luna).unwrap();
+    assert_eq!(s.get_raw(&s.key("dog").unwrap()).unwrap().unwrap(), dog5);
+    assert_eq!(s.get_as::<Dog>("dog").unwrap(), Some(luna));
+    assert_eq!(s.get_as::<Dog>("missing").unwrap(), None);
+}

@@ -664,7 +664,22 @@ fn put(
 
 fn ls(db: &Path, repr: bool, long: bool, shelf: &ShelfArgs) -> Result<(), CliError> {
     let s = open(db, shelf)?;
-    let listing: Listing = s.entries().map_err(shelf_err)?;
+    let listing: Listing = if long {
+        s.entries().map_err(shelf_err)?
+    } else {
+        // Keys only: the values are not read.
+        let (keys, problems) = s.keys_and_problems().map_err(shelf_err)?;
+        Listing {
+            entries: keys
+                .into_iter()
+                .map(|key| Entry {
+                    key,
+                    value: Ok(Vec::new()),
+                })
+                .collect(),
+            problems,
+        }
+    };
     let mut out = BufWriter::new(io::stdout().lock());
     let mut errors: Vec<String> = listing.problems.iter().map(|p| p.to_string()).collect();
     for e in &listing.entries {

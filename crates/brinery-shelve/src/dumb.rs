@@ -224,7 +224,11 @@ impl Dumb {
     }
 
     fn read_at(&self, key: &Key, pos: u64, size: u64) -> Result<Vec<u8>> {
-        let mut f = File::open(&self.dat).map_err(|e| Error::io(&self.dat, e))?;
+        let f = File::open(&self.dat).map_err(|e| Error::io(&self.dat, e))?;
+        self.read_in(&f, key, pos, size)
+    }
+
+    fn read_in(&self, mut f: &File, key: &Key, pos: u64, size: u64) -> Result<Vec<u8>> {
         let len = f.metadata().map_err(|e| Error::io(&self.dat, e))?.len();
         if pos > len || size > len - pos {
             return Err(Error::new(
@@ -256,11 +260,18 @@ impl Dumb {
     }
 
     pub(crate) fn entries(&self) -> Vec<RawEntry> {
+        let f = File::open(&self.dat);
         self.index
             .iter()
             .map(|(k, (pos, size))| {
                 let key = Key::from_stored(k.clone(), true);
-                let v = self.read_at(&key, *pos, *size);
+                let v = match &f {
+                    Ok(f) => self.read_in(f, &key, *pos, *size),
+                    Err(e) => Err(Error::io(
+                        &self.dat,
+                        std::io::Error::new(e.kind(), e.to_string()),
+                    )),
+                };
                 (key, v)
             })
             .collect()

@@ -376,6 +376,23 @@ impl Gnu {
     /// buckets in order (each once), the slots of each bucket in order.
     /// A bucket outside the file is recorded in `problems` and skipped.
     pub(crate) fn entries(&self) -> (Vec<RawEntry>, Vec<Error>) {
+        self.walk(None, true)
+    }
+
+    /// The keys only (values are not read), and the damage found.
+    pub(crate) fn keys(&self) -> (Vec<Key>, Vec<Error>) {
+        let (entries, problems) = self.walk(None, false);
+        (entries.into_iter().map(|(k, _)| k).collect(), problems)
+    }
+
+    /// The value of one key (the walk stops at it).
+    pub(crate) fn get(&self, key: &[u8]) -> Option<Result<Vec<u8>>> {
+        self.walk(Some(key), true).0.pop().map(|(_, v)| v)
+    }
+
+    /// Walk the buckets: every entry (or only `want`'s), with its value if
+    /// `values` (else an empty placeholder).
+    fn walk(&self, want: Option<&[u8]>, values: bool) -> (Vec<RawEntry>, Vec<Error>) {
         let l = self.header.layout;
         let mut problems = Vec::new();
         let mut problem = |msg: String| {
@@ -418,6 +435,7 @@ impl Gnu {
                     continue;
                 };
                 let key = match self.read_at(ptr, ks) {
+                    Ok(k) if want.is_some_and(|w| w != k.as_slice()) => continue,
                     Ok(k) => Key::from_stored(k, true),
                     Err(_) => {
                         let shown = &start[..start.len().min(ks as usize)];
@@ -430,6 +448,10 @@ impl Gnu {
                         continue;
                     }
                 };
+                if !values {
+                    out.push((key, Ok(Vec::new())));
+                    continue;
+                }
                 let value = match ptr.checked_add(ks) {
                     Some(at) => self.read_at(at, ds).map_err(|_| {
                         Error::new(
@@ -447,6 +469,9 @@ impl Gnu {
                         .key(&key)),
                 };
                 out.push((key, value));
+                if want.is_some() {
+                    return (out, problems);
+                }
             }
         }
         (out, problems)

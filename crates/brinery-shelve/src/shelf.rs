@@ -669,10 +669,26 @@ impl Shelf {
 
     /// The keys, in Python's iteration order.
     pub fn keys(&self) -> Result<Vec<Key>> {
-        Ok(match &self.backend {
-            Backend::Dumb(d) => d.keys().into_iter().map(|k| self.decode_key(k)).collect(),
-            _ => self.entries()?.entries.into_iter().map(|e| e.key).collect(),
-        })
+        Ok(self.keys_and_problems()?.0)
+    }
+
+    /// The keys (values are not read) and the structural damage found on
+    /// the way (as in [`Listing::problems`]).
+    pub fn keys_and_problems(&self) -> Result<(Vec<Key>, Vec<Error>)> {
+        let (keys, problems) = match &self.backend {
+            Backend::Dumb(d) => (d.keys(), d.problems.iter().map(clone_err).collect()),
+            Backend::Gnu(g) => {
+                let (keys, mut p) = g.keys();
+                let mut all: Vec<Error> = g.problems.iter().map(clone_err).collect();
+                all.append(&mut p);
+                (keys, all)
+            }
+            Backend::Sql(s) => (s.keys()?, Vec::new()),
+        };
+        Ok((
+            keys.into_iter().map(|k| self.decode_key(k)).collect(),
+            problems,
+        ))
     }
 
     /// The stored pickle of `key`, `None` if absent.
@@ -680,15 +696,7 @@ impl Shelf {
         match &self.backend {
             Backend::Sql(s) => s.get(key),
             Backend::Dumb(d) => d.get(key),
-            Backend::Gnu(g) => {
-                let (entries, _) = g.entries();
-                for (k, v) in entries {
-                    if k.as_bytes() == key.as_bytes() {
-                        return v.map(Some);
-                    }
-                }
-                Ok(None)
-            }
+            Backend::Gnu(g) => g.get(key.as_bytes()).transpose(),
         }
     }
 

@@ -261,6 +261,21 @@ impl Sql {
         Ok(n.max(0) as u64)
     }
 
+    /// The keys in Python's iteration order (values are not read).
+    pub(crate) fn keys(&self) -> Result<Vec<Key>> {
+        let q = match &self.kind {
+            Kind::Dbm => ITER_KEYS.to_string(),
+            Kind::Dict { quoted, .. } => format!("SELECT key FROM {quoted} ORDER BY rowid"),
+        };
+        let mut st = self.conn.prepare(&q).map_err(|e| self.err(e))?;
+        let mut rows = st.query([]).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            out.push(self.key_of(row.get_ref(0).map_err(|e| self.err(e))?)?);
+        }
+        Ok(out)
+    }
+
     /// Every entry, in Python's iteration order, read in one transaction.
     pub(crate) fn entries(&self) -> Result<Vec<RawEntry>> {
         let own_tx = !self.in_tx;

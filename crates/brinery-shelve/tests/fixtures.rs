@@ -136,6 +136,14 @@ fn fixtures_match_python() {
             .collect();
         assert_eq!(keys, want, "{}: key order", path.display());
         assert_eq!(shelf.len().unwrap(), want.len() as u64);
+        let (k2, problems) = shelf.keys_and_problems().unwrap();
+        assert!(problems.is_empty());
+        assert_eq!(
+            k2.iter().map(|k| k.as_str().unwrap()).collect::<Vec<_>>(),
+            want,
+            "{}: keys()",
+            path.display()
+        );
         for (e, v) in listing
             .entries
             .iter()

@@ -165,6 +165,9 @@ fn gdbm_bucket_outside_the_file() {
     );
     let n = listing.entries.len();
     assert!(n > 0 && n < 480, "{n}");
+    let (keys, problems) = shelf.keys_and_problems().unwrap();
+    assert_eq!((keys.len(), problems.len()), (n, 1));
+    assert_eq!(shelf.len().unwrap(), n as u64);
     assert!(listing.entries.iter().all(|e| e.load().is_ok()));
 }
 

@@ -2,7 +2,8 @@
 
     shelf_tool.py dump FORMAT PATH [TABLE]
         print JSON {"keys": [...], "repr": repr(dict(shelf)), "raw": {key: hex}}
-        as Python's own library reads the shelf
+        as Python's own library reads the shelf (shelve.open for dbm
+        formats, after checking dbm.whichdb names FORMAT; SqliteDict)
     shelf_tool.py write FORMAT PATH [TABLE]
         Python's writes after brinery's: add 'py-new', replace 'answer',
         delete 'name' (through shelve / SqliteDict)
@@ -63,7 +64,15 @@ def raw_values(fmt, path, table):
 
 
 def dump(fmt, path, table=None):
-    s = open_shelf(fmt, path, "r", table)
+    if fmt == "sqlitedict":
+        s = open_shelf(fmt, path, "r", table)
+    else:
+        # What a Python program does: shelve.open, which picks the module
+        # with dbm.whichdb.
+        import dbm
+
+        assert dbm.whichdb(path) == fmt, (dbm.whichdb(path), fmt)
+        s = shelve.open(path, "r")
     d = dict(s)
     s.close()
     print(json.dumps({"keys": list(d), "repr": repr(d),

@@ -7,14 +7,13 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use brinery::{Genops, Unpickler};
+use brinery::{Genops, Graph, NodeId, Unpickler};
 use brinery_scan::{Finding, FindingKind, Report, Scanner, Severity, Verdict};
 use brinery_shelve::{Entry, Format, KeyEncoding, Listing, OpenOptions, Shelf};
 
 use crate::cli::{ColorChoice, ReadArgs, ShowArgs};
 use crate::error::{CliError, EXIT_DATA, EXIT_IO, EXIT_USAGE};
 use crate::files::{open_input, Output, Progress};
-use crate::render;
 
 pub const SHELVE_AFTER_HELP: &str = "\
 A shelf is a dict-on-disk of pickled values under string keys, as Python's
@@ -275,6 +274,47 @@ fn width_or_default(w: Option<usize>) -> usize {
     .unwrap_or(80)
 }
 
+// The views, straight from the library (numpy arrays printed as numpy
+// prints them), so that this module does not depend on the rest of the CLI.
+
+fn lib_err(e: brinery::Error) -> CliError {
+    CliError::pickle("", &e, 0)
+}
+
+fn root_of(graph: &Graph<'_>) -> Result<NodeId, CliError> {
+    graph
+        .root_id()
+        .ok_or_else(|| CliError::data("the pickle has no object"))
+}
+
+/// Exactly CPython's `repr()`.
+fn repr_text(graph: &Graph<'_>) -> Result<String, CliError> {
+    let opts = brinery::repr::ReprOptions::default().hook(brinery_numpy::repr_hook());
+    brinery::repr::repr(graph, root_of(graph)?, &opts).map_err(lib_err)
+}
+
+/// The width-aware pretty view.
+fn pretty_text(graph: &Graph<'_>, width: usize, color: bool) -> Result<String, CliError> {
+    let opts = brinery::pretty::PrettyOptions::default()
+        .width(width)
+        .color(color)
+        .hook(brinery_numpy::repr_hook());
+    brinery::pretty::pretty(graph, root_of(graph)?, &opts).map_err(lib_err)
+}
+
+/// brinery's lossless JSON, recording the protocol.
+fn json_lossless(graph: &Graph<'_>, protocol: u8) -> Result<String, CliError> {
+    let opts = brinery::json::JsonOptions::new().protocol(protocol);
+    brinery::json::to_json_with(graph, &opts).map_err(lib_err)
+}
+
+/// Plain JSON (a cycle becomes the string `<recursive>`).
+fn json_plain(graph: &Graph<'_>) -> Result<String, CliError> {
+    let opts =
+        brinery::json::PlainJsonOptions::new().recursion_marker(Some("<recursive>".to_string()));
+    brinery::json::to_json_plain_with(graph, root_of(graph)?, &opts).map_err(lib_err)
+}
+
 fn stdout_err(e: io::Error) -> CliError {
     CliError::io("<stdout>", &e)
 }
@@ -361,9 +401,9 @@ fn show_shelf(
     let listing = s.entries().map_err(shelf_err)?;
     let (graph, errors) = listing.to_graph_with(|| unpickler(read));
     let text = if repr {
-        render::repr(&graph)?
+        repr_text(&graph)?
     } else {
-        render::pretty(&graph, width_or_default(width), color_on(color))?
+        pretty_text(&graph, width_or_default(width), color_on(color))?
     };
     let mut out = BufWriter::new(io::stdout().lock());
     out.write_all(text.as_bytes()).map_err(stdout_err)?;
@@ -533,9 +573,9 @@ pub fn run(a: ShelveArgs, progress: Progress) -> Result<(), CliError> {
                 .load_with(&mut unpickler(&read))
                 .map_err(|e| shelf_err_at(e, &s))?;
             let text = if repr {
-                render::repr(&g)?
+                repr_text(&g)?
             } else {
-                render::pretty(&g, width_or_default(width), color_on(color))?
+                pretty_text(&g, width_or_default(width), color_on(color))?
             };
             let mut out = io::stdout().lock();
             out.write_all(text.as_bytes()).map_err(stdout_err)?;
@@ -752,10 +792,10 @@ fn export(
             None => serde_json::to_string(&e.key.repr()).unwrap_or_default(),
         };
         let value = if plain {
-            render::to_json_plain(&g)
+            json_plain(&g)
         } else {
             let bytes = e.value.as_ref().map(|b| b.as_slice()).unwrap_or(&[]);
-            render::to_json(&g, detect_protocol(bytes))
+            json_lossless(&g, detect_protocol(bytes))
         }
         .map_err(|err| err.context(&format!("{}: key {}", s.path().display(), e.key.repr())))?;
         let value = value.trim_end().to_string();

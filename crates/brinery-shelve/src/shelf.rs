@@ -501,39 +501,12 @@ impl Shelf {
             Format::Sqlite3 | Format::SqliteDict => {
                 let exists =
                     real.is_file() && real.metadata().map(|m| m.len() > 0).unwrap_or(false);
-                let table = if exists {
-                    let tables = sql::dict_tables(&real)?;
-                    if o.table.is_none()
-                        && o.create == Some(Format::SqliteDict)
-                        && !tables.iter().any(|t| t == "Dict")
-                        && tables.is_empty()
-                    {
-                        Some(sql::SQLITEDICT_DEFAULT_TABLE.to_string())
-                    } else if tables.is_empty() && o.create == Some(Format::Sqlite3) {
-                        None
-                    } else if o.table.is_some() || !tables.is_empty() || o.create.is_none() {
-                        match sql::choose(&real, o.table.as_deref(), &tables) {
-                            Ok(t) => t,
-                            Err(e)
-                                if e.kind() == ErrorKind::Table && o.write && o.table.is_some() =>
-                            {
-                                o.table.clone()
-                            }
-                            Err(e) => return Err(e),
-                        }
-                    } else {
-                        None
-                    }
+                let tables = if exists {
+                    sql::dict_tables(&real)?
                 } else {
-                    match (o.create, &o.table) {
-                        (Some(Format::SqliteDict), t) => Some(
-                            t.clone()
-                                .unwrap_or_else(|| sql::SQLITEDICT_DEFAULT_TABLE.to_string()),
-                        ),
-                        (_, Some(t)) => Some(t.clone()),
-                        _ => None,
-                    }
+                    Vec::new()
                 };
+                let table = sql_table(&real, o, &tables)?;
                 format = if table.is_some() {
                     Format::SqliteDict
                 } else {
@@ -839,6 +812,28 @@ impl Shelf {
     pub fn close(mut self) -> Result<()> {
         self.commit()
     }
+}
+
+/// Which table of a SQLite file a shelf is: `None` for dbm.sqlite3's
+/// `Dict`, else the sqlitedict table. `tables` are the file's tables with a
+/// (key, value) layout (none for a new file). An existing shelf keeps its
+/// format; a new one gets the format asked for.
+fn sql_table(path: &Path, o: &OpenOptions, tables: &[String]) -> Result<Option<String>> {
+    if let Some(t) = &o.table {
+        // An explicit table: that sqlitedict table (created when writing).
+        if o.write || tables.contains(t) {
+            return Ok(Some(t.clone()));
+        }
+        return sql::choose(path, Some(t), tables);
+    }
+    if tables.is_empty() {
+        match o.create {
+            Some(Format::SqliteDict) => return Ok(Some(sql::SQLITEDICT_DEFAULT_TABLE.to_string())),
+            Some(_) => return Ok(None),
+            None => {}
+        }
+    }
+    sql::choose(path, None, tables)
 }
 
 fn unreachable_gnu(path: &Path) -> Result<()> {

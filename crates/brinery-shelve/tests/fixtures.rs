@@ -65,6 +65,12 @@ fn cases() -> Vec<(PathBuf, PathBuf, Format, Option<&'static str>)> {
             None,
         ),
         (
+            f.join("dumb_27.dir"),
+            f.join("dumb_27.expected.json"),
+            Format::Dumb,
+            None,
+        ),
+        (
             f.join("gnu_32.db"),
             f.join("gnu_32.expected.json"),
             Format::Gnu,
@@ -182,8 +188,8 @@ fn fixtures_match_python() {
         files += 1;
     }
     eprintln!("{files} fixture shelves, {values} values: bytes, order and repr equal to Python");
-    assert_eq!(files, 11);
-    assert_eq!(values, 16 + 6 + 16 + 16 + 16 + 480 + 16 + 16 + 16 + 16 + 2);
+    assert_eq!(files, 12);
+    assert_eq!(values, 16 + 6 + 16 + 16 + 8 + 16 + 480 + 16 + 16 + 16 + 16 + 2);
 }
 
 #[test]

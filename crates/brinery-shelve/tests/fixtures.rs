@@ -189,7 +189,10 @@ fn fixtures_match_python() {
     }
     eprintln!("{files} fixture shelves, {values} values: bytes, order and repr equal to Python");
     assert_eq!(files, 12);
-    assert_eq!(values, 16 + 6 + 16 + 16 + 8 + 16 + 480 + 16 + 16 + 16 + 16 + 2);
+    assert_eq!(
+        values,
+        16 + 6 + 16 + 16 + 8 + 16 + 480 + 16 + 16 + 16 + 16 + 2
+    );
 }
 
 #[test]

@@ -151,6 +151,10 @@ EXAMPLES:
     #[command(after_help = crate::scan::SCAN_AFTER_HELP)]
     Scan(crate::scan::ScanArgs),
 
+    /// Read and edit Python shelve databases and sqlitedict files
+    #[command(after_help = crate::shelve::SHELVE_AFTER_HELP)]
+    Shelve(crate::shelve::ShelveArgs),
+
     /// Export PyTorch tensors (or numpy arrays) to .safetensors or .npy
     #[command(after_help = crate::export::EXPORT_AFTER_HELP)]
     Export(crate::export::ExportArgs),

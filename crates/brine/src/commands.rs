@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Optimize(a) => optimize(a, progress),
         Command::Scan(a) => crate::scan::run(a, cli.no_progress),
         Command::Export(a) => crate::export::run(a, progress),
+        Command::Shelve(a) => crate::shelve::run(a, progress),
         Command::Completions(a) => completions(a),
     }
 }
@@ -74,6 +75,10 @@ fn stdout_err(e: io::Error) -> CliError {
 // show
 
 fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
+    // Shelve databases and sqlitedict files: the whole shelf as a dict.
+    if crate::shelve::try_show(&a)? {
+        return Ok(());
+    }
     // PyTorch checkpoints (recognised by content): a table of tensors.
     if crate::torch_show::try_show(&a.file)? {
         return Ok(());

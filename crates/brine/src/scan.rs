@@ -289,6 +289,9 @@ fn scan_one(scanner: &Scanner, path: &Path) -> Scanned {
         r.path = Some("<stdin>".into());
         return Ok(r);
     }
+    if let Some(r) = crate::shelve::try_scan(scanner, path) {
+        return Ok(r);
+    }
     scanner
         .try_scan_path(path)
         .map_err(|e| (path.display().to_string(), e.to_string()))

@@ -20,7 +20,7 @@ else
   # Python packages the tests need (pinned).
   for req in scripts/requirements-test.txt; do
     if [ -s "$req" ]; then
-      "$PY" -m pip install --quiet --disable-pip-version-check -r "$req"
+      "$PY" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r "$req"
     fi
   done
 fi

@@ -2767,13 +2767,9 @@ mod tests {
                 }
                 // Another Python: messages changed after 3.11 (3.12 wraps
                 // codec errors), so only the exception class is compared.
-                (Err(e), Err((class, _))) => {
-                    if e.python_class() == *class {
-                        messages_not_compared += 1;
-                        true
-                    } else {
-                        false
-                    }
+                (Err(e), Err((class, _))) if e.python_class() == *class => {
+                    messages_not_compared += 1;
+                    true
                 }
                 // Another Python: an encoding name that Python learnt after
                 // 3.11 (brinery follows 3.11's alias table).

@@ -145,7 +145,7 @@ pub enum ShelveCommand {
         #[command(flatten)]
         read: ReadArgs,
     },
-    /// Store the object of a pickle file under KEY (shelf[KEY] = value)
+    /// Store the object of a pickle file under KEY (`shelf[KEY] = value`)
     Put {
         /// The key
         #[arg(value_name = "KEY")]
@@ -172,7 +172,7 @@ pub enum ShelveCommand {
         #[command(flatten)]
         read: ReadArgs,
     },
-    /// Delete KEY (del shelf[KEY])
+    /// Delete KEY (`del shelf[KEY]`)
     Del {
         /// The key
         #[arg(value_name = "KEY")]

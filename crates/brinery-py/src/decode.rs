@@ -377,10 +377,14 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         }
     }
 
+    /// `pickle.UnpicklingError` with `_pickle`'s message; where it happened
+    /// is in the `offset` and `opcode` attributes and in a note.
     fn err(&self, msg: impl std::fmt::Display) -> PyErr {
-        errors::unpickling(
+        errors::with_position(
             self.py,
-            format!("{msg} (at byte offset {}, {})", self.op_off, self.op.name()),
+            errors::unpickling(self.py, msg.to_string()),
+            self.op_off,
+            self.op.name(),
         )
     }
 
@@ -504,12 +508,11 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 } else {
                     format!("\\x{b:02x}")
                 };
-                return Err(errors::unpickling(
+                return Err(errors::with_position(
                     py,
-                    format!(
-                        "invalid load key, '{shown}'. (at byte offset {})",
-                        self.op_off
-                    ),
+                    errors::unpickling(py, format!("invalid load key, '{shown}'.")),
+                    self.op_off,
+                    "",
                 ));
             };
             self.op = op;
@@ -1093,20 +1096,23 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             return Ok(o);
         }
         let inv = copyreg.getattr(intern!(py, "_inverted_registry"))?;
-        let Some(pair) = inv.cast::<PyDict>()?.get_item(code)? else {
+        let pair = inv
+            .cast::<PyDict>()?
+            .get_item(code)?
+            .filter(|p| !p.is_none());
+        let Some(pair) = pair else {
             return Err(errors::value_error(format!(
                 "unregistered extension code {code}"
             )));
         };
-        let pair = pair.cast_into::<PyTuple>().map_err(|_| {
-            self.err(format_args!(
+        let bad = || {
+            errors::value_error(format!(
                 "_inverted_registry[{code}] isn't a 2-tuple of strings"
             ))
-        })?;
+        };
+        let pair = pair.cast_into::<PyTuple>().map_err(|_| bad())?;
         if pair.len() != 2 {
-            return Err(self.err(format_args!(
-                "_inverted_registry[{code}] isn't a 2-tuple of strings"
-            )));
+            return Err(bad());
         }
         let module: String = pair.get_item(0)?.extract()?;
         let name: String = pair.get_item(1)?.extract()?;

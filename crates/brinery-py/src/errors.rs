@@ -69,3 +69,15 @@ pub fn eof(msg: &str) -> PyErr {
 pub fn runtime(msg: impl Into<String>) -> PyErr {
     pyo3::exceptions::PyRuntimeError::new_err(msg.into())
 }
+
+/// Record where a decoding error happened: `offset` and `opcode`
+/// attributes, and a note (Python 3.11+) "at byte offset N (OPCODE)".
+pub fn with_position(py: Python<'_>, err: PyErr, offset: u64, opcode: &str) -> PyErr {
+    let value = err.value(py);
+    let _ = value.setattr("offset", offset);
+    let _ = value.setattr("opcode", opcode);
+    if let Ok(add_note) = value.getattr("add_note") {
+        let _ = add_note.call1((format!("at byte offset {offset} ({opcode})"),));
+    }
+    err
+}

@@ -53,6 +53,19 @@ fn run<'py>(
     persistent_load: Option<Bound<'py, PyAny>>,
     buffers: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    run_proto(py, input, memo, opts, find_class, persistent_load, buffers).0
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_proto<'py>(
+    py: Python<'py>,
+    input: Input<'_, 'py>,
+    memo: &mut Memo,
+    opts: &Opts,
+    find_class: Option<Bound<'py, PyAny>>,
+    persistent_load: Option<Bound<'py, PyAny>>,
+    buffers: Option<Bound<'py, PyAny>>,
+) -> (PyResult<Bound<'py, PyAny>>, u8) {
     let ctx = Ctx {
         globals: Globals {
             allow: &opts.allow,
@@ -66,7 +79,8 @@ fn run<'py>(
         max_memo_entries: opts.max_memo_entries,
     };
     let mut dec = Decoder::new(py, input, memo, ctx);
-    dec.load()
+    let r = dec.load();
+    (r, dec.proto)
 }
 
 fn iter_buffers<'py>(buffers: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -210,6 +224,7 @@ pub struct Unpickler {
     opts: Option<Opts>,
     buffers: Option<Py<PyAny>>,
     memo: Memo,
+    proto: u8,
 }
 
 #[pymethods]
@@ -222,6 +237,7 @@ impl Unpickler {
             opts: None,
             buffers: None,
             memo: Memo::default(),
+            proto: 0,
         }
     }
 
@@ -264,16 +280,19 @@ impl Unpickler {
         let find_class = {
             let base = Unpickler::type_object(py).getattr(intern!(py, "find_class"))?;
             let mine = slf.get_type().getattr(intern!(py, "find_class"))?;
-            if mine.is(&base) {
+            let in_instance = match slf.getattr_opt(intern!(py, "__dict__"))? {
+                Some(d) => d.contains(intern!(py, "find_class"))?,
+                None => false,
+            };
+            if mine.is(&base) && !in_instance {
                 None
             } else {
                 Some(slf.getattr(intern!(py, "find_class"))?)
             }
         };
         let pl = slf.getattr_opt(intern!(py, "persistent_load"))?;
-        let result = (|| {
-            let src = file_src(file.bind(py))?;
-            run(
+        let (result, proto) = match file_src(file.bind(py)) {
+            Ok(src) => run_proto(
                 py,
                 Input::from_file(src),
                 &mut memo,
@@ -281,9 +300,11 @@ impl Unpickler {
                 find_class,
                 pl,
                 buffers.map(|b| b.into_bound(py)),
-            )
-        })();
+            ),
+            Err(e) => (Err(e), 0),
+        };
         let mut this = slf.borrow_mut();
+        this.proto = proto;
         this.opts = Some(opts);
         this.memo = memo;
         result
@@ -308,8 +329,9 @@ impl Unpickler {
             find_class: None,
             fix_imports: fix,
         };
-        // Protocol is not known outside a load: dotted names are walked.
-        g.check_and_import(py, module, name, 4, None)
+        // The protocol of the last load decides whether dotted names are
+        // walked (as with `_pickle`).
+        g.check_and_import(py, module, name, this.proto, None)
     }
 
     /// The memo as a dict `{index: object}` (a copy).

@@ -41,6 +41,7 @@ _PLAIN = {
     "datetime.datetime": ("datetime", "datetime"),
     "datetime.timedelta": ("datetime", "timedelta"),
     "datetime.timezone": ("datetime", "timezone"),
+    "zoneinfo.ZoneInfo": ("zoneinfo", "ZoneInfo"),
     # numbers and identifiers
     "decimal.Decimal": ("decimal", "Decimal"),
     "fractions.Fraction": ("fractions", "Fraction"),
@@ -86,22 +87,21 @@ def _safe_encode(obj, encoding="utf-8", errors="strict"):
     return obj.encode("latin-1")
 
 
-def _safe_classes():
-    out = []
-    for mod, name in _PLAIN.values():
-        obj = _import(mod, name)
-        if isinstance(obj, type):
-            out.append(obj)
-    return tuple(out)
+_BASES = ("object", "int", "float", "complex", "str", "bytes", "tuple", "list", "dict", "set", "frozenset")
 
 
 def _safe_reconstructor(cls, base, state):
-    """``copyreg._reconstructor`` for a safe class over a builtin base."""
-    safe = _safe_classes()
-    if cls not in safe or base not in safe:
+    """``copyreg._reconstructor`` (protocols 0 and 1) over a builtin base.
+
+    ``cls`` is an object the loader already let through (a safe-set class
+    or one the caller allowed); ``base`` must be a builtin type.
+    """
+    import builtins
+
+    if not isinstance(cls, type) or not any(base is getattr(builtins, b) for b in _BASES):
         raise _unsafe_call(
             "copyreg._reconstructor",
-            "class %r is not in the safe set" % (cls,),
+            "only classes over a builtin base are safe, not %r over %r" % (cls, base),
         )
     return _copyreg._reconstructor(cls, base, state)
 

@@ -38,6 +38,8 @@ struct Shared {
     reverse_import_mapping: Py<PyDict>,
     pickle_buffer: Py<PyAny>,
     default_protocol: u8,
+    /// One shared `"latin1"` string, as `_pickle` uses (memoized once).
+    latin1: Py<PyString>,
 }
 
 static SHARED: PyOnceLock<Shared> = PyOnceLock::new();
@@ -69,6 +71,7 @@ fn shared(py: Python<'_>) -> PyResult<&Shared> {
                 .unbind(),
             pickle_buffer: pickle.getattr("PickleBuffer")?.unbind(),
             default_protocol: pickle.getattr("DEFAULT_PROTOCOL")?.extract()?,
+            latin1: PyString::intern(py, "latin1").unbind(),
         })
     })
 }
@@ -505,7 +508,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                     py,
                     [
                         PyString::new(py, &s).into_any(),
-                        PyString::new(py, "latin1").into_any(),
+                        self.sh.latin1.bind(py).clone().into_any(),
                     ],
                 )?;
                 PyTuple::new(

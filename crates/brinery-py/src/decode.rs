@@ -79,18 +79,6 @@ pub struct Allow {
 }
 
 impl Allow {
-    pub fn clone_ref(&self, py: Python<'_>) -> Allow {
-        Allow {
-            names: self
-                .names
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_ref().map(|o| o.clone_ref(py))))
-                .collect(),
-            prefixes: self.prefixes.clone(),
-            everything: self.everything,
-        }
-    }
-
     /// Parse `allow=`: strings, objects, `(obj, "module.name")` pairs, or
     /// `True` (trust everything: plain `pickle` behaviour).
     pub fn from_py(allow: &Bound<'_, PyAny>) -> PyResult<Allow> {
@@ -148,10 +136,6 @@ impl Allow {
             return Some(None);
         }
         None
-    }
-
-    pub fn is_empty(&self) -> bool {
-        !self.everything && self.names.is_empty() && self.prefixes.is_empty()
     }
 }
 
@@ -1127,10 +1111,11 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
-        if args.is_empty() && cls.is_instance_of::<PyType>() {
-            if cls.getattr_opt(intern!(py, "__getinitargs__"))?.is_none() {
-                return cls.call_method1(intern!(py, "__new__"), (cls,));
-            }
+        if args.is_empty()
+            && cls.is_instance_of::<PyType>()
+            && cls.getattr_opt(intern!(py, "__getinitargs__"))?.is_none()
+        {
+            return cls.call_method1(intern!(py, "__new__"), (cls,));
         }
         cls.call1(args.clone())
     }

@@ -61,11 +61,6 @@ impl<'a, 'py> Input<'a, 'py> {
         self.pos = (to - self.base) as usize;
     }
 
-    /// Bytes consumed from a borrowed slice (for `loads` of several pickles).
-    pub fn position(&self) -> usize {
-        self.pos
-    }
-
     #[inline]
     fn buf(&self) -> &[u8] {
         if self.file.is_some() {

@@ -320,16 +320,16 @@ impl<'m, 'py> Enc<'m, 'py> {
         let mut reduce_value = None;
         if let Some(ro) = &self.hooks.reducer_override {
             let rv = ro.call1((obj,))?;
-            if !rv.is(&py.NotImplemented()) {
+            if !rv.is(py.NotImplemented()) {
                 reduce_value = Some(rv);
             }
         }
         let ty = obj.get_type();
         if reduce_value.is_none() {
-            if ty.is(&PyType::type_object(py)) {
+            if ty.is(PyType::type_object(py)) {
                 return self.save_type(obj);
             }
-            if ty.is(&PyFunction::type_object(py)) {
+            if ty.is(PyFunction::type_object(py)) {
                 return self.save_global(obj, None);
             }
             let reduce_func = match &self.hooks.dispatch_table {
@@ -977,11 +977,11 @@ impl<'m, 'py> Enc<'m, 'py> {
 
     fn save_type(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
         let py = self.py;
-        let singleton = if obj.is(&py.None().bind(py).get_type()) {
+        let singleton = if obj.is(py.None().bind(py).get_type()) {
             Some(py.None().into_bound(py))
-        } else if obj.is(&py.Ellipsis().bind(py).get_type()) {
+        } else if obj.is(py.Ellipsis().bind(py).get_type()) {
             Some(py.Ellipsis().into_bound(py))
-        } else if obj.is(&py.NotImplemented().bind(py).get_type()) {
+        } else if obj.is(py.NotImplemented().bind(py).get_type()) {
             Some(py.NotImplemented().into_bound(py))
         } else {
             None

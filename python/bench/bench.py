@@ -5,13 +5,14 @@
 Workloads: records, ints, strings and nested from scripts/bench_data.py
 (the first `scale` fraction of each list), plus a state-dict-like dict of
 numpy float32 arrays. For each: best-of-`repeat` wall time of
-brinery.loads (default safe mode) against pickle.loads, brinery.dumps
+brinery.loads (default safe mode) against pickle.loads (CPU time), brinery.dumps
 against pickle.dumps (bytes checked identical), the "Restricting Globals"
 find_class recipe, torch.load(weights_only=True) when torch is installed,
 and peak RSS growth of one load in a fresh process (brinery vs pickle).
 """
 
 import argparse
+import gc
 import importlib.util
 import io
 import os
@@ -60,23 +61,31 @@ def recipe_loads(data):
 
 
 def best(fn, repeat):
+    """Best of `repeat` CPU times (process time: less sensitive to other
+    processes on a loaded machine than wall time)."""
     t = float("inf")
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        gc.collect()
+        t0 = time.process_time()
         fn()
-        t = min(t, time.perf_counter() - t0)
+        t = min(t, time.process_time() - t0)
     return t
 
 
+# VmHWM (peak RSS of this process image): ru_maxrss would include the
+# parent's peak, which Linux carries across fork+exec.
 PEAK_CHILD = r"""
-import pickle, resource, sys
+import pickle, sys
 import brinery
+def hwm():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            return int(line.split()[1])
 data = open(sys.argv[1], 'rb').read()
 which = sys.argv[2]
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = hwm()
 obj = (brinery.loads if which == 'brinery' else pickle.loads)(data)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(after - before)
+print(hwm() - before)
 """
 
 

@@ -332,8 +332,10 @@ fn long_from_le<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
 }
 
 fn utf8_str<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    match std::str::from_utf8(b) {
-        Ok(s) => Ok(PyString::new(py, s).into_any()),
+    // CPython validates while decoding; only lone surrogates (pickle's
+    // "surrogatepass" UTF-8) take the slow path.
+    match PyString::from_bytes(py, b) {
+        Ok(s) => Ok(s.into_any()),
         Err(_) => PyBytes::new(py, b).call_method1(
             intern!(py, "decode"),
             (intern!(py, "utf-8"), intern!(py, "surrogatepass")),
@@ -589,9 +591,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 if (self.stack.len() - m) % 2 != 0 {
                     return Err(self.err("odd number of items for SETITEMS"));
                 }
-                let items: Vec<_> = self.stack.drain(m..).collect();
                 let d = self.stack[m - 1].clone();
-                self.set_items(&d, &items)?;
+                self.set_items(&d, &self.stack[m..])?;
+                self.stack.truncate(m);
             }
             Opcode::Append => {
                 let v = self.pop()?;
@@ -603,9 +605,16 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 if m <= self.fence() || m > self.stack.len() {
                     return Err(self.underflow());
                 }
-                let items: Vec<_> = self.stack.drain(m..).collect();
                 let l = self.stack[m - 1].clone();
-                self.append_items(&l, items)?;
+                if let Ok(list) = l.cast_exact::<PyList>() {
+                    for v in &self.stack[m..] {
+                        list.append(v)?;
+                    }
+                    self.stack.truncate(m);
+                } else {
+                    let items: Vec<_> = self.stack.drain(m..).collect();
+                    self.append_items(&l, items)?;
+                }
             }
             Opcode::Tuple1 => {
                 let t = self.pop_tuple_n(1)?;

@@ -9,6 +9,7 @@
 //! core's and CPython's: 64 KiB target, frames under 4 bytes dropped).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use brinery::Opcode;
 use pyo3::prelude::*;
@@ -80,7 +81,26 @@ fn shared(py: Python<'_>) -> PyResult<&Shared> {
 /// so the id cannot be reused while the memo lives.
 #[derive(Default)]
 pub struct PMemo {
-    map: HashMap<usize, (u32, Py<PyAny>)>,
+    map: HashMap<usize, (u32, Py<PyAny>), BuildHasherDefault<PtrHasher>>,
+}
+
+/// Object addresses are distinct and aligned: a multiplicative hash of the
+/// address is enough (SipHash costs more than the rest of a memo lookup).
+#[derive(Default)]
+pub struct PtrHasher(u64);
+
+impl Hasher for PtrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.0 = ((x as u64) >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 fn key(obj: &Bound<'_, PyAny>) -> usize {

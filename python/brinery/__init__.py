@@ -94,9 +94,14 @@ class ScanReport:
         self.bytes = self._json.get("bytes")
         self.path = self._json.get("path")
         self.findings = [Finding(f) for f in self._json.get("findings", [])]
+        self._all_globals = None
 
     @property
     def globals(self):
+        """The globals the data names: every one (allowed ones too) for
+        bytes input; for a file, those among the findings."""
+        if self._all_globals is not None:
+            return list(self._all_globals)
         seen = []
         for f in self.findings:
             if f.kind in ("import", "extension") and f.name not in seen:
@@ -117,8 +122,8 @@ def scan(path_or_bytes):
         # For bytes, also list every global (allowed ones too).
         try:
             names = [g[0] for g in parse(path_or_bytes).globals()]
-        except Exception:
-            names = []
-        if names:
+        except UnpicklingError:
+            names = None  # not a plain pickle (a container): findings only
+        if names is not None:
             report._all_globals = list(dict.fromkeys(names))
     return report

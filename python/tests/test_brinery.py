@@ -329,6 +329,20 @@ def test_scan_report():
     assert ok.verdict == "safe" and ok.findings == []
 
 
+def test_scan_globals_lists_allowed_names_too():
+    r = brinery.scan(pickle.dumps([datetime.date(2020, 1, 1), decimal.Decimal("1")], 4))
+    assert r.verdict == "safe"
+    assert r.globals == ["datetime.date", "decimal.Decimal"]
+
+
+def test_typing_files_installed():
+    import os
+
+    pkg = os.path.dirname(brinery.__file__)
+    assert os.path.exists(os.path.join(pkg, "py.typed"))
+    assert os.path.exists(os.path.join(pkg, "__init__.pyi"))
+
+
 def test_scan_path(tmp_path):
     p = tmp_path / "x.pkl"
     p.write_bytes(b"cos\nsystem\n(S'id'\ntR.")

@@ -268,6 +268,22 @@ def test_errors_name_offset_and_opcode():
         brinery.loads(b"")
 
 
+def test_hostile_lengths_and_memo_indices():
+    # Far memo indices go to a sparse map; huge length fields fail as
+    # truncated without allocating.
+    assert brinery.loads(b"\x80\x02Nr\xff\xff\xff\x7f0j\xff\xff\xff\x7f.") is None
+    for payload in (
+        b"\x80\x04\x8e\xff\xff\xff\xff\xff\xff\xff\x0f",  # BINBYTES8
+        b"\x80\x04\x8d\xff\xff\xff\xff\xff\xff\xff\x0f",  # BINUNICODE8
+        b"\x80\x04\x95\xff\xff\xff\xff\xff\xff\xff\x0f",  # FRAME
+        b"B\xff\xff\xff\xff",  # BINBYTES
+    ):
+        with pytest.raises(pickle.UnpicklingError):
+            brinery.loads(payload)
+        with pytest.raises(pickle.UnpicklingError):
+            brinery.load(io.BytesIO(payload))
+
+
 def test_limits():
     data = pickle.dumps(list(range(100)), 1)
     with pytest.raises(pickle.UnpicklingError, match="max_memo_entries"):

@@ -17,8 +17,9 @@ use pyo3::{intern, IntoPyObjectExt};
 use crate::errors;
 use crate::input::Input;
 
-/// Memo indices below this are stored densely.
-const DENSE_MEMO: u64 = 1 << 20;
+/// A memo index at most this far beyond the dense part grows it; larger
+/// ones go to the sparse map (a hostile PUT index allocates nothing big).
+const DENSE_SLACK: u64 = 1 << 16;
 
 /// The memo: a dense vector with a sparse fallback, like `_pickle`'s.
 #[derive(Default)]
@@ -36,23 +37,25 @@ impl Memo {
     }
 
     fn get<'py>(&self, py: Python<'py>, idx: u64) -> Option<Bound<'py, PyAny>> {
-        if idx < DENSE_MEMO {
-            self.dense
-                .get(idx as usize)
-                .and_then(|o| o.as_ref())
-                .map(|o| o.bind(py).clone())
-        } else {
-            self.sparse.get(&idx).map(|o| o.bind(py).clone())
+        if let Some(Some(o)) = self.dense.get(usize::try_from(idx).ok()?) {
+            return Some(o.bind(py).clone());
         }
+        self.sparse.get(&idx).map(|o| o.bind(py).clone())
     }
 
     pub fn put(&mut self, idx: u64, obj: Py<PyAny>) {
-        if idx < DENSE_MEMO {
+        if idx < self.dense.len() as u64 + DENSE_SLACK {
             let i = idx as usize;
             if i >= self.dense.len() {
                 self.dense.resize_with(i + 1, || None);
             }
-            if self.dense[i].replace(obj).is_none() {
+            let old = self.dense[i].replace(obj);
+            let old_sparse = if self.sparse.is_empty() {
+                None
+            } else {
+                self.sparse.remove(&idx)
+            };
+            if old.is_none() && old_sparse.is_none() {
                 self.len += 1;
             }
         } else if self.sparse.insert(idx, obj).is_none() {

@@ -107,6 +107,34 @@ fn key(obj: &Bound<'_, PyAny>) -> usize {
     obj.as_ptr() as usize
 }
 
+/// Addresses of the builtin types `save` dispatches on.
+#[derive(Clone, Copy)]
+struct TypePtrs {
+    int: *mut pyo3::ffi::PyTypeObject,
+    bool: *mut pyo3::ffi::PyTypeObject,
+    float: *mut pyo3::ffi::PyTypeObject,
+    str: *mut pyo3::ffi::PyTypeObject,
+    bytes: *mut pyo3::ffi::PyTypeObject,
+    dict: *mut pyo3::ffi::PyTypeObject,
+    list: *mut pyo3::ffi::PyTypeObject,
+    tuple: *mut pyo3::ffi::PyTypeObject,
+}
+
+impl TypePtrs {
+    fn new(py: Python<'_>) -> Self {
+        TypePtrs {
+            int: PyInt::type_object_raw(py),
+            bool: PyBool::type_object_raw(py),
+            float: PyFloat::type_object_raw(py),
+            str: PyString::type_object_raw(py),
+            bytes: PyBytes::type_object_raw(py),
+            dict: PyDict::type_object_raw(py),
+            list: PyList::type_object_raw(py),
+            tuple: PyTuple::type_object_raw(py),
+        }
+    }
+}
+
 /// Per-dump hooks.
 struct Hooks<'py> {
     persistent_id: Option<Bound<'py, PyAny>>,
@@ -130,6 +158,7 @@ struct Enc<'m, 'py> {
     depth: usize,
     max_depth: usize,
     sh: &'m Shared,
+    tp: TypePtrs,
 }
 
 impl<'m, 'py> Enc<'m, 'py> {
@@ -273,12 +302,19 @@ impl<'m, 'py> Enc<'m, 'py> {
         if !pers_save && self.hooks.persistent_id.is_some() && self.save_pers(obj)? {
             return Ok(());
         }
+        // Dispatch on the exact type by address (a miss on `cast_exact`
+        // builds an error value; this path is taken for every object).
+        let tp = obj.get_type_ptr();
+        let t = self.tp;
+        if tp == t.int {
+            return self.save_long(obj);
+        }
         if obj.is_none() {
             self.op(Opcode::None);
             return Ok(());
         }
-        if let Ok(b) = obj.cast_exact::<PyBool>() {
-            let v = b.is_true();
+        if tp == t.bool {
+            let v = obj.is_truthy()?;
             if self.proto >= 2 {
                 self.op(if v { Opcode::NewTrue } else { Opcode::NewFalse });
             } else {
@@ -286,21 +322,24 @@ impl<'m, 'py> Enc<'m, 'py> {
             }
             return Ok(());
         }
-        if obj.is_exact_instance_of::<PyInt>() {
-            return self.save_long(obj);
-        }
-        if let Ok(f) = obj.cast_exact::<PyFloat>() {
-            return self.save_float(f);
+        if tp == t.float {
+            if let Ok(f) = obj.cast_exact::<PyFloat>() {
+                return self.save_float(f);
+            }
         }
         if let Some(idx) = self.memo_lookup(obj) {
             self.memo_get(idx);
             return Ok(());
         }
-        if let Ok(b) = obj.cast_exact::<PyBytes>() {
-            return self.save_bytes(b);
+        if tp == t.str {
+            if let Ok(s) = obj.cast_exact::<PyString>() {
+                return self.save_unicode(s);
+            }
         }
-        if let Ok(s) = obj.cast_exact::<PyString>() {
-            return self.save_unicode(s);
+        if tp == t.bytes {
+            if let Ok(b) = obj.cast_exact::<PyBytes>() {
+                return self.save_bytes(b);
+            }
         }
         self.depth += 1;
         if self.depth > self.max_depth {
@@ -316,8 +355,21 @@ impl<'m, 'py> Enc<'m, 'py> {
 
     fn save_complex(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
         let py = self.py;
-        if let Ok(d) = obj.cast_exact::<PyDict>() {
-            return self.save_dict(d);
+        let tp = obj.get_type_ptr();
+        if tp == self.tp.dict {
+            if let Ok(d) = obj.cast_exact::<PyDict>() {
+                return self.save_dict(d);
+            }
+        }
+        if tp == self.tp.list {
+            if let Ok(l) = obj.cast_exact::<PyList>() {
+                return self.save_list(l);
+            }
+        }
+        if tp == self.tp.tuple {
+            if let Ok(t) = obj.cast_exact::<PyTuple>() {
+                return self.save_tuple(t);
+            }
         }
         if let Ok(s) = obj.cast_exact::<PySet>() {
             return self.save_set(s);
@@ -1520,6 +1572,7 @@ pub fn dumps<'py>(
         depth: 0,
         max_depth: max_depth(py)?,
         sh: shared(py)?,
+        tp: TypePtrs::new(py),
     };
     enc.dump(obj)?;
     Ok(PyBytes::new(py, &enc.out))
@@ -1562,6 +1615,7 @@ pub fn dump<'py>(
         depth: 0,
         max_depth: max_depth(py)?,
         sh: shared(py)?,
+        tp: TypePtrs::new(py),
     };
     enc.dump(obj)?;
     enc.flush_to_file()
@@ -1668,6 +1722,7 @@ impl Pickler {
                 depth: 0,
                 max_depth: max_depth(py)?,
                 sh: shared(py)?,
+                tp: TypePtrs::new(py),
             };
             enc.dump(obj)?;
             enc.flush_to_file()

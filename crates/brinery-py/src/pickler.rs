@@ -1,0 +1,1772 @@
+//! `brinery.Pickler`, `brinery.dumps` and `brinery.dump`: CPython's
+//! `_pickle` save logic, byte for byte (memo, framing, batching, reducer
+//! protocol, copyreg dispatch table, extension registry, persistent ids,
+//! `reducer_override`, out-of-band buffers). Opcode bytes come from the
+//! core's `brinery::Opcode` table.
+//!
+//! The core crate's writer works on its value graph, not on live Python
+//! objects, so the framing logic is reimplemented here (same rules as the
+//! core's and CPython's: 64 KiB target, frames under 4 bytes dropped).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use brinery::Opcode;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyFunction, PyInt, PyList, PySet,
+    PyString, PyTuple, PyType,
+};
+use pyo3::{intern, PyTypeInfo};
+
+use crate::errors;
+
+const FRAME_SIZE_MIN: usize = 4;
+const FRAME_SIZE_TARGET: usize = 64 * 1024;
+const FRAME_HEADER_SIZE: usize = 9;
+const BATCHSIZE: usize = 1000;
+/// Native recursion is bounded whatever `sys.getrecursionlimit()` says.
+const MAX_DEPTH: usize = 3000;
+
+struct Shared {
+    dispatch_table: Py<PyDict>,
+    extension_registry: Py<PyDict>,
+    codecs_encode: Py<PyAny>,
+    getattr: Py<PyAny>,
+    partial: Py<PyAny>,
+    reverse_name_mapping: Py<PyDict>,
+    reverse_import_mapping: Py<PyDict>,
+    pickle_buffer: Py<PyAny>,
+    default_protocol: u8,
+    /// One shared `"latin1"` string, as `_pickle` uses (memoized once).
+    latin1: Py<PyString>,
+}
+
+static SHARED: PyOnceLock<Shared> = PyOnceLock::new();
+
+fn shared(py: Python<'_>) -> PyResult<&Shared> {
+    SHARED.get_or_try_init(py, || -> PyResult<Shared> {
+        let copyreg = py.import("copyreg")?;
+        let compat = py.import("_compat_pickle")?;
+        let pickle = py.import("pickle")?;
+        Ok(Shared {
+            dispatch_table: copyreg
+                .getattr("dispatch_table")?
+                .cast_into::<PyDict>()?
+                .unbind(),
+            extension_registry: copyreg
+                .getattr("_extension_registry")?
+                .cast_into::<PyDict>()?
+                .unbind(),
+            codecs_encode: py.import("_codecs")?.getattr("encode")?.unbind(),
+            getattr: py.import("builtins")?.getattr("getattr")?.unbind(),
+            partial: py.import("functools")?.getattr("partial")?.unbind(),
+            reverse_name_mapping: compat
+                .getattr("REVERSE_NAME_MAPPING")?
+                .cast_into::<PyDict>()?
+                .unbind(),
+            reverse_import_mapping: compat
+                .getattr("REVERSE_IMPORT_MAPPING")?
+                .cast_into::<PyDict>()?
+                .unbind(),
+            pickle_buffer: pickle.getattr("PickleBuffer")?.unbind(),
+            default_protocol: pickle.getattr("DEFAULT_PROTOCOL")?.extract()?,
+            latin1: PyString::intern(py, "latin1").unbind(),
+        })
+    })
+}
+
+/// The pickler's memo: `id(obj)` to (index, obj); the object is kept alive
+/// so the id cannot be reused while the memo lives.
+#[derive(Default)]
+pub struct PMemo {
+    map: HashMap<usize, (u32, Py<PyAny>), BuildHasherDefault<PtrHasher>>,
+}
+
+/// Object addresses are distinct and aligned: a multiplicative hash of the
+/// address is enough (SipHash costs more than the rest of a memo lookup).
+#[derive(Default)]
+pub struct PtrHasher(u64);
+
+impl Hasher for PtrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.0 = ((x as u64) >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+fn key(obj: &Bound<'_, PyAny>) -> usize {
+    obj.as_ptr() as usize
+}
+
+/// Addresses of the builtin types `save` dispatches on.
+#[derive(Clone, Copy)]
+struct TypePtrs {
+    int: *mut pyo3::ffi::PyTypeObject,
+    bool: *mut pyo3::ffi::PyTypeObject,
+    float: *mut pyo3::ffi::PyTypeObject,
+    str: *mut pyo3::ffi::PyTypeObject,
+    bytes: *mut pyo3::ffi::PyTypeObject,
+    dict: *mut pyo3::ffi::PyTypeObject,
+    list: *mut pyo3::ffi::PyTypeObject,
+    tuple: *mut pyo3::ffi::PyTypeObject,
+}
+
+impl TypePtrs {
+    fn new(py: Python<'_>) -> Self {
+        TypePtrs {
+            int: PyInt::type_object_raw(py),
+            bool: PyBool::type_object_raw(py),
+            float: PyFloat::type_object_raw(py),
+            str: PyString::type_object_raw(py),
+            bytes: PyBytes::type_object_raw(py),
+            dict: PyDict::type_object_raw(py),
+            list: PyList::type_object_raw(py),
+            tuple: PyTuple::type_object_raw(py),
+        }
+    }
+}
+
+/// Per-dump hooks.
+struct Hooks<'py> {
+    persistent_id: Option<Bound<'py, PyAny>>,
+    reducer_override: Option<Bound<'py, PyAny>>,
+    dispatch_table: Option<Bound<'py, PyAny>>,
+    buffer_callback: Option<Bound<'py, PyAny>>,
+    write: Option<Bound<'py, PyAny>>,
+}
+
+struct Enc<'m, 'py> {
+    py: Python<'py>,
+    proto: u8,
+    bin: bool,
+    fix_imports: bool,
+    fast: bool,
+    framing: bool,
+    frame_start: Option<usize>,
+    out: Vec<u8>,
+    memo: &'m mut PMemo,
+    hooks: Hooks<'py>,
+    depth: usize,
+    max_depth: usize,
+    sh: &'m Shared,
+    tp: TypePtrs,
+}
+
+impl<'m, 'py> Enc<'m, 'py> {
+    // ---- output and framing -------------------------------------------
+
+    #[inline]
+    fn write(&mut self, data: &[u8]) {
+        if self.framing && self.frame_start.is_none() {
+            self.frame_start = Some(self.out.len());
+            self.out.extend_from_slice(&[0u8; FRAME_HEADER_SIZE]);
+        }
+        self.out.extend_from_slice(data);
+    }
+
+    #[inline]
+    fn op(&mut self, op: Opcode) {
+        self.write(&[op.code()]);
+    }
+
+    fn commit_frame(&mut self) {
+        if !self.framing {
+            return;
+        }
+        let Some(start) = self.frame_start.take() else {
+            return;
+        };
+        let frame_len = self.out.len() - start - FRAME_HEADER_SIZE;
+        if frame_len >= FRAME_SIZE_MIN {
+            self.out[start] = Opcode::Frame.code();
+            self.out[start + 1..start + 9].copy_from_slice(&(frame_len as u64).to_le_bytes());
+        } else {
+            self.out.drain(start..start + FRAME_HEADER_SIZE);
+        }
+    }
+
+    fn flush_to_file(&mut self) -> PyResult<()> {
+        if let Some(w) = &self.hooks.write {
+            if !self.out.is_empty() {
+                w.call1((PyBytes::new(self.py, &self.out),))?;
+            }
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn opcode_boundary(&mut self) -> PyResult<()> {
+        let Some(start) = self.frame_start else {
+            return Ok(());
+        };
+        if !self.framing {
+            return Ok(());
+        }
+        if self.out.len() - start - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET {
+            self.commit_frame();
+            if self.hooks.write.is_some() {
+                self.flush_to_file()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `_Pickler_write_bytes`: a large payload ends the frame and (with a
+    /// file) is written to it directly.
+    fn write_bytes(
+        &mut self,
+        header: &[u8],
+        data: &[u8],
+        payload: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<()> {
+        let bypass = data.len() >= FRAME_SIZE_TARGET;
+        let framing = self.framing;
+        if bypass {
+            self.commit_frame();
+            self.framing = false;
+        }
+        self.write(header);
+        if bypass && self.hooks.write.is_some() {
+            self.flush_to_file()?;
+            let w = self.hooks.write.clone().expect("checked");
+            match payload {
+                Some(p) if p.is_exact_instance_of::<PyBytes>() => {
+                    w.call1((p,))?;
+                }
+                _ => {
+                    w.call1((PyBytes::new(self.py, data),))?;
+                }
+            }
+        } else {
+            self.write(data);
+        }
+        self.framing = framing;
+        Ok(())
+    }
+
+    // ---- memo ---------------------------------------------------------
+
+    fn memo_put(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
+        if self.fast {
+            return Ok(());
+        }
+        let idx = self.memo.map.len() as u32;
+        self.memo.map.insert(key(obj), (idx, obj.clone().unbind()));
+        if self.proto >= 4 {
+            self.op(Opcode::Memoize);
+        } else if !self.bin {
+            let s = format!("{}{}\n", Opcode::Put.code() as char, idx);
+            self.write(s.as_bytes());
+        } else if idx < 256 {
+            self.write(&[Opcode::BinPut.code(), idx as u8]);
+        } else {
+            let mut b = [Opcode::LongBinPut.code(), 0, 0, 0, 0];
+            b[1..].copy_from_slice(&idx.to_le_bytes());
+            self.write(&b);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn memo_lookup(&self, obj: &Bound<'py, PyAny>) -> Option<u32> {
+        self.memo.map.get(&key(obj)).map(|e| e.0)
+    }
+
+    fn memo_get(&mut self, idx: u32) {
+        if !self.bin {
+            let s = format!("{}{}\n", Opcode::Get.code() as char, idx);
+            self.write(s.as_bytes());
+        } else if idx < 256 {
+            self.write(&[Opcode::BinGet.code(), idx as u8]);
+        } else {
+            let mut b = [Opcode::LongBinGet.code(), 0, 0, 0, 0];
+            b[1..].copy_from_slice(&idx.to_le_bytes());
+            self.write(&b);
+        }
+    }
+
+    // ---- save ---------------------------------------------------------
+
+    fn save(&mut self, obj: &Bound<'py, PyAny>, pers_save: bool) -> PyResult<()> {
+        self.opcode_boundary()?;
+        if !pers_save && self.hooks.persistent_id.is_some() && self.save_pers(obj)? {
+            return Ok(());
+        }
+        // Dispatch on the exact type by address (a miss on `cast_exact`
+        // builds an error value; this path is taken for every object).
+        let tp = obj.get_type_ptr();
+        let t = self.tp;
+        if tp == t.int {
+            return self.save_long(obj);
+        }
+        if obj.is_none() {
+            self.op(Opcode::None);
+            return Ok(());
+        }
+        if tp == t.bool {
+            let v = obj.is_truthy()?;
+            if self.proto >= 2 {
+                self.op(if v { Opcode::NewTrue } else { Opcode::NewFalse });
+            } else {
+                self.write(if v { b"I01\n" } else { b"I00\n" });
+            }
+            return Ok(());
+        }
+        if tp == t.float {
+            if let Ok(f) = obj.cast_exact::<PyFloat>() {
+                return self.save_float(f);
+            }
+        }
+        if let Some(idx) = self.memo_lookup(obj) {
+            self.memo_get(idx);
+            return Ok(());
+        }
+        if tp == t.str {
+            if let Ok(s) = obj.cast_exact::<PyString>() {
+                return self.save_unicode(s);
+            }
+        }
+        if tp == t.bytes {
+            if let Ok(b) = obj.cast_exact::<PyBytes>() {
+                return self.save_bytes(b);
+            }
+        }
+        self.depth += 1;
+        if self.depth > self.max_depth {
+            self.depth -= 1;
+            return Err(pyo3::exceptions::PyRecursionError::new_err(
+                "maximum recursion depth exceeded while pickling an object",
+            ));
+        }
+        let r = self.save_complex(obj);
+        self.depth -= 1;
+        r
+    }
+
+    fn save_complex(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
+        let py = self.py;
+        let tp = obj.get_type_ptr();
+        if tp == self.tp.dict {
+            if let Ok(d) = obj.cast_exact::<PyDict>() {
+                return self.save_dict(d);
+            }
+        }
+        if tp == self.tp.list {
+            if let Ok(l) = obj.cast_exact::<PyList>() {
+                return self.save_list(l);
+            }
+        }
+        if tp == self.tp.tuple {
+            if let Ok(t) = obj.cast_exact::<PyTuple>() {
+                return self.save_tuple(t);
+            }
+        }
+        if let Ok(s) = obj.cast_exact::<PySet>() {
+            return self.save_set(s);
+        }
+        if let Ok(s) = obj.cast_exact::<PyFrozenSet>() {
+            return self.save_frozenset(s);
+        }
+        if let Ok(l) = obj.cast_exact::<PyList>() {
+            return self.save_list(l);
+        }
+        if let Ok(t) = obj.cast_exact::<PyTuple>() {
+            return self.save_tuple(t);
+        }
+        if let Ok(b) = obj.cast_exact::<PyByteArray>() {
+            return self.save_bytearray(b);
+        }
+        if obj.get_type().is(self.sh.pickle_buffer.bind(py)) {
+            return self.save_picklebuffer(obj);
+        }
+        let mut reduce_value = None;
+        if let Some(ro) = &self.hooks.reducer_override {
+            let rv = ro.call1((obj,))?;
+            if !rv.is(py.NotImplemented()) {
+                reduce_value = Some(rv);
+            }
+        }
+        let ty = obj.get_type();
+        if reduce_value.is_none() {
+            if ty.is(PyType::type_object(py)) {
+                return self.save_type(obj);
+            }
+            if ty.is(PyFunction::type_object(py)) {
+                return self.save_global(obj, None);
+            }
+            let reduce_func = match &self.hooks.dispatch_table {
+                None => self.sh.dispatch_table.bind(py).get_item(&ty)?,
+                Some(dt) => match dt.get_item(&ty) {
+                    Ok(f) => Some(f),
+                    Err(e) if e.is_instance_of::<pyo3::exceptions::PyKeyError>(py) => None,
+                    Err(e) => return Err(e),
+                },
+            };
+            let rv = if let Some(f) = reduce_func {
+                f.call1((obj,))?
+            } else if ty.is_subclass(&PyType::type_object(py))? {
+                return self.save_global(obj, None);
+            } else if let Some(f) = obj.getattr_opt(intern!(py, "__reduce_ex__"))? {
+                f.call1((self.proto,))?
+            } else if let Some(f) = obj.getattr_opt(intern!(py, "__reduce__"))? {
+                f.call0()?
+            } else {
+                return Err(errors::pickling(
+                    py,
+                    format!("can't pickle '{}' object: {}", ty.name()?, obj.repr()?),
+                ));
+            };
+            reduce_value = Some(rv);
+        }
+        let rv = reduce_value.expect("set above");
+        if rv.is_instance_of::<PyString>() {
+            return self.save_global(obj, Some(&rv));
+        }
+        let Ok(t) = rv.cast::<PyTuple>() else {
+            return Err(errors::pickling(
+                py,
+                "__reduce__ must return a string or tuple",
+            ));
+        };
+        self.save_reduce(t, Some(obj))
+    }
+
+    fn save_pers(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<bool> {
+        let f = self.hooks.persistent_id.clone().expect("checked by caller");
+        let pid = f.call1((obj,))?;
+        if pid.is_none() {
+            return Ok(false);
+        }
+        if self.bin {
+            self.save(&pid, true)?;
+            self.op(Opcode::BinPersId);
+        } else {
+            let s = pid.str()?;
+            let s = s.to_cow()?;
+            if !s.is_ascii() {
+                return Err(errors::pickling(
+                    self.py,
+                    "persistent IDs in protocol 0 must be ASCII strings",
+                ));
+            }
+            self.op(Opcode::PersId);
+            self.write(s.as_bytes());
+            self.write(b"\n");
+        }
+        Ok(true)
+    }
+
+    fn save_long(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
+        let py = self.py;
+        if let Ok(v) = obj.extract::<i64>() {
+            if (i32::MIN as i64..=i32::MAX as i64).contains(&v) {
+                if self.bin {
+                    if (0..256).contains(&v) {
+                        self.write(&[Opcode::BinInt1.code(), v as u8]);
+                    } else if (0..65536).contains(&v) {
+                        let b = (v as u16).to_le_bytes();
+                        self.write(&[Opcode::BinInt2.code(), b[0], b[1]]);
+                    } else {
+                        let b = (v as i32).to_le_bytes();
+                        self.write(&[Opcode::BinInt.code(), b[0], b[1], b[2], b[3]]);
+                    }
+                } else {
+                    let s = format!("{}{}\n", Opcode::Int.code() as char, v);
+                    self.write(s.as_bytes());
+                }
+                return Ok(());
+            }
+            if self.proto >= 2 {
+                // Two's complement in as few bytes as `_pickle` uses.
+                let mut b = v.to_le_bytes().to_vec();
+                let neg = v < 0;
+                while b.len() > 1 {
+                    let last = b[b.len() - 1];
+                    let prev = b[b.len() - 2];
+                    if (!neg && last == 0 && prev & 0x80 == 0)
+                        || (neg && last == 0xff && prev & 0x80 != 0)
+                    {
+                        b.pop();
+                    } else {
+                        break;
+                    }
+                }
+                self.write(&[Opcode::Long1.code(), b.len() as u8]);
+                self.write(&b);
+                return Ok(());
+            }
+        }
+        if self.proto >= 2 {
+            let nbits: usize = obj.call_method0(intern!(py, "bit_length"))?.extract()?;
+            let mut nbytes = (nbits >> 3) + 1;
+            if nbytes > 0x7fff_ffff {
+                return Err(pyo3::exceptions::PyOverflowError::new_err(
+                    "int too large to pickle",
+                ));
+            }
+            let kwargs = PyDict::new(py);
+            kwargs.set_item(intern!(py, "signed"), true)?;
+            let b = obj.call_method(
+                intern!(py, "to_bytes"),
+                (nbytes, intern!(py, "little")),
+                Some(&kwargs),
+            )?;
+            let b = b.cast_into::<PyBytes>()?;
+            let data = b.as_bytes();
+            let neg = obj.lt(0)?;
+            if neg && nbytes > 1 && data[nbytes - 1] == 0xff && data[nbytes - 2] & 0x80 != 0 {
+                nbytes -= 1;
+            }
+            if nbytes < 256 {
+                self.write(&[Opcode::Long1.code(), nbytes as u8]);
+            } else {
+                let mut h = [Opcode::Long4.code(), 0, 0, 0, 0];
+                h[1..].copy_from_slice(&(nbytes as i32).to_le_bytes());
+                self.write(&h);
+            }
+            self.write(&data[..nbytes]);
+        } else {
+            let r = obj.repr()?;
+            let r = r.to_cow()?;
+            self.op(Opcode::Long);
+            self.write(r.as_bytes());
+            self.write(b"L\n");
+        }
+        Ok(())
+    }
+
+    fn save_float(&mut self, f: &Bound<'py, PyFloat>) -> PyResult<()> {
+        let v = f.value();
+        if self.bin {
+            let mut b = [0u8; 9];
+            b[0] = Opcode::BinFloat.code();
+            b[1..].copy_from_slice(&v.to_be_bytes());
+            self.write(&b);
+        } else {
+            let r = f.repr()?;
+            let r = r.to_cow()?;
+            self.op(Opcode::Float);
+            self.write(r.as_bytes());
+            self.write(b"\n");
+        }
+        Ok(())
+    }
+
+    fn save_bytes(&mut self, b: &Bound<'py, PyBytes>) -> PyResult<()> {
+        let py = self.py;
+        if self.proto < 3 {
+            let data = b.as_bytes();
+            let rv = if data.is_empty() {
+                PyTuple::new(
+                    py,
+                    [
+                        PyBytes::type_object(py).into_any(),
+                        PyTuple::empty(py).into_any(),
+                    ],
+                )?
+            } else {
+                let s: String = data.iter().map(|&c| c as char).collect();
+                let args = PyTuple::new(
+                    py,
+                    [
+                        PyString::new(py, &s).into_any(),
+                        self.sh.latin1.bind(py).clone().into_any(),
+                    ],
+                )?;
+                PyTuple::new(
+                    py,
+                    [self.sh.codecs_encode.bind(py).clone(), args.into_any()],
+                )?
+            };
+            return self.save_reduce(&rv, Some(b.as_any()));
+        }
+        self.save_bytes_data(b.as_any(), b.as_bytes())
+    }
+
+    fn save_bytes_data(&mut self, obj: &Bound<'py, PyAny>, data: &[u8]) -> PyResult<()> {
+        let n = data.len();
+        let mut h = Vec::with_capacity(9);
+        if n <= 0xff {
+            h.extend_from_slice(&[Opcode::ShortBinBytes.code(), n as u8]);
+        } else if n as u64 <= 0xffff_ffff {
+            h.push(Opcode::BinBytes.code());
+            h.extend_from_slice(&(n as u32).to_le_bytes());
+        } else if self.proto >= 4 {
+            h.push(Opcode::BinBytes8.code());
+            h.extend_from_slice(&(n as u64).to_le_bytes());
+        } else {
+            return Err(errors::pickling(
+                self.py,
+                "serializing a bytes object larger than 4 GiB requires pickle protocol 4 or higher",
+            ));
+        }
+        self.write_bytes(&h, data, Some(obj))?;
+        self.memo_put(obj)
+    }
+
+    fn save_bytearray_data(&mut self, obj: &Bound<'py, PyAny>, data: &[u8]) -> PyResult<()> {
+        let mut h = Vec::with_capacity(9);
+        h.push(Opcode::ByteArray8.code());
+        h.extend_from_slice(&(data.len() as u64).to_le_bytes());
+        self.write_bytes(&h, data, None)?;
+        self.memo_put(obj)
+    }
+
+    fn save_bytearray(&mut self, b: &Bound<'py, PyByteArray>) -> PyResult<()> {
+        let py = self.py;
+        let data = b.to_vec();
+        if self.proto < 5 {
+            let args = if data.is_empty() {
+                PyTuple::empty(py)
+            } else {
+                PyTuple::new(py, [PyBytes::new(py, &data)])?
+            };
+            let rv = PyTuple::new(
+                py,
+                [PyByteArray::type_object(py).into_any(), args.into_any()],
+            )?;
+            return self.save_reduce(&rv, Some(b.as_any()));
+        }
+        self.save_bytearray_data(b.as_any(), &data)
+    }
+
+    fn save_picklebuffer(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
+        let py = self.py;
+        if self.proto < 5 {
+            return Err(errors::pickling(
+                py,
+                "PickleBuffer can only be pickled with protocol >= 5",
+            ));
+        }
+        let view = match obj.call_method0(intern!(py, "raw")) {
+            Ok(v) => v,
+            Err(e) if e.is_instance_of::<pyo3::exceptions::PyBufferError>(py) => {
+                return Err(errors::pickling(
+                    py,
+                    "PickleBuffer can not be pickled when pointing to a non-contiguous buffer",
+                ))
+            }
+            Err(e) => return Err(e),
+        };
+        let readonly = view.getattr(intern!(py, "readonly"))?.is_truthy()?;
+        let in_band = match &self.hooks.buffer_callback {
+            Some(cb) => cb.call1((obj,))?.is_truthy()?,
+            None => true,
+        };
+        if in_band {
+            let data = view.call_method0(intern!(py, "tobytes"))?;
+            let data = data.cast_into::<PyBytes>()?;
+            if readonly {
+                self.save_bytes_data(obj, data.as_bytes())
+            } else {
+                self.save_bytearray_data(obj, data.as_bytes())
+            }
+        } else {
+            self.op(Opcode::NextBuffer);
+            if readonly {
+                self.op(Opcode::ReadonlyBuffer);
+            }
+            Ok(())
+        }
+    }
+
+    fn save_unicode(&mut self, s: &Bound<'py, PyString>) -> PyResult<()> {
+        let py = self.py;
+        if self.bin {
+            let enc = match s.encode_utf8() {
+                Ok(b) => b,
+                Err(_) => s
+                    .call_method1(
+                        intern!(py, "encode"),
+                        (intern!(py, "utf-8"), intern!(py, "surrogatepass")),
+                    )?
+                    .cast_into::<PyBytes>()?,
+            };
+            let data = enc.as_bytes();
+            let n = data.len();
+            let mut h = Vec::with_capacity(9);
+            if n <= 0xff && self.proto >= 4 {
+                h.extend_from_slice(&[Opcode::ShortBinUnicode.code(), n as u8]);
+            } else if n as u64 <= 0xffff_ffff {
+                h.push(Opcode::BinUnicode.code());
+                h.extend_from_slice(&(n as u32).to_le_bytes());
+            } else if self.proto >= 4 {
+                h.push(Opcode::BinUnicode8.code());
+                h.extend_from_slice(&(n as u64).to_le_bytes());
+            } else {
+                return Err(errors::pickling(
+                    py,
+                    "serializing a string larger than 4 GiB requires pickle protocol 4 or higher",
+                ));
+            }
+            self.write_bytes(&h, data, Some(enc.as_any()))?;
+        } else {
+            let mut out = Vec::new();
+            let text = s.to_cow().or_else(|_| -> PyResult<_> {
+                // Lone surrogates: walk the code points through Python.
+                Ok(std::borrow::Cow::Owned(String::new()))
+            })?;
+            if s.len()? > 0 && text.is_empty() {
+                // Contains surrogates: escape from code points.
+                let cps: Vec<u32> = s
+                    .try_iter()?
+                    .map(|c| -> PyResult<u32> {
+                        let c = c?;
+                        py.import("builtins")?
+                            .getattr("ord")?
+                            .call1((c,))?
+                            .extract()
+                    })
+                    .collect::<PyResult<_>>()?;
+                for cp in cps {
+                    raw_escape(cp, &mut out);
+                }
+            } else {
+                for ch in text.chars() {
+                    raw_escape(ch as u32, &mut out);
+                }
+            }
+            self.op(Opcode::Unicode);
+            self.write(&out);
+            self.write(b"\n");
+        }
+        self.memo_put(s.as_any())
+    }
+
+    fn save_tuple(&mut self, t: &Bound<'py, PyTuple>) -> PyResult<()> {
+        let n = t.len();
+        if n == 0 {
+            if self.proto > 0 {
+                self.op(Opcode::EmptyTuple);
+            } else {
+                self.write(&[Opcode::Mark.code(), Opcode::Tuple.code()]);
+            }
+            return Ok(());
+        }
+        let obj = t.as_any();
+        if n <= 3 && self.proto >= 2 {
+            for item in t.iter() {
+                self.save(&item, false)?;
+            }
+            if let Some(idx) = self.memo_lookup(obj) {
+                for _ in 0..n {
+                    self.op(Opcode::Pop);
+                }
+                self.memo_get(idx);
+                return Ok(());
+            }
+            self.op(match n {
+                1 => Opcode::Tuple1,
+                2 => Opcode::Tuple2,
+                _ => Opcode::Tuple3,
+            });
+            return self.memo_put(obj);
+        }
+        self.op(Opcode::Mark);
+        for item in t.iter() {
+            self.save(&item, false)?;
+        }
+        if let Some(idx) = self.memo_lookup(obj) {
+            if self.bin {
+                self.op(Opcode::PopMark);
+            } else {
+                for _ in 0..=n {
+                    self.op(Opcode::Pop);
+                }
+            }
+            self.memo_get(idx);
+            return Ok(());
+        }
+        self.op(Opcode::Tuple);
+        self.memo_put(obj)
+    }
+
+    fn save_list(&mut self, l: &Bound<'py, PyList>) -> PyResult<()> {
+        if self.bin {
+            self.op(Opcode::EmptyList);
+        } else {
+            self.write(&[Opcode::Mark.code(), Opcode::List.code()]);
+        }
+        let n = l.len();
+        self.memo_put(l.as_any())?;
+        if n == 0 {
+            return Ok(());
+        }
+        if self.proto > 0 {
+            if l.len() == 1 {
+                let item = l.get_item(0)?;
+                self.save(&item, false)?;
+                self.op(Opcode::Append);
+                return Ok(());
+            }
+            let mut total = 0;
+            loop {
+                let mut this_batch = 0;
+                self.op(Opcode::Mark);
+                while total < l.len() {
+                    let item = l.get_item(total)?;
+                    self.save(&item, false)?;
+                    total += 1;
+                    this_batch += 1;
+                    if this_batch == BATCHSIZE {
+                        break;
+                    }
+                }
+                self.op(Opcode::Appends);
+                if total >= l.len() {
+                    break;
+                }
+            }
+            Ok(())
+        } else {
+            let it = l.as_any().try_iter()?;
+            self.batch_list(it.into_any())
+        }
+    }
+
+    fn next(it: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = it.py();
+        match it.call_method0(intern!(py, "__next__")) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn batch_list(&mut self, it: Bound<'py, PyAny>) -> PyResult<()> {
+        if self.proto == 0 {
+            while let Some(obj) = Self::next(&it)? {
+                self.save(&obj, false)?;
+                self.op(Opcode::Append);
+            }
+            return Ok(());
+        }
+        loop {
+            let Some(first) = Self::next(&it)? else {
+                break;
+            };
+            let Some(mut obj) = Self::next(&it)? else {
+                self.save(&first, false)?;
+                self.op(Opcode::Append);
+                break;
+            };
+            self.op(Opcode::Mark);
+            self.save(&first, false)?;
+            let mut n = 1;
+            loop {
+                self.save(&obj, false)?;
+                n += 1;
+                if n == BATCHSIZE {
+                    break;
+                }
+                match Self::next(&it)? {
+                    Some(o) => obj = o,
+                    None => break,
+                }
+            }
+            self.op(Opcode::Appends);
+            if n != BATCHSIZE {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn pair(&self, item: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        match item.cast::<PyTuple>() {
+            Ok(t) if t.len() == 2 => Ok((t.get_item(0)?, t.get_item(1)?)),
+            _ => Err(errors::type_error(
+                "dict items iterator must return 2-tuples",
+            )),
+        }
+    }
+
+    fn batch_dict(&mut self, it: Bound<'py, PyAny>) -> PyResult<()> {
+        if self.proto == 0 {
+            while let Some(item) = Self::next(&it)? {
+                let (k, v) = self.pair(&item)?;
+                self.save(&k, false)?;
+                self.save(&v, false)?;
+                self.op(Opcode::SetItem);
+            }
+            return Ok(());
+        }
+        loop {
+            let Some(first) = Self::next(&it)? else {
+                break;
+            };
+            let (k, v) = self.pair(&first)?;
+            let Some(mut obj) = Self::next(&it)? else {
+                self.save(&k, false)?;
+                self.save(&v, false)?;
+                self.op(Opcode::SetItem);
+                break;
+            };
+            self.op(Opcode::Mark);
+            self.save(&k, false)?;
+            self.save(&v, false)?;
+            let mut n = 1;
+            loop {
+                let (k, v) = self.pair(&obj)?;
+                self.save(&k, false)?;
+                self.save(&v, false)?;
+                n += 1;
+                if n == BATCHSIZE {
+                    break;
+                }
+                match Self::next(&it)? {
+                    Some(o) => obj = o,
+                    None => break,
+                }
+            }
+            self.op(Opcode::SetItems);
+            if n != BATCHSIZE {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn save_dict(&mut self, d: &Bound<'py, PyDict>) -> PyResult<()> {
+        let py = self.py;
+        if self.bin {
+            self.op(Opcode::EmptyDict);
+        } else {
+            self.write(&[Opcode::Mark.code(), Opcode::Dict.code()]);
+        }
+        self.memo_put(d.as_any())?;
+        let size = d.len();
+        if size == 0 {
+            return Ok(());
+        }
+        if self.proto == 0 {
+            let items = d.call_method0(intern!(py, "items"))?;
+            return self.batch_dict(items.try_iter()?.into_any());
+        }
+        if size == 1 {
+            if let Some((k, v)) = d.iter().next() {
+                self.save(&k, false)?;
+                self.save(&v, false)?;
+                self.op(Opcode::SetItem);
+            }
+            return Ok(());
+        }
+        // A snapshot of the keys: saving a value may run code that changes
+        // the dict, which `_pickle` reports after the batch.
+        let keys = d.keys();
+        let mut i = 0;
+        let total = keys.len();
+        while i < total {
+            self.op(Opcode::Mark);
+            let end = (i + BATCHSIZE).min(total);
+            for j in i..end {
+                let k = keys.get_item(j)?;
+                let v = match d.get_item(&k)? {
+                    Some(v) => v,
+                    None => {
+                        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                            "dictionary changed size during iteration",
+                        ))
+                    }
+                };
+                self.save(&k, false)?;
+                self.save(&v, false)?;
+            }
+            self.op(Opcode::SetItems);
+            if d.len() != size {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "dictionary changed size during iteration",
+                ));
+            }
+            i = end;
+        }
+        Ok(())
+    }
+
+    fn save_set(&mut self, s: &Bound<'py, PySet>) -> PyResult<()> {
+        let py = self.py;
+        if self.proto < 4 {
+            let items = PyList::new(py, s.iter())?;
+            let args = PyTuple::new(py, [items])?;
+            let rv = PyTuple::new(py, [PySet::type_object(py).into_any(), args.into_any()])?;
+            return self.save_reduce(&rv, Some(s.as_any()));
+        }
+        self.op(Opcode::EmptySet);
+        self.memo_put(s.as_any())?;
+        let size = s.len();
+        if size == 0 {
+            return Ok(());
+        }
+        let items: Vec<_> = s.iter().collect();
+        for chunk in items.chunks(BATCHSIZE) {
+            self.op(Opcode::Mark);
+            for item in chunk {
+                self.save(item, false)?;
+            }
+            self.op(Opcode::AddItems);
+            if s.len() != size {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "set changed size during iteration",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn save_frozenset(&mut self, s: &Bound<'py, PyFrozenSet>) -> PyResult<()> {
+        let py = self.py;
+        if self.proto < 4 {
+            let items = PyList::new(py, s.iter())?;
+            let args = PyTuple::new(py, [items])?;
+            let rv = PyTuple::new(
+                py,
+                [PyFrozenSet::type_object(py).into_any(), args.into_any()],
+            )?;
+            return self.save_reduce(&rv, Some(s.as_any()));
+        }
+        self.op(Opcode::Mark);
+        for item in s.iter() {
+            self.save(&item, false)?;
+        }
+        if let Some(idx) = self.memo_lookup(s.as_any()) {
+            self.op(Opcode::PopMark);
+            self.memo_get(idx);
+            return Ok(());
+        }
+        self.op(Opcode::FrozenSet);
+        self.memo_put(s.as_any())
+    }
+
+    fn save_type(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
+        let py = self.py;
+        let singleton = if obj.is(py.None().bind(py).get_type()) {
+            Some(py.None().into_bound(py))
+        } else if obj.is(py.Ellipsis().bind(py).get_type()) {
+            Some(py.Ellipsis().into_bound(py))
+        } else if obj.is(py.NotImplemented().bind(py).get_type()) {
+            Some(py.NotImplemented().into_bound(py))
+        } else {
+            None
+        };
+        if let Some(s) = singleton {
+            let args = PyTuple::new(py, [s])?;
+            let rv = PyTuple::new(py, [PyType::type_object(py).into_any(), args.into_any()])?;
+            return self.save_reduce(&rv, Some(obj));
+        }
+        self.save_global(obj, None)
+    }
+
+    fn save_global(
+        &mut self,
+        obj: &Bound<'py, PyAny>,
+        name: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<()> {
+        let py = self.py;
+        let global_name: Bound<'py, PyAny> = match name {
+            Some(n) => n.clone(),
+            None => match obj.getattr_opt(intern!(py, "__qualname__"))? {
+                Some(q) => q,
+                None => obj.getattr(intern!(py, "__name__"))?,
+            },
+        };
+        let gname: String = global_name.extract()?;
+        let dotted: Vec<String> = gname.split('.').map(str::to_string).collect();
+        if dotted.iter().any(|p| p == "<locals>") {
+            return Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+                "Can't pickle local object {}",
+                global_name.repr()?
+            )));
+        }
+        let module_obj = whichmodule(py, obj, &dotted)?;
+        let module_name: String = module_obj.extract()?;
+        let module = match py
+            .import("importlib")?
+            .call_method1(intern!(py, "import_module"), (&module_name,))
+        {
+            Ok(m) => m,
+            Err(_) => {
+                return Err(errors::pickling(
+                    py,
+                    format!(
+                        "Can't pickle {}: import of module {:?} failed",
+                        obj.repr()?,
+                        module_name
+                    ),
+                ))
+            }
+        };
+        let lastname = dotted.last().cloned().unwrap_or_default();
+        let (cls, parent) = match deep_attr(&module, &dotted) {
+            Ok(x) => x,
+            Err(_) => {
+                return Err(errors::pickling(
+                    py,
+                    format!(
+                        "Can't pickle {}: attribute lookup {} on {} failed",
+                        obj.repr()?,
+                        gname,
+                        module_name
+                    ),
+                ))
+            }
+        };
+        if !cls.is(obj) {
+            return Err(errors::pickling(
+                py,
+                format!(
+                    "Can't pickle {}: it's not the same object as {}.{}",
+                    obj.repr()?,
+                    module_name,
+                    gname
+                ),
+            ));
+        }
+        if self.proto >= 2 {
+            let ek = PyTuple::new(py, [module_name.as_str(), gname.as_str()])?;
+            if let Some(code) = self.sh.extension_registry.bind(py).get_item(ek)? {
+                if !code.is_instance_of::<PyInt>() {
+                    return Err(errors::pickling(
+                        py,
+                        format!(
+                            "Can't pickle {}: extension code {} isn't an integer",
+                            obj.repr()?,
+                            code.repr()?
+                        ),
+                    ));
+                }
+                let code: i64 = code.extract()?;
+                if code <= 0 || code > 0x7fff_ffff {
+                    return Err(errors::pickling(
+                        py,
+                        format!(
+                            "Can't pickle {}: extension code {} is out of range",
+                            obj.repr()?,
+                            code
+                        ),
+                    ));
+                }
+                if code <= 0xff {
+                    self.write(&[Opcode::Ext1.code(), code as u8]);
+                } else if code <= 0xffff {
+                    let b = (code as u16).to_le_bytes();
+                    self.write(&[Opcode::Ext2.code(), b[0], b[1]]);
+                } else {
+                    let b = (code as i32).to_le_bytes();
+                    self.write(&[Opcode::Ext4.code(), b[0], b[1], b[2], b[3]]);
+                }
+                return Ok(());
+            }
+        }
+        let parent_is_module = parent.is(&module);
+        let mut gname = gname;
+        if parent_is_module {
+            gname = lastname.clone();
+        }
+        if self.proto >= 4 {
+            self.save(&module_obj, false)?;
+            if parent_is_module {
+                self.save(PyString::new(py, &gname).as_any(), false)?;
+            } else {
+                self.save(&global_name, false)?;
+            }
+            self.op(Opcode::StackGlobal);
+        } else if !parent_is_module {
+            let args = PyTuple::new(py, [parent, PyString::new(py, &lastname).into_any()])?;
+            let rv = PyTuple::new(py, [self.sh.getattr.bind(py).clone(), args.into_any()])?;
+            self.save_reduce(&rv, None)?;
+        } else {
+            self.op(Opcode::Global);
+            let (mut m, mut n) = (module_name.clone(), gname.clone());
+            if self.proto < 3 && self.fix_imports {
+                let key = PyTuple::new(py, [m.as_str(), n.as_str()])?;
+                if let Some(v) = self.sh.reverse_name_mapping.bind(py).get_item(key)? {
+                    let t = v.cast_into::<PyTuple>().map_err(|_| {
+                        errors::runtime(
+                            "_compat_pickle.REVERSE_NAME_MAPPING values should be 2-tuples",
+                        )
+                    })?;
+                    m = t.get_item(0)?.extract()?;
+                    n = t.get_item(1)?.extract()?;
+                } else if let Some(v) = self.sh.reverse_import_mapping.bind(py).get_item(&m)? {
+                    m = v.extract()?;
+                }
+            }
+            let ascii_only = self.proto != 3;
+            if ascii_only && !m.is_ascii() {
+                return Err(errors::pickling(
+                    py,
+                    format!(
+                        "can't pickle module identifier '{m}' using pickle protocol {}",
+                        self.proto
+                    ),
+                ));
+            }
+            self.write(m.as_bytes());
+            self.write(b"\n");
+            if ascii_only && !n.is_ascii() {
+                return Err(errors::pickling(
+                    py,
+                    format!(
+                        "can't pickle global identifier '{n}' using pickle protocol {}",
+                        self.proto
+                    ),
+                ));
+            }
+            self.write(n.as_bytes());
+            self.write(b"\n");
+        }
+        self.memo_put(obj)
+    }
+
+    fn save_reduce(
+        &mut self,
+        args: &Bound<'py, PyTuple>,
+        obj: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<()> {
+        let py = self.py;
+        let size = args.len();
+        if !(2..=6).contains(&size) {
+            return Err(errors::pickling(
+                py,
+                "tuple returned by __reduce__ must contain 2 through 6 elements",
+            ));
+        }
+        let get = |i: usize| -> PyResult<Option<Bound<'py, PyAny>>> {
+            if i < size {
+                let v = args.get_item(i)?;
+                Ok(if v.is_none() { None } else { Some(v) })
+            } else {
+                Ok(None)
+            }
+        };
+        let callable = args.get_item(0)?;
+        let argtup = args.get_item(1)?;
+        let state = get(2)?;
+        let listitems = get(3)?;
+        let dictitems = get(4)?;
+        let state_setter = get(5)?;
+        if !callable.is_callable() {
+            return Err(errors::pickling(
+                py,
+                "first item of the tuple returned by __reduce__ must be callable",
+            ));
+        }
+        let Ok(argtup) = argtup.cast::<PyTuple>() else {
+            return Err(errors::pickling(
+                py,
+                "second item of the tuple returned by __reduce__ must be a tuple",
+            ));
+        };
+        let is_iter =
+            |o: &Bound<'py, PyAny>| -> PyResult<bool> { o.hasattr(intern!(py, "__next__")) };
+        if let Some(l) = &listitems {
+            if !is_iter(l)? {
+                return Err(errors::pickling(
+                    py,
+                    format!(
+                        "fourth element of the tuple returned by __reduce__ must be an iterator, not {}",
+                        l.get_type().name()?
+                    ),
+                ));
+            }
+        }
+        if let Some(d) = &dictitems {
+            if !is_iter(d)? {
+                return Err(errors::pickling(
+                    py,
+                    format!(
+                        "fifth element of the tuple returned by __reduce__ must be an iterator, not {}",
+                        d.get_type().name()?
+                    ),
+                ));
+            }
+        }
+        if let Some(s) = &state_setter {
+            if !s.is_callable() {
+                return Err(errors::pickling(
+                    py,
+                    format!(
+                        "sixth element of the tuple returned by __reduce__ must be a function, not {}",
+                        s.get_type().name()?
+                    ),
+                ));
+            }
+        }
+        let (mut use_newobj, mut use_newobj_ex) = (false, false);
+        if self.proto >= 2 {
+            if let Some(name) = callable.getattr_opt(intern!(py, "__name__"))? {
+                if let Ok(name) = name.cast::<PyString>() {
+                    let n = name.to_cow()?;
+                    use_newobj_ex = n == "__newobj_ex__";
+                    use_newobj = !use_newobj_ex && n == "__newobj__";
+                }
+            }
+        }
+        if use_newobj_ex {
+            if argtup.len() != 3 {
+                return Err(errors::pickling(
+                    py,
+                    format!(
+                        "length of the NEWOBJ_EX argument tuple must be exactly 3, not {}",
+                        argtup.len()
+                    ),
+                ));
+            }
+            let cls = argtup.get_item(0)?;
+            if !cls.is_instance_of::<PyType>() {
+                return Err(errors::pickling(
+                    py,
+                    format!(
+                        "first item from NEWOBJ_EX argument tuple must be a class, not {}",
+                        cls.get_type().name()?
+                    ),
+                ));
+            }
+            let a = argtup.get_item(1)?;
+            let Ok(a) = a.cast::<PyTuple>() else {
+                return Err(errors::pickling(
+                    py,
+                    format!(
+                        "second item from NEWOBJ_EX argument tuple must be a tuple, not {}",
+                        a.get_type().name()?
+                    ),
+                ));
+            };
+            let kw = argtup.get_item(2)?;
+            let Ok(kw) = kw.cast::<PyDict>() else {
+                return Err(errors::pickling(
+                    py,
+                    format!(
+                        "third item from NEWOBJ_EX argument tuple must be a dict, not {}",
+                        kw.get_type().name()?
+                    ),
+                ));
+            };
+            if self.proto >= 4 {
+                self.save(&cls, false)?;
+                self.save(a.as_any(), false)?;
+                self.save(kw.as_any(), false)?;
+                self.op(Opcode::NewObjEx);
+            } else {
+                let mut newargs = vec![cls.getattr(intern!(py, "__new__"))?, cls.clone()];
+                newargs.extend(a.iter());
+                let partial = self
+                    .sh
+                    .partial
+                    .bind(py)
+                    .call(PyTuple::new(py, newargs)?, Some(kw))?;
+                self.save(&partial, false)?;
+                self.save(PyTuple::empty(py).as_any(), false)?;
+                self.op(Opcode::Reduce);
+            }
+        } else if use_newobj {
+            if argtup.is_empty() {
+                return Err(errors::pickling(py, "__newobj__ arglist is empty"));
+            }
+            let cls = argtup.get_item(0)?;
+            if !cls.is_instance_of::<PyType>() {
+                return Err(errors::pickling(
+                    py,
+                    "args[0] from __newobj__ args is not a type",
+                ));
+            }
+            if let Some(o) = obj {
+                let oc = o.getattr(intern!(py, "__class__"))?;
+                if !oc.is(&cls) {
+                    return Err(errors::pickling(
+                        py,
+                        "args[0] from __newobj__ args has the wrong class",
+                    ));
+                }
+            }
+            self.save(&cls, false)?;
+            let rest = argtup.get_slice(1, argtup.len());
+            self.save(rest.as_any(), false)?;
+            self.op(Opcode::NewObj);
+        } else {
+            self.save(&callable, false)?;
+            self.save(argtup.as_any(), false)?;
+            self.op(Opcode::Reduce);
+        }
+        if let Some(o) = obj {
+            if let Some(idx) = self.memo_lookup(o) {
+                self.op(Opcode::Pop);
+                self.memo_get(idx);
+                return Ok(());
+            }
+            self.memo_put(o)?;
+        }
+        if let Some(l) = listitems {
+            self.batch_list(l)?;
+        }
+        if let Some(d) = dictitems {
+            self.batch_dict(d)?;
+        }
+        if let Some(state) = state {
+            match state_setter {
+                None => {
+                    self.save(&state, false)?;
+                    self.op(Opcode::Build);
+                }
+                Some(setter) => {
+                    self.save(&setter, false)?;
+                    self.save(obj.expect("state_setter needs an object"), false)?;
+                    self.save(&state, false)?;
+                    self.op(Opcode::Tuple2);
+                    self.op(Opcode::Reduce);
+                    self.op(Opcode::Pop);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn dump(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
+        if self.proto >= 2 {
+            self.write(&[Opcode::Proto.code(), self.proto]);
+            if self.proto >= 4 {
+                self.framing = true;
+            }
+        }
+        let r = self.save(obj, false);
+        let r = r.map(|()| {
+            self.op(Opcode::Stop);
+            self.commit_frame();
+        });
+        self.framing = false;
+        self.frame_start = None;
+        r
+    }
+}
+
+/// `_pickle`'s raw-unicode-escape for protocol 0 (`\`, NUL, `\n`, `\r` and
+/// `\x1a` escaped too).
+fn raw_escape(cp: u32, out: &mut Vec<u8>) {
+    if cp >= 0x10000 {
+        out.extend_from_slice(format!("\\U{cp:08x}").as_bytes());
+    } else if cp >= 256 || matches!(cp, 0x5c | 0 | 0x0a | 0x0d | 0x1a) {
+        out.extend_from_slice(format!("\\u{cp:04x}").as_bytes());
+    } else {
+        out.push(cp as u8);
+    }
+}
+
+fn whichmodule<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+    dotted: &[String],
+) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(m) = obj.getattr_opt(intern!(py, "__module__"))? {
+        if !m.is_none() {
+            return Ok(m);
+        }
+    }
+    let modules = py.import("sys")?.getattr("modules")?;
+    let modules = modules.call_method0("copy")?;
+    if let Ok(d) = modules.cast::<PyDict>() {
+        for (name, module) in d.iter() {
+            let Ok(n) = name.extract::<String>() else {
+                continue;
+            };
+            if n == "__main__" || module.is_none() {
+                continue;
+            }
+            if let Ok((found, _)) = deep_attr(&module, dotted) {
+                if found.is(obj) {
+                    return Ok(name);
+                }
+            }
+        }
+    }
+    Ok(PyString::new(py, "__main__").into_any())
+}
+
+fn deep_attr<'py>(
+    module: &Bound<'py, PyAny>,
+    dotted: &[String],
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let mut parent = module.clone();
+    let mut obj = module.clone();
+    for part in dotted {
+        parent = obj;
+        obj = parent.getattr(part.as_str())?;
+    }
+    Ok((obj, parent))
+}
+
+fn resolve_protocol(py: Python<'_>, protocol: Option<&Bound<'_, PyAny>>) -> PyResult<u8> {
+    match protocol {
+        None => Ok(shared(py)?.default_protocol),
+        Some(p) if p.is_none() => Ok(shared(py)?.default_protocol),
+        Some(p) => {
+            let v: i64 = p.extract()?;
+            if v < 0 {
+                Ok(brinery::HIGHEST_PROTOCOL)
+            } else if v > brinery::HIGHEST_PROTOCOL as i64 {
+                Err(errors::value_error(format!(
+                    "pickle protocol must be <= {}",
+                    brinery::HIGHEST_PROTOCOL
+                )))
+            } else {
+                Ok(v as u8)
+            }
+        }
+    }
+}
+
+fn max_depth(py: Python<'_>) -> PyResult<usize> {
+    let limit: usize = py
+        .import("sys")?
+        .call_method0("getrecursionlimit")?
+        .extract()?;
+    Ok(limit.min(MAX_DEPTH))
+}
+
+fn check_buffer_callback(proto: u8, cb: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    if cb.is_some_and(|c| !c.is_none()) && proto < 5 {
+        return Err(errors::value_error("buffer_callback needs protocol >= 5"));
+    }
+    Ok(())
+}
+
+/// `dumps(obj, protocol=None, *, fix_imports=True, buffer_callback=None)`
+#[pyfunction]
+#[pyo3(signature = (obj, protocol=None, *, fix_imports=true, buffer_callback=None))]
+pub fn dumps<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+    protocol: Option<&Bound<'py, PyAny>>,
+    fix_imports: bool,
+    buffer_callback: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let proto = resolve_protocol(py, protocol)?;
+    check_buffer_callback(proto, buffer_callback)?;
+    let mut memo = PMemo::default();
+    let mut enc = Enc {
+        py,
+        proto,
+        bin: proto > 0,
+        fix_imports: fix_imports && proto < 3,
+        fast: false,
+        framing: false,
+        frame_start: None,
+        out: Vec::new(),
+        memo: &mut memo,
+        hooks: Hooks {
+            persistent_id: None,
+            reducer_override: None,
+            dispatch_table: None,
+            buffer_callback: buffer_callback.filter(|c| !c.is_none()).cloned(),
+            write: None,
+        },
+        depth: 0,
+        max_depth: max_depth(py)?,
+        sh: shared(py)?,
+        tp: TypePtrs::new(py),
+    };
+    enc.dump(obj)?;
+    Ok(PyBytes::new(py, &enc.out))
+}
+
+/// `dump(obj, file, protocol=None, *, fix_imports=True, buffer_callback=None)`
+#[pyfunction]
+#[pyo3(signature = (obj, file, protocol=None, *, fix_imports=true, buffer_callback=None))]
+pub fn dump<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+    file: &Bound<'py, PyAny>,
+    protocol: Option<&Bound<'py, PyAny>>,
+    fix_imports: bool,
+    buffer_callback: Option<&Bound<'py, PyAny>>,
+) -> PyResult<()> {
+    let proto = resolve_protocol(py, protocol)?;
+    check_buffer_callback(proto, buffer_callback)?;
+    let write = file
+        .getattr_opt(intern!(py, "write"))?
+        .ok_or_else(|| errors::type_error("file must have a 'write' attribute"))?;
+    let mut memo = PMemo::default();
+    let mut enc = Enc {
+        py,
+        proto,
+        bin: proto > 0,
+        fix_imports: fix_imports && proto < 3,
+        fast: false,
+        framing: false,
+        frame_start: None,
+        out: Vec::new(),
+        memo: &mut memo,
+        hooks: Hooks {
+            persistent_id: None,
+            reducer_override: None,
+            dispatch_table: None,
+            buffer_callback: buffer_callback.filter(|c| !c.is_none()).cloned(),
+            write: Some(write),
+        },
+        depth: 0,
+        max_depth: max_depth(py)?,
+        sh: shared(py)?,
+        tp: TypePtrs::new(py),
+    };
+    enc.dump(obj)?;
+    enc.flush_to_file()
+}
+
+/// A drop-in for `pickle.Pickler` (same bytes as `_pickle`).
+#[pyclass(subclass, dict, weakref, module = "brinery")]
+pub struct Pickler {
+    file: Option<Py<PyAny>>,
+    proto: u8,
+    fix_imports: bool,
+    buffer_callback: Option<Py<PyAny>>,
+    memo: PMemo,
+    #[pyo3(get, set)]
+    fast: bool,
+    #[pyo3(get, set)]
+    bin: bool,
+}
+
+#[pymethods]
+impl Pickler {
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        Pickler {
+            file: None,
+            proto: 0,
+            fix_imports: true,
+            buffer_callback: None,
+            memo: PMemo::default(),
+            fast: false,
+            bin: false,
+        }
+    }
+
+    #[pyo3(signature = (file, protocol=None, fix_imports=true, *, buffer_callback=None))]
+    fn __init__(
+        &mut self,
+        file: &Bound<'_, PyAny>,
+        protocol: Option<&Bound<'_, PyAny>>,
+        fix_imports: bool,
+        buffer_callback: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let py = file.py();
+        let proto = resolve_protocol(py, protocol)?;
+        check_buffer_callback(proto, buffer_callback)?;
+        if !file.hasattr(intern!(py, "write"))? {
+            return Err(errors::type_error("file must have a 'write' attribute"));
+        }
+        self.file = Some(file.clone().unbind());
+        self.proto = proto;
+        self.bin = proto > 0;
+        self.fix_imports = fix_imports && proto < 3;
+        self.buffer_callback = buffer_callback
+            .filter(|c| !c.is_none())
+            .map(|c| c.clone().unbind());
+        self.memo = PMemo::default();
+        Ok(())
+    }
+
+    /// Write the pickle of `obj` to the file.
+    fn dump(slf: &Bound<'_, Self>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        let (file, proto, fix_imports, fast, cb, mut memo) = {
+            let mut this = slf.borrow_mut();
+            let Some(file) = this.file.as_ref().map(|f| f.clone_ref(py)) else {
+                return Err(errors::pickling(
+                    py,
+                    "Pickler.__init__() was not called by Pickler.__init__()",
+                ));
+            };
+            let cb = this.buffer_callback.as_ref().map(|c| c.clone_ref(py));
+            (
+                file,
+                this.proto,
+                this.fix_imports,
+                this.fast,
+                cb,
+                std::mem::take(&mut this.memo),
+            )
+        };
+        let write = file.bind(py).getattr(intern!(py, "write"))?;
+        let persistent_id = slf.getattr_opt(intern!(py, "persistent_id"))?;
+        let reducer_override = slf.getattr_opt(intern!(py, "reducer_override"))?;
+        let dispatch_table = slf.getattr_opt(intern!(py, "dispatch_table"))?;
+        let result = (|| -> PyResult<()> {
+            let mut enc = Enc {
+                py,
+                proto,
+                bin: proto > 0,
+                fix_imports,
+                fast,
+                framing: false,
+                frame_start: None,
+                out: Vec::new(),
+                memo: &mut memo,
+                hooks: Hooks {
+                    persistent_id,
+                    reducer_override,
+                    dispatch_table,
+                    buffer_callback: cb.map(|c| c.into_bound(py)),
+                    write: Some(write),
+                },
+                depth: 0,
+                max_depth: max_depth(py)?,
+                sh: shared(py)?,
+                tp: TypePtrs::new(py),
+            };
+            enc.dump(obj)?;
+            enc.flush_to_file()
+        })();
+        slf.borrow_mut().memo = memo;
+        result
+    }
+
+    /// Forget the objects already pickled.
+    fn clear_memo(&mut self) {
+        self.memo = PMemo::default();
+    }
+
+    /// The memo as a dict `{id(obj): (index, obj)}` (a copy).
+    #[getter]
+    fn get_memo<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, (idx, obj)) in &self.memo.map {
+            d.set_item(*k, (*idx, obj.bind(py)))?;
+        }
+        Ok(d)
+    }
+
+    #[setter]
+    fn set_memo(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let Ok(d) = value.cast::<PyDict>() else {
+            return Err(errors::type_error(format!(
+                "'memo' attribute must be a dict, not {}",
+                value.get_type().name()?
+            )));
+        };
+        let mut memo = PMemo::default();
+        for (_, v) in d.iter() {
+            let t = v
+                .cast::<PyTuple>()
+                .map_err(|_| errors::type_error("memo values must be 2-tuples"))?;
+            if t.len() != 2 {
+                return Err(errors::type_error("memo values must be 2-tuples"));
+            }
+            let idx: u32 = t.get_item(0)?.extract()?;
+            let obj = t.get_item(1)?;
+            memo.map.insert(key(&obj), (idx, obj.unbind()));
+        }
+        self.memo = memo;
+        Ok(())
+    }
+}

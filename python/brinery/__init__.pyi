@@ -1,0 +1,134 @@
+import os
+from typing import IO, Any, Callable, Iterable, Literal, Mapping, Optional, Sequence, Tuple, Union
+
+from pickle import PicklingError as PicklingError
+from pickle import UnpicklingError as UnpicklingError
+
+_Allow = Union[bool, str, Iterable[Union[str, object, Tuple[object, str]]], None]
+_Buffer = Union[bytes, bytearray, memoryview]
+
+HIGHEST_PROTOCOL: int
+DEFAULT_PROTOCOL: int
+SAFE_NAMES: frozenset[str]
+__version__: str
+
+class UnsafeError(UnpicklingError):
+    global_name: Optional[str]
+    offset: Optional[int]
+    opcode: Optional[str]
+    def __init__(
+        self,
+        message: str,
+        global_name: Optional[str] = ...,
+        offset: Optional[int] = ...,
+        opcode: Optional[str] = ...,
+    ) -> None: ...
+
+def loads(
+    data: _Buffer,
+    /,
+    *,
+    allow: _Allow = ...,
+    encoding: str = "ASCII",
+    errors: str = "strict",
+    fix_imports: bool = True,
+    buffers: Optional[Iterable[Any]] = None,
+    persistent_load: Optional[Callable[[Any], Any]] = None,
+    limits: Optional[Mapping[str, int]] = None,
+) -> Any: ...
+def load(
+    file: IO[bytes],
+    /,
+    *,
+    allow: _Allow = ...,
+    encoding: str = "ASCII",
+    errors: str = "strict",
+    fix_imports: bool = True,
+    buffers: Optional[Iterable[Any]] = None,
+    persistent_load: Optional[Callable[[Any], Any]] = None,
+    limits: Optional[Mapping[str, int]] = None,
+) -> Any: ...
+def dumps(
+    obj: Any,
+    protocol: Optional[int] = None,
+    *,
+    fix_imports: bool = True,
+    buffer_callback: Optional[Callable[[Any], Any]] = None,
+) -> bytes: ...
+def dump(
+    obj: Any,
+    file: IO[bytes],
+    protocol: Optional[int] = None,
+    *,
+    fix_imports: bool = True,
+    buffer_callback: Optional[Callable[[Any], Any]] = None,
+) -> None: ...
+
+class Pickler:
+    fast: bool
+    bin: bool
+    memo: dict[int, Tuple[int, Any]]
+    dispatch_table: Mapping[type, Callable[[Any], Any]]
+    def __init__(
+        self,
+        file: IO[bytes],
+        protocol: Optional[int] = None,
+        fix_imports: bool = True,
+        *,
+        buffer_callback: Optional[Callable[[Any], Any]] = None,
+    ) -> None: ...
+    def dump(self, obj: Any, /) -> None: ...
+    def clear_memo(self) -> None: ...
+    def persistent_id(self, obj: Any, /) -> Any: ...
+    def reducer_override(self, obj: Any, /) -> Any: ...
+
+class Unpickler:
+    memo: dict[int, Any]
+    def __init__(
+        self,
+        file: IO[bytes],
+        *,
+        fix_imports: bool = True,
+        encoding: str = "ASCII",
+        errors: str = "strict",
+        buffers: Optional[Iterable[Any]] = None,
+        allow: _Allow = ...,
+        limits: Optional[Mapping[str, int]] = None,
+    ) -> None: ...
+    def load(self) -> Any: ...
+    def find_class(self, module: str, name: str, /) -> Any: ...
+    def persistent_load(self, pid: Any, /) -> Any: ...
+
+class Finding:
+    kind: str
+    name: str
+    offset: Optional[int]
+    opcode: Optional[str]
+    severity: Literal["info", "warning", "unknown", "unsafe"]
+    explanation: str
+    member: str
+    count: int
+
+class ScanReport:
+    verdict: str
+    complete: bool
+    pickles: int
+    bytes: int
+    path: Optional[str]
+    findings: list[Finding]
+    @property
+    def globals(self) -> list[str]: ...
+    def to_json(self) -> str: ...
+
+def scan(path_or_bytes: Union[str, os.PathLike[str], _Buffer]) -> ScanReport: ...
+
+class Graph:
+    @property
+    def root(self) -> Any: ...
+    def globals(self) -> list[Tuple[str, int, str]]: ...
+    def to_python(self, *, allow: _Allow = ...) -> Any: ...
+    def dumps(self, protocol: Optional[int] = None) -> bytes: ...
+    def repr(self) -> str: ...
+    def to_json(self) -> str: ...
+
+def parse(data: _Buffer) -> Graph: ...

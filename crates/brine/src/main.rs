@@ -7,9 +7,11 @@ mod commands;
 mod error;
 mod export;
 mod files;
+mod input;
 mod render;
 mod scan;
 mod torch_show;
+mod view;
 
 use std::io::Write;
 use std::process::ExitCode;

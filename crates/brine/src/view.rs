@@ -1,0 +1,333 @@
+//! The format-specific parts of the views, as hooks on the library's
+//! seams: numpy arrays and PyTorch tensors in the tree view and in plain
+//! JSON. New formats add their hooks to [`tree_hooks`], [`repr_hooks`] and
+//! [`plain_hooks`] (in the order they should be tried).
+
+use std::sync::Arc;
+
+use brinery::json::{PlainHook, PlainPiece};
+use brinery::repr::ReprHook;
+use brinery::tree::{Child, PathSeg, Summary, TreeHook};
+use brinery::{Construct, Node, NodeRef};
+use brinery_numpy::{Array, ByteOrder, Kind};
+
+/// Tree summaries, tried in order (the first that answers wins).
+pub fn tree_hooks() -> Vec<Arc<dyn TreeHook>> {
+    vec![Arc::new(numpy_tree), Arc::new(torch_tree)]
+}
+
+/// `repr` renderings for values shown whole (numpy's own `repr`).
+pub fn repr_hooks() -> Vec<Arc<dyn ReprHook>> {
+    vec![brinery_numpy::repr_hook()]
+}
+
+/// Plain-JSON renderings (numpy arrays and scalars as numbers).
+pub fn plain_hooks() -> Vec<Arc<dyn PlainHook>> {
+    vec![Arc::new(numpy_plain)]
+}
+
+/// `(3, 4)` as numpy prints a shape.
+fn shape_text(shape: &[usize]) -> String {
+    match shape {
+        [n] => format!("({n},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Arrays: `ndarray float64 (3, 4)` and, under it, numpy's `repr` when it
+/// is short; the elements of object arrays as children.
+fn numpy_tree(n: NodeRef<'_, '_>) -> Option<Summary> {
+    let g = n.graph();
+    let a = match Array::from_node(n) {
+        Ok(Some(a)) => a,
+        _ => {
+            let s = Array::scalar_from_node(n).ok()??;
+            return Some(Summary {
+                label: format!("numpy.{}", s.dtype().name()),
+                preview: Some(brinery_numpy::scalar_repr(&s)),
+                inline: true,
+                children: Some(Vec::new()),
+                ..Summary::default()
+            });
+        }
+    };
+    let class = match a.class() {
+        Some(("numpy", "ndarray")) | None => "ndarray".to_string(),
+        Some((m, c)) => format!("{m}.{c}"),
+    };
+    let label = format!("{class} {} {}", a.dtype().name(), shape_text(a.shape()));
+    let children = a.objects().map(|objs| {
+        objs.into_iter()
+            .enumerate()
+            .map(|(i, id)| Child::seg(PathSeg::Index(i as i64), id))
+            .collect::<Vec<_>>()
+    });
+    let mut body = Vec::new();
+    if children.is_none() {
+        let r = brinery_numpy::array_repr_in(&a, g);
+        let lines: Vec<&str> = r.lines().collect();
+        if lines.len() > 1 && lines.len() <= 12 {
+            body = lines.iter().map(|l| l.to_string()).collect();
+        }
+    }
+    Some(Summary {
+        label,
+        preview: None,
+        body,
+        children: Some(children.unwrap_or_default()),
+        inline: true,
+    })
+}
+
+/// `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)`
+/// and parameters around it: `Tensor f32 [768, 768]`.
+fn torch_tree(n: NodeRef<'_, '_>) -> Option<Summary> {
+    let g = n.graph();
+    let Some(Node::Object(o)) = n.node() else {
+        return None;
+    };
+    let Construct::Reduce { callable, args } = o.construct else {
+        return None;
+    };
+    let (m, f) = g.view(callable).as_global()?;
+    if m != "torch._utils" {
+        return None;
+    }
+    let args = g.view(args);
+    let (what, tensor) = match f {
+        "_rebuild_parameter" | "_rebuild_parameter_with_state" => ("Parameter", args.get(&0)?),
+        "_rebuild_tensor" | "_rebuild_tensor_v2" | "_rebuild_tensor_v3" => ("Tensor", args),
+        _ => return None,
+    };
+    let targs = if what == "Parameter" {
+        let Some(Node::Object(t)) = tensor.node() else {
+            return None;
+        };
+        let Construct::Reduce { args, .. } = t.construct else {
+            return None;
+        };
+        g.view(args)
+    } else {
+        tensor
+    };
+    // The storage's persistent id: ('storage', <class>, key, location, numel).
+    let storage = targs.get(&0)?;
+    let pid = match storage.node() {
+        Some(Node::PersistentId(p)) => g.view(*p),
+        _ => storage,
+    };
+    let dtype = pid
+        .get(&1)
+        .and_then(|c| c.as_global())
+        .and_then(|(_, name)| brinery_torch::DType::from_storage_name(name))
+        .map(|d| d.name().to_string())
+        .unwrap_or_else(|| "?".into());
+    let size = targs.get(&2)?;
+    let dims: Vec<String> = size
+        .iter()
+        .map(|d| d.as_i64().map_or("?".into(), |v| v.to_string()))
+        .collect();
+    Some(Summary {
+        label: format!("{what} {dtype} [{}]", dims.join(", ")),
+        children: Some(Vec::new()),
+        ..Summary::default()
+    })
+}
+
+/// One element of a numeric array as JSON.
+fn element_json(kind: Kind, size: usize, big: bool, b: &[u8], out: &mut String) -> Option<()> {
+    macro_rules! rd {
+        ($t:ty) => {{
+            let arr: [u8; std::mem::size_of::<$t>()] = b.try_into().ok()?;
+            if big {
+                <$t>::from_be_bytes(arr)
+            } else {
+                <$t>::from_le_bytes(arr)
+            }
+        }};
+    }
+    let float = |x: f64, out: &mut String| {
+        if x.is_finite() {
+            out.push_str(&py_float(x));
+        } else {
+            out.push_str("null");
+        }
+    };
+    match (kind, size) {
+        (Kind::Bool, 1) => out.push_str(if b[0] != 0 { "true" } else { "false" }),
+        (Kind::Int, 1) => out.push_str(&(b[0] as i8).to_string()),
+        (Kind::Int, 2) => out.push_str(&rd!(i16).to_string()),
+        (Kind::Int, 4) => out.push_str(&rd!(i32).to_string()),
+        (Kind::Int, 8) => out.push_str(&rd!(i64).to_string()),
+        (Kind::UInt, 1) => out.push_str(&b[0].to_string()),
+        (Kind::UInt, 2) => out.push_str(&rd!(u16).to_string()),
+        (Kind::UInt, 4) => out.push_str(&rd!(u32).to_string()),
+        (Kind::UInt, 8) => out.push_str(&rd!(u64).to_string()),
+        (Kind::Float, 2) => float(half(rd!(u16)), out),
+        (Kind::Float, 4) => {
+            // The shortest text that reads back as this float32 (as
+            // numpy's repr), not the float64 widening's digits.
+            let x = f32::from_bits(rd!(u32));
+            if x.is_finite() {
+                out.push_str(&py_float32(x));
+            } else {
+                out.push_str("null");
+            }
+        }
+        (Kind::Float, 8) => float(f64::from_bits(rd!(u64)), out),
+        (Kind::Complex, 8 | 16) => {
+            let h = size / 2;
+            out.push('[');
+            element_json(Kind::Float, h, big, &b[..h], out)?;
+            out.push(',');
+            element_json(Kind::Float, h, big, &b[h..], out)?;
+            out.push(']');
+        }
+        (Kind::Str, _) if size % 4 == 0 => {
+            let mut s = String::new();
+            for c in b.chunks_exact(4) {
+                let arr: [u8; 4] = c.try_into().ok()?;
+                let cp = if big {
+                    u32::from_be_bytes(arr)
+                } else {
+                    u32::from_le_bytes(arr)
+                };
+                if cp == 0 {
+                    break;
+                }
+                s.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
+            }
+            out.push_str(&serde_json::Value::String(s).to_string());
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+/// Python's repr of a float (shortest round-trip digits).
+fn py_float(x: f64) -> String {
+    let s = format!("{x:?}");
+    // Rust's Debug is shortest round-trip too; normalise the exponent
+    // form to one JSON accepts (`1e16` is fine, as is `1.5e-7`).
+    s
+}
+
+fn py_float32(x: f32) -> String {
+    format!("{x:?}")
+}
+
+/// IEEE half to f64.
+fn half(h: u16) -> f64 {
+    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = (h >> 10) & 0x1f;
+    let frac = (h & 0x3ff) as f64;
+    match exp {
+        0 => sign * frac * 2f64.powi(-24),
+        0x1f if frac == 0.0 => sign * f64::INFINITY,
+        0x1f => f64::NAN,
+        e => sign * (1.0 + frac / 1024.0) * 2f64.powi(e as i32 - 15),
+    }
+}
+
+/// numpy arrays as nested arrays (object arrays: of their values), numpy
+/// scalars as numbers.
+fn numpy_plain(n: NodeRef<'_, '_>) -> Option<Vec<PlainPiece>> {
+    let (a, scalar) = match Array::from_node(n) {
+        Ok(Some(a)) => (a, false),
+        _ => (Array::scalar_from_node(n).ok()??, true),
+    };
+    let shape = a.shape().to_vec();
+    let total: usize = shape.iter().product();
+    let mut pieces = Vec::new();
+    let mut text = String::new();
+    let objects = a.objects();
+    let (bytes, d) = if objects.is_none() {
+        (Some(a.to_c_bytes()?), Some(a.dtype().clone()))
+    } else {
+        (None, None)
+    };
+    if let Some(d) = &d {
+        if d.fields.is_some() || d.subarray.is_some() {
+            return None;
+        }
+        if !matches!(
+            d.kind,
+            Kind::Bool | Kind::Int | Kind::UInt | Kind::Float | Kind::Complex | Kind::Str
+        ) {
+            return None;
+        }
+    }
+    let big = d.as_ref().is_some_and(|d| d.byteorder == ByteOrder::Big);
+    let size = d.as_ref().map_or(0, |d| d.itemsize);
+    let element = |i: usize, text: &mut String, pieces: &mut Vec<PlainPiece>| -> Option<()> {
+        match (&objects, &bytes, &d) {
+            (Some(objs), _, _) => {
+                pieces.push(PlainPiece::Raw(std::mem::take(text)));
+                pieces.push(PlainPiece::Node(objs[i]));
+                Some(())
+            }
+            (None, Some(b), Some(d)) => {
+                element_json(d.kind, size, big, b.get(i * size..(i + 1) * size)?, text)
+            }
+            _ => None,
+        }
+    };
+    if scalar || shape.is_empty() {
+        element(0, &mut text, &mut pieces)?;
+    } else {
+        // Walk the C-order index with brackets at each dimension's ends.
+        let nd = shape.len();
+        if total == 0 {
+            // `[]`, or `[[], []]` when only a later dimension is empty.
+            let mut s = String::new();
+            let outer: Vec<usize> = shape.iter().take_while(|&&d| d != 0).copied().collect();
+            fn nest(dims: &[usize], s: &mut String) {
+                s.push('[');
+                if let Some((&first, rest)) = dims.split_first() {
+                    for i in 0..first {
+                        if i > 0 {
+                            s.push(',');
+                        }
+                        nest(rest, s);
+                    }
+                }
+                s.push(']');
+            }
+            nest(&outer, &mut s);
+            text.push_str(&s);
+        } else {
+            let mut idx = vec![0usize; nd];
+            text.push_str(&"[".repeat(nd));
+            for i in 0..total {
+                element(i, &mut text, &mut pieces)?;
+                // Advance the index; close and reopen brackets.
+                let mut k = nd;
+                while k > 0 {
+                    idx[k - 1] += 1;
+                    if idx[k - 1] < shape[k - 1] {
+                        break;
+                    }
+                    idx[k - 1] = 0;
+                    k -= 1;
+                }
+                let closed = nd - k;
+                if i + 1 == total {
+                    text.push_str(&"]".repeat(nd));
+                } else {
+                    text.push_str(&"]".repeat(closed));
+                    text.push(',');
+                    text.push_str(&"[".repeat(closed));
+                }
+            }
+        }
+    }
+    pieces.push(PlainPiece::Raw(text));
+    Some(pieces)
+}

@@ -64,7 +64,6 @@ fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
     let width = a.width.unwrap_or_else(default_width);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let mut index = 0usize;
     let mut spin = progress.spinner(loaded.is_big(), format!("decoding {}", loaded.name));
     let more = loaded.for_each(&a.read, a.all, |doc| {
         finish_progress(spin.take());
@@ -76,10 +75,6 @@ fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
             }
             None => (render::root(graph)?, loaded.name.clone()),
         };
-        if a.all && index > 0 {
-            out.write_all(b"\n").map_err(stdout_err)?;
-        }
-        index += 1;
         let text = if a.repr {
             Some(render::repr(graph, id).map_err(|e| e.context(&loaded.name))?)
         } else if a.pprint {
@@ -342,9 +337,12 @@ fn convert(a: ConvertArgs, progress: Progress) -> Result<(), CliError> {
             .iter()
             .map(|b| brinery::Buf::Borrowed(b.as_slice()))
             .collect();
-        let (graph, used) = input::unpickler(&a.read, bufs)
+        let (mut graph, used) = input::unpickler(&a.read, bufs)
             .load_slice_prefix(&data[pos..])
             .map_err(|e| input::decode_error(&name, &data, &e, pos as u64))?;
+        if !buffers.is_empty() {
+            input::buffers_as_bytes(&mut graph);
+        }
         let bytes = &data[pos..pos + used];
         let protocol = a.protocol.unwrap_or_else(|| detect_protocol(bytes));
         Pickler::new(protocol)

@@ -295,9 +295,12 @@ impl Loaded {
                 let data = &self.data[..];
                 let mut pos = 0;
                 loop {
-                    let (graph, used) = unpickler(read, self.buffer_bufs())
+                    let (mut graph, used) = unpickler(read, self.buffer_bufs())
                         .load_slice_prefix(&data[pos..])
                         .map_err(|e| decode_error(&self.name, data, &e, pos as u64))?;
+                    if !self.buffers.is_empty() {
+                        buffers_as_bytes(&mut graph);
+                    }
                     f(Doc {
                         graph,
                         pickle: Some(&data[pos..pos + used]),
@@ -322,6 +325,32 @@ impl Loaded {
             Ok(())
         })?;
         out.ok_or_else(|| CliError::data(format!("{}: no object", self.name)))
+    }
+}
+
+/// What `pickle.loads(data, buffers=[...])` gives for buffers read from
+/// files (`bytes` objects): NEXT_BUFFER pushes the `bytes` itself, and
+/// READONLY_BUFFER leaves a `bytes` as it is.
+pub fn buffers_as_bytes(graph: &mut Graph<'_>) {
+    let Some(root) = graph.root_id() else { return };
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![root];
+    let mut found = Vec::new();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let node = graph.node(id);
+        if matches!(node, Node::Buffer(b) if b.index.is_some()) {
+            found.push(id);
+        }
+        node.for_each_child(|c| stack.push(c));
+    }
+    for id in found {
+        if let Node::Buffer(b) = graph.node(id) {
+            let data = b.data.clone();
+            *graph.node_mut(id) = Node::Bytes(data);
+        }
     }
 }
 

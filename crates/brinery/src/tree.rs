@@ -736,6 +736,7 @@ fn is_scalar(n: &Node<'_>) -> bool {
         n,
         Node::None | Node::Bool(_) | Node::Int(_) | Node::Float(_) | Node::Global(_)
     ) || matches!(n, Node::Str(s) if s.as_wtf8().len() <= 40)
+        || matches!(n, Node::BigInt(b) if b.bits() <= 128)
 }
 
 /// Values whose sharing is not observable (or not worth showing).

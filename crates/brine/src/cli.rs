@@ -523,6 +523,12 @@ pub struct ScanArgs {
     /// Most bytes decompressed per file, all layers together
     #[arg(long, value_name = "BYTES", default_value_t = 4 << 30)]
     pub max_decompressed: u64,
+
+    /// Count files that are not pickles (images, text) as failures (exit 1)
+    #[arg(long)]
+    // Read by h-scan's scan.rs (merged by the integrator).
+    #[allow(dead_code)]
+    pub strict: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

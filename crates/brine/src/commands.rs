@@ -40,11 +40,17 @@ fn stdout_err(e: io::Error) -> CliError {
 // show
 
 /// The renderers `show` tries, in order, on a file before decoding it as a
-/// pickle: each returns `Ok(true)` when it showed the file. Format
-/// helpers add theirs here.
+/// pickle: each returns `Ok(true)` when it showed the file (and decides
+/// for itself which of `--repr`, `--path`, ... it serves). Format helpers
+/// add theirs here.
 const SHOW_FILE_RENDERERS: &[fn(&ShowArgs) -> Result<bool, CliError>] = &[
     // PyTorch checkpoints (recognised by content): a table of tensors.
-    |a| crate::torch_show::try_show(&a.file),
+    |a| {
+        if a.repr || a.pprint || a.path.is_some() {
+            return Ok(false);
+        }
+        crate::torch_show::try_show(&a.file)
+    },
 ];
 
 fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
@@ -52,11 +58,9 @@ fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
     if !files::is_std(&a.file) {
         files::check_readable(&a.file)?;
     }
-    if a.path.is_none() && !a.repr && !a.pprint {
-        for r in SHOW_FILE_RENDERERS {
-            if r(&a)? {
-                return Ok(());
-            }
+    for r in SHOW_FILE_RENDERERS {
+        if r(&a)? {
+            return Ok(());
         }
     }
     let loaded = input::load(&a.file, &a.read, progress)?;
@@ -71,7 +75,7 @@ fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
         let (id, label) = match &a.path {
             Some(p) => {
                 let (id, path) = render::at_path(graph, p).map_err(|e| e.context(&loaded.name))?;
-                (id, format!("{}{}", loaded.name, path))
+                (id, format!("{} {path}", loaded.name))
             }
             None => (render::root(graph)?, loaded.name.clone()),
         };

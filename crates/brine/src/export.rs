@@ -201,10 +201,11 @@ fn numpy_to_npy(a: &ExportArgs, progress: Progress) -> Result<(), CliError> {
                     .flatten()
                     .map(|arr| format!("{} {:?}", arr.dtype().name(), arr.shape()))
                     .unwrap_or_default();
-                let shown = if path.is_empty() {
-                    "<root>"
-                } else {
-                    path.as_str()
+                // The canonical form of the path `brine show` prints.
+                let shown = match brinery::tree::TreePath::parse(path) {
+                    Ok(p) if !p.is_root() => p.to_string(),
+                    Ok(_) => "<root>".to_string(),
+                    Err(_) => path.clone(),
                 };
                 msg.push_str(&format!("\n    {shown}  {what}"));
             }

@@ -467,8 +467,8 @@ fn export_lists_arrays_and_takes_both_path_forms() {
         err.contains("holds 2 arrays: pick one with --path:"),
         "{err}"
     );
-    assert!(err.contains("['steps'][0][1]  int64 [3]"), "{err}");
-    assert!(err.contains("['steps'][1][1]  float32 [2, 2]"), "{err}");
+    assert!(err.contains("\n    .steps[0][1]  int64 [3]"), "{err}");
+    assert!(err.contains("\n    .steps[1][1]  float32 [2, 2]"), "{err}");
     for path in ["['steps'][1][1]", ".steps[1][1]", "steps.1.1"] {
         ok(&["export", "--path", path, p(&f), p(&out)]);
         let shown = ok(&["show", "--repr", p(&out)]);

@@ -106,7 +106,7 @@ fn npy_and_npz_everywhere() {
     let z = dir.path().join("z.npz");
     let tree = ok(&["show", p(&z)]);
     assert!(tree.contains("dict (2 keys)"), "{tree}");
-    assert!(tree.contains("['a']: array([0, 1, 2])"), "{tree}");
+    assert!(tree.contains(".a: array([0, 1, 2])"), "{tree}");
     let want = brinery_testutil::run(
         &py,
         &[
@@ -248,23 +248,23 @@ fn tree_view() {
     let tree = ok(&["show", "--width", "60", p(&f)]);
     let lines: Vec<&str> = tree.lines().collect();
     assert!(lines[0].ends_with(": dict (18 keys)"), "{tree}");
-    assert!(tree.contains("├── ['k0']: 0\n"), "{tree}");
+    assert!(tree.contains("├── .k0: 0\n"), "{tree}");
     assert!(tree.contains("└── … 8 more items\n"), "{tree}");
     // --max-items opens up; summaries of every kind.
     let tree = ok(&["show", "--width", "60", "--max-items", "100", p(&f)]);
-    assert!(tree.contains("['text']: str (2.1 kB) 'xxxx"), "{tree}");
-    assert!(tree.contains("['arr']: ndarray float64 (3, 4)"), "{tree}");
-    assert!(tree.contains("['w']: Tensor float32 [768, 768]"), "{tree}");
+    assert!(tree.contains(".text: str (2.1 kB) 'xxxx"), "{tree}");
+    assert!(tree.contains(".arr: ndarray float64 (3, 4)"), "{tree}");
+    assert!(tree.contains(".w: Tensor float32 [768, 768]"), "{tree}");
     assert!(
-        tree.contains("['s1']: list (2 items) [1, 2]  (shared)"),
+        tree.contains(".s1: list (2 items) [1, 2]  (shared)"),
         "{tree}"
     );
     assert!(
-        tree.contains("['s2']: → ['s1']  (shared list (2 items))"),
+        tree.contains(".s2: → .s1  (shared list (2 items))"),
         "{tree}"
     );
     assert!(
-        tree.contains("['me']: ↻ ['cyc']  (cycle: dict (1 key))"),
+        tree.contains(".me: ↻ .cyc  (cycle: dict (1 key))"),
         "{tree}"
     );
     assert!(
@@ -284,12 +284,12 @@ fn tree_view() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("the root (dict (18 keys)) has no ['nope']"),
+        err.contains("the root (dict (18 keys)) has no .nope"),
         "{err}"
     );
     // Colour on demand; cycle marks are dim, not red.
     let col = ok(&["show", "--color", "always", "--max-items", "100", p(&f)]);
-    assert!(col.contains("\x1b[2m↻ ['cyc']"), "{col}");
+    assert!(col.contains("\x1b[2m↻ .cyc"), "{col}");
     assert!(!col.contains("\x1b[1;31m"), "{col}");
 }
 

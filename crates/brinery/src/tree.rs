@@ -31,13 +31,13 @@
 //! write_tree(&g, root, "data.pkl", &opts, &mut out)?;
 //! assert_eq!(String::from_utf8(out).unwrap(), "\
 //! data.pkl: dict (1 key)
-//! └── ['rows']: list (20 items)
+//! └── .rows: list (20 items)
 //!     ├── [0]: list (2 items)
 //!     │   ├── [0]: 0
 //!     │   └── [1]: list (100 items) [0, 1, 2, 3, …  (shared)
 //!     ├── [1]: list (2 items)
 //!     │   ├── [0]: 1
-//!     │   └── [1]: → ['rows'][0][1]  (shared list (100 items))
+//!     │   └── [1]: → .rows[0][1]  (shared list (100 items))
 //!     └── … 18 more items
 //! ");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -83,27 +83,40 @@ pub enum PathSeg {
 impl fmt::Display for PathSeg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PathSeg::Key(k) => match PyStr::from_code_points(k.chars().map(u32::from)) {
-                Some(s) => write!(f, "[{}]", str_repr(&s)),
-                None => write!(f, "[{k:?}]"),
-            },
+            // The canonical form: `.name` for identifiers, `['k k']` else.
+            PathSeg::Key(k) | PathSeg::Attr(k) if is_identifier(k) => write!(f, ".{k}"),
+            PathSeg::Key(k) | PathSeg::Attr(k) => {
+                match PyStr::from_code_points(k.chars().map(u32::from)) {
+                    Some(s) => write!(f, "[{}]", str_repr(&s)),
+                    None => write!(f, "[{k:?}]"),
+                }
+            }
             PathSeg::Index(i) => write!(f, "[{i}]"),
-            PathSeg::Attr(a) => write!(f, ".{a}"),
             PathSeg::Arg(i) => write!(f, "({i})"),
             PathSeg::Repr(r) => write!(f, "[{r}]"),
         }
     }
 }
 
-/// A path from the root to a node: `['steps'][1].coef_` (see the
-/// [module docs](self)).
+/// `name` is a Python identifier (so `.name` names it unambiguously).
+fn is_identifier(name: &str) -> bool {
+    let mut it = name.chars();
+    matches!(it.next(), Some(c) if c == '_' || c.is_alphabetic())
+        && it.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// A path from the root to a node: `.steps[1].coef_` (see the [module
+/// docs](self)). `Display` writes the canonical form: `.name` for a key or
+/// attribute that is an identifier, `['k k']` for other `str` keys, `[1]`
+/// for indices and int keys.
 ///
 /// ```
 /// use brinery::tree::{PathSeg, TreePath};
 /// let p: TreePath = "['steps'][1]".parse()?;
 /// assert_eq!(p, ".steps.1".parse()?);
 /// assert_eq!(p.segments(), &[PathSeg::Key("steps".into()), PathSeg::Index(1)]);
-/// assert_eq!(p.to_string(), "['steps'][1]");
+/// assert_eq!(p.to_string(), ".steps[1]");
+/// assert_eq!(TreePath::parse("['k k'][0].a")?.to_string(), "['k k'][0].a");
 /// # Ok::<(), brinery::Error>(())
 /// ```
 #[derive(Clone, Debug, Default)]

@@ -43,7 +43,9 @@ fn stdout_err(e: io::Error) -> CliError {
 /// pickle: each returns `Ok(true)` when it showed the file (and decides
 /// for itself which of `--repr`, `--path`, ... it serves). Format helpers
 /// add theirs here.
-const SHOW_FILE_RENDERERS: &[fn(&ShowArgs) -> Result<bool, CliError>] = &[
+type ShowRenderer = fn(&ShowArgs) -> Result<bool, CliError>;
+
+const SHOW_FILE_RENDERERS: &[ShowRenderer] = &[
     // PyTorch checkpoints (recognised by content): a table of tensors.
     |a| {
         if a.repr || a.pprint || a.path.is_some() {
@@ -170,10 +172,9 @@ fn dis(a: DisArgs, progress: Progress) -> Result<(), CliError> {
     };
     let mut out = BufWriter::with_capacity(1 << 16, sink);
     let several = inputs.len() > 1;
-    let mut done = 0usize;
     let mut memo = DisMemo::new();
     let mut result = Ok(());
-    for opened in inputs {
+    for (done, opened) in inputs.into_iter().enumerate() {
         let input = opened.examine(progress)?;
         let (name, reader, bar) = input.into_reader();
         // An .npy file: its object array's pickle follows the header.
@@ -201,7 +202,6 @@ fn dis(a: DisArgs, progress: Progress) -> Result<(), CliError> {
                 });
             }
         }
-        done += 1;
         finish_progress(bar);
         if result.is_err() {
             break;

@@ -948,7 +948,7 @@ impl Tree<'_, '_, '_> {
         let empty = g.view(id).len() == Some(0);
         // The whole value on the line when it fits (shared containers get
         // their own line so that later references can point at them).
-        let inline_ok = (!shared || empty) && hook.as_ref().is_none_or(|h| h.inline);
+        let inline_ok = (!shared || empty) && !matches!(&hook, Some(h) if !h.inline);
         if inline_ok {
             if let Some(r) = short_repr(g, id, &self.opts.repr_hooks, room) {
                 if !r.contains('\n') && r.chars().count() <= room {
@@ -976,7 +976,7 @@ impl Tree<'_, '_, '_> {
                 }
             }
             line.push_str(&self.paint(DIM, mark));
-            let expand = h.children.as_ref().is_none_or(|c| !c.is_empty());
+            let expand = !matches!(&h.children, Some(c) if c.is_empty());
             return (line, h.body, expand);
         }
         let label = type_label(g.view(id));
@@ -1091,7 +1091,7 @@ pub fn write_tree(
         t.emit(out, &format!("  {b}"))?;
     }
     let mut stack: Vec<Frame> = Vec::new();
-    let can_expand = |depth: usize| opts.depth.is_none_or(|d| depth < d);
+    let can_expand = |depth: usize| !matches!(opts.depth, Some(d) if depth >= d);
     t.first.insert(id, root_path.clone());
     if expand && can_expand(0) {
         let kids = children(g, id, &opts.hooks);

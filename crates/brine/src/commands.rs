@@ -257,6 +257,24 @@ fn dis_stream(
 // json / from-json
 
 fn json(a: JsonArgs, progress: Progress) -> Result<(), CliError> {
+    // PyTorch checkpoints (by content): --plain writes their tensors.
+    if !files::is_std(&a.file) {
+        files::check_readable(&a.file)?;
+        let name = files::display_name(&a.file);
+        let is_torch = brinery_torch::detect_file(&a.file)
+            .map_err(|e| CliError::io(&name, &e))?
+            .is_some();
+        // A plain pickle of tensors (`pickle.dumps(tensor)`): its storages
+        // are in the pickle, which the checkpoint reader understands.
+        let has_tensors = a.plain && !is_torch && mentions_torch(&a.file);
+        if is_torch
+            || (has_tensors
+                && brinery_torch::Checkpoint::open(&a.file)
+                    .is_ok_and(|ck| !ck.tensors().is_empty()))
+        {
+            return json_torch(&a, &name);
+        }
+    }
     let loaded = input::load(&a.file, &a.read, progress)?;
     let target = a.output.as_deref().unwrap_or(Path::new("-"));
     let mut out = Output::create(target, false, None, None)?;
@@ -292,6 +310,45 @@ fn json(a: JsonArgs, progress: Progress) -> Result<(), CliError> {
                 e
             }
         })?;
+        sink.write_all(b"\n")
+            .and_then(|_| sink.flush())
+            .map_err(|e| CliError::io(&out_name, &e))?;
+    }
+    out.commit()
+}
+
+/// Whether the first 64 KiB of a file name torch's tensor rebuilders.
+fn mentions_torch(path: &Path) -> bool {
+    let mut head = Vec::new();
+    let ok = std::fs::File::open(path)
+        .and_then(|f| f.take(64 << 10).read_to_end(&mut head))
+        .is_ok();
+    ok && head.windows(12).any(|w| w == b"torch._utils")
+}
+
+/// `json --plain` of a PyTorch checkpoint: an object of its tensors (by
+/// dotted name, as nested arrays) and other values.
+fn json_torch(a: &JsonArgs, name: &str) -> Result<(), CliError> {
+    if !a.plain {
+        return Err(CliError::data(format!(
+            "{name}: a PyTorch checkpoint is not one pickle and has no lossless JSON form: \
+             use --plain"
+        )));
+    }
+    let ck = brinery_torch::Checkpoint::open(&a.file)
+        .map_err(|e| CliError::data(format!("{name}: {e}")))?;
+    let target = a.output.as_deref().unwrap_or(Path::new("-"));
+    let mut out = Output::create(target, false, None, None)?;
+    let out_name = out.name().to_string();
+    {
+        let mut pretty;
+        let sink: &mut dyn Write = if a.pretty {
+            pretty = brinery::json::PrettyJson::new(&mut out);
+            &mut pretty
+        } else {
+            &mut out
+        };
+        crate::view::torch_plain_json(&ck, sink)?;
         sink.write_all(b"\n")
             .and_then(|_| sink.flush())
             .map_err(|e| CliError::io(&out_name, &e))?;

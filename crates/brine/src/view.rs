@@ -331,3 +331,123 @@ fn numpy_plain(n: NodeRef<'_, '_>) -> Option<Vec<PlainPiece>> {
     pieces.push(PlainPiece::Raw(text));
     Some(pieces)
 }
+
+/// `[[1, 2], [3, 4]]`: the elements `0..prod(shape)` in C order, nested by
+/// `shape`; `elem` writes element `i`.
+pub fn nested_json(
+    shape: &[usize],
+    text: &mut String,
+    mut elem: impl FnMut(usize, &mut String) -> Option<()>,
+) -> Option<()> {
+    let nd = shape.len();
+    if nd == 0 {
+        return elem(0, text);
+    }
+    let total: usize = shape.iter().product();
+    if total == 0 {
+        fn nest(dims: &[usize], s: &mut String) {
+            s.push('[');
+            if let Some((&first, rest)) = dims.split_first() {
+                for i in 0..first {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    nest(rest, s);
+                }
+            }
+            s.push(']');
+        }
+        let outer: Vec<usize> = shape.iter().take_while(|&&d| d != 0).copied().collect();
+        nest(&outer, text);
+        return Some(());
+    }
+    let mut idx = vec![0usize; nd];
+    text.push_str(&"[".repeat(nd));
+    for i in 0..total {
+        elem(i, text)?;
+        let mut k = nd;
+        while k > 0 {
+            idx[k - 1] += 1;
+            if idx[k - 1] < shape[k - 1] {
+                break;
+            }
+            idx[k - 1] = 0;
+            k -= 1;
+        }
+        if i + 1 == total {
+            text.push_str(&"]".repeat(nd));
+        } else {
+            let closed = nd - k;
+            text.push_str(&"]".repeat(closed));
+            text.push(',');
+            text.push_str(&"[".repeat(closed));
+        }
+    }
+    Some(())
+}
+
+/// A PyTorch checkpoint as plain JSON: an object of its tensors by dotted
+/// name (nested arrays of numbers) and its other values.
+pub fn torch_plain_json(
+    ck: &brinery_torch::Checkpoint<'_>,
+    out: &mut dyn std::io::Write,
+) -> Result<(), crate::error::CliError> {
+    let io = |e: std::io::Error| crate::error::CliError::io("<stdout>", &e);
+    out.write_all(b"{").map_err(io)?;
+    let mut first = true;
+    for (i, (name, info)) in ck.tensors().iter().enumerate() {
+        let mut text = String::new();
+        if !first {
+            text.push(',');
+        }
+        first = false;
+        text.push_str(&serde_json::Value::String(name.clone()).to_string());
+        text.push(':');
+        let kind = info.dtype.numpy_descr().and_then(|d| {
+            let size: usize = d[2..].parse().ok()?;
+            let kind = match d.as_bytes()[1] {
+                b'b' => Kind::Bool,
+                b'u' => Kind::UInt,
+                b'i' => Kind::Int,
+                b'f' => Kind::Float,
+                b'c' => Kind::Complex,
+                _ => return None,
+            };
+            Some((kind, size))
+        });
+        let shape: Option<Vec<usize>> = info
+            .shape
+            .iter()
+            .map(|&d| usize::try_from(d).ok())
+            .collect();
+        let bytes = ck.tensor_bytes_at(i).ok();
+        let done = match (kind, shape, bytes) {
+            (Some((kind, size)), Some(shape), Some(bytes)) => {
+                nested_json(&shape, &mut text, |j, t| {
+                    element_json(kind, size, false, bytes.get(j * size..(j + 1) * size)?, t)
+                })
+                .is_some()
+            }
+            _ => false,
+        };
+        if !done {
+            // No JSON number type for it (bfloat16, float8, quantized).
+            let mut t = String::new();
+            if !text.ends_with(':') {
+                let cut = text.rfind(':').map_or(0, |c| c + 1);
+                text.truncate(cut);
+            }
+            t.push_str(&format!("{} tensor {:?}", info.dtype.name(), info.shape));
+            text.push_str(&serde_json::Value::String(t).to_string());
+        }
+        out.write_all(text.as_bytes()).map_err(io)?;
+    }
+    for (name, v) in ck.scalars() {
+        let sep = if first { "" } else { "," };
+        first = false;
+        let key = serde_json::Value::String(name.clone()).to_string();
+        write!(out, "{sep}{key}:{}", v.to_json()).map_err(io)?;
+    }
+    out.write_all(b"}").map_err(io)?;
+    Ok(())
+}

@@ -508,3 +508,38 @@ fn man_page_completions_and_install_docs() {
         assert!(readme.contains(needle), "README lacks {needle:?}");
     }
 }
+
+// 4. json --plain of PyTorch tensors: nested arrays whose values are the
+// bytes torch wrote (sha256 recorded by the fixtures' generator).
+#[test]
+fn json_plain_tensors_are_torchs_values() {
+    let Some(py) = brinery_testutil::python(&["numpy"], "json_plain_tensors_are_torchs_values")
+    else {
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixtures = root.join("../brinery-torch/tests/fixtures");
+    let out = brinery_testutil::run(
+        &py,
+        &[
+            p(&root.join("tests/py/check_torch_json.py")),
+            p(&fixtures.join("expected.json")),
+            env!("CARGO_BIN_EXE_brine"),
+            p(&fixtures),
+        ],
+        &[],
+    );
+    let last = out.lines().last().unwrap_or_default();
+    println!("{last}");
+    let n: Vec<usize> = last
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(n.len(), 2, "{out}");
+    assert_eq!(n[1], 0, "{out}");
+    assert!(n[0] >= 150, "only {} tensors checked:\n{out}", n[0]);
+    // Without --plain: no lossless form for a checkpoint, said plainly.
+    let (code, err) = fails(&["json", p(&fixtures.join("nested.pt"))]);
+    assert_eq!(code, 1);
+    assert!(err.contains("use --plain"), "{err}");
+}

@@ -19,6 +19,16 @@ fn lib_err(e: Error) -> CliError {
     CliError::pickle("", &e, 0)
 }
 
+/// A full view (`--repr`, `--pprint`) too long to print: say what fits.
+fn view_err(e: Error) -> CliError {
+    if e.kind() == brinery::ErrorKind::LimitExceeded {
+        return CliError::data(format!(
+            "{e} (the default tree view always fits; or show a part with --path)"
+        ));
+    }
+    lib_err(e)
+}
+
 /// CPython's `repr()` of node `id`, with numpy arrays, scalars and dtypes
 /// printed as numpy prints them (standard-library values are the
 /// library's default).
@@ -27,7 +37,7 @@ pub fn repr(graph: &Graph<'_>, id: NodeId) -> Result<String, CliError> {
     for h in view::repr_hooks() {
         opts = opts.hook(h);
     }
-    brinery::repr::repr(graph, id, &opts).map_err(lib_err)
+    brinery::repr::repr(graph, id, &opts).map_err(view_err)
 }
 
 /// The pprint-style view.
@@ -43,7 +53,7 @@ pub fn pprint(
     for h in view::repr_hooks() {
         opts = opts.hook(h);
     }
-    brinery::pretty::pretty(graph, id, &opts).map_err(lib_err)
+    brinery::pretty::pretty(graph, id, &opts).map_err(view_err)
 }
 
 /// The one-line view when the value's repr fits `width`: coloured like

@@ -543,3 +543,44 @@ fn json_plain_tensors_are_torchs_values() {
     assert_eq!(code, 1);
     assert!(err.contains("use --plain"), "{err}");
 }
+
+// 7. ...and on a terminal, convert shows its progress against the input's
+// size, with a percentage and an ETA (stderr on a pseudo-terminal).
+#[test]
+fn progress_on_a_terminal() {
+    let Some(py) = brinery_testutil::python(&[], "progress_on_a_terminal") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("big.pkl");
+    big_bytes_pickle(&f, 12);
+    let out = dir.path().join("out.pkl.gz");
+    let seen = brinery_testutil::run(
+        &py,
+        &[
+            "-c",
+            "import os, pty, subprocess, sys\n\
+             m, s = pty.openpty()\n\
+             p = subprocess.Popen(sys.argv[1:], stderr=s, stdout=subprocess.DEVNULL)\n\
+             os.close(s)\n\
+             buf = b''\n\
+             while True:\n\
+             \x20   try:\n\
+             \x20       d = os.read(m, 65536)\n\
+             \x20   except OSError:\n\
+             \x20       break\n\
+             \x20   if not d:\n\
+             \x20       break\n\
+             \x20   buf += d\n\
+             assert p.wait() == 0\n\
+             sys.stdout.write(buf.decode('utf-8', 'replace'))",
+            env!("CARGO_BIN_EXE_brine"),
+            "convert",
+            p(&f),
+            p(&out),
+        ],
+        &[],
+    );
+    assert!(seen.contains(&format!("writing {}", p(&out))), "{seen:?}");
+    assert!(seen.contains("% ") && seen.contains("eta"), "{seen:?}");
+}

@@ -926,7 +926,7 @@ impl Tree<'_, '_, '_> {
 
     /// The text after `name: ` for node `id`, given `room` columns, and
     /// whether its children should be expanded.
-    fn describe(&self, id: NodeId, room: usize, path: &TreePath) -> (String, Vec<String>, bool) {
+    fn describe(&self, id: NodeId, room: usize) -> (String, Vec<String>, bool) {
         let g = self.g;
         let shared = self.refs.contains_key(&id);
         if let Some(first) = self.first.get(&id) {
@@ -942,7 +942,6 @@ impl Tree<'_, '_, '_> {
             };
             return (self.paint(DIM, &what), Vec::new(), false);
         }
-        let _ = path;
         let hook = hook_summary(g, id, &self.opts.hooks);
         let node = g.node(id);
         let empty = g.view(id).len() == Some(0);
@@ -1046,6 +1045,17 @@ impl Tree<'_, '_, '_> {
     }
 }
 
+/// The guides in front of a node at `depth`, or `[level N] ` when they
+/// would take more than half the width (so that deep nesting never makes
+/// lines longer than the width).
+fn shown_prefix(prefix: &str, depth: usize, width: usize) -> String {
+    if prefix.chars().count() <= width / 2 {
+        prefix.to_string()
+    } else {
+        format!("[level {depth}] ")
+    }
+}
+
 /// Write the tree of node `id` to `out`, the root line named `name`
 /// (e.g. the file name). Never recurses on the data; output is streamed.
 pub fn write_tree(
@@ -1076,7 +1086,7 @@ pub fn write_tree(
     let root_path = TreePath::root();
     let head = format!("{name}: ");
     let room = opts.width.saturating_sub(head.chars().count()).max(20);
-    let (text, body, expand) = t.describe(id, room, &root_path);
+    let (text, body, expand) = t.describe(id, room);
     let head_line = format!(
         "{}{}",
         t.paint(NAME, name),
@@ -1119,10 +1129,14 @@ pub fn write_tree(
             let seg = child.path_seg(g);
             let path = f.path.join(seg.clone());
             let label = seg.to_string();
-            let lead = format!("{prefix}{}", if last { "└── " } else { "├── " });
+            let lead = format!(
+                "{}{}",
+                shown_prefix(&prefix, depth, opts.width),
+                if last { "└── " } else { "├── " }
+            );
             let used = lead.chars().count() + label.chars().count() + 2;
             let room = opts.width.saturating_sub(used).max(20);
-            let (text, body, expand) = t.describe(child.id, room, &path);
+            let (text, body, expand) = t.describe(child.id, room);
             let line = format!("{}{}: {text}", guide(&lead), t.paint(NAME, &label));
             if !t.emit(out, &line)? {
                 cut_short = true;
@@ -1130,7 +1144,10 @@ pub fn write_tree(
             }
             let sub = format!("{prefix}{}", if last { "    " } else { "│   " });
             for b in &body {
-                if !t.emit(out, &format!("{}  {b}", guide(&sub)))? {
+                if !t.emit(
+                    out,
+                    &format!("{}  {b}", guide(&shown_prefix(&sub, depth + 1, opts.width))),
+                )? {
                     cut_short = true;
                     break;
                 }
@@ -1159,13 +1176,17 @@ pub fn write_tree(
             let more = f.kids.len() - f.shown;
             let prefix = f.prefix.clone();
             let node = f.node;
+            let f_depth = f.depth;
             stack.pop();
             t.open.remove(&node);
             if more > 0 {
                 let noun = if more == 1 { "item" } else { "items" };
                 let line = format!(
                     "{}{}",
-                    guide(&format!("{prefix}└── ")),
+                    guide(&format!(
+                        "{}└── ",
+                        shown_prefix(&prefix, f_depth + 1, opts.width)
+                    )),
                     t.paint(DIM, &format!("… {} more {noun}", thousands(more as u64)))
                 );
                 if !t.emit(out, &line)? {

@@ -77,7 +77,12 @@ fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
         let (id, label) = match &a.path {
             Some(p) => {
                 let (id, path) = render::at_path(graph, p).map_err(|e| e.context(&loaded.name))?;
-                (id, format!("{} {path}", loaded.name))
+                let label = if path.is_root() {
+                    loaded.name.clone()
+                } else {
+                    format!("{} {path}", loaded.name)
+                };
+                (id, label)
             }
             None => (render::root(graph)?, loaded.name.clone()),
         };

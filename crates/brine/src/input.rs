@@ -179,7 +179,19 @@ pub fn load(path: &Path, read: &ReadArgs, progress: Progress) -> Result<Loaded, 
         buffers.push(bytes);
         let _ = bname;
     }
-    let content = content(&data);
+    let mut content = content(&data);
+    let mut data = data;
+    let mut name = name;
+    // A PyTorch zip checkpoint: its object is the pickle `*/data.pkl`
+    // (tensors show as `Tensor float32 [...]`, their storages as the
+    // persistent ids they are).
+    if content == Content::Zip {
+        if let Some((member, pickle)) = torch_data_pkl(&data) {
+            name = format!("{name}[{member}]");
+            data = pickle;
+            content = Content::Pickle;
+        }
+    }
     let npz = if content == Content::Zip {
         match brinery_numpy::read_npz(&data, brinery_numpy::DEFAULT_NPZ_LIMIT) {
             Ok(z) if z.names().count() > 0 => Some(z),
@@ -205,6 +217,17 @@ pub fn load(path: &Path, read: &ReadArgs, progress: Progress) -> Result<Loaded, 
         npz,
         buffers,
     })
+}
+
+/// The `data.pkl` member of a PyTorch zip checkpoint: its name and bytes.
+fn torch_data_pkl(data: &[u8]) -> Option<(String, Vec<u8>)> {
+    let zip = brinery_torch::zip::Archive::new(data).ok()?;
+    let entry = zip
+        .entries()
+        .iter()
+        .find(|e| e.name == "data.pkl" || e.name.ends_with("/data.pkl"))?;
+    let bytes = zip.data(entry).ok()?.into_owned();
+    Some((entry.name.clone(), bytes))
 }
 
 /// `pickle.load`'s options. Persistent ids are kept as nodes (shown and

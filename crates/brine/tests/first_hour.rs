@@ -584,3 +584,32 @@ fn progress_on_a_terminal() {
     assert!(seen.contains(&format!("writing {}", p(&out))), "{seen:?}");
     assert!(seen.contains("% ") && seen.contains("eta"), "{seen:?}");
 }
+
+// 1. Deep nesting fits too: lines never wider than the width, the view
+// cut at 2000 lines with a note.
+#[test]
+fn deep_nesting_fits() {
+    let mut g = Graph::new();
+    let mut x = g.list(vec![]);
+    for i in 0..50_000 {
+        let v = g.int(i);
+        x = g.list(vec![x, v]);
+    }
+    g.set_root(x);
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("deep.pkl");
+    write_graph(&f, &g);
+    let shown = ok(&["show", "--width", "80", p(&f)]);
+    assert_eq!(shown.lines().count(), 2001);
+    let name_len = p(&f).chars().count();
+    for l in shown.lines().skip(1) {
+        assert!(l.chars().count() <= 80, "{l}");
+    }
+    assert!(shown.lines().next().unwrap().chars().count() <= 80 + name_len);
+    assert!(
+        shown.contains("[level 100] ├── [0]: list (2 items)\n"),
+        "{}",
+        &shown[..2000]
+    );
+    assert!(shown.ends_with("… (view cut at 2,000 lines: use --depth, --path or --all-items)\n"));
+}

@@ -293,6 +293,31 @@ fn tree_view() {
     assert!(!col.contains("\x1b[1;31m"), "{col}");
 }
 
+/// A PyTorch checkpoint with --path/--repr/--depth: its object (the
+/// `data.pkl` pickle), tensors summarised.
+#[test]
+fn torch_checkpoint_as_a_tree() {
+    let f = repo().join("crates/brinery-torch/tests/fixtures/nested.pt");
+    let tree = ok(&["show", "--path", ".model", p(&f)]);
+    assert!(
+        tree.contains("nested.pt[nested/data.pkl] .model: collections.OrderedDict (4 keys)\n"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("├── ['0.weight']: Tensor float32 [3, 4]\n"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("└── ['2.bias']: Tensor float32 [2]\n"),
+        "{tree}"
+    );
+    let top = ok(&["show", "--depth", "1", "--path", ".", p(&f)]);
+    assert!(top.contains("├── .epoch: 3\n"), "{top}");
+    // Without those flags: the table of tensors, as before.
+    let table = ok(&["show", p(&f)]);
+    assert!(table.contains("PyTorch zip checkpoint"), "{table}");
+}
+
 /// Every fixture file of the numpy, torch, stdlib and Python 2 fixture
 /// directories is shown with exit 0 (with the options it needs), except
 /// the files listed here with their reason.

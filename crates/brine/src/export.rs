@@ -94,7 +94,13 @@ pub fn run(a: ExportArgs, progress: Progress) -> Result<(), CliError> {
             }
             let out_name = a.output.display().to_string();
             let temp = temp_path(&a.output);
+            // The library writes in one call: a spinner with the elapsed
+            // time (on a terminal, for big inputs).
+            let big = std::fs::metadata(&a.input)
+                .is_ok_and(|m| m.len() >= crate::files::PROGRESS_THRESHOLD);
+            let spin = progress.spinner(big, format!("writing {out_name}"));
             let res = brinery_torch::export_safetensors(&ck, &temp, &opts);
+            crate::files::finish_progress(spin);
             match res {
                 Ok(_) => std::fs::rename(&temp, &a.output).map_err(|e| {
                     let _ = std::fs::remove_file(&temp);

@@ -613,3 +613,21 @@ fn deep_nesting_fits() {
     );
     assert!(shown.ends_with("… (view cut at 2,000 lines: use --depth, --path or --all-items)\n"));
 }
+
+// 4. --pretty lossless JSON is still read back by from-json, byte-identical.
+#[test]
+fn pretty_lossless_json_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("r.pkl");
+    write_graph(&src, &records(50));
+    let json = dir.path().join("r.json");
+    ok(&["json", "--pretty", "-o", p(&json), p(&src)]);
+    let text = std::fs::read_to_string(&json).unwrap();
+    assert!(
+        text.starts_with("{\n  \"brinery\": 1,\n  \"protocol\": 4,\n"),
+        "{text}"
+    );
+    let back = dir.path().join("back.pkl");
+    ok(&["from-json", p(&json), p(&back)]);
+    assert_eq!(std::fs::read(&back).unwrap(), std::fs::read(&src).unwrap());
+}

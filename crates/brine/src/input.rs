@@ -166,18 +166,18 @@ pub fn load(path: &Path, read: &ReadArgs, progress: Progress) -> Result<Loaded, 
     let (name, data) = open_input(path, progress)?.read_all()?;
     let mut buffers = Vec::new();
     for b in &read.buffers {
-        let bname = b.display().to_string();
+        // A missing buffer file is an I/O error naming it; anything else
+        // says it came from --buffers.
         let (_, bytes) = open_input(b, progress)
+            .and_then(|i| i.read_all())
             .map_err(|e| {
                 if e.code == EXIT_IO {
                     e
                 } else {
                     e.context("--buffers")
                 }
-            })?
-            .read_all()?;
+            })?;
         buffers.push(bytes);
-        let _ = bname;
     }
     let mut content = content(&data);
     let mut data = data;

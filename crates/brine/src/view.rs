@@ -211,14 +211,13 @@ fn element_json(kind: Kind, size: usize, big: bool, b: &[u8], out: &mut String) 
     Some(())
 }
 
-/// Python's repr of a float (shortest round-trip digits).
+/// The shortest digits that read back as `x` (Rust's `Debug`, valid
+/// JSON for finite values: `0.1`, `1e16`, `1.5e-7`).
 fn py_float(x: f64) -> String {
-    let s = format!("{x:?}");
-    // Rust's Debug is shortest round-trip too; normalise the exponent
-    // form to one JSON accepts (`1e16` is fine, as is `1.5e-7`).
-    s
+    format!("{x:?}")
 }
 
+/// The same for a float32 (its own shortest digits, as numpy prints it).
 fn py_float32(x: f32) -> String {
     format!("{x:?}")
 }

@@ -55,6 +55,22 @@ const SHOW_FILE_RENDERERS: &[ShowRenderer] = &[
     },
 ];
 
+type ObjectRenderer =
+    fn(&brinery::Graph<'_>, brinery::NodeId, &ShowArgs) -> Option<Result<String, CliError>>;
+
+/// Renderers for a decoded object (the root, or the node at --path),
+/// tried in order before the default views: the first `Some` is printed
+/// as is. Format helpers (pandas, scikit-learn, ...) add theirs here and
+/// decide for themselves which flags (`--repr`, ...) they serve.
+const OBJECT_RENDERERS: &[ObjectRenderer] = &[];
+
+type PlainJsonRenderer =
+    fn(&brinery::Graph<'_>, brinery::NodeId) -> Option<Result<String, CliError>>;
+
+/// Whole-document `json --plain` renderers for a decoded object, tried in
+/// order before the library's plain JSON (with the hooks of `view.rs`).
+const PLAIN_JSON_RENDERERS: &[PlainJsonRenderer] = &[];
+
 fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
     // A directory, a missing file: say so before any format is tried.
     if !files::is_std(&a.file) {
@@ -86,7 +102,14 @@ fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
             }
             None => (render::root(graph)?, loaded.name.clone()),
         };
-        let text = if a.repr {
+        let custom = OBJECT_RENDERERS
+            .iter()
+            .find_map(|r| r(graph, id, &a))
+            .transpose()
+            .map_err(|e| e.context(&loaded.name))?;
+        let text = if custom.is_some() {
+            custom
+        } else if a.repr {
             Some(render::repr(graph, id).map_err(|e| e.context(&loaded.name))?)
         } else if a.pprint {
             Some(render::pprint(graph, id, width, color).map_err(|e| e.context(&loaded.name))?)
@@ -304,7 +327,13 @@ fn json(a: JsonArgs, progress: Progress) -> Result<(), CliError> {
         };
         let res = if a.plain {
             let id = render::root(&doc.graph)?;
-            render::to_json_plain(&doc.graph, id, loaded.data.len(), sink)
+            match PLAIN_JSON_RENDERERS.iter().find_map(|r| r(&doc.graph, id)) {
+                Some(text) => text.and_then(|t| {
+                    sink.write_all(t.as_bytes())
+                        .map_err(|e| CliError::io(&out_name, &e))
+                }),
+                None => render::to_json_plain(&doc.graph, id, loaded.data.len(), sink),
+            }
         } else {
             render::to_json(&doc.graph, doc.pickle.map(detect_protocol), sink)
         };

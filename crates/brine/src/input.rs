@@ -230,6 +230,13 @@ fn torch_data_pkl(data: &[u8]) -> Option<(String, Vec<u8>)> {
     Some((entry.name.clone(), bytes))
 }
 
+/// The first pickle of a legacy `torch.save` file: its magic number.
+fn is_torch_legacy_magic(g: &Graph<'_>) -> bool {
+    g.root_id().is_some_and(
+        |r| matches!(g.node(r), Node::BigInt(b) if b.to_string() == "119547037146038801333356"),
+    )
+}
+
 /// `pickle.load`'s options. Persistent ids are kept as nodes (shown and
 /// re-written as they are) instead of failing as `pickle.load` would
 /// without a `persistent_load`.
@@ -323,6 +330,23 @@ impl Loaded {
                         .map_err(|e| decode_error(&self.name, data, &e, pos as u64))?;
                     if !self.buffers.is_empty() {
                         buffers_as_bytes(&mut graph);
+                    }
+                    // A legacy PyTorch file (`torch.save` before 1.6):
+                    // magic number, protocol, sys info, then the object.
+                    if pos == 0 && is_torch_legacy_magic(&graph) {
+                        let mut at = used;
+                        for _ in 0..2 {
+                            at += pickle_len(&data[at.min(data.len())..]);
+                        }
+                        let rest = &data[at.min(data.len())..];
+                        let (graph, n) = unpickler(read, self.buffer_bufs())
+                            .load_slice_prefix(rest)
+                            .map_err(|e| decode_error(&self.name, data, &e, at as u64))?;
+                        f(Doc {
+                            graph,
+                            pickle: Some(&rest[..n]),
+                        })?;
+                        return Ok(0);
                     }
                     f(Doc {
                         graph,

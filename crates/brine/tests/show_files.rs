@@ -313,6 +313,13 @@ fn torch_checkpoint_as_a_tree() {
     );
     let top = ok(&["show", "--depth", "1", "--path", ".", p(&f)]);
     assert!(top.contains("├── .epoch: 3\n"), "{top}");
+    // A legacy (pre-1.6) file: its object is the fourth pickle.
+    let legacy = repo().join("crates/brinery-torch/tests/fixtures/nested_legacy.pt");
+    let tree = ok(&["show", "--path", ".model", p(&legacy)]);
+    assert!(
+        tree.contains("├── ['0.weight']: Tensor float32 [3, 4]\n"),
+        "{tree}"
+    );
     // Without those flags: the table of tensors, as before.
     let table = ok(&["show", p(&f)]);
     assert!(table.contains("PyTorch zip checkpoint"), "{table}");

@@ -9,7 +9,7 @@ use brinery::json::{PlainHook, PlainPiece};
 use brinery::repr::ReprHook;
 use brinery::tree::{Child, PathSeg, Summary, TreeHook};
 use brinery::{Construct, Node, NodeRef};
-use brinery_numpy::{Array, ByteOrder, Kind};
+use brinery_numpy::{Array, ByteOrder, Kind, TimeUnit};
 
 /// Tree summaries, tried in order (the first that answers wins).
 pub fn tree_hooks() -> Vec<Arc<dyn TreeHook>> {
@@ -222,6 +222,100 @@ fn py_float32(x: f32) -> String {
     format!("{x:?}")
 }
 
+/// A `datetime64` as numpy's `str` of it (`"2024-05-01"`,
+/// `"2024-05-01T12:30:00.000000000"`, in the array's unit), a
+/// `timedelta64` as seconds; NaT and calendar units without a fixed length
+/// are `null`.
+fn time_json(datetime: bool, v: i64, unit: TimeUnit, count: u32, out: &mut String) {
+    if v == i64::MIN {
+        out.push_str("null");
+        return;
+    }
+    let n = i128::from(v) * i128::from(count.max(1));
+    // (ticks per day, digits after the seconds) of the sub-day units.
+    let sub = match unit {
+        TimeUnit::Hour => Some((24, None)),
+        TimeUnit::Minute => Some((1440, None)),
+        TimeUnit::Second => Some((86_400, Some(0))),
+        TimeUnit::Millisecond => Some((86_400_000, Some(3))),
+        TimeUnit::Microsecond => Some((86_400_000_000, Some(6))),
+        TimeUnit::Nanosecond => Some((86_400_000_000_000, Some(9))),
+        TimeUnit::Picosecond => Some((86_400_000_000_000_000, Some(12))),
+        TimeUnit::Femtosecond => Some((86_400_000_000_000_000_000, Some(15))),
+        TimeUnit::Attosecond => Some((86_400_000_000_000_000_000_000, Some(18))),
+        _ => None,
+    };
+    if !datetime {
+        let secs = match (unit, sub) {
+            (TimeUnit::Week, _) => Some(n as f64 * 604_800.0),
+            (TimeUnit::Day, _) => Some(n as f64 * 86_400.0),
+            (_, Some((per_day, _))) => Some(n as f64 * 86_400.0 / per_day as f64),
+            _ => None,
+        };
+        match secs {
+            Some(x) if x.is_finite() => out.push_str(&py_float(x)),
+            _ => out.push_str("null"),
+        }
+        return;
+    }
+    let text = match unit {
+        TimeUnit::Year => format!("{}", 1970 + n),
+        TimeUnit::Month => format!("{}-{:02}", 1970 + n.div_euclid(12), n.rem_euclid(12) + 1),
+        TimeUnit::Week | TimeUnit::Day => {
+            let days = if unit == TimeUnit::Week { n * 7 } else { n };
+            let (y, m, d) = civil_from_days(days);
+            format!("{y}-{m:02}-{d:02}")
+        }
+        _ => match sub {
+            None => {
+                out.push_str("null");
+                return;
+            }
+            Some((per_day, frac)) => {
+                let days = n.div_euclid(per_day);
+                let rest = n.rem_euclid(per_day);
+                let (y, m, d) = civil_from_days(days);
+                let mut t = format!("{y}-{m:02}-{d:02}T");
+                match unit {
+                    TimeUnit::Hour => t.push_str(&format!("{rest:02}")),
+                    TimeUnit::Minute => t.push_str(&format!("{:02}:{:02}", rest / 60, rest % 60)),
+                    _ => {
+                        let digits = frac.unwrap_or(0);
+                        let per_sec = 10i128.pow(digits);
+                        let (secs, f) = (rest / per_sec, rest % per_sec);
+                        t.push_str(&format!(
+                            "{:02}:{:02}:{:02}",
+                            secs / 3600,
+                            secs / 60 % 60,
+                            secs % 60
+                        ));
+                        if digits > 0 {
+                            t.push_str(&format!(".{f:0width$}", width = digits as usize));
+                        }
+                    }
+                }
+                t
+            }
+        },
+    };
+    out.push_str(&serde_json::Value::String(text).to_string());
+}
+
+/// (year, month, day) of a day count from 1970-01-01 (proleptic
+/// Gregorian; Howard Hinnant's algorithm).
+fn civil_from_days(z: i128) -> (i128, i128, i128) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i128::from(m <= 2);
+    (y, m, d)
+}
+
 /// IEEE half to f64.
 fn half(h: u16) -> f64 {
     let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
@@ -258,7 +352,14 @@ fn numpy_plain(n: NodeRef<'_, '_>) -> Option<Vec<PlainPiece>> {
         }
         if !matches!(
             d.kind,
-            Kind::Bool | Kind::Int | Kind::UInt | Kind::Float | Kind::Complex | Kind::Str
+            Kind::Bool
+                | Kind::Int
+                | Kind::UInt
+                | Kind::Float
+                | Kind::Complex
+                | Kind::Str
+                | Kind::Datetime
+                | Kind::Timedelta
         ) {
             return None;
         }
@@ -270,6 +371,17 @@ fn numpy_plain(n: NodeRef<'_, '_>) -> Option<Vec<PlainPiece>> {
             (Some(objs), _, _) => {
                 pieces.push(PlainPiece::Raw(std::mem::take(text)));
                 pieces.push(PlainPiece::Node(objs[i]));
+                Some(())
+            }
+            (None, Some(b), Some(d)) if matches!(d.kind, Kind::Datetime | Kind::Timedelta) => {
+                let arr: [u8; 8] = b.get(i * 8..(i + 1) * 8)?.try_into().ok()?;
+                let v = if big {
+                    i64::from_be_bytes(arr)
+                } else {
+                    i64::from_le_bytes(arr)
+                };
+                let (unit, count) = d.time_unit.unwrap_or((TimeUnit::Generic, 1));
+                time_json(d.kind == Kind::Datetime, v, unit, count, text);
                 Some(())
             }
             (None, Some(b), Some(d)) => {

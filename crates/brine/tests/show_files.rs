@@ -482,3 +482,38 @@ fn every_fixture_shows() {
     assert_eq!(skipped, exceptions.len(), "an exception no longer exists");
     assert!(shown > 300, "only {shown} fixtures");
 }
+
+/// `json --plain` of datetime64/timedelta64 `.npy` fixtures: numpy's own
+/// `str` of each datetime (NaT as null), timedeltas in seconds.
+#[test]
+fn npy_times_as_plain_json() {
+    let Some(py) = numpy_python("npy_times_as_plain_json") else {
+        return;
+    };
+    let dir = repo().join("crates/brinery-numpy/tests/fixtures/npy");
+    let mut checked = 0;
+    for name in ["dt_D", "dt_ns", "be_dt_us", "dt_generic", "td_s", "td_25s"] {
+        let f = dir.join(format!("{name}.npy"));
+        let want = brinery_testutil::run(
+            &py,
+            &[
+                "-c",
+                "import numpy as np, json, sys\n\
+                 a = np.load(sys.argv[1])\n\
+                 if a.dtype.kind == 'M':\n\
+                 \x20   v = [None if np.isnat(x) else str(x) for x in a.ravel()]\n\
+                 else:\n\
+                 \x20   v = [None if np.isnat(x) else float(x / np.timedelta64(1, 's')) for x in a.ravel()]\n\
+                 print(json.dumps(np.array(v, dtype=object).reshape(a.shape).tolist()))",
+                p(&f),
+            ],
+            &[],
+        );
+        let got: serde_json::Value =
+            serde_json::from_str(&ok(&["json", "--plain", p(&f)])).unwrap();
+        let want: serde_json::Value = serde_json::from_str(&want).unwrap();
+        assert_eq!(got, want, "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 6);
+}

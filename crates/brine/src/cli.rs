@@ -139,7 +139,10 @@ for other tools, which cannot be read back exactly:
     complex                     [real, imag]
     UUID, pathlib paths         string
     numpy arrays, torch tensors nested arrays of numbers (object arrays:
-                                of values); numpy scalars: numbers
+                                of values; datetime64: ISO strings;
+                                timedelta64: seconds); numpy scalars:
+                                numbers; a checkpoint: an object of
+                                its tensors by dotted name
     other objects               {\"__class__\": ..., \"__args__\": ...,
                                 \"__state__\": ...}
     a cycle                     the string \"<recursive>\"

@@ -1,9 +1,10 @@
-//! The one clap definition: it drives parsing, `--help` and the shell
-//! completions (`brine completions SHELL`).
+//! The one clap definition: every command's arguments live here. It drives
+//! parsing, `--help`, `brine help CMD`, the shell completions
+//! (`brine completions SHELL`) and the man page (`brine man`).
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 use brinery_compress::Format;
 
@@ -12,14 +13,16 @@ FILES:
     FILE or IN may be `-` for standard input (the default where FILE is
     optional); OUT may be `-` for standard output. Input compressed with gzip,
     bzip2, xz, legacy lzma, zlib, zstd or lz4 (frame format) is recognised by
-    its magic bytes and decompressed on the fly.
+    its magic bytes and decompressed on the fly. numpy `.npy` and `.npz`
+    files are read wherever a pickle is (recognised by content). Input that
+    is recognisably something else (an image, text, another archive, an
+    empty file) is reported as `FILE: not a pickle (looks like ...)`.
 
 EXIT STATUS:
     0   success
-    1   invalid input: a broken pickle (the message says `<what> at byte N
-        (<OPCODE>)`), invalid JSON, corrupt compressed data, an object
-        that cannot be written at the requested protocol, or a view longer
-        than the library's 64 MiB output limit
+    1   invalid input: a broken pickle (the message says `FILE: <what> at
+        byte N (<OPCODE>)`), not a pickle, invalid JSON, corrupt compressed
+        data, or an object that cannot be written at the requested protocol
     2   usage error (unknown flag, bad value, missing argument)
     3   I/O error (file not found, permission denied, disk full, ...)
     70  internal error (a bug in brine: please report it)
@@ -27,8 +30,10 @@ EXIT STATUS:
     found, 2 could not analyse fully (see `brine scan --help`)
 
 EXAMPLES:
-    brine show data.pkl                 pretty view of the object
-    brine show --repr data.pkl          exactly Python's repr()
+    brine show data.pkl                 the object: one line, or a tree
+    brine show --path '.steps[1]' model.pkl     one subtree
+    brine show arrays.npz               numpy files too
+    brine show --repr data.pkl          Python's repr()
     brine dis -a data.pkl               like `python -m pickletools -a`
     brine json data.pkl > data.json     lossless JSON
     brine from-json data.json out.pkl   ...and back
@@ -39,6 +44,8 @@ EXAMPLES:
     brine show model.pt                 table of a PyTorch checkpoint's tensors
     brine export model.pt out.safetensors   tensors to safetensors (or .npy)
     curl -s URL | brine show -          read standard input
+    brine help show                     help of one command
+    brine man > brine.1                 the manual page
     brine completions bash > /usr/share/bash-completion/completions/brine";
 
 /// Inspect, disassemble, convert and optimize Python pickles, without ever
@@ -50,28 +57,46 @@ EXAMPLES:
     about,
     max_term_width = 100,
     after_help = AFTER_HELP,
-    propagate_version = true,
-    disable_help_subcommand = true
+    propagate_version = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// Never draw a progress bar (one is drawn on stderr for inputs over
-    /// 8 MiB, only when stderr is a terminal)
+    /// Never draw a progress bar (one is drawn on stderr, against the input's
+    /// size, for inputs over 8 MiB, only when stderr is a terminal)
     #[arg(long, global = true)]
     pub no_progress: bool,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Show the object a pickle holds
+    /// Show the object a pickle (or .npy/.npz file) holds
     #[command(after_help = "\
+An object whose repr fits the width is printed on one line (as repr(),
+coloured on a terminal). Anything bigger is shown as a tree, one line per
+node: `name: Type` with a summary (`dict (12 keys)`, `str (2.1 kB) 'abc…'`,
+`ndarray float64 (3, 4)`), or the value itself when it fits. Containers
+show their first --max-items children (10) and `… N more items`; objects
+met again print `→ PATH (shared ...)`, and references back into an
+enclosing object `↻ PATH (cycle ...)`. Node names are paths: give one to
+--path to open that subtree. The view stops after 2000 lines unless
+--all-items is given, so it always fits.
+
+A file with several pickles: the first is shown and stderr says how many
+follow; --all shows every one.
+
 EXAMPLES:
-    brine show data.pkl               pretty, coloured on a terminal
-    brine show --repr data.pkl        exactly what Python's repr() prints
+    brine show data.pkl               one line or a tree, coloured on a terminal
+    brine show --depth 2 model.pkl    two levels only
+    brine show --path '.steps[1]' model.pkl     one subtree (or \"['steps'][1]\")
+    brine show --max-items 50 data.pkl   more children per node
+    brine show --all-items data.pkl   everything, however long
+    brine show --repr data.pkl        what Python's repr() prints
+    brine show --pprint data.pkl      pprint-style layout
     brine show --all stream.pkl       every pickle of a multi-pickle file
-    brine show --width 120 --color never data.pkl
+    brine show x.npy                  numpy files: the array as numpy shows it
+    brine show --buffers b0.bin b1.bin -- oob.pkl   protocol 5 out-of-band buffers
     brine show --encoding latin1 py2.pkl    read Python 2 str as latin-1")]
     Show(ShowArgs),
 
@@ -79,9 +104,12 @@ EXAMPLES:
     #[command(after_help = "\
 Output is byte-identical to `python -m pickletools` with the same flags.
 On a broken pickle the listing goes up to the failing opcode, then the error
-is printed on stderr (exit status 1). Input is streamed: files larger than
-memory are fine. The reading options are accepted for uniformity and have
-no effect: dis decodes opcodes, not objects.
+is printed on stderr naming the file (exit status 1). Input is streamed:
+memory does not grow with the file's size but with its number of memo
+entries (as pickletools keeps its memo). An object array's .npy file is
+disassembled from its pickle (after the header). The reading options are
+accepted for uniformity and have no effect: dis decodes opcodes, not
+objects.
 
 EXAMPLES:
     brine dis data.pkl                like `python -m pickletools data.pkl`
@@ -96,13 +124,35 @@ EXAMPLES:
 The default output is brinery's lossless JSON: every Python type, shared
 references, cycles, opaque objects and the pickle's protocol are kept, so
 `brine from-json` writes the same pickle back. --plain writes ordinary JSON
-for other tools (dicts become objects, tuples and sets arrays, a cycle the
-string '<recursive>', ...), which cannot be read back exactly. Only the
-first pickle of a multi-pickle file is written. The format is documented in
-brinery's `json` module.
+for other tools, which cannot be read back exactly:
+
+    None, bool, int, float      null, true/false, numbers (NaN, inf: null)
+    str                         string
+    bytes, bytearray            base64 string
+    list, tuple, set, frozenset array
+    dict                        object (non-str keys as their repr)
+    date, time, datetime        ISO 8601 string, with the UTC offset when
+                                aware: \"2024-05-01T12:30:00+02:00\"
+    timedelta                   seconds (number)
+    Decimal, Fraction           number when a float64 holds it exactly,
+                                else string (\"0.1\", \"1/3\")
+    complex                     [real, imag]
+    UUID, pathlib paths         string
+    numpy arrays, torch tensors nested arrays of numbers (object arrays:
+                                of values; datetime64: ISO strings;
+                                timedelta64: seconds); numpy scalars:
+                                numbers; a checkpoint: an object of
+                                its tensors by dotted name
+    other objects               {\"__class__\": ..., \"__args__\": ...,
+                                \"__state__\": ...}
+    a cycle                     the string \"<recursive>\"
+
+Output is streamed. Only the first pickle of a multi-pickle file is
+written. The lossless format is documented in brinery's `json` module.
 
 EXAMPLES:
     brine json data.pkl > data.json
+    brine json --plain --pretty data.pkl
     brine json --plain data.pkl | jq .
     brine json data.pkl | brine from-json - copy.pkl")]
     Json(JsonArgs),
@@ -111,10 +161,17 @@ EXAMPLES:
     #[command(
         name = "from-json",
         after_help = "\
-The protocol is the one recorded in the JSON (so `brine json` followed by
-`brine from-json` reproduces a CPython pickle byte for byte); when the JSON
-records none, the default is protocol 4 (pickle.DEFAULT_PROTOCOL of
-CPython 3.8-3.13). --protocol overrides both.
+The protocol is the one recorded in the JSON; when the JSON records none,
+the default is protocol 4 (pickle.DEFAULT_PROTOCOL of CPython 3.8-3.13).
+--protocol overrides both.
+
+Byte-identical or equal: `brine json` then `brine from-json` gives back the
+same bytes for a pickle that CPython's pickle wrote (with its memo, the
+usual case). For anything else (another pickler, `fast` mode, an optimized
+or hand-made pickle, edited JSON) the result loads to an equal object but
+its bytes may differ: e.g. an equal string written twice in the original
+may be written once and referenced. The output compression follows OUT's
+name (`.gz`, `.zst`, ...) unless --compress says otherwise.
 
 EXAMPLES:
     brine from-json data.json data.pkl
@@ -127,11 +184,16 @@ EXAMPLES:
     #[command(after_help = "\
 Without --protocol each pickle is written at its own protocol (the highest
 protocol among its opcodes), so a pickle CPython wrote converts to identical
-bytes. Every pickle of a multi-pickle file is converted.
+bytes. Every pickle of a multi-pickle file is converted. The output is
+compressed as its name says, as pandas' to_pickle does: `.gz`/`.gzip`,
+`.bz2`, `.xz`, `.lzma`, `.zst`/`.zstd`, `.lz4`, `.zlib`; `--compress none`
+writes it plain whatever the name.
 
 EXAMPLES:
     brine convert --protocol 2 new.pkl old.pkl     for Python 2
-    brine convert --compress gzip data.pkl data.pkl.gz
+    brine convert df.pkl.gz out.pkl.gz             stays gzip
+    brine convert data.pkl data.pkl.zst            zstd, from the name
+    brine convert --compress none data.pkl.gz data.pkl.gz   plain anyway
     brine convert data.pkl.xz data.pkl             decompress")]
     Convert(ConvertArgs),
 
@@ -149,7 +211,7 @@ EXAMPLES:
 
     /// Scan pickles, archives and directories for code a load would run
     #[command(after_help = crate::scan::SCAN_AFTER_HELP)]
-    Scan(crate::scan::ScanArgs),
+    Scan(ScanArgs),
 
     /// Read and edit Python shelve databases and sqlitedict files
     #[command(after_help = crate::shelve::SHELVE_AFTER_HELP)]
@@ -157,15 +219,23 @@ EXAMPLES:
 
     /// Export PyTorch tensors (or numpy arrays) to .safetensors or .npy
     #[command(after_help = crate::export::EXPORT_AFTER_HELP)]
-    Export(crate::export::ExportArgs),
+    Export(ExportArgs),
 
     /// Print a shell completion script
     #[command(after_help = "\
 EXAMPLES:
     brine completions bash > ~/.local/share/bash-completion/completions/brine
-    brine completions zsh > ~/.zfunc/_brine
+    brine completions zsh > ~/.zfunc/_brine      (with ~/.zfunc in $fpath,
+                                                 then `autoload -U compinit; compinit`)
     brine completions fish > ~/.config/fish/completions/brine.fish")]
     Completions(CompletionsArgs),
+
+    /// Print the manual page (roff), made from this same definition
+    #[command(after_help = "\
+EXAMPLES:
+    brine man > ~/.local/share/man/man1/brine.1 && man brine
+    brine man show | man -l -          the page of one command")]
+    Man(ManArgs),
 }
 
 /// Options of `pickle.load`, on every command that reads pickles.
@@ -186,29 +256,61 @@ pub struct ReadArgs {
     /// `convert` writes protocols 0-2)
     #[arg(long)]
     pub no_fix_imports: bool,
+
+    /// Out-of-band buffers of a protocol 5 pickle, in order (the files
+    /// `pickle.dumps(..., buffer_callback=...)` saved); end the list with
+    /// `--` before FILE
+    #[arg(long, value_name = "FILE", num_args = 1.., value_hint = ValueHint::FilePath)]
+    pub buffers: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 pub struct ShowArgs {
-    /// The pickle (`-` for standard input)
-    #[arg(value_name = "FILE", default_value = "-")]
+    /// The pickle, .npy or .npz file (`-` for standard input)
+    #[arg(value_name = "FILE", default_value = "-", value_hint = ValueHint::FilePath)]
     pub file: PathBuf,
 
-    /// Print exactly what CPython's repr() prints
-    #[arg(long)]
+    /// Print what CPython's repr() prints. Builtins, the standard library
+    /// and numpy print exactly as in Python; an object of any other class
+    /// (which Python would have to import) prints as the call that builds
+    /// it, `module.Class(args, state={...})`, since nothing is imported
+    #[arg(long, conflicts_with = "pprint")]
     pub repr: bool,
+
+    /// Lay out like pprint.pformat (every item, indented to its bracket)
+    /// instead of the tree
+    #[arg(long)]
+    pub pprint: bool,
 
     /// Show every pickle of a multi-pickle file (default: only the first)
     #[arg(long)]
     pub all: bool,
 
-    /// When to colour the pretty view
+    /// Open the node at this path only: `['steps'][1]`, `.steps[1]` or
+    /// `steps.1` (the names the tree prints)
+    #[arg(long, value_name = "EXPR", value_hint = ValueHint::Other)]
+    pub path: Option<String>,
+
+    /// Expand at most N levels of the tree (the root is level 0)
+    #[arg(long, value_name = "N")]
+    pub depth: Option<usize>,
+
+    /// Children shown per node before `… N more items`
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = positive)]
+    pub max_items: usize,
+
+    /// Show every item and line, however long the output
+    #[arg(long)]
+    pub all_items: bool,
+
+    /// When to colour the output
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// Line width of the pretty view (default: $COLUMNS, the terminal's
-    /// width, or 80)
-    #[arg(long, value_name = "N")]
+    /// Line width (default: $COLUMNS, the terminal's width, or 80)
+    #[arg(long, value_name = "N",
+          value_parser = positive)]
     pub width: Option<usize>,
 
     #[command(flatten)]
@@ -218,7 +320,7 @@ pub struct ShowArgs {
 #[derive(Args, Debug)]
 pub struct DisArgs {
     /// The pickles (`-` for standard input)
-    #[arg(value_name = "FILE", default_value = "-")]
+    #[arg(value_name = "FILE", default_value = "-", value_hint = ValueHint::FilePath)]
     pub files: Vec<PathBuf>,
 
     /// Annotate each line with a short opcode description
@@ -258,13 +360,17 @@ pub struct DisArgs {
 
 #[derive(Args, Debug)]
 pub struct JsonArgs {
-    /// The pickle (`-` for standard input)
-    #[arg(value_name = "FILE", default_value = "-")]
+    /// The pickle, .npy or .npz file (`-` for standard input)
+    #[arg(value_name = "FILE", default_value = "-", value_hint = ValueHint::FilePath)]
     pub file: PathBuf,
 
-    /// Plain JSON for other tools (not reversible)
+    /// Plain JSON for other tools (not reversible; mapping in the help)
     #[arg(long)]
     pub plain: bool,
+
+    /// Indent the JSON (two spaces)
+    #[arg(long)]
+    pub pretty: bool,
 
     /// Write to FILE instead of standard output
     #[arg(short, long, value_name = "FILE")]
@@ -278,15 +384,53 @@ pub struct JsonArgs {
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Writing options")]
 pub struct WriteArgs {
-    /// Compress the output
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub compress: Option<Format>,
+    /// Compress the output: gz/gzip, bz2, xz, lzma, zst/zstd, lz4, zlib, or
+    /// none (default: from OUT's extension, as pandas' to_pickle)
+    #[arg(long, value_name = "FORMAT", value_parser = parse_compress)]
+    pub compress: Option<Compress>,
+}
+
+/// `--compress`: a format, or `none`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compress {
+    /// Plain output, whatever the name says.
+    None,
+    /// This format.
+    Format(Format),
+}
+
+/// A number of at least 1 (`--width 0` is refused).
+fn positive(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn parse_compress(s: &str) -> Result<Compress, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(Compress::None);
+    }
+    s.parse().map(Compress::Format)
+}
+
+impl WriteArgs {
+    /// The compression for `out`: --compress, else the extension.
+    pub fn format_for(&self, out: &std::path::Path) -> Option<Format> {
+        match self.compress {
+            Some(Compress::None) => None,
+            Some(Compress::Format(f)) => Some(f),
+            None if out.as_os_str() == "-" => None,
+            None => Format::from_path(out),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
 pub struct FromJsonArgs {
     /// The JSON (`-` for standard input)
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub input: PathBuf,
 
     /// Where to write the pickle (`-` for standard output)
@@ -304,7 +448,7 @@ pub struct FromJsonArgs {
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
     /// The pickle to read (`-` for standard input)
-    #[arg(value_name = "IN")]
+    #[arg(value_name = "IN", value_hint = ValueHint::FilePath)]
     pub input: PathBuf,
 
     /// Where to write (`-` for standard output)
@@ -325,7 +469,7 @@ pub struct ConvertArgs {
 #[derive(Args, Debug)]
 pub struct OptimizeArgs {
     /// The pickle to read (`-` for standard input)
-    #[arg(value_name = "IN")]
+    #[arg(value_name = "IN", value_hint = ValueHint::FilePath)]
     pub input: PathBuf,
 
     /// Where to write (`-` for standard output)
@@ -346,6 +490,93 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// A command whose page to print (default: brine's own page)
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Files or directories to scan (`-` for standard input)
+    #[arg(value_name = "PATH", required = true, value_hint = ValueHint::AnyPath)]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+
+    /// A policy file with `allow`/`deny` lists of dotted names
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub policy: Option<PathBuf>,
+
+    /// When to colour the text output
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Files scanned at once (default: the number of CPUs)
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// List only files that are not safe (text output)
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Also list informational findings (persistent ids, zip anomalies)
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
+    /// Most bytes decompressed per file, all layers together
+    #[arg(long, value_name = "BYTES", default_value_t = 4 << 30)]
+    pub max_decompressed: u64,
+
+    /// Count files that are not pickles (images, text) as failures (exit 1)
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanFormat {
+    /// Human-readable, coloured on a terminal
+    Text,
+    /// One JSON document: {"files": [...], "summary": {...}}
+    Json,
+    /// SARIF 2.1.0 (for code-scanning dashboards)
+    Sarif,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The checkpoint (.pt/.pth/.bin of any torch format), pickle, .npy or .npz
+    #[arg(value_name = "IN", value_hint = ValueHint::FilePath)]
+    pub input: PathBuf,
+
+    /// The output file (.safetensors or .npy)
+    #[arg(value_name = "OUT", value_hint = ValueHint::FilePath)]
+    pub output: PathBuf,
+
+    /// Export only the tensor (or numpy array) at this path (without it, a
+    /// file with several arrays lists them)
+    #[arg(long, value_name = "EXPR", value_hint = ValueHint::Other)]
+    pub path: Option<String>,
+
+    /// Output format (default: from OUT's extension)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ExportFormat>,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// A safetensors file
+    Safetensors,
+    /// A numpy .npy file (one tensor)
+    Npy,
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColorChoice {
     /// Colour when standard output is a terminal and NO_COLOR is unset
@@ -354,4 +585,20 @@ pub enum ColorChoice {
     Always,
     /// Never colour
     Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour output going to standard output (the one place
+    /// `auto` is resolved).
+    pub fn resolve(self) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
 }

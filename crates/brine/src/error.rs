@@ -60,13 +60,30 @@ impl CliError {
         }
     }
 
-    /// A library error from reading or writing a pickle. `base` is the
-    /// offset of the pickle in the (decompressed) input, added to the
-    /// error's own offset so positions count from the start of the file.
+    /// A library error from reading or writing a pickle, prefixed with
+    /// `what: ` (the file). `base` is the offset of the pickle in the
+    /// (decompressed) input, added to the error's own offset so positions
+    /// count from the start of the file.
     pub fn pickle(what: &str, e: &brinery::Error, base: u64) -> Self {
         if let Some(ioe) = e.io_error() {
             return CliError::io(what, ioe);
         }
+        CliError::data(with_name(what, &pickle_line(e, base)))
+    }
+}
+
+fn with_name(what: &str, msg: &str) -> String {
+    if what.is_empty() {
+        msg.to_string()
+    } else {
+        format!("{what}: {msg}")
+    }
+}
+
+/// The library's message, with the file offset and a hint for Python 2
+/// `str` that does not decode.
+pub fn pickle_line(e: &brinery::Error, base: u64) -> String {
+    {
         let line = match (base, e.offset()) {
             (0, _) | (_, None) => e.to_string(),
             (base, Some(off)) => {
@@ -79,15 +96,23 @@ impl CliError {
                 s
             }
         };
-        CliError::data(line)
+        if e.kind() == brinery::ErrorKind::InvalidText && line.contains("codec can't decode") {
+            return format!(
+                "{line} (a Python 2 str? read it with --encoding latin1, or --encoding bytes \
+                 to keep it as bytes)"
+            );
+        }
+        line
     }
+}
 
+impl CliError {
     /// An error from the disassembler or the optimizer: its `Display` is the
     /// last line of Python's traceback (`ValueError: ...`).
     pub fn dis(what: &str, e: &brinery::DisError) -> Self {
         match e.io_error() {
             Some(ioe) => CliError::io(what, ioe),
-            None => CliError::data(e.to_string()),
+            None => CliError::data(with_name(what, &e.to_string())),
         }
     }
 }

@@ -3,14 +3,13 @@
 
 use std::borrow::Cow;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-
-use clap::{Args, ValueEnum};
+use std::path::Path;
 
 use brinery_torch::{Checkpoint, ExportOptions};
 
+use crate::cli::{ExportArgs, ExportFormat};
 use crate::error::{CliError, EXIT_USAGE};
-use crate::files::{self, Output, Progress};
+use crate::files::{self, temp_path, Output, Progress};
 
 pub const EXPORT_AFTER_HELP: &str = "\
 PyTorch checkpoints of every format are read (zip, legacy, pre-1.0 tar,
@@ -25,42 +24,16 @@ their dotted paths. safetensors has no complex type: complex64/complex128
 are written as float32/float64 with a trailing dimension of 2 (real,
 imaginary), listed in the metadata entry `brinery.complex`.
 
-.npy: one tensor (--path, or the file's only tensor). For a pickle or
-joblib file holding numpy arrays, --path picks the array (paths as `brine show` of the
-pickle would reach it: `['weights'][0]`, or dotted `weights.0`).
+.npy: one tensor (--path, or the file's only tensor). For a pickle,
+joblib, .npy or .npz file holding numpy arrays, --path picks the array
+(the path `brine show` prints for it: `['weights'][0]`, `.weights[0]` or
+dotted `weights.0`); without --path a file with several arrays lists them.
 
 EXAMPLES:
     brine export model.pt model.safetensors
     brine export model.pt w.npy --path fc1.weight
     brine export ckpt.pth model.safetensors --path model.fc1.weight
     brine export arrays.pkl x.npy --path \"['x']\"";
-
-#[derive(Args, Debug)]
-pub struct ExportArgs {
-    /// The checkpoint (.pt/.pth/.bin of any torch format) or pickle
-    #[arg(value_name = "IN")]
-    pub input: PathBuf,
-
-    /// The output file (.safetensors or .npy)
-    #[arg(value_name = "OUT")]
-    pub output: PathBuf,
-
-    /// Export only the tensor (or numpy array) at this path
-    #[arg(long, value_name = "EXPR")]
-    pub path: Option<String>,
-
-    /// Output format (default: from OUT's extension)
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<ExportFormat>,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// A safetensors file
-    Safetensors,
-    /// A numpy .npy file (one tensor)
-    Npy,
-}
 
 pub fn run(a: ExportArgs, progress: Progress) -> Result<(), CliError> {
     let format = match a.format {
@@ -121,7 +94,13 @@ pub fn run(a: ExportArgs, progress: Progress) -> Result<(), CliError> {
             }
             let out_name = a.output.display().to_string();
             let temp = temp_path(&a.output);
+            // The library writes in one call: a spinner with the elapsed
+            // time (on a terminal, for big inputs).
+            let big = std::fs::metadata(&a.input)
+                .is_ok_and(|m| m.len() >= crate::files::PROGRESS_THRESHOLD);
+            let spin = progress.spinner(big, format!("writing {out_name}"));
             let res = brinery_torch::export_safetensors(&ck, &temp, &opts);
+            crate::files::finish_progress(spin);
             match res {
                 Ok(_) => std::fs::rename(&temp, &a.output).map_err(|e| {
                     let _ = std::fs::remove_file(&temp);
@@ -189,45 +168,62 @@ fn write_npy(path: &Path, descr: &str, shape: &[usize], bytes: &[u8]) -> Result<
     out.commit()
 }
 
-/// A pickle or joblib file (plain or compressed) holding numpy arrays: the
-/// one at --path.
+/// A pickle, joblib, .npy or .npz file (plain or compressed) holding numpy
+/// arrays: the one at --path.
 fn numpy_to_npy(a: &ExportArgs, progress: Progress) -> Result<(), CliError> {
-    let (name, data) = files::open_input(&a.input, progress)?.read_all()?;
-    // joblib files: arrays follow their wrapper's BUILD.
-    let graph = brinery::Unpickler::new()
-        .keep_persistent_ids()
-        .on_build(brinery_numpy::joblib_build_hook())
-        .load_slice(&data)
-        .map_err(|e| CliError::pickle(&name, &e, 0))?;
-    let arrays = brinery_numpy::find_arrays(&graph);
+    let loaded = crate::input::load(&a.input, &a.read, progress)?;
+    let name = loaded.name.clone();
+    let doc = loaded.first(&a.read)?;
+    let graph = &doc.graph;
+    let arrays = brinery_numpy::find_arrays(graph);
     if arrays.is_empty() {
         return Err(CliError::data(format!(
             "{name}: neither a PyTorch checkpoint nor a pickle holding numpy arrays"
         )));
     }
     let id = match &a.path {
-        Some(p) => arrays
-            .iter()
-            .find(|(path, _)| path == p || dotted(path) == *p)
-            .map(|(_, id)| *id)
-            .ok_or_else(|| {
-                let known: Vec<&str> = arrays.iter().take(10).map(|(p, _)| p.as_str()).collect();
-                CliError::data(format!(
-                    "{name}: no array at '{p}' (arrays: {})",
-                    known.join(", ")
-                ))
-            })?,
+        Some(p) => {
+            crate::render::at_path(graph, p)
+                .map_err(|e| {
+                    let known: Vec<&str> =
+                        arrays.iter().take(10).map(|(p, _)| p.as_str()).collect();
+                    let m = e.message.clone().unwrap_or_default();
+                    CliError::new(
+                        e.code,
+                        format!("{name}: {m} (arrays: {})", known.join(", ")),
+                    )
+                })?
+                .0
+        }
         None if arrays.len() == 1 => arrays[0].1,
         None => {
-            return Err(CliError::new(
-                EXIT_USAGE,
-                format!("{name} holds {} arrays: pick one with --path", arrays.len()),
-            ))
+            let mut msg = format!(
+                "{name} holds {} arrays: pick one with --path:",
+                arrays.len()
+            );
+            for (path, id) in arrays.iter().take(50) {
+                let what = brinery_numpy::Array::from_node(graph.view(*id))
+                    .ok()
+                    .flatten()
+                    .map(|arr| format!("{} {:?}", arr.dtype().name(), arr.shape()))
+                    .unwrap_or_default();
+                // The canonical form of the path `brine show` prints.
+                let shown = match brinery::tree::TreePath::parse(path) {
+                    Ok(p) if !p.is_root() => p.to_string(),
+                    Ok(_) => "<root>".to_string(),
+                    Err(_) => path.clone(),
+                };
+                msg.push_str(&format!("\n    {shown}  {what}"));
+            }
+            if arrays.len() > 50 {
+                msg.push_str(&format!("\n    ... {} more", arrays.len() - 50));
+            }
+            return Err(CliError::new(EXIT_USAGE, msg));
         }
     };
     let arr = brinery_numpy::Array::from_node(graph.view(id))
         .map_err(|e| CliError::data(format!("{name}: {e}")))?
-        .ok_or_else(|| CliError::data(format!("{name}: not an array")))?;
+        .ok_or_else(|| CliError::data(format!("{name}: the value at that path is not an array")))?;
     let bytes: Cow<'_, [u8]> = arr.to_c_bytes().ok_or_else(|| {
         CliError::data(format!(
             "{name}: object arrays cannot be written to .npy without pickling"
@@ -242,50 +238,10 @@ fn numpy_to_npy(a: &ExportArgs, progress: Progress) -> Result<(), CliError> {
     write_npy(&a.output, &descr, arr.shape(), &bytes)
 }
 
-/// `['a'][0].b` → `a.0.b`.
-fn dotted(path: &str) -> String {
-    let mut out = String::new();
-    let mut rest = path;
-    while !rest.is_empty() {
-        let seg;
-        if let Some(r) = rest.strip_prefix("['") {
-            let end = r.find("']").unwrap_or(r.len());
-            seg = &r[..end];
-            rest = r.get(end + 2..).unwrap_or("");
-        } else if let Some(r) = rest.strip_prefix('[') {
-            let end = r.find(']').unwrap_or(r.len());
-            seg = &r[..end];
-            rest = r.get(end + 1..).unwrap_or("");
-        } else if let Some(r) = rest.strip_prefix('.') {
-            let end = r.find(['.', '[']).unwrap_or(r.len());
-            seg = &r[..end];
-            rest = &r[end..];
-        } else {
-            let end = rest.find(['.', '[']).unwrap_or(rest.len());
-            seg = &rest[..end];
-            rest = &rest[end..];
-        }
-        if !out.is_empty() {
-            out.push('.');
-        }
-        out.push_str(seg);
-    }
-    out
-}
-
 fn is_compressed(path: &Path) -> bool {
     let mut head = [0u8; 16];
     let n = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
         .unwrap_or(0);
     brinery_compress::detect(&head[..n]).is_some()
-}
-
-fn temp_path(target: &Path) -> PathBuf {
-    let mut name = target
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(format!(".brine-tmp-{}", std::process::id()));
-    target.with_file_name(name)
 }

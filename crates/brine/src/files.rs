@@ -46,14 +46,20 @@ impl Progress {
         Some(bar)
     }
 
-    /// A spinner counting bytes written, shown when the input was big.
-    pub fn writer_spinner(self, input_was_big: bool, output: &Path) -> Option<ProgressBar> {
+    /// A bar for writing the output of a big input: it counts the bytes
+    /// written before compression against `total` (the decompressed
+    /// input's size, which a re-encoded pickle is close to), with a
+    /// percentage and an ETA.
+    pub fn writer_bar(self, input_was_big: bool, total: u64, output: &Path) -> Option<ProgressBar> {
         if !self.enabled || !input_was_big {
             return None;
         }
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template("{spinner} {msg} {bytes} {bytes_per_sec}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let bar = ProgressBar::with_draw_target(Some(total.max(1)), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{msg} [{bar:30}] {percent}% {bytes}/~{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         let name = if is_std(output) {
             "<stdout>".to_string()
@@ -64,6 +70,68 @@ impl Progress {
         bar.enable_steady_tick(Duration::from_millis(200));
         Some(bar)
     }
+
+    /// A spinner with elapsed time for a step that reports no progress of
+    /// its own (decoding a big pickle), shown when the input was big.
+    pub fn spinner(self, input_was_big: bool, message: String) -> Option<ProgressBar> {
+        if !self.enabled || !input_was_big {
+            return None;
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar.set_message(message);
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Some(bar)
+    }
+}
+
+/// Refuse a directory (or a path that cannot be opened) up front, naming
+/// it, before any format is tried.
+pub fn check_readable(path: &Path) -> Result<(), CliError> {
+    let name = display_name(path);
+    let meta = fs::metadata(path).map_err(|e| CliError::io(&name, &SourceError::wrap(e)))?;
+    if meta.is_dir() {
+        return Err(CliError::new(EXIT_IO, format!("{name}: is a directory")));
+    }
+    Ok(())
+}
+
+/// If `reader` starts with an `.npy` header, skip it (its object array's
+/// pickle follows); anything else is handed back unchanged.
+pub fn skip_npy_header(mut reader: Box<dyn Read + Send>) -> Result<Box<dyn Read + Send>, CliError> {
+    let mut head = Vec::with_capacity(12);
+    (&mut reader)
+        .take(12)
+        .read_to_end(&mut head)
+        .map_err(|e| CliError::io("", &e))?;
+    if !head.starts_with(b"\x93NUMPY") || head.len() < 10 {
+        return Ok(Box::new(Cursor::new(head).chain(reader)));
+    }
+    let hlen = if head[6] == 1 {
+        u16::from_le_bytes([head[8], head[9]]) as u64 + 10
+    } else {
+        u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as u64 + 12
+    };
+    if hlen > brinery_numpy::MAX_NPY_HEADER as u64 + 12 {
+        return Err(CliError::data(".npy header too long"));
+    }
+    let mut header = head;
+    (&mut reader)
+        .take(hlen.saturating_sub(header.len() as u64))
+        .read_to_end(&mut header)
+        .map_err(|e| CliError::io("", &e))?;
+    let h = brinery_numpy::read_npy_header(&header)
+        .map_err(|e| CliError::data(format!("bad .npy header: {}", e.message())))?;
+    if !h.dtype.has_object() {
+        return Err(CliError::data(format!(
+            "an .npy file of {} holds no pickle, nothing to disassemble (`brine show` shows the array)",
+            h.dtype.name()
+        )));
+    }
+    let rest = header.split_off(h.data_offset.min(header.len()));
+    Ok(Box::new(Cursor::new(rest).chain(reader)))
 }
 
 /// An opened input: the decompressed byte stream and where it came from.
@@ -269,7 +337,7 @@ impl<W: Write> Write for Counted<W> {
 /// a failed command never leaves half a file (and `IN` may equal `OUT`).
 pub struct Output {
     name: String,
-    writer: Option<Encoder<BufWriter<Counted<Sink>>>>,
+    writer: Option<Counted<Encoder<BufWriter<Sink>>>>,
     temp: Option<PathBuf>,
     target: PathBuf,
     bar: Option<ProgressBar>,
@@ -320,12 +388,13 @@ impl Output {
                 (name, Sink::File(f), Some(temp), target)
             }
         };
-        let counted = Counted {
-            inner: sink,
+        let encoder = Encoder::new(format, BufWriter::with_capacity(1 << 16, sink))
+            .map_err(|e| CliError::io(&name, &e))?;
+        // Progress counts what is written before compression.
+        let writer = Counted {
+            inner: encoder,
             bar: bar.clone(),
         };
-        let writer = Encoder::new(format, BufWriter::with_capacity(1 << 16, counted))
-            .map_err(|e| CliError::io(&name, &e))?;
         Ok(Output {
             name,
             writer: Some(writer),
@@ -357,9 +426,8 @@ impl Output {
 
     fn finish(&mut self) -> io::Result<()> {
         if let Some(w) = self.writer.take() {
-            let buf = w.finish()?;
-            let counted = buf.into_inner().map_err(|e| e.into_error())?;
-            let mut sink = counted.inner;
+            let buf = w.inner.finish()?;
+            let mut sink = buf.into_inner().map_err(|e| e.into_error())?;
             sink.flush()?;
             if let Sink::File(f) = &sink {
                 if self.temp.is_some() {
@@ -405,7 +473,9 @@ impl Drop for Output {
     }
 }
 
-fn temp_path(target: &Path) -> PathBuf {
+/// The one temporary-file name of brine: `.NAME.brine-PID.tmp` beside the
+/// target, renamed over it when complete.
+pub fn temp_path(target: &Path) -> PathBuf {
     let file = target
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())

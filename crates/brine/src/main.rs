@@ -7,10 +7,12 @@ mod commands;
 mod error;
 mod export;
 mod files;
+mod input;
 mod render;
 mod scan;
 mod shelve;
 mod torch_show;
+mod view;
 
 use std::io::Write;
 use std::process::ExitCode;

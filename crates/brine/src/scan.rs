@@ -7,12 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use brinery_scan::{Policy, Report, Scanner, Severity, Verdict};
 
-use crate::cli::ColorChoice;
+use crate::cli::{ColorChoice, ScanArgs, ScanFormat};
 use crate::error::CliError;
 
 pub const SCAN_AFTER_HELP: &str = "\
@@ -62,55 +61,6 @@ EXAMPLES:
     brine scan --format sarif . > scan.sarif
     brine scan --policy policy.toml checkpoints/
     curl -s URL | brine scan -           standard input";
-
-#[derive(Args, Debug)]
-pub struct ScanArgs {
-    /// Files or directories to scan (`-` for standard input)
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
-
-    /// Output format
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ScanFormat::Text)]
-    pub format: ScanFormat,
-
-    /// A policy file with `allow`/`deny` lists of dotted names
-    #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
-
-    /// When to colour the text output
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-
-    /// Files scanned at once (default: the number of CPUs)
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
-
-    /// List only files that are not safe (text output)
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-
-    /// Also list informational findings (persistent ids, zip anomalies)
-    #[arg(long, short = 'v')]
-    pub verbose: bool,
-
-    /// Most bytes decompressed per file, all layers together
-    #[arg(long, value_name = "BYTES", default_value_t = 4 << 30)]
-    pub max_decompressed: u64,
-
-    /// Count files that are not pickles (images, text) as failures (exit 1)
-    #[arg(long)]
-    pub strict: bool,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScanFormat {
-    /// Human-readable, coloured on a terminal
-    Text,
-    /// One JSON document: {"files": [...], "summary": {...}}
-    Json,
-    /// SARIF 2.1.0 (for code-scanning dashboards)
-    Sarif,
-}
 
 pub fn run(a: ScanArgs, no_progress: bool) -> Result<(), CliError> {
     let policy = match &a.policy {

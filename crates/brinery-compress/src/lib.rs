@@ -18,7 +18,6 @@ use std::io::{self, Read, Write};
 
 /// A compression format brine reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
     /// gzip (.gz), as Python's gzip module
     Gzip,
@@ -59,6 +58,63 @@ impl Format {
             Format::Zstd => "zstd",
             Format::Lz4 => "lz4",
         }
+    }
+
+    /// The usual file extension, without the dot (`gz`, `bz2`, `xz`,
+    /// `lzma`, `zlib`, `zst`, `lz4`), as pandas' `to_pickle` infers it.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Gzip => "gz",
+            Format::Zstd => "zst",
+            other => other.name(),
+        }
+    }
+
+    /// A format from a name as people write it on a command line or in a
+    /// file extension, case-insensitively: `gz`/`gzip`, `bz2`/`bzip2`,
+    /// `xz`, `lzma`, `zlib`/`zz`, `zst`/`zstd`, `lz4`.
+    ///
+    /// ```
+    /// use brinery_compress::Format;
+    /// assert_eq!(Format::from_name("GZ"), Some(Format::Gzip));
+    /// assert_eq!(Format::from_name("zst"), Some(Format::Zstd));
+    /// assert_eq!(Format::from_name("pkl"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Format> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "gz" | "gzip" => Format::Gzip,
+            "bz2" | "bzip2" => Format::Bz2,
+            "xz" => Format::Xz,
+            "lzma" => Format::Lzma,
+            "zlib" | "zz" => Format::Zlib,
+            "zst" | "zstd" => Format::Zstd,
+            "lz4" => Format::Lz4,
+            _ => return None,
+        })
+    }
+
+    /// The format a file name's last extension names (`data.pkl.gz` →
+    /// gzip), as pandas' `compression="infer"`; `None` for anything else.
+    ///
+    /// ```
+    /// use brinery_compress::Format;
+    /// use std::path::Path;
+    /// assert_eq!(Format::from_path(Path::new("df.pkl.gz")), Some(Format::Gzip));
+    /// assert_eq!(Format::from_path(Path::new("df.pkl")), None);
+    /// ```
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?;
+        Format::from_name(ext)
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        Format::from_name(s).ok_or_else(|| {
+            format!("unknown compression '{s}' (gz, gzip, bz2, xz, lzma, zst, zstd, lz4, zlib)")
+        })
     }
 }
 

@@ -108,7 +108,20 @@
 //!   Python `repr` (`1` → `"1"`, `(1, 2)` → `"(1, 2)"`, `None` →
 //!   `"None"`). Keys that collide after this are all written.
 //! * a global → the string `"module.name"`.
-//! * an object → `{"__class__": "module.Name", "__args__": [...],
+//! * standard-library values, naturally (turn off with
+//!   [`PlainJsonOptions::stdlib`]):
+//!   `date`/`time`/`datetime` → ISO 8601 strings as Python's `isoformat()`
+//!   (`"2024-05-01T12:30:00+02:00"`; an aware value whose offset needs the
+//!   time-zone database gets its zone in brackets, RFC 9557 style:
+//!   `"2024-05-01T12:30:00[Europe/Paris]"`); `timedelta` → seconds (a
+//!   number); `Decimal` and `Fraction` → a number when a 64-bit float
+//!   reads it back as the same value, else a string (`"0.1000000000000000001"`,
+//!   `"1/3"`, `"NaN"`); `complex` → `[real, imag]`; `UUID` and `pathlib`
+//!   paths → strings; `OrderedDict`, `defaultdict`, `Counter` → objects;
+//!   `deque` → arrays; time zones → their name or offset.
+//! * an object a [`PlainHook`] knows (numpy arrays as nested arrays,
+//!   tensors, ...) → what the hook writes.
+//! * any other object → `{"__class__": "module.Name", "__args__": [...],
 //!   "__kwargs__": {...}, "__listitems__": [...], "__dictitems__": {...},
 //!   "__setitems__": [...], "__state__": ...}`, members present only when
 //!   non-empty (`"__states__": [...]` when several BUILDs were applied);
@@ -116,12 +129,15 @@
 //! * a persistent id → `{"__persistent_id__": pid}`.
 //!
 //! Shared objects are written in full at each reference, so the output is
-//! capped by [`PlainJsonOptions::max_output`] (64 MiB by default). A cycle
+//! capped by [`PlainJsonOptions::max_output`] (64 MiB by default; the
+//! streaming [`to_json_plain_writer`] has no cap unless one is set). A cycle
 //! (an object reached again inside itself) is an error by default; with
 //! [`PlainJsonOptions::recursion_marker`] set, that string is written in
 //! its place (e.g. `"<recursive>"`).
 
 use std::borrow::Cow;
+use std::io;
+use std::sync::Arc;
 
 use hashbrown::{HashMap, HashSet};
 use num_bigint::BigInt;
@@ -131,10 +147,51 @@ use crate::repr::{
     bad_id, fmt_i64, limit_error, object_call, Arg, Callee, Flat, Item, Mode, Sink, Stop,
     DEFAULT_MAX_OUTPUT,
 };
+use crate::stdlib::{DecimalValue, Typed, TzInfo};
 use crate::value::{
-    push_code_point, Buf, Construct, Dict, Global, Graph, Node, NodeId, Object, PickleBuffer,
-    PyStr, Set,
+    push_code_point, Buf, Construct, Dict, Global, Graph, Node, NodeId, NodeRef, Object,
+    PickleBuffer, PyStr, Set,
 };
+
+/// A piece of a [`PlainHook`]'s output: JSON text written as is, or a node
+/// written in the plain form (hooks included).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlainPiece {
+    /// JSON text, written verbatim (the hook makes it valid).
+    Raw(String),
+    /// A node of the graph.
+    Node(NodeId),
+}
+
+/// Writes opaque objects of some classes in the plain form (e.g. numpy
+/// arrays as nested arrays of numbers); `None` leaves the object to the
+/// default. Any `Fn(NodeRef) -> Option<Vec<PlainPiece>> + Send + Sync`
+/// is a hook.
+///
+/// ```
+/// use std::sync::Arc;
+/// use brinery::json::{to_json_plain_with, PlainJsonOptions, PlainPiece};
+/// let g = brinery::loads(b"\x80\x02c__main__\nPoint\nK\x01K\x02\x86R.")?;
+/// let hook = |n: brinery::NodeRef<'_, '_>| {
+///     (n.class_name()? == "__main__.Point").then(|| vec![PlainPiece::Raw("[1,2]".into())])
+/// };
+/// let opts = PlainJsonOptions::new().hook(Arc::new(hook));
+/// assert_eq!(to_json_plain_with(&g, g.root_id().unwrap(), &opts)?, "[1,2]");
+/// # Ok::<(), brinery::Error>(())
+/// ```
+pub trait PlainHook: Send + Sync {
+    /// The plain JSON of `node`, or `None` for the default.
+    fn plain(&self, node: NodeRef<'_, '_>) -> Option<Vec<PlainPiece>>;
+}
+
+impl<F> PlainHook for F
+where
+    F: Fn(NodeRef<'_, '_>) -> Option<Vec<PlainPiece>> + Send + Sync,
+{
+    fn plain(&self, node: NodeRef<'_, '_>) -> Option<Vec<PlainPiece>> {
+        self(node)
+    }
+}
 
 /// How the plain form writes NaN and infinities.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
@@ -147,7 +204,7 @@ pub enum NonFinite {
 }
 
 /// Options for [`to_json_plain_with`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct PlainJsonOptions {
     /// Maximum output size in bytes (an error beyond). Default 64 MiB.
@@ -157,6 +214,23 @@ pub struct PlainJsonOptions {
     pub recursion_marker: Option<String>,
     /// How NaN and infinities are written.
     pub non_finite: NonFinite,
+    /// Write standard-library values naturally (ISO 8601 datetimes,
+    /// numbers for decimals, ...). Default on.
+    pub stdlib: bool,
+    /// Hooks for other classes, tried in order before the standard library.
+    pub hooks: Vec<Arc<dyn PlainHook>>,
+}
+
+impl std::fmt::Debug for PlainJsonOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlainJsonOptions")
+            .field("max_output", &self.max_output)
+            .field("recursion_marker", &self.recursion_marker)
+            .field("non_finite", &self.non_finite)
+            .field("stdlib", &self.stdlib)
+            .field("hooks", &self.hooks.len())
+            .finish()
+    }
 }
 
 impl Default for PlainJsonOptions {
@@ -165,6 +239,8 @@ impl Default for PlainJsonOptions {
             max_output: DEFAULT_MAX_OUTPUT,
             recursion_marker: None,
             non_finite: NonFinite::Null,
+            stdlib: true,
+            hooks: Vec::new(),
         }
     }
 }
@@ -187,6 +263,17 @@ impl PlainJsonOptions {
     /// Choose how NaN and infinities are written.
     pub fn non_finite(mut self, how: NonFinite) -> Self {
         self.non_finite = how;
+        self
+    }
+    /// Write standard-library values naturally (on by default) or as
+    /// generic objects.
+    pub fn stdlib(mut self, on: bool) -> Self {
+        self.stdlib = on;
+        self
+    }
+    /// Add a [`PlainHook`].
+    pub fn hook(mut self, h: Arc<dyn PlainHook>) -> Self {
+        self.hooks.push(h);
         self
     }
 }
@@ -251,6 +338,20 @@ pub struct JsonMeta {
 
 /// The lossless JSON form, with options.
 pub fn to_json_with(graph: &Graph<'_>, opts: &JsonOptions) -> Result<String> {
+    lossless_run(graph, opts, None)
+}
+
+/// The lossless JSON form written to `w` as it is produced (the document
+/// is never held whole in memory).
+pub fn to_json_writer(graph: &Graph<'_>, opts: &JsonOptions, w: &mut dyn io::Write) -> Result<()> {
+    lossless_run(graph, opts, Some(w)).map(|_| ())
+}
+
+fn lossless_run(
+    graph: &Graph<'_>,
+    opts: &JsonOptions,
+    sink: Option<&mut dyn io::Write>,
+) -> Result<String> {
     let root = match opts.root {
         Some(r) => r,
         None => graph
@@ -270,6 +371,8 @@ pub fn to_json_with(graph: &Graph<'_>, opts: &JsonOptions) -> Result<String> {
         g: graph,
         out: String::with_capacity(64),
         max: usize::MAX,
+        sink,
+        flushed: 0,
         stack: Vec::new(),
         lossless: Some(Lossless {
             ids: vec![u32::MAX; counts.len()],
@@ -287,7 +390,7 @@ pub fn to_json_with(graph: &Graph<'_>, opts: &JsonOptions) -> Result<String> {
     w.out.push_str("\"root\":");
     w.run(root)?;
     w.out.push('}');
-    Ok(w.out)
+    w.finish()
 }
 
 /// The plain JSON form of node `root` with default options (see the
@@ -302,20 +405,161 @@ pub fn to_json_plain_with(
     root: NodeId,
     opts: &PlainJsonOptions,
 ) -> Result<String> {
+    plain_run(graph, root, opts, None)
+}
+
+/// The plain JSON form of node `root` written to `w` as it is produced;
+/// [`PlainJsonOptions::max_output`] still caps the total.
+pub fn to_json_plain_writer(
+    graph: &Graph<'_>,
+    root: NodeId,
+    opts: &PlainJsonOptions,
+    w: &mut dyn io::Write,
+) -> Result<()> {
+    plain_run(graph, root, opts, Some(w)).map(|_| ())
+}
+
+fn plain_run(
+    graph: &Graph<'_>,
+    root: NodeId,
+    opts: &PlainJsonOptions,
+    sink: Option<&mut dyn io::Write>,
+) -> Result<String> {
     let mut w = Writer {
         g: graph,
         out: String::new(),
         max: opts.max_output,
+        sink,
+        flushed: 0,
         stack: Vec::new(),
         lossless: None,
         plain: Some(Plain {
             on_stack: HashSet::new(),
             marker: opts.recursion_marker.clone(),
             non_finite: opts.non_finite,
+            stdlib: opts.stdlib,
+            hooks: opts.hooks.clone(),
         }),
     };
     w.run(root)?;
-    Ok(w.out)
+    w.finish()
+}
+
+/// An [`io::Write`] adapter that indents the compact JSON written through
+/// it (two spaces, `"key": value`), streaming.
+///
+/// ```
+/// use std::io::Write;
+/// let mut p = brinery::json::PrettyJson::new(Vec::new());
+/// p.write_all(br#"{"a":[1,{}],"b":"x,y"}"#)?;
+/// assert_eq!(
+///     String::from_utf8(p.into_inner()).unwrap(),
+///     "{\n  \"a\": [\n    1,\n    {}\n  ],\n  \"b\": \"x,y\"\n}"
+/// );
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct PrettyJson<W: io::Write> {
+    inner: W,
+    depth: usize,
+    in_str: bool,
+    esc: bool,
+    open: bool,
+    buf: Vec<u8>,
+}
+
+impl<W: io::Write> PrettyJson<W> {
+    /// Indent what is written to `inner`.
+    pub fn new(inner: W) -> Self {
+        PrettyJson {
+            inner,
+            depth: 0,
+            in_str: false,
+            esc: false,
+            open: false,
+            buf: Vec::with_capacity(1 << 16),
+        }
+    }
+
+    /// The inner writer (after flushing what is buffered).
+    pub fn into_inner(mut self) -> W {
+        let _ = self.flush_buf();
+        self.inner
+    }
+
+    fn newline(&mut self) {
+        self.buf.push(b'\n');
+        for _ in 0..self.depth {
+            self.buf.extend_from_slice(b"  ");
+        }
+    }
+
+    fn flush_buf(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.inner.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+}
+
+impl<W: io::Write> io::Write for PrettyJson<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        for &c in data {
+            if self.in_str {
+                self.buf.push(c);
+                if self.esc {
+                    self.esc = false;
+                } else if c == b'\\' {
+                    self.esc = true;
+                } else if c == b'"' {
+                    self.in_str = false;
+                }
+                continue;
+            }
+            if self.open {
+                self.open = false;
+                if c == b'}' || c == b']' {
+                    self.depth -= 1;
+                    self.buf.push(c);
+                    continue;
+                }
+                self.newline();
+            }
+            match c {
+                b'{' | b'[' => {
+                    self.buf.push(c);
+                    self.depth += 1;
+                    self.open = true;
+                }
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    self.newline();
+                    self.buf.push(c);
+                }
+                b',' => {
+                    self.buf.push(b',');
+                    self.newline();
+                }
+                b':' => self.buf.extend_from_slice(b": "),
+                b'"' => {
+                    self.buf.push(c);
+                    self.in_str = true;
+                }
+                b' ' | b'\n' | b'\t' | b'\r' => {}
+                _ => self.buf.push(c),
+            }
+        }
+        if self.buf.len() >= 1 << 16 {
+            self.flush_buf()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.flush_buf()?;
+        self.inner.flush()
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -365,6 +609,8 @@ struct Plain {
     on_stack: HashSet<NodeId>,
     marker: Option<String>,
     non_finite: NonFinite,
+    stdlib: bool,
+    hooks: Vec<Arc<dyn PlainHook>>,
 }
 
 enum Seg<'g> {
@@ -397,10 +643,14 @@ enum Frame<'g> {
     },
 }
 
-struct Writer<'g, 'a> {
+struct Writer<'g, 'a, 'w> {
     g: &'g Graph<'a>,
     out: String,
     max: usize,
+    /// Where the text goes as it is produced (`None`: kept in `out`).
+    sink: Option<&'w mut dyn io::Write>,
+    /// Bytes already written to `sink`.
+    flushed: usize,
     stack: Vec<Frame<'g>>,
     lossless: Option<Lossless>,
     plain: Option<Plain>,
@@ -538,12 +788,28 @@ fn key(k: &'static str) -> Seg<'static> {
     Seg::Text(Cow::Borrowed(k))
 }
 
-impl<'g, 'a> Writer<'g, 'a> {
-    fn check(&self) -> Result<()> {
-        if self.out.len() > self.max {
+impl<'g, 'a> Writer<'g, 'a, '_> {
+    fn check(&mut self) -> Result<()> {
+        if self.flushed.saturating_add(self.out.len()) > self.max {
             return Err(limit_error(self.max));
         }
+        if self.out.len() >= 1 << 16 {
+            if let Some(w) = self.sink.as_mut() {
+                w.write_all(self.out.as_bytes()).map_err(Error::io)?;
+                self.flushed += self.out.len();
+                self.out.clear();
+            }
+        }
         Ok(())
+    }
+
+    /// The text (or, streaming, the rest written out and an empty string).
+    fn finish(mut self) -> Result<String> {
+        if let Some(w) = self.sink.as_mut() {
+            w.write_all(self.out.as_bytes()).map_err(Error::io)?;
+            self.out.clear();
+        }
+        Ok(self.out)
     }
 
     fn run(&mut self, root: NodeId) -> Result<()> {
@@ -1059,7 +1325,10 @@ impl<'g, 'a> Writer<'g, 'a> {
                         self.push_frame(vec![Seg::Node(*p), key("}")], Some(id));
                     }
                     Node::Object(o) => {
-                        let segs = self.plain_object(o)?;
+                        let segs = match self.plain_special(id)? {
+                            Some(segs) => segs,
+                            None => self.plain_object(o)?,
+                        };
                         self.push_frame(segs, Some(id));
                     }
                     _ => unreachable!("leaves handled above"),
@@ -1067,6 +1336,155 @@ impl<'g, 'a> Writer<'g, 'a> {
             }
         }
         Ok(())
+    }
+
+    /// A hook's rendering of an object, or the natural form of a
+    /// standard-library value.
+    fn plain_special(&mut self, id: NodeId) -> Result<Option<Vec<Seg<'g>>>> {
+        let g = self.g;
+        let plain = self.plain.as_ref().expect("plain");
+        let v = g.view(id);
+        for h in &plain.hooks {
+            if let Some(pieces) = h.plain(v) {
+                return Ok(Some(
+                    pieces
+                        .into_iter()
+                        .map(|p| match p {
+                            PlainPiece::Raw(t) => Seg::Text(Cow::Owned(t)),
+                            PlainPiece::Node(n) => Seg::Node(n),
+                        })
+                        .collect(),
+                ));
+            }
+        }
+        if !plain.stdlib {
+            return Ok(None);
+        }
+        let Some(Ok(t)) = Typed::from_node(v) else {
+            return Ok(None);
+        };
+        let text = |t: String| Ok(Some(vec![Seg::Text(Cow::Owned(t))]));
+        let string = |t: &str| {
+            let mut o = String::new();
+            push_json_str(&mut o, t);
+            o
+        };
+        match t {
+            Typed::Date(d) => text(string(&format!(
+                "{:04}-{:02}-{:02}",
+                d.year, d.month, d.day
+            ))),
+            Typed::Time(t) => {
+                let mut s = iso_time(t.hour, t.minute, t.second, t.microsecond);
+                push_offset(&mut s, t.tzinfo.as_ref());
+                text(string(&s))
+            }
+            Typed::DateTime(d) => {
+                let mut s = format!("{:04}-{:02}-{:02}T", d.year, d.month, d.day);
+                s.push_str(&iso_time(d.hour, d.minute, d.second, d.microsecond));
+                push_offset(&mut s, d.tzinfo.as_ref());
+                text(string(&s))
+            }
+            Typed::TimeDelta(td) => {
+                let us = td.total_microseconds();
+                let whole = us / 1_000_000;
+                let frac = (us % 1_000_000).unsigned_abs();
+                let sign = if us < 0 && whole == 0 { "-" } else { "" };
+                let mut s = format!("{sign}{whole}");
+                if frac != 0 {
+                    let f = format!("{frac:06}");
+                    s.push('.');
+                    s.push_str(f.trim_end_matches('0'));
+                }
+                text(s)
+            }
+            Typed::Decimal(d) => {
+                let s = d.to_string();
+                match &d.value {
+                    DecimalValue::Finite { .. } if same_number(&s) => text(number_text(&s)),
+                    _ => text(string(&s)),
+                }
+            }
+            Typed::Fraction(f) => {
+                let exact = f.denominator.bits() <= 1024
+                    && (&f.denominator & (&f.denominator - 1u32)) == BigInt::from(0)
+                    && f.numerator.bits() <= 53;
+                if exact {
+                    let x = num_traits::ToPrimitive::to_f64(&f.numerator).unwrap_or(f64::NAN)
+                        / num_traits::ToPrimitive::to_f64(&f.denominator).unwrap_or(f64::NAN);
+                    if x.is_finite() && (f.denominator != BigInt::from(1) || x.fract() == 0.0) {
+                        return text(if f.denominator == BigInt::from(1) {
+                            f.numerator.to_string()
+                        } else {
+                            crate::text::float_repr(x)
+                        });
+                    }
+                }
+                text(string(&format!("{}/{}", f.numerator, f.denominator)))
+            }
+            Typed::Uuid(u) => text(string(&u.to_string())),
+            Typed::Path(p) => text(string(&p.to_native())),
+            Typed::Complex(c) => {
+                let num = |x: f64| {
+                    if x.is_finite() {
+                        crate::text::float_repr(x)
+                    } else {
+                        "null".to_string()
+                    }
+                };
+                text(format!("[{},{}]", num(c.re), num(c.im)))
+            }
+            Typed::TzInfo(tz) => {
+                let mut s = String::new();
+                match &tz {
+                    TzInfo::ZoneInfo { key } => s.push_str(key),
+                    TzInfo::Pytz(z) => s.push_str(&z.zone),
+                    TzInfo::PytzUtc => s.push_str("UTC"),
+                    TzInfo::TimeZone(t) if t.name.is_some() => {
+                        s.push_str(t.name.as_deref().unwrap_or(""))
+                    }
+                    TzInfo::TimeZone(t) if t.is_utc() => s.push_str("UTC"),
+                    _ => {
+                        push_offset(&mut s, Some(&tz));
+                        if s.is_empty() {
+                            return Ok(None);
+                        }
+                    }
+                }
+                text(string(&s))
+            }
+            Typed::OrderedDict(m) | Typed::Counter(m) => Ok(Some(self.plain_pairs(m.entry_ids())?)),
+            Typed::DefaultDict(d) => Ok(Some(self.plain_pairs(d.items.entry_ids())?)),
+            Typed::Deque(d) => {
+                let mut segs = vec![key("[")];
+                for (i, &n) in d.items.ids().iter().enumerate() {
+                    if i > 0 {
+                        segs.push(key(","));
+                    }
+                    segs.push(Seg::Node(n));
+                }
+                segs.push(key("]"));
+                Ok(Some(segs))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// `{"key":NODE,...}` with keys as [`Self::plain_key`] writes them.
+    fn plain_pairs(&mut self, entries: &[(NodeId, NodeId)]) -> Result<Vec<Seg<'g>>> {
+        let mut segs = vec![key("{")];
+        for (i, &(k, v)) in entries.iter().enumerate() {
+            let mark = self.out.len();
+            if i > 0 {
+                self.out.push(',');
+            }
+            self.plain_key(k)?;
+            let t = self.out.split_off(mark);
+            segs.push(Seg::Text(Cow::Owned(t)));
+            segs.push(Seg::Node(v));
+        }
+        segs.push(key("}"));
+        Ok(segs)
     }
 
     fn plain_object(&mut self, o: &'g Object) -> Result<Vec<Seg<'g>>> {
@@ -1159,6 +1577,89 @@ impl<'g, 'a> Writer<'g, 'a> {
         segs.push(key("}"));
         Ok(segs)
     }
+}
+
+/// `HH:MM:SS[.ffffff]`, as Python's `isoformat()`.
+fn iso_time(h: u8, m: u8, s: u8, us: u32) -> String {
+    if us == 0 {
+        format!("{h:02}:{m:02}:{s:02}")
+    } else {
+        format!("{h:02}:{m:02}:{s:02}.{us:06}")
+    }
+}
+
+/// `+HH:MM[:SS[.ffffff]]` for a fixed offset, `[Zone/Name]` for a zone
+/// whose offset needs the time-zone database, nothing when naive.
+fn push_offset(out: &mut String, tz: Option<&TzInfo<'_, '_>>) {
+    let Some(tz) = tz else { return };
+    match tz.utcoffset() {
+        Some(off) => {
+            let us = off.total_microseconds();
+            let sign = if us < 0 { '-' } else { '+' };
+            let us = us.unsigned_abs();
+            let (secs, frac) = (us / 1_000_000, us % 1_000_000);
+            out.push_str(&format!("{sign}{:02}:{:02}", secs / 3600, secs / 60 % 60));
+            if secs % 60 != 0 || frac != 0 {
+                out.push_str(&format!(":{:02}", secs % 60));
+                if frac != 0 {
+                    out.push_str(&format!(".{frac:06}"));
+                }
+            }
+        }
+        None => match tz {
+            TzInfo::ZoneInfo { key } => out.push_str(&format!("[{key}]")),
+            TzInfo::Pytz(z) => out.push_str(&format!("[{}]", z.zone)),
+            _ => {}
+        },
+    }
+}
+
+/// `(negative, significant digits, exponent)` of a decimal numeral:
+/// `-1.50E+2` → `(true, "15", 1)`; zero is `(false, "", 0)`.
+fn decimal_parts(s: &str) -> Option<(bool, String, i64)> {
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (mant, exp) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], s[i + 1..].parse::<i64>().ok()?),
+        None => (s, 0),
+    };
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    if !(int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let mut digits: String = format!("{int}{frac}");
+    let mut exp = exp - frac.len() as i64;
+    let lead = digits.len() - digits.trim_start_matches('0').len();
+    digits.drain(..lead);
+    while digits.ends_with('0') {
+        digits.pop();
+        exp += 1;
+    }
+    if digits.is_empty() {
+        return Some((false, String::new(), 0));
+    }
+    Some((neg, digits, exp))
+}
+
+/// True when the decimal numeral `s` reads back from a 64-bit float as
+/// the same number (so writing it as a JSON number loses nothing).
+fn same_number(s: &str) -> bool {
+    let Ok(f) = s.parse::<f64>() else {
+        return false;
+    };
+    if !f.is_finite() {
+        return false;
+    }
+    let r = crate::text::float_repr(f);
+    decimal_parts(s).is_some() && decimal_parts(s) == decimal_parts(&r)
+}
+
+/// A decimal numeral as a JSON number (`1E+2` → `1E+2` is valid JSON;
+/// `.5`-style forms do not occur in Python's `str(Decimal)`).
+fn number_text(s: &str) -> String {
+    s.to_string()
 }
 
 // ---------------------------------------------------------------------------

@@ -79,6 +79,7 @@ pub mod repr;
 #[cfg(feature = "serde")]
 pub mod serde;
 pub mod stdlib;
+pub mod tree;
 
 pub use crate::dis::{
     dis, dis_files, dis_genops, dis_with_memo, format_preamble, DisMemo, DisOptions,

@@ -935,8 +935,15 @@ mod json_cases {
         let obj = g.add(Node::Object(Box::new(o)));
         let pid = g.add(Node::PersistentId(a));
         let root = g.list(vec![obj, pid, cls]);
+        // Standard-library values are natural by default (an OrderedDict
+        // is an object), generic objects with `stdlib(false)`.
         assert_eq!(
             to_json_plain(&g, root).unwrap(),
+            r#"[{"a":1},{"__persistent_id__":"a"},"collections.OrderedDict"]"#
+        );
+        let generic = brinery::json::PlainJsonOptions::new().stdlib(false);
+        assert_eq!(
+            brinery::json::to_json_plain_with(&g, root, &generic).unwrap(),
             r#"[{"__class__":"collections.OrderedDict","__dictitems__":{"a":1}},{"__persistent_id__":"a"},"collections.OrderedDict"]"#
         );
     }

@@ -241,7 +241,7 @@ pub fn format_preamble(template: &str, name: &str) -> Result<String, DisError> {
             f if !f.contains(['.', '[', ':']) => {
                 return Err(DisError::new(
                     DisErrorKind::KeyError,
-                    PyText::from(f).repr(),
+                    PyText::from(f.to_string()).repr(),
                 ))
             }
             _ => {
@@ -252,7 +252,7 @@ pub fn format_preamble(template: &str, name: &str) -> Result<String, DisError> {
         }
         match conversion {
             None | Some("s") => out.push_str(name),
-            Some("r") => out.push_str(&PyText::from(name).repr()),
+            Some("r") => out.push_str(&PyText::from(name.to_string()).repr()),
             Some(_) => {
                 return Err(DisError::value(format!(
                     "unsupported replacement field {{{field}}} in preamble"
@@ -267,7 +267,9 @@ pub fn format_preamble(template: &str, name: &str) -> Result<String, DisError> {
 
 /// `repr(opcode.code)[1:-1]`.
 fn code_repr(code: u8) -> String {
-    let r = PyText::from_code_points([u32::from(code)]).repr();
+    let r = PyText::from_code_points([u32::from(code)])
+        .unwrap_or_default()
+        .repr();
     r[1..r.len() - 1].to_string()
 }
 

@@ -1082,10 +1082,10 @@ fn split_words(cps: &[u32], start: usize, end: usize) -> Vec<(usize, usize)> {
     let mut i = start;
     while i < end {
         let s = i;
-        while i < end && !crate::repr::is_space(cps[i]) {
+        while i < end && !crate::text::is_space(cps[i]) {
             i += 1;
         }
-        while i < end && crate::repr::is_space(cps[i]) {
+        while i < end && crate::text::is_space(cps[i]) {
             i += 1;
         }
         out.push((s, i));

@@ -73,11 +73,10 @@ use hashbrown::HashSet;
 use num_bigint::BigInt;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::text::float_repr;
+use crate::text::{
+    byte_escaped_len, escaped_len, float_repr, push_byte_escaped, push_escaped_cp, quote_for,
+};
 use crate::value::{Construct, Graph, Node, NodeId, NodeRef, Object, PyStr};
-
-#[path = "printable.rs"]
-mod printable;
 
 /// Default cap on the size of printed output: 64 MiB.
 pub const DEFAULT_MAX_OUTPUT: usize = 64 << 20;
@@ -312,90 +311,11 @@ pub fn repr_root(graph: &Graph<'_>) -> Result<String> {
 
 /// CPython's `repr()` of a `str`.
 pub fn str_repr(s: &PyStr<'_>) -> String {
-    let mut sink = Sink::new(usize::MAX, false);
-    let _ = write_str_repr(&mut sink, s);
-    sink.out
+    s.repr()
 }
 
 // ---------------------------------------------------------------------------
 // Unicode helpers
-
-/// Python's `str.isprintable()` for one code point.
-pub(crate) fn is_printable(cp: u32) -> bool {
-    if cp < 0x80 {
-        return (0x20..0x7f).contains(&cp);
-    }
-    printable::NOT_PRINTABLE
-        .binary_search_by(|&(a, b)| {
-            if b < cp {
-                std::cmp::Ordering::Less
-            } else if a > cp {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        })
-        .is_err()
-}
-
-/// Python's `str.isspace()` for one code point.
-pub(crate) fn is_space(cp: u32) -> bool {
-    printable::SPACE.binary_search(&cp).is_ok()
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-fn push_hex(out: &mut String, prefix: &str, v: u32, digits: u32) {
-    out.push_str(prefix);
-    for i in (0..digits).rev() {
-        out.push(HEX[((v >> (4 * i)) & 0xF) as usize] as char);
-    }
-}
-
-/// Append the repr escape of one code point inside a `quote`-quoted literal.
-#[inline]
-pub(crate) fn push_escaped_cp(out: &mut String, cp: u32, quote: u8) {
-    match cp {
-        0x5C => out.push_str("\\\\"),
-        0x09 => out.push_str("\\t"),
-        0x0A => out.push_str("\\n"),
-        0x0D => out.push_str("\\r"),
-        _ if cp == quote as u32 => {
-            out.push('\\');
-            out.push(quote as char);
-        }
-        0x20..=0x7E => out.push(cp as u8 as char),
-        0..=0x7F => push_hex(out, "\\x", cp, 2),
-        _ if is_printable(cp) => out.push(char::from_u32(cp).unwrap_or('\u{FFFD}')),
-        0x80..=0xFF => push_hex(out, "\\x", cp, 2),
-        0x100..=0xFFFF => push_hex(out, "\\u", cp, 4),
-        _ => push_hex(out, "\\U", cp, 8),
-    }
-}
-
-/// Length in code points of the escape of `cp`, counting quotes as 1
-/// (see [`Stats`]).
-#[inline]
-fn escaped_len(cp: u32) -> usize {
-    match cp {
-        0x5C | 0x09 | 0x0A | 0x0D => 2,
-        0x20..=0x7E => 1,
-        0..=0x7F => 4,
-        _ if is_printable(cp) => 1,
-        0x80..=0xFF => 4,
-        0x100..=0xFFFF => 6,
-        _ => 10,
-    }
-}
-
-#[inline]
-fn byte_escaped_len(b: u8) -> usize {
-    match b {
-        b'\\' | b'\t' | b'\n' | b'\r' => 2,
-        0x20..=0x7E => 1,
-        _ => 4,
-    }
-}
 
 /// Enough about a piece of text to know the length of its repr: the
 /// escaped width (quotes counted as 1) and the number of each quote.
@@ -632,14 +552,6 @@ impl Sink {
 // ---------------------------------------------------------------------------
 // Literal writers
 
-fn quote_for(squote: bool, dquote: bool) -> u8 {
-    if squote && !dquote {
-        b'"'
-    } else {
-        b'\''
-    }
-}
-
 const CHUNK: usize = 1024;
 
 /// Write `repr(s)` (CPython's `unicode_repr`).
@@ -691,18 +603,7 @@ pub(crate) fn write_bytes_literal(sink: &mut Sink, b: &[u8], bytearray: bool) ->
     buf.push(q as char);
     let mut r = Ok(());
     for &c in b {
-        match c {
-            b'\\' => buf.push_str("\\\\"),
-            b'\t' => buf.push_str("\\t"),
-            b'\n' => buf.push_str("\\n"),
-            b'\r' => buf.push_str("\\r"),
-            _ if c == q || (bytearray && c == b'\'') => {
-                buf.push('\\');
-                buf.push(c as char);
-            }
-            0x20..=0x7E => buf.push(c as char),
-            _ => push_hex(&mut buf, "\\x", c as u32, 2),
-        }
+        push_byte_escaped(&mut buf, c, q, bytearray);
         if buf.len() >= CHUNK {
             r = sink.push(&buf);
             buf.clear();

@@ -15,8 +15,9 @@ use thin_vec::ThinVec;
 
 pub use self::access::{Items, NodeRef};
 pub use self::key::Unhashable;
-pub(crate) use self::pystr::{first_invalid, push_code_point, validate};
+pub(crate) use self::pystr::{first_invalid, validate};
 pub use self::pystr::{Buf, CodePoints, PyStr};
+pub(crate) use crate::text::push_code_point;
 
 use crate::error::{Error, ErrorKind, Result};
 

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::opcodes::Opcode as O;
-use crate::value::{push_code_point, PyStr};
+use crate::value::PyStr;
 use crate::writer::{unpicklable, Output as Out, BATCHSIZE};
 
 #[derive(Hash, PartialEq, Eq)]
@@ -139,27 +139,6 @@ impl<W: io::Write> Serializer<W> {
         self.out.byte(O::None.code());
     }
 
-    fn save_bool(&mut self, b: bool) {
-        self.out.bool(b, self.proto);
-    }
-
-    fn save_int(&mut self, v: i64) {
-        self.out.int(v, self.proto);
-    }
-
-    fn save_bigint(&mut self, b: &BigInt) -> Result<()> {
-        self.out.bigint(b, self.proto)
-    }
-
-    fn save_float(&mut self, f: f64) {
-        self.out.float(f, self.proto);
-    }
-
-    /// The opcode and payload of a str (no memo).
-    fn write_str(&mut self, wtf8: &[u8]) -> Result<()> {
-        self.out.str(wtf8, self.proto)
-    }
-
     /// A str object: written and memoized (or a GET of an equal one when
     /// deduplicating).
     fn save_str(&mut self, wtf8: &[u8]) -> Result<()> {
@@ -170,7 +149,7 @@ impl<W: io::Write> Serializer<W> {
                 return Ok(());
             }
         }
-        self.write_str(wtf8)?;
+        self.out.str(wtf8, self.proto)?;
         let idx = self.memo_put();
         if let Some(map) = &mut self.strings {
             map.insert(wtf8.into(), idx);
@@ -181,7 +160,7 @@ impl<W: io::Write> Serializer<W> {
     /// A fresh str temporary (never deduplicated).
     fn save_fresh_str(&mut self, wtf8: &[u8]) -> Result<()> {
         self.out.boundary()?;
-        self.write_str(wtf8)?;
+        self.out.str(wtf8, self.proto)?;
         self.memo_put();
         Ok(())
     }
@@ -192,7 +171,7 @@ impl<W: io::Write> Serializer<W> {
             self.write_get(idx);
             return Ok(());
         }
-        self.write_str(text.as_bytes())?;
+        self.out.str(text.as_bytes(), self.proto)?;
         self.memo_put_named(key);
         Ok(())
     }
@@ -225,27 +204,8 @@ impl<W: io::Write> Serializer<W> {
             self.memo_put_named(key);
             return Ok(());
         }
-        let (m, n) = if self.fix_imports {
-            match crate::compat::py3_to_py2(module, name) {
-                Some((m, n)) => (m.to_string(), n.to_string()),
-                None => (module.to_string(), name.to_string()),
-            }
-        } else {
-            (module.to_string(), name.to_string())
-        };
-        if self.proto != 3 && (!m.is_ascii() || !n.is_ascii()) {
-            return Err(unpicklable(format!(
-                "can't pickle global identifier '{m}.{n}' using pickle protocol {}",
-                self.proto
-            )));
-        }
-        let mut line = Vec::with_capacity(m.len() + n.len() + 3);
-        line.push(O::Global.code());
-        line.extend_from_slice(m.as_bytes());
-        line.push(b'\n');
-        line.extend_from_slice(n.as_bytes());
-        line.push(b'\n');
-        self.out.write(&line);
+        self.out
+            .global_line(module, name, self.proto, self.fix_imports)?;
         self.memo_put_named(key);
         Ok(())
     }
@@ -288,10 +248,7 @@ impl<W: io::Write> Serializer<W> {
                 if marked {
                     self.out.byte(O::Mark.code());
                 }
-                let mut s = Vec::with_capacity(data.len() * 2);
-                for &b in data {
-                    push_code_point(&mut s, b as u32);
-                }
+                let s = crate::writer::latin1_wtf8(data);
                 self.save_fresh_str(&s)?;
                 self.save_named_str(Named::Latin1, "latin1")?;
                 self.tuple_end(2, marked);
@@ -300,24 +257,7 @@ impl<W: io::Write> Serializer<W> {
             self.memo_put();
             return Ok(());
         }
-        let n = data.len();
-        if n <= 0xff {
-            self.out
-                .write_bytes(&[O::ShortBinBytes.code(), n as u8], data)?;
-        } else if n <= 0xffff_ffff {
-            let mut h = [O::BinBytes.code(), 0, 0, 0, 0];
-            h[1..].copy_from_slice(&(n as u32).to_le_bytes());
-            self.out.write_bytes(&h, data)?;
-        } else if self.proto >= 4 {
-            let mut h = [0u8; 9];
-            h[0] = O::BinBytes8.code();
-            h[1..].copy_from_slice(&(n as u64).to_le_bytes());
-            self.out.write_bytes(&h, data)?;
-        } else {
-            return Err(unpicklable(
-                "serializing a bytes object larger than 4 GiB requires pickle protocol 4 or higher",
-            ));
-        }
+        self.out.bin_bytes(data, self.proto)?;
         self.memo_put();
         Ok(())
     }
@@ -872,7 +812,7 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     fn serialize_bool(self, v: bool) -> Result<()> {
         self.out.boundary()?;
-        self.save_bool(v);
+        self.out.bool(v, self.proto);
         Ok(())
     }
     fn serialize_i8(self, v: i8) -> Result<()> {
@@ -886,12 +826,12 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
     }
     fn serialize_i64(self, v: i64) -> Result<()> {
         self.out.boundary()?;
-        self.save_int(v);
+        self.out.int(v, self.proto);
         Ok(())
     }
     fn serialize_i128(self, v: i128) -> Result<()> {
         self.out.boundary()?;
-        self.save_bigint(&BigInt::from(v))
+        self.out.bigint(&BigInt::from(v), self.proto)
     }
     fn serialize_u8(self, v: u8) -> Result<()> {
         self.serialize_i64(v as i64)
@@ -906,22 +846,22 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
         self.out.boundary()?;
         match i64::try_from(v) {
             Ok(i) => {
-                self.save_int(i);
+                self.out.int(i, self.proto);
                 Ok(())
             }
-            Err(_) => self.save_bigint(&BigInt::from(v)),
+            Err(_) => self.out.bigint(&BigInt::from(v), self.proto),
         }
     }
     fn serialize_u128(self, v: u128) -> Result<()> {
         self.out.boundary()?;
-        self.save_bigint(&BigInt::from(v))
+        self.out.bigint(&BigInt::from(v), self.proto)
     }
     fn serialize_f32(self, v: f32) -> Result<()> {
         self.serialize_f64(v as f64)
     }
     fn serialize_f64(self, v: f64) -> Result<()> {
         self.out.boundary()?;
-        self.save_float(v);
+        self.out.float(v, self.proto);
         Ok(())
     }
     fn serialize_char(self, v: char) -> Result<()> {
@@ -935,7 +875,7 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
                     .parse()
                     .map_err(|_| unpicklable(format!("invalid int {v:?}")))?;
                 self.out.boundary()?;
-                self.save_bigint(&b)
+                self.out.bigint(&b, self.proto)
             }
             _ => self.save_str(v.as_bytes()),
         }

@@ -799,6 +799,19 @@ impl<'a, W: io::Write> Compound<'a, W> {
 
 // ----- the serde Serializer -----
 
+/// `serialize_i8` ... `serialize_u32` as `serialize_i64` (every one fits).
+macro_rules! small_ints_as_i64 {
+    () => {
+        small_ints_as_i64!(serialize_i8 i8, serialize_i16 i16, serialize_i32 i32,
+            serialize_u8 u8, serialize_u16 u16, serialize_u32 u32);
+    };
+    ($($f:ident $t:ty),*) => {$(
+        fn $f(self, v: $t) -> Result<()> {
+            self.serialize_i64(i64::from(v))
+        }
+    )*};
+}
+
 impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
     type Ok = ();
     type Error = Error;
@@ -815,15 +828,7 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
         self.out.bool(v, self.proto);
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
+    small_ints_as_i64!();
     fn serialize_i64(self, v: i64) -> Result<()> {
         self.out.boundary()?;
         self.out.int(v, self.proto);
@@ -832,15 +837,6 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
     fn serialize_i128(self, v: i128) -> Result<()> {
         self.out.boundary()?;
         self.out.bigint(&BigInt::from(v), self.proto)
-    }
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        self.serialize_i64(v as i64)
     }
     fn serialize_u64(self, v: u64) -> Result<()> {
         self.out.boundary()?;
@@ -1031,49 +1027,29 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
     }
 }
 
-impl<W: io::Write> ser::SerializeSeq for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(mut self) -> Result<()> {
-        self.end_inner()
-    }
+/// The sequence-like `Serialize*` traits of [`Compound`]: one element method
+/// that stores the value, `end` closing the container.
+macro_rules! compound_elements {
+    ($($tr:ident :: $method:ident),* $(,)?) => {$(
+        impl<W: io::Write> ser::$tr for Compound<'_, W> {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+                self.element(value)
+            }
+            fn end(mut self) -> Result<()> {
+                self.end_inner()
+            }
+        }
+    )*};
 }
 
-impl<W: io::Write> ser::SerializeTuple for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(mut self) -> Result<()> {
-        self.end_inner()
-    }
-}
-
-impl<W: io::Write> ser::SerializeTupleStruct for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(mut self) -> Result<()> {
-        self.end_inner()
-    }
-}
-
-impl<W: io::Write> ser::SerializeTupleVariant for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(mut self) -> Result<()> {
-        self.end_inner()
-    }
-}
+compound_elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field,
+);
 
 impl<W: io::Write> ser::SerializeMap for Compound<'_, W> {
     type Ok = ();
@@ -1089,35 +1065,27 @@ impl<W: io::Write> ser::SerializeMap for Compound<'_, W> {
     }
 }
 
-impl<W: io::Write> ser::SerializeStruct for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        self.field(key, value)
-    }
-    fn end(mut self) -> Result<()> {
-        self.end_inner()
-    }
+/// The struct-like `Serialize*` traits of [`Compound`].
+macro_rules! compound_fields {
+    ($($tr:ident),*) => {$(
+        impl<W: io::Write> ser::$tr for Compound<'_, W> {
+            type Ok = ();
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<()> {
+                self.field(key, value)
+            }
+            fn end(mut self) -> Result<()> {
+                self.end_inner()
+            }
+        }
+    )*};
 }
 
-impl<W: io::Write> ser::SerializeStructVariant for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        self.field(key, value)
-    }
-    fn end(mut self) -> Result<()> {
-        self.end_inner()
-    }
-}
+compound_fields!(SerializeStruct, SerializeStructVariant);
 
 // ----- objects -----
 
@@ -1144,6 +1112,52 @@ macro_rules! unsupported {
     )*};
 }
 
+/// The `Serializer` methods of the helpers that only take a compound:
+/// every scalar, option and newtype is refused.
+macro_rules! refuse_scalars {
+    () => {
+        unsupported! {
+            serialize_bool(bool) -> ();
+            serialize_i8(i8) -> ();
+            serialize_i16(i16) -> ();
+            serialize_i32(i32) -> ();
+            serialize_i64(i64) -> ();
+            serialize_u8(u8) -> ();
+            serialize_u16(u16) -> ();
+            serialize_u32(u32) -> ();
+            serialize_u64(u64) -> ();
+            serialize_f32(f32) -> ();
+            serialize_f64(f64) -> ();
+            serialize_char(char) -> ();
+            serialize_str(&str) -> ();
+            serialize_bytes(&[u8]) -> ();
+            serialize_none() -> ();
+            serialize_unit() -> ();
+            serialize_unit_struct(&'static str) -> ();
+            serialize_unit_variant(&'static str, u32, &'static str) -> ();
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<()> {
+            Err(unpicklable("unsupported value here"))
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: &T,
+        ) -> Result<()> {
+            Err(unpicklable("unsupported value here"))
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<()> {
+            Err(unpicklable("unsupported value here"))
+        }
+    };
+}
+
 impl<'c, 'a, W: io::Write> ser::Serializer for ObjectParts<'c, 'a, W> {
     type Ok = ();
     type Error = Error;
@@ -1158,24 +1172,6 @@ impl<'c, 'a, W: io::Write> ser::Serializer for ObjectParts<'c, 'a, W> {
         Ok(self)
     }
     unsupported! {
-        serialize_bool(bool) -> ();
-        serialize_i8(i8) -> ();
-        serialize_i16(i16) -> ();
-        serialize_i32(i32) -> ();
-        serialize_i64(i64) -> ();
-        serialize_u8(u8) -> ();
-        serialize_u16(u16) -> ();
-        serialize_u32(u32) -> ();
-        serialize_u64(u64) -> ();
-        serialize_f32(f32) -> ();
-        serialize_f64(f64) -> ();
-        serialize_char(char) -> ();
-        serialize_str(&str) -> ();
-        serialize_bytes(&[u8]) -> ();
-        serialize_none() -> ();
-        serialize_unit() -> ();
-        serialize_unit_struct(&'static str) -> ();
-        serialize_unit_variant(&'static str, u32, &'static str) -> ();
         serialize_seq(Option<usize>) -> Self::SerializeSeq;
         serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
         serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
@@ -1183,21 +1179,7 @@ impl<'c, 'a, W: io::Write> ser::Serializer for ObjectParts<'c, 'a, W> {
         serialize_struct(&'static str, usize) -> Self::SerializeStruct;
         serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<()> {
-        Err(unpicklable("unsupported value here"))
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<()> {
-        Err(unpicklable("unsupported value here"))
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<()> {
-        Err(unpicklable("unsupported value here"))
-    }
+    refuse_scalars!();
 }
 
 /// Writes an object's list/dict/set items the way `save_reduce` does
@@ -1318,45 +1300,13 @@ impl<'s, W: io::Write> ser::Serializer for ObjItems<'s, W> {
         self.serialize_seq(len)
     }
     unsupported! {
-        serialize_bool(bool) -> ();
-        serialize_i8(i8) -> ();
-        serialize_i16(i16) -> ();
-        serialize_i32(i32) -> ();
-        serialize_i64(i64) -> ();
-        serialize_u8(u8) -> ();
-        serialize_u16(u16) -> ();
-        serialize_u32(u32) -> ();
-        serialize_u64(u64) -> ();
-        serialize_f32(f32) -> ();
-        serialize_f64(f64) -> ();
-        serialize_char(char) -> ();
-        serialize_str(&str) -> ();
-        serialize_bytes(&[u8]) -> ();
-        serialize_none() -> ();
-        serialize_unit() -> ();
-        serialize_unit_struct(&'static str) -> ();
-        serialize_unit_variant(&'static str, u32, &'static str) -> ();
         serialize_tuple(usize) -> Self::SerializeTuple;
         serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
         serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
         serialize_struct(&'static str, usize) -> Self::SerializeStruct;
         serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<()> {
-        Err(unpicklable("unsupported value here"))
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<()> {
-        Err(unpicklable("unsupported value here"))
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<()> {
-        Err(unpicklable("unsupported value here"))
-    }
+    refuse_scalars!();
 }
 
 /// Captures small values without writing them: an int, strs, whether it
@@ -1383,27 +1333,10 @@ impl<'c> ser::Serializer for &'c mut Capture {
     fn serialize_bool(self, _: bool) -> Result<()> {
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
+    small_ints_as_i64!();
     fn serialize_i64(self, v: i64) -> Result<()> {
         self.int = Some(v);
         Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        self.serialize_i64(v as i64)
     }
     fn serialize_u64(self, v: u64) -> Result<()> {
         self.int = i64::try_from(v).ok();
@@ -1506,38 +1439,28 @@ impl<'c> ser::Serializer for &'c mut Capture {
     }
 }
 
-impl ser::SerializeSeq for &mut Capture {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
-        v.serialize(&mut **self)
-    }
-    fn end(self) -> Result<()> {
-        Ok(())
-    }
+/// The sequence-like `Serialize*` traits of [`Capture`]: every element is
+/// captured in turn.
+macro_rules! capture_elements {
+    ($($tr:ident :: $method:ident),*) => {$(
+        impl ser::$tr for &mut Capture {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
+                v.serialize(&mut **self)
+            }
+            fn end(self) -> Result<()> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for &mut Capture {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
-        v.serialize(&mut **self)
-    }
-    fn end(self) -> Result<()> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for &mut Capture {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
-        v.serialize(&mut **self)
-    }
-    fn end(self) -> Result<()> {
-        Ok(())
-    }
-}
+capture_elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 impl ser::SerializeMap for &mut Capture {
     type Ok = ();

@@ -106,6 +106,6 @@ pub use crate::unpickler::{
     from_slice_graph, load, loads, BuildCtx, Event, Limits, Stream, Trace, Unpickler,
 };
 pub use crate::value::{
-    Buf, CodePoints, Construct, Dict, Global, Graph, Items, Node, NodeId, NodeRef, Object,
-    PickleBuffer, PyStr, Set, Unhashable,
+    Buf, Call, CodePoints, Construct, Dict, Global, Graph, Items, Node, NodeId, NodePath, NodeRef,
+    Object, PathError, PathSeg, PickleBuffer, PyStr, Set, Unhashable,
 };

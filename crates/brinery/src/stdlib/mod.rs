@@ -102,7 +102,7 @@ pub use self::types::{
 
 use crate::error::Result;
 use crate::repr::{ReprHook, ReprPiece};
-use crate::value::{Construct, Node, NodeId, NodeRef, Object};
+use crate::value::{Call, Construct, Node, NodeId, NodeRef};
 
 /// A standard-library (or registered) value read from a pickle.
 #[derive(Clone, Debug)]
@@ -483,73 +483,9 @@ pub(crate) fn is_immutable_value(v: NodeRef<'_, '_>) -> bool {
 // ---------------------------------------------------------------------------
 // Reading the call
 
-/// An object seen as `module.name(*args)` plus what was applied to it.
-struct Call<'g, 'a> {
-    module: &'g str,
-    name: &'g str,
-    args: &'g [NodeId],
-    obj: &'g Object,
-    node: NodeRef<'g, 'a>,
-}
-
-fn global_of<'g>(v: NodeRef<'g, '_>) -> Option<(&'g str, &'g str)> {
-    v.as_global()
-}
-
+/// Checks on the call behind an object (the shared [`Call`] helper, with
+/// copyreg's wrappers taken off).
 impl<'g, 'a> Call<'g, 'a> {
-    fn of(node: NodeRef<'g, 'a>) -> Option<Call<'g, 'a>> {
-        let g = node.graph();
-        let obj = match node.node()? {
-            Node::Object(o) => &**o,
-            _ => return None,
-        };
-        let tuple = |id: NodeId| -> Option<&'g [NodeId]> {
-            match g.get(id)? {
-                Node::Tuple(t) => Some(&t[..]),
-                _ => None,
-            }
-        };
-        let (module, name, args): (&'g str, &'g str, &'g [NodeId]) = match &obj.construct {
-            Construct::Reduce { callable, args } => {
-                let (m, n) = global_of(g.view(*callable))?;
-                let a = tuple(*args)?;
-                if m == "copyreg" && matches!(n, "_reconstructor" | "__newobj__" | "__newobj_ex__")
-                {
-                    let (cm, cn) = global_of(g.view(*a.first()?))?;
-                    let rest: &'g [NodeId] = if n == "_reconstructor" { &[] } else { &a[1..] };
-                    let rest = if n == "__newobj_ex__" {
-                        a.get(1).and_then(|t| tuple(*t)).unwrap_or(&[])
-                    } else {
-                        rest
-                    };
-                    (cm, cn, rest)
-                } else {
-                    (m, n, a)
-                }
-            }
-            Construct::NewObj { cls, args } | Construct::NewObjEx { cls, args, .. } => {
-                let (m, n) = global_of(g.view(*cls))?;
-                (m, n, tuple(*args)?)
-            }
-            Construct::Inst { cls, args } => (cls.module.as_str(), cls.name.as_str(), &args[..]),
-            Construct::Obj { cls, args } => {
-                let (m, n) = global_of(g.view(*cls))?;
-                (m, n, &args[..])
-            }
-        };
-        Some(Call {
-            module,
-            name,
-            args,
-            obj,
-            node,
-        })
-    }
-
-    fn arg(&self, i: usize) -> Option<NodeRef<'g, 'a>> {
-        self.args.get(i).map(|&id| self.node.graph().view(id))
-    }
-
     fn nargs(&self, range: std::ops::RangeInclusive<usize>, what: &str) -> Result<()> {
         if range.contains(&self.args.len()) {
             Ok(())
@@ -563,7 +499,7 @@ impl<'g, 'a> Call<'g, 'a> {
 
     /// The last BUILD state.
     fn state(&self) -> Option<NodeRef<'g, 'a>> {
-        self.obj.state().map(|s| self.node.graph().view(s))
+        self.object.state().map(|s| self.node().graph().view(s))
     }
 }
 
@@ -697,9 +633,9 @@ fn builtin_view<'g, 'a>(
                 _ => None,
             };
             let items = if items.is_empty() {
-                Cow::Borrowed(&c.obj.list_items[..])
+                Cow::Borrowed(&c.object.list_items[..])
             } else {
-                items.extend_from_slice(&c.obj.list_items);
+                items.extend_from_slice(&c.object.list_items);
                 Cow::Owned(items)
             };
             Typed::Deque(Deque {
@@ -754,11 +690,11 @@ fn none_view<'g, 'a>(node: NodeRef<'g, 'a>) -> NodeRef<'g, 'a> {
 }
 
 fn mapping<'g, 'a>(c: &Call<'g, 'a>, mut first: Vec<(NodeId, NodeId)>) -> Mapping<'g, 'a> {
-    let graph = c.node.graph();
+    let graph = c.node().graph();
     let entries = if first.is_empty() {
-        Cow::Borrowed(&c.obj.dict_items[..])
+        Cow::Borrowed(&c.object.dict_items[..])
     } else {
-        first.extend_from_slice(&c.obj.dict_items);
+        first.extend_from_slice(&c.object.dict_items);
         Cow::Owned(first)
     };
     Mapping { graph, entries }
@@ -958,10 +894,10 @@ fn enum_view<'g, 'a>(c: &Call<'g, 'a>, members: &[(String, EnumValue)]) -> Resul
 }
 
 fn namedtuple_view<'g, 'a>(c: &Call<'g, 'a>, fields: Option<&[String]>) -> Result<Typed<'g, 'a>> {
-    let g = c.node.graph();
+    let g = c.node().graph();
     let mut values: &[NodeId] = c.args;
     // copyreg._reconstructor(cls, tuple, values) below protocol 2.
-    if let Construct::Reduce { args, .. } = &c.obj.construct {
+    if let Construct::Reduce { args, .. } = &c.object.construct {
         if let Some(Node::Tuple(t)) = g.get(*args) {
             if t.len() == 3 && c.args.is_empty() {
                 values = g.view(t[2]).as_items().unwrap_or(&[]);
@@ -991,7 +927,7 @@ fn namedtuple_view<'g, 'a>(c: &Call<'g, 'a>, fields: Option<&[String]>) -> Resul
 }
 
 fn dataclass_view<'g, 'a>(c: &Call<'g, 'a>, fields: Option<&[String]>) -> Result<Typed<'g, 'a>> {
-    let g = c.node.graph();
+    let g = c.node().graph();
     let mut pairs: Vec<(String, NodeRef<'g, 'a>)> = Vec::new();
     let st = c
         .state()

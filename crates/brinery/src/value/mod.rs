@@ -7,14 +7,19 @@
 //! graph never recurses, however deep or cyclic it is.
 
 mod access;
+mod call;
 mod key;
+mod path;
 mod pystr;
 
 use num_bigint::BigInt;
 use thin_vec::ThinVec;
 
 pub use self::access::{Items, NodeRef};
+pub(crate) use self::call::is_copyreg_wrapper;
+pub use self::call::Call;
 pub use self::key::Unhashable;
+pub use self::path::{NodePath, PathError, PathSeg};
 pub(crate) use self::pystr::{first_invalid, validate};
 pub use self::pystr::{Buf, CodePoints, PyStr};
 pub(crate) use crate::text::push_code_point;

@@ -1,0 +1,101 @@
+//! Issue 22: the public path type and the copyreg-unwrapping `Call` helper.
+
+use brinery::{Call, NodePath, PathSeg};
+
+/// `{'steps': [('scaler', 1), ('clf', {'coef_': 2.5})], 7: {3, 4}}` at protocol 2.
+fn sample() -> brinery::Graph<'static> {
+    let mut g = brinery::Graph::new();
+    let (steps, scaler, clf, coef, one, x) = (
+        g.str("steps"),
+        g.str("scaler"),
+        g.str("clf"),
+        g.str("coef_"),
+        g.int(1),
+        g.float(2.5),
+    );
+    let inner = g.dict(vec![(coef, x)]).unwrap();
+    let a = g.tuple(vec![scaler, one]);
+    let b = g.tuple(vec![clf, inner]);
+    let list = g.list(vec![a, b]);
+    let (seven, three, four) = (g.int(7), g.int(3), g.int(4));
+    let set = g.set(vec![three, four]).unwrap();
+    let root = g.dict(vec![(steps, list), (seven, set)]).unwrap();
+    g.set_root(root);
+    g
+}
+
+#[test]
+fn both_path_spellings_reach_the_same_node() {
+    let g = sample();
+    let pairs = [
+        (".steps[1][1].coef_", "['steps'][1][1]['coef_']"),
+        ("steps[-1][0]", "[\"steps\"][1][0]"),
+        ("[7]{1}", "[7]{1}"),
+    ];
+    let mut n = 0;
+    for (a, b) in pairs {
+        let ra = NodePath::parse(a).unwrap().resolve(g.root()).unwrap();
+        let rb = NodePath::parse(b).unwrap().resolve(g.root()).unwrap();
+        assert_eq!(ra.id(), rb.id(), "{a} vs {b}");
+        n += 1;
+    }
+    assert_eq!(n, 3);
+    let coef = NodePath::parse(".steps[1][1].coef_").unwrap();
+    assert_eq!(coef.resolve(g.root()).unwrap().as_f64(), Some(2.5));
+    assert_eq!(coef.to_string(), ".steps[1][1].coef_");
+    assert_eq!(
+        NodePath::parse("['a b'][0]").unwrap().to_string(),
+        "['a b'][0]"
+    );
+    assert_eq!(NodePath::parse("").unwrap().segments(), &[] as &[PathSeg]);
+}
+
+#[test]
+fn path_errors_say_where() {
+    let g = sample();
+    let e = NodePath::parse(".steps[x]").unwrap_err();
+    assert_eq!(e.column(), Some(7));
+    let e = NodePath::parse("['steps").unwrap_err();
+    assert!(e.message().contains("unterminated"), "{e}");
+    let e = NodePath::parse(".steps[5].a")
+        .unwrap()
+        .resolve(g.root())
+        .unwrap_err();
+    assert_eq!(e.segment(), Some(1));
+    assert_eq!(e.to_string(), "nothing at .steps[5] (.steps is list)");
+}
+
+#[test]
+fn call_unwraps_copyreg() {
+    // pickle.dumps(collections.OrderedDict(a=1), 0) style wrappers, by hand:
+    // copyreg._reconstructor(cls, object, None) and copyreg.__newobj__(cls, 5).
+    let mut g = brinery::Graph::new();
+    let (rec, newobj) = (
+        g.global("copyreg", "_reconstructor"),
+        g.global("copyreg", "__newobj__"),
+    );
+    let (cls, base, none, five) = (
+        g.global("__main__", "P"),
+        g.global("builtins", "object"),
+        g.add(brinery::Node::None),
+        g.int(5),
+    );
+    let a1 = g.tuple(vec![cls, base, none]);
+    let a2 = g.tuple(vec![cls, five]);
+    let mk = |g: &mut brinery::Graph<'static>, callable, args| {
+        g.add(brinery::Node::Object(Box::new(brinery::Object::new(
+            brinery::Construct::Reduce { callable, args },
+        ))))
+    };
+    let o1 = mk(&mut g, rec, a1);
+    let o2 = mk(&mut g, newobj, a2);
+    let c1 = Call::of(g.view(o1)).unwrap();
+    assert_eq!(
+        (c1.qualname().as_str(), c1.args.len(), c1.via),
+        ("__main__.P", 0, Some("_reconstructor"))
+    );
+    let c2 = Call::of(g.view(o2)).unwrap();
+    assert_eq!(c2.arg(0).and_then(|v| v.as_i64()), Some(5));
+    assert_eq!(g.view(o2).class_name().as_deref(), Some("__main__.P"));
+    assert!(Call::of(g.view(five)).is_none());
+}

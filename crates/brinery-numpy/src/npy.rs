@@ -298,7 +298,7 @@ pub fn write_npy(mut w: impl Write, a: &Array<'_>) -> Result<()> {
         a.to_c_bytes()
     };
     let bytes = bytes.ok_or_else(|| invalid("array has no bytes"))?;
-    let io = |e: io::Error| brinery::Error::new(brinery::ErrorKind::Io, e.to_string());
+    let io = brinery::Error::from;
     w.write_all(&npy_header(&a.dtype().descr_literal(), fortran, a.shape()))
         .map_err(io)?;
     w.write_all(&bytes).map_err(io)?;
@@ -311,7 +311,7 @@ pub fn write_npy_pickled(mut w: impl Write, g: &Graph<'_>, node: NodeId) -> Resu
     let a =
         Array::from_node(g.view(node))?.ok_or_else(|| invalid("the node is not a numpy array"))?;
     let fortran = a.is_f_contiguous() && !a.is_c_contiguous();
-    let io = |e: io::Error| brinery::Error::new(brinery::ErrorKind::Io, e.to_string());
+    let io = brinery::Error::from;
     w.write_all(&npy_header(&a.dtype().descr_literal(), fortran, a.shape()))
         .map_err(io)?;
     let mut p = Vec::new();

@@ -28,13 +28,10 @@ pub(crate) fn eof(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::Eof, msg)
 }
 
-/// Prefix an error from a nested pickle with where that pickle starts.
+/// An error from a nested pickle, about `what`, positioned in the file
+/// (the inner error kept as its source, with its opcode).
 fn in_pickle(what: &str, start: usize, e: Error) -> Error {
-    let at = match e.offset() {
-        Some(o) => format!(" at byte {}", start as u64 + o),
-        None => String::new(),
-    };
-    Error::new(e.kind(), format!("{what}: {}{at}", e.message()))
+    e.nested(what, start as u64)
 }
 
 /// The container format of a checkpoint.
@@ -216,23 +213,7 @@ impl Scalar {
     }
 }
 
-pub(crate) fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub(crate) use brinery::repr::json_string;
 
 /// Options for opening checkpoints.
 #[derive(Clone, Debug, Default)]
@@ -267,15 +248,10 @@ impl Loader {
     /// until a tensor's bytes are asked for).
     pub fn open(&self, path: impl AsRef<Path>) -> Result<Checkpoint<'static>> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!("cannot open {}: {e}", path.display()),
-            )
-        })?;
-        let map = crate::mmap::map(&file).map_err(|e| {
-            Error::new(ErrorKind::Io, format!("cannot map {}: {e}", path.display()))
-        })?;
+        let file = File::open(path)
+            .map_err(|e| Error::io_at(format_args!("cannot open {}", path.display()), e))?;
+        let map = crate::mmap::map(&file)
+            .map_err(|e| Error::io_at(format_args!("cannot map {}", path.display()), e))?;
         let parsed = parse(&map, self)?;
         Ok(Checkpoint {
             data: Backing::Mapped(map),
@@ -505,7 +481,7 @@ impl<'a> Checkpoint<'a> {
         let view = view_of(whole, place)
             .map_err(|msg| invalid(format!("tensor '{name}': storage '{}' {msg}", info.storage)))?;
         let out = gather(view, info, self.limits.max_bytes)
-            .map_err(|e| Error::new(e.kind(), format!("tensor '{name}': {}", e.message())))?;
+            .map_err(|e| e.context(format_args!("tensor '{name}'")))?;
         if storage.big_endian && info.dtype.swap_unit() > 1 {
             let mut v = out.into_owned();
             let unit = info.dtype.swap_unit();
@@ -1260,12 +1236,8 @@ fn parse_plain(data: &[u8], loader: &Loader, depth: u32) -> Result<Parsed> {
             Node::Bytes(b) => b.as_slice(),
             _ => return Err(invalid("storage payload is not bytes")),
         };
-        let inner = parse_at_depth(bytes, loader, depth + 1).map_err(|e| {
-            Error::new(
-                e.kind(),
-                format!("nested storage payload '{}': {}", sid.key, e.message()),
-            )
-        })?;
+        let inner = parse_at_depth(bytes, loader, depth + 1)
+            .map_err(|e| e.context(format_args!("nested storage payload '{}'", sid.key)))?;
         // Its root is one storage: the first storage found.
         let dtype = inner.tensors.first().map(|t| t.1.dtype);
         let (view_start, view_len) = inner

@@ -309,6 +309,19 @@ pub fn repr_root(graph: &Graph<'_>) -> Result<String> {
     repr(graph, root, &ReprOptions::default())
 }
 
+/// A JSON string literal for `s`, with the escapes of brinery's JSON views
+/// (`\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`, `\u00XX` for other
+/// control characters).
+///
+/// ```
+/// assert_eq!(brinery::repr::json_string("a\"b\n"), r#""a\"b\n""#);
+/// ```
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    crate::text::push_json_cps(&mut out, s.chars().map(u32::from));
+    out
+}
+
 /// CPython's `repr()` of a `str`.
 pub fn str_repr(s: &PyStr<'_>) -> String {
     s.repr()

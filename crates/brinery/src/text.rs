@@ -206,6 +206,26 @@ pub(crate) fn push_bytes_repr(out: &mut String, b: &[u8], bytearray: bool) {
     out.push(q as char);
 }
 
+/// Append a JSON string literal for a sequence of code points (the escapes
+/// of brinery's JSON views); lone surrogates become `\udXXX` escapes.
+pub(crate) fn push_json_cps(out: &mut String, cps: impl Iterator<Item = u32>) {
+    out.push('"');
+    for cp in cps {
+        match cp {
+            0x22 => out.push_str("\\\""),
+            0x5C => out.push_str("\\\\"),
+            0x0A => out.push_str("\\n"),
+            0x0D => out.push_str("\\r"),
+            0x09 => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0C => out.push_str("\\f"),
+            0..=0x1F | 0xD800..=0xDFFF => push_hex(out, "\\u", cp, 4),
+            _ => out.push(char::from_u32(cp).unwrap_or('\u{FFFD}')),
+        }
+    }
+    out.push('"');
+}
+
 // ---------------------------------------------------------------------------
 // The C unpickler's text parsers
 

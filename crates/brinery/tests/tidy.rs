@@ -99,3 +99,41 @@ fn call_unwraps_copyreg() {
     assert_eq!(g.view(o2).class_name().as_deref(), Some("__main__.P"));
     assert!(Call::of(g.view(five)).is_none());
 }
+
+#[test]
+fn wrapped_errors_keep_offset_opcode_and_source() {
+    use std::error::Error as _;
+    // A pickle whose BINGET names a missing memo key at byte 2.
+    let inner = brinery::loads(b"\x80\x02h\x05.").unwrap_err();
+    assert_eq!(
+        (inner.offset(), inner.opcode()),
+        (Some(2), Some(brinery::Opcode::BinGet))
+    );
+    let shown = inner.to_string();
+    let nested = inner.nested("data.pkl", 100);
+    assert_eq!(nested.offset(), Some(102));
+    assert_eq!(nested.opcode(), Some(brinery::Opcode::BinGet));
+    assert_eq!(nested.kind(), brinery::ErrorKind::MemoMissing);
+    assert!(nested
+        .to_string()
+        .starts_with("data.pkl: Memo value not found"));
+    assert!(nested.to_string().ends_with(" at byte 102"), "{nested}");
+    assert_eq!(nested.source().map(|s| s.to_string()), Some(shown));
+    let ctx = nested.context("tensor 'w'");
+    assert_eq!(ctx.offset(), Some(102));
+    assert!(
+        ctx.to_string().starts_with("tensor 'w': data.pkl: Memo"),
+        "{ctx}"
+    );
+    assert!(!ctx.to_string().contains("at byte"));
+    let io = brinery::Error::io_at(
+        "cannot open x.pt",
+        std::io::Error::new(std::io::ErrorKind::NotFound, "gone"),
+    );
+    assert_eq!(io.kind(), brinery::ErrorKind::Io);
+    assert_eq!(
+        io.io_error().map(|e| e.kind()),
+        Some(std::io::ErrorKind::NotFound)
+    );
+    assert_eq!(io.to_string(), "cannot open x.pt: gone");
+}

@@ -66,6 +66,7 @@ mod unpickler;
 mod value;
 mod writer;
 
+mod builtins;
 mod codecs;
 mod compat;
 mod dis;

@@ -96,8 +96,8 @@ use num_traits::ToPrimitive;
 use self::types::{bad, i64_of, int_of, state_bytes, str_of};
 pub use self::types::{
     Complex, Date, DateTime, Decimal, DecimalValue, DefaultDict, Deque, EnumMember, Fraction,
-    Mapping, PathKind, PyPath, PytzZone, Range, Record, RecordKind, Seq, Slice, Time, TimeDelta,
-    TimeZone, TzInfo, Uuid,
+    Mapping, PathKind, Pattern, PyPath, PytzZone, Range, Record, RecordKind, Seq, Slice, Time,
+    TimeDelta, TimeZone, TzInfo, Uuid,
 };
 
 use crate::error::Result;
@@ -141,6 +141,8 @@ pub enum Typed<'g, 'a> {
     Slice(Slice<'g, 'a>),
     /// A `pathlib` path.
     Path(PyPath),
+    /// A compiled regular expression (`re.compile`).
+    Pattern(Pattern<'g, 'a>),
     /// A member of a registered enum class.
     Enum(EnumMember<'g, 'a>),
     /// An instance of a registered namedtuple or dataclass.
@@ -233,6 +235,7 @@ enum Builtin {
     Range,
     Slice,
     Path(PathKind),
+    Pattern,
 }
 
 #[derive(Clone)]
@@ -314,6 +317,7 @@ impl TypeRegistry {
             ("collections", "deque", B::Deque),
             ("builtins", "range", B::Range),
             ("builtins", "slice", B::Slice),
+            ("re", "_compile", B::Pattern),
         ];
         for &(m, n, b) in entries {
             r.insert(m, n, Handler::Builtin(b));
@@ -680,6 +684,14 @@ fn builtin_view<'g, 'a>(
                 parts.push(p);
             }
             Typed::Path(PyPath { kind, parts })
+        }
+        Builtin::Pattern => {
+            c.nargs(2..=2, "re._compile")?;
+            let (p, f) = (c.arg(0), c.arg(1).and_then(|f| f.as_i64()));
+            match (p, f) {
+                (Some(p), Some(f)) => Typed::Pattern(Pattern::new(p, f)?),
+                _ => return Err(bad("re._compile: unexpected arguments")),
+            }
         }
     })
 }

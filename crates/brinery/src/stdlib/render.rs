@@ -391,6 +391,7 @@ pub(crate) fn pieces(t: &Typed<'_, '_>) -> Option<Vec<ReprPiece>> {
             o.text(")");
         }
         Typed::Path(p) => o.owned(format!("{}({})", p.kind.name(), quote(&p.as_posix()))),
+        Typed::Pattern(p) => o.owned(pattern_repr(p)?),
         Typed::Enum(e) => {
             let name = e.name.as_ref()?;
             o.owned(format!("<{}.{}: ", short(e.class), name));
@@ -416,4 +417,36 @@ pub(crate) fn pieces(t: &Typed<'_, '_>) -> Option<Vec<ReprPiece>> {
         }
     }
     Some(o.0)
+}
+
+/// `_sre`'s `pattern_repr`: `re.compile(%.200R[, flags])`, `re.UNICODE`
+/// left out for a `str` pattern that has it implicitly.
+fn pattern_repr(p: &super::Pattern<'_, '_>) -> Option<String> {
+    let (text, is_str) = match p.pattern.node()? {
+        Node::Str(s) => (s.repr(), true),
+        Node::Bytes(b) => (crate::genops::repr_bytes(b), false),
+        _ => return None,
+    };
+    let mut flags = p.flags;
+    if is_str && flags & (4 | 32 | 256) == 32 {
+        flags &= !32;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (name, bit) in super::types::RE_FLAGS {
+        if flags & bit != 0 {
+            names.push(name.to_string());
+            flags &= !bit;
+        }
+    }
+    if flags != 0 {
+        names.push(format!("0x{flags:x}"));
+    }
+    let mut out = String::from("re.compile(");
+    out.extend(text.chars().take(200));
+    if !names.is_empty() {
+        out.push_str(", ");
+        out.push_str(&names.join("|"));
+    }
+    out.push(')');
+    Some(out)
 }

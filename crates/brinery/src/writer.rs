@@ -125,12 +125,14 @@ impl<W: io::Write> Output<W> {
 
     /// Where a MARK about to be written will be, to take it back later.
     #[inline]
+    #[cfg(feature = "serde")]
     pub(crate) fn mark(&mut self) -> (usize, u64) {
         self.byte(O::Mark.code());
         (self.buf.len() - 1, self.flushes)
     }
 
     /// Remove a MARK written by [`Output::mark`] if it is still buffered.
+    #[cfg(feature = "serde")]
     pub(crate) fn unmark(&mut self, at: (usize, u64)) -> bool {
         if at.1 == self.flushes && self.buf.get(at.0) == Some(&O::Mark.code()) {
             self.buf.remove(at.0);

@@ -72,6 +72,9 @@ pub enum Kind {
     Void,
     /// `O`: Python objects.
     Object,
+    /// `T`: numpy 2's variable-width `StringDType` (its elements are
+    /// Python `str`s, pickled as a list like an object array's).
+    VString,
 }
 
 impl Kind {
@@ -89,6 +92,7 @@ impl Kind {
             Kind::Str => 'U',
             Kind::Void => 'V',
             Kind::Object => 'O',
+            Kind::VString => 'T',
         }
     }
 }
@@ -194,13 +198,38 @@ pub struct Dtype {
     pub subarray: Option<Box<(Dtype, Vec<usize>)>>,
     /// Whether a structured dtype was made with `align=True`.
     pub aligned_struct: bool,
+    /// The options of a `StringDType` ([`Kind::VString`]).
+    pub string: Option<StringOptions>,
+}
+
+/// The options of numpy 2's `StringDType(na_object=..., coerce=...)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StringOptions {
+    /// `coerce` (default true).
+    pub coerce: bool,
+    /// The Python repr of `na_object`, when one was given.
+    pub na_object: Option<String>,
+}
+
+impl StringOptions {
+    /// numpy's repr: `StringDType()`, `StringDType(na_object=None, coerce=False)`.
+    pub fn repr(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(na) = &self.na_object {
+            parts.push(format!("na_object={na}"));
+        }
+        if !self.coerce {
+            parts.push("coerce=False".to_string());
+        }
+        format!("StringDType({})", parts.join(", "))
+    }
 }
 
 fn natural_alignment(kind: Kind, itemsize: usize) -> usize {
     match kind {
         Kind::Bool | Kind::Bytes | Kind::Void => 1,
         Kind::Str => 4,
-        Kind::Object => 8,
+        Kind::Object | Kind::VString => 8,
         Kind::Complex => (itemsize / 2).clamp(1, 16),
         _ => itemsize.clamp(1, 16),
     }
@@ -211,7 +240,9 @@ impl Dtype {
     /// (ignored, i.e. `|`, for one-byte numbers, bytes, void and object).
     pub fn new(kind: Kind, itemsize: usize, byteorder: ByteOrder) -> Dtype {
         let byteorder = match kind {
-            Kind::Bool | Kind::Bytes | Kind::Void | Kind::Object => ByteOrder::NotApplicable,
+            Kind::Bool | Kind::Bytes | Kind::Void | Kind::Object | Kind::VString => {
+                ByteOrder::NotApplicable
+            }
             Kind::Int | Kind::UInt if itemsize == 1 => ByteOrder::NotApplicable,
             _ => byteorder,
         };
@@ -228,6 +259,7 @@ impl Dtype {
             fields: None,
             subarray: None,
             aligned_struct: false,
+            string: None,
         }
     }
 
@@ -250,6 +282,7 @@ impl Dtype {
             fields: Some(fields),
             subarray: None,
             aligned_struct: false,
+            string: None,
         }
     }
 
@@ -269,6 +302,7 @@ impl Dtype {
             fields: None,
             subarray: Some(Box::new((base, shape))),
             aligned_struct: false,
+            string: None,
         })
     }
 
@@ -282,7 +316,7 @@ impl Dtype {
     pub fn has_object(&self) -> bool {
         let mut stack = vec![self];
         while let Some(d) = stack.pop() {
-            if d.kind == Kind::Object {
+            if matches!(d.kind, Kind::Object | Kind::VString) {
                 return true;
             }
             if let Some(f) = &d.fields {
@@ -338,6 +372,15 @@ impl Dtype {
             Kind::Str => format!("str{bits}"),
             Kind::Void => format!("void{bits}"),
             Kind::Object => "object".into(),
+            Kind::VString => format!("StringDType{bits}"),
+        }
+    }
+
+    /// `StringDType(...)` with its options.
+    fn string_repr(&self) -> String {
+        match &self.string {
+            Some(o) => o.repr(),
+            None => "StringDType()".into(),
         }
     }
 
@@ -355,6 +398,7 @@ impl Dtype {
         match self.kind {
             Kind::Bool => if short { "'?'" } else { "'bool'" }.into(),
             Kind::Object => "'O'".into(),
+            Kind::VString => self.string_repr(),
             Kind::Bytes if self.itemsize == 0 => "'S'".into(),
             Kind::Bytes => format!("'S{}'", self.itemsize),
             Kind::Str if self.itemsize == 0 => format!("'{bo}U'"),
@@ -484,6 +528,9 @@ impl Dtype {
     /// Python's `repr(dtype)`: `dtype('int32')`, `dtype('>f8')`,
     /// `dtype([('a', '<i4'), ('b', '<f8')])`.
     pub fn repr(&self) -> String {
+        if self.kind == Kind::VString {
+            return self.string_repr();
+        }
         let mut s = format!("dtype({}", self.construction_repr(false, false, 0));
         if self.aligned_struct && self.fields.is_some() {
             s.push_str(", align=True");
@@ -495,6 +542,9 @@ impl Dtype {
     /// The `dtype=` part numpy's array repr prints (`int32`, `'<U3'`,
     /// `[('a', '<i4')]`): numpy's `dtype_short_repr`.
     pub(crate) fn short_repr(&self) -> String {
+        if self.kind == Kind::VString {
+            return self.string_repr();
+        }
         if self.fields.is_some() {
             return self.construction_repr(true, false, 0);
         }
@@ -778,6 +828,26 @@ pub(crate) fn node_shape(v: NodeRef<'_, '_>) -> Result<Vec<usize>> {
 }
 
 /// Whether `(module, name)` is numpy's `dtype` class.
+/// numpy 2's `StringDType`, pickled as
+/// `numpy._core._internal._convert_to_stringdtype_kwargs(coerce[, na_object])`.
+fn string_dtype(args: NodeRef<'_, '_>) -> Result<Dtype> {
+    let coerce = args
+        .get(&0)
+        .and_then(|c| c.as_bool().or_else(|| c.as_i64().map(|i| i != 0)))
+        .ok_or_else(|| invalid("StringDType coerce flag is not a bool"))?;
+    let na_object = match args.get(&1) {
+        Some(na) => Some(brinery::repr(
+            na.graph(),
+            na.id().ok_or_else(|| invalid("StringDType na_object"))?,
+            &brinery::ReprOptions::default().max_output(1 << 16),
+        )?),
+        None => None,
+    };
+    let mut d = Dtype::new(Kind::VString, 16, ByteOrder::NotApplicable);
+    d.string = Some(StringOptions { coerce, na_object });
+    Ok(d)
+}
+
 fn is_dtype_global(m: &str, n: &str) -> bool {
     n == "dtype" && (m == "numpy" || m.starts_with("numpy."))
 }
@@ -794,6 +864,9 @@ fn from_node(v: NodeRef<'_, '_>, depth: usize) -> Result<Option<Dtype>> {
     let Some((m, n)) = g.view(callable).as_global() else {
         return Ok(None);
     };
+    if n == "_convert_to_stringdtype_kwargs" && m.starts_with("numpy") {
+        return string_dtype(g.view(args)).map(Some);
+    }
     if !is_dtype_global(m, n) {
         return Ok(None);
     }

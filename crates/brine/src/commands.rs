@@ -187,7 +187,8 @@ fn dis_stream(
         if !opts.memo {
             memo.clear();
         }
-        brinery::dis_genops(&mut ops, out, opts, memo)?;
+        let mut joblib = brinery_numpy::joblib_raw_blocks();
+        brinery::dis_genops_raw(&mut ops, out, opts, memo, Some(&mut joblib))?;
         if !all {
             return Ok(());
         }
@@ -284,7 +285,9 @@ fn optimize(a: OptimizeArgs, progress: Progress) -> Result<(), CliError> {
     let mut pos = 0;
     loop {
         let rest = &data[pos..];
-        let optimized = brinery::optimize(rest).map_err(|e| CliError::dis(&name, &e))?;
+        let mut joblib = brinery_numpy::joblib_raw_blocks();
+        let optimized =
+            brinery::optimize_raw(rest, Some(&mut joblib)).map_err(|e| CliError::dis(&name, &e))?;
         out.write_all(&optimized)
             .map_err(|e| CliError::io(out.name(), &e))?;
         pos += pickle_len(rest);

@@ -13,7 +13,9 @@ use std::io::{BufWriter, Read, Write};
 use hashbrown::hash_map::Entry;
 use hashbrown::HashMap;
 
-use crate::genops::{ArgValue, DisError, DisErrorKind, Genops, MemoKey, PyText};
+use crate::genops::{
+    skip_block, ArgValue, DisError, DisErrorKind, Genops, MemoKey, PyText, RawBlockHook,
+};
 use crate::opcodes::{Opcode, OpcodeInfo, StackKind};
 
 /// Options of the disassembler, named after `python -m pickletools`' flags.
@@ -110,11 +112,24 @@ pub fn dis_genops<R: Read, W: Write + ?Sized>(
     opts: &DisOptions,
     memo: &mut DisMemo,
 ) -> Result<(), DisError> {
+    dis_genops_raw(ops, out, opts, memo, None)
+}
+
+/// [`dis_genops`] consulting `raw` after each instruction: a [`RawBlock`]
+/// it declares is shown as one line (`  912: [array bytes: 4000 B]`, and
+/// `[padding: N B]` before it when padded) and disassembly goes on after it.
+pub fn dis_genops_raw<R: Read, W: Write + ?Sized>(
+    ops: &mut Genops<R>,
+    out: &mut W,
+    opts: &DisOptions,
+    memo: &mut DisMemo,
+    raw: Option<&mut RawBlockHook<'_>>,
+) -> Result<(), DisError> {
     ops.next_pickle();
     // pickletools prints to a buffered stream; so do we, flushing whatever
     // was printed before an error too.
     let mut buffered = BufWriter::with_capacity(64 * 1024, out);
-    let result = dis_buffered(ops, &mut buffered, opts, memo);
+    let result = dis_buffered(ops, &mut buffered, opts, memo, raw);
     let flushed = buffered.flush();
     result?;
     flushed?;
@@ -126,6 +141,7 @@ fn dis_buffered<R: Read, W: Write>(
     out: &mut W,
     opts: &DisOptions,
     memo: &mut DisMemo,
+    mut raw: Option<&mut RawBlockHook<'_>>,
 ) -> Result<(), DisError> {
     let mut d = Disassembler {
         stack: Vec::new(),
@@ -136,11 +152,26 @@ fn dis_buffered<R: Read, W: Write>(
         line: String::new(),
         heads: vec![None; 256],
     };
-    for instr in ops {
+    while let Some(instr) = ops.next() {
         let instr = instr?;
         d.step(instr.op, instr.pos, &instr.arg, memo, out)?;
+        let block = raw.as_mut().and_then(|h| h(&instr));
         if instr.op.op == Opcode::Stop {
             break;
+        }
+        if let Some(block) = block.as_ref().filter(|b| b.pickle) {
+            // A nested pickle: disassembled in place, with its own stack.
+            let at = Genops::position(ops);
+            writeln!(out, "{at:5}: [{}: nested pickle]", block.label)?;
+            dis_buffered(ops, out, opts, &mut DisMemo::new(), None)?;
+            ops.next_pickle();
+            writeln!(out, "{:5}: [end of {}]", Genops::position(ops), block.label)?;
+        } else if let Some(block) = block {
+            let (pad_at, at) = skip_block(ops, &block)?;
+            if block.padded {
+                writeln!(out, "{pad_at:5}: [padding: {} B]", at - pad_at)?;
+            }
+            writeln!(out, "{at:5}: [{}: {} B]", block.label, block.len)?;
         }
     }
     writeln!(out, "highest protocol among opcodes = {}", d.maxproto)?;
@@ -167,6 +198,23 @@ where
     R: Read,
     W: Write + ?Sized,
 {
+    dis_files_raw(inputs, out, opts, None)
+}
+
+/// [`dis_files`] with a [`RawBlockHook`] (see [`dis_genops_raw`]).
+pub fn dis_files_raw<I, N, R, W>(
+    inputs: I,
+    out: &mut W,
+    opts: &DisOptions,
+    mut raw: Option<&mut RawBlockHook<'_>>,
+) -> Result<(), DisError>
+where
+    I: IntoIterator<Item = (N, R)>,
+    I::IntoIter: ExactSizeIterator,
+    N: AsRef<str>,
+    R: Read,
+    W: Write + ?Sized,
+{
     let inputs = inputs.into_iter();
     let several = inputs.len() > 1;
     let mut shared = DisMemo::new();
@@ -176,11 +224,9 @@ where
             out.write_all(preamble.as_bytes())?;
             out.write_all(b"\n")?;
         }
-        if opts.memo {
-            dis_with_memo(input, out, opts, &mut shared)?;
-        } else {
-            dis(input, out, opts)?;
-        }
+        let mut own = DisMemo::new();
+        let memo = if opts.memo { &mut shared } else { &mut own };
+        dis_genops_raw(&mut Genops::new(input), out, opts, memo, raw.as_deref_mut())?;
     }
     Ok(())
 }

@@ -523,6 +523,84 @@ fn raw_unicode_escape(data: &[u8]) -> Result<PyText, DisError> {
 // ---------------------------------------------------------------------------
 // The reader
 
+/// Bytes that follow a BUILD in the stream without being opcodes, as a
+/// [`RawBlockHook`] declares them (joblib writes each array's bytes right
+/// after its `NumpyArrayWrapper`'s BUILD).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RawBlock {
+    /// What the bytes are (`"array bytes"`), for `dis`.
+    pub label: Cow<'static, str>,
+    /// How many bytes.
+    pub len: u64,
+    /// Whether the block starts with one byte giving a number of padding
+    /// bytes, which follow it (joblib's alignment padding).
+    pub padded: bool,
+    /// Whether the block is a whole nested pickle (up to its STOP) rather
+    /// than `len` bytes (joblib's object arrays).
+    pub pickle: bool,
+}
+
+impl RawBlock {
+    /// `len` bytes described as `label`.
+    pub fn new(label: impl Into<Cow<'static, str>>, len: u64) -> RawBlock {
+        RawBlock {
+            label: label.into(),
+            len,
+            padded: false,
+            pickle: false,
+        }
+    }
+
+    /// A nested pickle described as `label`.
+    pub fn pickle(label: impl Into<Cow<'static, str>>) -> RawBlock {
+        RawBlock {
+            pickle: true,
+            ..RawBlock::new(label, 0)
+        }
+    }
+
+    /// The same block, preceded by a padding-length byte and that much
+    /// padding.
+    pub fn padded(mut self, on: bool) -> RawBlock {
+        self.padded = on;
+        self
+    }
+}
+
+/// A hook `dis` and `optimize` consult after every instruction (in stream
+/// order; a format's hook tracks what it needs, e.g. with a small stack of
+/// its own): the raw block that follows the instruction, if any. The core
+/// knows no format that does this; `brinery_numpy::joblib_raw_blocks` is
+/// the one for joblib (array bytes after a `NumpyArrayWrapper`'s BUILD).
+pub type RawBlockHook<'h> = dyn FnMut(&Instr) -> Option<RawBlock> + 'h;
+
+/// Consume the raw block `b` (its padding first) from `ops`; the stream
+/// position where the padding and where the data start.
+pub(crate) fn skip_block<R: Read>(
+    ops: &mut Genops<R>,
+    b: &RawBlock,
+) -> Result<(u64, u64), DisError> {
+    let pad_at = Genops::position(ops);
+    if b.padded {
+        let pad = ops.raw_byte()?;
+        ops.read_raw(u64::from(pad), &mut |_| {})?;
+    }
+    let at = Genops::position(ops);
+    if b.pickle {
+        ops.next_pickle();
+        for instr in ops.by_ref() {
+            if instr?.op.op == Opcode::Stop {
+                break;
+            }
+        }
+        ops.next_pickle();
+    } else {
+        ops.read_raw(b.len, &mut |_| {})?;
+    }
+    Ok((pad_at, at))
+}
+
 /// One decoded instruction.
 #[derive(Clone, Debug)]
 pub struct Instr {
@@ -613,6 +691,34 @@ impl<R: Read> Genops<R> {
     }
 
     /// Refill the (empty) buffer. `false` at end of input.
+    /// Consume `n` bytes that are not opcodes (the raw block a
+    /// [`RawBlockHook`] declared after a BUILD), handing them to `sink` in
+    /// chunks. Fails if the stream ends first.
+    pub fn read_raw(&mut self, n: u64, sink: &mut dyn FnMut(&[u8])) -> Result<(), DisError> {
+        let mut left = n;
+        while left > 0 {
+            if self.head == self.tail && !self.fill()? {
+                return Err(DisError::value(format!(
+                    "expected {n} raw bytes after BUILD, but only {} remain",
+                    n - left
+                )));
+            }
+            let take = (self.tail - self.head).min(usize::try_from(left).unwrap_or(usize::MAX));
+            sink(&self.buf[self.head..self.head + take]);
+            self.head += take;
+            self.pos += take as u64;
+            left -= take as u64;
+        }
+        Ok(())
+    }
+
+    /// The next byte, consumed, or an error at the end of the stream.
+    pub(crate) fn raw_byte(&mut self) -> Result<u8, DisError> {
+        let mut b = None;
+        self.read_raw(1, &mut |c| b = c.first().copied())?;
+        Ok(b.unwrap_or(0))
+    }
+
     fn fill(&mut self) -> io::Result<bool> {
         debug_assert_eq!(self.head, self.tail);
         if self.buf.len() < BUF_SIZE {

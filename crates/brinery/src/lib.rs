@@ -82,12 +82,13 @@ pub mod serde;
 pub mod stdlib;
 
 pub use crate::dis::{
-    dis, dis_files, dis_genops, dis_with_memo, format_preamble, DisMemo, DisOptions,
+    dis, dis_files, dis_files_raw, dis_genops, dis_genops_raw, dis_with_memo, format_preamble,
+    DisMemo, DisOptions,
 };
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::genops::{
     genops, repr_bytes, repr_float, ArgValue, CodePointIter, DisError, DisErrorKind, Genops, Instr,
-    PyText,
+    PyText, RawBlock, RawBlockHook,
 };
 #[cfg(feature = "json")]
 pub use crate::json::{from_json, to_json, to_json_plain};
@@ -95,7 +96,7 @@ pub use crate::opcodes::{
     opcode_info, ArgKind, ArgLayout, Opcode, OpcodeInfo, StackKind, DEFAULT_PROTOCOL,
     HIGHEST_PROTOCOL, OPCODES,
 };
-pub use crate::optimize::optimize;
+pub use crate::optimize::{optimize, optimize_raw};
 pub use crate::pickler::{dump, dumps, Pickler};
 pub use crate::pretty::{pretty, pretty_root, PrettyOptions};
 pub use crate::read::{IoRead, Read, Reference, SliceRead};

@@ -76,6 +76,7 @@ mod genops;
 pub mod json;
 mod optimize;
 pub mod pretty;
+mod printer;
 pub mod repr;
 #[cfg(feature = "serde")]
 pub mod serde;

@@ -76,7 +76,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::text::{
     byte_escaped_len, escaped_len, float_repr, push_byte_escaped, push_escaped_cp, quote_for,
 };
-use crate::value::{Construct, Graph, Node, NodeId, NodeRef, Object, PyStr};
+use crate::value::{Construct, Graph, Node, NodeId, Object, PyStr};
 
 /// Default cap on the size of printed output: 64 MiB.
 pub const DEFAULT_MAX_OUTPUT: usize = 64 << 20;
@@ -84,131 +84,13 @@ pub const DEFAULT_MAX_OUTPUT: usize = 64 << 20;
 /// CPython's default `sys.get_int_max_str_digits()`.
 pub const DEFAULT_MAX_STR_DIGITS: usize = 4300;
 
-/// A piece of a custom rendering: literal text, or a node rendered by the
-/// normal (non-recursive) machinery.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ReprPiece {
-    /// Text written as is.
-    Text(String),
-    /// A node, rendered like any other value (hooks included).
-    Node(NodeId),
-}
+pub(crate) use crate::printer::Hooks;
+pub use crate::printer::{Allowance, Block, BlockBody, Layout, ReprHook, ReprPiece};
 
-impl ReprPiece {
-    /// A text piece.
-    pub fn text(s: impl Into<String>) -> Self {
-        ReprPiece::Text(s.into())
-    }
-}
-
-/// Renders nodes of some classes specially; `None` falls back to the
-/// default rendering.
-///
-/// A hook is consulted for every opaque object ([`Node::Object`]) that
-/// [`repr`](fn@repr) or [`pretty`](fn@crate::pretty) is about to print, and returns the
-/// rendering as [`ReprPiece`]s: literal text and nodes, which the printer
-/// renders in turn (on its explicit stack, so hooks never cause recursion).
-/// Several hooks may be set; the first that answers `Some` wins, and the
-/// built-in standard-library renderings (see [`ReprOptions::stdlib`]) come
-/// after all user hooks.
-///
-/// Any `Fn(NodeRef) -> Option<Vec<ReprPiece>> + Send + Sync` is a hook:
-///
-/// ```
-/// use std::sync::Arc;
-/// use brinery::repr::{repr, ReprOptions, ReprPiece};
-/// use brinery::{Construct, Graph, Node, NodeRef, Object};
-///
-/// // What `pickle.dumps(Point(1, 2))` holds for a class reduced to `Point(*args)`.
-/// let mut g = Graph::new();
-/// let (cls, x, y) = (g.global("__main__", "Point"), g.int(1), g.int(2));
-/// let args = g.tuple(vec![x, y]);
-/// let p = g.add(Node::Object(Box::new(Object::new(Construct::Reduce { callable: cls, args }))));
-///
-/// let hook = |n: NodeRef<'_, '_>| {
-///     if n.class_name()? != "__main__.Point" {
-///         return None;
-///     }
-///     let Some(Node::Object(o)) = n.node() else { return None };
-///     let Construct::Reduce { args, .. } = o.construct else { return None };
-///     let args = n.graph().view(args);
-///     Some(vec![
-///         ReprPiece::text("Point(x="),
-///         ReprPiece::Node(args.get(&0)?.id()?),
-///         ReprPiece::text(", y="),
-///         ReprPiece::Node(args.get(&1)?.id()?),
-///         ReprPiece::text(")"),
-///     ])
-/// };
-/// assert_eq!(repr(&g, p, &ReprOptions::default())?, "__main__.Point(1, 2)");
-/// let opts = ReprOptions::default().hook(Arc::new(hook));
-/// assert_eq!(repr(&g, p, &opts)?, "Point(x=1, y=2)");
-/// # Ok::<(), brinery::Error>(())
-/// ```
-pub trait ReprHook: Send + Sync {
-    /// The rendering of `node`, or `None` for the default one.
-    fn repr(&self, node: NodeRef<'_, '_>) -> Option<Vec<ReprPiece>>;
-}
-
-impl<F> ReprHook for F
-where
-    F: Fn(NodeRef<'_, '_>) -> Option<Vec<ReprPiece>> + Send + Sync,
-{
-    fn repr(&self, node: NodeRef<'_, '_>) -> Option<Vec<ReprPiece>> {
-        self(node)
-    }
-}
-
-/// The hooks of a printer: user hooks in order, then (optionally) the
-/// built-in standard-library renderings.
-#[derive(Clone, Default)]
-pub(crate) struct Hooks {
-    pub(crate) user: Vec<Arc<dyn ReprHook>>,
-    pub(crate) stdlib: bool,
-}
-
-impl Hooks {
-    /// The rendering of object node `id`, if some hook has one.
-    pub(crate) fn render(&self, g: &Graph<'_>, id: NodeId) -> Option<Vec<ReprPiece>> {
-        if self.is_empty() {
-            return None;
-        }
-        let v = g.view(id);
-        for h in &self.user {
-            if let Some(p) = h.repr(v) {
-                return Some(p);
-            }
-        }
-        if self.stdlib {
-            return crate::stdlib::render(v);
-        }
-        None
-    }
-
-    /// The rendering of object node `id` by a user hook, if one answers.
-    pub(crate) fn render_user(&self, g: &Graph<'_>, id: NodeId) -> Option<Vec<ReprPiece>> {
-        let v = g.view(id);
-        self.user.iter().find_map(|h| h.repr(v))
-    }
-
-    /// True when node `id` is an immutable value (per the built-in
-    /// renderings) whose sharing the pretty printer need not show.
-    pub(crate) fn is_value(&self, g: &Graph<'_>, id: NodeId) -> bool {
-        self.stdlib && crate::stdlib::is_immutable_value(g.view(id))
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.user.is_empty() && !self.stdlib
-    }
-}
-
-impl std::fmt::Debug for Hooks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hooks")
-            .field("user", &self.user.len())
-            .field("stdlib", &self.stdlib)
-            .finish()
-    }
+/// The hooks every printer starts with: the standard-library renderings
+/// ([`crate::stdlib::StdlibHook`]), an ordinary [`ReprHook`].
+pub(crate) fn default_hooks() -> Hooks {
+    Hooks::with_defaults(vec![Arc::new(crate::stdlib::StdlibHook)])
 }
 
 /// Options for [`repr`].
@@ -231,10 +113,7 @@ impl Default for ReprOptions {
         ReprOptions {
             max_output: DEFAULT_MAX_OUTPUT,
             max_str_digits: Some(DEFAULT_MAX_STR_DIGITS),
-            hooks: Hooks {
-                user: Vec::new(),
-                stdlib: true,
-            },
+            hooks: default_hooks(),
         }
     }
 }
@@ -262,7 +141,7 @@ impl ReprOptions {
     /// before the built-in standard-library renderings; the first that
     /// answers wins.
     pub fn hook(mut self, h: Arc<dyn ReprHook>) -> Self {
-        self.hooks.user.push(h);
+        self.hooks.push(h);
         self
     }
 
@@ -271,7 +150,7 @@ impl ReprOptions {
     /// see [`crate::stdlib`]) on or off. On by default; off, such objects
     /// print in the generic call form `module.func(args)`.
     pub fn stdlib(mut self, on: bool) -> Self {
-        self.hooks.stdlib = on;
+        self.hooks.set_defaults(on, default_hooks);
         self
     }
 }
@@ -1374,10 +1253,8 @@ impl<'g, 'a> Flat<'g, 'a> {
         sink: &mut Sink,
     ) -> Result<(), Stop> {
         if let Node::Object(_) = node {
-            if self.hooks.stdlib && self.hooks.render_user(self.g, id).is_none() {
-                if let Some(m) = crate::stdlib::recursion_marker(self.g.view(id)) {
-                    return sink.push(&m);
-                }
+            if let Some(m) = self.hooks.recursion_marker(self.g, id) {
+                return sink.push(&m);
             }
         }
         let t = match node {

@@ -137,3 +137,71 @@ fn wrapped_errors_keep_offset_opcode_and_source() {
     );
     assert_eq!(io.to_string(), "cannot open x.pt: gone");
 }
+
+/// A third-party hook can do everything the standard-library one does:
+/// its rendering, a recursion marker and a pprint block layout.
+struct BagHook;
+
+impl brinery::ReprHook for BagHook {
+    fn repr(&self, node: brinery::NodeRef<'_, '_>) -> Option<Vec<brinery::ReprPiece>> {
+        let call = Call::of(node).filter(|c| c.name == "Bag")?;
+        Some(vec![
+            brinery::ReprPiece::text("Bag("),
+            brinery::ReprPiece::Node(call.args[0]),
+            brinery::ReprPiece::text(")"),
+        ])
+    }
+    fn recursion_marker(&self, node: brinery::NodeRef<'_, '_>) -> Option<String> {
+        Call::of(node)
+            .filter(|c| c.name == "Bag")
+            .map(|_| "Bag(...)".into())
+    }
+    fn layout<'g>(&self, node: brinery::NodeRef<'g, '_>) -> Option<brinery::repr::Layout<'g>> {
+        use brinery::repr::{Block, BlockBody, Layout};
+        let call = Call::of(node).filter(|c| c.name == "Bag")?;
+        let items = node.graph().view(call.args[0]).as_items()?;
+        Some(Layout::Block(Block::new(
+            "Bag([",
+            BlockBody::Items(items.into()),
+            5,
+            "])",
+        )))
+    }
+}
+
+#[test]
+fn a_user_hook_controls_marker_and_layout() {
+    let mut g = brinery::Graph::new();
+    let cls = g.global("__main__", "Bag");
+    let words: Vec<_> = (0..6).map(|i| g.str(format!("item number {i}"))).collect();
+    let list = g.list(words);
+    let args = g.tuple(vec![list]);
+    let bag = g.add(brinery::Node::Object(Box::new(brinery::Object::new(
+        brinery::Construct::Reduce {
+            callable: cls,
+            args,
+        },
+    ))));
+    // The bag inside its own list: a cycle through the hook's object.
+    if let brinery::Node::List(v) = g.node_mut(list) {
+        v.push(bag);
+    }
+    let hook = std::sync::Arc::new(BagHook);
+    let flat =
+        brinery::repr::repr(&g, bag, &brinery::ReprOptions::default().hook(hook.clone())).unwrap();
+    assert!(flat.starts_with("Bag(['item number 0',"), "{flat}");
+    assert!(flat.ends_with("'item number 5', Bag(...)])"), "{flat}");
+    let pretty = brinery::pretty(
+        &g,
+        bag,
+        &brinery::PrettyOptions::default().width(40).hook(hook),
+    )
+    .unwrap();
+    let lines: Vec<&str> = pretty.lines().collect();
+    // The pretty view labels the cycle (`#1=` ... `#1#`) and uses the
+    // hook's block: items one per line at the column after `Bag([`.
+    assert_eq!(lines[0], "#1=Bag(['item number 0',");
+    assert_eq!(lines[1], "         'item number 1',");
+    assert_eq!(lines[6], "         #1#])");
+    assert_eq!(lines.len(), 7, "{pretty}");
+}

@@ -101,7 +101,7 @@ pub use self::types::{
 };
 
 use crate::error::Result;
-use crate::repr::{ReprHook, ReprPiece};
+use crate::printer::{Allowance, Block, BlockBody, Layout, ReprHook, ReprPiece};
 use crate::value::{Call, Construct, Node, NodeId, NodeRef};
 
 /// A standard-library (or registered) value read from a pickle.
@@ -457,31 +457,75 @@ impl ReprHook for TypeRegistry {
     }
 }
 
-pub(crate) use self::render::{counter_order, factory_repr};
+use self::render::{counter_order, factory_repr};
 
-/// The built-in stdlib hook used by `repr`/`pretty` by default.
-pub(crate) fn render(v: NodeRef<'_, '_>) -> Option<Vec<ReprPiece>> {
-    stdlib_registry().repr(v)
-}
+/// The standard-library renderings as an ordinary [`ReprHook`]: what
+/// [`crate::ReprOptions`] and [`crate::PrettyOptions`] use after the user's
+/// hooks unless `.stdlib(false)`. It prints the types of the
+/// [module docs](self) as CPython 3.11 does, marks them immutable where
+/// they are (`is_value`), gives CPython's recursion markers for
+/// self-containing OrderedDicts, deques and defaultdicts, and pprint's
+/// layouts (`_pprint_ordered_dict`, `_pprint_default_dict`,
+/// `_pprint_counter`, `_pprint_deque`; other values on one line).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StdlibHook;
 
-/// What CPython prints for a standard-library container reached again
-/// while it is being printed.
-pub(crate) fn recursion_marker(v: NodeRef<'_, '_>) -> Option<String> {
-    match Typed::from_node(v)? {
-        Ok(Typed::OrderedDict(_)) => Some("...".into()),
-        Ok(Typed::Deque(_)) => Some("[...]".into()),
-        Ok(Typed::DefaultDict(d)) => Some(format!(
-            "defaultdict({}, {{...}})",
-            factory_repr(d.default_factory)?
-        )),
-        _ => None,
+impl ReprHook for StdlibHook {
+    fn repr(&self, node: NodeRef<'_, '_>) -> Option<Vec<ReprPiece>> {
+        stdlib_registry().repr(node)
     }
-}
 
-/// True when `v` is an immutable standard-library value (its sharing need
-/// not be shown).
-pub(crate) fn is_immutable_value(v: NodeRef<'_, '_>) -> bool {
-    matches!(Typed::from_node(v), Some(Ok(t)) if t.is_immutable())
+    fn is_value(&self, node: NodeRef<'_, '_>) -> bool {
+        matches!(Typed::from_node(node), Some(Ok(t)) if t.is_immutable())
+    }
+
+    fn recursion_marker(&self, node: NodeRef<'_, '_>) -> Option<String> {
+        match Typed::from_node(node)? {
+            Ok(Typed::OrderedDict(_)) => Some("...".into()),
+            Ok(Typed::Deque(_)) => Some("[...]".into()),
+            Ok(Typed::DefaultDict(d)) => Some(format!(
+                "defaultdict({}, {{...}})",
+                factory_repr(d.default_factory)?
+            )),
+            _ => None,
+        }
+    }
+
+    fn layout<'g>(&self, node: NodeRef<'g, '_>) -> Option<Layout<'g>> {
+        let block = match Typed::from_node(node)?.ok()? {
+            Typed::OrderedDict(m) if !m.is_empty() => match m.entries {
+                Cow::Borrowed(entries) => {
+                    Block::new("OrderedDict(", BlockBody::PairList(entries), 12, ")")
+                }
+                Cow::Owned(_) => return Some(Layout::Flat),
+            },
+            Typed::DefaultDict(d) if !d.items.is_empty() => match factory_repr(d.default_factory) {
+                Some(rdf) => Block::new(
+                    format!("defaultdict({rdf},"),
+                    BlockBody::Dict(d.items.entries),
+                    12,
+                    "})",
+                )
+                .break_then("{"),
+                None => return Some(Layout::Flat),
+            },
+            Typed::Counter(m) if !m.is_empty() => {
+                let sorted = counter_order(node.graph(), m.entry_ids());
+                Block::new("Counter({", BlockBody::Dict(Cow::Owned(sorted)), 8, "})")
+            }
+            Typed::Deque(d) if !d.items.is_empty() => {
+                let items = BlockBody::Items(d.items.items);
+                match d.maxlen {
+                    None => Block::new("deque([", items, 6, "])"),
+                    Some(m) => Block::new("deque([", items, 6, "],")
+                        .allowance(Allowance::Fixed(2))
+                        .trailer(format!("maxlen={m})")),
+                }
+            }
+            _ => return Some(Layout::Flat),
+        };
+        Some(Layout::Block(block))
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ use num_traits::One;
 
 use super::types::{Complex, TimeDelta, TimeZone, TzInfo};
 use super::{RecordKind, Typed};
-use crate::repr::{str_repr, ReprPiece};
+use crate::printer::ReprPiece;
 use crate::text::float_repr;
 use crate::value::{Node, NodeId, NodeRef, PyStr};
 
@@ -38,7 +38,7 @@ impl Out {
 }
 
 fn quote(s: &str) -> String {
-    str_repr(&PyStr::from(s.to_string()))
+    PyStr::from(s).repr()
 }
 
 /// `repr(timedelta)` (Python 3.7+).

@@ -55,6 +55,138 @@ const FUNCTIONS: &[&str] = &[
     "vars",
 ];
 
+/// The classes of `builtins` (CPython 3.11): name, `__name__` (the
+/// aliases `IOError` and `EnvironmentError` are `OSError`), and whether it
+/// is an exception class. Sorted by name.
+const TYPES: &[(&str, &str, bool)] = &[
+    ("ArithmeticError", "ArithmeticError", true),
+    ("AssertionError", "AssertionError", true),
+    ("AttributeError", "AttributeError", true),
+    ("BaseException", "BaseException", true),
+    ("BaseExceptionGroup", "BaseExceptionGroup", true),
+    ("BlockingIOError", "BlockingIOError", true),
+    ("BrokenPipeError", "BrokenPipeError", true),
+    ("BufferError", "BufferError", true),
+    ("BytesWarning", "BytesWarning", true),
+    ("ChildProcessError", "ChildProcessError", true),
+    ("ConnectionAbortedError", "ConnectionAbortedError", true),
+    ("ConnectionError", "ConnectionError", true),
+    ("ConnectionRefusedError", "ConnectionRefusedError", true),
+    ("ConnectionResetError", "ConnectionResetError", true),
+    ("DeprecationWarning", "DeprecationWarning", true),
+    ("EOFError", "EOFError", true),
+    ("EncodingWarning", "EncodingWarning", true),
+    ("EnvironmentError", "OSError", true),
+    ("Exception", "Exception", true),
+    ("ExceptionGroup", "ExceptionGroup", true),
+    ("FileExistsError", "FileExistsError", true),
+    ("FileNotFoundError", "FileNotFoundError", true),
+    ("FloatingPointError", "FloatingPointError", true),
+    ("FutureWarning", "FutureWarning", true),
+    ("GeneratorExit", "GeneratorExit", true),
+    ("IOError", "OSError", true),
+    ("ImportError", "ImportError", true),
+    ("ImportWarning", "ImportWarning", true),
+    ("IndentationError", "IndentationError", true),
+    ("IndexError", "IndexError", true),
+    ("InterruptedError", "InterruptedError", true),
+    ("IsADirectoryError", "IsADirectoryError", true),
+    ("KeyError", "KeyError", true),
+    ("KeyboardInterrupt", "KeyboardInterrupt", true),
+    ("LookupError", "LookupError", true),
+    ("MemoryError", "MemoryError", true),
+    ("ModuleNotFoundError", "ModuleNotFoundError", true),
+    ("NameError", "NameError", true),
+    ("NotADirectoryError", "NotADirectoryError", true),
+    ("NotImplementedError", "NotImplementedError", true),
+    ("OSError", "OSError", true),
+    ("OverflowError", "OverflowError", true),
+    (
+        "PendingDeprecationWarning",
+        "PendingDeprecationWarning",
+        true,
+    ),
+    ("PermissionError", "PermissionError", true),
+    ("ProcessLookupError", "ProcessLookupError", true),
+    ("RecursionError", "RecursionError", true),
+    ("ReferenceError", "ReferenceError", true),
+    ("ResourceWarning", "ResourceWarning", true),
+    ("RuntimeError", "RuntimeError", true),
+    ("RuntimeWarning", "RuntimeWarning", true),
+    ("StopAsyncIteration", "StopAsyncIteration", true),
+    ("StopIteration", "StopIteration", true),
+    ("SyntaxError", "SyntaxError", true),
+    ("SyntaxWarning", "SyntaxWarning", true),
+    ("SystemError", "SystemError", true),
+    ("SystemExit", "SystemExit", true),
+    ("TabError", "TabError", true),
+    ("TimeoutError", "TimeoutError", true),
+    ("TypeError", "TypeError", true),
+    ("UnboundLocalError", "UnboundLocalError", true),
+    ("UnicodeDecodeError", "UnicodeDecodeError", true),
+    ("UnicodeEncodeError", "UnicodeEncodeError", true),
+    ("UnicodeError", "UnicodeError", true),
+    ("UnicodeTranslateError", "UnicodeTranslateError", true),
+    ("UnicodeWarning", "UnicodeWarning", true),
+    ("UserWarning", "UserWarning", true),
+    ("ValueError", "ValueError", true),
+    ("Warning", "Warning", true),
+    ("ZeroDivisionError", "ZeroDivisionError", true),
+    ("bool", "bool", false),
+    ("bytearray", "bytearray", false),
+    ("bytes", "bytes", false),
+    ("classmethod", "classmethod", false),
+    ("complex", "complex", false),
+    ("dict", "dict", false),
+    ("enumerate", "enumerate", false),
+    ("filter", "filter", false),
+    ("float", "float", false),
+    ("frozenset", "frozenset", false),
+    ("int", "int", false),
+    ("list", "list", false),
+    ("map", "map", false),
+    ("memoryview", "memoryview", false),
+    ("object", "object", false),
+    ("property", "property", false),
+    ("range", "range", false),
+    ("reversed", "reversed", false),
+    ("set", "set", false),
+    ("slice", "slice", false),
+    ("staticmethod", "staticmethod", false),
+    ("str", "str", false),
+    ("super", "super", false),
+    ("tuple", "tuple", false),
+    ("type", "type", false),
+    ("zip", "zip", false),
+];
+
+fn type_entry(name: &str) -> Option<&'static (&'static str, &'static str, bool)> {
+    TYPES
+        .binary_search_by(|t| t.0.cmp(name))
+        .ok()
+        .map(|i| &TYPES[i])
+}
+
+/// How CPython's `repr` shows the object `builtins.<name>` stands for:
+/// `<class 'int'>`, `<built-in function len>`, `None`, `Ellipsis`.
+pub(crate) fn global_repr(name: &str) -> Option<String> {
+    if let Some((_, canon, _)) = type_entry(name) {
+        return Some(format!("<class '{canon}'>"));
+    }
+    if FUNCTIONS.binary_search(&name).is_ok() {
+        return Some(format!("<built-in function {name}>"));
+    }
+    match name {
+        "None" | "True" | "False" | "Ellipsis" | "NotImplemented" => Some(name.to_string()),
+        _ => None,
+    }
+}
+
+/// The `__name__` of `builtins.<name>` when it is an exception class.
+pub(crate) fn exception_name(name: &str) -> Option<&'static str> {
+    type_entry(name).filter(|t| t.2).map(|t| t.1)
+}
+
 /// The Python type of `builtins.<name>` when it is not a type (a function
 /// or a constant of the module itself; the names `site` adds, such as
 /// `exit` or `help`, are not known here).
@@ -95,7 +227,16 @@ pub(crate) fn empty_value(name: &str) -> Option<Node<'static>> {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn functions_sorted() {
+    fn tables_sorted() {
         assert!(super::FUNCTIONS.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::TYPES.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(
+            super::global_repr("IOError").as_deref(),
+            Some("<class 'OSError'>")
+        );
+        assert_eq!(
+            super::global_repr("len").as_deref(),
+            Some("<built-in function len>")
+        );
     }
 }

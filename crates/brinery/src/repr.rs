@@ -22,7 +22,7 @@
 //!
 //! | node | shown as |
 //! |------|----------|
-//! | global `module.name` | `module.name` (`builtins.Ellipsis` and `builtins.NotImplemented` print as `Ellipsis` and `NotImplemented`, as in CPython) |
+//! | global `module.name` | `module.name` (the `builtins` module's own objects as CPython prints them: `<class 'int'>`, `<built-in function len>`, `Ellipsis`, `NotImplemented`) |
 //! | object made by `REDUCE` of a global | `module.func(arg, ...)` |
 //! | object made by `NEWOBJ`/`OBJ`/`INST` | `module.Class(arg, ...)` |
 //! | `NEWOBJ_EX` keyword arguments | `module.Class(arg, key=value)` |
@@ -586,11 +586,17 @@ pub(crate) fn write_leaf(
             sink.push(")")?;
         }
         Node::Global(g)
-            if g.module == "builtins"
-                && matches!(g.name.as_str(), "Ellipsis" | "NotImplemented") =>
+            if g.module == "builtins" && crate::builtins::global_repr(&g.name).is_some() =>
         {
-            // The singletons these globals stand for print as their names.
-            sink.styled(Style::Const, &g.name)?
+            // What the builtins module's own objects print as in CPython:
+            // `<class 'int'>`, `<built-in function len>`, `Ellipsis`.
+            let text = crate::builtins::global_repr(&g.name).unwrap_or_default();
+            let style = if text.starts_with('<') {
+                Style::Name
+            } else {
+                Style::Const
+            };
+            sink.styled(style, &text)?
         }
         Node::Global(g) => {
             sink.open(Style::Name);

@@ -126,3 +126,41 @@ fn re_patterns_print_as_python() {
     );
     assert_eq!(n, 27);
 }
+
+#[test]
+fn builtin_objects_repr_as_python() {
+    let Some(py) = python(&[], "builtins objects repr fidelity") else {
+        return;
+    };
+    let cases: [&[u8]; 8] = [
+        b"cbuiltins\nValueError\n(Vugh\ntR.",
+        b"cbuiltins\nKeyError\n)R.",
+        b"(cbuiltins\nlen\ncbuiltins\nint\ncbuiltins\nIOError\nl.",
+        b"\x80\x02cbuiltins\nException\nX\x01\x00\x00\x00aK\x01\x86R}b.",
+        b"\x80\x02cbuiltins\nArithmeticError\n)\x81.",
+        b"(cbuiltins\nNone\ncbuiltins\nEllipsis\ncbuiltins\n__build_class__\nt.",
+        b"\x80\x02c__builtin__\nset\nc__builtin__\nunicode\n\x86.",
+        b"c__builtin__\nobject\n.",
+    ];
+    let mut n = 0;
+    for data in cases {
+        let hex: String = data.iter().map(|b| format!("{b:02x}")).collect();
+        let code = format!(
+            "import pickle, sys\nsys.stdout.write(repr(pickle.loads(bytes.fromhex('{hex}'))))"
+        );
+        let want = run(&py, &["-c", &code], &[]);
+        let g = brinery::loads(data).unwrap();
+        assert_eq!(
+            brinery::repr_root(&g).unwrap(),
+            want,
+            "{:?}",
+            String::from_utf8_lossy(data)
+        );
+        n += 1;
+    }
+    println!(
+        "builtins objects: {n} of {} reprs identical to CPython",
+        cases.len()
+    );
+    assert_eq!(n, 8);
+}

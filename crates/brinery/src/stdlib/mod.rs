@@ -459,6 +459,30 @@ impl ReprHook for TypeRegistry {
 
 use self::render::{counter_order, factory_repr};
 
+/// An instance of a builtin exception class as `BaseException.__repr__`
+/// prints it: `ValueError('ugh')`, `KeyError()`, `OSError(2, 'x')` (its
+/// args; a BUILD state does not show).
+fn exception_pieces(node: NodeRef<'_, '_>) -> Option<Vec<ReprPiece>> {
+    let call = Call::of(node)?;
+    if call.module != "builtins" || call.via.is_some() || call.kwargs.is_some() {
+        return None;
+    }
+    let name = crate::builtins::exception_name(call.name)?;
+    if name == "OSError" && call.args.len() >= 2 {
+        // OSError(errno, ...) becomes the subclass for that errno.
+        return None;
+    }
+    let mut out = vec![ReprPiece::text(format!("{name}("))];
+    for (i, &a) in call.args.iter().enumerate() {
+        if i > 0 {
+            out.push(ReprPiece::text(", "));
+        }
+        out.push(ReprPiece::Node(a));
+    }
+    out.push(ReprPiece::text(")"));
+    Some(out)
+}
+
 /// The standard-library renderings as an ordinary [`ReprHook`]: what
 /// [`crate::ReprOptions`] and [`crate::PrettyOptions`] use after the user's
 /// hooks unless `.stdlib(false)`. It prints the types of the
@@ -472,7 +496,7 @@ pub struct StdlibHook;
 
 impl ReprHook for StdlibHook {
     fn repr(&self, node: NodeRef<'_, '_>) -> Option<Vec<ReprPiece>> {
-        stdlib_registry().repr(node)
+        exception_pieces(node).or_else(|| stdlib_registry().repr(node))
     }
 
     fn is_value(&self, node: NodeRef<'_, '_>) -> bool {

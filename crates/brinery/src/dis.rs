@@ -10,7 +10,6 @@
 use std::fmt::Write as _;
 use std::io::{BufWriter, Read, Write};
 
-use hashbrown::hash_map::Entry;
 use hashbrown::HashMap;
 
 use crate::genops::{
@@ -54,9 +53,63 @@ impl Default for DisOptions {
 /// The memo the disassembler emulates: which keys have been stored into, and
 /// the kind of object stored. Pass the same one to several
 /// [`dis_with_memo`] calls to disassemble pickles written by one pickler.
+///
+/// Keys are dense in real pickles (MEMOIZE and the picklers' PUTs count up
+/// from 0), so they are kept in a vector of one byte per key, growing as
+/// keys arrive (a key far above the others goes to a map instead: a
+/// hostile key never sizes an allocation).
 #[derive(Clone, Debug, Default)]
 pub struct DisMemo {
-    map: HashMap<MemoKey, StackKind>,
+    dense: Vec<Option<StackKind>>,
+    sparse: HashMap<MemoKey, StackKind>,
+    len: usize,
+}
+
+/// How far above the dense part a key may be and still extend it.
+const DENSE_GAP: usize = 4096;
+
+impl DisMemo {
+    fn dense_index(&self, key: &MemoKey) -> Option<usize> {
+        match key {
+            MemoKey::Small(k) => usize::try_from(*k)
+                .ok()
+                .filter(|&k| k < self.dense.len() + DENSE_GAP),
+            MemoKey::Big(_) => None,
+        }
+    }
+
+    fn get(&self, key: &MemoKey) -> Option<StackKind> {
+        match self.dense_index(key) {
+            Some(i) => self
+                .dense
+                .get(i)
+                .copied()
+                .flatten()
+                // A key stored far away before the dense part reached it.
+                .or_else(|| self.sparse.get(key).copied()),
+            None => self.sparse.get(key).copied(),
+        }
+    }
+
+    fn contains(&self, key: &MemoKey) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Store `kind` under a key not yet stored.
+    fn insert(&mut self, key: MemoKey, kind: StackKind) {
+        match self.dense_index(&key) {
+            Some(i) => {
+                if i >= self.dense.len() {
+                    self.dense.resize(i + 1, None);
+                }
+                self.dense[i] = Some(kind);
+            }
+            None => {
+                self.sparse.insert(key, kind);
+            }
+        }
+        self.len += 1;
+    }
 }
 
 impl DisMemo {
@@ -67,17 +120,19 @@ impl DisMemo {
 
     /// The number of keys stored.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.len
     }
 
     /// Whether no key is stored.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len == 0
     }
 
     /// Forget every key.
     pub fn clear(&mut self) {
-        self.map.clear();
+        self.dense.clear();
+        self.sparse.clear();
+        self.len = 0;
     }
 }
 
@@ -413,32 +468,29 @@ impl Disassembler<'_> {
         match op.op {
             Opcode::Put | Opcode::BinPut | Opcode::LongBinPut | Opcode::Memoize => {
                 let key = if op.op == Opcode::Memoize {
-                    markmsg = Some(format!("(as {})", memo.map.len()));
-                    MemoKey::from_usize(memo.map.len())
+                    markmsg = Some(format!("(as {})", memo.len()));
+                    MemoKey::from_usize(memo.len())
                 } else {
                     arg.memo_key().expect("PUT arguments are ints")
                 };
-                match memo.map.entry(key) {
-                    Entry::Occupied(_) => {
-                        errormsg = Some(format!("memo key {} already defined", arg.try_repr()?));
-                    }
-                    Entry::Vacant(slot) => match self.stack.last() {
+                if memo.contains(&key) {
+                    errormsg = Some(format!("memo key {} already defined", arg.try_repr()?));
+                } else {
+                    match self.stack.last() {
                         None => {
                             errormsg = Some("stack is empty -- can't store into memo".to_string())
                         }
                         Some(StackKind::Mark) => {
                             errormsg = Some("can't store markobject in the memo".to_string())
                         }
-                        Some(&top) => {
-                            slot.insert(top);
-                        }
-                    },
+                        Some(&top) => memo.insert(key, top),
+                    }
                 }
             }
             Opcode::Get | Opcode::BinGet | Opcode::LongBinGet => {
                 let key = arg.memo_key().expect("GET arguments are ints");
-                match memo.map.get(&key) {
-                    Some(&kind) => {
+                match memo.get(&key) {
+                    Some(kind) => {
                         memo_value = kind;
                         after = std::slice::from_ref(&memo_value);
                     }

@@ -404,47 +404,14 @@ fn parse_py_int(s: &[u8]) -> Result<ArgValue, DisError> {
 }
 
 /// Whether `s` (no surrounding blanks, no underscores) is a float literal
-/// Python's `float()` accepts.
+/// Python's `float()` accepts: all of it is what the C parser reads (an
+/// overflowing literal is one too: `float('1e999')` is `inf`).
 fn is_py_float_literal(s: &[u8]) -> bool {
-    let s = match s.first() {
-        Some(b'+' | b'-') => &s[1..],
-        _ => s,
-    };
-    let lower = s.to_ascii_lowercase();
-    if lower == b"inf" || lower == b"infinity" || lower == b"nan" {
-        return true;
+    match text::parse_float_prefix(s) {
+        text::FloatParse::Ok(_, end) => end == s.len(),
+        text::FloatParse::Overflow => true,
+        text::FloatParse::NoConversion => false,
     }
-    let mut i = 0;
-    let int_start = i;
-    while i < s.len() && s[i].is_ascii_digit() {
-        i += 1;
-    }
-    let mut ndigits = i - int_start;
-    if i < s.len() && s[i] == b'.' {
-        i += 1;
-        let frac_start = i;
-        while i < s.len() && s[i].is_ascii_digit() {
-            i += 1;
-        }
-        ndigits += i - frac_start;
-    }
-    if ndigits == 0 {
-        return false;
-    }
-    if i < s.len() && (s[i] == b'e' || s[i] == b'E') {
-        i += 1;
-        if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-            i += 1;
-        }
-        let exp_start = i;
-        while i < s.len() && s[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == exp_start {
-            return false;
-        }
-    }
-    i == s.len()
 }
 
 /// `float(s)` for a bytes object `s`.

@@ -156,35 +156,38 @@ pub fn optimize_raw(
 fn put(out: &mut Vec<u8>, proto: i64, bin: bool, idx: usize) {
     if proto >= 4 {
         out.push(Opcode::Memoize.code());
-    } else if bin {
-        if idx < 256 {
-            out.push(Opcode::BinPut.code());
-            out.push(idx as u8);
-        } else {
-            out.push(Opcode::LongBinPut.code());
-            out.extend_from_slice(&(idx as u32).to_le_bytes());
-        }
     } else {
-        out.push(Opcode::Put.code());
-        out.extend_from_slice(idx.to_string().as_bytes());
-        out.push(b'\n');
+        memo_op(
+            out,
+            bin,
+            idx,
+            [Opcode::BinPut, Opcode::LongBinPut, Opcode::Put],
+        );
     }
 }
 
 /// `_Pickler.get(i)`.
 fn get(out: &mut Vec<u8>, bin: bool, i: usize) {
-    if bin {
-        if i < 256 {
-            out.push(Opcode::BinGet.code());
-            out.push(i as u8);
-        } else {
-            out.push(Opcode::LongBinGet.code());
-            out.extend_from_slice(&(i as u32).to_le_bytes());
-        }
-    } else {
-        out.push(Opcode::Get.code());
-        out.extend_from_slice(i.to_string().as_bytes());
+    memo_op(
+        out,
+        bin,
+        i,
+        [Opcode::BinGet, Opcode::LongBinGet, Opcode::Get],
+    );
+}
+
+/// A memo PUT or GET of `idx`: the one-byte, four-byte or text form.
+fn memo_op(out: &mut Vec<u8>, bin: bool, idx: usize, [short, long, text]: [Opcode; 3]) {
+    if !bin {
+        out.push(text.code());
+        out.extend_from_slice(idx.to_string().as_bytes());
         out.push(b'\n');
+    } else if idx < 256 {
+        out.push(short.code());
+        out.push(idx as u8);
+    } else {
+        out.push(long.code());
+        out.extend_from_slice(&(idx as u32).to_le_bytes());
     }
 }
 

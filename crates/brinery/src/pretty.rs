@@ -42,12 +42,11 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use crate::printer::{Allowance, Block, BlockBody, Layout, Rendering};
 use crate::repr::{
     bad_id, default_hooks, object_call, write_bytes_repr, write_cps_repr, Anchors, Arg, Callee,
-    Flat, Hooks, Item, Mode, ReprHook, ReprPiece, Sink, Stats, Stop, Style, DEFAULT_MAX_OUTPUT,
+    Flat, Hooks, Item, Mode, ReprPiece, Sink, Stats, Stop, Style, DEFAULT_MAX_OUTPUT,
     DEFAULT_MAX_STR_DIGITS,
 };
 use crate::value::{Graph, Node, NodeId, PyStr};
@@ -110,29 +109,9 @@ impl PrettyOptions {
         self.color = on;
         self
     }
-    /// Set the output size limit in bytes.
-    pub fn max_output(mut self, bytes: usize) -> Self {
-        self.max_output = bytes;
-        self
-    }
-    /// Set the int digit limit (`None` for none).
-    pub fn max_str_digits(mut self, digits: Option<usize>) -> Self {
-        self.max_str_digits = digits;
-        self
-    }
-    /// Add a [`ReprHook`] (as [`crate::ReprOptions::hook`]): tried in the
-    /// order added, before the built-in standard-library renderings.
-    pub fn hook(mut self, h: Arc<dyn ReprHook>) -> Self {
-        self.hooks.push(h);
-        self
-    }
-    /// Turn the built-in standard-library renderings on or off (as
-    /// [`crate::ReprOptions::stdlib`]). On by default.
-    pub fn stdlib(mut self, on: bool) -> Self {
-        self.hooks.set_defaults(on, default_hooks);
-        self
-    }
 }
+
+crate::printer::printer_options!(PrettyOptions);
 
 /// Pretty-print node `id` (see the [module docs](self)).
 ///

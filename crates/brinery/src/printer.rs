@@ -307,3 +307,43 @@ impl std::fmt::Debug for Hooks {
             .finish()
     }
 }
+
+/// The builder methods [`crate::ReprOptions`] and [`crate::PrettyOptions`]
+/// share: output limit, int digit limit, hooks, standard-library hook.
+macro_rules! printer_options {
+    ($t:ty) => {
+        impl $t {
+            /// Set the output size limit in bytes.
+            pub fn max_output(mut self, bytes: usize) -> Self {
+                self.max_output = bytes;
+                self
+            }
+
+            /// Set the int digit limit (`None` for none).
+            pub fn max_str_digits(mut self, digits: Option<usize>) -> Self {
+                self.max_str_digits = digits;
+                self
+            }
+
+            /// Add a [`ReprHook`](crate::repr::ReprHook). Hooks are tried in
+            /// the order they were added, before the built-in
+            /// standard-library renderings; the first that answers wins.
+            pub fn hook(mut self, h: std::sync::Arc<dyn crate::repr::ReprHook>) -> Self {
+                self.hooks.push(h);
+                self
+            }
+
+            /// Turn the built-in renderings of standard-library values
+            /// (`datetime.datetime(...)`, `Decimal('1.1')`,
+            /// `OrderedDict(...)`, ...; see [`crate::stdlib`]) on or off. On
+            /// by default; off, such objects print in the generic call form
+            /// `module.func(args)`.
+            pub fn stdlib(mut self, on: bool) -> Self {
+                self.hooks.set_defaults(on, crate::repr::default_hooks);
+                self
+            }
+        }
+    };
+}
+
+pub(crate) use printer_options;

@@ -124,36 +124,9 @@ impl ReprOptions {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Set the output size limit in bytes.
-    pub fn max_output(mut self, bytes: usize) -> Self {
-        self.max_output = bytes;
-        self
-    }
-
-    /// Set the int digit limit (`None` for none).
-    pub fn max_str_digits(mut self, digits: Option<usize>) -> Self {
-        self.max_str_digits = digits;
-        self
-    }
-
-    /// Add a [`ReprHook`]. Hooks are tried in the order they were added,
-    /// before the built-in standard-library renderings; the first that
-    /// answers wins.
-    pub fn hook(mut self, h: Arc<dyn ReprHook>) -> Self {
-        self.hooks.push(h);
-        self
-    }
-
-    /// Turn the built-in renderings of standard-library values
-    /// (`datetime.datetime(...)`, `Decimal('1.1')`, `OrderedDict(...)`, ...;
-    /// see [`crate::stdlib`]) on or off. On by default; off, such objects
-    /// print in the generic call form `module.func(args)`.
-    pub fn stdlib(mut self, on: bool) -> Self {
-        self.hooks.set_defaults(on, default_hooks);
-        self
-    }
 }
+
+crate::printer::printer_options!(ReprOptions);
 
 /// CPython's `repr()` of node `id` (see the [module docs](self) for what
 /// non-builtin nodes look like).

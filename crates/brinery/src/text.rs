@@ -424,25 +424,15 @@ pub(crate) fn parse_float_prefix(s: &[u8]) -> FloatParse {
         .take(8)
         .map(|b| b.to_ascii_lowercase())
         .collect();
-    if lower.starts_with(b"infinity") {
-        return FloatParse::Ok(
-            if neg {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            },
-            i + 8,
-        );
-    }
-    if lower.starts_with(b"inf") {
-        return FloatParse::Ok(
-            if neg {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            },
-            i + 3,
-        );
+    let inf = if neg {
+        f64::NEG_INFINITY
+    } else {
+        f64::INFINITY
+    };
+    for word in [&b"infinity"[..], b"inf"] {
+        if lower.starts_with(word) {
+            return FloatParse::Ok(inf, i + word.len());
+        }
     }
     if lower.starts_with(b"nan") {
         return FloatParse::Ok(if neg { -f64::NAN } else { f64::NAN }, i + 3);

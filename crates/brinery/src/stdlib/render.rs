@@ -35,6 +35,17 @@ impl Out {
     fn id(&mut self, id: NodeId) {
         self.0.push(ReprPiece::Node(id))
     }
+    /// `k: v, k: v` (a dict's items).
+    fn entries(&mut self, entries: impl IntoIterator<Item = (NodeId, NodeId)>) {
+        for (i, (k, v)) in entries.into_iter().enumerate() {
+            if i > 0 {
+                self.text(", ");
+            }
+            self.id(k);
+            self.text(": ");
+            self.id(v);
+        }
+    }
 }
 
 fn quote(s: &str) -> String {
@@ -323,14 +334,7 @@ pub(crate) fn pieces(t: &Typed<'_, '_>) -> Option<Vec<ReprPiece>> {
                 None => return None,
             }
             o.text(", {");
-            for (i, &(k, v)) in d.items.entry_ids().iter().enumerate() {
-                if i > 0 {
-                    o.text(", ");
-                }
-                o.id(k);
-                o.text(": ");
-                o.id(v);
-            }
+            o.entries(d.items.entry_ids().iter().copied());
             o.text("})");
         }
         Typed::Counter(m) => {
@@ -338,17 +342,7 @@ pub(crate) fn pieces(t: &Typed<'_, '_>) -> Option<Vec<ReprPiece>> {
                 o.text("Counter()");
             } else {
                 o.text("Counter({");
-                for (i, (k, v)) in counter_order(m.graph, m.entry_ids())
-                    .into_iter()
-                    .enumerate()
-                {
-                    if i > 0 {
-                        o.text(", ");
-                    }
-                    o.id(k);
-                    o.text(": ");
-                    o.id(v);
-                }
+                o.entries(counter_order(m.graph, m.entry_ids()));
                 o.text("})");
             }
         }

@@ -1014,6 +1014,9 @@ fn tar_members(data: &[u8]) -> Result<HashMap<String, (usize, usize)>> {
     Ok(out)
 }
 
+/// Storage key → (storage index, dtype, byte view start, byte view len).
+type TarStorages = HashMap<String, (usize, DType, u64, Option<u64>)>;
+
 fn parse_tar(data: &[u8], limits: &Limits) -> Result<Parsed> {
     let members = tar_members(data)?;
     let member = |name: &str| -> Result<(usize, usize)> {
@@ -1032,16 +1035,6 @@ fn parse_tar(data: &[u8], limits: &Limits) -> Result<Parsed> {
         }
         None => true,
     };
-    // storages: count, then (key, location, storage_type) + 8-byte count +
-    // data for each, then the list of views.
-    let (s, l) = member("storages")?;
-    let sd = &data[..s + l];
-    let (n, mut pos) = pickle_at(sd, s, limits, "storages count")?;
-    let n = n
-        .root()
-        .as_i64()
-        .filter(|&n| n >= 0)
-        .ok_or_else(|| invalid("storages count is not an int"))?;
     let mut parsed = Parsed {
         format: Some(Format::Tar),
         byte_order: Some(if little {
@@ -1051,8 +1044,42 @@ fn parse_tar(data: &[u8], limits: &Limits) -> Result<Parsed> {
         }),
         ..Parsed::default()
     };
-    // key → (storage index, dtype, byte view start, byte view len)
-    let mut storages: HashMap<String, (usize, DType, u64, Option<u64>)> = HashMap::new();
+    let (s, l) = member("storages")?;
+    let storages = tar_storages(&data[..s + l], s, little, limits, &mut parsed)?;
+    let (s, l) = member("tensors")?;
+    let tensors = tar_tensors(&data[..s + l], s, &storages, limits)?;
+    let (s, l) = member("pickle")?;
+    let (graph, _) = pickle_at(&data[..s + l], s, limits, "pickle")?;
+    let found = walk::walk_with(&graph, "", limits, &|key: &str| tensors.get(key).cloned())?;
+    for (name, info, place) in found.resolved {
+        parsed.tensors.push((name, info));
+        parsed.placements.push(place);
+    }
+    if !found.tensors.is_empty() {
+        return Err(invalid("tar checkpoint pickle holds storage references"));
+    }
+    parsed.scalars.extend(found.scalars);
+    parsed.notes.extend(found.notes);
+    Ok(parsed)
+}
+
+/// The `storages` member (`sd` ends with it; it starts at `s`): a count,
+/// then (key, location, storage_type) + an 8-byte element count + the data
+/// for each, then the list of views.
+fn tar_storages(
+    sd: &[u8],
+    s: usize,
+    little: bool,
+    limits: &Limits,
+    parsed: &mut Parsed,
+) -> Result<TarStorages> {
+    let (n, mut pos) = pickle_at(sd, s, limits, "storages count")?;
+    let n = n
+        .root()
+        .as_i64()
+        .filter(|&n| n >= 0)
+        .ok_or_else(|| invalid("storages count is not an int"))?;
+    let mut storages = TarStorages::new();
     for _ in 0..n {
         let (args, p) = pickle_at(sd, pos, limits, "storage header")?;
         let root = args.root();
@@ -1115,9 +1142,17 @@ fn parse_tar(data: &[u8], limits: &Limits) -> Result<Parsed> {
             ),
         );
     }
-    // tensors: count, then (key, storage_id, type) + binary header each.
-    let (s, l) = member("tensors")?;
-    let td = &data[..s + l];
+    Ok(storages)
+}
+
+/// The `tensors` member (`td` ends with it; it starts at `s`): a count,
+/// then (key, storage_id, type) + a binary header for each.
+fn tar_tensors(
+    td: &[u8],
+    s: usize,
+    storages: &TarStorages,
+    limits: &Limits,
+) -> Result<HashMap<String, (TensorInfo, Placement)>> {
     let (n, mut pos) = pickle_at(td, s, limits, "tensors count")?;
     let n = n
         .root()
@@ -1187,19 +1222,7 @@ fn parse_tar(data: &[u8], limits: &Limits) -> Result<Parsed> {
             ),
         );
     }
-    let (s, l) = member("pickle")?;
-    let (graph, _) = pickle_at(&data[..s + l], s, limits, "pickle")?;
-    let found = walk::walk_with(&graph, "", limits, &|key: &str| tensors.get(key).cloned())?;
-    for (name, info, place) in found.resolved {
-        parsed.tensors.push((name, info));
-        parsed.placements.push(place);
-    }
-    if !found.tensors.is_empty() {
-        return Err(invalid("tar checkpoint pickle holds storage references"));
-    }
-    parsed.scalars.extend(found.scalars);
-    parsed.notes.extend(found.notes);
-    Ok(parsed)
+    Ok(tensors)
 }
 
 fn nonneg(v: i64, what: &str) -> Result<u64> {

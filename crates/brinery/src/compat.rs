@@ -93,74 +93,40 @@ mod tests {
         }
     }
 
-    #[test]
-    fn py2_to_py3_known_entries() {
+    /// `(direction, module, name, expected)`: `true` for Python 2 -> 3.
+    #[rustfmt::skip]
+    const KNOWN: &[(bool, &str, &str, Option<(&str, &str)>)] = &[
         // Only IMPORT_MAPPING knows copy_reg: the name is kept.
-        assert_eq!(
-            py2_to_py3("copy_reg", "_reconstructor"),
-            Some(("copyreg", "_reconstructor"))
-        );
-        assert_eq!(py2_to_py3("__builtin__", "set"), Some(("builtins", "set")));
-        assert_eq!(
-            py2_to_py3("__builtin__", "xrange"),
-            Some(("builtins", "range"))
-        );
-        assert_eq!(
-            py2_to_py3("__builtin__", "unicode"),
-            Some(("builtins", "str"))
-        );
-        assert_eq!(
-            py2_to_py3("exceptions", "StandardError"),
-            Some(("builtins", "Exception"))
-        );
-        assert_eq!(
-            py2_to_py3("exceptions", "ValueError"),
-            Some(("builtins", "ValueError"))
-        );
-        assert_eq!(
-            py2_to_py3("UserDict", "IterableUserDict"),
-            Some(("collections", "UserDict"))
-        );
-        assert_eq!(
-            py2_to_py3("UserDict", "UserDict"),
-            Some(("collections", "UserDict"))
-        );
+        (true, "copy_reg", "_reconstructor", Some(("copyreg", "_reconstructor"))),
+        (true, "__builtin__", "set", Some(("builtins", "set"))),
+        (true, "__builtin__", "xrange", Some(("builtins", "range"))),
+        (true, "__builtin__", "unicode", Some(("builtins", "str"))),
+        (true, "exceptions", "StandardError", Some(("builtins", "Exception"))),
+        (true, "exceptions", "ValueError", Some(("builtins", "ValueError"))),
+        (true, "UserDict", "IterableUserDict", Some(("collections", "UserDict"))),
+        (true, "UserDict", "UserDict", Some(("collections", "UserDict"))),
         // NAME_MAPPING wins over IMPORT_MAPPING for the same module.
-        assert_eq!(py2_to_py3("itertools", "izip"), Some(("builtins", "zip")));
-        assert_eq!(py2_to_py3("itertools", "chain"), None);
-        assert_eq!(py2_to_py3("copyreg", "_reconstructor"), None);
-        assert_eq!(py2_to_py3("builtins", "set"), None);
-        assert_eq!(py2_to_py3("", ""), None);
-    }
+        (true, "itertools", "izip", Some(("builtins", "zip"))),
+        (true, "itertools", "chain", None),
+        (true, "copyreg", "_reconstructor", None),
+        (true, "builtins", "set", None),
+        (true, "", "", None),
+        (false, "copyreg", "_reconstructor", Some(("copy_reg", "_reconstructor"))),
+        (false, "builtins", "set", Some(("__builtin__", "set"))),
+        (false, "builtins", "range", Some(("__builtin__", "xrange"))),
+        (false, "builtins", "str", Some(("__builtin__", "unicode"))),
+        (false, "builtins", "ValueError", Some(("exceptions", "ValueError"))),
+        (false, "collections", "UserDict", Some(("UserDict", "IterableUserDict"))),
+        (false, "_functools", "reduce", Some(("__builtin__", "reduce"))),
+        (false, "copy_reg", "_reconstructor", None),
+        (false, "collections", "OrderedDict", None),
+    ];
 
     #[test]
-    fn py3_to_py2_known_entries() {
-        assert_eq!(
-            py3_to_py2("copyreg", "_reconstructor"),
-            Some(("copy_reg", "_reconstructor"))
-        );
-        assert_eq!(py3_to_py2("builtins", "set"), Some(("__builtin__", "set")));
-        assert_eq!(
-            py3_to_py2("builtins", "range"),
-            Some(("__builtin__", "xrange"))
-        );
-        assert_eq!(
-            py3_to_py2("builtins", "str"),
-            Some(("__builtin__", "unicode"))
-        );
-        assert_eq!(
-            py3_to_py2("builtins", "ValueError"),
-            Some(("exceptions", "ValueError"))
-        );
-        assert_eq!(
-            py3_to_py2("collections", "UserDict"),
-            Some(("UserDict", "IterableUserDict"))
-        );
-        assert_eq!(
-            py3_to_py2("_functools", "reduce"),
-            Some(("__builtin__", "reduce"))
-        );
-        assert_eq!(py3_to_py2("copy_reg", "_reconstructor"), None);
-        assert_eq!(py3_to_py2("collections", "OrderedDict"), None);
+    fn known_entries() {
+        for &(to3, m, n, want) in KNOWN {
+            let got = if to3 { py2_to_py3(m, n) } else { py3_to_py2(m, n) };
+            assert_eq!(got, want, "{m}.{n}");
+        }
     }
 }

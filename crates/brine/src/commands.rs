@@ -5,7 +5,8 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use brinery::{DisMemo, DisOptions, Genops, Graph, Pickler, Unpickler};
+use brinery::pickletools::{DisMemo, Genops};
+use brinery::{DisOptions, Graph, Pickler, Unpickler};
 
 use crate::cli::{
     Cli, ColorChoice, Command, CompletionsArgs, ConvertArgs, DisArgs, FromJsonArgs, JsonArgs,
@@ -156,7 +157,7 @@ fn dis(a: DisArgs, progress: Progress) -> Result<(), CliError> {
         let input = opened.examine(progress)?;
         let (name, reader, bar) = input.into_reader();
         if several {
-            let line = brinery::format_preamble(&opts.preamble, &name)
+            let line = brinery::pickletools::format_preamble(&opts.preamble, &name)
                 .map_err(|e| CliError::dis(&name, &e))?;
             writeln!(out, "{line}").map_err(|e| CliError::io(&out_name, &e))?;
         }
@@ -188,7 +189,7 @@ fn dis_stream(
             memo.clear();
         }
         let mut joblib = brinery_numpy::joblib_raw_blocks();
-        brinery::dis_genops_raw(&mut ops, out, opts, memo, Some(&mut joblib))?;
+        brinery::pickletools::dis_genops_raw(&mut ops, out, opts, memo, Some(&mut joblib))?;
         if !all {
             return Ok(());
         }
@@ -286,8 +287,8 @@ fn optimize(a: OptimizeArgs, progress: Progress) -> Result<(), CliError> {
     loop {
         let rest = &data[pos..];
         let mut joblib = brinery_numpy::joblib_raw_blocks();
-        let optimized =
-            brinery::optimize_raw(rest, Some(&mut joblib)).map_err(|e| CliError::dis(&name, &e))?;
+        let optimized = brinery::pickletools::optimize_raw(rest, Some(&mut joblib))
+            .map_err(|e| CliError::dis(&name, &e))?;
         out.write_all(&optimized)
             .map_err(|e| CliError::io(out.name(), &e))?;
         pos += pickle_len(rest);

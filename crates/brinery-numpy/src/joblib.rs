@@ -5,9 +5,8 @@
 
 use std::borrow::Cow;
 
-use brinery::{
-    ArgValue, BuildCtx, Construct, Graph, Instr, Node, NodeId, Object, RawBlock, Result, Unpickler,
-};
+use brinery::pickletools::{ArgValue, Instr, RawBlock};
+use brinery::{BuildCtx, Construct, Graph, Node, NodeId, Object, Result, Unpickler};
 
 use crate::dtype::{invalid, node_shape, node_text, Dtype};
 
@@ -395,11 +394,11 @@ fn raw_block(state: &[(Item, Item)]) -> Option<RawBlock> {
     Some(RawBlock::new("array bytes", len).padded(padded))
 }
 
-/// The [`brinery::RawBlockHook`] for joblib files: after the BUILD of a
+/// The [`brinery::pickletools::RawBlockHook`] for joblib files: after the BUILD of a
 /// `NumpyArrayWrapper`, the array's bytes (with joblib's alignment padding
 /// when the wrapper has `numpy_array_alignment_bytes`) follow in the
-/// stream. `brinery::dis_files_raw` shows them as one line
-/// (`[array bytes: 32 B]`) and goes on; `brinery::optimize_raw` keeps them.
+/// stream. `brinery::pickletools::dis_files_raw` shows them as one line
+/// (`[array bytes: 32 B]`) and goes on; `brinery::pickletools::optimize_raw` keeps them.
 /// An object array's nested pickle is declared as such (`dis` shows it in
 /// place). The hook keeps a small stack and memo of its own; it starts afresh after
 /// each STOP.
@@ -408,7 +407,7 @@ fn raw_block(state: &[(Item, Item)]) -> Option<RawBlock> {
 /// let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/joblib/np2_raw.joblib")).unwrap();
 /// let mut out = Vec::new();
 /// let mut hook = brinery_numpy::joblib_raw_blocks();
-/// brinery::dis_files_raw([("x", &data[..])], &mut out, &Default::default(), Some(&mut hook))?;
+/// brinery::pickletools::dis_files_raw([("x", &data[..])], &mut out, &Default::default(), Some(&mut hook))?;
 /// let text = String::from_utf8(out).unwrap();
 /// assert!(text.contains("  240: [array bytes: 32 B]"), "{text}");
 /// # Ok::<(), brinery::DisError>(())

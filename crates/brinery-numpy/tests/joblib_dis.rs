@@ -41,7 +41,7 @@ fn joblib_dis_shows_blocks_and_optimize_keeps_them() {
         let data = decompressed(name);
         let mut out = Vec::new();
         let mut hook = brinery_numpy::joblib_raw_blocks();
-        brinery::dis_files_raw(
+        brinery::pickletools::dis_files_raw(
             [(name.as_str(), &data[..])],
             &mut out,
             &Default::default(),
@@ -56,7 +56,7 @@ fn joblib_dis_shows_blocks_and_optimize_keeps_them() {
         // Without the hook, dis stops at the first array's bytes as
         // pickletools does; everything it printed before is unchanged.
         let mut plain = Vec::new();
-        let _ = brinery::dis_files(
+        let _ = brinery::pickletools::dis_files(
             [(name.as_str(), &data[..])],
             &mut plain,
             &Default::default(),
@@ -66,7 +66,7 @@ fn joblib_dis_shows_blocks_and_optimize_keeps_them() {
         assert!(String::from_utf8_lossy(&plain).starts_with(head), "{name}");
         // optimize keeps the blocks: the optimized pickle loads to the same arrays.
         let mut hook = brinery_numpy::joblib_raw_blocks();
-        let opt = brinery::optimize_raw(&data, Some(&mut hook)).unwrap();
+        let opt = brinery::pickletools::optimize_raw(&data, Some(&mut hook)).unwrap();
         assert!(opt.len() <= data.len(), "{name}");
         assert_eq!(arrays(&opt), arrays(&data), "{name}");
         files += 1;

@@ -204,11 +204,11 @@ impl Scalar {
                 } else if f.is_infinite() {
                     if *f > 0.0 { "Infinity" } else { "-Infinity" }.into()
                 } else {
-                    brinery::repr_float(*f)
+                    brinery::repr::repr_float(*f)
                 }
             }
             Scalar::Str(s) => json_string(s),
-            Scalar::Bytes(b) => json_string(&brinery::repr_bytes(b)),
+            Scalar::Bytes(b) => json_string(&brinery::repr::repr_bytes(b)),
         }
     }
 }

@@ -125,7 +125,11 @@ mod tests {
     #[test]
     fn known_entries() {
         for &(to3, m, n, want) in KNOWN {
-            let got = if to3 { py2_to_py3(m, n) } else { py3_to_py2(m, n) };
+            let got = if to3 {
+                py2_to_py3(m, n)
+            } else {
+                py3_to_py2(m, n)
+            };
             assert_eq!(got, want, "{m}.{n}");
         }
     }

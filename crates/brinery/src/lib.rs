@@ -52,9 +52,9 @@
 //! # Views and tools
 //!
 //! [`repr`](mod@repr) (CPython's `repr`), [`pretty`](mod@pretty) (pprint-like), [`json`] (lossless
-//! and plain JSON), [`dis`]/[`genops`]/[`optimize`] (identical to
-//! `pickletools`) are built on the same [`OPCODES`] table as the decoder and
-//! encoder. None of them recurses on input nesting.
+//! and plain JSON), [`dis`]/[`optimize`] and the rest of [`pickletools`]
+//! (identical to Python's `pickletools`) are built on the same [`OPCODES`]
+//! table as the decoder and encoder. None of them recurses on input nesting.
 #![forbid(unsafe_code)]
 
 mod error;
@@ -82,22 +82,42 @@ pub mod repr;
 pub mod serde;
 pub mod stdlib;
 
-pub use crate::dis::{
-    dis, dis_files, dis_files_raw, dis_genops, dis_genops_raw, dis_with_memo, format_preamble,
-    DisMemo, DisOptions,
-};
+/// `pickletools` in Rust: the streaming instruction reader ([`genops`]),
+/// the disassembler with its options ([`dis_genops`], [`dis_files`], a
+/// shared [`DisMemo`], [`format_preamble`]), the optimizer, and the
+/// [`RawBlockHook`] through which a format crate declares bytes that follow
+/// a BUILD (joblib's arrays). [`crate::dis`], [`crate::optimize`],
+/// [`crate::DisOptions`] and [`crate::DisError`] are also at the crate
+/// root.
+///
+/// ```
+/// use brinery::pickletools::{genops, ArgValue};
+/// let ops: Vec<_> = genops(&b"\x80\x02K\x05."[..]).collect::<Result<_, _>>()?;
+/// assert_eq!(ops[1].arg, ArgValue::Int(5));
+/// # Ok::<(), brinery::DisError>(())
+/// ```
+pub mod pickletools {
+    pub use crate::dis::{
+        dis, dis_files, dis_files_raw, dis_genops, dis_genops_raw, dis_with_memo, format_preamble,
+        DisMemo, DisOptions,
+    };
+    pub use crate::genops::{
+        genops, ArgValue, CodePointIter, DisError, DisErrorKind, Genops, Instr, PyText, RawBlock,
+        RawBlockHook,
+    };
+    pub use crate::optimize::{optimize, optimize_raw};
+}
+
+pub use crate::dis::{dis, DisOptions};
 pub use crate::error::{Error, ErrorKind, Result};
-pub use crate::genops::{
-    genops, repr_bytes, repr_float, ArgValue, CodePointIter, DisError, DisErrorKind, Genops, Instr,
-    PyText, RawBlock, RawBlockHook,
-};
+pub use crate::genops::{DisError, DisErrorKind};
 #[cfg(feature = "json")]
 pub use crate::json::{from_json, to_json, to_json_plain};
 pub use crate::opcodes::{
     opcode_info, ArgKind, ArgLayout, Opcode, OpcodeInfo, StackKind, DEFAULT_PROTOCOL,
     HIGHEST_PROTOCOL, OPCODES,
 };
-pub use crate::optimize::{optimize, optimize_raw};
+pub use crate::optimize::optimize;
 pub use crate::pickler::{dump, dumps, Pickler};
 pub use crate::pretty::{pretty, pretty_root, PrettyOptions};
 pub use crate::read::{IoRead, Read, Reference, SliceRead};

@@ -84,6 +84,7 @@ pub const DEFAULT_MAX_OUTPUT: usize = 64 << 20;
 /// CPython's default `sys.get_int_max_str_digits()`.
 pub const DEFAULT_MAX_STR_DIGITS: usize = 4300;
 
+pub use crate::genops::{repr_bytes, repr_float};
 pub(crate) use crate::printer::Hooks;
 pub use crate::printer::{Allowance, Block, BlockBody, Layout, ReprHook, ReprPiece};
 

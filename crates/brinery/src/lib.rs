@@ -105,6 +105,7 @@ pub mod pickletools {
         genops, ArgValue, CodePointIter, DisError, DisErrorKind, Genops, Instr, PyText, RawBlock,
         RawBlockHook,
     };
+    pub use crate::opcodes::{opcode_info, ArgKind, ArgLayout, OpcodeInfo, StackKind};
     pub use crate::optimize::{optimize, optimize_raw};
 }
 
@@ -113,10 +114,7 @@ pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::genops::{DisError, DisErrorKind};
 #[cfg(feature = "json")]
 pub use crate::json::{from_json, to_json, to_json_plain};
-pub use crate::opcodes::{
-    opcode_info, ArgKind, ArgLayout, Opcode, OpcodeInfo, StackKind, DEFAULT_PROTOCOL,
-    HIGHEST_PROTOCOL, OPCODES,
-};
+pub use crate::opcodes::{Opcode, DEFAULT_PROTOCOL, HIGHEST_PROTOCOL, OPCODES};
 pub use crate::optimize::optimize;
 pub use crate::pickler::{dump, dumps, Pickler};
 pub use crate::pretty::{pretty, pretty_root, PrettyOptions};

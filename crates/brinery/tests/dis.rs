@@ -174,7 +174,7 @@ fn dis_and_optimize_match_pickletools() {
                     fail(format!("opcode table lacks {name} ({code:#x})"));
                     continue;
                 };
-                let names = |ks: &[brinery::StackKind]| {
+                let names = |ks: &[brinery::pickletools::StackKind]| {
                     ks.iter().map(|k| k.name()).collect::<Vec<_>>().join(",")
                 };
                 let ours = (

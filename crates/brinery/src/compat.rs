@@ -94,8 +94,10 @@ mod tests {
     }
 
     /// `(direction, module, name, expected)`: `true` for Python 2 -> 3.
+    type Case = (bool, &'static str, &'static str, Option<(&'static str, &'static str)>);
+
     #[rustfmt::skip]
-    const KNOWN: &[(bool, &str, &str, Option<(&str, &str)>)] = &[
+    const KNOWN: &[Case] = &[
         // Only IMPORT_MAPPING knows copy_reg: the name is kept.
         (true, "copy_reg", "_reconstructor", Some(("copyreg", "_reconstructor"))),
         (true, "__builtin__", "set", Some(("builtins", "set"))),

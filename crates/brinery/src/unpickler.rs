@@ -1955,7 +1955,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
         };
         let no_args = matches!(self.kind_of(args), Node::Tuple(t) if t.is_empty());
         let no_kwargs =
-            kwargs.is_none_or(|k| matches!(self.kind_of(k), Node::Dict(d) if d.is_empty()));
+            kwargs.map_or(true, |k| matches!(self.kind_of(k), Node::Dict(d) if d.is_empty()));
         if g.module != "builtins" || !no_args || !no_kwargs {
             return None;
         }

@@ -94,7 +94,12 @@ mod tests {
     }
 
     /// `(direction, module, name, expected)`: `true` for Python 2 -> 3.
-    type Case = (bool, &'static str, &'static str, Option<(&'static str, &'static str)>);
+    type Case = (
+        bool,
+        &'static str,
+        &'static str,
+        Option<(&'static str, &'static str)>,
+    );
 
     #[rustfmt::skip]
     const KNOWN: &[Case] = &[

@@ -397,7 +397,7 @@ fn raw_block(state: &[(Item, Item)]) -> Option<RawBlock> {
 /// The [`brinery::pickletools::RawBlockHook`] for joblib files: after the BUILD of a
 /// `NumpyArrayWrapper`, the array's bytes (with joblib's alignment padding
 /// when the wrapper has `numpy_array_alignment_bytes`) follow in the
-/// stream. `brinery::pickletools::dis_files_raw` shows them as one line
+/// stream. `brinery::pickletools::dis_genops_raw` shows them as one line
 /// (`[array bytes: 32 B]`) and goes on; `brinery::pickletools::optimize_raw` keeps them.
 /// An object array's nested pickle is declared as such (`dis` shows it in
 /// place). The hook keeps a small stack and memo of its own; it starts afresh after
@@ -407,7 +407,9 @@ fn raw_block(state: &[(Item, Item)]) -> Option<RawBlock> {
 /// let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/joblib/np2_raw.joblib")).unwrap();
 /// let mut out = Vec::new();
 /// let mut hook = brinery_numpy::joblib_raw_blocks();
-/// brinery::pickletools::dis_files_raw([("x", &data[..])], &mut out, &Default::default(), Some(&mut hook))?;
+/// let mut ops = brinery::pickletools::Genops::new(&data[..]);
+/// let mut memo = brinery::pickletools::DisMemo::new();
+/// brinery::pickletools::dis_genops_raw(&mut ops, &mut out, &Default::default(), &mut memo, Some(&mut hook))?;
 /// let text = String::from_utf8(out).unwrap();
 /// assert!(text.contains("  240: [array bytes: 32 B]"), "{text}");
 /// # Ok::<(), brinery::DisError>(())

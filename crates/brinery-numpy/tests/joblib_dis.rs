@@ -41,10 +41,11 @@ fn joblib_dis_shows_blocks_and_optimize_keeps_them() {
         let data = decompressed(name);
         let mut out = Vec::new();
         let mut hook = brinery_numpy::joblib_raw_blocks();
-        brinery::pickletools::dis_files_raw(
-            [(name.as_str(), &data[..])],
+        brinery::pickletools::dis_genops_raw(
+            &mut brinery::pickletools::Genops::new(&data[..]),
             &mut out,
             &Default::default(),
+            &mut brinery::pickletools::DisMemo::new(),
             Some(&mut hook),
         )
         .unwrap_or_else(|e| panic!("{name}: {e}"));

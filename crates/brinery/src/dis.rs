@@ -253,23 +253,6 @@ where
     R: Read,
     W: Write + ?Sized,
 {
-    dis_files_raw(inputs, out, opts, None)
-}
-
-/// [`dis_files`] with a [`RawBlockHook`] (see [`dis_genops_raw`]).
-pub fn dis_files_raw<I, N, R, W>(
-    inputs: I,
-    out: &mut W,
-    opts: &DisOptions,
-    mut raw: Option<&mut RawBlockHook<'_>>,
-) -> Result<(), DisError>
-where
-    I: IntoIterator<Item = (N, R)>,
-    I::IntoIter: ExactSizeIterator,
-    N: AsRef<str>,
-    R: Read,
-    W: Write + ?Sized,
-{
     let inputs = inputs.into_iter();
     let several = inputs.len() > 1;
     let mut shared = DisMemo::new();
@@ -281,7 +264,7 @@ where
         }
         let mut own = DisMemo::new();
         let memo = if opts.memo { &mut shared } else { &mut own };
-        dis_genops_raw(&mut Genops::new(input), out, opts, memo, raw.as_deref_mut())?;
+        dis_genops_raw(&mut Genops::new(input), out, opts, memo, None)?;
     }
     Ok(())
 }

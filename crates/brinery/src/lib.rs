@@ -98,8 +98,8 @@ pub mod stdlib;
 /// ```
 pub mod pickletools {
     pub use crate::dis::{
-        dis, dis_files, dis_files_raw, dis_genops, dis_genops_raw, dis_with_memo, format_preamble,
-        DisMemo, DisOptions,
+        dis, dis_files, dis_genops, dis_genops_raw, dis_with_memo, format_preamble, DisMemo,
+        DisOptions,
     };
     pub use crate::genops::{
         genops, ArgValue, CodePointIter, DisError, DisErrorKind, Genops, Instr, PyText, RawBlock,

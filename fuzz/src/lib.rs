@@ -210,7 +210,7 @@ pub fn check_roundtrip(data: &[u8]) {
         Ok(g) => g,
         Err(e) => panic!(
             "{name}: brinery cannot read its own protocol {proto} output: {e}\n{}",
-            brinery::repr_bytes(&b1[..b1.len().min(400)])
+            brinery::repr::repr_bytes(&b1[..b1.len().min(400)])
         ),
     };
     let b2 = brinery::Pickler::new(proto)
@@ -226,7 +226,7 @@ pub fn check_roundtrip(data: &[u8]) {
     if b1 != b2 {
         let at = b1.iter().zip(&b2).take_while(|(a, b)| a == b).count();
         let window =
-            |b: &[u8]| brinery::repr_bytes(&b[at.saturating_sub(40)..(at + 40).min(b.len())]);
+            |b: &[u8]| brinery::repr::repr_bytes(&b[at.saturating_sub(40)..(at + 40).min(b.len())]);
         panic!(
             "{name}: protocol {proto} not stable: {} vs {} bytes, first difference at {at}:\n{}\n{}",
             b1.len(),
@@ -264,7 +264,7 @@ pub fn check_dis(data: &[u8]) {
         ..Default::default()
     };
     let res = brinery::dis(data, &mut out, &opts);
-    let _ = brinery::genops(data).count();
+    let _ = brinery::pickletools::genops(data).count();
     let Err(e) = res else { return };
     if e.kind() == brinery::DisErrorKind::Io {
         return; // our output cap
@@ -323,8 +323,8 @@ fn json_round_trip(g: &Graph<'_>, proto: u8, what: &str) {
                 let at = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
                 panic!(
                     "{what}: JSON round trip changes the protocol {proto} pickle at byte {at}:\n{}\n{}",
-                    brinery::repr_bytes(&a[at.saturating_sub(30)..(at + 30).min(a.len())]),
-                    brinery::repr_bytes(&b[at.saturating_sub(30)..(at + 30).min(b.len())])
+                    brinery::repr::repr_bytes(&a[at.saturating_sub(30)..(at + 30).min(a.len())]),
+                    brinery::repr::repr_bytes(&b[at.saturating_sub(30)..(at + 30).min(b.len())])
                 );
             }
         }

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use brinery::{DisMemo, DisOptions, Genops, Pickler};
+use brinery::pickletools::{DisMemo, Genops};
+use brinery::{DisOptions, Pickler};
 
 use crate::cli::{
     Cli, Command, CompletionsArgs, ConvertArgs, DisArgs, FromJsonArgs, JsonArgs, ManArgs,
@@ -214,7 +215,7 @@ fn dis(a: DisArgs, progress: Progress) -> Result<(), CliError> {
         // An .npy file: its object array's pickle follows the header.
         let reader = files::skip_npy_header(reader).map_err(|e| e.context(&name))?;
         if several {
-            let line = brinery::format_preamble(&opts.preamble, &name)
+            let line = brinery::pickletools::format_preamble(&opts.preamble, &name)
                 .map_err(|e| CliError::dis(&name, &e))?;
             writeln!(out, "{line}").map_err(|e| CliError::io(&out_name, &e))?;
         }
@@ -261,7 +262,8 @@ fn dis_stream(
         if !opts.memo {
             memo.clear();
         }
-        brinery::dis_genops(&mut ops, out, opts, memo)?;
+        let mut joblib = brinery_numpy::joblib_raw_blocks();
+        brinery::pickletools::dis_genops_raw(&mut ops, out, opts, memo, Some(&mut joblib))?;
         if !all {
             return Ok(());
         }
@@ -467,21 +469,23 @@ fn optimize(a: OptimizeArgs, progress: Progress) -> Result<(), CliError> {
     let mut pos = 0;
     loop {
         let rest = &data[pos..];
-        let optimized = brinery::optimize(rest).map_err(|e| {
-            if pos == 0 {
-                if let Some(what) = input::not_pickle(rest) {
-                    return CliError::data(format!(
-                        "{name}: not a pickle ({}); unpickling says: {e}",
-                        if what == "an empty file" {
-                            "it is an empty file".to_string()
-                        } else {
-                            format!("looks like {what}")
-                        }
-                    ));
+        let mut joblib = brinery_numpy::joblib_raw_blocks();
+        let optimized =
+            brinery::pickletools::optimize_raw(rest, Some(&mut joblib)).map_err(|e| {
+                if pos == 0 {
+                    if let Some(what) = input::not_pickle(rest) {
+                        return CliError::data(format!(
+                            "{name}: not a pickle ({}); unpickling says: {e}",
+                            if what == "an empty file" {
+                                "it is an empty file".to_string()
+                            } else {
+                                format!("looks like {what}")
+                            }
+                        ));
+                    }
                 }
-            }
-            CliError::dis(&name, &e)
-        })?;
+                CliError::dis(&name, &e)
+            })?;
         out.write_all(&optimized)
             .map_err(|e| CliError::io(out.name(), &e))?;
         pos += input::pickle_len(rest);

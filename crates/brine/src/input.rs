@@ -258,7 +258,7 @@ pub fn unpickler<'a, 'h>(read: &ReadArgs, buffers: Vec<Buf<'a>>) -> Unpickler<'a
 /// The length of the (valid) pickle at the start of `data`, up to and
 /// including its STOP.
 pub fn pickle_len(data: &[u8]) -> usize {
-    let mut ops = brinery::Genops::new(data);
+    let mut ops = brinery::pickletools::Genops::new(data);
     for instr in ops.by_ref() {
         if instr.is_err() {
             return data.len();

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use brinery::{Genops, Graph, NodeId, Unpickler};
+use brinery::pickletools::Genops;
+use brinery::{Graph, NodeId, Unpickler};
 use brinery_scan::{Finding, FindingKind, Report, Scanner, Severity, Verdict};
 use brinery_shelve::{Entry, Format, KeyEncoding, Listing, OpenOptions, Shelf};
 

@@ -160,7 +160,7 @@ impl<'g> Array<'g> {
     /// checks that the sizes agree.
     pub fn new(dtype: Dtype, shape: Vec<usize>, order: Order, data: Buf<'g>) -> Result<Array<'g>> {
         check_ndim(&shape)?;
-        if dtype.kind == Kind::Object {
+        if matches!(dtype.kind, Kind::Object | Kind::VString) {
             return Err(invalid("object arrays hold nodes: use Array::from_objects"));
         }
         let n = product(&shape)
@@ -296,7 +296,7 @@ impl<'g> Array<'g> {
         let payload = args
             .get(&1)
             .ok_or_else(|| invalid("numpy scalar without data"))?;
-        let mut a = if dtype.kind == Kind::Object {
+        let mut a = if matches!(dtype.kind, Kind::Object | Kind::VString) {
             let id = payload
                 .id()
                 .ok_or_else(|| invalid("numpy scalar without data"))?;
@@ -591,7 +591,7 @@ fn from_state<'g>(state: NodeRef<'g, '_>) -> Result<Array<'g>> {
         }
         return Ok(a);
     }
-    if dtype.kind == Kind::Object {
+    if matches!(dtype.kind, Kind::Object | Kind::VString) {
         return Err(invalid("object array data is not a list"));
     }
     let data = node_data(raw)?.ok_or_else(|| invalid("numpy array data is not bytes"))?;

@@ -72,6 +72,9 @@ pub enum Kind {
     Void,
     /// `O`: Python objects.
     Object,
+    /// `T`: numpy 2's variable-width `StringDType` (its elements are
+    /// Python `str`s, pickled as a list like an object array's).
+    VString,
 }
 
 impl Kind {
@@ -89,6 +92,7 @@ impl Kind {
             Kind::Str => 'U',
             Kind::Void => 'V',
             Kind::Object => 'O',
+            Kind::VString => 'T',
         }
     }
 }
@@ -194,13 +198,38 @@ pub struct Dtype {
     pub subarray: Option<Box<(Dtype, Vec<usize>)>>,
     /// Whether a structured dtype was made with `align=True`.
     pub aligned_struct: bool,
+    /// The options of a `StringDType` ([`Kind::VString`]).
+    pub string: Option<StringOptions>,
+}
+
+/// The options of numpy 2's `StringDType(na_object=..., coerce=...)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StringOptions {
+    /// `coerce` (default true).
+    pub coerce: bool,
+    /// The Python repr of `na_object`, when one was given.
+    pub na_object: Option<String>,
+}
+
+impl StringOptions {
+    /// numpy's repr: `StringDType()`, `StringDType(na_object=None, coerce=False)`.
+    pub fn repr(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(na) = &self.na_object {
+            parts.push(format!("na_object={na}"));
+        }
+        if !self.coerce {
+            parts.push("coerce=False".to_string());
+        }
+        format!("StringDType({})", parts.join(", "))
+    }
 }
 
 fn natural_alignment(kind: Kind, itemsize: usize) -> usize {
     match kind {
         Kind::Bool | Kind::Bytes | Kind::Void => 1,
         Kind::Str => 4,
-        Kind::Object => 8,
+        Kind::Object | Kind::VString => 8,
         Kind::Complex => (itemsize / 2).clamp(1, 16),
         _ => itemsize.clamp(1, 16),
     }
@@ -211,7 +240,9 @@ impl Dtype {
     /// (ignored, i.e. `|`, for one-byte numbers, bytes, void and object).
     pub fn new(kind: Kind, itemsize: usize, byteorder: ByteOrder) -> Dtype {
         let byteorder = match kind {
-            Kind::Bool | Kind::Bytes | Kind::Void | Kind::Object => ByteOrder::NotApplicable,
+            Kind::Bool | Kind::Bytes | Kind::Void | Kind::Object | Kind::VString => {
+                ByteOrder::NotApplicable
+            }
             Kind::Int | Kind::UInt if itemsize == 1 => ByteOrder::NotApplicable,
             _ => byteorder,
         };
@@ -228,6 +259,7 @@ impl Dtype {
             fields: None,
             subarray: None,
             aligned_struct: false,
+            string: None,
         }
     }
 
@@ -250,6 +282,7 @@ impl Dtype {
             fields: Some(fields),
             subarray: None,
             aligned_struct: false,
+            string: None,
         }
     }
 
@@ -269,6 +302,7 @@ impl Dtype {
             fields: None,
             subarray: Some(Box::new((base, shape))),
             aligned_struct: false,
+            string: None,
         })
     }
 
@@ -282,7 +316,7 @@ impl Dtype {
     pub fn has_object(&self) -> bool {
         let mut stack = vec![self];
         while let Some(d) = stack.pop() {
-            if d.kind == Kind::Object {
+            if matches!(d.kind, Kind::Object | Kind::VString) {
                 return true;
             }
             if let Some(f) = &d.fields {
@@ -338,6 +372,15 @@ impl Dtype {
             Kind::Str => format!("str{bits}"),
             Kind::Void => format!("void{bits}"),
             Kind::Object => "object".into(),
+            Kind::VString => format!("StringDType{bits}"),
+        }
+    }
+
+    /// `StringDType(...)` with its options.
+    fn string_repr(&self) -> String {
+        match &self.string {
+            Some(o) => o.repr(),
+            None => "StringDType()".into(),
         }
     }
 
@@ -355,6 +398,7 @@ impl Dtype {
         match self.kind {
             Kind::Bool => if short { "'?'" } else { "'bool'" }.into(),
             Kind::Object => "'O'".into(),
+            Kind::VString => self.string_repr(),
             Kind::Bytes if self.itemsize == 0 => "'S'".into(),
             Kind::Bytes => format!("'S{}'", self.itemsize),
             Kind::Str if self.itemsize == 0 => format!("'{bo}U'"),
@@ -484,6 +528,9 @@ impl Dtype {
     /// Python's `repr(dtype)`: `dtype('int32')`, `dtype('>f8')`,
     /// `dtype([('a', '<i4'), ('b', '<f8')])`.
     pub fn repr(&self) -> String {
+        if self.kind == Kind::VString {
+            return self.string_repr();
+        }
         let mut s = format!("dtype({}", self.construction_repr(false, false, 0));
         if self.aligned_struct && self.fields.is_some() {
             s.push_str(", align=True");
@@ -495,6 +542,9 @@ impl Dtype {
     /// The `dtype=` part numpy's array repr prints (`int32`, `'<U3'`,
     /// `[('a', '<i4')]`): numpy's `dtype_short_repr`.
     pub(crate) fn short_repr(&self) -> String {
+        if self.kind == Kind::VString {
+            return self.string_repr();
+        }
         if self.fields.is_some() {
             return self.construction_repr(true, false, 0);
         }
@@ -778,6 +828,26 @@ pub(crate) fn node_shape(v: NodeRef<'_, '_>) -> Result<Vec<usize>> {
 }
 
 /// Whether `(module, name)` is numpy's `dtype` class.
+/// numpy 2's `StringDType`, pickled as
+/// `numpy._core._internal._convert_to_stringdtype_kwargs(coerce[, na_object])`.
+fn string_dtype(args: NodeRef<'_, '_>) -> Result<Dtype> {
+    let coerce = args
+        .get(&0)
+        .and_then(|c| c.as_bool().or_else(|| c.as_i64().map(|i| i != 0)))
+        .ok_or_else(|| invalid("StringDType coerce flag is not a bool"))?;
+    let na_object = match args.get(&1) {
+        Some(na) => Some(brinery::repr(
+            na.graph(),
+            na.id().ok_or_else(|| invalid("StringDType na_object"))?,
+            &brinery::ReprOptions::default().max_output(1 << 16),
+        )?),
+        None => None,
+    };
+    let mut d = Dtype::new(Kind::VString, 16, ByteOrder::NotApplicable);
+    d.string = Some(StringOptions { coerce, na_object });
+    Ok(d)
+}
+
 fn is_dtype_global(m: &str, n: &str) -> bool {
     n == "dtype" && (m == "numpy" || m.starts_with("numpy."))
 }
@@ -794,14 +864,17 @@ fn from_node(v: NodeRef<'_, '_>, depth: usize) -> Result<Option<Dtype>> {
     let Some((m, n)) = g.view(callable).as_global() else {
         return Ok(None);
     };
+    if n == "_convert_to_stringdtype_kwargs" && m.starts_with("numpy") {
+        return string_dtype(g.view(args)).map(Some);
+    }
     if !is_dtype_global(m, n) {
         return Ok(None);
     }
     if depth > MAX_DTYPE_DEPTH {
         return Err(invalid("dtype nested too deeply"));
     }
-    let args = g.view(args);
-    let typestr = args
+    let typestr = g
+        .view(args)
         .get(&0)
         .and_then(node_text)
         .ok_or_else(|| invalid("numpy.dtype argument is not a type string"))?;
@@ -809,72 +882,76 @@ fn from_node(v: NodeRef<'_, '_>, depth: usize) -> Result<Option<Dtype>> {
     let Some(state) = o.state() else {
         return Ok(Some(dt));
     };
-    let state = g.view(state);
-    let items = state
-        .as_items()
-        .filter(|_| matches!(state.node(), Some(Node::Tuple(_))))
-        .ok_or_else(|| invalid("numpy.dtype state is not a tuple"))?;
-    let at = |i: usize| g.view(items[i]);
-    // (version, endian, subarray, names, fields, elsize, alignment, flags[, metadata])
-    let (endian, subarray, names, fields, elsize, alignment, flags, metadata) = match items.len() {
-        9 => (
-            at(1),
-            Some(at(2)),
-            Some(at(3)),
-            Some(at(4)),
-            at(5),
-            at(6),
-            Some(at(7)),
-            Some(at(8)),
-        ),
-        8 => (
-            at(1),
-            Some(at(2)),
-            Some(at(3)),
-            Some(at(4)),
-            at(5),
-            at(6),
-            Some(at(7)),
-            None,
-        ),
-        7 => (
-            at(1),
-            Some(at(2)),
-            Some(at(3)),
-            Some(at(4)),
-            at(5),
-            at(6),
-            None,
-            None,
-        ),
-        6 => (
-            at(1),
-            Some(at(2)),
-            None,
-            Some(at(3)),
-            at(4),
-            at(5),
-            None,
-            None,
-        ),
-        5 => (
-            at(0),
-            Some(at(1)),
-            None,
-            Some(at(2)),
-            at(3),
-            at(4),
-            None,
-            None,
-        ),
-        k => return Err(invalid(format!("numpy.dtype state has {k} items"))),
-    };
-    let version = if items.len() == 5 {
-        0
-    } else {
-        at(0).as_i64().unwrap_or(0)
-    };
-    let endian = node_text(endian).ok_or_else(|| invalid("dtype byte order is not a str"))?;
+    let st = State::of(g.view(state))?;
+    apply_scalars(&mut dt, &st)?;
+    if let Some(sub) = st.subarray.filter(|s| !s.is_none()) {
+        dt = subarray_of(&dt, sub, depth)?;
+    }
+    if let Some(fields) = st.fields.filter(|f| !f.is_none()) {
+        dt.fields = Some(fields_of(&dt, fields, st.names, depth)?);
+    }
+    Ok(Some(dt))
+}
+
+/// The slots of a pickled dtype's `__setstate__` tuple,
+/// `(version, endian, subarray, names, fields, elsize, alignment, flags[,
+/// metadata])`, whichever of its historical lengths it has.
+struct State<'g, 'a> {
+    version: i64,
+    endian: NodeRef<'g, 'a>,
+    subarray: Option<NodeRef<'g, 'a>>,
+    names: Option<NodeRef<'g, 'a>>,
+    fields: Option<NodeRef<'g, 'a>>,
+    elsize: NodeRef<'g, 'a>,
+    alignment: NodeRef<'g, 'a>,
+    flags: Option<NodeRef<'g, 'a>>,
+    metadata: Option<NodeRef<'g, 'a>>,
+}
+
+/// Per state length: the positions of (subarray, names, fields, flags,
+/// metadata) and of endian (elsize and alignment follow fields).
+const STATE_LAYOUTS: [(usize, usize, [Option<usize>; 5]); 5] = [
+    (9, 1, [Some(2), Some(3), Some(4), Some(7), Some(8)]),
+    (8, 1, [Some(2), Some(3), Some(4), Some(7), None]),
+    (7, 1, [Some(2), Some(3), Some(4), None, None]),
+    (6, 1, [Some(2), None, Some(3), None, None]),
+    (5, 0, [Some(1), None, Some(2), None, None]),
+];
+
+impl<'g, 'a> State<'g, 'a> {
+    fn of(state: NodeRef<'g, 'a>) -> Result<State<'g, 'a>> {
+        let g = state.graph();
+        let items = state
+            .as_items()
+            .filter(|_| matches!(state.node(), Some(Node::Tuple(_))))
+            .ok_or_else(|| invalid("numpy.dtype state is not a tuple"))?;
+        let &(_, endian, [sub, names, fields, flags, meta]) = STATE_LAYOUTS
+            .iter()
+            .find(|l| l.0 == items.len())
+            .ok_or_else(|| invalid(format!("numpy.dtype state has {} items", items.len())))?;
+        let at = |i: usize| g.view(items[i]);
+        let fields_at = fields.unwrap_or(endian + 1);
+        Ok(State {
+            version: if items.len() == 5 {
+                0
+            } else {
+                at(0).as_i64().unwrap_or(0)
+            },
+            endian: at(endian),
+            subarray: sub.map(at),
+            names: names.map(at),
+            fields: fields.map(at),
+            elsize: at(fields_at + 1),
+            alignment: at(fields_at + 2),
+            flags: flags.map(at),
+            metadata: meta.map(at),
+        })
+    }
+}
+
+/// Byte order, sizes, flags and datetime unit from the state.
+fn apply_scalars(dt: &mut Dtype, st: &State<'_, '_>) -> Result<()> {
+    let endian = node_text(st.endian).ok_or_else(|| invalid("dtype byte order is not a str"))?;
     let order = match endian.as_str() {
         "<" => ByteOrder::Little,
         ">" => ByteOrder::Big,
@@ -882,105 +959,105 @@ fn from_node(v: NodeRef<'_, '_>, depth: usize) -> Result<Option<Dtype>> {
         "=" => ByteOrder::native(),
         other => return Err(invalid(format!("bad dtype byte order {other:?}"))),
     };
-    if dt.byteorder != ByteOrder::NotApplicable || matches!(dt.kind, Kind::Str) {
-        dt.byteorder = if order == ByteOrder::NotApplicable {
-            dt.byteorder
-        } else {
-            order
-        };
+    if (dt.byteorder != ByteOrder::NotApplicable || matches!(dt.kind, Kind::Str))
+        && order != ByteOrder::NotApplicable
+    {
+        dt.byteorder = order;
     }
-    if let Some(e) = elsize.as_i64() {
-        if e >= 0 && matches!(dt.kind, Kind::Bytes | Kind::Str | Kind::Void) {
-            dt.itemsize = e as usize;
-        }
+    let flexible = matches!(dt.kind, Kind::Bytes | Kind::Str | Kind::Void);
+    if let Some(e) = st.elsize.as_i64().filter(|&e| e >= 0 && flexible) {
+        dt.itemsize = e as usize;
     }
-    if let Some(a) = alignment.as_i64() {
-        if a > 0 && matches!(dt.kind, Kind::Bytes | Kind::Str | Kind::Void) {
-            dt.alignment = a as usize;
-        }
+    if let Some(a) = st.alignment.as_i64().filter(|&a| a > 0 && flexible) {
+        dt.alignment = a as usize;
     }
-    if let Some(f) = flags.and_then(|f| f.as_i64()) {
+    if let Some(f) = st.flags.and_then(|f| f.as_i64()) {
         dt.aligned_struct = f & 0x80 != 0;
     }
     // datetime metadata: (meta, (unit, num, den, events)) in version 4.
-    if matches!(dt.kind, Kind::Datetime | Kind::Timedelta) && version >= 4 {
-        if let Some(md) = metadata {
-            if let Some(unit) = md.get(&1) {
-                let code = unit.get(&0).and_then(node_text);
-                let num = unit.get(&1).and_then(|n| n.as_i64());
-                if let (Some(code), Some(num)) = (code, num) {
-                    let u = TimeUnit::from_code(&code)
-                        .ok_or_else(|| invalid(format!("unknown datetime unit {code:?}")))?;
-                    let num = u32::try_from(num).map_err(|_| invalid("bad datetime multiplier"))?;
-                    dt.time_unit = Some((u, num));
-                }
+    if matches!(dt.kind, Kind::Datetime | Kind::Timedelta) && st.version >= 4 {
+        if let Some(unit) = st.metadata.and_then(|md| md.get(&1)) {
+            let code = unit.get(&0).and_then(node_text);
+            let num = unit.get(&1).and_then(|n| n.as_i64());
+            if let (Some(code), Some(num)) = (code, num) {
+                let u = TimeUnit::from_code(&code)
+                    .ok_or_else(|| invalid(format!("unknown datetime unit {code:?}")))?;
+                let num = u32::try_from(num).map_err(|_| invalid("bad datetime multiplier"))?;
+                dt.time_unit = Some((u, num));
             }
         }
     }
-    if let Some(sub) = subarray.filter(|s| !s.is_none()) {
-        let base = sub
-            .get(&0)
-            .ok_or_else(|| invalid("bad subarray in dtype state"))?;
-        let base = from_node(base, depth + 1)?
-            .ok_or_else(|| invalid("subarray base is not a numpy.dtype"))?;
-        let shape = node_shape(sub.get(&1).ok_or_else(|| invalid("bad subarray shape"))?)?;
-        let itemsize = dt.itemsize;
-        let aligned = dt.alignment;
-        dt = Dtype::subarray(base, shape)?;
-        if itemsize != dt.itemsize {
-            return Err(invalid("subarray dtype size does not match its shape"));
-        }
-        dt.alignment = aligned.max(1);
+    Ok(())
+}
+
+/// A subarray dtype `(base, shape)` replacing `dt`, whose size it must keep.
+fn subarray_of(dt: &Dtype, sub: NodeRef<'_, '_>, depth: usize) -> Result<Dtype> {
+    let base = sub
+        .get(&0)
+        .ok_or_else(|| invalid("bad subarray in dtype state"))?;
+    let base =
+        from_node(base, depth + 1)?.ok_or_else(|| invalid("subarray base is not a numpy.dtype"))?;
+    let shape = node_shape(sub.get(&1).ok_or_else(|| invalid("bad subarray shape"))?)?;
+    let mut out = Dtype::subarray(base, shape)?;
+    if dt.itemsize != out.itemsize {
+        return Err(invalid("subarray dtype size does not match its shape"));
     }
-    if let Some(fields) = fields.filter(|f| !f.is_none()) {
-        let entries = fields
-            .as_entries()
-            .ok_or_else(|| invalid("dtype fields is not a dict"))?;
-        let name_ids: Vec<NodeRef<'_, '_>> = match names.filter(|n| !n.is_none()) {
-            Some(n) => n.iter().collect(),
-            None => {
-                // Old states: names under key -1, else every non-title key.
-                match entries
-                    .iter()
-                    .find(|(k, _)| g.view(*k).as_i64() == Some(-1))
-                {
-                    Some((_, v)) => g.view(*v).iter().collect(),
-                    None => entries.iter().map(|(k, _)| g.view(*k)).collect(),
-                }
-            }
-        };
-        let mut out = Vec::with_capacity(name_ids.len().min(entries.len()));
-        for nk in name_ids {
-            let name = node_text(nk).ok_or_else(|| invalid("a field name is not a str"))?;
-            let val = entries
-                .iter()
-                .find(|(k, _)| node_text(g.view(*k)).as_deref() == Some(name.as_str()))
-                .map(|(_, v)| g.view(*v))
-                .ok_or_else(|| invalid(format!("field {name:?} missing from dtype fields")))?;
-            let fd = val.get(&0).ok_or_else(|| invalid("bad field entry"))?;
-            let fd = from_node(fd, depth + 1)?
-                .ok_or_else(|| invalid(format!("field {name:?} dtype is not a numpy.dtype")))?;
-            let offset = val
-                .get(&1)
-                .and_then(node_usize)
-                .ok_or_else(|| invalid("bad field offset"))?;
-            let title = val.get(&2).filter(|t| !t.is_none()).and_then(node_text);
-            if offset
-                .checked_add(fd.itemsize)
-                .map_or(true, |e| e > dt.itemsize)
-            {
-                return Err(invalid(format!("field {name:?} lies outside its record")));
-            }
-            out.push(Field {
-                name,
-                title,
-                dtype: fd,
-                offset,
-            });
+    out.alignment = dt.alignment.max(1);
+    Ok(out)
+}
+
+/// The fields of a structured dtype, in `names` order.
+fn fields_of(
+    dt: &Dtype,
+    fields: NodeRef<'_, '_>,
+    names: Option<NodeRef<'_, '_>>,
+    depth: usize,
+) -> Result<Vec<Field>> {
+    let g = fields.graph();
+    let entries = fields
+        .as_entries()
+        .ok_or_else(|| invalid("dtype fields is not a dict"))?;
+    let name_ids: Vec<NodeRef<'_, '_>> = match names.filter(|n| !n.is_none()) {
+        Some(n) => n.iter().collect(),
+        // Old states: names under key -1, else every non-title key.
+        None => match entries
+            .iter()
+            .find(|(k, _)| g.view(*k).as_i64() == Some(-1))
+        {
+            Some((_, v)) => g.view(*v).iter().collect(),
+            None => entries.iter().map(|(k, _)| g.view(*k)).collect(),
+        },
+    };
+    let mut out = Vec::with_capacity(name_ids.len().min(entries.len()));
+    for nk in name_ids {
+        let name = node_text(nk).ok_or_else(|| invalid("a field name is not a str"))?;
+        let val = entries
+            .iter()
+            .find(|(k, _)| node_text(g.view(*k)).as_deref() == Some(name.as_str()))
+            .map(|(_, v)| g.view(*v))
+            .ok_or_else(|| invalid(format!("field {name:?} missing from dtype fields")))?;
+        let fd = val.get(&0).ok_or_else(|| invalid("bad field entry"))?;
+        let fd = from_node(fd, depth + 1)?
+            .ok_or_else(|| invalid(format!("field {name:?} dtype is not a numpy.dtype")))?;
+        let offset = val
+            .get(&1)
+            .and_then(node_usize)
+            .ok_or_else(|| invalid("bad field offset"))?;
+        let title = val.get(&2).filter(|t| !t.is_none()).and_then(node_text);
+        if offset
+            .checked_add(fd.itemsize)
+            .map_or(true, |e| e > dt.itemsize)
+        {
+            return Err(invalid(format!("field {name:?} lies outside its record")));
         }
-        dt.fields = Some(out);
+        out.push(Field {
+            name,
+            title,
+            dtype: fd,
+            offset,
+        });
     }
-    Ok(Some(dt))
+    Ok(out)
 }
 
 /// The first argument of a pickled `numpy.dtype(...)`: `f8`, `U3` (in

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+use brinery::pickletools::{ArgValue, Instr, RawBlock};
 use brinery::{BuildCtx, Construct, Graph, Node, NodeId, Object, Result, Unpickler};
 
 use crate::dtype::{invalid, node_shape, node_text, Dtype};
@@ -161,4 +162,259 @@ pub fn load_with_limit(data: &[u8], limit: u64) -> Result<Graph<'_>> {
             .load_slice(&v)?
             .into_owned()),
     }
+}
+
+/// What the joblib tracker knows about a stack item.
+#[derive(Clone, Debug)]
+enum Item {
+    Mark,
+    Str(String),
+    Int(i64),
+    None,
+    WrapperClass,
+    DtypeClass,
+    Dtype(String),
+    Wrapper,
+    Tuple(Vec<Item>),
+    Dict(Vec<(Item, Item)>),
+    Other,
+}
+
+/// Items kept inside a tuple or dict: more is not a joblib wrapper's state.
+const SMALL: usize = 32;
+
+/// The joblib tracker behind [`joblib_raw_blocks`]: a small stack machine
+/// over the instructions that knows strings, ints, tuples, dicts, numpy
+/// dtypes and `NumpyArrayWrapper`s, and the memo.
+#[derive(Default)]
+struct Tracker {
+    stack: Vec<Item>,
+    memo: std::collections::HashMap<i64, Item>,
+}
+
+impl Tracker {
+    fn pop(&mut self) -> Item {
+        self.stack.pop().unwrap_or(Item::Other)
+    }
+
+    fn pop_mark(&mut self) -> Vec<Item> {
+        let at = self
+            .stack
+            .iter()
+            .rposition(|i| matches!(i, Item::Mark))
+            .unwrap_or(0);
+        let mut items = self.stack.split_off(at);
+        if matches!(items.first(), Some(Item::Mark)) {
+            items.remove(0);
+        }
+        items
+    }
+
+    fn class(module: &str, name: &str) -> Item {
+        match name {
+            "NumpyArrayWrapper" if module.ends_with("numpy_pickle") => Item::WrapperClass,
+            "dtype" if module == "numpy" || module.starts_with("numpy.") => Item::DtypeClass,
+            _ => Item::Other,
+        }
+    }
+
+    fn tuple(items: Vec<Item>) -> Item {
+        if items.len() > SMALL {
+            Item::Other
+        } else {
+            Item::Tuple(items)
+        }
+    }
+
+    fn step(&mut self, instr: &Instr) -> Option<RawBlock> {
+        use brinery::Opcode as O;
+        let op = instr.op.op;
+        match op {
+            O::Mark => self.stack.push(Item::Mark),
+            O::None => self.stack.push(Item::None),
+            O::Global => {
+                let t = match &instr.arg {
+                    ArgValue::Str(s) => s.to_string(),
+                    _ => String::new(),
+                };
+                let (m, n) = t.split_once(' ').unwrap_or(("", ""));
+                self.stack.push(Tracker::class(m, n));
+            }
+            O::StackGlobal => {
+                let (n, m) = (self.pop(), self.pop());
+                let item = match (m, n) {
+                    (Item::Str(m), Item::Str(n)) => Tracker::class(&m, &n),
+                    _ => Item::Other,
+                };
+                self.stack.push(item);
+            }
+            O::Put | O::BinPut | O::LongBinPut | O::Memoize => {
+                let key = match instr.arg {
+                    ArgValue::Int(k) => k,
+                    _ => self.memo.len() as i64,
+                };
+                let top = self.stack.last().cloned().unwrap_or(Item::Other);
+                self.memo.insert(key, top);
+            }
+            O::Get | O::BinGet | O::LongBinGet => {
+                let item = match instr.arg {
+                    ArgValue::Int(k) => self.memo.get(&k).cloned(),
+                    _ => None,
+                };
+                self.stack.push(item.unwrap_or(Item::Other));
+            }
+            O::EmptyTuple => self.stack.push(Item::Tuple(Vec::new())),
+            O::Tuple1 | O::Tuple2 | O::Tuple3 => {
+                let n = match op {
+                    O::Tuple1 => 1,
+                    O::Tuple2 => 2,
+                    _ => 3,
+                };
+                let at = self.stack.len().saturating_sub(n);
+                let items = self.stack.split_off(at);
+                self.stack.push(Item::Tuple(items));
+            }
+            O::Tuple => {
+                let items = self.pop_mark();
+                self.stack.push(Tracker::tuple(items));
+            }
+            O::EmptyDict => self.stack.push(Item::Dict(Vec::new())),
+            O::SetItem | O::SetItems => {
+                let mut items = if op == O::SetItems {
+                    self.pop_mark()
+                } else {
+                    let v = self.pop();
+                    vec![self.pop(), v]
+                };
+                if let Some(Item::Dict(d)) = self.stack.last_mut() {
+                    while items.len() >= 2 && d.len() < SMALL {
+                        let v = items.pop().unwrap_or(Item::Other);
+                        let k = items.pop().unwrap_or(Item::Other);
+                        d.push((k, v));
+                    }
+                }
+            }
+            O::Reduce => {
+                let (args, f) = (self.pop(), self.pop());
+                let item = match (f, args) {
+                    (Item::DtypeClass, Item::Tuple(a)) => match a.first() {
+                        Some(Item::Str(t)) => Item::Dtype(t.clone()),
+                        _ => Item::Other,
+                    },
+                    _ => Item::Other,
+                };
+                self.stack.push(item);
+            }
+            O::NewObj | O::NewObjEx => {
+                if op == O::NewObjEx {
+                    self.pop();
+                }
+                let (_args, cls) = (self.pop(), self.pop());
+                self.stack.push(match cls {
+                    Item::WrapperClass => Item::Wrapper,
+                    _ => Item::Other,
+                });
+            }
+            O::Build => {
+                let state = self.pop();
+                if matches!(self.stack.last(), Some(Item::Wrapper)) {
+                    if let Some(top) = self.stack.last_mut() {
+                        *top = Item::Other;
+                    }
+                    if let Item::Dict(d) = state {
+                        return raw_block(&d);
+                    }
+                }
+            }
+            O::Stop => *self = Tracker::default(),
+            O::Pop => {
+                self.pop();
+            }
+            O::PopMark => {
+                self.pop_mark();
+            }
+            O::Dup => {
+                let top = self.stack.last().cloned().unwrap_or(Item::Other);
+                self.stack.push(top);
+            }
+            _ => {
+                let before = instr.op.stack_before;
+                let marked = before.iter().any(|k| k.name() == "mark");
+                let mut n = before.len();
+                if marked {
+                    self.pop_mark();
+                    n = n.saturating_sub(2);
+                }
+                for _ in 0..n {
+                    self.pop();
+                }
+                let after = instr.op.stack_after.len();
+                let pushed = match (&instr.arg, after) {
+                    (ArgValue::Str(s), 1) => Item::Str(s.to_string()),
+                    (ArgValue::Int(i), 1) => Item::Int(*i),
+                    _ => Item::Other,
+                };
+                if after == 1 {
+                    self.stack.push(pushed);
+                } else {
+                    self.stack.extend((0..after).map(|_| Item::Other));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The block after a wrapper's BUILD, from its state dict.
+fn raw_block(state: &[(Item, Item)]) -> Option<RawBlock> {
+    let get = |key: &str| {
+        state
+            .iter()
+            .find(|(k, _)| matches!(k, Item::Str(s) if s == key))
+            .map(|(_, v)| v)
+    };
+    let Some(Item::Tuple(dims)) = get("shape") else {
+        return None;
+    };
+    let Some(Item::Dtype(t)) = get("dtype") else {
+        return None;
+    };
+    let (kind, size) = t.split_at(t.find(|c: char| c.is_ascii_digit())?);
+    let size: u64 = size.parse().ok()?;
+    let itemsize = match kind.trim_start_matches(['<', '>', '|', '=']) {
+        "O" => return Some(RawBlock::pickle("object array")),
+        "U" => size.checked_mul(4)?,
+        _ => size,
+    };
+    let len = dims.iter().try_fold(itemsize, |a, d| match d {
+        Item::Int(d) => a.checked_mul(u64::try_from(*d).ok()?),
+        _ => None,
+    })?;
+    let padded = matches!(get("numpy_array_alignment_bytes"), Some(v) if !matches!(v, Item::None));
+    Some(RawBlock::new("array bytes", len).padded(padded))
+}
+
+/// The [`brinery::pickletools::RawBlockHook`] for joblib files: after the BUILD of a
+/// `NumpyArrayWrapper`, the array's bytes (with joblib's alignment padding
+/// when the wrapper has `numpy_array_alignment_bytes`) follow in the
+/// stream. `brinery::pickletools::dis_genops_raw` shows them as one line
+/// (`[array bytes: 32 B]`) and goes on; `brinery::pickletools::optimize_raw` keeps them.
+/// An object array's nested pickle is declared as such (`dis` shows it in
+/// place). The hook keeps a small stack and memo of its own; it starts afresh after
+/// each STOP.
+///
+/// ```
+/// let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/joblib/np2_raw.joblib")).unwrap();
+/// let mut out = Vec::new();
+/// let mut hook = brinery_numpy::joblib_raw_blocks();
+/// let mut ops = brinery::pickletools::Genops::new(&data[..]);
+/// let mut memo = brinery::pickletools::DisMemo::new();
+/// brinery::pickletools::dis_genops_raw(&mut ops, &mut out, &Default::default(), &mut memo, Some(&mut hook))?;
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.contains("  240: [array bytes: 32 B]"), "{text}");
+/// # Ok::<(), brinery::DisError>(())
+/// ```
+pub fn joblib_raw_blocks() -> impl FnMut(&Instr) -> Option<RawBlock> {
+    let mut t = Tracker::default();
+    move |instr: &Instr| t.step(instr)
 }

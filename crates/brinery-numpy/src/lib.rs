@@ -46,8 +46,8 @@ mod pickle;
 mod repr;
 
 pub use crate::array::{find_arrays, Array, ArrayData, Element, Order};
-pub use crate::dtype::{ByteOrder, Dtype, Field, Kind, TimeUnit};
-pub use crate::joblib::joblib_build_hook;
+pub use crate::dtype::{ByteOrder, Dtype, Field, Kind, StringOptions, TimeUnit};
+pub use crate::joblib::{joblib_build_hook, joblib_raw_blocks};
 pub use crate::npy::{
     read_npy, read_npy_header, write_npy, write_npy_pickled, write_npy_raw, Npy, NpyHeader,
     MAX_NPY_HEADER,

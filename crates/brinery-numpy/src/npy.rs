@@ -7,36 +7,9 @@ pub(crate) const MAGIC_PREFIX: &[u8] = b"\x93NUMPY";
 const ARRAY_ALIGN: usize = 64;
 const GROWTH_AXIS_MAX_DIGITS: usize = 21;
 
-/// Python's `repr` of a `str` (the quoting rules of `unicode_repr`).
+/// Python's `repr` of a `str` (the core's shared text layer).
 pub(crate) fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if (0x80..0xa0).contains(&(c as u32)) || c as u32 == 0xad => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
+    brinery::PyStr::from(s).repr()
 }
 
 /// Python's `repr` of a tuple of ints.
@@ -325,7 +298,7 @@ pub fn write_npy(mut w: impl Write, a: &Array<'_>) -> Result<()> {
         a.to_c_bytes()
     };
     let bytes = bytes.ok_or_else(|| invalid("array has no bytes"))?;
-    let io = |e: io::Error| brinery::Error::new(brinery::ErrorKind::Io, e.to_string());
+    let io = brinery::Error::from;
     w.write_all(&npy_header(&a.dtype().descr_literal(), fortran, a.shape()))
         .map_err(io)?;
     w.write_all(&bytes).map_err(io)?;
@@ -338,7 +311,7 @@ pub fn write_npy_pickled(mut w: impl Write, g: &Graph<'_>, node: NodeId) -> Resu
     let a =
         Array::from_node(g.view(node))?.ok_or_else(|| invalid("the node is not a numpy array"))?;
     let fortran = a.is_f_contiguous() && !a.is_c_contiguous();
-    let io = |e: io::Error| brinery::Error::new(brinery::ErrorKind::Io, e.to_string());
+    let io = brinery::Error::from;
     w.write_all(&npy_header(&a.dtype().descr_literal(), fortran, a.shape()))
         .map_err(io)?;
     let mut p = Vec::new();

@@ -573,7 +573,7 @@ impl<'x> Formatter<'x> {
                 Formatter::Timedelta(w)
             }
             Kind::Bytes | Kind::Str => Formatter::Text,
-            Kind::Object => Formatter::Object(g),
+            Kind::Object | Kind::VString => Formatter::Object(g),
             Kind::Void => Formatter::Raw,
         }
     }
@@ -855,7 +855,7 @@ fn dtype_is_implied(d: &Dtype) -> bool {
 
 /// numpy's `dtype_short_repr`.
 fn dtype_short_repr(d: &Dtype) -> String {
-    if d.fields.is_some() {
+    if d.fields.is_some() || d.kind == Kind::VString {
         return d.short_repr();
     }
     if matches!(d.kind, Kind::Bytes | Kind::Str | Kind::Void) {
@@ -1071,7 +1071,7 @@ fn scalar_repr_in(a: &Array<'_>, g: Option<&Graph<'_>>) -> String {
             }
             format!("np.bytes_({})", py_bytes_repr(&e[..end]))
         }
-        Kind::Object => match (g, a.data()) {
+        Kind::Object | Kind::VString => match (g, a.data()) {
             (Some(g), ArrayData::Objects(o)) if !o.is_empty() => {
                 brinery::repr(g, o[0], &brinery::ReprOptions::default())
                     .unwrap_or_else(|_| "...".into())

@@ -12,7 +12,8 @@
 
 use std::sync::OnceLock;
 
-use brinery::{opcode_info, ArgLayout, Opcode};
+use brinery::pickletools::{opcode_info, ArgLayout};
+use brinery::Opcode;
 
 #[derive(Clone, Copy)]
 enum Step {

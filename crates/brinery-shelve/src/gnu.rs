@@ -441,7 +441,7 @@ impl Gnu {
                         let shown = &start[..start.len().min(ks as usize)];
                         let msg = format!(
                             "the key starting with {} ({ks} bytes at byte {ptr}, bucket at byte {adr}) lies outside the file ({} bytes); its entry is lost",
-                            brinery::repr_bytes(shown),
+                            brinery::repr::repr_bytes(shown),
                             self.len
                         );
                         problem(msg);

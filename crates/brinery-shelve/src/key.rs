@@ -124,9 +124,9 @@ impl Key {
         match self.as_str() {
             Some(s) => match brinery::PyStr::from_wtf8(s.as_bytes()) {
                 Some(p) => brinery::repr::str_repr(&p),
-                None => brinery::repr_bytes(&self.bytes),
+                None => brinery::repr::repr_bytes(&self.bytes),
             },
-            None => brinery::repr_bytes(&self.bytes),
+            None => brinery::repr::repr_bytes(&self.bytes),
         }
     }
 
@@ -135,7 +135,7 @@ impl Key {
     pub fn display(&self) -> String {
         match self.as_str() {
             Some(s) => s.to_string(),
-            None => brinery::repr_bytes(&self.bytes),
+            None => brinery::repr::repr_bytes(&self.bytes),
         }
     }
 }

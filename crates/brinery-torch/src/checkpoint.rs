@@ -28,13 +28,10 @@ pub(crate) fn eof(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::Eof, msg)
 }
 
-/// Prefix an error from a nested pickle with where that pickle starts.
+/// An error from a nested pickle, about `what`, positioned in the file
+/// (the inner error kept as its source, with its opcode).
 fn in_pickle(what: &str, start: usize, e: Error) -> Error {
-    let at = match e.offset() {
-        Some(o) => format!(" at byte {}", start as u64 + o),
-        None => String::new(),
-    };
-    Error::new(e.kind(), format!("{what}: {}{at}", e.message()))
+    e.nested(what, start as u64)
 }
 
 /// The container format of a checkpoint.
@@ -207,32 +204,16 @@ impl Scalar {
                 } else if f.is_infinite() {
                     if *f > 0.0 { "Infinity" } else { "-Infinity" }.into()
                 } else {
-                    brinery::repr_float(*f)
+                    brinery::repr::repr_float(*f)
                 }
             }
             Scalar::Str(s) => json_string(s),
-            Scalar::Bytes(b) => json_string(&brinery::repr_bytes(b)),
+            Scalar::Bytes(b) => json_string(&brinery::repr::repr_bytes(b)),
         }
     }
 }
 
-pub(crate) fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub(crate) use brinery::repr::json_string;
 
 /// Options for opening checkpoints.
 #[derive(Clone, Debug, Default)]
@@ -267,15 +248,10 @@ impl Loader {
     /// until a tensor's bytes are asked for).
     pub fn open(&self, path: impl AsRef<Path>) -> Result<Checkpoint<'static>> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!("cannot open {}: {e}", path.display()),
-            )
-        })?;
-        let map = crate::mmap::map(&file).map_err(|e| {
-            Error::new(ErrorKind::Io, format!("cannot map {}: {e}", path.display()))
-        })?;
+        let file = File::open(path)
+            .map_err(|e| Error::io_at(format_args!("cannot open {}", path.display()), e))?;
+        let map = crate::mmap::map(&file)
+            .map_err(|e| Error::io_at(format_args!("cannot map {}", path.display()), e))?;
         let parsed = parse(&map, self)?;
         Ok(Checkpoint {
             data: Backing::Mapped(map),
@@ -505,7 +481,7 @@ impl<'a> Checkpoint<'a> {
         let view = view_of(whole, place)
             .map_err(|msg| invalid(format!("tensor '{name}': storage '{}' {msg}", info.storage)))?;
         let out = gather(view, info, self.limits.max_bytes)
-            .map_err(|e| Error::new(e.kind(), format!("tensor '{name}': {}", e.message())))?;
+            .map_err(|e| e.context(format_args!("tensor '{name}'")))?;
         if storage.big_endian && info.dtype.swap_unit() > 1 {
             let mut v = out.into_owned();
             let unit = info.dtype.swap_unit();
@@ -1038,6 +1014,9 @@ fn tar_members(data: &[u8]) -> Result<HashMap<String, (usize, usize)>> {
     Ok(out)
 }
 
+/// Storage key → (storage index, dtype, byte view start, byte view len).
+type TarStorages = HashMap<String, (usize, DType, u64, Option<u64>)>;
+
 fn parse_tar(data: &[u8], limits: &Limits) -> Result<Parsed> {
     let members = tar_members(data)?;
     let member = |name: &str| -> Result<(usize, usize)> {
@@ -1056,16 +1035,6 @@ fn parse_tar(data: &[u8], limits: &Limits) -> Result<Parsed> {
         }
         None => true,
     };
-    // storages: count, then (key, location, storage_type) + 8-byte count +
-    // data for each, then the list of views.
-    let (s, l) = member("storages")?;
-    let sd = &data[..s + l];
-    let (n, mut pos) = pickle_at(sd, s, limits, "storages count")?;
-    let n = n
-        .root()
-        .as_i64()
-        .filter(|&n| n >= 0)
-        .ok_or_else(|| invalid("storages count is not an int"))?;
     let mut parsed = Parsed {
         format: Some(Format::Tar),
         byte_order: Some(if little {
@@ -1075,8 +1044,42 @@ fn parse_tar(data: &[u8], limits: &Limits) -> Result<Parsed> {
         }),
         ..Parsed::default()
     };
-    // key → (storage index, dtype, byte view start, byte view len)
-    let mut storages: HashMap<String, (usize, DType, u64, Option<u64>)> = HashMap::new();
+    let (s, l) = member("storages")?;
+    let storages = tar_storages(&data[..s + l], s, little, limits, &mut parsed)?;
+    let (s, l) = member("tensors")?;
+    let tensors = tar_tensors(&data[..s + l], s, &storages, limits)?;
+    let (s, l) = member("pickle")?;
+    let (graph, _) = pickle_at(&data[..s + l], s, limits, "pickle")?;
+    let found = walk::walk_with(&graph, "", limits, &|key: &str| tensors.get(key).cloned())?;
+    for (name, info, place) in found.resolved {
+        parsed.tensors.push((name, info));
+        parsed.placements.push(place);
+    }
+    if !found.tensors.is_empty() {
+        return Err(invalid("tar checkpoint pickle holds storage references"));
+    }
+    parsed.scalars.extend(found.scalars);
+    parsed.notes.extend(found.notes);
+    Ok(parsed)
+}
+
+/// The `storages` member (`sd` ends with it; it starts at `s`): a count,
+/// then (key, location, storage_type) + an 8-byte element count + the data
+/// for each, then the list of views.
+fn tar_storages(
+    sd: &[u8],
+    s: usize,
+    little: bool,
+    limits: &Limits,
+    parsed: &mut Parsed,
+) -> Result<TarStorages> {
+    let (n, mut pos) = pickle_at(sd, s, limits, "storages count")?;
+    let n = n
+        .root()
+        .as_i64()
+        .filter(|&n| n >= 0)
+        .ok_or_else(|| invalid("storages count is not an int"))?;
+    let mut storages = TarStorages::new();
     for _ in 0..n {
         let (args, p) = pickle_at(sd, pos, limits, "storage header")?;
         let root = args.root();
@@ -1139,9 +1142,17 @@ fn parse_tar(data: &[u8], limits: &Limits) -> Result<Parsed> {
             ),
         );
     }
-    // tensors: count, then (key, storage_id, type) + binary header each.
-    let (s, l) = member("tensors")?;
-    let td = &data[..s + l];
+    Ok(storages)
+}
+
+/// The `tensors` member (`td` ends with it; it starts at `s`): a count,
+/// then (key, storage_id, type) + a binary header for each.
+fn tar_tensors(
+    td: &[u8],
+    s: usize,
+    storages: &TarStorages,
+    limits: &Limits,
+) -> Result<HashMap<String, (TensorInfo, Placement)>> {
     let (n, mut pos) = pickle_at(td, s, limits, "tensors count")?;
     let n = n
         .root()
@@ -1211,19 +1222,7 @@ fn parse_tar(data: &[u8], limits: &Limits) -> Result<Parsed> {
             ),
         );
     }
-    let (s, l) = member("pickle")?;
-    let (graph, _) = pickle_at(&data[..s + l], s, limits, "pickle")?;
-    let found = walk::walk_with(&graph, "", limits, &|key: &str| tensors.get(key).cloned())?;
-    for (name, info, place) in found.resolved {
-        parsed.tensors.push((name, info));
-        parsed.placements.push(place);
-    }
-    if !found.tensors.is_empty() {
-        return Err(invalid("tar checkpoint pickle holds storage references"));
-    }
-    parsed.scalars.extend(found.scalars);
-    parsed.notes.extend(found.notes);
-    Ok(parsed)
+    Ok(tensors)
 }
 
 fn nonneg(v: i64, what: &str) -> Result<u64> {
@@ -1260,12 +1259,8 @@ fn parse_plain(data: &[u8], loader: &Loader, depth: u32) -> Result<Parsed> {
             Node::Bytes(b) => b.as_slice(),
             _ => return Err(invalid("storage payload is not bytes")),
         };
-        let inner = parse_at_depth(bytes, loader, depth + 1).map_err(|e| {
-            Error::new(
-                e.kind(),
-                format!("nested storage payload '{}': {}", sid.key, e.message()),
-            )
-        })?;
+        let inner = parse_at_depth(bytes, loader, depth + 1)
+            .map_err(|e| e.context(format_args!("nested storage payload '{}'", sid.key)))?;
         // Its root is one storage: the first storage found.
         let dtype = inner.tensors.first().map(|t| t.1.dtype);
         let (view_start, view_len) = inner

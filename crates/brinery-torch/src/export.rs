@@ -41,7 +41,8 @@ pub struct ExportSummary {
 }
 
 /// The safetensors dtype a torch dtype is written as, and whether a
-/// trailing dimension of 2 is added (complex numbers as real pairs).
+/// trailing dimension of 2 is added (complex numbers safetensors lacks,
+/// complex32 and complex128, as real pairs; complex64 is `C64`).
 /// Types safetensors lacks are written as their raw bytes (`U8`) and named
 /// in the metadata.
 pub fn safetensors_dtype(d: DType) -> (Dtype, bool) {
@@ -60,7 +61,7 @@ pub fn safetensors_dtype(d: DType) -> (Dtype, bool) {
         DType::F32 => (Dtype::F32, false),
         DType::F64 => (Dtype::F64, false),
         DType::C32 => (Dtype::F16, true),
-        DType::C64 => (Dtype::F32, true),
+        DType::C64 => (Dtype::C64, false),
         DType::C128 => (Dtype::F64, true),
         DType::F8E4M3FN => (Dtype::F8_E4M3, false),
         DType::F8E5M2 => (Dtype::F8_E5M2, false),
@@ -95,8 +96,9 @@ impl View for &Out<'_> {
 /// Tensors are named by their dotted path (a lone tensor without a name is
 /// called `tensor`). `__metadata__` holds `"format": "pt"`, every non-tensor
 /// value under its dotted path as JSON (`"epoch": "3"`), and, when needed,
-/// `"brinery.complex"` (complex tensors written as real pairs: a trailing
-/// dimension of 2 of their part type, e.g. complex128 as F64) and
+/// `"brinery.complex"` (complex tensors safetensors has no type for,
+/// written as real pairs: a trailing dimension of 2 of their part type,
+/// e.g. complex128 as F64; complex64 is written as `C64`) and
 /// `"brinery.dtypes"` (types safetensors lacks, written as U8 bytes), both
 /// JSON objects from tensor name to torch dtype. Contiguous tensors are
 /// written straight from the (memory-mapped) file.

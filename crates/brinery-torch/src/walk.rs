@@ -77,7 +77,7 @@ pub(crate) fn key_string(v: &NodeRef<'_, '_>) -> Option<String> {
         Node::Int(i) => Some(i.to_string()),
         Node::BigInt(b) => Some(b.to_string()),
         Node::Bool(b) => Some(if *b { "True" } else { "False" }.into()),
-        Node::Float(f) => Some(brinery::repr_float(*f)),
+        Node::Float(f) => Some(brinery::repr::repr_float(*f)),
         Node::Bytes(b) => Some(String::from_utf8_lossy(b.as_slice()).into_owned()),
         Node::None => Some("None".into()),
         _ => None,

@@ -10,10 +10,11 @@
 use std::fmt::Write as _;
 use std::io::{BufWriter, Read, Write};
 
-use hashbrown::hash_map::Entry;
 use hashbrown::HashMap;
 
-use crate::genops::{ArgValue, DisError, DisErrorKind, Genops, MemoKey, PyText};
+use crate::genops::{
+    skip_block, ArgValue, DisError, DisErrorKind, Genops, MemoKey, PyText, RawBlockHook,
+};
 use crate::opcodes::{Opcode, OpcodeInfo, StackKind};
 
 /// Options of the disassembler, named after `python -m pickletools`' flags.
@@ -52,9 +53,63 @@ impl Default for DisOptions {
 /// The memo the disassembler emulates: which keys have been stored into, and
 /// the kind of object stored. Pass the same one to several
 /// [`dis_with_memo`] calls to disassemble pickles written by one pickler.
+///
+/// Keys are dense in real pickles (MEMOIZE and the picklers' PUTs count up
+/// from 0), so they are kept in a vector of one byte per key, growing as
+/// keys arrive (a key far above the others goes to a map instead: a
+/// hostile key never sizes an allocation).
 #[derive(Clone, Debug, Default)]
 pub struct DisMemo {
-    map: HashMap<MemoKey, StackKind>,
+    dense: Vec<Option<StackKind>>,
+    sparse: HashMap<MemoKey, StackKind>,
+    len: usize,
+}
+
+/// How far above the dense part a key may be and still extend it.
+const DENSE_GAP: usize = 4096;
+
+impl DisMemo {
+    fn dense_index(&self, key: &MemoKey) -> Option<usize> {
+        match key {
+            MemoKey::Small(k) => usize::try_from(*k)
+                .ok()
+                .filter(|&k| k < self.dense.len() + DENSE_GAP),
+            MemoKey::Big(_) => None,
+        }
+    }
+
+    fn get(&self, key: &MemoKey) -> Option<StackKind> {
+        match self.dense_index(key) {
+            Some(i) => self
+                .dense
+                .get(i)
+                .copied()
+                .flatten()
+                // A key stored far away before the dense part reached it.
+                .or_else(|| self.sparse.get(key).copied()),
+            None => self.sparse.get(key).copied(),
+        }
+    }
+
+    fn contains(&self, key: &MemoKey) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Store `kind` under a key not yet stored.
+    fn insert(&mut self, key: MemoKey, kind: StackKind) {
+        match self.dense_index(&key) {
+            Some(i) => {
+                if i >= self.dense.len() {
+                    self.dense.resize(i + 1, None);
+                }
+                self.dense[i] = Some(kind);
+            }
+            None => {
+                self.sparse.insert(key, kind);
+            }
+        }
+        self.len += 1;
+    }
 }
 
 impl DisMemo {
@@ -65,17 +120,19 @@ impl DisMemo {
 
     /// The number of keys stored.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.len
     }
 
     /// Whether no key is stored.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len == 0
     }
 
     /// Forget every key.
     pub fn clear(&mut self) {
-        self.map.clear();
+        self.dense.clear();
+        self.sparse.clear();
+        self.len = 0;
     }
 }
 
@@ -110,11 +167,24 @@ pub fn dis_genops<R: Read, W: Write + ?Sized>(
     opts: &DisOptions,
     memo: &mut DisMemo,
 ) -> Result<(), DisError> {
+    dis_genops_raw(ops, out, opts, memo, None)
+}
+
+/// [`dis_genops`] consulting `raw` after each instruction: a [`RawBlock`]
+/// it declares is shown as one line (`  912: [array bytes: 4000 B]`, and
+/// `[padding: N B]` before it when padded) and disassembly goes on after it.
+pub fn dis_genops_raw<R: Read, W: Write + ?Sized>(
+    ops: &mut Genops<R>,
+    out: &mut W,
+    opts: &DisOptions,
+    memo: &mut DisMemo,
+    raw: Option<&mut RawBlockHook<'_>>,
+) -> Result<(), DisError> {
     ops.next_pickle();
     // pickletools prints to a buffered stream; so do we, flushing whatever
     // was printed before an error too.
     let mut buffered = BufWriter::with_capacity(64 * 1024, out);
-    let result = dis_buffered(ops, &mut buffered, opts, memo);
+    let result = dis_buffered(ops, &mut buffered, opts, memo, raw);
     let flushed = buffered.flush();
     result?;
     flushed?;
@@ -126,6 +196,7 @@ fn dis_buffered<R: Read, W: Write>(
     out: &mut W,
     opts: &DisOptions,
     memo: &mut DisMemo,
+    mut raw: Option<&mut RawBlockHook<'_>>,
 ) -> Result<(), DisError> {
     let mut d = Disassembler {
         stack: Vec::new(),
@@ -136,11 +207,26 @@ fn dis_buffered<R: Read, W: Write>(
         line: String::new(),
         heads: vec![None; 256],
     };
-    for instr in ops {
+    while let Some(instr) = ops.next() {
         let instr = instr?;
         d.step(instr.op, instr.pos, &instr.arg, memo, out)?;
+        let block = raw.as_mut().and_then(|h| h(&instr));
         if instr.op.op == Opcode::Stop {
             break;
+        }
+        if let Some(block) = block.as_ref().filter(|b| b.pickle) {
+            // A nested pickle: disassembled in place, with its own stack.
+            let at = Genops::position(ops);
+            writeln!(out, "{at:5}: [{}: nested pickle]", block.label)?;
+            dis_buffered(ops, out, opts, &mut DisMemo::new(), None)?;
+            ops.next_pickle();
+            writeln!(out, "{:5}: [end of {}]", Genops::position(ops), block.label)?;
+        } else if let Some(block) = block {
+            let (pad_at, at) = skip_block(ops, &block)?;
+            if block.padded {
+                writeln!(out, "{pad_at:5}: [padding: {} B]", at - pad_at)?;
+            }
+            writeln!(out, "{at:5}: [{}: {} B]", block.label, block.len)?;
         }
     }
     writeln!(out, "highest protocol among opcodes = {}", d.maxproto)?;
@@ -176,11 +262,9 @@ where
             out.write_all(preamble.as_bytes())?;
             out.write_all(b"\n")?;
         }
-        if opts.memo {
-            dis_with_memo(input, out, opts, &mut shared)?;
-        } else {
-            dis(input, out, opts)?;
-        }
+        let mut own = DisMemo::new();
+        let memo = if opts.memo { &mut shared } else { &mut own };
+        dis_genops_raw(&mut Genops::new(input), out, opts, memo, None)?;
     }
     Ok(())
 }
@@ -241,7 +325,7 @@ pub fn format_preamble(template: &str, name: &str) -> Result<String, DisError> {
             f if !f.contains(['.', '[', ':']) => {
                 return Err(DisError::new(
                     DisErrorKind::KeyError,
-                    PyText::from(f).repr(),
+                    PyText::from(f.to_string()).repr(),
                 ))
             }
             _ => {
@@ -252,7 +336,7 @@ pub fn format_preamble(template: &str, name: &str) -> Result<String, DisError> {
         }
         match conversion {
             None | Some("s") => out.push_str(name),
-            Some("r") => out.push_str(&PyText::from(name).repr()),
+            Some("r") => out.push_str(&PyText::from(name.to_string()).repr()),
             Some(_) => {
                 return Err(DisError::value(format!(
                     "unsupported replacement field {{{field}}} in preamble"
@@ -267,7 +351,9 @@ pub fn format_preamble(template: &str, name: &str) -> Result<String, DisError> {
 
 /// `repr(opcode.code)[1:-1]`.
 fn code_repr(code: u8) -> String {
-    let r = PyText::from_code_points([u32::from(code)]).repr();
+    let r = PyText::from_code_points([u32::from(code)])
+        .unwrap_or_default()
+        .repr();
     r[1..r.len() - 1].to_string()
 }
 
@@ -365,32 +451,29 @@ impl Disassembler<'_> {
         match op.op {
             Opcode::Put | Opcode::BinPut | Opcode::LongBinPut | Opcode::Memoize => {
                 let key = if op.op == Opcode::Memoize {
-                    markmsg = Some(format!("(as {})", memo.map.len()));
-                    MemoKey::from_usize(memo.map.len())
+                    markmsg = Some(format!("(as {})", memo.len()));
+                    MemoKey::from_usize(memo.len())
                 } else {
                     arg.memo_key().expect("PUT arguments are ints")
                 };
-                match memo.map.entry(key) {
-                    Entry::Occupied(_) => {
-                        errormsg = Some(format!("memo key {} already defined", arg.try_repr()?));
-                    }
-                    Entry::Vacant(slot) => match self.stack.last() {
+                if memo.contains(&key) {
+                    errormsg = Some(format!("memo key {} already defined", arg.try_repr()?));
+                } else {
+                    match self.stack.last() {
                         None => {
                             errormsg = Some("stack is empty -- can't store into memo".to_string())
                         }
                         Some(StackKind::Mark) => {
                             errormsg = Some("can't store markobject in the memo".to_string())
                         }
-                        Some(&top) => {
-                            slot.insert(top);
-                        }
-                    },
+                        Some(&top) => memo.insert(key, top),
+                    }
                 }
             }
             Opcode::Get | Opcode::BinGet | Opcode::LongBinGet => {
                 let key = arg.memo_key().expect("GET arguments are ints");
-                match memo.map.get(&key) {
-                    Some(&kind) => {
+                match memo.get(&key) {
+                    Some(kind) => {
                         memo_value = kind;
                         after = std::slice::from_ref(&memo_value);
                     }

@@ -70,6 +70,11 @@ struct ErrorImpl {
     offset: Option<u64>,
     opcode: Option<Opcode>,
     io: Option<io::Error>,
+    /// The error this one wraps ([`Error::nested`], [`Error::context`]).
+    inner: Option<Error>,
+    /// Whether `Display` appends the offset / the opcode.
+    show_offset: bool,
+    show_opcode: bool,
 }
 
 /// An error from reading or writing a pickle.
@@ -86,7 +91,48 @@ impl Error {
             offset: None,
             opcode: None,
             io: None,
+            inner: None,
+            show_offset: true,
+            show_opcode: true,
         }))
+    }
+
+    /// This error, from a pickle nested at byte `start` of a container, as
+    /// an error about `what` (`"data.pkl"`, `"object pickle at byte 10"`):
+    /// same kind, [`offset`](Error::offset) in the container's bytes
+    /// (`start` + the inner offset), the inner [`opcode`](Error::opcode),
+    /// and the inner error as [`source`](std::error::Error::source).
+    /// Displays as `what: <inner message> at byte N`.
+    pub fn nested(self, what: impl std::fmt::Display, start: u64) -> Error {
+        let mut e = Error::new(self.kind(), format!("{what}: {}", self.message()));
+        e.0.offset = self.offset().map(|o| o.saturating_add(start));
+        e.0.opcode = self.opcode();
+        e.0.show_opcode = false;
+        e.0.inner = Some(self);
+        e
+    }
+
+    /// This error as the cause of an error about `what`: same kind, offset
+    /// and opcode, the inner error as [`source`](std::error::Error::source).
+    /// Displays as `what: <inner message>` (the position is in
+    /// [`offset`](Error::offset)).
+    pub fn context(self, what: impl std::fmt::Display) -> Error {
+        let mut e = Error::new(self.kind(), format!("{what}: {}", self.message()));
+        e.0.offset = self.offset();
+        e.0.opcode = self.opcode();
+        e.0.show_offset = false;
+        e.0.show_opcode = false;
+        e.0.inner = Some(self);
+        e
+    }
+
+    /// An [`ErrorKind::Io`] error about `what` (`"cannot open x.pt"`),
+    /// keeping the I/O error as [`source`](std::error::Error::source) and
+    /// [`io_error`](Error::io_error). Displays as `what: <io error>`.
+    pub fn io_at(what: impl std::fmt::Display, e: io::Error) -> Error {
+        let mut err = Error::new(ErrorKind::Io, format!("{what}: {e}"));
+        err.0.io = Some(e);
+        err
     }
 
     pub(crate) fn at(mut self, offset: u64, opcode: Option<Opcode>) -> Self {
@@ -134,7 +180,10 @@ impl Error {
 
     /// The underlying I/O error, for [`ErrorKind::Io`].
     pub fn io_error(&self) -> Option<&io::Error> {
-        self.0.io.as_ref()
+        match &self.0.inner {
+            Some(inner) if self.0.io.is_none() => inner.io_error(),
+            _ => self.0.io.as_ref(),
+        }
     }
 
     /// True for a truncated input.
@@ -146,10 +195,10 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0.message)?;
-        if let Some(off) = self.0.offset {
+        if let Some(off) = self.0.offset.filter(|_| self.0.show_offset) {
             write!(f, " at byte {off}")?;
         }
-        if let Some(op) = self.0.opcode {
+        if let Some(op) = self.0.opcode.filter(|_| self.0.show_opcode) {
             write!(f, " ({})", op.name())?;
         }
         Ok(())
@@ -164,6 +213,9 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        if let Some(inner) = &self.0.inner {
+            return Some(inner);
+        }
         self.0
             .io
             .as_ref()

@@ -12,13 +12,15 @@
 //! arguments are read in chunks as the bytes arrive.
 
 use std::borrow::Cow;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::io::{self, Read};
 
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive};
 
 use crate::opcodes::{opcode_info, ArgKind, Opcode, OpcodeInfo};
+use crate::text;
+use crate::value::PyStr;
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -118,295 +120,53 @@ impl std::error::Error for DisError {
     }
 }
 
-fn unicode_error(encoding: &str, start: usize, end: usize, byte: u8, reason: &str) -> DisError {
-    let msg = if end == start + 1 {
-        format!("'{encoding}' codec can't decode byte 0x{byte:02x} in position {start}: {reason}")
-    } else {
-        format!(
-            "'{encoding}' codec can't decode bytes in position {start}-{}: {reason}",
-            end - 1
-        )
+/// A codec's `UnicodeDecodeError` (or other complaint) as a [`DisError`].
+fn codec_error(e: crate::codecs::CodecError) -> DisError {
+    let kind = match e {
+        crate::codecs::CodecError::Decode { .. } => DisErrorKind::UnicodeDecodeError,
+        _ => DisErrorKind::ValueError,
     };
-    DisError::new(DisErrorKind::UnicodeDecodeError, msg)
+    DisError::new(kind, e.to_string())
 }
 
 // ---------------------------------------------------------------------------
-// Python text
+// Python text (the crate's one text layer: `text.rs`, `PyStr`)
 
-/// A Python `str`: a sequence of code points, lone surrogates included.
-///
-/// Stored as generalized UTF-8 (each code point encoded on its own, so a
-/// surrogate takes the three bytes `surrogatepass` would give it). For text
-/// without surrogates this is plain UTF-8 and [`PyText::as_str`] succeeds.
-#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PyText {
-    bytes: Vec<u8>,
-}
-
-fn push_code_point(out: &mut Vec<u8>, cp: u32) {
-    match char::from_u32(cp) {
-        Some(c) => {
-            let mut tmp = [0u8; 4];
-            out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
-        }
-        None => {
-            // A surrogate (the only non-char below 0x110000).
-            out.push(0xE0 | (cp >> 12) as u8);
-            out.push(0x80 | ((cp >> 6) & 0x3F) as u8);
-            out.push(0x80 | (cp & 0x3F) as u8);
-        }
-    }
-}
-
-impl PyText {
-    /// Text from code points (each must be below 0x110000; surrogates allowed).
-    pub fn from_code_points<I: IntoIterator<Item = u32>>(cps: I) -> PyText {
-        let mut bytes = Vec::new();
-        for cp in cps {
-            assert!(cp < 0x11_0000, "code point out of range");
-            push_code_point(&mut bytes, cp);
-        }
-        PyText { bytes }
-    }
-
-    /// Bytes decoded as latin-1 (every byte becomes the code point of its value).
-    pub fn from_latin1(data: &[u8]) -> PyText {
-        if data.is_ascii() {
-            return PyText {
-                bytes: data.to_vec(),
-            };
-        }
-        let mut bytes = Vec::with_capacity(data.len() + data.len() / 2);
-        for &b in data {
-            push_code_point(&mut bytes, u32::from(b));
-        }
-        PyText { bytes }
-    }
-
-    /// Decode UTF-8 with Python's `surrogatepass` error handler
-    /// (`str(data, 'utf-8', 'surrogatepass')`).
-    pub fn from_utf8_surrogatepass(data: Vec<u8>) -> Result<PyText, DisError> {
-        let mut i = 0;
-        loop {
-            let err = match std::str::from_utf8(&data[i..]) {
-                Ok(_) => return Ok(PyText { bytes: data }),
-                Err(e) => e,
-            };
-            let start = i + err.valid_up_to();
-            let rest = &data[start..];
-            if rest.len() >= 3
-                && rest[0] == 0xED
-                && (0xA0..=0xBF).contains(&rest[1])
-                && (0x80..=0xBF).contains(&rest[2])
-            {
-                i = start + 3;
-                continue;
-            }
-            let lead = rest[0];
-            return Err(match err.error_len() {
-                None => unicode_error("utf-8", start, data.len(), lead, "unexpected end of data"),
-                Some(_) if !(0xC2..=0xF4).contains(&lead) => {
-                    unicode_error("utf-8", start, start + 1, lead, "invalid start byte")
-                }
-                Some(n) => {
-                    unicode_error("utf-8", start, start + n, lead, "invalid continuation byte")
-                }
-            });
-        }
-    }
-
-    /// The text as a `&str`, unless it holds a lone surrogate.
-    pub fn as_str(&self) -> Option<&str> {
-        std::str::from_utf8(&self.bytes).ok()
-    }
-
-    /// The text with every lone surrogate replaced by U+FFFD.
-    pub fn to_string_lossy(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.bytes)
-    }
-
-    /// The generalized UTF-8 bytes (what `.encode('utf-8', 'surrogatepass')`
-    /// gives in Python).
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    /// The code points.
-    pub fn code_points(&self) -> CodePointIter<'_> {
-        CodePointIter { rest: &self.bytes }
-    }
-
-    /// The number of code points (Python's `len`).
-    pub fn len(&self) -> usize {
-        self.bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
-    }
-
-    /// Whether the text is empty.
-    pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
-    }
-
-    /// Python's `repr()` of the text.
-    pub fn repr(&self) -> String {
-        let mut out = String::with_capacity(self.bytes.len() + 2);
-        repr_code_points(self.code_points(), &mut out);
-        out
-    }
-}
-
-impl From<&str> for PyText {
-    fn from(s: &str) -> PyText {
-        PyText {
-            bytes: s.as_bytes().to_vec(),
-        }
-    }
-}
-
-impl From<String> for PyText {
-    fn from(s: String) -> PyText {
-        PyText {
-            bytes: s.into_bytes(),
-        }
-    }
-}
-
-impl fmt::Debug for PyText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.repr())
-    }
-}
-
-impl fmt::Display for PyText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_string_lossy())
-    }
-}
+/// A Python `str` argument: the crate's [`PyStr`], owned.
+pub type PyText = PyStr<'static>;
 
 /// Iterator over the code points of a [`PyText`].
-#[derive(Clone, Debug)]
-pub struct CodePointIter<'a> {
-    rest: &'a [u8],
+pub type CodePointIter<'a> = crate::value::CodePoints<'a>;
+
+/// `str(data, 'utf-8', 'surrogatepass')`.
+fn utf8_surrogatepass(data: Vec<u8>) -> Result<PyText, DisError> {
+    PyStr::try_from_wtf8_vec(data).map_err(|bytes| {
+        match crate::codecs::decode(&bytes, "utf-8", "surrogatepass") {
+            Err(e) => codec_error(e),
+            Ok(_) => DisError::value("invalid UTF-8"),
+        }
+    })
 }
 
-impl Iterator for CodePointIter<'_> {
-    type Item = u32;
+/// Text from a `Vec` of generalized UTF-8 known to be valid (built by the
+/// shared decoders).
+fn wtf8_text(bytes: Vec<u8>) -> PyText {
+    PyStr::from_wtf8_vec(bytes).unwrap_or_default()
+}
 
-    fn next(&mut self) -> Option<u32> {
-        let b0 = *self.rest.first()?;
-        let (cp, n) = if b0 < 0x80 {
-            (u32::from(b0), 1)
-        } else if b0 < 0xE0 {
-            (
-                (u32::from(b0 & 0x1F) << 6) | u32::from(self.rest[1] & 0x3F),
-                2,
-            )
-        } else if b0 < 0xF0 {
-            (
-                (u32::from(b0 & 0x0F) << 12)
-                    | (u32::from(self.rest[1] & 0x3F) << 6)
-                    | u32::from(self.rest[2] & 0x3F),
-                3,
-            )
-        } else {
-            (
-                (u32::from(b0 & 0x07) << 18)
-                    | (u32::from(self.rest[1] & 0x3F) << 12)
-                    | (u32::from(self.rest[2] & 0x3F) << 6)
-                    | u32::from(self.rest[3] & 0x3F),
-                4,
-            )
-        };
-        self.rest = &self.rest[n..];
-        Some(cp)
-    }
+/// Bytes decoded as latin-1 (every byte becomes the code point of its value).
+fn latin1_text(data: &[u8]) -> PyText {
+    PyStr::from_code_points(data.iter().map(|&b| u32::from(b))).unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------
 // Python reprs
 
-fn is_printable(cp: u32) -> bool {
-    let table = crate::dis_docs::PRINTABLE;
-    match table.binary_search_by(|&(lo, _)| lo.cmp(&cp)) {
-        Ok(_) => true,
-        Err(0) => false,
-        Err(i) => cp <= table[i - 1].1,
-    }
-}
-
-fn repr_code_points<I: Iterator<Item = u32> + Clone>(cps: I, out: &mut String) {
-    let (mut squote, mut dquote) = (false, false);
-    for cp in cps.clone() {
-        squote |= cp == u32::from(b'\'');
-        dquote |= cp == u32::from(b'"');
-    }
-    let quote = if squote && !dquote { '"' } else { '\'' };
-    out.push(quote);
-    for cp in cps {
-        match cp {
-            0x5C => out.push_str("\\\\"),
-            0x09 => out.push_str("\\t"),
-            0x0A => out.push_str("\\n"),
-            0x0D => out.push_str("\\r"),
-            _ if cp == quote as u32 => {
-                out.push('\\');
-                out.push(quote);
-            }
-            0..=0x1F | 0x7F => {
-                let _ = write!(out, "\\x{cp:02x}");
-            }
-            0x20..=0x7E => out.push(cp as u8 as char),
-            _ if is_printable(cp) => {
-                // Printable code points are never surrogates.
-                out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
-            }
-            0x80..=0xFF => {
-                let _ = write!(out, "\\x{cp:02x}");
-            }
-            0x100..=0xFFFF => {
-                let _ = write!(out, "\\u{cp:04x}");
-            }
-            _ => {
-                let _ = write!(out, "\\U{cp:08x}");
-            }
-        }
-    }
-    out.push(quote);
-}
-
 /// Python's `repr()` of a `bytes` object.
 pub fn repr_bytes(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len() + 3);
-    push_repr_bytes_like(data, false, &mut out);
+    text::push_bytes_repr(&mut out, data, false);
     out
-}
-
-/// `bytearray_repr` differs from `bytes_repr` in one detail: it escapes a
-/// single quote even inside double quotes.
-fn push_repr_bytes_like(data: &[u8], bytearray: bool, out: &mut String) {
-    let quote = if data.contains(&b'\'') && !data.contains(&b'"') {
-        b'"'
-    } else {
-        b'\''
-    };
-    out.push('b');
-    out.push(quote as char);
-    for &b in data {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'\t' => out.push_str("\\t"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            _ if b == quote || (bytearray && b == b'\'') => {
-                out.push('\\');
-                out.push(b as char);
-            }
-            0x20..=0x7E => out.push(b as char),
-            _ => {
-                let _ = write!(out, "\\x{b:02x}");
-            }
-        }
-    }
-    out.push(quote as char);
 }
 
 /// Python's `repr()` of a `float`.
@@ -519,7 +279,7 @@ impl ArgValue {
             ArgValue::ByteArray(b) => {
                 let mut out = String::with_capacity(b.len() + 14);
                 out.push_str("bytearray(");
-                push_repr_bytes_like(b, true, &mut out);
+                text::push_bytes_repr(&mut out, b, true);
                 out.push(')');
                 out
             }
@@ -644,47 +404,14 @@ fn parse_py_int(s: &[u8]) -> Result<ArgValue, DisError> {
 }
 
 /// Whether `s` (no surrounding blanks, no underscores) is a float literal
-/// Python's `float()` accepts.
+/// Python's `float()` accepts: all of it is what the C parser reads (an
+/// overflowing literal is one too: `float('1e999')` is `inf`).
 fn is_py_float_literal(s: &[u8]) -> bool {
-    let s = match s.first() {
-        Some(b'+' | b'-') => &s[1..],
-        _ => s,
-    };
-    let lower = s.to_ascii_lowercase();
-    if lower == b"inf" || lower == b"infinity" || lower == b"nan" {
-        return true;
+    match text::parse_float_prefix(s) {
+        text::FloatParse::Ok(_, end) => end == s.len(),
+        text::FloatParse::Overflow => true,
+        text::FloatParse::NoConversion => false,
     }
-    let mut i = 0;
-    let int_start = i;
-    while i < s.len() && s[i].is_ascii_digit() {
-        i += 1;
-    }
-    let mut ndigits = i - int_start;
-    if i < s.len() && s[i] == b'.' {
-        i += 1;
-        let frac_start = i;
-        while i < s.len() && s[i].is_ascii_digit() {
-            i += 1;
-        }
-        ndigits += i - frac_start;
-    }
-    if ndigits == 0 {
-        return false;
-    }
-    if i < s.len() && (s[i] == b'e' || s[i] == b'E') {
-        i += 1;
-        if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-            i += 1;
-        }
-        let exp_start = i;
-        while i < s.len() && s[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == exp_start {
-            return false;
-        }
-    }
-    i == s.len()
 }
 
 /// `float(s)` for a bytes object `s`.
@@ -734,141 +461,112 @@ fn parse_py_float(s: &[u8]) -> Result<f64, DisError> {
 
 /// `codecs.escape_decode(data)[0]`.
 fn escape_decode(data: &[u8]) -> Result<Vec<u8>, DisError> {
-    if !data.contains(&b'\\') {
-        return Ok(data.to_vec());
-    }
-    let mut out = Vec::with_capacity(data.len());
-    let mut i = 0;
-    while i < data.len() {
-        let c = data[i];
-        i += 1;
-        if c != b'\\' {
-            out.push(c);
-            continue;
-        }
-        if i == data.len() {
-            return Err(DisError::value("Trailing \\ in string"));
-        }
-        let e = data[i];
-        i += 1;
-        match e {
-            b'\n' => {}
-            b'\\' => out.push(b'\\'),
-            b'\'' => out.push(b'\''),
-            b'"' => out.push(b'"'),
-            b'b' => out.push(0x08),
-            b'f' => out.push(0x0C),
-            b't' => out.push(b'\t'),
-            b'n' => out.push(b'\n'),
-            b'r' => out.push(b'\r'),
-            b'v' => out.push(0x0B),
-            b'a' => out.push(0x07),
-            b'0'..=b'7' => {
-                let mut v = u32::from(e - b'0');
-                for _ in 0..2 {
-                    match data.get(i) {
-                        Some(&d @ b'0'..=b'7') => {
-                            v = (v << 3) + u32::from(d - b'0');
-                            i += 1;
-                        }
-                        _ => break,
-                    }
-                }
-                out.push(v as u8);
-            }
-            b'x' => {
-                let hex = |b: u8| (b as char).to_digit(16);
-                match (
-                    data.get(i).and_then(|&b| hex(b)),
-                    data.get(i + 1).and_then(|&b| hex(b)),
-                ) {
-                    (Some(h), Some(l)) if i + 1 < data.len() => {
-                        out.push((h * 16 + l) as u8);
-                        i += 2;
-                    }
-                    _ => {
-                        return Err(DisError::value(format!(
-                            "invalid \\x escape at position {}",
-                            i - 2
-                        )))
-                    }
-                }
-            }
-            _ => {
-                out.push(b'\\');
-                i -= 1;
-            }
-        }
-    }
-    Ok(out)
+    text::decode_escape(data).map_err(DisError::value)
 }
 
 /// `bytes.decode("ascii")`.
 fn ascii_text(data: Vec<u8>) -> Result<PyText, DisError> {
-    match data.iter().position(|&b| b >= 0x80) {
-        None => Ok(PyText { bytes: data }),
-        Some(p) => Err(unicode_error(
-            "ascii",
-            p,
-            p + 1,
-            data[p],
-            "ordinal not in range(128)",
-        )),
+    match PyStr::try_from_wtf8_vec(data) {
+        Ok(t) if t.as_wtf8().is_ascii() => Ok(t),
+        Ok(t) => Err(ascii_error(t.as_wtf8())),
+        Err(b) => Err(ascii_error(&b)),
+    }
+}
+
+fn ascii_error(data: &[u8]) -> DisError {
+    match crate::codecs::decode(data, "ascii", "strict") {
+        Err(e) => codec_error(e),
+        Ok(_) => DisError::value("not ASCII"),
     }
 }
 
 /// `str(data, 'raw-unicode-escape')`.
 fn raw_unicode_escape(data: &[u8]) -> Result<PyText, DisError> {
-    let mut out = Vec::with_capacity(data.len() + data.len() / 4);
-    let mut i = 0;
-    while i < data.len() {
-        let c = data[i];
-        i += 1;
-        if c != b'\\' || i >= data.len() {
-            push_code_point(&mut out, u32::from(c));
-            continue;
-        }
-        let start = i - 1;
-        let e = data[i];
-        i += 1;
-        let (mut count, message) = match e {
-            b'u' => (4, "truncated \\uXXXX escape"),
-            b'U' => (8, "truncated \\UXXXXXXXX escape"),
-            _ => {
-                out.push(b'\\');
-                push_code_point(&mut out, u32::from(e));
-                continue;
-            }
-        };
-        let mut ch: u32 = 0;
-        while count > 0 {
-            match data.get(i).and_then(|&b| (b as char).to_digit(16)) {
-                Some(d) => {
-                    ch = (ch << 4) | d;
-                    i += 1;
-                    count -= 1;
-                }
-                None => {
-                    return Err(unicode_error("rawunicodeescape", start, i, c, message));
-                }
-            }
-        }
-        if ch > 0x10FFFF {
-            return Err(unicode_error(
-                "rawunicodeescape",
-                start,
-                i,
-                c,
-                "\\Uxxxxxxxx out of range",
-            ));
-        }
-        push_code_point(&mut out, ch);
-    }
-    Ok(PyText { bytes: out })
+    text::decode_raw_unicode_escape(data)
+        .map(wtf8_text)
+        .map_err(|m| DisError::new(DisErrorKind::UnicodeDecodeError, m))
 }
 
 // ---------------------------------------------------------------------------
 // The reader
+
+/// Bytes that follow a BUILD in the stream without being opcodes, as a
+/// [`RawBlockHook`] declares them (joblib writes each array's bytes right
+/// after its `NumpyArrayWrapper`'s BUILD).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RawBlock {
+    /// What the bytes are (`"array bytes"`), for `dis`.
+    pub label: Cow<'static, str>,
+    /// How many bytes.
+    pub len: u64,
+    /// Whether the block starts with one byte giving a number of padding
+    /// bytes, which follow it (joblib's alignment padding).
+    pub padded: bool,
+    /// Whether the block is a whole nested pickle (up to its STOP) rather
+    /// than `len` bytes (joblib's object arrays).
+    pub pickle: bool,
+}
+
+impl RawBlock {
+    /// `len` bytes described as `label`.
+    pub fn new(label: impl Into<Cow<'static, str>>, len: u64) -> RawBlock {
+        RawBlock {
+            label: label.into(),
+            len,
+            padded: false,
+            pickle: false,
+        }
+    }
+
+    /// A nested pickle described as `label`.
+    pub fn pickle(label: impl Into<Cow<'static, str>>) -> RawBlock {
+        RawBlock {
+            pickle: true,
+            ..RawBlock::new(label, 0)
+        }
+    }
+
+    /// The same block, preceded by a padding-length byte and that much
+    /// padding.
+    pub fn padded(mut self, on: bool) -> RawBlock {
+        self.padded = on;
+        self
+    }
+}
+
+/// A hook `dis` and `optimize` consult after every instruction (in stream
+/// order; a format's hook tracks what it needs, e.g. with a small stack of
+/// its own): the raw block that follows the instruction, if any. The core
+/// knows no format that does this; `brinery_numpy::joblib_raw_blocks` is
+/// the one for joblib (array bytes after a `NumpyArrayWrapper`'s BUILD).
+pub type RawBlockHook<'h> = dyn FnMut(&Instr) -> Option<RawBlock> + 'h;
+
+/// Consume the raw block `b` (its padding first) from `ops`; the stream
+/// position where the padding and where the data start.
+pub(crate) fn skip_block<R: Read>(
+    ops: &mut Genops<R>,
+    b: &RawBlock,
+) -> Result<(u64, u64), DisError> {
+    let pad_at = Genops::position(ops);
+    if b.padded {
+        let pad = ops.raw_byte()?;
+        ops.read_raw(u64::from(pad), &mut |_| {})?;
+    }
+    let at = Genops::position(ops);
+    if b.pickle {
+        ops.next_pickle();
+        for instr in ops.by_ref() {
+            if instr?.op.op == Opcode::Stop {
+                break;
+            }
+        }
+        ops.next_pickle();
+    } else {
+        ops.read_raw(b.len, &mut |_| {})?;
+    }
+    Ok((pad_at, at))
+}
 
 /// One decoded instruction.
 #[derive(Clone, Debug)]
@@ -960,6 +658,34 @@ impl<R: Read> Genops<R> {
     }
 
     /// Refill the (empty) buffer. `false` at end of input.
+    /// Consume `n` bytes that are not opcodes (the raw block a
+    /// [`RawBlockHook`] declared after a BUILD), handing them to `sink` in
+    /// chunks. Fails if the stream ends first.
+    pub fn read_raw(&mut self, n: u64, sink: &mut dyn FnMut(&[u8])) -> Result<(), DisError> {
+        let mut left = n;
+        while left > 0 {
+            if self.head == self.tail && !self.fill()? {
+                return Err(DisError::value(format!(
+                    "expected {n} raw bytes after BUILD, but only {} remain",
+                    n - left
+                )));
+            }
+            let take = (self.tail - self.head).min(usize::try_from(left).unwrap_or(usize::MAX));
+            sink(&self.buf[self.head..self.head + take]);
+            self.head += take;
+            self.pos += take as u64;
+            left -= take as u64;
+        }
+        Ok(())
+    }
+
+    /// The next byte, consumed, or an error at the end of the stream.
+    pub(crate) fn raw_byte(&mut self) -> Result<u8, DisError> {
+        let mut b = None;
+        self.read_raw(1, &mut |c| b = c.first().copied())?;
+        Ok(b.unwrap_or(0))
+    }
+
     fn fill(&mut self) -> io::Result<bool> {
         debug_assert_eq!(self.head, self.tail);
         if self.buf.len() < BUF_SIZE {
@@ -1174,10 +900,10 @@ impl<R: Read> Genops<R> {
             ArgKind::StringnlNoescapePair => {
                 let first = self.line_noescape()?;
                 let second = self.line_noescape()?;
-                let mut bytes = first.bytes;
+                let mut bytes = first.as_wtf8().to_vec();
                 bytes.push(b' ');
-                bytes.extend_from_slice(&second.bytes);
-                ArgValue::Str(PyText { bytes })
+                bytes.extend_from_slice(second.as_wtf8());
+                ArgValue::Str(wtf8_text(bytes))
             }
             ArgKind::Unicodestringnl => {
                 let line = self.line("unicodestringnl")?;
@@ -1206,14 +932,14 @@ impl<R: Read> Genops<R> {
             }
             ArgKind::String1 => {
                 let n = self.uint1()?;
-                ArgValue::Str(PyText::from_latin1(&self.counted(u64::from(n), "string1")?))
+                ArgValue::Str(latin1_text(&self.counted(u64::from(n), "string1")?))
             }
             ArgKind::String4 => {
                 let n = self.int4()?;
                 if n < 0 {
                     return Err(DisError::value(format!("string4 byte count < 0: {n}")));
                 }
-                ArgValue::Str(PyText::from_latin1(&self.counted(n as u64, "string4")?))
+                ArgValue::Str(latin1_text(&self.counted(n as u64, "string4")?))
             }
             ArgKind::Bytes1 => {
                 let n = self.uint1()?;
@@ -1236,18 +962,18 @@ impl<R: Read> Genops<R> {
             ArgKind::Unicodestring1 => {
                 let n = self.uint1()?;
                 let data = self.counted(u64::from(n), "unicodestring1")?;
-                ArgValue::Str(PyText::from_utf8_surrogatepass(data)?)
+                ArgValue::Str(utf8_surrogatepass(data)?)
             }
             ArgKind::Unicodestring4 => {
                 let n = self.uint4()?;
                 let data = self.counted(u64::from(n), "unicodestring4")?;
-                ArgValue::Str(PyText::from_utf8_surrogatepass(data)?)
+                ArgValue::Str(utf8_surrogatepass(data)?)
             }
             ArgKind::Unicodestring8 => {
                 let n = self.uint8()?;
                 Self::check_maxsize(n, "unicodestring8")?;
                 let data = self.counted(n, "unicodestring8")?;
-                ArgValue::Str(PyText::from_utf8_surrogatepass(data)?)
+                ArgValue::Str(utf8_surrogatepass(data)?)
             }
         })
     }
@@ -1340,8 +1066,8 @@ mod tests {
     fn reprs() {
         assert_eq!(repr_bytes(b"a'b"), "b\"a'b\"");
         assert_eq!(repr_bytes(b"a'\"b\x00\xff"), "b'a\\'\"b\\x00\\xff'");
-        let t = PyText::from_code_points([0x61, 0xD800, 0xE9, 0x85, 0x1F600, 0x10FFFF]);
+        let t = PyText::from_code_points([0x61, 0xD800, 0xE9, 0x85, 0x1F600, 0x10FFFF]).unwrap();
         assert_eq!(t.repr(), "'a\\ud800é\\x85😀\\U0010ffff'");
-        assert_eq!(t.len(), 6);
+        assert_eq!(t.char_len(), 6);
     }
 }

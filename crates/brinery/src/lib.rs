@@ -52,9 +52,9 @@
 //! # Views and tools
 //!
 //! [`repr`](mod@repr) (CPython's `repr`), [`pretty`](mod@pretty) (pprint-like), [`json`] (lossless
-//! and plain JSON), [`dis`]/[`genops`]/[`optimize`] (identical to
-//! `pickletools`) are built on the same [`OPCODES`] table as the decoder and
-//! encoder. None of them recurses on input nesting.
+//! and plain JSON), [`dis`]/[`optimize`] and the rest of [`pickletools`]
+//! (identical to Python's `pickletools`) are built on the same [`OPCODES`]
+//! table as the decoder and encoder. None of them recurses on input nesting.
 #![forbid(unsafe_code)]
 
 mod error;
@@ -66,6 +66,7 @@ mod unpickler;
 mod value;
 mod writer;
 
+mod builtins;
 mod codecs;
 mod compat;
 mod dis;
@@ -75,26 +76,46 @@ mod genops;
 pub mod json;
 mod optimize;
 pub mod pretty;
+mod printer;
 pub mod repr;
 #[cfg(feature = "serde")]
 pub mod serde;
 pub mod stdlib;
 pub mod tree;
 
-pub use crate::dis::{
-    dis, dis_files, dis_genops, dis_with_memo, format_preamble, DisMemo, DisOptions,
-};
+/// `pickletools` in Rust: the streaming instruction reader ([`genops`]),
+/// the disassembler with its options ([`dis_genops`], [`dis_files`], a
+/// shared [`DisMemo`], [`format_preamble`]), the optimizer, and the
+/// [`RawBlockHook`] through which a format crate declares bytes that follow
+/// a BUILD (joblib's arrays). [`crate::dis`], [`crate::optimize`],
+/// [`crate::DisOptions`] and [`crate::DisError`] are also at the crate
+/// root.
+///
+/// ```
+/// use brinery::pickletools::{genops, ArgValue};
+/// let ops: Vec<_> = genops(&b"\x80\x02K\x05."[..]).collect::<Result<_, _>>()?;
+/// assert_eq!(ops[1].arg, ArgValue::Int(5));
+/// # Ok::<(), brinery::DisError>(())
+/// ```
+pub mod pickletools {
+    pub use crate::dis::{
+        dis, dis_files, dis_genops, dis_genops_raw, dis_with_memo, format_preamble, DisMemo,
+        DisOptions,
+    };
+    pub use crate::genops::{
+        genops, ArgValue, CodePointIter, DisError, DisErrorKind, Genops, Instr, PyText, RawBlock,
+        RawBlockHook,
+    };
+    pub use crate::opcodes::{opcode_info, ArgKind, ArgLayout, OpcodeInfo, StackKind};
+    pub use crate::optimize::{optimize, optimize_raw};
+}
+
+pub use crate::dis::{dis, DisOptions};
 pub use crate::error::{Error, ErrorKind, Result};
-pub use crate::genops::{
-    genops, repr_bytes, repr_float, ArgValue, CodePointIter, DisError, DisErrorKind, Genops, Instr,
-    PyText,
-};
+pub use crate::genops::{DisError, DisErrorKind};
 #[cfg(feature = "json")]
 pub use crate::json::{from_json, to_json, to_json_plain};
-pub use crate::opcodes::{
-    opcode_info, ArgKind, ArgLayout, Opcode, OpcodeInfo, StackKind, DEFAULT_PROTOCOL,
-    HIGHEST_PROTOCOL, OPCODES,
-};
+pub use crate::opcodes::{Opcode, DEFAULT_PROTOCOL, HIGHEST_PROTOCOL, OPCODES};
 pub use crate::optimize::optimize;
 pub use crate::pickler::{dump, dumps, Pickler};
 pub use crate::pretty::{pretty, pretty_root, PrettyOptions};
@@ -107,6 +128,6 @@ pub use crate::unpickler::{
     from_slice_graph, load, loads, BuildCtx, Event, Limits, Stream, Trace, Unpickler,
 };
 pub use crate::value::{
-    Buf, CodePoints, Construct, Dict, Global, Graph, Items, Node, NodeId, NodeRef, Object,
-    PickleBuffer, PyStr, Set, Unhashable,
+    Buf, Call, CodePoints, Construct, Dict, Global, Graph, Items, Node, NodeId, NodePath, NodeRef,
+    Object, PathError, PathSeg, PickleBuffer, PyStr, Set, Unhashable,
 };

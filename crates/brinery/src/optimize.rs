@@ -5,7 +5,7 @@
 
 use hashbrown::{HashMap, HashSet};
 
-use crate::genops::{ArgValue, DisError, DisErrorKind, Genops, MemoKey};
+use crate::genops::{skip_block, ArgValue, DisError, DisErrorKind, Genops, MemoKey, RawBlockHook};
 use crate::opcodes::{Opcode, HIGHEST_PROTOCOL};
 
 /// `pickle._Framer._FRAME_SIZE_TARGET`.
@@ -17,11 +17,23 @@ enum Op {
     Put(MemoKey),
     Get(MemoKey),
     Raw(usize, usize),
+    /// Bytes after a BUILD that are not opcodes, written as they are,
+    /// outside any frame.
+    Block(usize, usize),
 }
 
 /// Optimize the pickle at the start of `data` (anything after its `STOP` is
 /// ignored), exactly as `pickletools.optimize(data)` does.
 pub fn optimize(data: &[u8]) -> Result<Vec<u8>, DisError> {
+    optimize_raw(data, None)
+}
+
+/// [`optimize`] consulting `raw` after each instruction: the raw blocks it
+/// declares (joblib's array bytes) are kept as they are, outside frames.
+pub fn optimize_raw(
+    data: &[u8],
+    mut raw: Option<&mut RawBlockHook<'_>>,
+) -> Result<Vec<u8>, DisError> {
     let mut oldids: HashSet<MemoKey> = HashSet::new();
     let mut newids: HashMap<MemoKey, Option<usize>> = HashMap::new();
     let mut ops: Vec<Op> = Vec::new();
@@ -31,6 +43,17 @@ pub fn optimize(data: &[u8]) -> Result<Vec<u8>, DisError> {
     let mut reader = Genops::new(data);
     while let Some(instr) = reader.next() {
         let instr = instr?;
+        let block = match instr.op.op {
+            Opcode::Stop => None,
+            _ => raw.as_mut().and_then(|h| h(&instr)),
+        };
+        if let Some(block) = block {
+            let start = reader.position() as usize;
+            skip_block(&mut reader, &block)?;
+            ops.push(Op::Raw(instr.pos as usize, start));
+            ops.push(Op::Block(start, reader.position() as usize));
+            continue;
+        }
         let pos = instr.pos as usize;
         let end = reader.position() as usize;
         match instr.op.op {
@@ -113,6 +136,10 @@ pub fn optimize(data: &[u8]) -> Result<Vec<u8>, DisError> {
                 frameless = b - a > FRAME_SIZE_TARGET;
                 &data[a..b]
             }
+            &Op::Block(a, b) => {
+                frameless = true;
+                &data[a..b]
+            }
         };
         framer.commit_frame(frameless);
         if frameless {
@@ -129,35 +156,38 @@ pub fn optimize(data: &[u8]) -> Result<Vec<u8>, DisError> {
 fn put(out: &mut Vec<u8>, proto: i64, bin: bool, idx: usize) {
     if proto >= 4 {
         out.push(Opcode::Memoize.code());
-    } else if bin {
-        if idx < 256 {
-            out.push(Opcode::BinPut.code());
-            out.push(idx as u8);
-        } else {
-            out.push(Opcode::LongBinPut.code());
-            out.extend_from_slice(&(idx as u32).to_le_bytes());
-        }
     } else {
-        out.push(Opcode::Put.code());
-        out.extend_from_slice(idx.to_string().as_bytes());
-        out.push(b'\n');
+        memo_op(
+            out,
+            bin,
+            idx,
+            [Opcode::BinPut, Opcode::LongBinPut, Opcode::Put],
+        );
     }
 }
 
 /// `_Pickler.get(i)`.
 fn get(out: &mut Vec<u8>, bin: bool, i: usize) {
-    if bin {
-        if i < 256 {
-            out.push(Opcode::BinGet.code());
-            out.push(i as u8);
-        } else {
-            out.push(Opcode::LongBinGet.code());
-            out.extend_from_slice(&(i as u32).to_le_bytes());
-        }
-    } else {
-        out.push(Opcode::Get.code());
-        out.extend_from_slice(i.to_string().as_bytes());
+    memo_op(
+        out,
+        bin,
+        i,
+        [Opcode::BinGet, Opcode::LongBinGet, Opcode::Get],
+    );
+}
+
+/// A memo PUT or GET of `idx`: the one-byte, four-byte or text form.
+fn memo_op(out: &mut Vec<u8>, bin: bool, idx: usize, [short, long, text]: [Opcode; 3]) {
+    if !bin {
+        out.push(text.code());
+        out.extend_from_slice(idx.to_string().as_bytes());
         out.push(b'\n');
+    } else if idx < 256 {
+        out.push(short.code());
+        out.push(idx as u8);
+    } else {
+        out.push(long.code());
+        out.extend_from_slice(&(idx as u32).to_le_bytes());
     }
 }
 

@@ -9,9 +9,6 @@
 use std::collections::HashMap;
 use std::io;
 
-use num_bigint::BigInt;
-
-use crate::compat;
 use crate::error::{Error, ErrorKind, Result};
 use crate::opcodes::{Opcode as O, DEFAULT_PROTOCOL, HIGHEST_PROTOCOL};
 use crate::value::{Buf, Construct, Global, Graph, Node, NodeId};
@@ -497,11 +494,11 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
             match g.node(items[start]) {
                 Node::Int(v) => {
                     self.out.boundary()?;
-                    self.save_int(*v);
+                    self.out.int(*v, self.proto);
                 }
                 Node::Float(f) => {
                     self.out.boundary()?;
-                    self.save_float(*f);
+                    self.out.float(*f, self.proto);
                 }
                 Node::None => {
                     self.out.boundary()?;
@@ -509,7 +506,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                 }
                 Node::Bool(b) => {
                     self.out.boundary()?;
-                    self.save_bool(*b);
+                    self.out.bool(*b, self.proto);
                 }
                 _ => break,
             }
@@ -620,16 +617,16 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                 return Ok(());
             }
             Node::Bool(b) => {
-                self.save_bool(*b);
+                self.out.bool(*b, self.proto);
                 return Ok(());
             }
             Node::Int(i) => {
-                self.save_int(*i);
+                self.out.int(*i, self.proto);
                 return Ok(());
             }
-            Node::BigInt(b) => return self.save_bigint(b),
+            Node::BigInt(b) => return self.out.bigint(b, self.proto),
             Node::Float(f) => {
-                self.save_float(*f);
+                self.out.float(*f, self.proto);
                 return Ok(());
             }
             _ => {}
@@ -654,7 +651,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         }
         match node {
             Node::Str(s) => {
-                self.write_str(s.as_wtf8())?;
+                self.out.str(s.as_wtf8(), self.proto)?;
                 self.memo_put(Some(id));
             }
             Node::Bytes(b) => self.save_bytes(b.as_slice(), Some(id))?,
@@ -808,7 +805,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                         return Ok(());
                     }
                 }
-                self.write_str(&bytes)?;
+                self.out.str(&bytes, self.proto)?;
                 self.memo_put(None);
                 if let Some(k) = key {
                     self.named_memo.insert(k, self.memo_len - 1);
@@ -819,7 +816,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                 if let Some(&idx) = self.named_memo.get(&key) {
                     self.write_get(idx);
                 } else {
-                    self.write_str(m.as_bytes())?;
+                    self.out.str(m.as_bytes(), self.proto)?;
                     self.tasks.push(Task::MemoPutNamed(key));
                 }
             }
@@ -827,7 +824,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                 if let Some(&idx) = self.named_memo.get(&NamedKey::Latin1) {
                     self.write_get(idx);
                 } else {
-                    self.write_str(b"latin1")?;
+                    self.out.str(b"latin1", self.proto)?;
                     self.tasks.push(Task::MemoPutNamed(NamedKey::Latin1));
                 }
             }
@@ -869,26 +866,6 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         Ok(())
     }
 
-    fn save_bool(&mut self, b: bool) {
-        self.out.bool(b, self.proto);
-    }
-
-    fn save_int(&mut self, v: i64) {
-        self.out.int(v, self.proto);
-    }
-
-    fn save_bigint(&mut self, b: &BigInt) -> Result<()> {
-        self.out.bigint(b, self.proto)
-    }
-
-    fn save_float(&mut self, f: f64) {
-        self.out.float(f, self.proto);
-    }
-
-    fn write_str(&mut self, wtf8: &[u8]) -> Result<()> {
-        self.out.str(wtf8, self.proto)
-    }
-
     fn save_bytes(&mut self, data: &'g [u8], id: Option<NodeId>) -> Result<()> {
         // Only temporaries are matched to CPython's cached singletons: graph
         // nodes carry their own identity.
@@ -913,10 +890,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
             let (callable, args) = if data.is_empty() {
                 (V::Global("builtins".into(), "bytes".into()), vec![])
             } else {
-                let mut s = Vec::with_capacity(data.len() * 2);
-                for &b in data {
-                    crate::value::push_code_point(&mut s, b as u32);
-                }
+                let s = crate::writer::latin1_wtf8(data);
                 (
                     V::Global("_codecs".into(), "encode".into()),
                     vec![Item::V(V::Str(s)), Item::V(V::Latin1)],
@@ -928,24 +902,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
             }
             return Ok(());
         }
-        let n = data.len();
-        if n <= 0xff {
-            self.out
-                .write_bytes(&[O::ShortBinBytes.code(), n as u8], data)?;
-        } else if n <= 0xffff_ffff {
-            let mut h = [O::BinBytes.code(), 0, 0, 0, 0];
-            h[1..].copy_from_slice(&(n as u32).to_le_bytes());
-            self.out.write_bytes(&h, data)?;
-        } else if self.proto >= 4 {
-            let mut h = [0u8; 9];
-            h[0] = O::BinBytes8.code();
-            h[1..].copy_from_slice(&(n as u64).to_le_bytes());
-            self.out.write_bytes(&h, data)?;
-        } else {
-            return Err(unpicklable(
-                "serializing a bytes object larger than 4 GiB requires pickle protocol 4 or higher",
-            ));
-        }
+        self.out.bin_bytes(data, self.proto)?;
         self.memo_put(id);
         if let Some(k) = key {
             self.named_memo.insert(k, self.memo_len - 1);
@@ -1134,27 +1091,8 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                 .push(Task::SaveV(V::Global("builtins".into(), "getattr".into())));
             return Ok(());
         }
-        let (m, n) = if self.fix_imports {
-            match compat::py3_to_py2(&gl.module, &gl.name) {
-                Some((m, n)) => (m.to_string(), n.to_string()),
-                None => (gl.module.clone(), gl.name.clone()),
-            }
-        } else {
-            (gl.module.clone(), gl.name.clone())
-        };
-        if self.proto != 3 && (!m.is_ascii() || !n.is_ascii()) {
-            return Err(unpicklable(format!(
-                "can't pickle global identifier '{m}.{n}' using pickle protocol {}",
-                self.proto
-            )));
-        }
-        let mut line = Vec::with_capacity(m.len() + n.len() + 3);
-        line.push(O::Global.code());
-        line.extend_from_slice(m.as_bytes());
-        line.push(b'\n');
-        line.extend_from_slice(n.as_bytes());
-        line.push(b'\n');
-        self.out.write(&line);
+        self.out
+            .global_line(&gl.module, &gl.name, self.proto, self.fix_imports)?;
         let idx = self.memo_len;
         self.memo_len += 1;
         self.named_memo.insert(key, idx);

@@ -42,14 +42,13 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use std::borrow::Cow;
-use std::sync::Arc;
 
+use crate::printer::{Allowance, Block, BlockBody, Layout, Rendering};
 use crate::repr::{
-    bad_id, object_call, write_bytes_repr, write_cps_repr, Anchors, Arg, Callee, Flat, Hooks, Item,
-    Mode, ReprHook, ReprPiece, Sink, Stats, Stop, Style, DEFAULT_MAX_OUTPUT,
+    bad_id, default_hooks, object_call, write_bytes_repr, write_cps_repr, Anchors, Arg, Callee,
+    Flat, Hooks, Item, Mode, ReprPiece, Sink, Stats, Stop, Style, DEFAULT_MAX_OUTPUT,
     DEFAULT_MAX_STR_DIGITS,
 };
-use crate::stdlib::Typed;
 use crate::value::{Graph, Node, NodeId, PyStr};
 
 /// Options for [`pretty`].
@@ -80,10 +79,7 @@ impl Default for PrettyOptions {
             color: false,
             max_output: DEFAULT_MAX_OUTPUT,
             max_str_digits: Some(DEFAULT_MAX_STR_DIGITS),
-            hooks: Hooks {
-                user: Vec::new(),
-                stdlib: true,
-            },
+            hooks: default_hooks(),
         }
     }
 }
@@ -113,29 +109,9 @@ impl PrettyOptions {
         self.color = on;
         self
     }
-    /// Set the output size limit in bytes.
-    pub fn max_output(mut self, bytes: usize) -> Self {
-        self.max_output = bytes;
-        self
-    }
-    /// Set the int digit limit (`None` for none).
-    pub fn max_str_digits(mut self, digits: Option<usize>) -> Self {
-        self.max_str_digits = digits;
-        self
-    }
-    /// Add a [`ReprHook`] (as [`crate::ReprOptions::hook`]): tried in the
-    /// order added, before the built-in standard-library renderings.
-    pub fn hook(mut self, h: Arc<dyn ReprHook>) -> Self {
-        self.hooks.user.push(h);
-        self
-    }
-    /// Turn the built-in standard-library renderings on or off (as
-    /// [`crate::ReprOptions::stdlib`]). On by default.
-    pub fn stdlib(mut self, on: bool) -> Self {
-        self.hooks.stdlib = on;
-        self
-    }
 }
+
+crate::printer::printer_options!(PrettyOptions);
 
 /// Pretty-print node `id` (see the [module docs](self)).
 ///
@@ -704,19 +680,21 @@ impl<'g, 'a> Pretty<'g, 'a> {
                 self.out.push(")")
             }
             Node::Object(o) => {
-                if let Some(pieces) = self.flat.hooks.render_user(g, id) {
-                    self.stack.push(PFrame::Pieces {
-                        pieces,
-                        pos: 0,
-                        allowance,
-                        level,
-                    });
-                    return Ok(());
-                }
-                if self.flat.hooks.stdlib {
-                    if let Some(Ok(t)) = Typed::from_node(g.view(id)) {
-                        return self.pprint_stdlib(id, t, indent, allowance, level);
+                match self.flat.hooks.pretty(g, id) {
+                    Some(Rendering::Pieces(pieces)) => {
+                        self.stack.push(PFrame::Pieces {
+                            pieces,
+                            pos: 0,
+                            allowance,
+                            level,
+                        });
+                        return Ok(());
                     }
+                    Some(Rendering::Layout(Layout::Block(b))) => {
+                        return self.pprint_block(b, indent, allowance, level);
+                    }
+                    Some(Rendering::Layout(_)) => return self.write_flat(Item::Node(id)),
+                    None => {}
                 }
                 let anchors = &self.anchors;
                 let call = object_call(g, o, |t| anchors.label(t).is_none());
@@ -743,68 +721,45 @@ impl<'g, 'a> Pretty<'g, 'a> {
         }
     }
 
-    /// pprint's layouts of the standard-library types it knows
-    /// (`_pprint_ordered_dict`, `_pprint_default_dict`, `_pprint_counter`,
-    /// `_pprint_deque`); other values are written as their repr, as pprint
-    /// does for types it does not dispatch.
-    fn pprint_stdlib(
+    /// A hook's pprint block (the layouts of `_pprint_ordered_dict`,
+    /// `_pprint_default_dict`, `_pprint_counter`, `_pprint_deque`, ...).
+    fn pprint_block(
         &mut self,
-        id: NodeId,
-        t: Typed<'g, '_>,
+        b: Block<'g>,
         indent: i64,
         allowance: i64,
         level: usize,
     ) -> Result<(), Stop> {
-        match t {
-            Typed::OrderedDict(m) if !m.is_empty() => {
-                if let Cow::Borrowed(entries) = m.entries {
-                    self.out.push("OrderedDict(")?;
-                    self.stack.push(PFrame::Write(Cow::Borrowed(")")));
-                    return self.format(Item::PairList(entries), indent + 12, allowance + 1, level);
-                }
-            }
-            Typed::DefaultDict(d) if !d.items.is_empty() => {
-                if let Some(rdf) = crate::stdlib::factory_repr(d.default_factory) {
-                    self.out.push("defaultdict(")?;
-                    self.out.push(&rdf)?;
-                    self.out.push(",\n")?;
-                    self.out.spaces((indent + 12).max(0) as usize)?;
-                    self.out.push("{")?;
-                    return self.push_dict(
-                        d.items.entries,
-                        indent + 12,
-                        allowance + 2,
-                        level,
-                        "})",
-                    );
-                }
-            }
-            Typed::Counter(m) if !m.is_empty() => {
-                let sorted = crate::stdlib::counter_order(self.g, m.entry_ids());
-                self.out.push("Counter({")?;
-                return self.push_dict(Cow::Owned(sorted), indent + 8, allowance + 2, level, "})");
-            }
-            Typed::Deque(d) if !d.items.is_empty() => {
-                self.out.push("deque([")?;
-                let src = match d.items.items {
-                    Cow::Borrowed(v) => Src::Ids(v),
-                    Cow::Owned(v) => Src::Owned(v),
-                };
-                return match d.maxlen {
-                    None => self.push_src(src, indent + 6, allowance + 2, level, "])"),
-                    Some(m) => {
-                        // "],\n<indent>maxlen=N)", the spaces written (and
-                        // counted against the output limit) only then.
-                        self.stack
-                            .push(PFrame::Write(Cow::Owned(format!("maxlen={m})"))));
-                        self.stack.push(PFrame::Newline(indent + 6));
-                        self.push_src(src, indent + 6, 2, level, "],")
-                    }
-                };
-            }
-            _ => {}
+        let ind = indent + b.indent as i64;
+        let allow = match b.allowance {
+            Allowance::Add(n) => allowance + n as i64,
+            Allowance::Fixed(n) => n as i64,
+        };
+        self.out.push(&b.head)?;
+        if let Some(t) = &b.break_then {
+            self.out.push("\n")?;
+            self.out.spaces(ind.max(0) as usize)?;
+            self.out.push(t)?;
         }
-        self.write_flat(Item::Node(id))
+        if let Some(t) = b.trailer {
+            // Written (and counted against the output limit) only after
+            // the body.
+            self.stack.push(PFrame::Write(Cow::Owned(t)));
+            self.stack.push(PFrame::Newline(ind));
+        }
+        match b.body {
+            BlockBody::PairList(pairs) => {
+                self.stack.push(PFrame::Write(Cow::Owned(b.tail)));
+                self.format(Item::PairList(pairs), ind, allow, level)
+            }
+            BlockBody::Dict(entries) => self.push_dict(entries, ind, allow, level, b.tail),
+            BlockBody::Items(Cow::Borrowed(v)) => {
+                self.push_src(Src::Ids(v), ind, allow, level, b.tail)
+            }
+            BlockBody::Items(Cow::Owned(v)) => {
+                self.push_src(Src::Owned(v), ind, allow, level, b.tail)
+            }
+        }
     }
 
     /// pprint's `_format_items` (as a frame).
@@ -1082,10 +1037,10 @@ fn split_words(cps: &[u32], start: usize, end: usize) -> Vec<(usize, usize)> {
     let mut i = start;
     while i < end {
         let s = i;
-        while i < end && !crate::repr::is_space(cps[i]) {
+        while i < end && !crate::text::is_space(cps[i]) {
             i += 1;
         }
-        while i < end && crate::repr::is_space(cps[i]) {
+        while i < end && crate::text::is_space(cps[i]) {
             i += 1;
         }
         out.push((s, i));

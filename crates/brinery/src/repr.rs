@@ -22,7 +22,7 @@
 //!
 //! | node | shown as |
 //! |------|----------|
-//! | global `module.name` | `module.name` (`builtins.Ellipsis` and `builtins.NotImplemented` print as `Ellipsis` and `NotImplemented`, as in CPython) |
+//! | global `module.name` | `module.name` (the `builtins` module's own objects as CPython prints them: `<class 'int'>`, `<built-in function len>`, `Ellipsis`, `NotImplemented`) |
 //! | object made by `REDUCE` of a global | `module.func(arg, ...)` |
 //! | object made by `NEWOBJ`/`OBJ`/`INST` | `module.Class(arg, ...)` |
 //! | `NEWOBJ_EX` keyword arguments | `module.Class(arg, key=value)` |
@@ -73,11 +73,10 @@ use hashbrown::HashSet;
 use num_bigint::BigInt;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::text::float_repr;
-use crate::value::{Construct, Graph, Node, NodeId, NodeRef, Object, PyStr};
-
-#[path = "printable.rs"]
-mod printable;
+use crate::text::{
+    byte_escaped_len, escaped_len, float_repr, push_byte_escaped, push_escaped_cp, quote_for,
+};
+use crate::value::{Construct, Graph, Node, NodeId, Object, PyStr};
 
 /// Default cap on the size of printed output: 64 MiB.
 pub const DEFAULT_MAX_OUTPUT: usize = 64 << 20;
@@ -85,131 +84,14 @@ pub const DEFAULT_MAX_OUTPUT: usize = 64 << 20;
 /// CPython's default `sys.get_int_max_str_digits()`.
 pub const DEFAULT_MAX_STR_DIGITS: usize = 4300;
 
-/// A piece of a custom rendering: literal text, or a node rendered by the
-/// normal (non-recursive) machinery.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ReprPiece {
-    /// Text written as is.
-    Text(String),
-    /// A node, rendered like any other value (hooks included).
-    Node(NodeId),
-}
+pub use crate::genops::{repr_bytes, repr_float};
+pub(crate) use crate::printer::Hooks;
+pub use crate::printer::{Allowance, Block, BlockBody, Layout, ReprHook, ReprPiece};
 
-impl ReprPiece {
-    /// A text piece.
-    pub fn text(s: impl Into<String>) -> Self {
-        ReprPiece::Text(s.into())
-    }
-}
-
-/// Renders nodes of some classes specially; `None` falls back to the
-/// default rendering.
-///
-/// A hook is consulted for every opaque object ([`Node::Object`]) that
-/// [`repr`](fn@repr) or [`pretty`](fn@crate::pretty) is about to print, and returns the
-/// rendering as [`ReprPiece`]s: literal text and nodes, which the printer
-/// renders in turn (on its explicit stack, so hooks never cause recursion).
-/// Several hooks may be set; the first that answers `Some` wins, and the
-/// built-in standard-library renderings (see [`ReprOptions::stdlib`]) come
-/// after all user hooks.
-///
-/// Any `Fn(NodeRef) -> Option<Vec<ReprPiece>> + Send + Sync` is a hook:
-///
-/// ```
-/// use std::sync::Arc;
-/// use brinery::repr::{repr, ReprOptions, ReprPiece};
-/// use brinery::{Construct, Graph, Node, NodeRef, Object};
-///
-/// // What `pickle.dumps(Point(1, 2))` holds for a class reduced to `Point(*args)`.
-/// let mut g = Graph::new();
-/// let (cls, x, y) = (g.global("__main__", "Point"), g.int(1), g.int(2));
-/// let args = g.tuple(vec![x, y]);
-/// let p = g.add(Node::Object(Box::new(Object::new(Construct::Reduce { callable: cls, args }))));
-///
-/// let hook = |n: NodeRef<'_, '_>| {
-///     if n.class_name()? != "__main__.Point" {
-///         return None;
-///     }
-///     let Some(Node::Object(o)) = n.node() else { return None };
-///     let Construct::Reduce { args, .. } = o.construct else { return None };
-///     let args = n.graph().view(args);
-///     Some(vec![
-///         ReprPiece::text("Point(x="),
-///         ReprPiece::Node(args.get(&0)?.id()?),
-///         ReprPiece::text(", y="),
-///         ReprPiece::Node(args.get(&1)?.id()?),
-///         ReprPiece::text(")"),
-///     ])
-/// };
-/// assert_eq!(repr(&g, p, &ReprOptions::default())?, "__main__.Point(1, 2)");
-/// let opts = ReprOptions::default().hook(Arc::new(hook));
-/// assert_eq!(repr(&g, p, &opts)?, "Point(x=1, y=2)");
-/// # Ok::<(), brinery::Error>(())
-/// ```
-pub trait ReprHook: Send + Sync {
-    /// The rendering of `node`, or `None` for the default one.
-    fn repr(&self, node: NodeRef<'_, '_>) -> Option<Vec<ReprPiece>>;
-}
-
-impl<F> ReprHook for F
-where
-    F: Fn(NodeRef<'_, '_>) -> Option<Vec<ReprPiece>> + Send + Sync,
-{
-    fn repr(&self, node: NodeRef<'_, '_>) -> Option<Vec<ReprPiece>> {
-        self(node)
-    }
-}
-
-/// The hooks of a printer: user hooks in order, then (optionally) the
-/// built-in standard-library renderings.
-#[derive(Clone, Default)]
-pub(crate) struct Hooks {
-    pub(crate) user: Vec<Arc<dyn ReprHook>>,
-    pub(crate) stdlib: bool,
-}
-
-impl Hooks {
-    /// The rendering of object node `id`, if some hook has one.
-    pub(crate) fn render(&self, g: &Graph<'_>, id: NodeId) -> Option<Vec<ReprPiece>> {
-        if self.is_empty() {
-            return None;
-        }
-        let v = g.view(id);
-        for h in &self.user {
-            if let Some(p) = h.repr(v) {
-                return Some(p);
-            }
-        }
-        if self.stdlib {
-            return crate::stdlib::render(v);
-        }
-        None
-    }
-
-    /// The rendering of object node `id` by a user hook, if one answers.
-    pub(crate) fn render_user(&self, g: &Graph<'_>, id: NodeId) -> Option<Vec<ReprPiece>> {
-        let v = g.view(id);
-        self.user.iter().find_map(|h| h.repr(v))
-    }
-
-    /// True when node `id` is an immutable value (per the built-in
-    /// renderings) whose sharing the pretty printer need not show.
-    pub(crate) fn is_value(&self, g: &Graph<'_>, id: NodeId) -> bool {
-        self.stdlib && crate::stdlib::is_immutable_value(g.view(id))
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.user.is_empty() && !self.stdlib
-    }
-}
-
-impl std::fmt::Debug for Hooks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hooks")
-            .field("user", &self.user.len())
-            .field("stdlib", &self.stdlib)
-            .finish()
-    }
+/// The hooks every printer starts with: the standard-library renderings
+/// ([`crate::stdlib::StdlibHook`]), an ordinary [`ReprHook`].
+pub(crate) fn default_hooks() -> Hooks {
+    Hooks::with_defaults(vec![Arc::new(crate::stdlib::StdlibHook)])
 }
 
 /// Options for [`repr`].
@@ -232,10 +114,7 @@ impl Default for ReprOptions {
         ReprOptions {
             max_output: DEFAULT_MAX_OUTPUT,
             max_str_digits: Some(DEFAULT_MAX_STR_DIGITS),
-            hooks: Hooks {
-                user: Vec::new(),
-                stdlib: true,
-            },
+            hooks: default_hooks(),
         }
     }
 }
@@ -246,36 +125,9 @@ impl ReprOptions {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// Set the output size limit in bytes.
-    pub fn max_output(mut self, bytes: usize) -> Self {
-        self.max_output = bytes;
-        self
-    }
-
-    /// Set the int digit limit (`None` for none).
-    pub fn max_str_digits(mut self, digits: Option<usize>) -> Self {
-        self.max_str_digits = digits;
-        self
-    }
-
-    /// Add a [`ReprHook`]. Hooks are tried in the order they were added,
-    /// before the built-in standard-library renderings; the first that
-    /// answers wins.
-    pub fn hook(mut self, h: Arc<dyn ReprHook>) -> Self {
-        self.hooks.user.push(h);
-        self
-    }
-
-    /// Turn the built-in renderings of standard-library values
-    /// (`datetime.datetime(...)`, `Decimal('1.1')`, `OrderedDict(...)`, ...;
-    /// see [`crate::stdlib`]) on or off. On by default; off, such objects
-    /// print in the generic call form `module.func(args)`.
-    pub fn stdlib(mut self, on: bool) -> Self {
-        self.hooks.stdlib = on;
-        self
-    }
 }
+
+crate::printer::printer_options!(ReprOptions);
 
 /// CPython's `repr()` of node `id` (see the [module docs](self) for what
 /// non-builtin nodes look like).
@@ -310,92 +162,26 @@ pub fn repr_root(graph: &Graph<'_>) -> Result<String> {
     repr(graph, root, &ReprOptions::default())
 }
 
+/// A JSON string literal for `s`, with the escapes of brinery's JSON views
+/// (`\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`, `\u00XX` for other
+/// control characters).
+///
+/// ```
+/// assert_eq!(brinery::repr::json_string("a\"b\n"), r#""a\"b\n""#);
+/// ```
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    crate::text::push_json_cps(&mut out, s.chars().map(u32::from));
+    out
+}
+
 /// CPython's `repr()` of a `str`.
 pub fn str_repr(s: &PyStr<'_>) -> String {
-    let mut sink = Sink::new(usize::MAX, false);
-    let _ = write_str_repr(&mut sink, s);
-    sink.out
+    s.repr()
 }
 
 // ---------------------------------------------------------------------------
 // Unicode helpers
-
-/// Python's `str.isprintable()` for one code point.
-pub(crate) fn is_printable(cp: u32) -> bool {
-    if cp < 0x80 {
-        return (0x20..0x7f).contains(&cp);
-    }
-    printable::NOT_PRINTABLE
-        .binary_search_by(|&(a, b)| {
-            if b < cp {
-                std::cmp::Ordering::Less
-            } else if a > cp {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        })
-        .is_err()
-}
-
-/// Python's `str.isspace()` for one code point.
-pub(crate) fn is_space(cp: u32) -> bool {
-    printable::SPACE.binary_search(&cp).is_ok()
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-fn push_hex(out: &mut String, prefix: &str, v: u32, digits: u32) {
-    out.push_str(prefix);
-    for i in (0..digits).rev() {
-        out.push(HEX[((v >> (4 * i)) & 0xF) as usize] as char);
-    }
-}
-
-/// Append the repr escape of one code point inside a `quote`-quoted literal.
-#[inline]
-pub(crate) fn push_escaped_cp(out: &mut String, cp: u32, quote: u8) {
-    match cp {
-        0x5C => out.push_str("\\\\"),
-        0x09 => out.push_str("\\t"),
-        0x0A => out.push_str("\\n"),
-        0x0D => out.push_str("\\r"),
-        _ if cp == quote as u32 => {
-            out.push('\\');
-            out.push(quote as char);
-        }
-        0x20..=0x7E => out.push(cp as u8 as char),
-        0..=0x7F => push_hex(out, "\\x", cp, 2),
-        _ if is_printable(cp) => out.push(char::from_u32(cp).unwrap_or('\u{FFFD}')),
-        0x80..=0xFF => push_hex(out, "\\x", cp, 2),
-        0x100..=0xFFFF => push_hex(out, "\\u", cp, 4),
-        _ => push_hex(out, "\\U", cp, 8),
-    }
-}
-
-/// Length in code points of the escape of `cp`, counting quotes as 1
-/// (see [`Stats`]).
-#[inline]
-fn escaped_len(cp: u32) -> usize {
-    match cp {
-        0x5C | 0x09 | 0x0A | 0x0D => 2,
-        0x20..=0x7E => 1,
-        0..=0x7F => 4,
-        _ if is_printable(cp) => 1,
-        0x80..=0xFF => 4,
-        0x100..=0xFFFF => 6,
-        _ => 10,
-    }
-}
-
-#[inline]
-fn byte_escaped_len(b: u8) -> usize {
-    match b {
-        b'\\' | b'\t' | b'\n' | b'\r' => 2,
-        0x20..=0x7E => 1,
-        _ => 4,
-    }
-}
 
 /// Enough about a piece of text to know the length of its repr: the
 /// escaped width (quotes counted as 1) and the number of each quote.
@@ -632,14 +418,6 @@ impl Sink {
 // ---------------------------------------------------------------------------
 // Literal writers
 
-fn quote_for(squote: bool, dquote: bool) -> u8 {
-    if squote && !dquote {
-        b'"'
-    } else {
-        b'\''
-    }
-}
-
 const CHUNK: usize = 1024;
 
 /// Write `repr(s)` (CPython's `unicode_repr`).
@@ -691,18 +469,7 @@ pub(crate) fn write_bytes_literal(sink: &mut Sink, b: &[u8], bytearray: bool) ->
     buf.push(q as char);
     let mut r = Ok(());
     for &c in b {
-        match c {
-            b'\\' => buf.push_str("\\\\"),
-            b'\t' => buf.push_str("\\t"),
-            b'\n' => buf.push_str("\\n"),
-            b'\r' => buf.push_str("\\r"),
-            _ if c == q || (bytearray && c == b'\'') => {
-                buf.push('\\');
-                buf.push(c as char);
-            }
-            0x20..=0x7E => buf.push(c as char),
-            _ => push_hex(&mut buf, "\\x", c as u32, 2),
-        }
+        push_byte_escaped(&mut buf, c, q, bytearray);
         if buf.len() >= CHUNK {
             r = sink.push(&buf);
             buf.clear();
@@ -793,11 +560,17 @@ pub(crate) fn write_leaf(
             sink.push(")")?;
         }
         Node::Global(g)
-            if g.module == "builtins"
-                && matches!(g.name.as_str(), "Ellipsis" | "NotImplemented") =>
+            if g.module == "builtins" && crate::builtins::global_repr(&g.name).is_some() =>
         {
-            // The singletons these globals stand for print as their names.
-            sink.styled(Style::Const, &g.name)?
+            // What the builtins module's own objects print as in CPython:
+            // `<class 'int'>`, `<built-in function len>`, `Ellipsis`.
+            let text = crate::builtins::global_repr(&g.name).unwrap_or_default();
+            let style = if text.starts_with('<') {
+                Style::Name
+            } else {
+                Style::Const
+            };
+            sink.styled(style, &text)?
         }
         Node::Global(g) => {
             sink.open(Style::Name);
@@ -1460,10 +1233,8 @@ impl<'g, 'a> Flat<'g, 'a> {
         sink: &mut Sink,
     ) -> Result<(), Stop> {
         if let Node::Object(_) = node {
-            if self.hooks.stdlib && self.hooks.render_user(self.g, id).is_none() {
-                if let Some(m) = crate::stdlib::recursion_marker(self.g.view(id)) {
-                    return sink.push(&m);
-                }
+            if let Some(m) = self.hooks.recursion_marker(self.g, id) {
+                return sink.push(&m);
             }
         }
         let t = match node {

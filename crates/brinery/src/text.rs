@@ -1,13 +1,233 @@
-//! The text-argument parsers of CPython's C unpickler, reproduced exactly:
-//! `strtol(s, 0)`, `PyLong_FromString`, `PyOS_string_to_double`,
-//! `PyBytes_DecodeEscape` and the raw-unicode-escape codec. Each works on
-//! the line as the C code sees it: the bytes up to the first NUL (C strings
-//! end there) or the newline.
+//! The one Python-text layer of the crate, used by the decoder, `repr`,
+//! the pretty printer, `genops`/`dis` and (through [`crate::repr::str_repr`])
+//! brinery-numpy:
+//!
+//! * generalized UTF-8 (UTF-8 with lone surrogates as 3-byte sequences, the
+//!   pickle wire form of `str`): [`push_code_point`], [`next_code_point`];
+//! * `str.isprintable()`/`str.isspace()` from the generated Unicode table
+//!   (`printable.rs`) and the escapes of `repr(str)`/`repr(bytes)`;
+//! * the text-argument parsers of CPython's C unpickler, reproduced
+//!   exactly: `strtol(s, 0)`, `PyLong_FromString`, `PyOS_string_to_double`,
+//!   `PyBytes_DecodeEscape` and the raw-unicode-escape codec. Each works on
+//!   the line as the C code sees it: the bytes up to the first NUL (C
+//!   strings end there) or the newline;
+//! * `repr(float)`.
 
 use num_bigint::BigInt;
 use num_traits::{Num, Zero};
 
-use crate::value::push_code_point;
+#[path = "printable.rs"]
+mod printable;
+
+// ---------------------------------------------------------------------------
+// Generalized UTF-8
+
+/// Append one code point (surrogates allowed) in generalized UTF-8.
+/// Returns false for values above 0x10FFFF.
+pub(crate) fn push_code_point(out: &mut Vec<u8>, cp: u32) -> bool {
+    if cp < 0x80 {
+        out.push(cp as u8);
+    } else if cp < 0x800 {
+        out.extend_from_slice(&[0xC0 | (cp >> 6) as u8, 0x80 | (cp & 0x3F) as u8]);
+    } else if cp < 0x10000 {
+        out.extend_from_slice(&[
+            0xE0 | (cp >> 12) as u8,
+            0x80 | ((cp >> 6) & 0x3F) as u8,
+            0x80 | (cp & 0x3F) as u8,
+        ]);
+    } else if cp <= 0x10FFFF {
+        out.extend_from_slice(&[
+            0xF0 | (cp >> 18) as u8,
+            0x80 | ((cp >> 12) & 0x3F) as u8,
+            0x80 | ((cp >> 6) & 0x3F) as u8,
+            0x80 | (cp & 0x3F) as u8,
+        ]);
+    } else {
+        return false;
+    }
+    true
+}
+
+/// The first code point of valid generalized UTF-8 and its length in bytes.
+#[inline]
+pub(crate) fn next_code_point(b: &[u8]) -> Option<(u32, usize)> {
+    let b0 = *b.first()? as u32;
+    Some(if b0 < 0x80 {
+        (b0, 1)
+    } else if b0 < 0xE0 {
+        (((b0 & 0x1F) << 6) | (b[1] as u32 & 0x3F), 2)
+    } else if b0 < 0xF0 {
+        (
+            ((b0 & 0x0F) << 12) | ((b[1] as u32 & 0x3F) << 6) | (b[2] as u32 & 0x3F),
+            3,
+        )
+    } else {
+        (
+            ((b0 & 0x07) << 18)
+                | ((b[1] as u32 & 0x3F) << 12)
+                | ((b[2] as u32 & 0x3F) << 6)
+                | (b[3] as u32 & 0x3F),
+            4,
+        )
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Unicode properties and repr escapes
+
+/// Python's `str.isprintable()` for one code point.
+pub(crate) fn is_printable(cp: u32) -> bool {
+    if cp < 0x80 {
+        return (0x20..0x7f).contains(&cp);
+    }
+    printable::NOT_PRINTABLE
+        .binary_search_by(|&(a, b)| {
+            if b < cp {
+                std::cmp::Ordering::Less
+            } else if a > cp {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_err()
+}
+
+/// Python's `str.isspace()` for one code point.
+pub(crate) fn is_space(cp: u32) -> bool {
+    printable::SPACE.binary_search(&cp).is_ok()
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn push_hex(out: &mut String, prefix: &str, v: u32, digits: u32) {
+    out.push_str(prefix);
+    for i in (0..digits).rev() {
+        out.push(HEX[((v >> (4 * i)) & 0xF) as usize] as char);
+    }
+}
+
+/// Append the repr escape of one code point inside a `quote`-quoted literal.
+#[inline]
+pub(crate) fn push_escaped_cp(out: &mut String, cp: u32, quote: u8) {
+    match cp {
+        0x5C => out.push_str("\\\\"),
+        0x09 => out.push_str("\\t"),
+        0x0A => out.push_str("\\n"),
+        0x0D => out.push_str("\\r"),
+        _ if cp == quote as u32 => {
+            out.push('\\');
+            out.push(quote as char);
+        }
+        0x20..=0x7E => out.push(cp as u8 as char),
+        0..=0x7F => push_hex(out, "\\x", cp, 2),
+        _ if is_printable(cp) => out.push(char::from_u32(cp).unwrap_or('\u{FFFD}')),
+        0x80..=0xFF => push_hex(out, "\\x", cp, 2),
+        0x100..=0xFFFF => push_hex(out, "\\u", cp, 4),
+        _ => push_hex(out, "\\U", cp, 8),
+    }
+}
+
+/// Length in code points of the escape of `cp`, counting quotes as 1
+/// (see [`Stats`]).
+#[inline]
+pub(crate) fn escaped_len(cp: u32) -> usize {
+    match cp {
+        0x5C | 0x09 | 0x0A | 0x0D => 2,
+        0x20..=0x7E => 1,
+        0..=0x7F => 4,
+        _ if is_printable(cp) => 1,
+        0x80..=0xFF => 4,
+        0x100..=0xFFFF => 6,
+        _ => 10,
+    }
+}
+
+#[inline]
+pub(crate) fn byte_escaped_len(b: u8) -> usize {
+    match b {
+        b'\\' | b'\t' | b'\n' | b'\r' => 2,
+        0x20..=0x7E => 1,
+        _ => 4,
+    }
+}
+
+pub(crate) fn quote_for(squote: bool, dquote: bool) -> u8 {
+    if squote && !dquote {
+        b'"'
+    } else {
+        b'\''
+    }
+}
+
+/// Append the repr escape of one byte inside a `quote`-quoted bytes literal
+/// (`bytearray_repr` also escapes `'` inside double quotes).
+#[inline]
+pub(crate) fn push_byte_escaped(out: &mut String, b: u8, quote: u8, bytearray: bool) {
+    match b {
+        b'\\' => out.push_str("\\\\"),
+        b'\t' => out.push_str("\\t"),
+        b'\n' => out.push_str("\\n"),
+        b'\r' => out.push_str("\\r"),
+        _ if b == quote || (bytearray && b == b'\'') => {
+            out.push('\\');
+            out.push(b as char);
+        }
+        0x20..=0x7E => out.push(b as char),
+        _ => push_hex(out, "\\x", b as u32, 2),
+    }
+}
+
+/// Append `repr()` of a `str` given by its code points (CPython's
+/// `unicode_repr`: quote choice and escapes).
+pub(crate) fn push_str_repr<I: Iterator<Item = u32> + Clone>(out: &mut String, cps: I) {
+    let (mut squote, mut dquote) = (false, false);
+    for cp in cps.clone() {
+        squote |= cp == 0x27;
+        dquote |= cp == 0x22;
+    }
+    let q = quote_for(squote, dquote);
+    out.push(q as char);
+    for cp in cps {
+        push_escaped_cp(out, cp, q);
+    }
+    out.push(q as char);
+}
+
+/// Append `repr()` of a `bytes` (or, with `bytearray`, the `b'...'` part
+/// of a `bytearray`'s repr).
+pub(crate) fn push_bytes_repr(out: &mut String, b: &[u8], bytearray: bool) {
+    let q = quote_for(b.contains(&b'\''), b.contains(&b'"'));
+    out.push('b');
+    out.push(q as char);
+    for &c in b {
+        push_byte_escaped(out, c, q, bytearray);
+    }
+    out.push(q as char);
+}
+
+/// Append a JSON string literal for a sequence of code points (the escapes
+/// of brinery's JSON views); lone surrogates become `\udXXX` escapes.
+pub(crate) fn push_json_cps(out: &mut String, cps: impl Iterator<Item = u32>) {
+    out.push('"');
+    for cp in cps {
+        match cp {
+            0x22 => out.push_str("\\\""),
+            0x5C => out.push_str("\\\\"),
+            0x0A => out.push_str("\\n"),
+            0x0D => out.push_str("\\r"),
+            0x09 => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0C => out.push_str("\\f"),
+            0..=0x1F | 0xD800..=0xDFFF => push_hex(out, "\\u", cp, 4),
+            _ => out.push(char::from_u32(cp).unwrap_or('\u{FFFD}')),
+        }
+    }
+    out.push('"');
+}
+
+// ---------------------------------------------------------------------------
+// The C unpickler's text parsers
 
 /// Python's default limit on decimal digits in int/str conversion.
 pub(crate) const MAX_STR_DIGITS: usize = 4300;
@@ -204,25 +424,15 @@ pub(crate) fn parse_float_prefix(s: &[u8]) -> FloatParse {
         .take(8)
         .map(|b| b.to_ascii_lowercase())
         .collect();
-    if lower.starts_with(b"infinity") {
-        return FloatParse::Ok(
-            if neg {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            },
-            i + 8,
-        );
-    }
-    if lower.starts_with(b"inf") {
-        return FloatParse::Ok(
-            if neg {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            },
-            i + 3,
-        );
+    let inf = if neg {
+        f64::NEG_INFINITY
+    } else {
+        f64::INFINITY
+    };
+    for word in [&b"infinity"[..], b"inf"] {
+        if lower.starts_with(word) {
+            return FloatParse::Ok(inf, i + word.len());
+        }
     }
     if lower.starts_with(b"nan") {
         return FloatParse::Ok(if neg { -f64::NAN } else { f64::NAN }, i + 3);

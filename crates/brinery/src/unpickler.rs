@@ -1684,10 +1684,14 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 let args = self.pop()?;
                 let cls = self.pop()?;
                 let opname = if ex { "NEWOBJ_EX" } else { "NEWOBJ" };
-                if !self.is_opaque(cls) {
+                let not_type = match self.kind_of(cls) {
+                    Node::Global(g) if g.module == "builtins" => crate::builtins::non_type(&g.name),
+                    _ if !self.is_opaque(cls) => Some(self.kind_of(cls).type_name()),
+                    _ => None,
+                };
+                if let Some(t) = not_type {
                     return Err(invalid(format!(
-                        "{opname} class argument must be a type, not {}",
-                        self.kind_of(cls).type_name()
+                        "{opname} class argument must be a type, not {t}"
                     )));
                 }
                 if !matches!(self.kind_of(args), Node::Tuple(_)) && !self.is_opaque(args) {
@@ -1704,11 +1708,16 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                         )));
                     }
                 }
-                let construct = match kwargs {
-                    Some(kwargs) => Construct::NewObjEx { cls, args, kwargs },
-                    None => Construct::NewObj { cls, args },
+                let id = match self.builtin_empty(cls, args, kwargs) {
+                    Some(value) => self.add(value)?,
+                    None => {
+                        let construct = match kwargs {
+                            Some(kwargs) => Construct::NewObjEx { cls, args, kwargs },
+                            None => Construct::NewObj { cls, args },
+                        };
+                        self.add(Node::Object(Box::new(Object::new(construct))))?
+                    }
                 };
-                let id = self.add(Node::Object(Box::new(Object::new(construct))))?;
                 self.emit_call(cls, Some(args), kwargs, id);
                 self.push(id)?;
             }
@@ -1932,6 +1941,29 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
         Ok(id)
     }
 
+    /// `builtins.int()`, `str()`, `list()`, ... with no arguments (an empty
+    /// tuple, no or empty keyword arguments): the empty value, as CPython
+    /// makes it.
+    fn builtin_empty(
+        &self,
+        cls: NodeId,
+        args: NodeId,
+        kwargs: Option<NodeId>,
+    ) -> Option<Node<'static>> {
+        let Node::Global(g) = self.kind_of(cls) else {
+            return None;
+        };
+        let no_args = matches!(self.kind_of(args), Node::Tuple(t) if t.is_empty());
+        let no_kwargs = kwargs.map_or(
+            true,
+            |k| matches!(self.kind_of(k), Node::Dict(d) if d.is_empty()),
+        );
+        if g.module != "builtins" || !no_args || !no_kwargs {
+            return None;
+        }
+        crate::builtins::empty_value(&g.name)
+    }
+
     fn builtin_reduce(&mut self, callable: NodeId, args: NodeId) -> Result<Option<NodeId>> {
         let (module, name) = match self.kind_of(callable) {
             Node::Global(g) => (g.module.as_str(), g.name.as_str()),
@@ -1944,6 +1976,15 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
         // Only look at the arguments of the few reductions read back as
         // builtins (a large argument tuple is never copied: that would
         // make each REDUCE cost its length).
+        if module == "builtins"
+            && nargs == 0
+            && !matches!(name, "set" | "frozenset" | "bytes" | "bytearray")
+        {
+            return match self.builtin_empty(callable, args, None) {
+                Some(value) => Ok(Some(self.add(value)?)),
+                None => Ok(None),
+            };
+        }
         let known = matches!(
             (module, name, nargs),
             ("builtins", "getattr", 2)

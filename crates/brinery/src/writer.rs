@@ -125,12 +125,14 @@ impl<W: io::Write> Output<W> {
 
     /// Where a MARK about to be written will be, to take it back later.
     #[inline]
+    #[cfg(feature = "serde")]
     pub(crate) fn mark(&mut self) -> (usize, u64) {
         self.byte(O::Mark.code());
         (self.buf.len() - 1, self.flushes)
     }
 
     /// Remove a MARK written by [`Output::mark`] if it is still buffered.
+    #[cfg(feature = "serde")]
     pub(crate) fn unmark(&mut self, at: (usize, u64)) -> bool {
         if at.1 == self.flushes && self.buf.get(at.0) == Some(&O::Mark.code()) {
             self.buf.remove(at.0);
@@ -141,6 +143,61 @@ impl<W: io::Write> Output<W> {
     }
 
     // ----- memo entries and scalars, as the C pickler writes them -----
+
+    /// A `bytes` payload with the opcode `save_bytes` picks at protocol 3+
+    /// (`SHORT_BINBYTES`, `BINBYTES`, `BINBYTES8`); no memo entry.
+    pub(crate) fn bin_bytes(&mut self, data: &[u8], proto: u8) -> Result<()> {
+        let n = data.len();
+        if n <= 0xff {
+            self.write_bytes(&[O::ShortBinBytes.code(), n as u8], data)
+        } else if n <= 0xffff_ffff {
+            let mut h = [O::BinBytes.code(), 0, 0, 0, 0];
+            h[1..].copy_from_slice(&(n as u32).to_le_bytes());
+            self.write_bytes(&h, data)
+        } else if proto >= 4 {
+            let mut h = [0u8; 9];
+            h[0] = O::BinBytes8.code();
+            h[1..].copy_from_slice(&(n as u64).to_le_bytes());
+            self.write_bytes(&h, data)
+        } else {
+            Err(unpicklable(
+                "serializing a bytes object larger than 4 GiB requires pickle protocol 4 or higher",
+            ))
+        }
+    }
+
+    /// A `GLOBAL module\nname\n` line (protocols 0-3), with
+    /// `_compat_pickle`'s renaming when `fix_imports` is on and the protocol
+    /// is below 3, refusing non-ASCII names except at protocol 3 (as
+    /// `save_global` does); no memo entry.
+    pub(crate) fn global_line(
+        &mut self,
+        module: &str,
+        name: &str,
+        proto: u8,
+        fix_imports: bool,
+    ) -> Result<()> {
+        let (m, n) = match fix_imports
+            .then(|| crate::compat::py3_to_py2(module, name))
+            .flatten()
+        {
+            Some((m, n)) => (m, n),
+            None => (module, name),
+        };
+        if proto != 3 && (!m.is_ascii() || !n.is_ascii()) {
+            return Err(unpicklable(format!(
+                "can't pickle global identifier '{m}.{n}' using pickle protocol {proto}"
+            )));
+        }
+        let mut line = Vec::with_capacity(m.len() + n.len() + 3);
+        line.push(O::Global.code());
+        line.extend_from_slice(m.as_bytes());
+        line.push(b'\n');
+        line.extend_from_slice(n.as_bytes());
+        line.push(b'\n');
+        self.write(&line);
+        Ok(())
+    }
 
     pub(crate) fn put(&mut self, idx: u32, proto: u8) {
         if proto >= 4 {
@@ -311,4 +368,14 @@ impl<W: io::Write> Output<W> {
         }
         Ok(())
     }
+}
+
+/// `bytes` as the `str` protocols 0-2 pickle them through
+/// `_codecs.encode(s, 'latin1')`: each byte a code point, generalized UTF-8.
+pub(crate) fn latin1_wtf8(data: &[u8]) -> Vec<u8> {
+    let mut s = Vec::with_capacity(data.len() * 2);
+    for &b in data {
+        crate::text::push_code_point(&mut s, u32::from(b));
+    }
+    s
 }

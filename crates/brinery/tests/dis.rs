@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use brinery::{dis, dis_files, genops, optimize, ArgValue, DisOptions, Opcode, OPCODES};
+use brinery::pickletools::{dis_files, genops, ArgValue};
+use brinery::{dis, optimize, DisOptions, Opcode, OPCODES};
 
 /// A reader that hands out a few bytes at a time, to exercise the
 /// disassembler's buffering at every boundary.
@@ -148,7 +149,7 @@ fn dis_and_optimize_match_pickletools() {
                     fail(format!("opcode table lacks {name} ({code:#x})"));
                     continue;
                 };
-                let names = |ks: &[brinery::StackKind]| {
+                let names = |ks: &[brinery::pickletools::StackKind]| {
                     ks.iter().map(|k| k.name()).collect::<Vec<_>>().join(",")
                 };
                 let ours = (

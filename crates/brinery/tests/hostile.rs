@@ -154,7 +154,7 @@ fn both(cfg: Cfg, data: &[u8]) -> Result<usize, ErrorKind> {
 }
 
 fn short(data: &[u8]) -> String {
-    let s = brinery::repr_bytes(&data[..data.len().min(60)]);
+    let s = brinery::repr::repr_bytes(&data[..data.len().min(60)]);
     if data.len() > 60 {
         format!("{s}... ({} bytes)", data.len())
     } else {

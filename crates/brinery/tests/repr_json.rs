@@ -662,12 +662,12 @@ fn objects_and_colors() {
     let r = repr(&g, root, &ReprOptions::default()).unwrap();
     assert_eq!(
         r,
-        "[__main__.Point(state={'x': 1}), copyreg._reconstructor(__main__.Point, builtins.object, None, listitems=[2]), __main__.Point]"
+        "[__main__.Point(state={'x': 1}), copyreg._reconstructor(__main__.Point, <class 'object'>, None, listitems=[2]), __main__.Point]"
     );
     let p = pretty(&g, root, &PrettyOptions::default().width(40)).unwrap();
     assert_eq!(
         p,
-        "[__main__.Point(state={'x': 1}),\n copyreg._reconstructor(__main__.Point,\n                        builtins.object,\n                        None,\n                        listitems=[2]),\n __main__.Point]"
+        "[__main__.Point(state={'x': 1}),\n copyreg._reconstructor(__main__.Point,\n                        <class 'object'>,\n                        None,\n                        listitems=[2]),\n __main__.Point]"
     );
     let c = pretty(&g, root, &PrettyOptions::default().color(true)).unwrap();
     assert!(c.contains("\x1b[34m__main__.Point\x1b[0m"), "{c:?}");

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::opcodes::Opcode as O;
-use crate::value::{push_code_point, PyStr};
+use crate::value::PyStr;
 use crate::writer::{unpicklable, Output as Out, BATCHSIZE};
 
 #[derive(Hash, PartialEq, Eq)]
@@ -139,27 +139,6 @@ impl<W: io::Write> Serializer<W> {
         self.out.byte(O::None.code());
     }
 
-    fn save_bool(&mut self, b: bool) {
-        self.out.bool(b, self.proto);
-    }
-
-    fn save_int(&mut self, v: i64) {
-        self.out.int(v, self.proto);
-    }
-
-    fn save_bigint(&mut self, b: &BigInt) -> Result<()> {
-        self.out.bigint(b, self.proto)
-    }
-
-    fn save_float(&mut self, f: f64) {
-        self.out.float(f, self.proto);
-    }
-
-    /// The opcode and payload of a str (no memo).
-    fn write_str(&mut self, wtf8: &[u8]) -> Result<()> {
-        self.out.str(wtf8, self.proto)
-    }
-
     /// A str object: written and memoized (or a GET of an equal one when
     /// deduplicating).
     fn save_str(&mut self, wtf8: &[u8]) -> Result<()> {
@@ -170,7 +149,7 @@ impl<W: io::Write> Serializer<W> {
                 return Ok(());
             }
         }
-        self.write_str(wtf8)?;
+        self.out.str(wtf8, self.proto)?;
         let idx = self.memo_put();
         if let Some(map) = &mut self.strings {
             map.insert(wtf8.into(), idx);
@@ -181,7 +160,7 @@ impl<W: io::Write> Serializer<W> {
     /// A fresh str temporary (never deduplicated).
     fn save_fresh_str(&mut self, wtf8: &[u8]) -> Result<()> {
         self.out.boundary()?;
-        self.write_str(wtf8)?;
+        self.out.str(wtf8, self.proto)?;
         self.memo_put();
         Ok(())
     }
@@ -192,7 +171,7 @@ impl<W: io::Write> Serializer<W> {
             self.write_get(idx);
             return Ok(());
         }
-        self.write_str(text.as_bytes())?;
+        self.out.str(text.as_bytes(), self.proto)?;
         self.memo_put_named(key);
         Ok(())
     }
@@ -225,27 +204,8 @@ impl<W: io::Write> Serializer<W> {
             self.memo_put_named(key);
             return Ok(());
         }
-        let (m, n) = if self.fix_imports {
-            match crate::compat::py3_to_py2(module, name) {
-                Some((m, n)) => (m.to_string(), n.to_string()),
-                None => (module.to_string(), name.to_string()),
-            }
-        } else {
-            (module.to_string(), name.to_string())
-        };
-        if self.proto != 3 && (!m.is_ascii() || !n.is_ascii()) {
-            return Err(unpicklable(format!(
-                "can't pickle global identifier '{m}.{n}' using pickle protocol {}",
-                self.proto
-            )));
-        }
-        let mut line = Vec::with_capacity(m.len() + n.len() + 3);
-        line.push(O::Global.code());
-        line.extend_from_slice(m.as_bytes());
-        line.push(b'\n');
-        line.extend_from_slice(n.as_bytes());
-        line.push(b'\n');
-        self.out.write(&line);
+        self.out
+            .global_line(module, name, self.proto, self.fix_imports)?;
         self.memo_put_named(key);
         Ok(())
     }
@@ -288,10 +248,7 @@ impl<W: io::Write> Serializer<W> {
                 if marked {
                     self.out.byte(O::Mark.code());
                 }
-                let mut s = Vec::with_capacity(data.len() * 2);
-                for &b in data {
-                    push_code_point(&mut s, b as u32);
-                }
+                let s = crate::writer::latin1_wtf8(data);
                 self.save_fresh_str(&s)?;
                 self.save_named_str(Named::Latin1, "latin1")?;
                 self.tuple_end(2, marked);
@@ -300,24 +257,7 @@ impl<W: io::Write> Serializer<W> {
             self.memo_put();
             return Ok(());
         }
-        let n = data.len();
-        if n <= 0xff {
-            self.out
-                .write_bytes(&[O::ShortBinBytes.code(), n as u8], data)?;
-        } else if n <= 0xffff_ffff {
-            let mut h = [O::BinBytes.code(), 0, 0, 0, 0];
-            h[1..].copy_from_slice(&(n as u32).to_le_bytes());
-            self.out.write_bytes(&h, data)?;
-        } else if self.proto >= 4 {
-            let mut h = [0u8; 9];
-            h[0] = O::BinBytes8.code();
-            h[1..].copy_from_slice(&(n as u64).to_le_bytes());
-            self.out.write_bytes(&h, data)?;
-        } else {
-            return Err(unpicklable(
-                "serializing a bytes object larger than 4 GiB requires pickle protocol 4 or higher",
-            ));
-        }
+        self.out.bin_bytes(data, self.proto)?;
         self.memo_put();
         Ok(())
     }
@@ -859,6 +799,19 @@ impl<'a, W: io::Write> Compound<'a, W> {
 
 // ----- the serde Serializer -----
 
+/// `serialize_i8` ... `serialize_u32` as `serialize_i64` (every one fits).
+macro_rules! small_ints_as_i64 {
+    () => {
+        small_ints_as_i64!(serialize_i8 i8, serialize_i16 i16, serialize_i32 i32,
+            serialize_u8 u8, serialize_u16 u16, serialize_u32 u32);
+    };
+    ($($f:ident $t:ty),*) => {$(
+        fn $f(self, v: $t) -> Result<()> {
+            self.serialize_i64(i64::from(v))
+        }
+    )*};
+}
+
 impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
     type Ok = ();
     type Error = Error;
@@ -872,56 +825,39 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     fn serialize_bool(self, v: bool) -> Result<()> {
         self.out.boundary()?;
-        self.save_bool(v);
+        self.out.bool(v, self.proto);
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
+    small_ints_as_i64!();
     fn serialize_i64(self, v: i64) -> Result<()> {
         self.out.boundary()?;
-        self.save_int(v);
+        self.out.int(v, self.proto);
         Ok(())
     }
     fn serialize_i128(self, v: i128) -> Result<()> {
         self.out.boundary()?;
-        self.save_bigint(&BigInt::from(v))
-    }
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        self.serialize_i64(v as i64)
+        self.out.bigint(&BigInt::from(v), self.proto)
     }
     fn serialize_u64(self, v: u64) -> Result<()> {
         self.out.boundary()?;
         match i64::try_from(v) {
             Ok(i) => {
-                self.save_int(i);
+                self.out.int(i, self.proto);
                 Ok(())
             }
-            Err(_) => self.save_bigint(&BigInt::from(v)),
+            Err(_) => self.out.bigint(&BigInt::from(v), self.proto),
         }
     }
     fn serialize_u128(self, v: u128) -> Result<()> {
         self.out.boundary()?;
-        self.save_bigint(&BigInt::from(v))
+        self.out.bigint(&BigInt::from(v), self.proto)
     }
     fn serialize_f32(self, v: f32) -> Result<()> {
         self.serialize_f64(v as f64)
     }
     fn serialize_f64(self, v: f64) -> Result<()> {
         self.out.boundary()?;
-        self.save_float(v);
+        self.out.float(v, self.proto);
         Ok(())
     }
     fn serialize_char(self, v: char) -> Result<()> {
@@ -935,7 +871,7 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
                     .parse()
                     .map_err(|_| unpicklable(format!("invalid int {v:?}")))?;
                 self.out.boundary()?;
-                self.save_bigint(&b)
+                self.out.bigint(&b, self.proto)
             }
             _ => self.save_str(v.as_bytes()),
         }
@@ -1091,49 +1027,29 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
     }
 }
 
-impl<W: io::Write> ser::SerializeSeq for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(mut self) -> Result<()> {
-        self.end_inner()
-    }
+/// The sequence-like `Serialize*` traits of [`Compound`]: one element method
+/// that stores the value, `end` closing the container.
+macro_rules! compound_elements {
+    ($($tr:ident :: $method:ident),* $(,)?) => {$(
+        impl<W: io::Write> ser::$tr for Compound<'_, W> {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+                self.element(value)
+            }
+            fn end(mut self) -> Result<()> {
+                self.end_inner()
+            }
+        }
+    )*};
 }
 
-impl<W: io::Write> ser::SerializeTuple for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(mut self) -> Result<()> {
-        self.end_inner()
-    }
-}
-
-impl<W: io::Write> ser::SerializeTupleStruct for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(mut self) -> Result<()> {
-        self.end_inner()
-    }
-}
-
-impl<W: io::Write> ser::SerializeTupleVariant for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(mut self) -> Result<()> {
-        self.end_inner()
-    }
-}
+compound_elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field,
+);
 
 impl<W: io::Write> ser::SerializeMap for Compound<'_, W> {
     type Ok = ();
@@ -1149,35 +1065,27 @@ impl<W: io::Write> ser::SerializeMap for Compound<'_, W> {
     }
 }
 
-impl<W: io::Write> ser::SerializeStruct for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        self.field(key, value)
-    }
-    fn end(mut self) -> Result<()> {
-        self.end_inner()
-    }
+/// The struct-like `Serialize*` traits of [`Compound`].
+macro_rules! compound_fields {
+    ($($tr:ident),*) => {$(
+        impl<W: io::Write> ser::$tr for Compound<'_, W> {
+            type Ok = ();
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<()> {
+                self.field(key, value)
+            }
+            fn end(mut self) -> Result<()> {
+                self.end_inner()
+            }
+        }
+    )*};
 }
 
-impl<W: io::Write> ser::SerializeStructVariant for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        self.field(key, value)
-    }
-    fn end(mut self) -> Result<()> {
-        self.end_inner()
-    }
-}
+compound_fields!(SerializeStruct, SerializeStructVariant);
 
 // ----- objects -----
 
@@ -1204,6 +1112,52 @@ macro_rules! unsupported {
     )*};
 }
 
+/// The `Serializer` methods of the helpers that only take a compound:
+/// every scalar, option and newtype is refused.
+macro_rules! refuse_scalars {
+    () => {
+        unsupported! {
+            serialize_bool(bool) -> ();
+            serialize_i8(i8) -> ();
+            serialize_i16(i16) -> ();
+            serialize_i32(i32) -> ();
+            serialize_i64(i64) -> ();
+            serialize_u8(u8) -> ();
+            serialize_u16(u16) -> ();
+            serialize_u32(u32) -> ();
+            serialize_u64(u64) -> ();
+            serialize_f32(f32) -> ();
+            serialize_f64(f64) -> ();
+            serialize_char(char) -> ();
+            serialize_str(&str) -> ();
+            serialize_bytes(&[u8]) -> ();
+            serialize_none() -> ();
+            serialize_unit() -> ();
+            serialize_unit_struct(&'static str) -> ();
+            serialize_unit_variant(&'static str, u32, &'static str) -> ();
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<()> {
+            Err(unpicklable("unsupported value here"))
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: &T,
+        ) -> Result<()> {
+            Err(unpicklable("unsupported value here"))
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<()> {
+            Err(unpicklable("unsupported value here"))
+        }
+    };
+}
+
 impl<'c, 'a, W: io::Write> ser::Serializer for ObjectParts<'c, 'a, W> {
     type Ok = ();
     type Error = Error;
@@ -1218,24 +1172,6 @@ impl<'c, 'a, W: io::Write> ser::Serializer for ObjectParts<'c, 'a, W> {
         Ok(self)
     }
     unsupported! {
-        serialize_bool(bool) -> ();
-        serialize_i8(i8) -> ();
-        serialize_i16(i16) -> ();
-        serialize_i32(i32) -> ();
-        serialize_i64(i64) -> ();
-        serialize_u8(u8) -> ();
-        serialize_u16(u16) -> ();
-        serialize_u32(u32) -> ();
-        serialize_u64(u64) -> ();
-        serialize_f32(f32) -> ();
-        serialize_f64(f64) -> ();
-        serialize_char(char) -> ();
-        serialize_str(&str) -> ();
-        serialize_bytes(&[u8]) -> ();
-        serialize_none() -> ();
-        serialize_unit() -> ();
-        serialize_unit_struct(&'static str) -> ();
-        serialize_unit_variant(&'static str, u32, &'static str) -> ();
         serialize_seq(Option<usize>) -> Self::SerializeSeq;
         serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
         serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
@@ -1243,21 +1179,7 @@ impl<'c, 'a, W: io::Write> ser::Serializer for ObjectParts<'c, 'a, W> {
         serialize_struct(&'static str, usize) -> Self::SerializeStruct;
         serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<()> {
-        Err(unpicklable("unsupported value here"))
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<()> {
-        Err(unpicklable("unsupported value here"))
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<()> {
-        Err(unpicklable("unsupported value here"))
-    }
+    refuse_scalars!();
 }
 
 /// Writes an object's list/dict/set items the way `save_reduce` does
@@ -1378,45 +1300,13 @@ impl<'s, W: io::Write> ser::Serializer for ObjItems<'s, W> {
         self.serialize_seq(len)
     }
     unsupported! {
-        serialize_bool(bool) -> ();
-        serialize_i8(i8) -> ();
-        serialize_i16(i16) -> ();
-        serialize_i32(i32) -> ();
-        serialize_i64(i64) -> ();
-        serialize_u8(u8) -> ();
-        serialize_u16(u16) -> ();
-        serialize_u32(u32) -> ();
-        serialize_u64(u64) -> ();
-        serialize_f32(f32) -> ();
-        serialize_f64(f64) -> ();
-        serialize_char(char) -> ();
-        serialize_str(&str) -> ();
-        serialize_bytes(&[u8]) -> ();
-        serialize_none() -> ();
-        serialize_unit() -> ();
-        serialize_unit_struct(&'static str) -> ();
-        serialize_unit_variant(&'static str, u32, &'static str) -> ();
         serialize_tuple(usize) -> Self::SerializeTuple;
         serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
         serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
         serialize_struct(&'static str, usize) -> Self::SerializeStruct;
         serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<()> {
-        Err(unpicklable("unsupported value here"))
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<()> {
-        Err(unpicklable("unsupported value here"))
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<()> {
-        Err(unpicklable("unsupported value here"))
-    }
+    refuse_scalars!();
 }
 
 /// Captures small values without writing them: an int, strs, whether it
@@ -1443,27 +1333,10 @@ impl<'c> ser::Serializer for &'c mut Capture {
     fn serialize_bool(self, _: bool) -> Result<()> {
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
+    small_ints_as_i64!();
     fn serialize_i64(self, v: i64) -> Result<()> {
         self.int = Some(v);
         Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        self.serialize_i64(v as i64)
-    }
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        self.serialize_i64(v as i64)
     }
     fn serialize_u64(self, v: u64) -> Result<()> {
         self.int = i64::try_from(v).ok();
@@ -1566,38 +1439,28 @@ impl<'c> ser::Serializer for &'c mut Capture {
     }
 }
 
-impl ser::SerializeSeq for &mut Capture {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
-        v.serialize(&mut **self)
-    }
-    fn end(self) -> Result<()> {
-        Ok(())
-    }
+/// The sequence-like `Serialize*` traits of [`Capture`]: every element is
+/// captured in turn.
+macro_rules! capture_elements {
+    ($($tr:ident :: $method:ident),*) => {$(
+        impl ser::$tr for &mut Capture {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
+                v.serialize(&mut **self)
+            }
+            fn end(self) -> Result<()> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for &mut Capture {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
-        v.serialize(&mut **self)
-    }
-    fn end(self) -> Result<()> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for &mut Capture {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<()> {
-        v.serialize(&mut **self)
-    }
-    fn end(self) -> Result<()> {
-        Ok(())
-    }
-}
+capture_elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 impl ser::SerializeMap for &mut Capture {
     type Ok = ();

@@ -131,7 +131,7 @@ impl Instance {
     /// `copyreg.__newobj__` reductions, the class they build).
     pub fn class_name(&self) -> Option<String> {
         if let Some((m, n)) = self.callable.as_global() {
-            if m == "copyreg" && matches!(n, "_reconstructor" | "__newobj__" | "__newobj_ex__") {
+            if crate::value::is_copyreg_wrapper(m, n) {
                 if let Some((m2, n2)) = self.args[0].as_global() {
                     return Some(format!("{m2}.{n2}"));
                 }

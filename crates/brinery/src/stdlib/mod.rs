@@ -96,13 +96,13 @@ use num_traits::ToPrimitive;
 use self::types::{bad, i64_of, int_of, state_bytes, str_of};
 pub use self::types::{
     Complex, Date, DateTime, Decimal, DecimalValue, DefaultDict, Deque, EnumMember, Fraction,
-    Mapping, PathKind, PyPath, PytzZone, Range, Record, RecordKind, Seq, Slice, Time, TimeDelta,
-    TimeZone, TzInfo, Uuid,
+    Mapping, PathKind, Pattern, PyPath, PytzZone, Range, Record, RecordKind, Seq, Slice, Time,
+    TimeDelta, TimeZone, TzInfo, Uuid,
 };
 
 use crate::error::Result;
-use crate::repr::{ReprHook, ReprPiece};
-use crate::value::{Construct, Node, NodeId, NodeRef, Object};
+use crate::printer::{Allowance, Block, BlockBody, Layout, ReprHook, ReprPiece};
+use crate::value::{Call, Construct, Node, NodeId, NodeRef};
 
 /// A standard-library (or registered) value read from a pickle.
 #[derive(Clone, Debug)]
@@ -141,6 +141,8 @@ pub enum Typed<'g, 'a> {
     Slice(Slice<'g, 'a>),
     /// A `pathlib` path.
     Path(PyPath),
+    /// A compiled regular expression (`re.compile`).
+    Pattern(Pattern<'g, 'a>),
     /// A member of a registered enum class.
     Enum(EnumMember<'g, 'a>),
     /// An instance of a registered namedtuple or dataclass.
@@ -233,6 +235,7 @@ enum Builtin {
     Range,
     Slice,
     Path(PathKind),
+    Pattern,
 }
 
 #[derive(Clone)]
@@ -314,6 +317,7 @@ impl TypeRegistry {
             ("collections", "deque", B::Deque),
             ("builtins", "range", B::Range),
             ("builtins", "slice", B::Slice),
+            ("re", "_compile", B::Pattern),
         ];
         for &(m, n, b) in entries {
             r.insert(m, n, Handler::Builtin(b));
@@ -453,103 +457,107 @@ impl ReprHook for TypeRegistry {
     }
 }
 
-pub(crate) use self::render::{counter_order, factory_repr};
+use self::render::{counter_order, factory_repr};
 
-/// The built-in stdlib hook used by `repr`/`pretty` by default.
-pub(crate) fn render(v: NodeRef<'_, '_>) -> Option<Vec<ReprPiece>> {
-    stdlib_registry().repr(v)
-}
-
-/// What CPython prints for a standard-library container reached again
-/// while it is being printed.
-pub(crate) fn recursion_marker(v: NodeRef<'_, '_>) -> Option<String> {
-    match Typed::from_node(v)? {
-        Ok(Typed::OrderedDict(_)) => Some("...".into()),
-        Ok(Typed::Deque(_)) => Some("[...]".into()),
-        Ok(Typed::DefaultDict(d)) => Some(format!(
-            "defaultdict({}, {{...}})",
-            factory_repr(d.default_factory)?
-        )),
-        _ => None,
+/// An instance of a builtin exception class as `BaseException.__repr__`
+/// prints it: `ValueError('ugh')`, `KeyError()`, `OSError(2, 'x')` (its
+/// args; a BUILD state does not show).
+fn exception_pieces(node: NodeRef<'_, '_>) -> Option<Vec<ReprPiece>> {
+    let call = Call::of(node)?;
+    if call.module != "builtins" || call.via.is_some() || call.kwargs.is_some() {
+        return None;
     }
+    let name = crate::builtins::exception_name(call.name)?;
+    if name == "OSError" && call.args.len() >= 2 {
+        // OSError(errno, ...) becomes the subclass for that errno.
+        return None;
+    }
+    let mut out = vec![ReprPiece::text(format!("{name}("))];
+    for (i, &a) in call.args.iter().enumerate() {
+        if i > 0 {
+            out.push(ReprPiece::text(", "));
+        }
+        out.push(ReprPiece::Node(a));
+    }
+    out.push(ReprPiece::text(")"));
+    Some(out)
 }
 
-/// True when `v` is an immutable standard-library value (its sharing need
-/// not be shown).
-pub(crate) fn is_immutable_value(v: NodeRef<'_, '_>) -> bool {
-    matches!(Typed::from_node(v), Some(Ok(t)) if t.is_immutable())
+/// The standard-library renderings as an ordinary [`ReprHook`]: what
+/// [`crate::ReprOptions`] and [`crate::PrettyOptions`] use after the user's
+/// hooks unless `.stdlib(false)`. It prints the types of the
+/// [module docs](self) as CPython 3.11 does, marks them immutable where
+/// they are (`is_value`), gives CPython's recursion markers for
+/// self-containing OrderedDicts, deques and defaultdicts, and pprint's
+/// layouts (`_pprint_ordered_dict`, `_pprint_default_dict`,
+/// `_pprint_counter`, `_pprint_deque`; other values on one line).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StdlibHook;
+
+impl ReprHook for StdlibHook {
+    fn repr(&self, node: NodeRef<'_, '_>) -> Option<Vec<ReprPiece>> {
+        exception_pieces(node).or_else(|| stdlib_registry().repr(node))
+    }
+
+    fn is_value(&self, node: NodeRef<'_, '_>) -> bool {
+        matches!(Typed::from_node(node), Some(Ok(t)) if t.is_immutable())
+    }
+
+    fn recursion_marker(&self, node: NodeRef<'_, '_>) -> Option<String> {
+        match Typed::from_node(node)? {
+            Ok(Typed::OrderedDict(_)) => Some("...".into()),
+            Ok(Typed::Deque(_)) => Some("[...]".into()),
+            Ok(Typed::DefaultDict(d)) => Some(format!(
+                "defaultdict({}, {{...}})",
+                factory_repr(d.default_factory)?
+            )),
+            _ => None,
+        }
+    }
+
+    fn layout<'g>(&self, node: NodeRef<'g, '_>) -> Option<Layout<'g>> {
+        let block = match Typed::from_node(node)?.ok()? {
+            Typed::OrderedDict(m) if !m.is_empty() => match m.entries {
+                Cow::Borrowed(entries) => {
+                    Block::new("OrderedDict(", BlockBody::PairList(entries), 12, ")")
+                }
+                Cow::Owned(_) => return Some(Layout::Flat),
+            },
+            Typed::DefaultDict(d) if !d.items.is_empty() => match factory_repr(d.default_factory) {
+                Some(rdf) => Block::new(
+                    format!("defaultdict({rdf},"),
+                    BlockBody::Dict(d.items.entries),
+                    12,
+                    "})",
+                )
+                .break_then("{"),
+                None => return Some(Layout::Flat),
+            },
+            Typed::Counter(m) if !m.is_empty() => {
+                let sorted = counter_order(node.graph(), m.entry_ids());
+                Block::new("Counter({", BlockBody::Dict(Cow::Owned(sorted)), 8, "})")
+            }
+            Typed::Deque(d) if !d.items.is_empty() => {
+                let items = BlockBody::Items(d.items.items);
+                match d.maxlen {
+                    None => Block::new("deque([", items, 6, "])"),
+                    Some(m) => Block::new("deque([", items, 6, "],")
+                        .allowance(Allowance::Fixed(2))
+                        .trailer(format!("maxlen={m})")),
+                }
+            }
+            _ => return Some(Layout::Flat),
+        };
+        Some(Layout::Block(block))
+    }
 }
 
 // ---------------------------------------------------------------------------
 // Reading the call
 
-/// An object seen as `module.name(*args)` plus what was applied to it.
-struct Call<'g, 'a> {
-    module: &'g str,
-    name: &'g str,
-    args: &'g [NodeId],
-    obj: &'g Object,
-    node: NodeRef<'g, 'a>,
-}
-
-fn global_of<'g>(v: NodeRef<'g, '_>) -> Option<(&'g str, &'g str)> {
-    v.as_global()
-}
-
+/// Checks on the call behind an object (the shared [`Call`] helper, with
+/// copyreg's wrappers taken off).
 impl<'g, 'a> Call<'g, 'a> {
-    fn of(node: NodeRef<'g, 'a>) -> Option<Call<'g, 'a>> {
-        let g = node.graph();
-        let obj = match node.node()? {
-            Node::Object(o) => &**o,
-            _ => return None,
-        };
-        let tuple = |id: NodeId| -> Option<&'g [NodeId]> {
-            match g.get(id)? {
-                Node::Tuple(t) => Some(&t[..]),
-                _ => None,
-            }
-        };
-        let (module, name, args): (&'g str, &'g str, &'g [NodeId]) = match &obj.construct {
-            Construct::Reduce { callable, args } => {
-                let (m, n) = global_of(g.view(*callable))?;
-                let a = tuple(*args)?;
-                if m == "copyreg" && matches!(n, "_reconstructor" | "__newobj__" | "__newobj_ex__")
-                {
-                    let (cm, cn) = global_of(g.view(*a.first()?))?;
-                    let rest: &'g [NodeId] = if n == "_reconstructor" { &[] } else { &a[1..] };
-                    let rest = if n == "__newobj_ex__" {
-                        a.get(1).and_then(|t| tuple(*t)).unwrap_or(&[])
-                    } else {
-                        rest
-                    };
-                    (cm, cn, rest)
-                } else {
-                    (m, n, a)
-                }
-            }
-            Construct::NewObj { cls, args } | Construct::NewObjEx { cls, args, .. } => {
-                let (m, n) = global_of(g.view(*cls))?;
-                (m, n, tuple(*args)?)
-            }
-            Construct::Inst { cls, args } => (cls.module.as_str(), cls.name.as_str(), &args[..]),
-            Construct::Obj { cls, args } => {
-                let (m, n) = global_of(g.view(*cls))?;
-                (m, n, &args[..])
-            }
-        };
-        Some(Call {
-            module,
-            name,
-            args,
-            obj,
-            node,
-        })
-    }
-
-    fn arg(&self, i: usize) -> Option<NodeRef<'g, 'a>> {
-        self.args.get(i).map(|&id| self.node.graph().view(id))
-    }
-
     fn nargs(&self, range: std::ops::RangeInclusive<usize>, what: &str) -> Result<()> {
         if range.contains(&self.args.len()) {
             Ok(())
@@ -563,7 +571,7 @@ impl<'g, 'a> Call<'g, 'a> {
 
     /// The last BUILD state.
     fn state(&self) -> Option<NodeRef<'g, 'a>> {
-        self.obj.state().map(|s| self.node.graph().view(s))
+        self.object.state().map(|s| self.node().graph().view(s))
     }
 }
 
@@ -697,9 +705,9 @@ fn builtin_view<'g, 'a>(
                 _ => None,
             };
             let items = if items.is_empty() {
-                Cow::Borrowed(&c.obj.list_items[..])
+                Cow::Borrowed(&c.object.list_items[..])
             } else {
-                items.extend_from_slice(&c.obj.list_items);
+                items.extend_from_slice(&c.object.list_items);
                 Cow::Owned(items)
             };
             Typed::Deque(Deque {
@@ -745,6 +753,14 @@ fn builtin_view<'g, 'a>(
             }
             Typed::Path(PyPath { kind, parts })
         }
+        Builtin::Pattern => {
+            c.nargs(2..=2, "re._compile")?;
+            let (p, f) = (c.arg(0), c.arg(1).and_then(|f| f.as_i64()));
+            match (p, f) {
+                (Some(p), Some(f)) => Typed::Pattern(Pattern::new(p, f)?),
+                _ => return Err(bad("re._compile: unexpected arguments")),
+            }
+        }
     })
 }
 
@@ -754,11 +770,11 @@ fn none_view<'g, 'a>(node: NodeRef<'g, 'a>) -> NodeRef<'g, 'a> {
 }
 
 fn mapping<'g, 'a>(c: &Call<'g, 'a>, mut first: Vec<(NodeId, NodeId)>) -> Mapping<'g, 'a> {
-    let graph = c.node.graph();
+    let graph = c.node().graph();
     let entries = if first.is_empty() {
-        Cow::Borrowed(&c.obj.dict_items[..])
+        Cow::Borrowed(&c.object.dict_items[..])
     } else {
-        first.extend_from_slice(&c.obj.dict_items);
+        first.extend_from_slice(&c.object.dict_items);
         Cow::Owned(first)
     };
     Mapping { graph, entries }
@@ -958,10 +974,10 @@ fn enum_view<'g, 'a>(c: &Call<'g, 'a>, members: &[(String, EnumValue)]) -> Resul
 }
 
 fn namedtuple_view<'g, 'a>(c: &Call<'g, 'a>, fields: Option<&[String]>) -> Result<Typed<'g, 'a>> {
-    let g = c.node.graph();
+    let g = c.node().graph();
     let mut values: &[NodeId] = c.args;
     // copyreg._reconstructor(cls, tuple, values) below protocol 2.
-    if let Construct::Reduce { args, .. } = &c.obj.construct {
+    if let Construct::Reduce { args, .. } = &c.object.construct {
         if let Some(Node::Tuple(t)) = g.get(*args) {
             if t.len() == 3 && c.args.is_empty() {
                 values = g.view(t[2]).as_items().unwrap_or(&[]);
@@ -991,7 +1007,7 @@ fn namedtuple_view<'g, 'a>(c: &Call<'g, 'a>, fields: Option<&[String]>) -> Resul
 }
 
 fn dataclass_view<'g, 'a>(c: &Call<'g, 'a>, fields: Option<&[String]>) -> Result<Typed<'g, 'a>> {
-    let g = c.node.graph();
+    let g = c.node().graph();
     let mut pairs: Vec<(String, NodeRef<'g, 'a>)> = Vec::new();
     let st = c
         .state()

@@ -7,7 +7,7 @@ use num_traits::One;
 
 use super::types::{Complex, TimeDelta, TimeZone, TzInfo};
 use super::{RecordKind, Typed};
-use crate::repr::{str_repr, ReprPiece};
+use crate::printer::ReprPiece;
 use crate::text::float_repr;
 use crate::value::{Node, NodeId, NodeRef, PyStr};
 
@@ -35,10 +35,21 @@ impl Out {
     fn id(&mut self, id: NodeId) {
         self.0.push(ReprPiece::Node(id))
     }
+    /// `k: v, k: v` (a dict's items).
+    fn entries(&mut self, entries: impl IntoIterator<Item = (NodeId, NodeId)>) {
+        for (i, (k, v)) in entries.into_iter().enumerate() {
+            if i > 0 {
+                self.text(", ");
+            }
+            self.id(k);
+            self.text(": ");
+            self.id(v);
+        }
+    }
 }
 
 fn quote(s: &str) -> String {
-    str_repr(&PyStr::from(s.to_string()))
+    PyStr::from(s).repr()
 }
 
 /// `repr(timedelta)` (Python 3.7+).
@@ -323,14 +334,7 @@ pub(crate) fn pieces(t: &Typed<'_, '_>) -> Option<Vec<ReprPiece>> {
                 None => return None,
             }
             o.text(", {");
-            for (i, &(k, v)) in d.items.entry_ids().iter().enumerate() {
-                if i > 0 {
-                    o.text(", ");
-                }
-                o.id(k);
-                o.text(": ");
-                o.id(v);
-            }
+            o.entries(d.items.entry_ids().iter().copied());
             o.text("})");
         }
         Typed::Counter(m) => {
@@ -338,17 +342,7 @@ pub(crate) fn pieces(t: &Typed<'_, '_>) -> Option<Vec<ReprPiece>> {
                 o.text("Counter()");
             } else {
                 o.text("Counter({");
-                for (i, (k, v)) in counter_order(m.graph, m.entry_ids())
-                    .into_iter()
-                    .enumerate()
-                {
-                    if i > 0 {
-                        o.text(", ");
-                    }
-                    o.id(k);
-                    o.text(": ");
-                    o.id(v);
-                }
+                o.entries(counter_order(m.graph, m.entry_ids()));
                 o.text("})");
             }
         }
@@ -391,6 +385,7 @@ pub(crate) fn pieces(t: &Typed<'_, '_>) -> Option<Vec<ReprPiece>> {
             o.text(")");
         }
         Typed::Path(p) => o.owned(format!("{}({})", p.kind.name(), quote(&p.as_posix()))),
+        Typed::Pattern(p) => o.owned(pattern_repr(p)?),
         Typed::Enum(e) => {
             let name = e.name.as_ref()?;
             o.owned(format!("<{}.{}: ", short(e.class), name));
@@ -416,4 +411,36 @@ pub(crate) fn pieces(t: &Typed<'_, '_>) -> Option<Vec<ReprPiece>> {
         }
     }
     Some(o.0)
+}
+
+/// `_sre`'s `pattern_repr`: `re.compile(%.200R[, flags])`, `re.UNICODE`
+/// left out for a `str` pattern that has it implicitly.
+fn pattern_repr(p: &super::Pattern<'_, '_>) -> Option<String> {
+    let (text, is_str) = match p.pattern.node()? {
+        Node::Str(s) => (s.repr(), true),
+        Node::Bytes(b) => (crate::genops::repr_bytes(b), false),
+        _ => return None,
+    };
+    let mut flags = p.flags;
+    if is_str && flags & (4 | 32 | 256) == 32 {
+        flags &= !32;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (name, bit) in super::types::RE_FLAGS {
+        if flags & bit != 0 {
+            names.push(name.to_string());
+            flags &= !bit;
+        }
+    }
+    if flags != 0 {
+        names.push(format!("0x{flags:x}"));
+    }
+    let mut out = String::from("re.compile(");
+    out.extend(text.chars().take(200));
+    if !names.is_empty() {
+        out.push_str(", ");
+        out.push_str(&names.join("|"));
+    }
+    out.push(')');
+    Some(out)
 }

@@ -797,3 +797,61 @@ pub(crate) fn i64_of(v: NodeRef<'_, '_>, what: &str) -> Result<i64> {
 pub(crate) fn str_of(v: NodeRef<'_, '_>) -> Option<String> {
     v.as_pystr().map(|s| s.to_string_lossy().into_owned())
 }
+
+/// A compiled regular expression: `re.compile(pattern, flags)`, pickled as
+/// `re._compile(pattern, flags)`.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Pattern<'g, 'a> {
+    /// The pattern: a `str` or a `bytes` node.
+    pub pattern: NodeRef<'g, 'a>,
+    /// The flags as the compiled pattern has them (`re.UNICODE` added to a
+    /// `str` pattern without `re.ASCII`, as `re` does).
+    pub flags: i64,
+}
+
+/// `re`'s flag bits and names (CPython 3.11's `_sre` `pattern_repr` order).
+pub(crate) const RE_FLAGS: [(&str, i64); 9] = [
+    ("re.TEMPLATE", 1),
+    ("re.IGNORECASE", 2),
+    ("re.LOCALE", 4),
+    ("re.MULTILINE", 8),
+    ("re.DOTALL", 16),
+    ("re.UNICODE", 32),
+    ("re.VERBOSE", 64),
+    ("re.DEBUG", 128),
+    ("re.ASCII", 256),
+];
+
+impl<'g, 'a> Pattern<'g, 'a> {
+    /// `re._compile(pattern, flags)` as `sre_parse.fix_flags` checks it.
+    pub(crate) fn new(pattern: NodeRef<'g, 'a>, flags: i64) -> Result<Pattern<'g, 'a>> {
+        const LOCALE: i64 = 4;
+        const UNICODE: i64 = 32;
+        const ASCII: i64 = 256;
+        let mut flags = flags;
+        match pattern.node() {
+            _ if flags < 0 => return Err(bad("re._compile: negative flags")),
+            Some(Node::Str(_)) => {
+                if flags & LOCALE != 0 {
+                    return Err(bad("cannot use LOCALE flag with a str pattern"));
+                }
+                if flags & ASCII == 0 {
+                    flags |= UNICODE;
+                } else if flags & UNICODE != 0 {
+                    return Err(bad("ASCII and UNICODE flags are incompatible"));
+                }
+            }
+            Some(Node::Bytes(_)) => {
+                if flags & UNICODE != 0 {
+                    return Err(bad("cannot use UNICODE flag with a bytes pattern"));
+                }
+                if flags & LOCALE != 0 && flags & ASCII != 0 {
+                    return Err(bad("ASCII and LOCALE flags are incompatible"));
+                }
+            }
+            _ => return Err(bad("re._compile: pattern is not str or bytes")),
+        }
+        Ok(Pattern { pattern, flags })
+    }
+}

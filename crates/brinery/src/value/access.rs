@@ -243,15 +243,8 @@ impl<'g, 'a> NodeRef<'g, 'a> {
             | Construct::NewObjEx { cls, .. }
             | Construct::Obj { cls, .. } => *cls,
             Construct::Reduce { callable, args } => {
-                let (m, n) = g.view(*callable).as_global()?;
-                if m == "copyreg" && matches!(n, "_reconstructor" | "__newobj__" | "__newobj_ex__")
-                {
-                    if let Some(first) = g.view(*args).get(&0) {
-                        if let Some((m2, n2)) = first.as_global() {
-                            return Some(format!("{m2}.{n2}"));
-                        }
-                    }
-                }
+                let (m, n) = super::call::copyreg_class(g, *callable, *args)
+                    .or_else(|| g.view(*callable).as_global())?;
                 return Some(format!("{m}.{n}"));
             }
         };

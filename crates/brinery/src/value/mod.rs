@@ -7,16 +7,25 @@
 //! graph never recurses, however deep or cyclic it is.
 
 mod access;
+mod call;
 mod key;
+mod path;
 mod pystr;
 
 use num_bigint::BigInt;
 use thin_vec::ThinVec;
 
 pub use self::access::{Items, NodeRef};
+#[cfg(feature = "serde")]
+pub(crate) use self::call::is_copyreg_wrapper;
+pub use self::call::Call;
 pub use self::key::Unhashable;
-pub(crate) use self::pystr::{first_invalid, push_code_point, validate};
+pub use self::path::{NodePath, PathError, PathSeg};
+pub(crate) use self::pystr::first_invalid;
+#[cfg(feature = "serde")]
+pub(crate) use self::pystr::validate;
 pub use self::pystr::{Buf, CodePoints, PyStr};
+pub(crate) use crate::text::push_code_point;
 
 use crate::error::{Error, ErrorKind, Result};
 

@@ -124,11 +124,18 @@ impl<'a> PyStr<'a> {
     pub fn from_code_points(cps: impl IntoIterator<Item = u32>) -> Option<PyStr<'static>> {
         let mut out = Vec::new();
         for cp in cps {
-            if !push_code_point(&mut out, cp) {
+            if !crate::text::push_code_point(&mut out, cp) {
                 return None;
             }
         }
         PyStr::from_wtf8_vec(out)
+    }
+
+    /// Python's `repr()` of the text (CPython's quote choice and escapes).
+    pub fn repr(&self) -> String {
+        let mut out = String::with_capacity(self.as_wtf8().len() + 2);
+        crate::text::push_str_repr(&mut out, self.code_points());
+        out
     }
 
     /// The text, if it holds no lone surrogate.
@@ -202,6 +209,14 @@ impl<'a> PyStr<'a> {
     }
 }
 
+impl Default for PyStr<'_> {
+    fn default() -> Self {
+        PyStr {
+            repr: Repr::Str(""),
+        }
+    }
+}
+
 impl fmt::Debug for PyStr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.as_str() {
@@ -244,6 +259,7 @@ impl PartialEq<&str> for PyStr<'_> {
 }
 
 /// Iterator over the code points of a [`PyStr`].
+#[derive(Clone, Debug)]
 pub struct CodePoints<'s> {
     bytes: &'s [u8],
 }
@@ -251,55 +267,10 @@ pub struct CodePoints<'s> {
 impl Iterator for CodePoints<'_> {
     type Item = u32;
     fn next(&mut self) -> Option<u32> {
-        let b = self.bytes;
-        let b0 = *b.first()? as u32;
-        let (cp, n) = if b0 < 0x80 {
-            (b0, 1)
-        } else if b0 < 0xE0 {
-            (((b0 & 0x1F) << 6) | (b[1] as u32 & 0x3F), 2)
-        } else if b0 < 0xF0 {
-            (
-                ((b0 & 0x0F) << 12) | ((b[1] as u32 & 0x3F) << 6) | (b[2] as u32 & 0x3F),
-                3,
-            )
-        } else {
-            (
-                ((b0 & 0x07) << 18)
-                    | ((b[1] as u32 & 0x3F) << 12)
-                    | ((b[2] as u32 & 0x3F) << 6)
-                    | (b[3] as u32 & 0x3F),
-                4,
-            )
-        };
-        self.bytes = &b[n..];
+        let (cp, n) = crate::text::next_code_point(self.bytes)?;
+        self.bytes = &self.bytes[n..];
         Some(cp)
     }
-}
-
-/// Append one code point (surrogates allowed) in generalized UTF-8.
-/// Returns false for values above 0x10FFFF.
-pub(crate) fn push_code_point(out: &mut Vec<u8>, cp: u32) -> bool {
-    if cp < 0x80 {
-        out.push(cp as u8);
-    } else if cp < 0x800 {
-        out.extend_from_slice(&[0xC0 | (cp >> 6) as u8, 0x80 | (cp & 0x3F) as u8]);
-    } else if cp < 0x10000 {
-        out.extend_from_slice(&[
-            0xE0 | (cp >> 12) as u8,
-            0x80 | ((cp >> 6) & 0x3F) as u8,
-            0x80 | (cp & 0x3F) as u8,
-        ]);
-    } else if cp <= 0x10FFFF {
-        out.extend_from_slice(&[
-            0xF0 | (cp >> 18) as u8,
-            0x80 | ((cp >> 12) & 0x3F) as u8,
-            0x80 | ((cp >> 6) & 0x3F) as u8,
-            0x80 | (cp & 0x3F) as u8,
-        ]);
-    } else {
-        return false;
-    }
-    true
 }
 
 /// Validate generalized UTF-8 (UTF-8 plus encoded surrogates), the way

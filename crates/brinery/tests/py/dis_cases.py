@@ -856,8 +856,22 @@ def our_tables():
             text = f.read()
     except OSError:
         return None, None
-    ranges = [(int(a, 16), int(b, 16))
-              for a, b in re.findall(r'\(0x([0-9a-f]+), 0x([0-9a-f]+)\)', text)]
+    # The printable code points: the complement of printable.rs's
+    # NOT_PRINTABLE (code points >= 0x80), plus ASCII 0x20-0x7e.
+    try:
+        with open(os.path.join(os.path.dirname(DOCS_PATH), 'printable.rs'),
+                  encoding='utf-8') as f:
+            table = f.read().split('SPACE', 1)[0]
+    except OSError:
+        return text, None
+    ranges, lo = [(0x20, 0x7e)], 0x80
+    for a, b in re.findall(r'\(0x([0-9A-Fa-f]+), 0x([0-9A-Fa-f]+)\)', table):
+        a, b = int(a, 16), int(b, 16)
+        if a > lo:
+            ranges.append((lo, a - 1))
+        lo = b + 1
+    if lo <= 0x10FFFF:
+        ranges.append((lo, 0x10FFFF))
     return text, ranges
 
 

@@ -87,6 +87,8 @@ fn state_get<'g, 'a>(c: &Call<'g, 'a>, key: &str) -> Option<NodeRef<'g, 'a>> {
             let g = s.graph();
             g.view(t[0]).get(key).or_else(|| g.view(t[1]).get(key))
         }
+        // Cython's __pyx_unpickle_* state: (dict,)
+        Node::Tuple(t) if t.len() == 1 => s.graph().view(t[0]).get(key),
         _ => None,
     }
 }
@@ -885,7 +887,14 @@ pub(crate) fn array(v: NodeRef<'_, '_>, depth: usize) -> Result<Array> {
             format!("values of type {}", v.node().map_or("?", |n| n.type_name())),
         )
     })?;
-    let cls = short(c.name);
+    let mut cls = short(c.name);
+    if cls.starts_with("__pyx_unpickle_") && cls != "__pyx_unpickle_NDArrayBacked" {
+        // A Cython class pickled by its generated reducer: the class is the
+        // first argument, the state a BUILD.
+        if let Some((_, n)) = c.args.get(&0).and_then(global_name) {
+            cls = short(n);
+        }
+    }
     match cls {
         "__pyx_unpickle_NDArrayBacked" => {
             let mut cols = ndarray_backed(&c, depth)?;
@@ -1191,7 +1200,13 @@ pub(crate) fn index(v: NodeRef<'_, '_>, depth: usize) -> Result<Index> {
         _ => {
             let data = get("data").ok_or_else(|| bad(format!("{cls} without data")))?;
             let mut values = array(data, depth + 1)?;
-            let freq = get("freq").and_then(freq_text);
+            let freq = get("freq").and_then(freq_text).or_else(|| {
+                // pandas >= 1.x keeps the freq in the array's state.
+                let dc = call(data)?;
+                let st = dc.state?;
+                let f = st.get(&2).and_then(|d| d.get("_freq")).or_else(|| st.get("_freq"))?;
+                freq_text(f)
+            });
             // Older DatetimeIndex: naive values + a separate tz; PeriodIndex:
             // ordinals + freq.
             if cls == "DatetimeIndex" {

@@ -90,7 +90,9 @@ fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
     let width = a.width.unwrap_or_else(default_width);
     let mut out = BufWriter::new(stdout.lock());
     for_each_pickle(&data, &name, &a.read, a.all, |graph, _| {
-        let text = if a.repr {
+        let text = if let Some(t) = crate::pandas::show(&graph) {
+            t?
+        } else if a.repr {
             render::repr(&graph)?
         } else {
             render::pretty(&graph, width, color)?
@@ -221,7 +223,10 @@ fn json(a: JsonArgs, progress: Progress) -> Result<(), CliError> {
     let mut text = None;
     for_each_pickle(&data, &name, &a.read, false, |graph, bytes| {
         text = Some(if a.plain {
-            render::to_json_plain(&graph)?
+            match crate::pandas::json_plain(&graph) {
+                Some(t) => t?,
+                None => render::to_json_plain(&graph)?,
+            }
         } else {
             render::to_json(&graph, detect_protocol(bytes))?
         });

@@ -60,9 +60,14 @@ pub enum ExportFormat {
     Safetensors,
     /// A numpy .npy file (one tensor)
     Npy,
+    /// CSV of a pandas DataFrame or Series (as `df.to_csv()`)
+    Csv,
 }
 
 pub fn run(a: ExportArgs, progress: Progress) -> Result<(), CliError> {
+    if crate::pandas::wants_export(&a.output, a.format == Some(ExportFormat::Csv)) {
+        return crate::pandas::export_csv(&a.input, &a.output, a.path.as_deref(), progress);
+    }
     let format = match a.format {
         Some(f) => f,
         None => match a.output.extension().and_then(|e| e.to_str()) {
@@ -138,6 +143,9 @@ pub fn run(a: ExportArgs, progress: Progress) -> Result<(), CliError> {
                     }
                 }
             }
+        }
+        ExportFormat::Csv => {
+            crate::pandas::export_csv(&a.input, &a.output, a.path.as_deref(), progress)
         }
         ExportFormat::Npy => {
             let idx = match &a.path {

@@ -7,6 +7,7 @@ mod commands;
 mod error;
 mod export;
 mod files;
+mod pandas;
 mod render;
 mod scan;
 mod torch_show;

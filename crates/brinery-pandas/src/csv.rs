@@ -73,17 +73,17 @@ fn write_table(
     match columns {
         Index::Multi { .. } => {
             let cnames = columns.names();
-            for l in 0..columns.nlevels() {
+            for (l, cname) in cnames.iter().enumerate() {
                 let mut r: Vec<String> = Vec::new();
-                let first = cnames[l].as_ref().map(str_label).unwrap_or_default();
+                let first = cname.as_ref().map(str_label).unwrap_or_default();
                 r.push(first);
-                r.extend(std::iter::repeat_n(String::new(), index.nlevels() - 1));
+                r.extend(std::iter::repeat(String::new()).take(index.nlevels() - 1));
                 r.extend((0..ncols).map(|c| str_label(&columns.label(l, c))));
                 row(&r, out);
             }
             if inames.iter().any(|n| !n.is_empty()) {
                 let mut r = inames.clone();
-                r.extend(std::iter::repeat_n(String::new(), ncols));
+                r.extend(std::iter::repeat(String::new()).take(ncols));
                 row(&r, out);
             }
         }

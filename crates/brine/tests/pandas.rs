@@ -45,7 +45,12 @@ fn show_and_export_every_fixture() {
         if let Some(csv) = e["csv"].as_str() {
             ncsv += 1;
             let target = dir.path().join("out.csv");
-            let st = brine().arg("export").arg(&file).arg(&target).status().unwrap();
+            let st = brine()
+                .arg("export")
+                .arg(&file)
+                .arg(&target)
+                .status()
+                .unwrap();
             if st.success() && std::fs::read_to_string(&target).unwrap() == csv {
                 csv_ok += 1;
             } else {
@@ -62,7 +67,12 @@ fn export_path_and_format() {
     let dir = tempfile::tempdir().unwrap();
     let f = fixtures().join("3.1.1/dict_of_frames.p4.pkl");
     // Two frames: --path is required.
-    let out = brine().arg("export").arg(&f).arg(dir.path().join("x.csv")).output().unwrap();
+    let out = brine()
+        .arg("export")
+        .arg(&f)
+        .arg(dir.path().join("x.csv"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("['train'], ['test']"));
     // --path in both spellings; --format overrides the extension.
@@ -111,5 +121,8 @@ fn json_plain_is_records() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[2]["naive"], serde_json::Value::Null);
     assert_eq!(v[0]["index"], 0);
-    assert!(v[0]["berlin"].as_str().unwrap().starts_with("2020-01-01 10:00:00"));
+    assert!(v[0]["berlin"]
+        .as_str()
+        .unwrap()
+        .starts_with("2020-01-01 10:00:00"));
 }

@@ -62,11 +62,16 @@ pub enum ExportFormat {
     Npy,
     /// CSV of a pandas DataFrame or Series (as `df.to_csv()`)
     Csv,
+    /// Parquet of a pandas DataFrame (with pandas' schema metadata)
+    Parquet,
+    /// Arrow IPC file / Feather v2 of a pandas DataFrame
+    #[value(alias = "feather")]
+    Arrow,
 }
 
 pub fn run(a: ExportArgs, progress: Progress) -> Result<(), CliError> {
-    if crate::pandas::wants_export(&a.output, a.format == Some(ExportFormat::Csv)) {
-        return crate::pandas::export_csv(&a.input, &a.output, a.path.as_deref(), progress);
+    if let Some(table) = crate::pandas::table_format(&a.output, a.format) {
+        return crate::pandas::export(&a.input, &a.output, a.path.as_deref(), table, progress);
     }
     let format = match a.format {
         Some(f) => f,
@@ -144,8 +149,10 @@ pub fn run(a: ExportArgs, progress: Progress) -> Result<(), CliError> {
                 }
             }
         }
-        ExportFormat::Csv => {
-            crate::pandas::export_csv(&a.input, &a.output, a.path.as_deref(), progress)
+        ExportFormat::Csv | ExportFormat::Parquet | ExportFormat::Arrow => {
+            let table = crate::pandas::table_format(&a.output, Some(format));
+            let table = table.unwrap_or(crate::pandas::Table::Csv);
+            crate::pandas::export(&a.input, &a.output, a.path.as_deref(), table, progress)
         }
         ExportFormat::Npy => {
             let idx = match &a.path {

@@ -9,6 +9,7 @@ use brinery::Graph;
 use brinery_pandas::{Cell, Pandas};
 
 use crate::error::{CliError, EXIT_USAGE};
+use crate::export::ExportFormat;
 use crate::files::{self, Output, Progress};
 
 fn err(name: &str, e: brinery_pandas::Error) -> CliError {
@@ -113,10 +114,34 @@ pub fn json_plain(graph: &Graph<'_>) -> Option<Result<String, CliError>> {
     Some(serde_json::to_string(&v).map_err(|e| CliError::data(e.to_string())))
 }
 
-/// True when `export` should write a table: `--format csv` or an output
-/// named `.csv`.
-pub fn wants_export(output: &Path, format_is_csv: bool) -> bool {
-    format_is_csv || output.extension().and_then(|e| e.to_str()) == Some("csv")
+/// A table format `export` writes for a pandas object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    /// `df.to_csv()`
+    Csv,
+    /// Parquet with pandas' metadata
+    Parquet,
+    /// Arrow IPC file (Feather v2)
+    Arrow,
+}
+
+/// The table format `export` should write: from `--format`, else from
+/// OUT's extension (`.csv`, `.parquet`/`.pq`, `.arrow`/`.feather`/`.ipc`);
+/// None for the other exports (safetensors, npy).
+pub fn table_format(output: &Path, format: Option<ExportFormat>) -> Option<Table> {
+    match format {
+        Some(ExportFormat::Csv) => return Some(Table::Csv),
+        Some(ExportFormat::Parquet) => return Some(Table::Parquet),
+        Some(ExportFormat::Arrow) => return Some(Table::Arrow),
+        Some(_) => return None,
+        None => {}
+    }
+    match output.extension().and_then(|e| e.to_str()) {
+        Some("csv") => Some(Table::Csv),
+        Some("parquet" | "pq") => Some(Table::Parquet),
+        Some("arrow" | "feather" | "ipc") => Some(Table::Arrow),
+        _ => None,
+    }
 }
 
 /// `['a'][0].b` → `a.0.b`.
@@ -130,12 +155,15 @@ fn dotted(path: &str) -> String {
         .to_string()
 }
 
-/// `brine export IN OUT.csv [--path EXPR]`: the DataFrame (or Series) in
-/// IN written as pandas' `to_csv()` writes it.
-pub fn export_csv(
+/// `brine export IN OUT.csv|.parquet|.arrow [--path EXPR]`: the DataFrame
+/// (or Series, for CSV) in IN written as pandas' `to_csv()` writes it, or
+/// as Parquet / Arrow IPC that `pd.read_parquet` / `pd.read_feather` read
+/// back equal.
+pub fn export(
     input: &Path,
     output: &Path,
     path: Option<&str>,
+    table: Table,
     progress: Progress,
 ) -> Result<(), CliError> {
     let (name, data) = files::open_input(input, progress)?.read_all()?;
@@ -187,18 +215,33 @@ pub fn export_csv(
     let p = brinery_pandas::from_node(graph.view(id))
         .map_err(|e| err(&name, e))?
         .ok_or_else(|| CliError::data(format!("{name}: not a pandas object")))?;
-    let text = match &p {
-        Pandas::DataFrame(df) => brinery_pandas::frame_to_csv(df),
-        Pandas::Series(s) => brinery_pandas::series_to_csv(s),
-        Pandas::Index(_) => {
+    let bytes: Vec<u8> = match (&p, table) {
+        (Pandas::DataFrame(df), Table::Csv) => brinery_pandas::frame_to_csv(df).into_bytes(),
+        (Pandas::Series(s), Table::Csv) => brinery_pandas::series_to_csv(s).into_bytes(),
+        (Pandas::DataFrame(df), Table::Parquet) => {
+            let mut v = Vec::new();
+            brinery_pandas::write_parquet(df, &mut v).map_err(|e| err(&name, e))?;
+            v
+        }
+        (Pandas::DataFrame(df), Table::Arrow) => {
+            let mut v = Vec::new();
+            brinery_pandas::write_ipc(df, &mut v).map_err(|e| err(&name, e))?;
+            v
+        }
+        (Pandas::Series(_), _) => {
             return Err(CliError::data(format!(
-                "{name}: an Index on its own has no CSV form"
+                "{name}: a Series exports to .csv only (Parquet/Arrow need a DataFrame)"
+            )))
+        }
+        (Pandas::Index(_), _) => {
+            return Err(CliError::data(format!(
+                "{name}: an Index on its own is not a table"
             )))
         }
     };
-    let mut out = Output::create(output, false, None, None)?;
+    let mut out = Output::create(output, table != Table::Csv, None, None)?;
     let out_name = out.name().to_string();
-    out.write_all(text.as_bytes())
+    out.write_all(&bytes)
         .and_then(|_| out.flush())
         .map_err(|e| CliError::io(&out_name, &e))?;
     out.commit()

@@ -126,3 +126,79 @@ fn json_plain_is_records() {
         .unwrap()
         .starts_with("2020-01-01 10:00:00"));
 }
+
+/// Every DataFrame fixture pandas 3.1.1 loads, exported to Parquet and to
+/// Arrow IPC (Feather v2) by brine, read back by pandas/pyarrow
+/// (`pd.read_parquet`, `pd.read_feather`) and compared with
+/// `pd.testing.assert_frame_equal` against `pd.read_pickle` of the fixture
+/// ("equal"), else against what pandas' own `to_parquet`/`to_feather`
+/// reads back as ("as-pandas"); see tests/py/check_tables.py.
+#[test]
+fn parquet_and_arrow_read_back_equal_in_pandas() {
+    let Some(py) = brinery_testutil::python(&["pandas", "pyarrow"], "Parquet/Arrow read-back")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut jobs = Vec::new();
+    let mut frames = 0;
+    for (key, e) in expected() {
+        if e["source"].as_str() != Some("3.1.1") || e["kind"].as_str() != Some("frame") {
+            continue;
+        }
+        frames += 1;
+        let file = fixtures().join(&key);
+        for ext in ["parquet", "feather"] {
+            let target = dir.path().join(format!("{}.{ext}", key.replace('/', "_")));
+            let out = brine()
+                .arg("export")
+                .arg(&file)
+                .arg(&target)
+                .output()
+                .unwrap();
+            if out.status.success() {
+                jobs.push(serde_json::json!([file, target, ext]));
+            } else {
+                jobs.push(serde_json::json!([file, null, ext]));
+            }
+        }
+    }
+    let jobs_file = dir.path().join("jobs.json");
+    std::fs::write(&jobs_file, serde_json::to_vec(&jobs).unwrap()).unwrap();
+    let script = fixtures().join("../py/check_tables.py");
+    let text = brinery_testutil::run(
+        &py,
+        &[script.to_str().unwrap(), jobs_file.to_str().unwrap()],
+        &[],
+    );
+    let res: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let count = |ext: &str, verdict: &str| {
+        res.iter()
+            .filter(|(k, v)| k.ends_with(ext) && v.as_str() == Some(verdict))
+            .count()
+    };
+    for (k, v) in &res {
+        let v = v.as_str().unwrap_or("");
+        if !matches!(v, "equal" | "as-pandas" | "pandas-refuses") {
+            eprintln!("{k}: {v}");
+        }
+    }
+    let mut summary = Vec::new();
+    for ext in [".parquet", ".feather"] {
+        let (eq, asp, refuse) = (
+            count(ext, "equal"),
+            count(ext, "as-pandas"),
+            count(ext, "pandas-refuses"),
+        );
+        eprintln!(
+            "{ext}: {frames} DataFrame fixtures: read back equal {eq}, equal to pandas' own round trip {asp}, \
+             refused like pandas {refuse}, other {}",
+            frames - eq - asp - refuse
+        );
+        summary.push((eq, asp, refuse));
+    }
+    // "other": ordered categoricals lose their category order in Parquet
+    // (arrow-rs re-encodes dictionaries), period/interval columns and
+    // MultiIndex columns are refused (pandas writes them).
+    assert_eq!((frames, summary), (293, vec![(77, 161, 9), (87, 164, 9)]));
+}

@@ -58,12 +58,7 @@ fn index_columns(ix: &Index) -> Vec<Vec<String>> {
     }
 }
 
-fn write_table(
-    columns: &Index,
-    index: &Index,
-    data: Vec<Vec<String>>,
-    out: &mut String,
-) {
+fn write_table(columns: &Index, index: &Index, data: Vec<Vec<String>>, out: &mut String) {
     let inames: Vec<String> = index
         .names()
         .iter()

@@ -553,7 +553,9 @@ fn arrow_array(v: NodeRef<'_, '_>) -> Result<(Array, String)> {
             }
             let name = parts[0].1.clone();
             let mut it = parts.into_iter().map(|(a, _)| a);
-            let mut first = it.next().unwrap_or_else(|| Array::new(Dtype::Object, Values::Object(vec![])));
+            let mut first = it
+                .next()
+                .unwrap_or_else(|| Array::new(Dtype::Object, Values::Object(vec![])));
             for a in it {
                 append(&mut first, a)?;
             }
@@ -639,7 +641,9 @@ fn arrow_array(v: NodeRef<'_, '_>) -> Result<(Array, String)> {
                             8,
                             Dtype::Datetime(ty.unit.unwrap_or(TimeUnit::Nanosecond), ty.tz.clone()),
                         ),
-                        "duration" => (8, Dtype::Timedelta(ty.unit.unwrap_or(TimeUnit::Nanosecond))),
+                        "duration" => {
+                            (8, Dtype::Timedelta(ty.unit.unwrap_or(TimeUnit::Nanosecond)))
+                        }
                         other => return Err(Error::unsupported(format!("arrow type {other}"))),
                     };
                     let body = data(1);
@@ -805,15 +809,13 @@ fn dtz(c: &Call<'_, '_>) -> Result<Tz> {
     let tz = state_get(c, "tz")
         .or_else(|| c.args.get(&1))
         .ok_or_else(|| bad("DatetimeTZDtype without a tz"))?;
-    Tz::from_node(tz).ok_or_else(|| {
-        Error::unsupported(format!("time zone {}", text(tz)))
-    })
+    Tz::from_node(tz).ok_or_else(|| Error::unsupported(format!("time zone {}", text(tz))))
 }
 
 fn cat_dtype(dtype: NodeRef<'_, '_>, depth: usize) -> Result<(Array, bool)> {
     let c = call(dtype).ok_or_else(|| bad("categorical dtype is not a CategoricalDtype"))?;
-    let cats = state_get(&c, "categories")
-        .ok_or_else(|| bad("CategoricalDtype without categories"))?;
+    let cats =
+        state_get(&c, "categories").ok_or_else(|| bad("CategoricalDtype without categories"))?;
     let ordered = state_get(&c, "ordered")
         .or_else(|| state_get(&c, "_ordered"))
         .and_then(|o| o.as_bool())
@@ -823,7 +825,10 @@ fn cat_dtype(dtype: NodeRef<'_, '_>, depth: usize) -> Result<(Array, bool)> {
 
 fn categorical(codes: Array, categories: Array, ordered: bool) -> Result<Array> {
     let codes: Vec<i32> = match codes.values {
-        Values::Int(v) => v.into_iter().map(|c| c.clamp(-2, i32::MAX as i64) as i32).collect(),
+        Values::Int(v) => v
+            .into_iter()
+            .map(|c| c.clamp(-2, i32::MAX as i64) as i32)
+            .collect(),
         _ => return Err(bad("categorical codes are not integers")),
     };
     let n = categories.len();
@@ -870,15 +875,15 @@ pub(crate) fn array(v: NodeRef<'_, '_>, depth: usize) -> Result<Array> {
             if cols.len() == 1 {
                 return Ok(cols.remove(0));
             }
-            return Err(bad(format!("expected 1-D values, found shape {:?}", np.shape())));
+            return Err(bad(format!(
+                "expected 1-D values, found shape {:?}",
+                np.shape()
+            )));
         }
         return np_values(v.graph(), &np);
     }
     if matches!(v.node(), Some(Node::List(_))) {
-        let cells = v
-            .iter()
-            .map(|x| cell_of(x, 0))
-            .collect::<Vec<_>>();
+        let cells = v.iter().map(|x| cell_of(x, 0)).collect::<Vec<_>>();
         return Ok(Array::new(Dtype::Object, Values::Object(cells)));
     }
     let c = call(v).ok_or_else(|| {
@@ -957,7 +962,8 @@ pub(crate) fn array(v: NodeRef<'_, '_>, depth: usize) -> Result<Array> {
             Ok(a)
         }
         "StringArray" => {
-            let nd = state_get(&c, "_ndarray").ok_or_else(|| bad("StringArray without _ndarray"))?;
+            let nd =
+                state_get(&c, "_ndarray").ok_or_else(|| bad("StringArray without _ndarray"))?;
             let raw = array(nd, depth + 1)?;
             let d = state_get(&c, "_dtype")
                 .and_then(string_dtype)
@@ -1008,7 +1014,11 @@ pub(crate) fn array(v: NodeRef<'_, '_>, depth: usize) -> Result<Array> {
                 .and_then(|s| s.as_str())
                 .and_then(Closed::parse)
                 .unwrap_or(Closed::Right);
-            interval(index_values(l, depth + 1)?, index_values(r, depth + 1)?, closed)
+            interval(
+                index_values(l, depth + 1)?,
+                index_values(r, depth + 1)?,
+                closed,
+            )
         }
         "SparseArray" => Err(Error::unsupported("SparseArray columns")),
         _ if is_index_call(&c) => index_values(v, depth + 1),
@@ -1089,7 +1099,10 @@ pub(crate) fn index(v: NodeRef<'_, '_>, depth: usize) -> Result<Index> {
                 .and_then(global_name)
                 .map(|(_, n)| n)
                 .ok_or_else(|| bad("_new_Index without a class"))?;
-            let d = c.args.get(&1).ok_or_else(|| bad("_new_Index without a state"))?;
+            let d = c
+                .args
+                .get(&1)
+                .ok_or_else(|| bad("_new_Index without a state"))?;
             (short(cls), d)
         }
         // 0.x: Index.__new__(cls) + BUILD state.
@@ -1190,7 +1203,11 @@ pub(crate) fn index(v: NodeRef<'_, '_>, depth: usize) -> Result<Index> {
                 })
                 .and_then(Closed::parse)
                 .unwrap_or(Closed::Right);
-            let values = interval(index_values(l, depth + 1)?, index_values(r, depth + 1)?, closed)?;
+            let values = interval(
+                index_values(l, depth + 1)?,
+                index_values(r, depth + 1)?,
+                closed,
+            )?;
             Ok(Index::Array {
                 values,
                 name,
@@ -1204,7 +1221,10 @@ pub(crate) fn index(v: NodeRef<'_, '_>, depth: usize) -> Result<Index> {
                 // pandas >= 1.x keeps the freq in the array's state.
                 let dc = call(data)?;
                 let st = dc.state?;
-                let f = st.get(&2).and_then(|d| d.get("_freq")).or_else(|| st.get("_freq"))?;
+                let f = st
+                    .get(&2)
+                    .and_then(|d| d.get("_freq"))
+                    .or_else(|| st.get("_freq"))?;
                 freq_text(f)
             });
             // Older DatetimeIndex: naive values + a separate tz; PeriodIndex:
@@ -1275,11 +1295,19 @@ fn manager<'g, 'a>(v: NodeRef<'g, 'a>) -> Result<Manager<'g, 'a>> {
             }
             return Ok(Manager { axes, blocks });
         }
-        return Err(Error::unsupported("a BlockManager state older than pandas 0.14.1"));
+        return Err(Error::unsupported(
+            "a BlockManager state older than pandas 0.14.1",
+        ));
     }
     // BlockManager(blocks, axes) (pandas >= 1.x's __reduce__).
-    let blocks_node = c.args.get(&0).ok_or_else(|| bad("BlockManager without blocks"))?;
-    let axes_node = c.args.get(&1).ok_or_else(|| bad("BlockManager without axes"))?;
+    let blocks_node = c
+        .args
+        .get(&0)
+        .ok_or_else(|| bad("BlockManager without blocks"))?;
+    let axes_node = c
+        .args
+        .get(&1)
+        .ok_or_else(|| bad("BlockManager without axes"))?;
     let axes = axes_node.iter().collect();
     let mut blocks = Vec::new();
     for b in blocks_node.iter() {
@@ -1288,7 +1316,10 @@ fn manager<'g, 'a>(v: NodeRef<'g, 'a>) -> Result<Manager<'g, 'a>> {
             return Err(bad(format!("block made by {}", bc.name)));
         }
         let vals = bc.args.get(&0).ok_or_else(|| bad("block without values"))?;
-        let place = bc.args.get(&1).ok_or_else(|| bad("block without a placement"))?;
+        let place = bc
+            .args
+            .get(&1)
+            .ok_or_else(|| bad("block without a placement"))?;
         blocks.push((vals, Some(place)));
     }
     Ok(Manager { axes, blocks })
@@ -1296,9 +1327,21 @@ fn manager<'g, 'a>(v: NodeRef<'g, 'a>) -> Result<Manager<'g, 'a>> {
 
 fn placement(v: NodeRef<'_, '_>, ncols: usize) -> Result<Vec<usize>> {
     if let Some(Ok(brinery::Typed::Slice(s))) = brinery::Typed::from_node(v) {
-        let start = if s.start.is_none() { 0 } else { s.start.as_i64().unwrap_or(-1) };
-        let stop = if s.stop.is_none() { ncols as i64 } else { s.stop.as_i64().unwrap_or(-1) };
-        let step = if s.step.is_none() { 1 } else { s.step.as_i64().unwrap_or(0) };
+        let start = if s.start.is_none() {
+            0
+        } else {
+            s.start.as_i64().unwrap_or(-1)
+        };
+        let stop = if s.stop.is_none() {
+            ncols as i64
+        } else {
+            s.stop.as_i64().unwrap_or(-1)
+        };
+        let step = if s.step.is_none() {
+            1
+        } else {
+            s.step.as_i64().unwrap_or(0)
+        };
         if start < 0 || stop < 0 || step <= 0 {
             return Err(bad(format!(
                 "block placement slice({start}, {stop}, {step}) is not a forward slice"
@@ -1306,9 +1349,7 @@ fn placement(v: NodeRef<'_, '_>, ncols: usize) -> Result<Vec<usize>> {
         }
         let n = crate::model::range_len(start, stop, step);
         if n > ncols {
-            return Err(bad(format!(
-                "block placement names {n} columns of {ncols}"
-            )));
+            return Err(bad(format!("block placement names {n} columns of {ncols}")));
         }
         return Ok((0..n as i64).map(|i| (start + i * step) as usize).collect());
     }
@@ -1463,6 +1504,13 @@ pub fn from_node(v: NodeRef<'_, '_>) -> Result<Option<Pandas>> {
 /// (as [`brinery::NodeRef::class_name`] reports them).
 pub(crate) fn is_pandas_class(c: &str) -> bool {
     let n = short(c);
-    matches!(n, "DataFrame" | "Series" | "_new_Index" | "_new_DatetimeIndex" | "_new_IntervalIndex" | "_new_PeriodIndex")
-        || (n.ends_with("Index") && !n.ends_with("BlockManager"))
+    matches!(
+        n,
+        "DataFrame"
+            | "Series"
+            | "_new_Index"
+            | "_new_DatetimeIndex"
+            | "_new_IntervalIndex"
+            | "_new_PeriodIndex"
+    ) || (n.ends_with("Index") && !n.ends_with("BlockManager"))
 }

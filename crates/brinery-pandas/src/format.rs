@@ -63,7 +63,11 @@ pub(crate) fn f32_repr(x: f32) -> String {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        out.push_str(&format!("e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs()));
+        out.push_str(&format!(
+            "e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        ));
     }
     out
 }
@@ -125,7 +129,12 @@ fn trim_zeros(mut v: Vec<String>) -> Vec<String> {
         return v;
     }
     loop {
-        if !v.iter().zip(&num).filter(|(_, &n)| n).all(|(s, _)| s.ends_with('0')) {
+        if !v
+            .iter()
+            .zip(&num)
+            .filter(|(_, &n)| n)
+            .all(|(s, _)| s.ends_with('0'))
+        {
             break;
         }
         for (s, &n) in v.iter_mut().zip(&num) {
@@ -443,7 +452,6 @@ pub(crate) fn format_name(c: &Option<Cell>) -> String {
 // ---------------------------------------------------------------------------
 // columns for repr
 
-
 /// pandas' `_GenericArrayFormatter` over object values.
 fn format_objects(cells: &[Cell], space: bool) -> Vec<String> {
     cells
@@ -473,11 +481,23 @@ pub(crate) fn format_array(a: &Array, space: bool) -> Vec<String> {
         (Dtype::Float(_), Values::Float(v)) => format_floats(v, space, "NaN"),
         (Dtype::Int(_), Values::Int(v)) => v
             .iter()
-            .map(|x| if space && *x >= 0 { format!(" {x}") } else { x.to_string() })
+            .map(|x| {
+                if space && *x >= 0 {
+                    format!(" {x}")
+                } else {
+                    x.to_string()
+                }
+            })
             .collect(),
         (Dtype::UInt(_), Values::UInt(v)) => v
             .iter()
-            .map(|x| if space { format!(" {x}") } else { x.to_string() })
+            .map(|x| {
+                if space {
+                    format!(" {x}")
+                } else {
+                    x.to_string()
+                }
+            })
             .collect(),
         (Dtype::Datetime(u, tz), Values::Ticks(t)) => format_datetimes(t, *u, tz.as_ref(), "NaT"),
         (Dtype::Timedelta(u), Values::Ticks(t)) => format_timedeltas(t, *u, "NaT"),
@@ -624,7 +644,13 @@ pub(crate) fn csv_values(a: &Array) -> Vec<String> {
         (Dtype::Timedelta(u), Values::Ticks(t)) => format_timedeltas(t, *u, ""),
         (Dtype::Period(f), Values::Ticks(t)) => t
             .iter()
-            .map(|&x| if x == i64::MIN { String::new() } else { period_text(x, f) })
+            .map(|&x| {
+                if x == i64::MIN {
+                    String::new()
+                } else {
+                    period_text(x, f)
+                }
+            })
             .collect(),
         (Dtype::Category { .. }, Values::Categorical { codes, categories })
             if matches!(categories.values, Values::Ticks(_)) =>

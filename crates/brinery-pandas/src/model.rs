@@ -431,7 +431,9 @@ impl Index {
     /// Number of labels.
     pub fn len(&self) -> usize {
         match self {
-            Index::Range { start, stop, step, .. } => range_len(*start, *stop, *step),
+            Index::Range {
+                start, stop, step, ..
+            } => range_len(*start, *stop, *step),
             Index::Array { values, .. } => values.len(),
             Index::Multi { codes, .. } => codes.first().map_or(0, |c| c.len()),
         }

@@ -210,7 +210,9 @@ fn sparsify(levels: Vec<Vec<String>>, start: usize) -> Vec<Vec<String>> {
     if n <= start {
         return levels;
     }
-    let rows: Vec<Vec<String>> = (0..n).map(|r| levels.iter().map(|l| l[r].clone()).collect()).collect();
+    let rows: Vec<Vec<String>> = (0..n)
+        .map(|r| levels.iter().map(|l| l[r].clone()).collect())
+        .collect();
     let mut out: Vec<Vec<String>> = rows[..=start].to_vec();
     let mut prev = rows[start].clone();
     for cur in rows.iter().skip(start + 1) {
@@ -230,7 +232,9 @@ fn sparsify(levels: Vec<Vec<String>>, start: usize) -> Vec<Vec<String>> {
         out.push(sparse);
         prev = cur.clone();
     }
-    (0..k).map(|l| out.iter().map(|r| r[l].clone()).collect()).collect()
+    (0..k)
+        .map(|l| out.iter().map(|r| r[l].clone()).collect())
+        .collect()
 }
 
 /// `Index._format_multi` / `_format_flat` with names: one list per level.
@@ -296,7 +300,10 @@ pub fn frame_repr(df: &DataFrame) -> String {
 
     // Index column.
     let lv = index_levels(&df.index, &rows, show_row_names, true);
-    let lv: Vec<Vec<String>> = lv.into_iter().map(|l| fixed_width(l, Justify::Left, 0).0).collect();
+    let lv: Vec<Vec<String>> = lv
+        .into_iter()
+        .map(|l| fixed_width(l, Justify::Left, 0).0)
+        .collect();
     let adjoined: Vec<String> = adjoin(1, &lv).split('\n').map(String::from).collect();
     let mut idx_col: Vec<String> = if show_col_names {
         df.columns.names().iter().map(format_name).collect()
@@ -309,7 +316,9 @@ pub fn frame_repr(df: &DataFrame) -> String {
     let mut headers: Vec<Vec<String>> = match &df.columns {
         Index::Multi { .. } => {
             let lv = index_levels(&df.columns, &cols, false, true);
-            (0..cols.len()).map(|c| lv.iter().map(|l| l[c].clone()).collect()).collect()
+            (0..cols.len())
+                .map(|c| lv.iter().map(|l| l[c].clone()).collect())
+                .collect()
         }
         ix => {
             let labels = level_labels(ix, 0, &cols);
@@ -441,7 +450,10 @@ fn categories_footer(cats: &Array, ordered: bool) -> String {
                 other => pprint(other),
             })
             .collect(),
-        _ => format_array(cats, true).into_iter().map(|s| s.trim().to_string()).collect(),
+        _ => format_array(cats, true)
+            .into_iter()
+            .map(|s| s.trim().to_string())
+            .collect(),
     };
     let strs = if strs.len() > 10 {
         let mut v = strs[..5].to_vec();
@@ -462,7 +474,11 @@ fn categories_footer(cats: &Array, ordered: bool) -> String {
 
 /// Python's `repr(str)`.
 pub(crate) fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::new();
     out.push(quote);
     for ch in s.chars() {
@@ -495,7 +511,10 @@ pub fn series_repr(s: &Series) -> String {
         ..
     } = &s.index
     {
-        if matches!(values.dtype, Dtype::Datetime(..) | Dtype::Period(_) | Dtype::Timedelta(_)) {
+        if matches!(
+            values.dtype,
+            Dtype::Datetime(..) | Dtype::Period(_) | Dtype::Timedelta(_)
+        ) {
             footer.push_str(&format!("Freq: {f}"));
         }
     }
@@ -623,7 +642,10 @@ pub fn index_repr(ix: &Index) -> String {
                     .map(|i| quoted_cell(&categories.cell(i)))
                     .collect();
                 attrs.push(format!("categories=[{}]", cats.join(", ")));
-                attrs.push(format!("ordered={}", if ordered { "True" } else { "False" }));
+                attrs.push(format!(
+                    "ordered={}",
+                    if ordered { "True" } else { "False" }
+                ));
             }
         }
         if let Dtype::Interval(_, c) = values.dtype {
@@ -661,7 +683,11 @@ pub fn index_repr(ix: &Index) -> String {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::from("[");
     for (i, it) in items.iter().enumerate() {
-        let piece = if i + 1 < items.len() { format!("{it}, ") } else { format!("{it}],") };
+        let piece = if i + 1 < items.len() {
+            format!("{it}, ")
+        } else {
+            format!("{it}],")
+        };
         if clen(&prefix) + clen(line.trim_end()) + clen(piece.trim_end()) >= WIDTH && line != "[" {
             lines.push(line.trim_end().to_string());
             line = format!(" {piece}");

@@ -1,8 +1,9 @@
-"""Benchmark: a 1,000,000-row x 8-column DataFrame pickle -> CSV,
-`brine export big.pkl out.csv` against `pd.read_pickle` + `df.to_csv`
-in the same run; wall time and peak memory (ru_maxrss of each child).
+"""Benchmark: a 1,000,000-row x 8-column DataFrame pickle -> Parquet (and
+-> CSV): `brine export big.pkl out.parquet` against `pd.read_pickle` +
+`df.to_parquet` in the same run; wall time and peak memory (ru_maxrss of
+each child process).
 
-    python crates/brinery-pandas/benches/bench_csv.py target/release/brine
+    python crates/brinery-pandas/benches/bench.py target/release/brine
 
 Needs pandas (3.x) with pyarrow. The pickle is generated in a temp dir,
 never committed. Both outputs are compared byte for byte.
@@ -54,18 +55,22 @@ def main():
         pkl = os.path.join(d, "big.pkl")
         make(pkl)
         size = os.path.getsize(pkl) / 2**20
-        out_b = os.path.join(d, "b.csv")
-        out_p = os.path.join(d, "p.csv")
-        py = (
-            "import pandas as pd, sys; df = pd.read_pickle(sys.argv[1]); df.to_csv(sys.argv[2])"
-        )
-        tb, mb = run([brine, "export", pkl, out_b])
-        tp, mp = run([sys.executable, "-c", py, pkl, out_p])
-        same = open(out_b, "rb").read() == open(out_p, "rb").read()
         print("pickle %.1f MiB, %d rows x 8 columns (pandas %s)" % (size, N, pd.__version__))
-        print("brine export .csv:        %.2f s, peak %.0f MiB" % (tb, mb))
-        print("pd.read_pickle+to_csv:    %.2f s, peak %.0f MiB" % (tp, mp))
-        print("ratio: %.1fx faster, %.2fx the memory; outputs identical: %s" % (tp / tb, mb / mp, same))
+        for ext, method in (("parquet", "to_parquet"), ("csv", "to_csv")):
+            out_b = os.path.join(d, "b." + ext)
+            out_p = os.path.join(d, "p." + ext)
+            py = "import pandas as pd, sys; df = pd.read_pickle(sys.argv[1]); df.%s(sys.argv[2])" % method
+            tb, mb = run([brine, "export", pkl, out_b])
+            tp, mp = run([sys.executable, "-c", py, pkl, out_p])
+            if ext == "csv":
+                same = open(out_b, "rb").read() == open(out_p, "rb").read()
+            else:
+                want = pd.read_pickle(pkl)
+                pd.testing.assert_frame_equal(pd.read_parquet(out_b), want)
+                same = True
+            print("%-8s brine export:             %.2f s, peak %.0f MiB" % (ext, tb, mb))
+            print("%-8s pd.read_pickle+%-10s %.2f s, peak %.0f MiB" % (ext, method + ":", tp, mp))
+            print("%-8s ratio: %.1fx faster, %.2fx the peak memory; read back equal: %s" % (ext, tp / tb, mb / mp, same))
 
 
 if __name__ == "__main__":

@@ -72,13 +72,13 @@ fn write_table(columns: &Index, index: &Index, data: Vec<Vec<String>>, out: &mut
                 let mut r: Vec<String> = Vec::new();
                 let first = cname.as_ref().map(str_label).unwrap_or_default();
                 r.push(first);
-                r.extend(std::iter::repeat(String::new()).take(index.nlevels() - 1));
+                r.extend(std::iter::repeat_n(String::new(), index.nlevels() - 1));
                 r.extend((0..ncols).map(|c| str_label(&columns.label(l, c))));
                 row(&r, out);
             }
             if inames.iter().any(|n| !n.is_empty()) {
                 let mut r = inames.clone();
-                r.extend(std::iter::repeat(String::new()).take(ncols));
+                r.extend(std::iter::repeat_n(String::new(), ncols));
                 row(&r, out);
             }
         }

@@ -202,3 +202,32 @@ fn parquet_and_arrow_read_back_equal_in_pandas() {
     // MultiIndex columns are refused (pandas writes them).
     assert_eq!((frames, summary), (293, vec![(77, 161, 9), (87, 164, 9)]));
 }
+
+/// joblib files (plain and compressed) of a DataFrame: shown and exported
+/// like the pickle of the same frame.
+#[test]
+fn joblib_frames() {
+    let e = expected();
+    let want = &e["3.1.1/numeric.p4.pkl"];
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["numeric.joblib", "numeric.joblib.gz"] {
+        let file = fixtures().join("3.1.1").join(f);
+        let out = brine().arg("show").arg(&file).output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{}\n", want["repr"].as_str().unwrap())
+        );
+        let target = dir.path().join("j.csv");
+        assert!(brine()
+            .arg("export")
+            .arg(&file)
+            .arg(&target)
+            .status()
+            .unwrap()
+            .success());
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            want["csv"].as_str().unwrap()
+        );
+    }
+}

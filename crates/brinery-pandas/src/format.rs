@@ -31,7 +31,23 @@ pub(crate) fn f32_repr(x: f32) -> String {
     let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let neg = mant.starts_with('-');
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let mut digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    // numpy (Dragon4) breaks an exact tie between two shortest digit
+    // strings to the even one; Rust's shortest formatting rounds half up.
+    let exact = format!("{:.160e}", (x as f64).abs());
+    let (em, ee) = exact.split_once('e').unwrap_or((&exact, "0"));
+    if ee.parse::<i32>().ok() == Some(exp) {
+        let ed: Vec<u8> = em.bytes().filter(|c| c.is_ascii_digit()).collect();
+        let n = digits.len();
+        if ed.len() > n + 1
+            && ed[n] == b'5'
+            && ed[n + 1..].iter().all(|&c| c == b'0')
+            && (digits.as_bytes()[n - 1] - b'0') % 2 == 1
+            && ed[..n] != *digits.as_bytes()
+        {
+            digits = String::from_utf8_lossy(&ed[..n]).into_owned();
+        }
+    }
     let mut out = String::new();
     if neg {
         out.push('-');
@@ -686,6 +702,9 @@ mod tests {
         assert_eq!(f32_repr(1e20), "1e+20");
         assert_eq!(f32_repr(0.1), "0.1");
         assert_eq!(f32_repr(123.0), "123.0");
+        // An exact tie between 0.47070312 and 0.47070313: numpy takes the even.
+        assert_eq!(f32_repr(0.470703125), "0.47070312");
+        assert_eq!(f32_repr(0.13476562), "0.13476562");
         assert_eq!(sci(1e10, 6, true), " 1.000000e+10");
         assert_eq!(fixed(-0.5, 6, true), "-0.500000");
         assert_eq!(

@@ -575,6 +575,13 @@ pub enum ExportFormat {
     Safetensors,
     /// A numpy .npy file (one tensor)
     Npy,
+    /// CSV of a pandas DataFrame or Series (as `df.to_csv()`)
+    Csv,
+    /// Parquet of a pandas DataFrame (with pandas' schema metadata)
+    Parquet,
+    /// Arrow IPC file / Feather v2 of a pandas DataFrame
+    #[value(alias = "feather")]
+    Arrow,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

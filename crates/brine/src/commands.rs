@@ -64,14 +64,32 @@ type ObjectRenderer =
 /// tried in order before the default views: the first `Some` is printed
 /// as is. Format helpers (pandas, scikit-learn, ...) add theirs here and
 /// decide for themselves which flags (`--repr`, ...) they serve.
-const OBJECT_RENDERERS: &[ObjectRenderer] = &[];
+const OBJECT_RENDERERS: &[ObjectRenderer] = &[
+    // pandas DataFrame / Series / Index: what print(df) shows.
+    |g, id, _a| {
+        if Some(id) == g.root_id() {
+            crate::pandas::show(g)
+        } else {
+            None
+        }
+    },
+];
 
 type PlainJsonRenderer =
     fn(&brinery::Graph<'_>, brinery::NodeId) -> Option<Result<String, CliError>>;
 
 /// Whole-document `json --plain` renderers for a decoded object, tried in
 /// order before the library's plain JSON (with the hooks of `view.rs`).
-const PLAIN_JSON_RENDERERS: &[PlainJsonRenderer] = &[];
+const PLAIN_JSON_RENDERERS: &[PlainJsonRenderer] = &[
+    // pandas objects: records (one object per row, index first).
+    |g, id| {
+        if Some(id) == g.root_id() {
+            crate::pandas::json_plain(g)
+        } else {
+            None
+        }
+    },
+];
 
 fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
     // Shelve databases and sqlitedict files: the whole shelf as a dict (a

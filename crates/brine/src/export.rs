@@ -36,6 +36,9 @@ EXAMPLES:
     brine export arrays.pkl x.npy --path \"['x']\"";
 
 pub fn run(a: ExportArgs, progress: Progress) -> Result<(), CliError> {
+    if let Some(table) = crate::pandas::table_format(&a.output, a.format) {
+        return crate::pandas::export(&a.input, &a.output, a.path.as_deref(), table, progress);
+    }
     let format = match a.format {
         Some(f) => f,
         None => match a.output.extension().and_then(|e| e.to_str()) {
@@ -117,6 +120,11 @@ pub fn run(a: ExportArgs, progress: Progress) -> Result<(), CliError> {
                     }
                 }
             }
+        }
+        ExportFormat::Csv | ExportFormat::Parquet | ExportFormat::Arrow => {
+            let table = crate::pandas::table_format(&a.output, Some(format));
+            let table = table.unwrap_or(crate::pandas::Table::Csv);
+            crate::pandas::export(&a.input, &a.output, a.path.as_deref(), table, progress)
         }
         ExportFormat::Npy => {
             let idx = match &a.path {

@@ -8,6 +8,7 @@ mod error;
 mod export;
 mod files;
 mod input;
+mod pandas;
 mod render;
 mod scan;
 mod shelve;

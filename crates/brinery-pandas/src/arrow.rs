@@ -1,0 +1,512 @@
+//! Arrow `RecordBatch`, Arrow IPC (`.arrow`/`.feather`) and Parquet output
+//! with pandas' schema metadata (the `pandas` key pyarrow writes), so
+//! `pd.read_parquet(out)` / `pd.read_feather(out)` give back the frame:
+//! index, dtypes with time zones, categoricals, nullable and string dtypes.
+
+use std::sync::Arc;
+
+use arrow_array::types::{Int16Type, Int32Type, Int8Type};
+use arrow_array::{
+    ArrayRef, BooleanArray, DictionaryArray, DurationMicrosecondArray, DurationMillisecondArray,
+    DurationNanosecondArray, DurationSecondArray, Float32Array, Float64Array, Int16Array,
+    Int32Array, Int64Array, Int8Array, LargeStringArray, RecordBatch, TimestampMicrosecondArray,
+    TimestampMillisecondArray, TimestampNanosecondArray, TimestampSecondArray, UInt16Array,
+    UInt32Array, UInt64Array, UInt8Array,
+};
+use arrow_schema::{Field, Schema};
+use brinery_numpy::TimeUnit;
+use serde_json::{json, Value as J};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::format::label_repr;
+use crate::model::{Array, Cell, DataFrame, Dtype, Index, StringStorage, Values};
+
+fn unsupported(col: &str, what: String) -> Error {
+    Error::unsupported(what).at(|| col.to_string())
+}
+
+fn unit_code(u: TimeUnit) -> &'static str {
+    u.code()
+}
+
+fn valid(a: &Array, i: usize) -> bool {
+    !a.is_missing(i)
+}
+
+macro_rules! prim {
+    ($arr:ty, $t:ty, $a:expr, $v:expr) => {{
+        let a = $a;
+        Arc::new(<$arr>::from(
+            $v.iter()
+                .enumerate()
+                .map(|(i, &x)| if valid(a, i) { Some(x as $t) } else { None })
+                .collect::<Vec<Option<$t>>>(),
+        )) as ArrayRef
+    }};
+}
+
+fn ticks(a: &Array) -> Vec<Option<i64>> {
+    match &a.values {
+        Values::Ticks(v) => v
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                if x == i64::MIN || !valid(a, i) {
+                    None
+                } else {
+                    Some(x)
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn strings(a: &Array, col: &str) -> Result<ArrayRef> {
+    match &a.values {
+        Values::Str(s) => Ok(Arc::new(LargeStringArray::from(
+            s.iter().collect::<Vec<_>>(),
+        ))),
+        Values::Object(cells) => {
+            let mut v: Vec<Option<&str>> = Vec::with_capacity(cells.len());
+            for c in cells {
+                match c {
+                    Cell::Str(s) => v.push(Some(s)),
+                    c if c.is_missing() => v.push(None),
+                    other => {
+                        return Err(unsupported(
+                            col,
+                            format!(
+                                "an object column holding {} (only text converts to Arrow)",
+                                label_repr(other)
+                            ),
+                        ))
+                    }
+                }
+            }
+            Ok(Arc::new(LargeStringArray::from(v)))
+        }
+        _ => Err(unsupported(col, "values are not text".into())),
+    }
+}
+
+/// One column as an Arrow array plus pyarrow's (pandas_type, numpy_type,
+/// metadata) for it.
+fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, String, J)> {
+    let d = &a.dtype;
+    let np = |s: &str| s.to_string();
+    Ok(match (d, &a.values) {
+        (Dtype::Bool | Dtype::Boolean, Values::Bool(v)) => {
+            let arr = Arc::new(BooleanArray::from(
+                v.iter()
+                    .enumerate()
+                    .map(|(i, &x)| if valid(a, i) { Some(x) } else { None })
+                    .collect::<Vec<_>>(),
+            )) as ArrayRef;
+            let n = if matches!(d, Dtype::Boolean) {
+                "boolean"
+            } else {
+                "bool"
+            };
+            (arr, "bool".into(), np(n), J::Null)
+        }
+        (Dtype::Int(b) | Dtype::MaskedInt(b), Values::Int(v)) => {
+            let arr = match b {
+                8 => prim!(Int8Array, i8, a, v),
+                16 => prim!(Int16Array, i16, a, v),
+                32 => prim!(Int32Array, i32, a, v),
+                _ => prim!(Int64Array, i64, a, v),
+            };
+            let n = if matches!(d, Dtype::MaskedInt(_)) {
+                format!("Int{b}")
+            } else {
+                format!("int{b}")
+            };
+            (arr, format!("int{b}"), n, J::Null)
+        }
+        (Dtype::UInt(b) | Dtype::MaskedUInt(b), Values::UInt(v)) => {
+            let arr = match b {
+                8 => prim!(UInt8Array, u8, a, v),
+                16 => prim!(UInt16Array, u16, a, v),
+                32 => prim!(UInt32Array, u32, a, v),
+                _ => prim!(UInt64Array, u64, a, v),
+            };
+            let n = if matches!(d, Dtype::MaskedUInt(_)) {
+                format!("UInt{b}")
+            } else {
+                format!("uint{b}")
+            };
+            (arr, format!("uint{b}"), n, J::Null)
+        }
+        (Dtype::Float(b) | Dtype::MaskedFloat(b), Values::Float(v)) => {
+            let masked = matches!(d, Dtype::MaskedFloat(_));
+            // numpy floats keep NaN as a value (pyarrow writes them as
+            // nulls too); masked floats null only where masked.
+            let ok = |i: usize, x: f64| {
+                if masked {
+                    !a.mask.as_ref().is_some_and(|m| m[i])
+                } else {
+                    !x.is_nan()
+                }
+            };
+            let arr: ArrayRef = if *b == 32 {
+                Arc::new(Float32Array::from(
+                    v.iter()
+                        .enumerate()
+                        .map(|(i, &x)| ok(i, x).then_some(x as f32))
+                        .collect::<Vec<_>>(),
+                ))
+            } else {
+                Arc::new(Float64Array::from(
+                    v.iter()
+                        .enumerate()
+                        .map(|(i, &x)| ok(i, x).then_some(x))
+                        .collect::<Vec<_>>(),
+                ))
+            };
+            let n = if masked {
+                format!("Float{b}")
+            } else {
+                format!("float{b}")
+            };
+            (arr, format!("float{b}"), n, J::Null)
+        }
+        (Dtype::Datetime(u, tz), Values::Ticks(_)) => {
+            let mut t = ticks(a);
+            // Parquet has no seconds unit: store milliseconds (as pyarrow
+            // does); pandas' metadata keeps datetime64[s].
+            let store = if parquet && *u == TimeUnit::Second {
+                for x in t.iter_mut().flatten() {
+                    *x = x.saturating_mul(1000);
+                }
+                TimeUnit::Millisecond
+            } else {
+                *u
+            };
+            let tzs = tz.as_ref().map(|z| z.arrow_name());
+            let arr: ArrayRef = match (store, &tzs) {
+                (TimeUnit::Second, _) => {
+                    Arc::new(TimestampSecondArray::from(t).with_timezone_opt(tzs.clone()))
+                }
+                (TimeUnit::Millisecond, _) => {
+                    Arc::new(TimestampMillisecondArray::from(t).with_timezone_opt(tzs.clone()))
+                }
+                (TimeUnit::Microsecond, _) => {
+                    Arc::new(TimestampMicrosecondArray::from(t).with_timezone_opt(tzs.clone()))
+                }
+                _ => Arc::new(TimestampNanosecondArray::from(t).with_timezone_opt(tzs.clone())),
+            };
+            let numpy = format!("datetime64[{}]", unit_code(*u));
+            match tzs {
+                Some(z) => (arr, "datetimetz".into(), numpy, json!({ "timezone": z })),
+                None => (arr, "datetime".into(), numpy, J::Null),
+            }
+        }
+        (Dtype::Timedelta(u), Values::Ticks(_)) => {
+            let mut t = ticks(a);
+            let store = if parquet && *u == TimeUnit::Second {
+                for x in t.iter_mut().flatten() {
+                    *x = x.saturating_mul(1000);
+                }
+                TimeUnit::Millisecond
+            } else {
+                *u
+            };
+            let arr: ArrayRef = match store {
+                TimeUnit::Second => Arc::new(DurationSecondArray::from(t)),
+                TimeUnit::Millisecond => Arc::new(DurationMillisecondArray::from(t)),
+                TimeUnit::Microsecond => Arc::new(DurationMicrosecondArray::from(t)),
+                _ => Arc::new(DurationNanosecondArray::from(t)),
+            };
+            (
+                arr,
+                "object".into(),
+                format!("timedelta64[{}]", unit_code(*u)),
+                J::Null,
+            )
+        }
+        (
+            Dtype::String {
+                storage,
+                nan_missing,
+            },
+            Values::Str(_),
+        ) => {
+            let n = if *nan_missing {
+                "str"
+            } else {
+                let _ = storage == &StringStorage::PyArrow;
+                "string"
+            };
+            (strings(a, col)?, "unicode".into(), np(n), J::Null)
+        }
+        (Dtype::Object, Values::Str(_) | Values::Object(_)) => {
+            (strings(a, col)?, "unicode".into(), np("object"), J::Null)
+        }
+        (Dtype::Category { ordered }, Values::Categorical { codes, categories }) => {
+            let (values, _, _, _) = column(categories, col, parquet)?;
+            let n = categories.len();
+            let keys = |c: i32| if c < 0 { None } else { Some(c) };
+            let (arr, np_codes): (ArrayRef, &str) = if n < 128 {
+                let k = Int8Array::from(
+                    codes
+                        .iter()
+                        .map(|&c| keys(c).map(|x| x as i8))
+                        .collect::<Vec<_>>(),
+                );
+                (
+                    Arc::new(DictionaryArray::<Int8Type>::try_new(k, values).map_err(arrow_err)?),
+                    "int8",
+                )
+            } else if n < 32768 {
+                let k = Int16Array::from(
+                    codes
+                        .iter()
+                        .map(|&c| keys(c).map(|x| x as i16))
+                        .collect::<Vec<_>>(),
+                );
+                (
+                    Arc::new(DictionaryArray::<Int16Type>::try_new(k, values).map_err(arrow_err)?),
+                    "int16",
+                )
+            } else {
+                let k = Int32Array::from(codes.iter().map(|&c| keys(c)).collect::<Vec<_>>());
+                (
+                    Arc::new(DictionaryArray::<Int32Type>::try_new(k, values).map_err(arrow_err)?),
+                    "int32",
+                )
+            };
+            (
+                arr,
+                "categorical".into(),
+                np_codes.into(),
+                json!({ "num_categories": n, "ordered": ordered }),
+            )
+        }
+        (d, _) => {
+            return Err(unsupported(
+                col,
+                format!("{} columns in Arrow output", d.name()),
+            ))
+        }
+    })
+}
+
+fn arrow_err(e: arrow_schema::ArrowError) -> Error {
+    Error::new(ErrorKind::Malformed, e.to_string())
+}
+
+fn name_json(c: &Option<Cell>) -> J {
+    match c {
+        None => J::Null,
+        Some(Cell::Str(s)) => J::String(s.clone()),
+        Some(Cell::Int(i)) => J::from(*i),
+        Some(other) => J::String(label_repr(other)),
+    }
+}
+
+fn field_name(c: &Cell) -> String {
+    match c {
+        Cell::Str(s) => s.clone(),
+        other => crate::format::pprint(other),
+    }
+}
+
+/// pyarrow's `pandas` schema metadata for `df` (JSON text) — index
+/// columns, column index, per-column pandas/numpy types.
+pub fn pandas_metadata(df: &DataFrame) -> Result<String> {
+    Ok(build(df, false)?.1)
+}
+
+#[allow(clippy::type_complexity)]
+fn build(df: &DataFrame, parquet: bool) -> Result<(Vec<(Field, ArrayRef)>, String)> {
+    if let Index::Multi { .. } = df.columns {
+        return Err(
+            Error::unsupported("MultiIndex columns in Arrow output").at(|| "columns".into())
+        );
+    }
+    let mut fields: Vec<(Field, ArrayRef)> = Vec::new();
+    let mut cols_meta: Vec<J> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for (i, a) in df.data.iter().enumerate() {
+        let label = df.columns.key(i);
+        let name = field_name(&label);
+        let place = format!("column {}", label_repr(&label));
+        let (arr, pt, nt, meta) = column(a, &place, parquet)?;
+        let ordered = matches!(a.dtype, Dtype::Category { ordered: true });
+        let mut f = Field::new(&name, arr.data_type().clone(), true);
+        if ordered {
+            f = f.with_dict_is_ordered(true);
+        }
+        cols_meta.push(json!({
+            "name": name_json(&Some(label.clone())),
+            "field_name": name,
+            "pandas_type": pt,
+            "numpy_type": nt,
+            "metadata": meta,
+        }));
+        names.push(name);
+        fields.push((f, arr));
+    }
+    let index_columns: Vec<J> = match &df.index {
+        Index::Range {
+            start,
+            stop,
+            step,
+            name,
+        } => vec![json!({
+            "kind": "range", "name": name_json(name), "start": start, "stop": stop, "step": step
+        })],
+        ix => {
+            let mut out = Vec::new();
+            for (l, nm) in ix.names().iter().enumerate() {
+                let fname = match nm {
+                    Some(c) if !names.contains(&field_name(c)) => field_name(c),
+                    _ => format!("__index_level_{l}__"),
+                };
+                let a = ix.level_array(l);
+                let a = if let Index::Multi { levels, codes, .. } = ix {
+                    materialize(&levels[l], &codes[l])
+                } else {
+                    a
+                };
+                let (arr, pt, nt, meta) = column(&a, "index", parquet)?;
+                cols_meta.push(json!({
+                    "name": name_json(nm), "field_name": fname, "pandas_type": pt,
+                    "numpy_type": nt, "metadata": meta,
+                }));
+                fields.push((Field::new(&fname, arr.data_type().clone(), true), arr));
+                out.push(J::String(fname));
+            }
+            out
+        }
+    };
+    let cname = df.columns.names().first().cloned().flatten();
+    let col_dtype = df.columns.dtype(0);
+    let (cpt, cnt) = match col_dtype {
+        Dtype::Int(b) => (format!("int{b}"), format!("int{b}")),
+        Dtype::String {
+            nan_missing: true, ..
+        } => ("unicode".into(), "str".into()),
+        _ => ("unicode".into(), "object".into()),
+    };
+    let meta = json!({
+        "index_columns": index_columns,
+        "column_indexes": [{
+            "name": name_json(&cname), "field_name": name_json(&cname),
+            "pandas_type": cpt, "numpy_type": cnt,
+            "metadata": if cpt == "unicode" { json!({"encoding": "UTF-8"}) } else { J::Null },
+        }],
+        "columns": cols_meta,
+        "attributes": {},
+        "creator": {"library": "brinery-pandas", "version": env!("CARGO_PKG_VERSION")},
+        "pandas_version": "3.1.1",
+    });
+    Ok((fields, meta.to_string()))
+}
+
+/// A MultiIndex level taken by its codes (a plain array).
+fn materialize(level: &Array, codes: &[i64]) -> Array {
+    let cat = Array::new(
+        Dtype::Category { ordered: false },
+        Values::Categorical {
+            codes: codes.iter().map(|&c| c as i32).collect(),
+            categories: Box::new(level.clone()),
+        },
+    );
+    let n = codes.len();
+    match &level.values {
+        Values::Int(v) => Array {
+            dtype: level.dtype.clone(),
+            values: Values::Int(
+                codes
+                    .iter()
+                    .map(|&c| if c < 0 { 0 } else { v[c as usize] })
+                    .collect(),
+            ),
+            mask: codes
+                .iter()
+                .any(|&c| c < 0)
+                .then(|| codes.iter().map(|&c| c < 0).collect()),
+        },
+        Values::Float(v) => Array::new(
+            level.dtype.clone(),
+            Values::Float(
+                codes
+                    .iter()
+                    .map(|&c| if c < 0 { f64::NAN } else { v[c as usize] })
+                    .collect(),
+            ),
+        ),
+        Values::Ticks(v) => Array::new(
+            level.dtype.clone(),
+            Values::Ticks(
+                codes
+                    .iter()
+                    .map(|&c| if c < 0 { i64::MIN } else { v[c as usize] })
+                    .collect(),
+            ),
+        ),
+        _ => {
+            let mut s = crate::model::Strings::new();
+            for i in 0..n {
+                match cat.cell(i) {
+                    Cell::Str(x) => s.push(Some(&x)),
+                    _ => s.push(None),
+                }
+            }
+            Array::new(level.dtype.clone(), Values::Str(s))
+        }
+    }
+}
+
+/// `df` as one Arrow `RecordBatch` whose schema carries pandas'
+/// metadata (index columns after the data columns, as pyarrow does).
+pub fn to_record_batch(df: &DataFrame) -> Result<RecordBatch> {
+    batch(df, false)
+}
+
+fn batch(df: &DataFrame, parquet: bool) -> Result<RecordBatch> {
+    let (fields, meta) = build(df, parquet)?;
+    let (fs, arrays): (Vec<Field>, Vec<ArrayRef>) = fields.into_iter().unzip();
+    let mut md = std::collections::HashMap::new();
+    md.insert("pandas".to_string(), meta);
+    let schema = Arc::new(Schema::new(fs).with_metadata(md));
+    if arrays.is_empty() {
+        return RecordBatch::try_new_with_options(
+            schema,
+            arrays,
+            &arrow_array::RecordBatchOptions::new().with_row_count(Some(df.nrows())),
+        )
+        .map_err(arrow_err);
+    }
+    RecordBatch::try_new(schema, arrays).map_err(arrow_err)
+}
+
+/// Write `df` as an Arrow IPC file (Feather v2).
+pub fn write_ipc<W: std::io::Write>(df: &DataFrame, w: W) -> Result<()> {
+    let batch = to_record_batch(df)?;
+    let mut fw = arrow_ipc::writer::FileWriter::try_new(w, &batch.schema()).map_err(arrow_err)?;
+    fw.write(&batch).map_err(arrow_err)?;
+    fw.finish().map_err(arrow_err)?;
+    Ok(())
+}
+
+/// Write `df` as Parquet (zstd-compressed) with pandas' metadata.
+#[cfg(feature = "parquet")]
+pub fn write_parquet<W: std::io::Write + Send>(df: &DataFrame, w: W) -> Result<()> {
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+    let batch = batch(df, true)?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .build();
+    let mut pw = ArrowWriter::try_new(w, batch.schema(), Some(props))
+        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
+    pw.write(&batch)
+        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
+    pw.close()
+        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
+    Ok(())
+}

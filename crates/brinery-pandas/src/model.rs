@@ -1,0 +1,575 @@
+//! The typed pandas objects: DataFrame, Series, Index, columns.
+
+use brinery::NodeId;
+use brinery_numpy::TimeUnit;
+
+use crate::tz::Tz;
+
+/// A missing-aware scalar: a label, an object-column cell, a category.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// `None`.
+    None,
+    /// `float('nan')` (pandas' `NaN`).
+    NaN,
+    /// `pd.NA`.
+    NA,
+    /// `pd.NaT`.
+    NaT,
+    /// `True`/`False`.
+    Bool(bool),
+    /// An int.
+    Int(i64),
+    /// An unsigned int beyond `i64`.
+    UInt(u64),
+    /// A float (not NaN).
+    Float(f64),
+    /// A str.
+    Str(String),
+    /// A tuple (MultiIndex labels).
+    Tuple(Vec<Cell>),
+    /// A datetime: ticks since the epoch in `unit`, UTC when `tz` is set.
+    Datetime(i64, TimeUnit, Option<Tz>),
+    /// A timedelta: ticks in `unit`.
+    Timedelta(i64, TimeUnit),
+    /// Any other Python object: the node and its `str()` as pandas would
+    /// print it (brinery's `repr` for objects without a known `str`).
+    Object(NodeId, String),
+}
+
+impl Cell {
+    /// True for the missing markers (None, NaN, NA, NaT).
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Cell::None | Cell::NaN | Cell::NA | Cell::NaT)
+    }
+}
+
+/// Strings in Arrow's `large_string` layout: one buffer, `len + 1`
+/// offsets, an optional validity vector (`false` = missing).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Strings {
+    /// UTF-8 bytes of all values.
+    pub data: String,
+    /// Start offsets (`len + 1` of them).
+    pub offsets: Vec<usize>,
+    /// `Some` when any value is missing.
+    pub valid: Option<Vec<bool>>,
+}
+
+impl Strings {
+    /// An empty column.
+    pub fn new() -> Strings {
+        Strings {
+            data: String::new(),
+            offsets: vec![0],
+            valid: None,
+        }
+    }
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+    /// True when there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Value `i` (`None` when missing).
+    pub fn get(&self, i: usize) -> Option<&str> {
+        if let Some(v) = &self.valid {
+            if !v[i] {
+                return None;
+            }
+        }
+        self.data.get(self.offsets[i]..self.offsets[i + 1])
+    }
+    /// Append a value.
+    pub fn push(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                self.data.push_str(s);
+                if let Some(v) = &mut self.valid {
+                    v.push(true);
+                }
+            }
+            None => {
+                let n = self.len();
+                self.valid.get_or_insert_with(|| vec![true; n]).push(false);
+            }
+        }
+        self.offsets.push(self.data.len());
+    }
+    /// Iterate over the values.
+    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+/// The storage of a column.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Values {
+    /// Booleans.
+    Bool(Vec<bool>),
+    /// Signed integers of any width.
+    Int(Vec<i64>),
+    /// Unsigned integers of any width.
+    UInt(Vec<u64>),
+    /// Floats (float32 values are exact in f64).
+    Float(Vec<f64>),
+    /// Ticks of datetimes, timedeltas or period ordinals; `i64::MIN` is
+    /// `NaT`.
+    Ticks(Vec<i64>),
+    /// Text.
+    Str(Strings),
+    /// Python objects of an `object` column.
+    Object(Vec<Cell>),
+    /// Categorical codes (-1 = missing) into `categories`.
+    Categorical {
+        /// Codes, -1 for missing.
+        codes: Vec<i32>,
+        /// The categories.
+        categories: Box<Array>,
+    },
+    /// Intervals from `left[i]` to `right[i]`.
+    Interval {
+        /// Left ends.
+        left: Box<Array>,
+        /// Right ends.
+        right: Box<Array>,
+    },
+}
+
+impl Values {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Values::Bool(v) => v.len(),
+            Values::Int(v) | Values::Ticks(v) => v.len(),
+            Values::UInt(v) => v.len(),
+            Values::Float(v) => v.len(),
+            Values::Str(s) => s.len(),
+            Values::Object(v) => v.len(),
+            Values::Categorical { codes, .. } => codes.len(),
+            Values::Interval { left, .. } => left.len(),
+        }
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How a `string`/`str` column stores its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StringStorage {
+    /// Python objects (`StringArray`).
+    Python,
+    /// Arrow (`ArrowStringArray`).
+    PyArrow,
+}
+
+/// Which side(s) of an interval are closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Closed {
+    /// `(a, b]`
+    Right,
+    /// `[a, b)`
+    Left,
+    /// `[a, b]`
+    Both,
+    /// `(a, b)`
+    Neither,
+}
+
+impl Closed {
+    /// pandas' name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Closed::Right => "right",
+            Closed::Left => "left",
+            Closed::Both => "both",
+            Closed::Neither => "neither",
+        }
+    }
+    pub(crate) fn parse(s: &str) -> Option<Closed> {
+        Some(match s {
+            "right" => Closed::Right,
+            "left" => Closed::Left,
+            "both" => Closed::Both,
+            "neither" => Closed::Neither,
+            _ => return None,
+        })
+    }
+}
+
+/// A pandas dtype.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dtype {
+    /// numpy `bool`.
+    Bool,
+    /// numpy `int8`..`int64` (bits).
+    Int(u8),
+    /// numpy `uint8`..`uint64` (bits).
+    UInt(u8),
+    /// numpy `float32`/`float64` (bits).
+    Float(u8),
+    /// `object`.
+    Object,
+    /// `datetime64[unit]` or `datetime64[unit, tz]`.
+    Datetime(TimeUnit, Option<Tz>),
+    /// `timedelta64[unit]`.
+    Timedelta(TimeUnit),
+    /// `period[freq]`: ordinals since the epoch in `freq`.
+    Period(String),
+    /// `category`.
+    Category {
+        /// Whether the categories are ordered.
+        ordered: bool,
+    },
+    /// Nullable `Int64`, `UInt8`, ... (bits).
+    MaskedInt(u8),
+    /// Nullable `UInt8`..`UInt64` (bits).
+    MaskedUInt(u8),
+    /// Nullable `Float32`/`Float64` (bits).
+    MaskedFloat(u8),
+    /// Nullable `boolean`.
+    Boolean,
+    /// `string` (missing is `<NA>`) or, with `nan_missing`, pandas 3's
+    /// `str` (missing is `NaN`).
+    String {
+        /// Where the values live.
+        storage: StringStorage,
+        /// pandas 3's `str`: missing values are NaN.
+        nan_missing: bool,
+    },
+    /// `interval[subtype, closed]`.
+    Interval(Box<Dtype>, Closed),
+    /// `ArrowDtype`: e.g. `int64[pyarrow]`.
+    Arrow(String),
+}
+
+fn unit_code(u: TimeUnit) -> &'static str {
+    u.code()
+}
+
+impl Dtype {
+    /// What pandas prints as the dtype (`int64`, `datetime64[ns, UTC]`,
+    /// `category`, `Int64`, `str`, ...).
+    pub fn name(&self) -> String {
+        match self {
+            Dtype::Bool => "bool".into(),
+            Dtype::Int(b) => format!("int{b}"),
+            Dtype::UInt(b) => format!("uint{b}"),
+            Dtype::Float(b) => format!("float{b}"),
+            Dtype::Object => "object".into(),
+            Dtype::Datetime(u, None) => format!("datetime64[{}]", unit_code(*u)),
+            Dtype::Datetime(u, Some(tz)) => format!("datetime64[{}, {}]", unit_code(*u), tz.name()),
+            Dtype::Timedelta(u) => format!("timedelta64[{}]", unit_code(*u)),
+            Dtype::Period(f) => format!("period[{f}]"),
+            Dtype::Category { .. } => "category".into(),
+            Dtype::MaskedInt(b) => format!("Int{b}"),
+            Dtype::MaskedUInt(b) => format!("UInt{b}"),
+            Dtype::MaskedFloat(b) => format!("Float{b}"),
+            Dtype::Boolean => "boolean".into(),
+            Dtype::String {
+                nan_missing: true, ..
+            } => "str".into(),
+            Dtype::String { .. } => "string".into(),
+            Dtype::Interval(sub, c) => format!("interval[{}, {}]", sub.name(), c.name()),
+            Dtype::Arrow(n) => format!("{n}[pyarrow]"),
+        }
+    }
+
+    /// True for the nullable (masked) dtypes whose missing value is `<NA>`.
+    pub fn is_masked(&self) -> bool {
+        matches!(
+            self,
+            Dtype::MaskedInt(_) | Dtype::MaskedUInt(_) | Dtype::MaskedFloat(_) | Dtype::Boolean
+        ) || matches!(
+            self,
+            Dtype::String {
+                nan_missing: false,
+                ..
+            } | Dtype::Arrow(_)
+        )
+    }
+}
+
+/// One typed column (pandas' array): a dtype, the values and, for the
+/// nullable dtypes, a mask (`true` = missing).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Array {
+    /// The pandas dtype.
+    pub dtype: Dtype,
+    /// The values.
+    pub values: Values,
+    /// `true` where a nullable value is missing.
+    pub mask: Option<Vec<bool>>,
+}
+
+impl Array {
+    /// An array without a mask.
+    pub fn new(dtype: Dtype, values: Values) -> Array {
+        Array {
+            dtype,
+            values,
+            mask: None,
+        }
+    }
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+    /// True when value `i` is missing.
+    pub fn is_missing(&self, i: usize) -> bool {
+        if let Some(m) = &self.mask {
+            if m[i] {
+                return true;
+            }
+        }
+        match &self.values {
+            Values::Float(v) => v[i].is_nan(),
+            Values::Ticks(v) => v[i] == i64::MIN,
+            Values::Str(s) => s.get(i).is_none(),
+            Values::Object(v) => v[i].is_missing(),
+            Values::Categorical { codes, .. } => codes[i] < 0,
+            Values::Interval { left, .. } => left.is_missing(i),
+            _ => false,
+        }
+    }
+
+    /// Value `i` as a [`Cell`] (categories resolved, missing values as
+    /// pandas' marker for the dtype).
+    pub fn cell(&self, i: usize) -> Cell {
+        let na = || match &self.dtype {
+            d if d.is_masked() => Cell::NA,
+            Dtype::Datetime(..) | Dtype::Timedelta(_) | Dtype::Period(_) => Cell::NaT,
+            _ => Cell::NaN,
+        };
+        if self.mask.as_ref().is_some_and(|m| m[i]) {
+            return na();
+        }
+        match &self.values {
+            Values::Bool(v) => Cell::Bool(v[i]),
+            Values::Int(v) => Cell::Int(v[i]),
+            Values::UInt(v) => match i64::try_from(v[i]) {
+                Ok(x) => Cell::Int(x),
+                Err(_) => Cell::UInt(v[i]),
+            },
+            Values::Float(v) if v[i].is_nan() => na(),
+            Values::Float(v) => Cell::Float(v[i]),
+            Values::Ticks(v) if v[i] == i64::MIN => Cell::NaT,
+            Values::Ticks(v) => match &self.dtype {
+                Dtype::Datetime(u, tz) => Cell::Datetime(v[i], *u, tz.clone()),
+                Dtype::Timedelta(u) => Cell::Timedelta(v[i], *u),
+                _ => Cell::Int(v[i]),
+            },
+            Values::Str(s) => match s.get(i) {
+                Some(x) => Cell::Str(x.to_string()),
+                None => na(),
+            },
+            Values::Object(v) => v[i].clone(),
+            Values::Categorical { codes, categories } => {
+                let c = codes[i];
+                if c < 0 {
+                    Cell::NaN
+                } else {
+                    categories.cell(c as usize)
+                }
+            }
+            Values::Interval { left, right } => {
+                if left.is_missing(i) {
+                    Cell::NaN
+                } else {
+                    Cell::Tuple(vec![left.cell(i), right.cell(i)])
+                }
+            }
+        }
+    }
+}
+
+/// A row or column axis.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Index {
+    /// `RangeIndex(start, stop, step)`.
+    Range {
+        /// First value.
+        start: i64,
+        /// End (exclusive).
+        stop: i64,
+        /// Step (not 0).
+        step: i64,
+        /// The name.
+        name: Option<Cell>,
+    },
+    /// An index over an array (`Index`, `DatetimeIndex`,
+    /// `CategoricalIndex`, `PeriodIndex`, `IntervalIndex`, 1.x's
+    /// `Int64Index`...; the kind follows from the dtype).
+    Array {
+        /// The labels.
+        values: Array,
+        /// The name.
+        name: Option<Cell>,
+        /// A `DatetimeIndex`/`PeriodIndex` frequency (`'D'`, `'h'`...).
+        freq: Option<String>,
+    },
+    /// `MultiIndex`.
+    Multi {
+        /// One index per level.
+        levels: Vec<Array>,
+        /// Codes per level (-1 = missing).
+        codes: Vec<Vec<i64>>,
+        /// Names per level.
+        names: Vec<Option<Cell>>,
+    },
+}
+
+impl Index {
+    /// Number of labels.
+    pub fn len(&self) -> usize {
+        match self {
+            Index::Range {
+                start, stop, step, ..
+            } => range_len(*start, *stop, *step),
+            Index::Array { values, .. } => values.len(),
+            Index::Multi { codes, .. } => codes.first().map_or(0, |c| c.len()),
+        }
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Number of levels (1 except for a MultiIndex).
+    pub fn nlevels(&self) -> usize {
+        match self {
+            Index::Multi { levels, .. } => levels.len(),
+            _ => 1,
+        }
+    }
+    /// The names (one per level).
+    pub fn names(&self) -> Vec<Option<Cell>> {
+        match self {
+            Index::Range { name, .. } | Index::Array { name, .. } => vec![name.clone()],
+            Index::Multi { names, .. } => names.clone(),
+        }
+    }
+    /// Label `i` of level `level`.
+    pub fn label(&self, level: usize, i: usize) -> Cell {
+        match self {
+            Index::Range { start, step, .. } => Cell::Int(start + step * i as i64),
+            Index::Array { values, .. } => values.cell(i),
+            Index::Multi { levels, codes, .. } => {
+                let c = codes[level][i];
+                if c < 0 {
+                    Cell::NaN
+                } else {
+                    levels[level].cell(c as usize)
+                }
+            }
+        }
+    }
+    /// Label `i` (a tuple for a MultiIndex).
+    pub fn key(&self, i: usize) -> Cell {
+        match self {
+            Index::Multi { levels, .. } => {
+                Cell::Tuple((0..levels.len()).map(|l| self.label(l, i)).collect())
+            }
+            _ => self.label(0, i),
+        }
+    }
+    /// The dtype of level `level` (`int64` for a RangeIndex).
+    pub fn dtype(&self, level: usize) -> Dtype {
+        match self {
+            Index::Range { .. } => Dtype::Int(64),
+            Index::Array { values, .. } => values.dtype.clone(),
+            Index::Multi { levels, .. } => levels[level].dtype.clone(),
+        }
+    }
+    /// The labels of level `level` as an array (materialized for a
+    /// RangeIndex and MultiIndex levels).
+    pub fn level_array(&self, level: usize) -> Array {
+        match self {
+            Index::Range { start, step, .. } => Array::new(
+                Dtype::Int(64),
+                Values::Int((0..self.len() as i64).map(|i| start + step * i).collect()),
+            ),
+            Index::Array { values, .. } => values.clone(),
+            Index::Multi { levels, codes, .. } => {
+                let lv = &levels[level];
+                Array {
+                    dtype: Dtype::Category { ordered: false },
+                    values: Values::Categorical {
+                        codes: codes[level].iter().map(|&c| c as i32).collect(),
+                        categories: Box::new(lv.clone()),
+                    },
+                    mask: None,
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn range_len(start: i64, stop: i64, step: i64) -> usize {
+    if step > 0 && stop > start {
+        ((stop as i128 - start as i128 + step as i128 - 1) / step as i128) as usize
+    } else if step < 0 && stop < start {
+        ((start as i128 - stop as i128 - step as i128 - 1) / (-(step as i128))) as usize
+    } else {
+        0
+    }
+}
+
+/// A `pandas.DataFrame`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataFrame {
+    /// Column labels.
+    pub columns: Index,
+    /// Row labels.
+    pub index: Index,
+    /// The columns, in column order.
+    pub data: Vec<Array>,
+    /// `df.attrs` (a dict node), if not empty.
+    pub attrs: Option<NodeId>,
+}
+
+impl DataFrame {
+    /// Number of rows.
+    pub fn nrows(&self) -> usize {
+        self.index.len()
+    }
+    /// Number of columns.
+    pub fn ncols(&self) -> usize {
+        self.data.len()
+    }
+    /// The column at position `i`.
+    pub fn column(&self, i: usize) -> Option<&Array> {
+        self.data.get(i)
+    }
+}
+
+/// A `pandas.Series`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// The name.
+    pub name: Option<Cell>,
+    /// Row labels.
+    pub index: Index,
+    /// The values.
+    pub values: Array,
+    /// `s.attrs` (a dict node), if not empty.
+    pub attrs: Option<NodeId>,
+}
+
+/// What a pickle's object is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pandas {
+    /// A DataFrame.
+    DataFrame(DataFrame),
+    /// A Series.
+    Series(Series),
+    /// An Index on its own.
+    Index(Index),
+}

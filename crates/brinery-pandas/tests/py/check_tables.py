@@ -1,0 +1,96 @@
+"""Read back what `brine export` wrote and compare with pandas' own load.
+
+    python check_tables.py jobs.json
+
+jobs.json: [[fixture, out_path or null, "parquet"|"feather"], ...]. Prints
+one JSON object {fixture.ext: verdict}:
+
+- "equal": pd.read_parquet / pd.read_feather of brine's output equals
+  pd.read_pickle of the fixture (pd.testing.assert_frame_equal, exact
+  dtypes);
+- "as-pandas": not equal to the pickle, but equal to what pandas' own
+  df.to_parquet / df.to_feather reads back as (pandas 3 loses the same:
+  DatetimeIndex freq, object-dtype labels of old pickles become str);
+- "pandas-refuses": brine refused (out_path null) and pandas' own export
+  fails too (mixed-type object columns);
+- anything else: the error.
+"""
+
+import bz2
+import gzip
+import json
+import lzma
+import os
+import pickle
+import sys
+import tempfile
+import warnings
+
+import pandas as pd
+
+warnings.simplefilter("ignore")
+
+
+def load(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if path.endswith(".gz"):
+        data = gzip.decompress(data)
+    elif path.endswith(".bz2"):
+        data = bz2.decompress(data)
+    elif path.endswith(".xz"):
+        data = lzma.decompress(data)
+    elif path.endswith(".zst"):
+        import zstandard
+
+        data = zstandard.ZstdDecompressor().decompress(data)
+    return pickle.loads(data)
+
+
+def own_roundtrip(df, kind, tmp):
+    path = os.path.join(tmp, "own." + kind)
+    if kind == "parquet":
+        df.to_parquet(path)
+        return pd.read_parquet(path)
+    df.to_feather(path)
+    return pd.read_feather(path)
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        jobs = json.load(f)
+    out = {}
+    tmp = tempfile.mkdtemp()
+    for fixture, path, kind in jobs:
+        key = "%s.%s" % (fixture, kind)
+        want = load(fixture)
+        try:
+            own = own_roundtrip(want, kind, tmp)
+        except Exception as e:
+            own = e
+        if path is None:
+            out[key] = "pandas-refuses" if isinstance(own, Exception) else "brine refused, pandas writes it"
+            continue
+        try:
+            got = pd.read_parquet(path) if kind == "parquet" else pd.read_feather(path)
+        except Exception as e:
+            out[key] = "unreadable: %s: %s" % (type(e).__name__, str(e)[:200])
+            continue
+        try:
+            pd.testing.assert_frame_equal(got, want)
+            out[key] = "equal"
+            continue
+        except AssertionError as e:
+            err = str(e).replace("\n", " ")[:300]
+        try:
+            if isinstance(own, Exception):
+                raise AssertionError("pandas' own export failed: %s" % own)
+            pd.testing.assert_frame_equal(got, own)
+            out[key] = "as-pandas"
+        except AssertionError:
+            out[key] = "differs: " + err
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

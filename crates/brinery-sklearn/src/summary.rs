@@ -1,0 +1,2 @@
+pub fn is_estimator() {}
+pub fn summary() {}

@@ -1,0 +1,149 @@
+//! Every fixture (estimator × file format × scikit-learn version) against
+//! the outputs scikit-learn itself recorded (`tests/fixtures/gen.py`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use brinery_sklearn::{load, read_matrix, DataFormat, Labels, Method, Model, Output};
+use serde_json::Value;
+
+const VERSIONS: [&str; 2] = ["sk1.3", "sk1.9"];
+/// Relative tolerance: |got - want| <= TOL * max(1, |want|).
+const TOL: f64 = 1e-12;
+
+fn dir(v: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(v)
+}
+
+fn expected(v: &str) -> Value {
+    let s = std::fs::read_to_string(dir(v).join("expected.json")).unwrap();
+    serde_json::from_str(&s).unwrap()
+}
+
+fn want_floats(e: &Value) -> Vec<f64> {
+    e["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| match d.as_str().unwrap() {
+            "nan" => f64::NAN,
+            "inf" => f64::INFINITY,
+            "-inf" => f64::NEG_INFINITY,
+            s => s.parse().unwrap(),
+        })
+        .collect()
+}
+
+/// Compare; Err(reason) on mismatch. Returns the worst relative error.
+fn compare(got: &Output, e: &Value) -> Result<f64, String> {
+    let shape: Vec<usize> = e["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
+    match (got, e["kind"].as_str().unwrap()) {
+        (Output::Values(a), "f") => {
+            if a.shape() != shape.as_slice() {
+                return Err(format!("shape {:?} != {:?}", a.shape(), shape));
+            }
+            let want = want_floats(e);
+            let mut worst = 0.0f64;
+            for (i, (g, w)) in a.iter().zip(&want).enumerate() {
+                if g.is_nan() && w.is_nan() {
+                    continue;
+                }
+                let err = (g - w).abs() / w.abs().max(1.0);
+                if err.is_nan() || err > TOL {
+                    return Err(format!("element {i}: {g:?} != {w:?} (rel {err:e})"));
+                }
+                worst = worst.max(err);
+            }
+            Ok(worst)
+        }
+        (Output::Labels(l), kind) => {
+            if shape != [l.len()] {
+                return Err(format!("{} labels, want shape {:?}", l.len(), shape));
+            }
+            let d = e["data"].as_array().unwrap();
+            let ok = match (l, kind) {
+                (Labels::Int(v), "i") => v.iter().zip(d).all(|(a, b)| Some(*a) == b.as_i64()),
+                (Labels::Str(v), "U") => v.iter().zip(d).all(|(a, b)| Some(a.as_str()) == b.as_str()),
+                (Labels::Float(v), "f") => v
+                    .iter()
+                    .zip(want_floats(e))
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                _ => return Err(format!("label kind {kind} vs {l:?}")),
+            };
+            if ok {
+                Ok(0.0)
+            } else {
+                Err(format!("labels {l:?} != {d:?}"))
+            }
+        }
+        (o, k) => Err(format!("output kind {k} vs {o:?}")),
+    }
+}
+
+#[test]
+fn fixtures_match_sklearn() {
+    let mut table: BTreeMap<(String, String), BTreeMap<String, String>> = BTreeMap::new();
+    let mut passed = 0;
+    let mut failed = Vec::new();
+    let mut worst = 0.0f64;
+    let mut files = 0;
+    for v in VERSIONS {
+        let exp = expected(v);
+        for (name, case) in exp["cases"].as_object().unwrap() {
+            let input = case["input"].as_str().unwrap();
+            let xb = std::fs::read(dir(v).join("inputs").join(format!("{input}.npy"))).unwrap();
+            let x = read_matrix(&xb, DataFormat::Npy).unwrap().to_ndarray();
+            for file in [format!("{name}.pkl"), case["joblib"].as_str().unwrap().to_string()] {
+                files += 1;
+                let bytes = std::fs::read(dir(v).join(&file)).unwrap();
+                let g = load(&bytes).unwrap_or_else(|e| panic!("{v}/{file}: {e}"));
+                let outs = case["outputs"].as_object().unwrap();
+                let model = Model::from_node(g.root());
+                for (m, e) in outs {
+                    let method = Method::parse(m).unwrap();
+                    let got = model
+                        .as_ref()
+                        .map_err(|e| e.to_string())
+                        .and_then(|md| md.run(method, x.view()).map_err(|e| e.to_string()));
+                    let res = got.and_then(|o| compare(&o, e));
+                    let key = (name.clone(), m.clone());
+                    let cell = table.entry(key).or_default().entry(v.to_string()).or_default();
+                    match res {
+                        Ok(w) => {
+                            passed += 1;
+                            worst = worst.max(w);
+                            cell.push('✓');
+                        }
+                        Err(why) => {
+                            failed.push(format!("{v}/{file} {m}: {why}"));
+                            cell.push('✗');
+                        }
+                    }
+                }
+            }
+        }
+    }
+    println!("{:<16} {:<18} {:>6} {:>6}", "estimator", "method", VERSIONS[0], VERSIONS[1]);
+    for ((n, m), cells) in &table {
+        println!(
+            "{n:<16} {m:<18} {:>6} {:>6}",
+            cells.get(VERSIONS[0]).map(String::as_str).unwrap_or("-"),
+            cells.get(VERSIONS[1]).map(String::as_str).unwrap_or("-")
+        );
+    }
+    for f in &failed {
+        println!("FAIL {f}");
+    }
+    println!(
+        "fixture files: {files}; outputs compared: {} passed, {} failed; worst relative error {worst:e}",
+        passed,
+        failed.len()
+    );
+    assert!(failed.is_empty(), "{} outputs differ", failed.len());
+    assert_eq!(passed, 292, "number of (file × method) outputs compared");
+}

@@ -44,12 +44,11 @@ mod value;
 
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::export::export_trees;
-pub use crate::output::{
-    float_text, output_csv, output_npy, read_matrix, DataFormat, Matrix,
-};
+pub use crate::output::{float_text, output_csv, output_npy, read_matrix, DataFormat, Matrix};
 pub use crate::predict::{Method, Model, Output};
+pub use crate::repr::is_estimator;
 pub use crate::repr::sklearn_repr;
-pub use crate::summary::{is_estimator, summary};
+pub use crate::summary::summary;
 pub use crate::trees::{Tree, TreeNode};
 pub use crate::value::{labels, num_array, Labels, Mat, Obj, Records};
 

@@ -24,9 +24,7 @@ impl Linear {
         let (k, f, flat) = match c.shape[..] {
             [f] => (1, f, true),
             [k, f] => (k, f, false),
-            _ => {
-                return Err(Error::invalid(format!("coef_ has shape {:?}", c.shape)).at("coef_"))
-            }
+            _ => return Err(Error::invalid(format!("coef_ has shape {:?}", c.shape)).at("coef_")),
         };
         let i = o.arr("intercept_")?;
         let intercept = if i.len() == 1 {

@@ -3,7 +3,9 @@
 
 use crate::error::{At, Error, Result};
 use crate::math::{argmax, dot, logsumexp, np_sum};
-use crate::predict::{check_features, classes, compile, n_features_in, unsupported, Estimator, Method, Output, X};
+use crate::predict::{
+    check_features, classes, compile, n_features_in, unsupported, Estimator, Method, Output, X,
+};
 use crate::value::{labels, num_array, Labels, Mat, Obj};
 
 fn version_at_least(o: &Obj<'_, '_>, major: u32, minor: u32) -> bool {
@@ -14,7 +16,11 @@ fn version_at_least(o: &Obj<'_, '_>, major: u32, minor: u32) -> bool {
     let a: u32 = it.next().and_then(|s| s.parse().ok()).unwrap_or(0);
     let b: u32 = it
         .next()
-        .map(|s| s.chars().take_while(|c| c.is_ascii_digit()).collect::<String>())
+        .map(|s| {
+            s.chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect::<String>()
+        })
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     (a, b) >= (major, minor)
@@ -77,9 +83,9 @@ pub(crate) fn pipeline(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
             .and_then(|n| n.as_str())
             .unwrap_or("?")
             .to_string();
-        let est = st
-            .get(&1)
-            .ok_or_else(|| Error::invalid("a step is not a (name, estimator) pair").at(&format!("steps[{i}]")))?;
+        let est = st.get(&1).ok_or_else(|| {
+            Error::invalid("a step is not a (name, estimator) pair").at(&format!("steps[{i}]"))
+        })?;
         if est.is_none() || est.as_str() == Some("passthrough") {
             continue;
         }
@@ -389,7 +395,11 @@ pub(crate) fn kneighbors(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let class = o.class();
     let weights = o.opt_str("weights")?.unwrap_or("uniform");
     if weights != "uniform" {
-        return Err(Error::unsupported(&class, "predict", format!("weights={weights:?} is inspection-only")));
+        return Err(Error::unsupported(
+            &class,
+            "predict",
+            format!("weights={weights:?} is inspection-only"),
+        ));
     }
     let metric = match o.opt_str("effective_metric_")? {
         Some("euclidean") => Metric::Euclidean,
@@ -397,7 +407,13 @@ pub(crate) fn kneighbors(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
         Some("minkowski") => match o.f64("p").ok() {
             Some(p) if p == 2.0 => Metric::Euclidean,
             Some(p) if p == 1.0 => Metric::Manhattan,
-            _ => return Err(Error::unsupported(&class, "predict", "this metric is inspection-only")),
+            _ => {
+                return Err(Error::unsupported(
+                    &class,
+                    "predict",
+                    "this metric is inspection-only",
+                ))
+            }
         },
         other => {
             return Err(Error::unsupported(
@@ -408,7 +424,11 @@ pub(crate) fn kneighbors(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
         }
     };
     if o.get("outputs_2d_").and_then(|v| v.as_bool()) == Some(true) {
-        return Err(Error::unsupported(&class, "predict", "multi-output targets are inspection-only"));
+        return Err(Error::unsupported(
+            &class,
+            "predict",
+            "multi-output targets are inspection-only",
+        ));
     }
     let fx = o.arr("_fit_X")?;
     let (n, f) = dims(&fx, "_fit_X")?;
@@ -605,7 +625,11 @@ impl Estimator for Imputer {
 pub(crate) fn simple_imputer(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let class = o.class();
     if o.get("add_indicator").and_then(|v| v.as_bool()) == Some(true) {
-        return Err(Error::unsupported(&class, "transform", "add_indicator=True is inspection-only"));
+        return Err(Error::unsupported(
+            &class,
+            "transform",
+            "add_indicator=True is inspection-only",
+        ));
     }
     let missing = match o.get("missing_values") {
         Some(v) => crate::value::scalar_f64(v)
@@ -684,7 +708,9 @@ pub(crate) fn pca(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
         None => vec![0.0; f],
     };
     if mean.len() != f {
-        return Err(Error::invalid(format!("mean_ has {} values for {f} features", mean.len())).at("mean_"));
+        return Err(
+            Error::invalid(format!("mean_ has {} values for {f} features", mean.len())).at("mean_"),
+        );
     }
     let center_after = version_at_least(&o, 1, 5);
     let whiten = if o.bool("whiten")? {
@@ -786,14 +812,22 @@ impl Estimator for OneHot {
 pub(crate) fn one_hot(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let class = o.class();
     if o.get("_infrequent_enabled").and_then(|v| v.as_bool()) == Some(true) {
-        return Err(Error::unsupported(&class, "transform", "infrequent categories are inspection-only"));
+        return Err(Error::unsupported(
+            &class,
+            "transform",
+            "infrequent categories are inspection-only",
+        ));
     }
     let mut cats = Vec::new();
     for (j, c) in o.req("categories_")?.iter().enumerate() {
         cats.push(
             num_array(c)
                 .map_err(|_| {
-                    Error::unsupported(&class, "transform", "non-numeric categories are inspection-only")
+                    Error::unsupported(
+                        &class,
+                        "transform",
+                        "non-numeric categories are inspection-only",
+                    )
                 })
                 .map_err(|e| e.at(&format!("categories_[{j}]")))?
                 .data,

@@ -63,7 +63,10 @@ pub fn read_matrix(data: &[u8], format: DataFormat) -> Result<Matrix> {
             let a = npy
                 .array()
                 .map_err(|e| Error::data(format!(".npy input: {e}")))?;
-            if !matches!(a.dtype().kind, Kind::Float | Kind::Int | Kind::UInt | Kind::Bool) {
+            if !matches!(
+                a.dtype().kind,
+                Kind::Float | Kind::Int | Kind::UInt | Kind::Bool
+            ) {
                 return Err(Error::data(format!(
                     ".npy input of dtype {} is not numeric",
                     a.dtype().str()
@@ -89,11 +92,13 @@ pub fn read_matrix(data: &[u8], format: DataFormat) -> Result<Matrix> {
 }
 
 fn read_csv(data: &[u8]) -> Result<Matrix> {
-    let text = std::str::from_utf8(data).map_err(|e| {
-        Error::data(format!("CSV input is not UTF-8 (byte {})", e.valid_up_to()))
-    })?;
+    let text = std::str::from_utf8(data)
+        .map_err(|e| Error::data(format!("CSV input is not UTF-8 (byte {})", e.valid_up_to())))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let (_, header) = lines
         .next()
         .ok_or_else(|| Error::data("CSV input is empty (a header row is required)"))?;
@@ -131,11 +136,22 @@ fn read_csv(data: &[u8]) -> Result<Matrix> {
 
 fn labels_npy(l: &Labels) -> (String, Vec<u8>) {
     match l {
-        Labels::Int(v) => ("<i8".into(), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
-        Labels::Float(v) => ("<f8".into(), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+        Labels::Int(v) => (
+            "<i8".into(),
+            v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        ),
+        Labels::Float(v) => (
+            "<f8".into(),
+            v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        ),
         Labels::Bool(v) => ("|b1".into(), v.iter().map(|&b| b as u8).collect()),
         Labels::Str(v) => {
-            let w = v.iter().map(|s| s.chars().count()).max().unwrap_or(0).max(1);
+            let w = v
+                .iter()
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(1);
             let mut b = Vec::with_capacity(v.len() * w * 4);
             for s in v {
                 let mut n = 0;
@@ -199,13 +215,18 @@ pub fn output_csv(out: &Output, method: Method) -> String {
             if a.ndim() == 1 {
                 s.push_str(method.name());
             } else {
-                let h: Vec<String> = (0..cols).map(|j| format!("{}_{j}", method.name())).collect();
+                let h: Vec<String> = (0..cols)
+                    .map(|j| format!("{}_{j}", method.name()))
+                    .collect();
                 s.push_str(&h.join(","));
             }
             s.push('\n');
             let v: Vec<f64> = a.iter().copied().collect();
             for i in 0..rows {
-                let r: Vec<String> = v[i * cols..(i + 1) * cols].iter().map(|&x| float_text(x)).collect();
+                let r: Vec<String> = v[i * cols..(i + 1) * cols]
+                    .iter()
+                    .map(|&x| float_text(x))
+                    .collect();
                 s.push_str(&r.join(","));
                 s.push('\n');
             }

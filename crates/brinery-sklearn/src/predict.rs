@@ -202,7 +202,13 @@ impl Model {
     }
 
     /// Run `method` on row-major data (`rows * cols` values).
-    pub fn run_rows(&self, method: Method, rows: usize, cols: usize, v: Vec<f64>) -> Result<Output> {
+    pub fn run_rows(
+        &self,
+        method: Method,
+        rows: usize,
+        cols: usize,
+        v: Vec<f64>,
+    ) -> Result<Output> {
         if v.len() != rows.saturating_mul(cols) {
             return Err(Error::input(format!(
                 "{} values for {rows} rows of {cols} columns",
@@ -252,8 +258,12 @@ pub(crate) fn compile(node: NodeRef<'_, '_>) -> Result<Box<dyn Estimator>> {
         "DecisionTreeRegressor" | "ExtraTreeRegressor" => crate::trees::tree_regressor(o),
         "RandomForestClassifier" | "ExtraTreesClassifier" => crate::trees::forest_classifier(o),
         "RandomForestRegressor" | "ExtraTreesRegressor" => crate::trees::forest_regressor(o),
-        "GradientBoostingClassifier" | "GradientBoostingRegressor" => crate::trees::gradient_boosting(o),
-        "HistGradientBoostingClassifier" | "HistGradientBoostingRegressor" => crate::trees::hist_gradient_boosting(o),
+        "GradientBoostingClassifier" | "GradientBoostingRegressor" => {
+            crate::trees::gradient_boosting(o)
+        }
+        "HistGradientBoostingClassifier" | "HistGradientBoostingRegressor" => {
+            crate::trees::hist_gradient_boosting(o)
+        }
         "Pipeline" => crate::misc::pipeline(o),
         "GridSearchCV" | "RandomizedSearchCV" | "HalvingGridSearchCV" | "HalvingRandomSearchCV" => {
             let best = o.req("best_estimator_")?;

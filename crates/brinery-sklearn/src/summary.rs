@@ -1,2 +1,1 @@
-pub fn is_estimator() {}
 pub fn summary() {}

@@ -96,10 +96,9 @@ impl Tree {
             let right = recs.i64(i, fr);
             let leaf = left == -1;
             if leaf != (right == -1) {
-                return Err(Error::invalid(format!(
-                    "node {i} has one child ({left}, {right})"
-                ))
-                .at("nodes"));
+                return Err(
+                    Error::invalid(format!("node {i} has one child ({left}, {right})")).at("nodes"),
+                );
             }
             let feature = recs.i64(i, ff);
             if !leaf {
@@ -305,7 +304,9 @@ impl Estimator for TreeRegressor {
 fn tree_regressor_of(o: &Obj<'_, '_>) -> Result<TreeRegressor> {
     let tree = tree_of(o)?;
     if tree.width != 1 {
-        return Err(Error::invalid("regression tree with more than one value per node"));
+        return Err(Error::invalid(
+            "regression tree with more than one value per node",
+        ));
     }
     Ok(TreeRegressor {
         class: o.class(),
@@ -431,7 +432,11 @@ impl Estimator for ForestClassifier {
 pub(crate) fn forest_classifier(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let classes = classes(&o)?;
     let mut trees = Vec::new();
-    for (i, e) in items(o.req("estimators_")?).at("estimators_")?.into_iter().enumerate() {
+    for (i, e) in items(o.req("estimators_")?)
+        .at("estimators_")?
+        .into_iter()
+        .enumerate()
+    {
         let eo = Obj::new(e).ok_or_else(|| Error::invalid("estimator is not an object"));
         let t = eo
             .and_then(|eo| tree_classifier_of(&eo))
@@ -492,7 +497,11 @@ impl Estimator for ForestRegressor {
 
 pub(crate) fn forest_regressor(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let mut trees = Vec::new();
-    for (i, e) in items(o.req("estimators_")?).at("estimators_")?.into_iter().enumerate() {
+    for (i, e) in items(o.req("estimators_")?)
+        .at("estimators_")?
+        .into_iter()
+        .enumerate()
+    {
         let eo = Obj::new(e).ok_or_else(|| Error::invalid("estimator is not an object"));
         trees.push(
             eo.and_then(|eo| tree_regressor_of(&eo))
@@ -605,7 +614,13 @@ impl Boosting {
                     let l = logsumexp(row);
                     for v in row.iter_mut() {
                         let e = (*v - l).exp();
-                        *v = if e.is_nan() { 0.0 } else if e.is_infinite() { f64::MAX } else { e };
+                        *v = if e.is_nan() {
+                            0.0
+                        } else if e.is_infinite() {
+                            f64::MAX
+                        } else {
+                            e
+                        };
                     }
                 }
                 Ok(p)
@@ -624,7 +639,11 @@ impl Estimator for Boosting {
     }
     fn methods(&self) -> Vec<Method> {
         if self.classes.is_some() {
-            vec![Method::Predict, Method::PredictProba, Method::DecisionFunction]
+            vec![
+                Method::Predict,
+                Method::PredictProba,
+                Method::DecisionFunction,
+            ]
         } else {
             vec![Method::Predict]
         }
@@ -700,7 +719,9 @@ pub(crate) fn gradient_boosting(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
         s => return Err(Error::invalid(format!("estimators_ has shape {s:?}")).at("estimators_")),
     };
     let g = est.graph();
-    let ids = arr.objects().ok_or_else(|| Error::invalid("estimators_ is not an object array"))?;
+    let ids = arr
+        .objects()
+        .ok_or_else(|| Error::invalid("estimators_ is not an object array"))?;
     let mut stages = Vec::with_capacity(ns);
     for s in 0..ns {
         let mut st = Vec::with_capacity(k);
@@ -738,7 +759,11 @@ pub(crate) fn gradient_boosting(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
                 let eps = if old { EPS32 } else { EPS64 };
                 let clip = |p: f64| p.clamp(eps, 1.0 - eps);
                 if k == 1 {
-                    let p = clip(*prior.get(1).ok_or_else(|| Error::invalid("class_prior_").at("init_"))?);
+                    let p = clip(
+                        *prior
+                            .get(1)
+                            .ok_or_else(|| Error::invalid("class_prior_").at("init_"))?,
+                    );
                     let l = (p / (1.0 - p)).ln();
                     if loss_name.contains("Exponential") {
                         vec![0.5 * l]
@@ -912,7 +937,11 @@ pub(crate) fn hist_gradient_boosting(o: Obj<'_, '_>) -> Result<Box<dyn Estimator
     let baseline = o.arr("_baseline_prediction")?.data;
     let k = baseline.len();
     let mut iters = Vec::new();
-    for (i, it) in items(o.req("_predictors")?).at("_predictors")?.into_iter().enumerate() {
+    for (i, it) in items(o.req("_predictors")?)
+        .at("_predictors")?
+        .into_iter()
+        .enumerate()
+    {
         let preds = items(it).map_err(|e| e.at(&format!("_predictors[{i}]")))?;
         if preds.len() != k {
             return Err(Error::invalid(format!(
@@ -931,7 +960,11 @@ pub(crate) fn hist_gradient_boosting(o: Obj<'_, '_>) -> Result<Box<dyn Estimator
         iters.push(ts);
     }
     let link = match loss_name.as_str() {
-        "HalfSquaredError" | "AbsoluteError" | "PinballLoss" | "HuberLoss" | "LeastSquares"
+        "HalfSquaredError"
+        | "AbsoluteError"
+        | "PinballLoss"
+        | "HuberLoss"
+        | "LeastSquares"
         | "LeastAbsoluteDeviation" => Link::Identity,
         "HalfPoissonLoss" | "HalfGammaLoss" | "Poisson" => Link::Log,
         "HalfBinomialLoss" | "BinaryCrossEntropy" => Link::Logit { new_predict: false },

@@ -82,10 +82,10 @@ impl<'g, 'a> Obj<'g, 'a> {
         };
         dict.entries()
             .map(|(k, v)| {
-                let key = k
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| brinery::repr(g, k.id().unwrap_or(state), &brinery::ReprOptions::default()).unwrap_or_default());
+                let key = k.as_str().map(str::to_string).unwrap_or_else(|| {
+                    brinery::repr(g, k.id().unwrap_or(state), &brinery::ReprOptions::default())
+                        .unwrap_or_default()
+                });
                 (key, v)
             })
             .collect()
@@ -208,15 +208,60 @@ fn numeric_to_f64(a: &Array<'_>) -> Result<Vec<f64>> {
             .into_iter()
             .map(f64::from)
             .collect(),
-        (Kind::Int, 8) => a.to_vec::<i64>().map_err(Error::load)?.into_iter().map(|v| v as f64).collect(),
-        (Kind::Int, 4) => a.to_vec::<i32>().map_err(Error::load)?.into_iter().map(f64::from).collect(),
-        (Kind::Int, 2) => a.to_vec::<i16>().map_err(Error::load)?.into_iter().map(f64::from).collect(),
-        (Kind::Int, 1) => a.to_vec::<i8>().map_err(Error::load)?.into_iter().map(f64::from).collect(),
-        (Kind::UInt, 8) => a.to_vec::<u64>().map_err(Error::load)?.into_iter().map(|v| v as f64).collect(),
-        (Kind::UInt, 4) => a.to_vec::<u32>().map_err(Error::load)?.into_iter().map(f64::from).collect(),
-        (Kind::UInt, 2) => a.to_vec::<u16>().map_err(Error::load)?.into_iter().map(f64::from).collect(),
-        (Kind::UInt, 1) => a.to_vec::<u8>().map_err(Error::load)?.into_iter().map(f64::from).collect(),
-        (Kind::Bool, 1) => a.to_vec::<bool>().map_err(Error::load)?.into_iter().map(|b| b as u8 as f64).collect(),
+        (Kind::Int, 8) => a
+            .to_vec::<i64>()
+            .map_err(Error::load)?
+            .into_iter()
+            .map(|v| v as f64)
+            .collect(),
+        (Kind::Int, 4) => a
+            .to_vec::<i32>()
+            .map_err(Error::load)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        (Kind::Int, 2) => a
+            .to_vec::<i16>()
+            .map_err(Error::load)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        (Kind::Int, 1) => a
+            .to_vec::<i8>()
+            .map_err(Error::load)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        (Kind::UInt, 8) => a
+            .to_vec::<u64>()
+            .map_err(Error::load)?
+            .into_iter()
+            .map(|v| v as f64)
+            .collect(),
+        (Kind::UInt, 4) => a
+            .to_vec::<u32>()
+            .map_err(Error::load)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        (Kind::UInt, 2) => a
+            .to_vec::<u16>()
+            .map_err(Error::load)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        (Kind::UInt, 1) => a
+            .to_vec::<u8>()
+            .map_err(Error::load)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        (Kind::Bool, 1) => a
+            .to_vec::<bool>()
+            .map_err(Error::load)?
+            .into_iter()
+            .map(|b| b as u8 as f64)
+            .collect(),
         (Kind::Object, _) => {
             let g_items = a
                 .objects()
@@ -407,10 +452,15 @@ pub fn labels(v: NodeRef<'_, '_>) -> Result<Labels> {
             let items: Vec<NodeRef<'_, '_>> = ids.iter().map(|&i| g.view(i)).collect();
             if items.iter().all(|i| i.as_str().is_some()) {
                 Ok(Labels::Str(
-                    items.iter().map(|i| i.as_str().unwrap_or("").to_string()).collect(),
+                    items
+                        .iter()
+                        .map(|i| i.as_str().unwrap_or("").to_string())
+                        .collect(),
                 ))
             } else if items.iter().all(|i| i.as_i64().is_some()) {
-                Ok(Labels::Int(items.iter().map(|i| i.as_i64().unwrap_or(0)).collect()))
+                Ok(Labels::Int(
+                    items.iter().map(|i| i.as_i64().unwrap_or(0)).collect(),
+                ))
             } else {
                 Err(Error::invalid(
                     "object label array with values other than str or int",
@@ -492,15 +542,12 @@ impl Records {
 
     /// The field `name` if present.
     pub fn opt_field(&self, name: &str) -> Option<FieldRef> {
-        self.fields
-            .iter()
-            .find(|f| f.0 == name)
-            .map(|f| FieldRef {
-                offset: f.1,
-                kind: f.2,
-                size: f.3,
-                big: f.4,
-            })
+        self.fields.iter().find(|f| f.0 == name).map(|f| FieldRef {
+            offset: f.1,
+            kind: f.2,
+            size: f.3,
+            big: f.4,
+        })
     }
 
     /// Field names in order.
@@ -523,20 +570,38 @@ impl Records {
         } else {
             a[..n].copy_from_slice(&b[..n]);
         }
-        let rd64 = |a: [u8; 8]| if f.big { u64::from_be_bytes(a) } else { u64::from_le_bytes(a) };
+        let rd64 = |a: [u8; 8]| {
+            if f.big {
+                u64::from_be_bytes(a)
+            } else {
+                u64::from_le_bytes(a)
+            }
+        };
         match (f.kind, f.size) {
             (Kind::Float, 8) => f64::from_bits(rd64(a)),
             (Kind::Float, 4) => {
                 let x = [b[0], b[1], b[2], b[3]];
-                f64::from(f32::from_bits(if f.big { u32::from_be_bytes(x) } else { u32::from_le_bytes(x) }))
+                f64::from(f32::from_bits(if f.big {
+                    u32::from_be_bytes(x)
+                } else {
+                    u32::from_le_bytes(x)
+                }))
             }
             (Kind::Int, _) => {
-                let u = if f.big { rd64(a) >> (64 - 8 * n) } else { rd64(a) };
+                let u = if f.big {
+                    rd64(a) >> (64 - 8 * n)
+                } else {
+                    rd64(a)
+                };
                 let shift = 64 - 8 * n as u32;
                 (((u << shift) as i64) >> shift) as f64
             }
             (Kind::UInt | Kind::Bool, _) => {
-                let u = if f.big { rd64(a) >> (64 - 8 * n) } else { rd64(a) };
+                let u = if f.big {
+                    rd64(a) >> (64 - 8 * n)
+                } else {
+                    rd64(a)
+                };
                 u as f64
             }
             _ => f64::NAN,

@@ -12,7 +12,9 @@ const VERSIONS: [&str; 2] = ["sk1.3", "sk1.9"];
 const TOL: f64 = 1e-12;
 
 fn dir(v: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(v)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(v)
 }
 
 fn expected(v: &str) -> Value {
@@ -68,7 +70,9 @@ fn compare(got: &Output, e: &Value) -> Result<f64, String> {
             let d = e["data"].as_array().unwrap();
             let ok = match (l, kind) {
                 (Labels::Int(v), "i") => v.iter().zip(d).all(|(a, b)| Some(*a) == b.as_i64()),
-                (Labels::Str(v), "U") => v.iter().zip(d).all(|(a, b)| Some(a.as_str()) == b.as_str()),
+                (Labels::Str(v), "U") => {
+                    v.iter().zip(d).all(|(a, b)| Some(a.as_str()) == b.as_str())
+                }
                 (Labels::Float(v), "f") => v
                     .iter()
                     .zip(want_floats(e))
@@ -98,7 +102,10 @@ fn fixtures_match_sklearn() {
             let input = case["input"].as_str().unwrap();
             let xb = std::fs::read(dir(v).join("inputs").join(format!("{input}.npy"))).unwrap();
             let x = read_matrix(&xb, DataFormat::Npy).unwrap().to_ndarray();
-            for file in [format!("{name}.pkl"), case["joblib"].as_str().unwrap().to_string()] {
+            for file in [
+                format!("{name}.pkl"),
+                case["joblib"].as_str().unwrap().to_string(),
+            ] {
                 files += 1;
                 let bytes = std::fs::read(dir(v).join(&file)).unwrap();
                 let g = load(&bytes).unwrap_or_else(|e| panic!("{v}/{file}: {e}"));
@@ -112,7 +119,11 @@ fn fixtures_match_sklearn() {
                         .and_then(|md| md.run(method, x.view()).map_err(|e| e.to_string()));
                     let res = got.and_then(|o| compare(&o, e));
                     let key = (name.clone(), m.clone());
-                    let cell = table.entry(key).or_default().entry(v.to_string()).or_default();
+                    let cell = table
+                        .entry(key)
+                        .or_default()
+                        .entry(v.to_string())
+                        .or_default();
                     match res {
                         Ok(w) => {
                             passed += 1;
@@ -128,7 +139,10 @@ fn fixtures_match_sklearn() {
             }
         }
     }
-    println!("{:<16} {:<18} {:>6} {:>6}", "estimator", "method", VERSIONS[0], VERSIONS[1]);
+    println!(
+        "{:<16} {:<18} {:>6} {:>6}",
+        "estimator", "method", VERSIONS[0], VERSIONS[1]
+    );
     for ((n, m), cells) in &table {
         println!(
             "{n:<16} {m:<18} {:>6} {:>6}",
@@ -146,4 +160,37 @@ fn fixtures_match_sklearn() {
     );
     assert!(failed.is_empty(), "{} outputs differ", failed.len());
     assert_eq!(passed, 292, "number of (file × method) outputs compared");
+}
+
+#[test]
+fn repr_matches_sklearn() {
+    let mut passed = 0;
+    let mut failed = Vec::new();
+    for v in VERSIONS {
+        let exp = expected(v);
+        for (name, case) in exp["cases"].as_object().unwrap() {
+            let want = case["repr"].as_str().unwrap();
+            for file in [
+                format!("{name}.pkl"),
+                case["joblib"].as_str().unwrap().to_string(),
+            ] {
+                let bytes = std::fs::read(dir(v).join(&file)).unwrap();
+                let g = load(&bytes).unwrap();
+                match brinery_sklearn::sklearn_repr(g.root()) {
+                    Ok(got) if got == want => passed += 1,
+                    Ok(got) => failed.push(format!("{v}/{file}:\n got: {got}\nwant: {want}")),
+                    Err(e) => failed.push(format!("{v}/{file}: {e}")),
+                }
+            }
+        }
+    }
+    for f in &failed {
+        println!("FAIL {f}");
+    }
+    println!("sklearn repr: {passed} passed, {} failed", failed.len());
+    assert!(failed.is_empty());
+    assert_eq!(
+        passed, 200,
+        "reprs compared (50 estimators × 2 files × 2 versions)"
+    );
 }

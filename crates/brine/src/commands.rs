@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Optimize(a) => optimize(a, progress),
         Command::Scan(a) => crate::scan::run(a, cli.no_progress),
         Command::Export(a) => crate::export::run(a, progress),
+        Command::Predict(a) => crate::sklearn::predict(a, progress),
         Command::Completions(a) => completions(a),
     }
 }
@@ -90,7 +91,14 @@ fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
     let width = a.width.unwrap_or_else(default_width);
     let mut out = BufWriter::new(stdout.lock());
     for_each_pickle(&data, &name, &a.read, a.all, |graph, _| {
-        let text = if a.repr {
+        let sklearn = if a.repr {
+            None
+        } else {
+            crate::sklearn::show(&graph)
+        };
+        let text = if let Some(s) = sklearn {
+            s
+        } else if a.repr {
             render::repr(&graph)?
         } else {
             render::pretty(&graph, width, color)?

@@ -63,6 +63,9 @@ pub enum ExportFormat {
 }
 
 pub fn run(a: ExportArgs, progress: Progress) -> Result<(), CliError> {
+    if a.format.is_none() && crate::sklearn::is_json(&a.output) {
+        return crate::sklearn::export_json(&a.input, &a.output, progress);
+    }
     let format = match a.format {
         Some(f) => f,
         None => match a.output.extension().and_then(|e| e.to_str()) {

@@ -9,6 +9,7 @@ mod export;
 mod files;
 mod render;
 mod scan;
+mod sklearn;
 mod torch_show;
 
 use std::io::Write;

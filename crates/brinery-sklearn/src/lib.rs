@@ -16,7 +16,7 @@
 //!   writes a tree or a forest as JSON.
 //!
 //! ```
-//! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sk1.9/logreg_bin.joblib.z");
+//! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sk1.9/logreg_bin.joblib.lzma");
 //! let bytes = std::fs::read(path).unwrap();
 //! let g = brinery_sklearn::load(&bytes)?;
 //! let model = brinery_sklearn::Model::from_node(g.root())?;

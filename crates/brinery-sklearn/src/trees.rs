@@ -40,6 +40,40 @@ pub struct Tree {
     pub n_features: usize,
     /// Whether the node dtype records `missing_go_to_left`.
     pub has_missing: bool,
+    fast: Vec<Fast>,
+}
+
+/// The traversal form of a node (24 bytes; `left == LEAF` for a leaf).
+#[derive(Clone, Copy, Debug)]
+struct Fast {
+    threshold: f64,
+    left: u32,
+    right: u32,
+    feature: u32,
+    missing_left: bool,
+}
+
+const LEAF: u32 = u32::MAX;
+
+/// Check that the nodes reachable from the root form a tree: every child
+/// in range (checked by the caller) and reached once, so a traversal
+/// ends within `children.len()` steps. `children(i)` is `None` for a leaf.
+fn check_acyclic(n: usize, children: impl Fn(usize) -> Option<(usize, usize)>) -> Result<()> {
+    let mut seen = vec![false; n];
+    let mut stack = vec![0usize];
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            return Err(Error::invalid(format!(
+                "node {i} is reached twice: the nodes contain a cycle or a shared subtree"
+            ))
+            .at("nodes"));
+        }
+        if let Some((l, r)) = children(i) {
+            stack.push(r);
+            stack.push(l);
+        }
+    }
+    Ok(())
 }
 
 impl Tree {
@@ -126,6 +160,23 @@ impl Tree {
         if nodes.is_empty() {
             return Err(Error::invalid("tree without nodes").at("nodes"));
         }
+        if nodes.len() >= LEAF as usize {
+            return Err(Error::invalid("too many nodes").at("nodes"));
+        }
+        check_acyclic(nodes.len(), |i| {
+            let n = &nodes[i];
+            (n.left >= 0).then(|| (n.left as usize, n.right as usize))
+        })?;
+        let fast = nodes
+            .iter()
+            .map(|n| Fast {
+                threshold: n.threshold,
+                left: if n.left < 0 { LEAF } else { n.left as u32 },
+                right: if n.left < 0 { LEAF } else { n.right as u32 },
+                feature: n.feature as u32,
+                missing_left: n.missing_left,
+            })
+            .collect();
         Ok(Tree {
             nodes,
             values: vals.data,
@@ -133,25 +184,32 @@ impl Tree {
             n_outputs: n_outputs as usize,
             n_features: n_features as usize,
             has_missing: fm.is_some(),
+            fast,
         })
     }
 
     /// The leaf `x` falls in (scikit-learn's `apply` on float32 data: the
-    /// features are rounded to f32 first). A cycle is an error.
+    /// features are rounded to f32 first). `x` must have `n_features`
+    /// values. The structure was checked when the tree was read (children
+    /// in range, no cycle), so this ends within `node_count` steps.
     pub fn apply(&self, x: &[f64]) -> Result<usize> {
+        if x.len() < self.n_features {
+            return Err(Error::input(format!(
+                "a row of {} values for a tree of {} features",
+                x.len(),
+                self.n_features
+            )));
+        }
         let mut i = 0usize;
-        let mut steps = 0usize;
         loop {
-            let n = &self.nodes[i];
-            if n.left < 0 {
+            let n = &self.fast[i];
+            if n.left == LEAF {
                 return Ok(i);
             }
-            steps += 1;
-            if steps > self.nodes.len() {
-                return Err(Error::invalid("cycle in a tree's nodes").at("nodes"));
-            }
-            let v = x[n.feature] as f32 as f64;
-            let go_left = if v.is_nan() {
+            let v = x[n.feature as usize] as f32 as f64;
+            let go_left = if v <= n.threshold {
+                true
+            } else if v.is_nan() {
                 if !self.has_missing {
                     return Err(Error::input(
                         "Input X contains NaN (this tree has no missing-value support)",
@@ -159,7 +217,7 @@ impl Tree {
                 }
                 n.missing_left
             } else {
-                v <= n.threshold
+                false
             };
             i = if go_left { n.left } else { n.right } as usize;
         }
@@ -190,6 +248,9 @@ struct TreeClassifier {
     tree: Tree,
     n_classes: usize,
     classes: Labels,
+    /// Per node: `value[:n_classes] / normalizer` as predict_proba divides
+    /// it (the same operations, done once per leaf instead of per row).
+    probs: Vec<f64>,
 }
 
 impl TreeClassifier {
@@ -197,13 +258,9 @@ impl TreeClassifier {
     /// (the forest accumulates in place).
     fn proba_into(&self, x: &[f64], out: &mut [f64]) -> Result<()> {
         let leaf = self.tree.apply(x)?;
-        let v = &self.tree.value(leaf)[..self.n_classes];
-        let mut norm = np_sum(v);
-        if norm == 0.0 {
-            norm = 1.0;
-        }
-        for (o, &p) in out.iter_mut().zip(v) {
-            *o += p / norm;
+        let k = self.n_classes;
+        for (o, &p) in out.iter_mut().zip(&self.probs[leaf * k..(leaf + 1) * k]) {
+            *o += p;
         }
         Ok(())
     }
@@ -253,12 +310,22 @@ fn tree_classifier_of(o: &Obj<'_, '_>) -> Result<TreeClassifier> {
             tree.width
         )));
     }
+    let mut probs = Vec::with_capacity(tree.nodes.len() * n_classes);
+    for i in 0..tree.nodes.len() {
+        let v = &tree.value(i)[..n_classes];
+        let mut norm = np_sum(v);
+        if norm == 0.0 {
+            norm = 1.0;
+        }
+        probs.extend(v.iter().map(|p| p / norm));
+    }
     Ok(TreeClassifier {
         class: o.class(),
         n_features: n_features_in(o),
         tree,
         n_classes,
         classes,
+        probs,
     })
 }
 
@@ -339,39 +406,44 @@ pub(crate) fn items<'g, 'a>(v: NodeRef<'g, 'a>) -> Result<Vec<NodeRef<'g, 'a>>> 
     }
 }
 
-/// Split the rows over the machine's cores (results are per row, so the
-/// numbers do not depend on the split).
-fn par_rows<T: Send>(
+/// Rows per block: tree-major traversal inside a block keeps one tree's
+/// nodes in cache (as scikit-learn goes tree by tree); per row the sums
+/// still run over the trees in order.
+const BLOCK: usize = 512;
+
+/// Split the rows over the machine's cores and hand `f` blocks of up to
+/// [`BLOCK`] rows (results are per row: the split changes no number):
+/// `f(first_row, rows, out)` with `out` holding `rows * width` values.
+fn par_blocks(
     rows: usize,
     width: usize,
-    init: T,
-    f: impl Fn(usize, &mut [T]) -> Result<()> + Sync,
-) -> Result<Vec<T>>
-where
-    T: Clone + Sync,
-{
-    let mut out = vec![init; rows * width];
+    f: impl Fn(usize, usize, &mut [f64]) -> Result<()> + Sync,
+) -> Result<Vec<f64>> {
+    let mut out = vec![0.0; rows * width];
+    if width == 0 || rows == 0 {
+        return Ok(out);
+    }
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    if rows < 512 || threads < 2 || width == 0 {
-        for (i, chunk) in out.chunks_mut(width.max(1)).enumerate().take(rows) {
-            f(i, chunk)?;
+    let run = |first: usize, part: &mut [f64]| -> Result<()> {
+        for (b, chunk) in part.chunks_mut(BLOCK * width).enumerate() {
+            f(first + b * BLOCK, chunk.len() / width, chunk)?;
         }
+        Ok(())
+    };
+    if rows < 2 * BLOCK || threads < 2 {
+        run(0, &mut out)?;
         return Ok(out);
     }
-    let per = rows.div_ceil(threads);
-    let f = &f;
+    let per = rows.div_ceil(threads).div_ceil(BLOCK) * BLOCK;
+    let run = &run;
     std::thread::scope(|s| {
-        let mut hs = Vec::new();
-        for (t, part) in out.chunks_mut(per * width).enumerate() {
-            hs.push(s.spawn(move || {
-                for (j, chunk) in part.chunks_mut(width).enumerate() {
-                    f(t * per + j, chunk)?;
-                }
-                Ok::<(), Error>(())
-            }));
-        }
+        let hs: Vec<_> = out
+            .chunks_mut(per * width)
+            .enumerate()
+            .map(|(t, part)| s.spawn(move || run(t * per, part)))
+            .collect();
         for h in hs {
             h.join()
                 .map_err(|_| Error::invalid("worker thread panicked"))??;
@@ -392,10 +464,11 @@ impl ForestClassifier {
     fn proba(&self, x: &X) -> Result<Vec<f64>> {
         let k = self.classes.len();
         let n = self.trees.len() as f64;
-        par_rows(x.rows, k, 0.0, |i, out| {
-            let r = x.row(i);
+        par_blocks(x.rows, k, |first, rows, out| {
             for t in &self.trees {
-                t.proba_into(r, out)?;
+                for i in 0..rows {
+                    t.proba_into(x.row(first + i), &mut out[i * k..(i + 1) * k])?;
+                }
             }
             for v in out.iter_mut() {
                 *v /= n;
@@ -482,13 +555,15 @@ impl Estimator for ForestRegressor {
             return Err(unsupported(&self.class, m));
         }
         let n = self.trees.len() as f64;
-        let v = par_rows(x.rows, 1, 0.0, |i, out| {
-            let r = x.row(i);
-            let mut s = 0.0;
+        let v = par_blocks(x.rows, 1, |first, rows, out| {
             for t in &self.trees {
-                s += t.predict_one(r)?;
+                for (i, o) in out.iter_mut().enumerate().take(rows) {
+                    *o += t.predict_one(x.row(first + i))?;
+                }
             }
-            out[0] = s / n;
+            for o in out.iter_mut() {
+                *o /= n;
+            }
             Ok(())
         })?;
         Ok(Output::vec1(v))
@@ -564,24 +639,30 @@ impl Boosting {
     fn raw(&self, x: &X) -> Result<Vec<f64>> {
         let k = self.k;
         match &self.body {
-            Body::Gb { init, stages, rate } => par_rows(x.rows, k, 0.0, |i, out| {
-                let r = x.row(i);
-                out.copy_from_slice(init);
+            Body::Gb { init, stages, rate } => par_blocks(x.rows, k, |first, rows, out| {
+                for row in out.chunks_mut(k) {
+                    row.copy_from_slice(init);
+                }
                 for st in stages {
                     for (j, t) in st.iter().enumerate() {
-                        out[j] += rate * t.value(t.apply(r)?)[0];
+                        for i in 0..rows {
+                            out[i * k + j] += rate * t.value(t.apply(x.row(first + i))?)[0];
+                        }
                     }
                 }
                 Ok(())
             }),
-            Body::Hgb { baseline, iters } => par_rows(x.rows, k, 0.0, |i, out| {
-                let r = x.row(i);
-                for (o, b) in out.iter_mut().zip(baseline) {
-                    *o = 0.0 + b;
+            Body::Hgb { baseline, iters } => par_blocks(x.rows, k, |first, rows, out| {
+                for row in out.chunks_mut(k) {
+                    for (o, b) in row.iter_mut().zip(baseline) {
+                        *o = 0.0 + b;
+                    }
                 }
                 for it in iters {
                     for (j, t) in it.iter().enumerate() {
-                        out[j] += t.predict(r)?;
+                        for i in 0..rows {
+                            out[i * k + j] += t.predict(x.row(first + i))?;
+                        }
                     }
                 }
                 Ok(())
@@ -820,18 +901,18 @@ pub(crate) fn gradient_boosting(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
 /// One `TreePredictor` of HistGradientBoosting.
 #[derive(Clone, Debug)]
 pub struct HgbTree {
-    /// (value, feature, threshold, missing_go_to_left, left, right, is_leaf)
     nodes: Vec<HgbNode>,
+    n_features: usize,
 }
 
 #[derive(Clone, Copy, Debug)]
 struct HgbNode {
-    value: f64,
-    feature: usize,
     threshold: f64,
+    value: f64,
+    feature: u32,
+    left: u32,
+    right: u32,
     missing_left: bool,
-    left: usize,
-    right: usize,
     leaf: bool,
 }
 
@@ -879,39 +960,48 @@ impl HgbTree {
             }
             nodes.push(HgbNode {
                 value: r.f64(i, fv),
-                feature: feature.max(0) as usize,
+                feature: feature.max(0) as u32,
                 threshold: r.f64(i, ft),
                 missing_left: r.f64(i, fm) != 0.0,
-                left: left.max(0) as usize,
-                right: right.max(0) as usize,
+                left: left.max(0) as u32,
+                right: right.max(0) as u32,
                 leaf,
             });
         }
         if nodes.is_empty() {
             return Err(Error::invalid("predictor without nodes").at("nodes"));
         }
-        Ok(HgbTree { nodes })
+        if nodes.len() > u32::MAX as usize {
+            return Err(Error::invalid("too many nodes").at("nodes"));
+        }
+        check_acyclic(nodes.len(), |i| {
+            let n = &nodes[i];
+            (!n.leaf).then(|| (n.left as usize, n.right as usize))
+        })?;
+        Ok(HgbTree { nodes, n_features })
     }
 
+    /// The structure was checked when read (children in range, no
+    /// cycle), so this ends within the node count.
     fn predict(&self, x: &[f64]) -> Result<f64> {
+        if x.len() < self.n_features {
+            return Err(Error::input("a row shorter than the predictor's features"));
+        }
         let mut i = 0usize;
-        let mut steps = 0usize;
         loop {
             let n = &self.nodes[i];
             if n.leaf {
                 return Ok(n.value);
             }
-            steps += 1;
-            if steps > self.nodes.len() {
-                return Err(Error::invalid("cycle in a predictor's nodes").at("nodes"));
-            }
-            let v = x[n.feature];
-            let left = if v.is_nan() {
+            let v = x[n.feature as usize];
+            let left = if v <= n.threshold {
+                true
+            } else if v.is_nan() {
                 n.missing_left
             } else {
-                v <= n.threshold
+                false
             };
-            i = if left { n.left } else { n.right };
+            i = if left { n.left } else { n.right } as usize;
         }
     }
 }

@@ -72,10 +72,10 @@ fn cycle_is_an_error() {
         }
     }
     let g = load(&data).unwrap();
-    let m = Model::from_node(g.root()).unwrap();
-    let e = m.run(Method::Predict, x(4).view()).unwrap_err();
+    let e = Model::from_node(g.root()).unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::InvalidState);
     assert!(e.to_string().contains("cycle"), "{e}");
+    assert!(brinery_sklearn::export_trees(g.root()).is_err());
 }
 
 #[test]

@@ -139,8 +139,8 @@ impl Estimator for KMeans {
                     let r = x.row(i);
                     let mut best = 0usize;
                     let mut bd = f64::INFINITY;
-                    for j in 0..k {
-                        let d = cn[j] - 2.0 * dot(r, &self.centers[j * f..(j + 1) * f]);
+                    for (j, cnj) in cn.iter().enumerate() {
+                        let d = cnj - 2.0 * dot(r, &self.centers[j * f..(j + 1) * f]);
                         if d < bd {
                             bd = d;
                             best = j;
@@ -156,10 +156,10 @@ impl Estimator for KMeans {
                 for i in 0..x.rows {
                     let r = x.row(i);
                     let xx = dot(r, r);
-                    for j in 0..k {
+                    for (j, cnj) in cn.iter().enumerate() {
                         let mut d = -2.0 * dot(r, &self.centers[j * f..(j + 1) * f]);
                         d += xx;
-                        d += cn[j];
+                        d += cnj;
                         out.push(d.max(0.0).sqrt());
                     }
                 }
@@ -405,8 +405,8 @@ pub(crate) fn kneighbors(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
         Some("euclidean") => Metric::Euclidean,
         Some("manhattan") | Some("cityblock") | Some("l1") => Metric::Manhattan,
         Some("minkowski") => match o.f64("p").ok() {
-            Some(p) if p == 2.0 => Metric::Euclidean,
-            Some(p) if p == 1.0 => Metric::Manhattan,
+            Some(2.0) => Metric::Euclidean,
+            Some(1.0) => Metric::Manhattan,
             _ => {
                 return Err(Error::unsupported(
                     &class,

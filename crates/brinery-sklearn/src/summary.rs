@@ -348,8 +348,6 @@ impl Writer {
                 let name = v.get(&0).and_then(|s| s.as_str()).unwrap_or("");
                 let est = v.get(&1).unwrap_or(v);
                 self.attr(&format!("{k} '{name}'"), est, prefix, last, depth + 1);
-            } else if matches!(v.node(), Some(Node::Tuple(_))) {
-                self.attr(&k, v, prefix, last, depth + 1);
             } else {
                 self.attr(&k, v, prefix, last, depth + 1);
             }

@@ -165,7 +165,7 @@ impl Tree {
         }
         check_acyclic(nodes.len(), |i| {
             let n = &nodes[i];
-            (n.left >= 0).then(|| (n.left as usize, n.right as usize))
+            (n.left >= 0).then_some((n.left as usize, n.right as usize))
         })?;
         let fast = nodes
             .iter()
@@ -976,7 +976,7 @@ impl HgbTree {
         }
         check_acyclic(nodes.len(), |i| {
             let n = &nodes[i];
-            (!n.leaf).then(|| (n.left as usize, n.right as usize))
+            (!n.leaf).then_some((n.left as usize, n.right as usize))
         })?;
         Ok(HgbTree { nodes, n_features })
     }

@@ -20,7 +20,8 @@ pub(crate) struct Table {
     by_name: HashMap<String, String>,
 }
 
-const SOURCES: [(&str, &str); 2] = [
+const SOURCES: [(&str, &str); 3] = [
+    ("1.0.2", include_str!("defaults/sklearn-1.0.2.tsv")),
     ("1.3.2", include_str!("defaults/sklearn-1.3.2.tsv")),
     ("1.9.1", include_str!("defaults/sklearn-1.9.1.tsv")),
 ];

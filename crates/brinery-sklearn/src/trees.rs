@@ -786,8 +786,13 @@ const EPS64: f64 = f64::EPSILON;
 pub(crate) fn gradient_boosting(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let class = o.class();
     let is_clf = o.name().ends_with("Classifier");
-    let loss = Obj::new(o.req("_loss")?)
-        .ok_or_else(|| Error::invalid("_loss is not an object").at("_loss"))?;
+    // `_loss` from 1.1 on, `loss_` before
+    let loss_node = match o.get("_loss") {
+        Some(l) => l,
+        None => o.req("loss_")?,
+    };
+    let loss =
+        Obj::new(loss_node).ok_or_else(|| Error::invalid("_loss is not an object").at("_loss"))?;
     let loss_name = loss.name();
     let old = loss.module().ends_with("_gb_losses");
     // stages: object ndarray (n_stages, K) of DecisionTreeRegressor

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use brinery_sklearn::{load, read_matrix, DataFormat, Labels, Method, Model, Output};
 use serde_json::Value;
 
-const VERSIONS: [&str; 2] = ["sk1.3", "sk1.9"];
-/// Relative tolerance: |got - want| <= TOL * max(1, |want|).
+const VERSIONS: [&str; 3] = ["sk1.0", "sk1.3", "sk1.9"];
+/// Relative tolerance: |got - want| <= TOL * |want| (and |got| <= 1e-15
+/// where scikit-learn's value is exactly 0).
 const TOL: f64 = 1e-12;
 
 fn dir(v: &str) -> PathBuf {
@@ -36,8 +37,10 @@ fn want_floats(e: &Value) -> Vec<f64> {
         .collect()
 }
 
-/// Compare; Err(reason) on mismatch. Returns the worst relative error.
-fn compare(got: &Output, e: &Value) -> Result<f64, String> {
+/// Compare; Err(reason) on mismatch. Returns the worst error relative to
+/// max(1, |expected|) and the worst plain relative error |g - w| / |w|
+/// (over non-zero expected values).
+fn compare(got: &Output, e: &Value) -> Result<(f64, f64), String> {
     let shape: Vec<usize> = e["shape"]
         .as_array()
         .unwrap()
@@ -51,17 +54,26 @@ fn compare(got: &Output, e: &Value) -> Result<f64, String> {
             }
             let want = want_floats(e);
             let mut worst = 0.0f64;
+            let mut worst_plain = 0.0f64;
             for (i, (g, w)) in a.iter().zip(&want).enumerate() {
                 if g.is_nan() && w.is_nan() {
                     continue;
                 }
                 let err = (g - w).abs() / w.abs().max(1.0);
-                if err.is_nan() || err > TOL {
+                let plain_ok = if *w == 0.0 {
+                    g.abs() <= 1e-15
+                } else {
+                    (g - w).abs() <= TOL * w.abs()
+                };
+                if err.is_nan() || !plain_ok {
                     return Err(format!("element {i}: {g:?} != {w:?} (rel {err:e})"));
                 }
                 worst = worst.max(err);
+                if *w != 0.0 {
+                    worst_plain = worst_plain.max((g - w).abs() / w.abs());
+                }
             }
-            Ok(worst)
+            Ok((worst, worst_plain))
         }
         (Output::Labels(l), kind) => {
             if shape != [l.len()] {
@@ -80,7 +92,7 @@ fn compare(got: &Output, e: &Value) -> Result<f64, String> {
                 _ => return Err(format!("label kind {kind} vs {l:?}")),
             };
             if ok {
-                Ok(0.0)
+                Ok((0.0, 0.0))
             } else {
                 Err(format!("labels {l:?} != {d:?}"))
             }
@@ -95,6 +107,8 @@ fn fixtures_match_sklearn() {
     let mut passed = 0;
     let mut failed = Vec::new();
     let mut worst = 0.0f64;
+    let mut worst_plain = 0.0f64;
+    let mut exact = 0;
     let mut files = 0;
     for v in VERSIONS {
         let exp = expected(v);
@@ -102,10 +116,8 @@ fn fixtures_match_sklearn() {
             let input = case["input"].as_str().unwrap();
             let xb = std::fs::read(dir(v).join("inputs").join(format!("{input}.npy"))).unwrap();
             let x = read_matrix(&xb, DataFormat::Npy).unwrap().to_ndarray();
-            for file in [
-                format!("{name}.pkl"),
-                case["joblib"].as_str().unwrap().to_string(),
-            ] {
+            let names = [case["pickle"].as_str(), case["joblib"].as_str()];
+            for file in names.into_iter().flatten() {
                 files += 1;
                 let bytes = std::fs::read(dir(v).join(&file)).unwrap();
                 let g = load(&bytes).unwrap_or_else(|e| panic!("{v}/{file}: {e}"));
@@ -125,9 +137,13 @@ fn fixtures_match_sklearn() {
                         .entry(v.to_string())
                         .or_default();
                     match res {
-                        Ok(w) => {
+                        Ok((w, wp)) => {
                             passed += 1;
                             worst = worst.max(w);
+                            worst_plain = worst_plain.max(wp);
+                            if w == 0.0 {
+                                exact += 1;
+                            }
                             cell.push('✓');
                         }
                         Err(why) => {
@@ -154,12 +170,14 @@ fn fixtures_match_sklearn() {
         println!("FAIL {f}");
     }
     println!(
-        "fixture files: {files}; outputs compared: {} passed, {} failed; worst relative error {worst:e}",
+        "fixture files: {files}; outputs compared: {} passed, {} failed; {exact} bit-identical",
         passed,
         failed.len()
     );
+    println!("worst error relative to max(1, |expected|): {worst:e}; worst plain relative error: {worst_plain:e}");
+    assert!(worst_plain <= TOL, "worst relative error {worst_plain:e}");
     assert!(failed.is_empty(), "{} outputs differ", failed.len());
-    assert_eq!(passed, 292, "number of (file × method) outputs compared");
+    assert_eq!(passed, 363, "number of (file × method) outputs compared");
 }
 
 #[test]
@@ -168,12 +186,10 @@ fn repr_matches_sklearn() {
     let mut failed = Vec::new();
     for v in VERSIONS {
         let exp = expected(v);
-        for (name, case) in exp["cases"].as_object().unwrap() {
+        for case in exp["cases"].as_object().unwrap().values() {
             let want = case["repr"].as_str().unwrap();
-            for file in [
-                format!("{name}.pkl"),
-                case["joblib"].as_str().unwrap().to_string(),
-            ] {
+            let files = [case["pickle"].as_str(), case["joblib"].as_str()];
+            for file in files.into_iter().flatten() {
                 let bytes = std::fs::read(dir(v).join(&file)).unwrap();
                 let g = load(&bytes).unwrap();
                 match brinery_sklearn::sklearn_repr(g.root()) {
@@ -190,7 +206,7 @@ fn repr_matches_sklearn() {
     println!("sklearn repr: {passed} passed, {} failed", failed.len());
     assert!(failed.is_empty());
     assert_eq!(
-        passed, 200,
-        "reprs compared (50 estimators × 2 files × 2 versions)"
+        passed, 249,
+        "reprs compared: 50 estimators × 2 files × 2 versions + 49 joblib files of 1.0"
     );
 }

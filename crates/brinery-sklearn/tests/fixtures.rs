@@ -119,7 +119,7 @@ fn fixtures_match_sklearn() {
             let names = [case["pickle"].as_str(), case["joblib"].as_str()];
             for file in names.into_iter().flatten() {
                 files += 1;
-                let bytes = std::fs::read(dir(v).join(&file)).unwrap();
+                let bytes = std::fs::read(dir(v).join(file)).unwrap();
                 let g = load(&bytes).unwrap_or_else(|e| panic!("{v}/{file}: {e}"));
                 let outs = case["outputs"].as_object().unwrap();
                 let model = Model::from_node(g.root());
@@ -190,7 +190,7 @@ fn repr_matches_sklearn() {
             let want = case["repr"].as_str().unwrap();
             let files = [case["pickle"].as_str(), case["joblib"].as_str()];
             for file in files.into_iter().flatten() {
-                let bytes = std::fs::read(dir(v).join(&file)).unwrap();
+                let bytes = std::fs::read(dir(v).join(file)).unwrap();
                 let g = load(&bytes).unwrap();
                 match brinery_sklearn::sklearn_repr(g.root()) {
                     Ok(got) if got == want => passed += 1,

@@ -73,5 +73,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             times[n / 2]
         );
     }
+    // peak resident memory of this process (VmHWM)
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    println!("{{\"name\": \"_peak\", \"vmhwm_mb\": {}}}", hwm / 1024.0);
     Ok(())
 }

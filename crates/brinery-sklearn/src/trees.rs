@@ -55,6 +55,9 @@ struct Fast {
 
 const LEAF: u32 = u32::MAX;
 
+/// Rows traversed in lockstep by the block traversals.
+const LANES: usize = 8;
+
 /// Check that the nodes reachable from the root form a tree: every child
 /// in range (checked by the caller) and reached once, so a traversal
 /// ends within `children.len()` steps. `children(i)` is `None` for a leaf.
@@ -221,6 +224,57 @@ impl Tree {
             };
             i = if go_left { n.left } else { n.right } as usize;
         }
+    }
+
+    /// [`Tree::apply`] for rows `first..first + leaves.len()` of `x`,
+    /// eight rows in lockstep (their node loads overlap); the leaves go
+    /// to `leaves`.
+    pub(crate) fn apply_block(&self, x: &X, first: usize, leaves: &mut [u32]) -> Result<()> {
+        if x.cols < self.n_features {
+            return Err(Error::input(format!(
+                "rows of {} values for a tree of {} features",
+                x.cols, self.n_features
+            )));
+        }
+        let fast = &self.fast[..];
+        for (g, chunk) in leaves.chunks_mut(LANES).enumerate() {
+            let base = first + g * LANES;
+            let mut idx = [0u32; LANES];
+            let mut active = chunk.len();
+            let mut done = [false; LANES];
+            for d in done.iter_mut().skip(chunk.len()) {
+                *d = true;
+            }
+            while active > 0 {
+                for j in 0..LANES {
+                    if done[j] {
+                        continue;
+                    }
+                    let n = &fast[idx[j] as usize];
+                    if n.left == LEAF {
+                        done[j] = true;
+                        active -= 1;
+                        continue;
+                    }
+                    let v = x.v[(base + j) * x.cols + n.feature as usize] as f32 as f64;
+                    let go_left = if v <= n.threshold {
+                        true
+                    } else if v.is_nan() {
+                        if !self.has_missing {
+                            return Err(Error::input(
+                                "Input X contains NaN (this tree has no missing-value support)",
+                            ));
+                        }
+                        n.missing_left
+                    } else {
+                        false
+                    };
+                    idx[j] = if go_left { n.left } else { n.right };
+                }
+            }
+            chunk.copy_from_slice(&idx[..chunk.len()]);
+        }
+        Ok(())
     }
 
     /// The value row of a leaf (first output).
@@ -465,9 +519,14 @@ impl ForestClassifier {
         let k = self.classes.len();
         let n = self.trees.len() as f64;
         par_blocks(x.rows, k, |first, rows, out| {
+            let mut leaves = vec![0u32; rows];
             for t in &self.trees {
-                for i in 0..rows {
-                    t.proba_into(x.row(first + i), &mut out[i * k..(i + 1) * k])?;
+                t.tree.apply_block(x, first, &mut leaves)?;
+                for (row, &leaf) in out.chunks_mut(k).zip(&leaves) {
+                    let l = leaf as usize;
+                    for (o, &p) in row.iter_mut().zip(&t.probs[l * k..(l + 1) * k]) {
+                        *o += p;
+                    }
                 }
             }
             for v in out.iter_mut() {
@@ -556,9 +615,11 @@ impl Estimator for ForestRegressor {
         }
         let n = self.trees.len() as f64;
         let v = par_blocks(x.rows, 1, |first, rows, out| {
+            let mut leaves = vec![0u32; rows];
             for t in &self.trees {
-                for (i, o) in out.iter_mut().enumerate().take(rows) {
-                    *o += t.predict_one(x.row(first + i))?;
+                t.tree.apply_block(x, first, &mut leaves)?;
+                for (o, &leaf) in out.iter_mut().zip(&leaves) {
+                    *o += t.tree.value(leaf as usize)[0];
                 }
             }
             for o in out.iter_mut() {
@@ -643,10 +704,12 @@ impl Boosting {
                 for row in out.chunks_mut(k) {
                     row.copy_from_slice(init);
                 }
+                let mut leaves = vec![0u32; rows];
                 for st in stages {
                     for (j, t) in st.iter().enumerate() {
-                        for i in 0..rows {
-                            out[i * k + j] += rate * t.value(t.apply(x.row(first + i))?)[0];
+                        t.apply_block(x, first, &mut leaves)?;
+                        for (i, &leaf) in leaves.iter().enumerate() {
+                            out[i * k + j] += rate * t.value(leaf as usize)[0];
                         }
                     }
                 }
@@ -658,10 +721,12 @@ impl Boosting {
                         *o = 0.0 + b;
                     }
                 }
+                let mut vals = vec![0.0f64; rows];
                 for it in iters {
                     for (j, t) in it.iter().enumerate() {
-                        for i in 0..rows {
-                            out[i * k + j] += t.predict(x.row(first + i))?;
+                        t.predict_block(x, first, &mut vals)?;
+                        for (i, v) in vals.iter().enumerate() {
+                            out[i * k + j] += v;
                         }
                     }
                 }
@@ -986,28 +1051,48 @@ impl HgbTree {
         Ok(HgbTree { nodes, n_features })
     }
 
-    /// The structure was checked when read (children in range, no
-    /// cycle), so this ends within the node count.
-    fn predict(&self, x: &[f64]) -> Result<f64> {
-        if x.len() < self.n_features {
-            return Err(Error::input("a row shorter than the predictor's features"));
+    /// [`HgbTree::predict`] for rows `first..first + out.len()` of `x`,
+    /// eight rows in lockstep.
+    fn predict_block(&self, x: &X, first: usize, out: &mut [f64]) -> Result<()> {
+        if x.cols < self.n_features {
+            return Err(Error::input("rows shorter than the predictor's features"));
         }
-        let mut i = 0usize;
-        loop {
-            let n = &self.nodes[i];
-            if n.leaf {
-                return Ok(n.value);
+        let nodes = &self.nodes[..];
+        for (g, chunk) in out.chunks_mut(LANES).enumerate() {
+            let base = first + g * LANES;
+            let mut idx = [0u32; LANES];
+            let mut done = [false; LANES];
+            for d in done.iter_mut().skip(chunk.len()) {
+                *d = true;
             }
-            let v = x[n.feature as usize];
-            let left = if v <= n.threshold {
-                true
-            } else if v.is_nan() {
-                n.missing_left
-            } else {
-                false
-            };
-            i = if left { n.left } else { n.right } as usize;
+            let mut active = chunk.len();
+            while active > 0 {
+                for j in 0..LANES {
+                    if done[j] {
+                        continue;
+                    }
+                    let n = &nodes[idx[j] as usize];
+                    if n.leaf {
+                        done[j] = true;
+                        active -= 1;
+                        continue;
+                    }
+                    let v = x.v[(base + j) * x.cols + n.feature as usize];
+                    let left = if v <= n.threshold {
+                        true
+                    } else if v.is_nan() {
+                        n.missing_left
+                    } else {
+                        false
+                    };
+                    idx[j] = if left { n.left } else { n.right };
+                }
+            }
+            for (o, &i) in chunk.iter_mut().zip(&idx) {
+                *o = nodes[i as usize].value;
+            }
         }
+        Ok(())
     }
 }
 

@@ -122,7 +122,7 @@ fn predict_npy_matches_sklearn() {
         }
     }
     println!("brine predict .npy: {n} outputs match scikit-learn");
-    assert_eq!(n, 217, "71 (1.0.2) + 73 (1.3.2) + 73 (1.9.1)");
+    assert_eq!(n, 232, "76 (1.0.2) + 78 (1.3.2) + 78 (1.9.1)");
 }
 
 fn npy_to_csv(path: &Path) -> String {
@@ -216,7 +216,7 @@ fn predict_csv_stdout_matches_sklearn() {
         }
     }
     println!("brine predict CSV: {n} outputs match scikit-learn");
-    assert_eq!(n, 73);
+    assert_eq!(n, 78);
 }
 
 /// `brine show` of every fixture starts with scikit-learn's repr, char
@@ -248,7 +248,7 @@ fn show_prints_sklearn_repr() {
         }
     }
     println!("brine show: {n} sklearn reprs identical");
-    assert_eq!(n, 149, "49 (1.0.2) + 50 + 50");
+    assert_eq!(n, 152, "50 (1.0.2) + 51 + 51");
 }
 
 /// The exported JSON of a forest reproduces scikit-learn's predict_proba

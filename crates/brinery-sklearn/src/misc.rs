@@ -880,3 +880,227 @@ pub(crate) fn one_hot(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
         ignore_unknown: hu != "error",
     }))
 }
+
+/// One block of a ColumnTransformer / FeatureUnion: which input columns
+/// (all for FeatureUnion) and what to do with them.
+struct Part {
+    name: String,
+    cols: Option<Vec<usize>>,
+    /// `None`: pass the columns through unchanged.
+    est: Option<Box<dyn Estimator>>,
+    weight: Option<f64>,
+}
+
+/// ColumnTransformer / FeatureUnion `transform`: each part's output side
+/// by side (`np.hstack`), in order.
+struct Concat {
+    class: String,
+    n_features: Option<usize>,
+    parts: Vec<Part>,
+}
+
+impl Estimator for Concat {
+    fn class(&self) -> &str {
+        &self.class
+    }
+    fn n_features(&self) -> Option<usize> {
+        self.n_features
+    }
+    fn methods(&self) -> Vec<Method> {
+        vec![Method::Transform]
+    }
+    fn run(&self, m: Method, x: &X) -> Result<Output> {
+        if m != Method::Transform {
+            return Err(unsupported(&self.class, m));
+        }
+        let mut blocks: Vec<X> = Vec::new();
+        for p in &self.parts {
+            let sub = match &p.cols {
+                None => x.clone(),
+                Some(cols) => {
+                    if let Some(&bad) = cols.iter().find(|&&c| c >= x.cols) {
+                        return Err(Error::input(format!(
+                            "column {bad} out of range for {} columns",
+                            x.cols
+                        ))
+                        .at(&p.name));
+                    }
+                    let mut v = Vec::with_capacity(x.rows * cols.len());
+                    for i in 0..x.rows {
+                        let r = x.row(i);
+                        v.extend(cols.iter().map(|&c| r[c]));
+                    }
+                    X {
+                        rows: x.rows,
+                        cols: cols.len(),
+                        v,
+                    }
+                }
+            };
+            let mut out = match &p.est {
+                None => sub,
+                Some(e) => {
+                    check_features(e.as_ref(), &sub).at(&p.name)?;
+                    values_to_x(e.run(Method::Transform, &sub).at(&p.name)?).at(&p.name)?
+                }
+            };
+            if let Some(w) = p.weight {
+                for v in out.v.iter_mut() {
+                    *v *= w;
+                }
+            }
+            blocks.push(out);
+        }
+        let cols: usize = blocks.iter().map(|b| b.cols).sum();
+        let mut v = Vec::with_capacity(x.rows * cols);
+        for i in 0..x.rows {
+            for b in &blocks {
+                v.extend_from_slice(b.row(i));
+            }
+        }
+        Ok(Output::mat(x.rows, cols, v))
+    }
+}
+
+/// A part's estimator: `None` for `'passthrough'` and for a
+/// FunctionTransformer without a function (both pass columns through).
+fn part_estimator(
+    class: &str,
+    t: brinery::NodeRef<'_, '_>,
+    at: &str,
+) -> Result<Option<Box<dyn Estimator>>> {
+    if t.as_str() == Some("passthrough") {
+        return Ok(None);
+    }
+    if let Some(o) = Obj::new(t) {
+        if o.name() == "FunctionTransformer" {
+            let identity = o.get("func").is_none_or(|f| f.is_none());
+            if identity {
+                return Ok(None);
+            }
+            return Err(Error::unsupported(
+                class,
+                "transform",
+                "a FunctionTransformer with a function is inspection-only",
+            )
+            .at(at));
+        }
+    }
+    compile(t).at(at).map(Some)
+}
+
+pub(crate) fn column_transformer(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
+    let class = o.class();
+    if o.get("sparse_output_").and_then(|v| v.as_bool()) == Some(true) {
+        return Err(Error::unsupported(
+            &class,
+            "transform",
+            "sparse output is inspection-only",
+        ));
+    }
+    if o.get("transformer_weights").is_some_and(|w| !w.is_none()) {
+        return Err(Error::unsupported(
+            &class,
+            "transform",
+            "transformer_weights are inspection-only",
+        ));
+    }
+    let mut parts = Vec::new();
+    for (i, t) in o.req("transformers_")?.iter().enumerate() {
+        let at = format!("transformers_[{i}]");
+        let name = t
+            .get(&0)
+            .and_then(|n| n.as_str())
+            .unwrap_or("?")
+            .to_string();
+        let est = t
+            .get(&1)
+            .ok_or_else(|| Error::invalid("not a (name, transformer, columns) triple").at(&at))?;
+        let cols_node = t
+            .get(&2)
+            .ok_or_else(|| Error::invalid("not a (name, transformer, columns) triple").at(&at))?;
+        if est.as_str() == Some("drop") {
+            continue;
+        }
+        let cols: Vec<usize> = if let Some(i) = cols_node.as_i64() {
+            vec![i as usize]
+        } else if cols_node.as_items().is_some() {
+            let mut v = Vec::new();
+            for c in cols_node.iter() {
+                match c.as_i64() {
+                    Some(i) if i >= 0 => v.push(i as usize),
+                    _ => {
+                        return Err(Error::unsupported(
+                            &class,
+                            "transform",
+                            "columns selected by name or mask are inspection-only",
+                        )
+                        .at(&at))
+                    }
+                }
+            }
+            v
+        } else {
+            match num_array(cols_node) {
+                Ok(m) if m.shape.len() == 1 => m.data.iter().map(|&c| c as usize).collect(),
+                _ => {
+                    return Err(Error::unsupported(
+                        &class,
+                        "transform",
+                        "this column selection is inspection-only",
+                    )
+                    .at(&at))
+                }
+            }
+        };
+        if cols.is_empty() {
+            continue;
+        }
+        parts.push(Part {
+            est: part_estimator(&class, est, &at)?,
+            name,
+            cols: Some(cols),
+            weight: None,
+        });
+    }
+    Ok(Box::new(Concat {
+        class,
+        n_features: n_features_in(&o),
+        parts,
+    }))
+}
+
+pub(crate) fn feature_union(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
+    let class = o.class();
+    let weights = o.get("transformer_weights").filter(|w| !w.is_none());
+    let mut parts = Vec::new();
+    for (i, t) in o.req("transformer_list")?.iter().enumerate() {
+        let at = format!("transformer_list[{i}]");
+        let name = t
+            .get(&0)
+            .and_then(|n| n.as_str())
+            .unwrap_or("?")
+            .to_string();
+        let est = t
+            .get(&1)
+            .ok_or_else(|| Error::invalid("not a (name, transformer) pair").at(&at))?;
+        if est.is_none() || est.as_str() == Some("drop") {
+            continue;
+        }
+        let weight = match weights.and_then(|w| w.get(name.as_str())) {
+            Some(w) => Some(crate::value::scalar_f64(w).at("transformer_weights")?),
+            None => None,
+        };
+        parts.push(Part {
+            est: part_estimator(&class, est, &at)?,
+            name,
+            cols: None,
+            weight,
+        });
+    }
+    Ok(Box::new(Concat {
+        class,
+        n_features: n_features_in(&o),
+        parts,
+    }))
+}

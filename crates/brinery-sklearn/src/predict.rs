@@ -265,6 +265,8 @@ pub(crate) fn compile(node: NodeRef<'_, '_>) -> Result<Box<dyn Estimator>> {
             crate::trees::hist_gradient_boosting(o)
         }
         "Pipeline" => crate::misc::pipeline(o),
+        "ColumnTransformer" => crate::misc::column_transformer(o),
+        "FeatureUnion" => crate::misc::feature_union(o),
         "GridSearchCV" | "RandomizedSearchCV" | "HalvingGridSearchCV" | "HalvingRandomSearchCV" => {
             let best = o.req("best_estimator_")?;
             compile(best).at("best_estimator_")

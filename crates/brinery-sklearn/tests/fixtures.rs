@@ -177,7 +177,7 @@ fn fixtures_match_sklearn() {
     println!("worst error relative to max(1, |expected|): {worst:e}; worst plain relative error: {worst_plain:e}");
     assert!(worst_plain <= TOL, "worst relative error {worst_plain:e}");
     assert!(failed.is_empty(), "{} outputs differ", failed.len());
-    assert_eq!(passed, 363, "number of (file × method) outputs compared");
+    assert_eq!(passed, 388, "number of (file × method) outputs compared");
 }
 
 #[test]
@@ -206,7 +206,7 @@ fn repr_matches_sklearn() {
     println!("sklearn repr: {passed} passed, {} failed", failed.len());
     assert!(failed.is_empty());
     assert_eq!(
-        passed, 249,
-        "reprs compared: 50 estimators × 2 files × 2 versions + 49 joblib files of 1.0"
+        passed, 254,
+        "reprs compared: 51 estimators × 2 files × 2 versions + 50 joblib files of 1.0"
     );
 }

@@ -974,7 +974,7 @@ fn part_estimator(
     }
     if let Some(o) = Obj::new(t) {
         if o.name() == "FunctionTransformer" {
-            let identity = o.get("func").is_none_or(|f| f.is_none());
+            let identity = o.get("func").map_or(true, |f| f.is_none());
             if identity {
                 return Ok(None);
             }

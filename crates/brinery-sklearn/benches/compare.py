@@ -12,6 +12,7 @@ on the same files and checks that its outputs equal scikit-learn's.
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -104,5 +105,6 @@ print("peak RSS: python+scikit-learn %.0f MB (all three models), brinery bench %
 print("ratios are scikit-learn time / brinery time (higher is better for brinery);")
 print("batch: best of 3 by wall clock and by process CPU time (all threads);")
 print("1 row: median wall time of 200 (scikit-learn) / 2000 (brinery) calls")
+shutil.rmtree(d)
 if not ok:
     sys.exit("outputs differ by more than 1e-12 relative")

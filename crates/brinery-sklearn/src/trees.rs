@@ -56,7 +56,7 @@ struct Fast {
 const LEAF: u32 = u32::MAX;
 
 /// Rows traversed in lockstep by the block traversals.
-const LANES: usize = 8;
+const LANES: usize = 1;
 
 /// Check that the nodes reachable from the root form a tree: every child
 /// in range (checked by the caller) and reached once, so a traversal
@@ -226,9 +226,8 @@ impl Tree {
         }
     }
 
-    /// [`Tree::apply`] for rows `first..first + leaves.len()` of `x`,
-    /// eight rows in lockstep (their node loads overlap); the leaves go
-    /// to `leaves`.
+    /// [`Tree::apply`] for rows `first..first + leaves.len()` of `x`
+    /// ([`LANES`] rows in lockstep); the leaves go to `leaves`.
     pub(crate) fn apply_block(&self, x: &X, first: usize, leaves: &mut [u32]) -> Result<()> {
         if x.cols < self.n_features {
             return Err(Error::input(format!(
@@ -460,10 +459,10 @@ pub(crate) fn items<'g, 'a>(v: NodeRef<'g, 'a>) -> Result<Vec<NodeRef<'g, 'a>>> 
     }
 }
 
-/// Rows per block: tree-major traversal inside a block keeps one tree's
-/// nodes in cache (as scikit-learn goes tree by tree); per row the sums
-/// still run over the trees in order.
-const BLOCK: usize = 512;
+/// Rows per block: tree-major traversal over a block keeps one tree's
+/// nodes in cache (scikit-learn goes tree by tree over all rows); per row
+/// the sums still run over the trees in order.
+const BLOCK: usize = 1 << 16;
 
 /// Split the rows over the machine's cores and hand `f` blocks of up to
 /// [`BLOCK`] rows (results are per row: the split changes no number):
@@ -1051,8 +1050,8 @@ impl HgbTree {
         Ok(HgbTree { nodes, n_features })
     }
 
-    /// [`HgbTree::predict`] for rows `first..first + out.len()` of `x`,
-    /// eight rows in lockstep.
+    /// The leaf values for rows `first..first + out.len()` of `x`
+    /// ([`LANES`] rows in lockstep).
     fn predict_block(&self, x: &X, first: usize, out: &mut [f64]) -> Result<()> {
         if x.cols < self.n_features {
             return Err(Error::input("rows shorter than the predictor's features"));

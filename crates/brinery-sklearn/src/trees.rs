@@ -485,11 +485,11 @@ fn par_blocks(
         }
         Ok(())
     };
-    if rows < 2 * BLOCK || threads < 2 {
+    if rows < 4096 || threads < 2 {
         run(0, &mut out)?;
         return Ok(out);
     }
-    let per = rows.div_ceil(threads).div_ceil(BLOCK) * BLOCK;
+    let per = rows.div_ceil(threads);
     let run = &run;
     std::thread::scope(|s| {
         let hs: Vec<_> = out

@@ -221,6 +221,10 @@ EXAMPLES:
     #[command(after_help = crate::export::EXPORT_AFTER_HELP)]
     Export(ExportArgs),
 
+    /// Run a pickled scikit-learn model on samples from .npy or .csv
+    #[command(after_help = crate::sklearn::PREDICT_AFTER_HELP)]
+    Predict(crate::sklearn::PredictArgs),
+
     /// Print a shell completion script
     #[command(after_help = "\
 EXAMPLES:

@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Scan(a) => crate::scan::run(a, cli.no_progress),
         Command::Export(a) => crate::export::run(a, progress),
         Command::Shelve(a) => crate::shelve::run(a, progress),
+        Command::Predict(a) => crate::sklearn::predict(a, progress),
         Command::Completions(a) => completions(a),
         Command::Man(a) => man(a),
     }
@@ -65,6 +66,15 @@ type ObjectRenderer =
 /// as is. Format helpers (pandas, scikit-learn, ...) add theirs here and
 /// decide for themselves which flags (`--repr`, ...) they serve.
 const OBJECT_RENDERERS: &[ObjectRenderer] = &[
+    // scikit-learn estimators: sklearn's repr, then the fitted attributes
+    // (not for --repr, which stays Python's repr()).
+    |g, id, a| {
+        if a.repr || Some(id) != g.root_id() {
+            None
+        } else {
+            crate::sklearn::show(g).map(Ok)
+        }
+    },
     // pandas DataFrame / Series / Index: what print(df) shows.
     |g, id, _a| {
         if Some(id) == g.root_id() {

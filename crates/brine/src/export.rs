@@ -36,6 +36,9 @@ EXAMPLES:
     brine export arrays.pkl x.npy --path \"['x']\"";
 
 pub fn run(a: ExportArgs, progress: Progress) -> Result<(), CliError> {
+    if a.format.is_none() && crate::sklearn::is_json(&a.output) {
+        return crate::sklearn::export_json(&a.input, &a.output, progress);
+    }
     if let Some(table) = crate::pandas::table_format(&a.output, a.format) {
         return crate::pandas::export(&a.input, &a.output, a.path.as_deref(), table, progress);
     }

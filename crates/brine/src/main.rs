@@ -12,6 +12,7 @@ mod pandas;
 mod render;
 mod scan;
 mod shelve;
+mod sklearn;
 mod torch_show;
 mod view;
 

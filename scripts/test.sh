@@ -18,7 +18,7 @@ if ! command -v "$PY" >/dev/null 2>&1; then
 else
   echo "tests use Python: $PY ($("$PY" -c 'import sys; print(sys.version.split()[0])'))"
   # Python packages the tests need (pinned).
-  for req in scripts/requirements-test.txt; do
+  for req in scripts/requirements-test.txt scripts/requirements-pandas.txt scripts/requirements-shelve.txt; do
     if [ -s "$req" ]; then
       "$PY" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r "$req"
     fi
@@ -26,6 +26,19 @@ else
 fi
 
 cargo fmt --all -- --check
+# Generated tables are what their generators write today.
+"$PY" scripts/gen_compat.py --check
+py_versions=""
+for v in 3.8 3.9 3.10 3.11 3.12 3.13; do
+  p=$(ls -d /root/.pyenv/versions/$v.*/bin/python3 2>/dev/null | head -1)
+  if [ -z "$p" ]; then
+    echo "SKIP: brinery-code tables check: no CPython $v under pyenv"
+    [ -n "${CI:-}" ] && exit 1
+  else
+    py_versions="$py_versions $p"
+  fi
+done
+[ -n "$py_versions" ] && "$PY" crates/brinery-code/gen_tables.py --check $py_versions
 cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 mkdir -p target

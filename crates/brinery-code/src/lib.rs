@@ -34,6 +34,7 @@ mod code;
 mod dis;
 mod function;
 mod lines;
+#[rustfmt::skip]
 mod tables;
 
 pub use crate::code::{Code, CodeError};

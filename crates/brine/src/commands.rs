@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Predict(a) => crate::sklearn::predict(a, progress),
         Command::Completions(a) => completions(a),
         Command::Man(a) => man(a),
+        Command::Graph(a) => crate::graph::run(a, progress),
     }
 }
 
@@ -66,6 +67,8 @@ type ObjectRenderer =
 /// as is. Format helpers (pandas, scikit-learn, ...) add theirs here and
 /// decide for themselves which flags (`--repr`, ...) they serve.
 const OBJECT_RENDERERS: &[ObjectRenderer] = &[
+    // show --code: the disassembly of a pickled function or code object.
+    |g, id, a| a.code.then(|| crate::code::show_code(g, id)),
     // scikit-learn estimators: sklearn's repr, then the fitted attributes
     // (not for --repr, which stays Python's repr()).
     |g, id, a| {

@@ -3,10 +3,12 @@
 //! lives in the library.
 
 mod cli;
+mod code;
 mod commands;
 mod error;
 mod export;
 mod files;
+mod graph;
 mod input;
 mod pandas;
 mod render;

@@ -13,7 +13,11 @@ use brinery_numpy::{Array, ByteOrder, Kind, TimeUnit};
 
 /// Tree summaries, tried in order (the first that answers wins).
 pub fn tree_hooks() -> Vec<Arc<dyn TreeHook>> {
-    vec![Arc::new(numpy_tree), Arc::new(torch_tree)]
+    vec![
+        Arc::new(numpy_tree),
+        Arc::new(torch_tree),
+        Arc::new(crate::code::function_tree),
+    ]
 }
 
 /// `repr` renderings for values shown whole (numpy's own `repr`).

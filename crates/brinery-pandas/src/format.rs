@@ -697,6 +697,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::excessive_precision)] // the exact f32 tie is the point
     fn floats_like_python() {
         assert_eq!(f32_repr(0.5), "0.5");
         assert_eq!(f32_repr(1e20), "1e+20");

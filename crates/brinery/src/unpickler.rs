@@ -1985,6 +1985,22 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 None => Ok(None),
             };
         }
+        // int(5), float(1.5), str('x') of a value of exactly that type:
+        // CPython returns the value itself.
+        if module == "builtins" && nargs == 1 && matches!(name, "int" | "float" | "str") {
+            let arg = match self.kind_of(args) {
+                Node::Tuple(t) => t[0],
+                _ => return Ok(None),
+            };
+            let value = match (name, self.kind_of(arg)) {
+                ("int", Node::Int(v)) => Node::Int(*v),
+                ("int", Node::BigInt(b)) => Node::BigInt(b.clone()),
+                ("float", Node::Float(f)) => Node::Float(*f),
+                ("str", Node::Str(t)) => Node::Str(t.clone()),
+                _ => return Ok(None),
+            };
+            return Ok(Some(self.add(value)?));
+        }
         let known = matches!(
             (module, name, nargs),
             ("builtins", "getattr", 2)

@@ -7,6 +7,8 @@ use std::io;
 
 use num_bigint::BigInt;
 
+mod fast;
+
 use crate::compat;
 use crate::error::{Error, ErrorKind, Result};
 use crate::opcodes::{Opcode, HIGHEST_PROTOCOL};
@@ -1067,6 +1069,8 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     /// Execute opcodes up to STOP; the value STOP pops and its offset.
     fn drive(&mut self) -> Result<(NodeId, u64)> {
         loop {
+            // Plain-data opcodes straight from a slice; the rest below.
+            self.run_fast()?;
             let pos = self.r.offset();
             let byte = match self.r.next_byte() {
                 Ok(Some(b)) => b,

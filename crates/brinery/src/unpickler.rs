@@ -613,6 +613,9 @@ struct Machine<'u, 'a, 'h, R: ?Sized> {
     // Shared constants.
     none: Option<NodeId>,
     bools: [Option<NodeId>; 2],
+    /// Keys of the last small dict filled by SETITEMS, known pairwise
+    /// distinct str/int nodes (the hot path's key-shape cache).
+    dict_shape: Vec<NodeId>,
 }
 
 fn underflow(has_mark: bool) -> Error {
@@ -676,6 +679,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             max_nodes,
             none: None,
             bools: [None, None],
+            dict_shape: Vec::new(),
         }
     }
 

@@ -22,7 +22,7 @@ use super::{Machine, DENSE_MEMO_MAX};
 use crate::error::Result;
 use crate::opcodes::Opcode as O;
 use crate::read::Read;
-use crate::value::{Node, NodeId, PyStr};
+use crate::value::{Node, NodeId, PyStr, INDEX_THRESHOLD};
 
 const MEMOIZE: u8 = O::Memoize as u8;
 const BINPUT: u8 = O::BinPut as u8;
@@ -136,6 +136,55 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
             return None;
         }
         Some(self.stack[mark - 1])
+    }
+
+    /// SETITEMS into an empty small dict with the same key nodes, in the
+    /// same order, as the last dict [`Machine::learn_shape`] saw: the keys
+    /// are known distinct and hashable, so the pairs are appended without
+    /// comparing keys (what `dict_extend` would do with them).
+    #[inline(always)]
+    fn fill_by_shape(&mut self, target: NodeId, x: usize) -> bool {
+        let pairs = &self.stack[x..];
+        let shape = &self.dict_shape;
+        if shape.len() * 2 != pairs.len()
+            || self.opts.on_build.is_some()
+            || !pairs.iter().step_by(2).eq(shape.iter())
+        {
+            return false;
+        }
+        match &mut self.graph.nodes[target.index()] {
+            Node::Dict(d) if d.entries.is_empty() && d.index.is_none() => {
+                d.entries.reserve(shape.len());
+                d.entries
+                    .extend(pairs.chunks_exact(2).map(|p| (p[0], p[1])));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// After `dict_extend` filled an empty dict from `stack[x..]`: remember
+    /// its keys when they are str/int nodes that all went in as distinct
+    /// entries (nodes of those kinds never change during decoding; a
+    /// build hook could change them, so none is set then).
+    fn learn_shape(&mut self, target: NodeId, x: usize) {
+        let pairs = &self.stack[x..];
+        let n = pairs.len() / 2;
+        if n >= INDEX_THRESHOLD || self.opts.on_build.is_some() {
+            return;
+        }
+        let nodes = &self.graph.nodes;
+        let distinct = matches!(&nodes[target.index()], Node::Dict(d) if d.entries.len() == n
+            && d.entries.iter().map(|e| e.0).eq(pairs.iter().step_by(2).copied()));
+        if distinct
+            && pairs
+                .iter()
+                .step_by(2)
+                .all(|k| matches!(nodes[k.index()], Node::Str(_) | Node::Int(_)))
+        {
+            self.dict_shape.clear();
+            self.dict_shape.extend(pairs.iter().step_by(2));
+        }
     }
 
     fn fast_loop(&mut self, data: &'a [u8], p: &mut usize) -> Result<()> {
@@ -314,11 +363,12 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
                     if op == SETITEMS {
                         self.marks.pop();
                     }
-                    if n > 0 {
+                    if n > 0 && !self.fill_by_shape(target, x) {
                         if let Err(e) = self.graph.dict_extend(target, &self.stack[x..]) {
                             *p = pos;
                             return Err(e.at(pos as u64, Some(O::from_byte(op).expect("opcode"))));
                         }
+                        self.learn_shape(target, x);
                     }
                     self.stack.truncate(x);
                     pos + 1

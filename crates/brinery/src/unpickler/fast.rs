@@ -158,9 +158,11 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
         }
         match &mut self.graph.nodes[target.index()] {
             Node::Dict(d) if d.entries.is_empty() && d.index.is_none() => {
-                d.entries.reserve(shape.len());
-                d.entries
-                    .extend(pairs.chunks_exact(2).map(|p| (p[0], p[1])));
+                let mut entries = thin_vec::ThinVec::with_capacity(shape.len());
+                for p in pairs.chunks_exact(2) {
+                    entries.push((p[0], p[1]));
+                }
+                d.entries = entries;
                 true
             }
             _ => false,
@@ -329,6 +331,8 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
                     let items = &self.stack[x..];
                     if !items.is_empty() {
                         match &mut self.graph.nodes[target.index()] {
+                            // A fresh list gets an exact allocation.
+                            Node::List(v) if v.capacity() == 0 => *v = items.to_vec(),
                             Node::List(v) => v.extend_from_slice(items),
                             _ => return Ok(()),
                         }

@@ -1962,8 +1962,10 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             return None;
         };
         let no_args = matches!(self.kind_of(args), Node::Tuple(t) if t.is_empty());
-        let no_kwargs =
-            kwargs.is_none_or(|k| matches!(self.kind_of(k), Node::Dict(d) if d.is_empty()));
+        let no_kwargs = kwargs.map_or(
+            true,
+            |k| matches!(self.kind_of(k), Node::Dict(d) if d.is_empty()),
+        );
         if g.module != "builtins" || !no_args || !no_kwargs {
             return None;
         }

@@ -59,6 +59,16 @@ pub trait Read<'de>: private::Sealed {
     fn size_hint(&self) -> usize {
         0
     }
+    /// The whole input and the current position in it, for readers over a
+    /// slice (the decoder's hot path reads opcodes straight from it).
+    #[doc(hidden)]
+    fn window(&self) -> Option<(&'de [u8], usize)> {
+        None
+    }
+    /// Move to `pos` in [`Read::window`]'s slice (a position the hot path
+    /// reached by consuming whole opcodes).
+    #[doc(hidden)]
+    fn seek_window(&mut self, _pos: usize) {}
     /// This reader as a trait object (for hooks that read raw bytes).
     #[doc(hidden)]
     fn as_dyn_read(&mut self) -> &mut dyn Read<'de>;
@@ -156,6 +166,15 @@ impl<'de> Read<'de> for SliceRead<'de> {
     }
     fn is_borrowed(&self) -> bool {
         true
+    }
+    #[inline]
+    fn window(&self) -> Option<(&'de [u8], usize)> {
+        Some((self.data, self.pos))
+    }
+    #[inline]
+    fn seek_window(&mut self, pos: usize) {
+        debug_assert!(pos <= self.data.len());
+        self.pos = pos.min(self.data.len());
     }
 
     fn as_dyn_read(&mut self) -> &mut dyn Read<'de> {

@@ -7,6 +7,8 @@ use std::io;
 
 use num_bigint::BigInt;
 
+mod fast;
+
 use crate::compat;
 use crate::error::{Error, ErrorKind, Result};
 use crate::opcodes::{Opcode, HIGHEST_PROTOCOL};
@@ -611,6 +613,9 @@ struct Machine<'u, 'a, 'h, R: ?Sized> {
     // Shared constants.
     none: Option<NodeId>,
     bools: [Option<NodeId>; 2],
+    /// Keys of the last small dict filled by SETITEMS, known pairwise
+    /// distinct str/int nodes (the hot path's key-shape cache).
+    dict_shape: Vec<NodeId>,
 }
 
 fn underflow(has_mark: bool) -> Error {
@@ -674,6 +679,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             max_nodes,
             none: None,
             bools: [None, None],
+            dict_shape: Vec::new(),
         }
     }
 
@@ -1067,6 +1073,8 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     /// Execute opcodes up to STOP; the value STOP pops and its offset.
     fn drive(&mut self) -> Result<(NodeId, u64)> {
         loop {
+            // Plain-data opcodes straight from a slice; the rest below.
+            self.run_fast()?;
             let pos = self.r.offset();
             let byte = match self.r.next_byte() {
                 Ok(Some(b)) => b,

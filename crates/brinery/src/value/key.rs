@@ -31,7 +31,8 @@ pub(crate) struct Index {
     hashes: Vec<u64>,
 }
 
-const INDEX_THRESHOLD: usize = 8;
+/// Entries from which a dict or set gets a hash index.
+pub(crate) const INDEX_THRESHOLD: usize = 8;
 
 fn build_hasher() -> &'static hashbrown::DefaultHashBuilder {
     static H: OnceLock<hashbrown::DefaultHashBuilder> = OnceLock::new();

@@ -20,6 +20,7 @@ pub use self::access::{Items, NodeRef};
 pub(crate) use self::call::is_copyreg_wrapper;
 pub use self::call::Call;
 pub use self::key::Unhashable;
+pub(crate) use self::key::INDEX_THRESHOLD;
 pub use self::path::{NodePath, PathError, PathSeg};
 pub(crate) use self::pystr::first_invalid;
 #[cfg(feature = "serde")]

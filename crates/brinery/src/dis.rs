@@ -170,7 +170,7 @@ pub fn dis_genops<R: Read, W: Write + ?Sized>(
     dis_genops_raw(ops, out, opts, memo, None)
 }
 
-/// [`dis_genops`] consulting `raw` after each instruction: a [`RawBlock`]
+/// [`dis_genops`] consulting `raw` after each instruction: a `RawBlock`
 /// it declares is shown as one line (`  912: [array bytes: 4000 B]`, and
 /// `[padding: N B]` before it when padded) and disassembly goes on after it.
 pub fn dis_genops_raw<R: Read, W: Write + ?Sized>(

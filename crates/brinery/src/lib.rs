@@ -83,10 +83,10 @@ pub mod serde;
 pub mod stdlib;
 pub mod tree;
 
-/// `pickletools` in Rust: the streaming instruction reader ([`genops`]),
-/// the disassembler with its options ([`dis_genops`], [`dis_files`], a
-/// shared [`DisMemo`], [`format_preamble`]), the optimizer, and the
-/// [`RawBlockHook`] through which a format crate declares bytes that follow
+/// `pickletools` in Rust: the streaming instruction reader (`genops`), the
+/// disassembler
+/// with its options (`dis_genops`, `dis_files`, a shared `DisMemo`,
+/// `format_preamble`), the optimizer, and the `RawBlockHook` through which a format crate declares bytes that follow
 /// a BUILD (joblib's arrays). [`crate::dis`], [`crate::optimize`],
 /// [`crate::DisOptions`] and [`crate::DisError`] are also at the crate
 /// root.

@@ -30,7 +30,7 @@
 //!   and `deque` that do not fit on a line are laid out exactly as pprint
 //!   lays them out; such immutable values (datetimes, decimals, UUIDs,
 //!   ...) are not labelled when shared. [`PrettyOptions::hook`] adds
-//!   [`ReprHook`]s: a hook's rendering is written as its text with each
+//!   [`ReprHook`](crate::repr::ReprHook)s: a hook's rendering is written as its text with each
 //!   node laid out (and broken if needed) where it starts.
 //! * With [`PrettyOptions::color`], ANSI colours mark constants, numbers,
 //!   strings, bytes, names and sharing labels (widths ignore the codes).

@@ -32,7 +32,7 @@ impl ReprPiece {
 /// Renders nodes of some classes specially; `None` falls back to the
 /// default rendering.
 ///
-/// A hook is consulted for every opaque object ([`Node::Object`]) that
+/// A hook is consulted for every opaque object ([`Node::Object`](crate::Node::Object)) that
 /// [`repr`](fn@crate::repr) or [`pretty`](fn@crate::pretty) is about to print, and returns the
 /// rendering as [`ReprPiece`]s: literal text and nodes, which the printer
 /// renders in turn (on its explicit stack, so hooks never cause recursion).

@@ -61,7 +61,7 @@ fn text(b: &[u8]) -> String {
 
 /// `true` if python3 can be used; otherwise a loud SKIP (or a failure in CI).
 fn have_python(test: &str) -> bool {
-    let found = Command::new("python3")
+    let found = Command::new(brinery_testutil::python_exe())
         .arg("-c")
         .arg("import pickle, pickletools, gzip, bz2, lzma, zlib")
         .stdout(Stdio::null())
@@ -80,7 +80,10 @@ fn have_python(test: &str) -> bool {
 /// Run a Python snippet; `sys.argv[1:]` are `args`.
 fn py(code: &str, args: &[&str], stdin: &[u8]) -> Output {
     run_cmd(
-        Command::new("python3").arg("-c").arg(code).args(args),
+        Command::new(brinery_testutil::python_exe())
+            .arg("-c")
+            .arg(code)
+            .args(args),
         stdin,
     )
 }
@@ -147,7 +150,7 @@ fn builtin_sample_pickle(proto: u8) -> Vec<u8> {
 
 fn python_dis(file: &Path, flags: &[&str]) -> Output {
     run_cmd(
-        Command::new("python3")
+        Command::new(brinery_testutil::python_exe())
             .args(["-m", "pickletools"])
             .args(flags)
             .arg(file),
@@ -609,7 +612,10 @@ fn dis_matches_pickletools() {
         let mut py_args = vec!["-m", "pickletools"];
         py_args.extend_from_slice(flags);
         py_args.extend(files);
-        let want = run_cmd(Command::new("python3").args(&py_args), b"");
+        let want = run_cmd(
+            Command::new(brinery_testutil::python_exe()).args(&py_args),
+            b"",
+        );
         assert!(want.status.success(), "{}", text(&want.stderr));
         let mut args = vec!["dis"];
         args.extend_from_slice(flags);
@@ -619,7 +625,7 @@ fn dis_matches_pickletools() {
     // Without -m the second one fails as in Python.
     let out = run(&["dis", m1, m2], b"");
     let want = run_cmd(
-        Command::new("python3").args(["-m", "pickletools", m1, m2]),
+        Command::new(brinery_testutil::python_exe()).args(["-m", "pickletools", m1, m2]),
         b"",
     );
     assert_eq!(text(&out.stdout), text(&want.stdout));

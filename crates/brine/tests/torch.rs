@@ -21,7 +21,7 @@ fn fixture(name: &str) -> String {
 }
 
 fn have_python() -> bool {
-    let ok = Command::new("python3")
+    let ok = Command::new(brinery_testutil::python_exe())
         .args(["-c", "import numpy, safetensors"])
         .status()
         .is_ok_and(|s| s.success());
@@ -88,7 +88,7 @@ fn export_safetensors_and_npy() {
     if !have_python() {
         return;
     }
-    let out = Command::new("python3")
+    let out = Command::new(brinery_testutil::python_exe())
         .args([
             "-c",
             "import sys, numpy as np\n\

@@ -398,7 +398,11 @@ fn every_fixture_shows() {
     for f in &files {
         let name = f.file_name().unwrap().to_str().unwrap();
         // Generators, expected outputs and raw buffer files.
-        if name.ends_with(".py") || name.ends_with(".json") || name.contains(".buf") {
+        if name.ends_with(".py")
+            || name.ends_with(".json")
+            || name.ends_with(".txt")
+            || name.contains(".buf")
+        {
             continue;
         }
         if exceptions.iter().any(|(n, _)| *n == name) {

@@ -813,12 +813,10 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
             }
             V::ModuleName(m) => {
                 let key = NamedKey::Module(m.clone());
-                // "builtins\0function": see the protocol 4 global above.
-                let name = m.split('\0').next().unwrap_or(&m);
                 if let Some(&idx) = self.named_memo.get(&key) {
                     self.write_get(idx);
                 } else {
-                    self.out.str(name.as_bytes(), self.proto)?;
+                    self.out.str(m.as_bytes(), self.proto)?;
                     self.tasks.push(Task::MemoPutNamed(key));
                 }
             }
@@ -1064,18 +1062,8 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
             self.tasks.push(Task::Op(O::StackGlobal.code()));
             self.tasks
                 .push(Task::SaveV(V::Str(gl.name.as_bytes().to_vec())));
-            // CPython takes the module name from the object: builtin
-            // functions carry their module's own name object (`m_module`),
-            // a different str object from the interned name types carry;
-            // the two are memoized apart.
-            let module = if gl.module == "builtins"
-                && crate::builtins::non_type(&gl.name) == Some("builtin_function_or_method")
-            {
-                format!("{}\u{0}function", gl.module)
-            } else {
-                gl.module.clone()
-            };
-            self.tasks.push(Task::SaveV(V::ModuleName(module)));
+            self.tasks
+                .push(Task::SaveV(V::ModuleName(gl.module.clone())));
             return Ok(());
         }
         // Below protocol 4 a global is a GLOBAL line (or getattr of one):

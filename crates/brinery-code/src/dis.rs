@@ -639,38 +639,20 @@ fn arg_repr(
             }
         }
     } else if has(&t.hasname, op) {
-        if modern && name == "LOAD_GLOBAL" {
-            let n = name_at(&code.names, arg >> 1, "name", code)?;
-            if arg & 1 != 0 {
-                if v >= PyVersion::V3_13 {
-                    format!("{n} + NULL")
-                } else {
-                    format!("NULL + {n}")
-                }
-            } else {
-                n
-            }
-        } else if v >= PyVersion::V3_12 && name == "LOAD_ATTR" {
-            let n = name_at(&code.names, arg >> 1, "name", code)?;
-            if arg & 1 != 0 {
-                if v >= PyVersion::V3_13 {
-                    format!("{n} + NULL|self")
-                } else {
-                    format!("NULL|self + {n}")
-                }
-            } else {
-                n
-            }
-        } else if v >= PyVersion::V3_12 && name == "LOAD_SUPER_ATTR" {
-            let n = name_at(&code.names, arg >> 2, "name", code)?;
-            if arg & 1 != 0 {
-                if v >= PyVersion::V3_13 {
-                    format!("{n} + NULL|self")
-                } else {
-                    format!("NULL|self + {n}")
-                }
-            } else {
-                n
+        // LOAD_GLOBAL (3.11+), LOAD_ATTR and LOAD_SUPER_ATTR (3.12+) keep
+        // flags in the low bits; bit 0 pushes NULL (or self) as well.
+        let flagged = match name {
+            "LOAD_GLOBAL" if modern => Some((1, "NULL")),
+            "LOAD_ATTR" if v >= PyVersion::V3_12 => Some((1, "NULL|self")),
+            "LOAD_SUPER_ATTR" if v >= PyVersion::V3_12 => Some((2, "NULL|self")),
+            _ => None,
+        };
+        if let Some((shift, extra)) = flagged {
+            let n = name_at(&code.names, arg >> shift, "name", code)?;
+            match (arg & 1 != 0, v >= PyVersion::V3_13) {
+                (false, _) => n,
+                (true, true) => format!("{n} + {extra}"),
+                (true, false) => format!("{extra} + {n}"),
             }
         } else {
             name_at(&code.names, arg, "name", code)?

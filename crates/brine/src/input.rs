@@ -461,38 +461,7 @@ pub fn graft<'d>(dst: &mut Graph<'d>, src: &Graph<'d>) -> brinery::Result<NodeId
                 fill.push((map[i], node));
                 continue;
             }
-            Node::Object(o) => {
-                use brinery::Construct;
-                let construct = match &o.construct {
-                    Construct::Reduce { callable, args } => Construct::Reduce {
-                        callable: m(*callable),
-                        args: m(*args),
-                    },
-                    Construct::NewObj { cls, args } => Construct::NewObj {
-                        cls: m(*cls),
-                        args: m(*args),
-                    },
-                    Construct::NewObjEx { cls, args, kwargs } => Construct::NewObjEx {
-                        cls: m(*cls),
-                        args: m(*args),
-                        kwargs: m(*kwargs),
-                    },
-                    Construct::Inst { cls, args } => Construct::Inst {
-                        cls: cls.clone(),
-                        args: args.iter().map(|&c| m(c)).collect(),
-                    },
-                    Construct::Obj { cls, args } => Construct::Obj {
-                        cls: m(*cls),
-                        args: args.iter().map(|&c| m(c)).collect(),
-                    },
-                };
-                let mut obj = brinery::Object::new(construct);
-                obj.list_items = o.list_items.iter().map(|&c| m(c)).collect();
-                obj.dict_items = o.dict_items.iter().map(|&(k, v)| (m(k), m(v))).collect();
-                obj.set_items = o.set_items.iter().map(|&c| m(c)).collect();
-                obj.builds = o.builds.iter().map(|&c| m(c)).collect();
-                Node::Object(Box::new(obj))
-            }
+            Node::Object(o) => Node::Object(Box::new(o.map_ids(m))),
             other => other.clone(),
         };
         *dst.node_mut(map[i]) = new;

@@ -335,38 +335,7 @@ fn graft(dst: &mut Graph<'static>, src: &Graph<'_>, root: NodeId) -> brinery::Re
             Node::List(v) => Node::List(v.iter().map(|&c| m(c)).collect()),
             Node::Tuple(v) => Node::Tuple(v.iter().map(|&c| m(c)).collect()),
             Node::PersistentId(p) => Node::PersistentId(m(*p)),
-            Node::Object(o) => {
-                use brinery::Construct as C;
-                let construct = match &o.construct {
-                    C::Reduce { callable, args } => C::Reduce {
-                        callable: m(*callable),
-                        args: m(*args),
-                    },
-                    C::NewObj { cls, args } => C::NewObj {
-                        cls: m(*cls),
-                        args: m(*args),
-                    },
-                    C::NewObjEx { cls, args, kwargs } => C::NewObjEx {
-                        cls: m(*cls),
-                        args: m(*args),
-                        kwargs: m(*kwargs),
-                    },
-                    C::Inst { cls, args } => C::Inst {
-                        cls: cls.clone(),
-                        args: args.iter().map(|&c| m(c)).collect(),
-                    },
-                    C::Obj { cls, args } => C::Obj {
-                        cls: m(*cls),
-                        args: args.iter().map(|&c| m(c)).collect(),
-                    },
-                };
-                let mut obj = brinery::Object::new(construct);
-                obj.list_items = o.list_items.iter().map(|&c| m(c)).collect();
-                obj.dict_items = o.dict_items.iter().map(|&(k, v)| (m(k), m(v))).collect();
-                obj.set_items = o.set_items.iter().map(|&c| m(c)).collect();
-                obj.builds = o.builds.iter().map(|&c| m(c)).collect();
-                Node::Object(Box::new(obj))
-            }
+            Node::Object(o) => Node::Object(Box::new(o.map_ids(m))),
             other => other.clone().into_owned(),
         };
         *dst.node_mut(map[i]) = new;

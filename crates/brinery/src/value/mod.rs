@@ -165,6 +165,42 @@ impl Object {
     pub fn state(&self) -> Option<NodeId> {
         self.builds.last().copied()
     }
+
+    /// The same object with every node id passed through `map`: for
+    /// copying an object into another graph.
+    pub fn map_ids(&self, map: impl Fn(NodeId) -> NodeId) -> Object {
+        let m = &map;
+        let construct = match &self.construct {
+            Construct::Reduce { callable, args } => Construct::Reduce {
+                callable: m(*callable),
+                args: m(*args),
+            },
+            Construct::NewObj { cls, args } => Construct::NewObj {
+                cls: m(*cls),
+                args: m(*args),
+            },
+            Construct::NewObjEx { cls, args, kwargs } => Construct::NewObjEx {
+                cls: m(*cls),
+                args: m(*args),
+                kwargs: m(*kwargs),
+            },
+            Construct::Inst { cls, args } => Construct::Inst {
+                cls: cls.clone(),
+                args: args.iter().map(|&c| m(c)).collect(),
+            },
+            Construct::Obj { cls, args } => Construct::Obj {
+                cls: m(*cls),
+                args: args.iter().map(|&c| m(c)).collect(),
+            },
+        };
+        Object {
+            construct,
+            list_items: self.list_items.iter().map(|&c| m(c)).collect(),
+            dict_items: self.dict_items.iter().map(|&(k, v)| (m(k), m(v))).collect(),
+            set_items: self.set_items.iter().map(|&c| m(c)).collect(),
+            builds: self.builds.iter().map(|&c| m(c)).collect(),
+        }
+    }
 }
 
 /// An out-of-band buffer.

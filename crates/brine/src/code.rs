@@ -41,8 +41,10 @@ pub fn function_tree(n: NodeRef<'_, '_>) -> Option<Summary> {
     if let Some(f) = Function::from_node(n) {
         let code = f.code();
         let mut body = Vec::new();
-        if let Some(first) = f.doc().and_then(|d| d.lines().next()) {
-            body.push(format!("doc: {}", clip(first, 60)));
+        if let Some(doc) = f.doc() {
+            if let Some(first) = doc.lines().next() {
+                body.push(format!("doc: {}", clip(first, 60)));
+            }
         }
         body.push(format!("defined in {}:{}", code.filename, code.firstlineno));
         match code.detect_version() {

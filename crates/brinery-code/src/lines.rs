@@ -1,4 +1,4 @@
-//! Line tables: `co_lnotab` (3.8, 3.9), the 3.10 `co_linetable` and the
+//! Line tables: `co_lnotab` (2.7, 3.6-3.9), the 3.10 `co_linetable` and the
 //! 3.11+ location table, decoded to what `code.co_lines()` yields and to
 //! the `(offset, line)` starts `dis.findlinestarts` yields.
 
@@ -6,8 +6,15 @@
 /// where the instructions have no line.
 pub(crate) type Ranges = Vec<(usize, usize, Option<i64>)>;
 
-/// `dis.findlinestarts` for 3.8/3.9 from `co_lnotab`.
-pub(crate) fn starts_lnotab(lnotab: &[u8], firstlineno: i64, code_len: usize) -> Vec<(usize, i64)> {
+/// `dis.findlinestarts` from `co_lnotab` (2.7, 3.6-3.9): 2.7's line
+/// increments are unsigned, 3.6+'s signed; 3.8+ stops at the first address
+/// past the bytecode (`stop_at`).
+pub(crate) fn starts_lnotab(
+    lnotab: &[u8],
+    firstlineno: i64,
+    stop_at: Option<usize>,
+    signed: bool,
+) -> Vec<(usize, i64)> {
     let mut out = Vec::new();
     let mut last: Option<i64> = None;
     let mut line = firstlineno;
@@ -20,11 +27,15 @@ pub(crate) fn starts_lnotab(lnotab: &[u8], firstlineno: i64, code_len: usize) ->
                 last = Some(line);
             }
             addr += byte_incr;
-            if addr >= code_len {
+            if stop_at.is_some_and(|n| addr >= n) {
                 return out;
             }
         }
-        line += line_incr as i8 as i64;
+        line += if signed {
+            line_incr as i8 as i64
+        } else {
+            line_incr as i64
+        };
     }
     if Some(line) != last {
         out.push((addr, line));

@@ -4,13 +4,23 @@
 
 use brinery::tree::Summary;
 use brinery::{Graph, NodeId, NodeRef};
-use brinery_code::{Code, Function};
+use brinery_code::{Code, Function, PyVersion};
 
 use crate::error::CliError;
 
 /// `show --code`: exactly what `dis.dis()` prints for the function (or
-/// code object) at `id`, on the CPython version that wrote it.
-pub fn show_code(g: &Graph<'_>, id: NodeId) -> Result<String, CliError> {
+/// code object) at `id`, on the CPython version that wrote it (or on
+/// `python`, `--python X.Y`).
+pub fn show_code(g: &Graph<'_>, id: NodeId, python: Option<&str>) -> Result<String, CliError> {
+    let version = match python {
+        None => None,
+        Some(s) => Some(PyVersion::parse(s).ok_or_else(|| {
+            CliError::new(
+                crate::error::EXIT_USAGE,
+                format!("--python {s}: brinery disassembles CPython 2.7 and 3.6-3.13"),
+            )
+        })?),
+    };
     let n = g.view(id);
     let code = match Function::from_node(n) {
         Some(f) => f.code().clone(),
@@ -21,7 +31,7 @@ pub fn show_code(g: &Graph<'_>, id: NodeId) -> Result<String, CliError> {
             )
         })?,
     };
-    code.dis(None)
+    code.dis(version)
         .map_err(|e| CliError::data(format!("--code: {e}")))
 }
 

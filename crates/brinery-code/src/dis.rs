@@ -410,6 +410,19 @@ impl<'g, 'a> Code<'g, 'a> {
     }
 }
 
+/// `repr()` of a tuple constant whose items print with `item`.
+fn tuple_repr(
+    node: brinery::NodeRef<'_, '_>,
+    items: &[brinery::NodeId],
+    item: fn(brinery::NodeRef<'_, '_>) -> String,
+) -> String {
+    let parts: Vec<String> = items.iter().map(|i| item(node.graph().view(*i))).collect();
+    match parts.as_slice() {
+        [one] => format!("({one},)"),
+        _ => format!("({})", parts.join(", ")),
+    }
+}
+
 /// The repr of a constant as `dis` prints it.
 fn const_repr(node: brinery::NodeRef<'_, '_>) -> String {
     if let Some(c) = Code::from_node(node) {
@@ -438,17 +451,7 @@ fn const_repr(node: brinery::NodeRef<'_, '_>) -> String {
         }
     }
     match node.node() {
-        Some(brinery::Node::Tuple(items)) => {
-            let parts: Vec<String> = items
-                .iter()
-                .map(|i| const_repr(node.graph().view(*i)))
-                .collect();
-            if parts.len() == 1 {
-                format!("({},)", parts[0])
-            } else {
-                format!("({})", parts.join(", "))
-            }
-        }
+        Some(brinery::Node::Tuple(items)) => tuple_repr(node, items, const_repr),
         _ => match node.id() {
             Some(id) => brinery::repr(node.graph(), id, &brinery::ReprOptions::default())
                 .unwrap_or_else(|e| format!("<{e}>")),
@@ -479,6 +482,16 @@ fn complex_repr(re: f64, im: f64) -> String {
     }
 }
 
+/// The names a cell or free variable argument indexes before 3.11:
+/// `co_cellvars + co_freevars`.
+fn cell_names(code: &Code<'_, '_>) -> Vec<String> {
+    code.cellvars
+        .iter()
+        .chain(&code.freevars)
+        .cloned()
+        .collect()
+}
+
 /// `co._varname_from_oparg` of 3.11+: varnames, then cell variables that
 /// are not arguments/locals, then free variables.
 fn localsplus(code: &Code<'_, '_>) -> Vec<String> {
@@ -501,20 +514,7 @@ struct ExcEntry {
 }
 
 fn exception_entries(table: &[u8]) -> Vec<ExcEntry> {
-    fn varint(it: &mut std::slice::Iter<'_, u8>) -> Option<u64> {
-        let mut b = *it.next()? as u64;
-        let mut val = b & 63;
-        let mut n = 0;
-        while b & 64 != 0 {
-            b = *it.next()? as u64;
-            val = (val << 6) | (b & 63);
-            n += 1;
-            if n > 10 {
-                return None;
-            }
-        }
-        Some(val)
-    }
+    let varint = |it: &mut std::slice::Iter<'_, u8>| lines::varint(it, true);
     let mut it = table.iter();
     let mut out = Vec::new();
     while let Some(start) = varint(&mut it) {
@@ -646,12 +646,7 @@ fn disassemble_one(code: &Code<'_, '_>, v: PyVersion, out: &mut String) -> Resul
         .enumerate()
         .map(|(i, o)| (*o, i + 1))
         .collect();
-    let cells: Vec<String> = code
-        .cellvars
-        .iter()
-        .chain(&code.freevars)
-        .cloned()
-        .collect();
+    let cells = cell_names(code);
     let plus = localsplus(code);
 
     // Column widths.
@@ -823,17 +818,7 @@ fn const_repr_27(node: brinery::NodeRef<'_, '_>) -> String {
             format!("u{}", py2_quote(&chars, true))
         }
         Some(brinery::Node::BigInt(_)) => format!("{}L", const_repr(node)),
-        Some(brinery::Node::Tuple(items)) => {
-            let parts: Vec<String> = items
-                .iter()
-                .map(|i| const_repr_27(node.graph().view(*i)))
-                .collect();
-            if parts.len() == 1 {
-                format!("({},)", parts[0])
-            } else {
-                format!("({})", parts.join(", "))
-            }
-        }
+        Some(brinery::Node::Tuple(items)) => tuple_repr(node, items, const_repr_27),
         _ => const_repr(node),
     }
 }
@@ -865,12 +850,7 @@ fn disassemble_27(code: &Code<'_, '_>, out: &mut String) -> Result<(), CodeError
         lines::starts_lnotab(&code.linetable, code.firstlineno, None, false)
             .into_iter()
             .collect();
-    let free: Vec<String> = code
-        .cellvars
-        .iter()
-        .chain(&code.freevars)
-        .cloned()
-        .collect();
+    let free = cell_names(code);
     for i in &ins {
         let mut fields: Vec<String> = Vec::with_capacity(7);
         match starts.get(&i.offset) {

@@ -72,7 +72,10 @@ pub(crate) fn ranges_310(table: &[u8], firstlineno: i64) -> Ranges {
     out
 }
 
-fn varint(it: &mut std::slice::Iter<'_, u8>) -> Option<u64> {
+/// A varint of 6-bit chunks (bit 6: more follow) of the 3.11+ tables: the
+/// exception table puts the high chunks first (`msb_first`), the location
+/// table the low ones. `None` when truncated or longer than 64 bits.
+pub(crate) fn varint(it: &mut std::slice::Iter<'_, u8>, msb_first: bool) -> Option<u64> {
     let mut b = *it.next()? as u64;
     let mut val = b & 63;
     let mut shift = 0;
@@ -82,13 +85,17 @@ fn varint(it: &mut std::slice::Iter<'_, u8>) -> Option<u64> {
         if shift > 60 {
             return None;
         }
-        val |= (b & 63) << shift;
+        val = if msb_first {
+            (val << 6) | (b & 63)
+        } else {
+            val | (b & 63) << shift
+        };
     }
     Some(val)
 }
 
 fn svarint(it: &mut std::slice::Iter<'_, u8>) -> Option<i64> {
-    let v = varint(it)?;
+    let v = varint(it, false)?;
     Some(if v & 1 != 0 {
         -((v >> 1) as i64)
     } else {
@@ -115,7 +122,7 @@ pub(crate) fn ranges_311(table: &[u8], firstlineno: i64) -> Ranges {
                 let Some(d) = svarint(&mut it) else { break };
                 line += d;
                 for _ in 0..3 {
-                    if varint(&mut it).is_none() {
+                    if varint(&mut it, false).is_none() {
                         break;
                     }
                 }

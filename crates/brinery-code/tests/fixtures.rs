@@ -190,6 +190,58 @@ fn function_summaries() {
     assert_eq!(n, 72);
 }
 
+/// Every version's opcode table parses from the generated data, with
+/// CPython's own values for a few entries.
+#[test]
+fn every_version_has_its_table() {
+    for v in PyVersion::ALL {
+        assert_eq!(v.table().version(), v.tuple());
+        assert_eq!(PyVersion::parse(&v.to_string()), Some(v));
+    }
+    let t = PyVersion::V2_7.table();
+    assert_eq!(t.opname(0), Some("STOP_CODE"));
+    assert_eq!(t.opname(13), Some("UNARY_CONVERT"));
+    assert_eq!(t.have_argument(), 90);
+    assert_eq!(
+        PyVersion::V3_6.table().opname(127),
+        Some("STORE_ANNOTATION")
+    );
+    assert_eq!(PyVersion::V3_7.table().opname(160), Some("LOAD_METHOD"));
+    assert_eq!(PyVersion::V3_13.table().opname(0), Some("CACHE"));
+}
+
+/// Python 2 pickles read with `encoding="latin1"` (Python 2 `str` as
+/// latin-1 text): bytecode and names come back as they were, so every
+/// disassembly without a `str` constant is identical; a `str` constant
+/// cannot be told from a `unicode` one and prints as `u'...'`.
+#[test]
+fn python2_pickles_read_as_latin1() {
+    let dir = dir_of(PyVersion::V2_7);
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let (mut same, mut n) = (0, 0);
+    for (file, want) in expected.as_object().unwrap() {
+        let data = std::fs::read(dir.join(file)).unwrap();
+        let g = brinery::Unpickler::new()
+            .encoding("latin1")
+            .load_slice(&data)
+            .unwrap();
+        let f = Function::from_node(g.root()).expect("a function");
+        let text = f.code().dis(None).unwrap();
+        n += 1;
+        if text == want["dis"].as_str().unwrap() {
+            same += 1;
+        } else {
+            assert!(
+                text.contains("(u'"),
+                "{file}: differs, not by a str constant"
+            );
+        }
+    }
+    println!("code dis vs dis.dis (CPython 2.7, read as latin-1): {same}/{n} identical");
+    assert_eq!((same, n), (12, 22));
+}
+
 /// Hostile code objects: wrong arities, indices out of range, truncated
 /// bytecode: errors, never panics.
 #[test]

@@ -242,6 +242,35 @@ fn python2_pickles_read_as_latin1() {
     assert_eq!((same, n), (12, 22));
 }
 
+/// CPython 2.7's EXTENDED_ARG makes the next argument a `long` in `dis`
+/// (`0L`, `to 6L`), and `findlabels` ignores it. The expected text is
+/// what CPython 2.7.18's `dis.dis` printed for `simple`'s code object
+/// (tests/fixtures/py27/dill-simple.pkl) with this bytecode; the second
+/// bytecode makes its `dis` raise IndexError, and brinery an error.
+#[test]
+fn python2_extended_arg() {
+    let data = std::fs::read(dir_of(PyVersion::V2_7).join("dill-simple.pkl")).unwrap();
+    let g = load(PyVersion::V2_7, &data);
+    let f = Function::from_node(g.root()).unwrap();
+    let mut code = f.code().clone();
+    code.bytecode = b"\x91\x00\x00\x6e\x00\x00\x7c\x01\x00\x53".to_vec().into();
+    assert_eq!(
+        code.dis(None).unwrap(),
+        " 12           0 EXTENDED_ARG             0\n              3 JUMP_FORWARD            0L (to 6L)\n        >>    6 LOAD_FAST                1 (b)\n              9 RETURN_VALUE        \n"
+    );
+    code.bytecode = b"\x91\x01\x00\x91\x00\x00\x7c\x00\x00\x53".to_vec().into();
+    let e = code.dis(None).unwrap_err();
+    assert!(
+        e.to_string().contains("index 4294967296 out of range"),
+        "{e}"
+    );
+    // Truncated arguments and endless EXTENDED_ARG chains: errors.
+    code.bytecode = b"\x7c\x00".to_vec().into();
+    assert!(code.dis(Some(PyVersion::V2_7)).is_err());
+    code.bytecode = b"\x91\xff\xff".repeat(10).into();
+    assert!(code.dis(Some(PyVersion::V2_7)).is_err());
+}
+
 /// Hostile code objects: wrong arities, indices out of range, truncated
 /// bytecode: errors, never panics.
 #[test]

@@ -29,8 +29,8 @@ cargo fmt --all -- --check
 # Generated tables are what their generators write today.
 "$PY" scripts/gen_compat.py --check
 py_versions=""
-for v in 3.8 3.9 3.10 3.11 3.12 3.13; do
-  p=$(ls -d /root/.pyenv/versions/$v.*/bin/python3 2>/dev/null | head -1)
+for v in 2.7 3.6 3.7 3.8 3.9 3.10 3.11 3.12 3.13; do
+  p=$(ls -d /root/.pyenv/versions/$v.*/bin/python 2>/dev/null | head -1)
   if [ -z "$p" ]; then
     echo "SKIP: brinery-code tables check: no CPython $v under pyenv"
     [ -n "${CI:-}" ] && exit 1

@@ -309,9 +309,16 @@ pub struct ShowArgs {
 
     /// For a function or code object pickled by value (dill, cloudpickle,
     /// types.CodeType): print its disassembly exactly as `dis.dis()` prints
-    /// it on the CPython version (3.8-3.13) that wrote it
+    /// it on the CPython version (2.7, 3.6-3.13) that wrote it (Python 2
+    /// pickles: with --encoding bytes)
     #[arg(long, conflicts_with_all = ["repr", "pprint"])]
     pub code: bool,
+
+    /// With --code: disassemble as this CPython version (2.7, 3.6-3.13)
+    /// prints it, instead of the one recognised from the code object (3.6
+    /// and 3.7 compile most functions alike, but only 3.7 shows nested code)
+    #[arg(long, value_name = "X.Y", requires = "code")]
+    pub python: Option<String>,
 
     /// Open the node at this path only: `['steps'][1]`, `.steps[1]` or
     /// `steps.1` (the names the tree prints)

@@ -4,13 +4,23 @@
 
 use brinery::tree::Summary;
 use brinery::{Graph, NodeId, NodeRef};
-use brinery_code::{Code, Function};
+use brinery_code::{Code, Function, PyVersion};
 
 use crate::error::CliError;
 
 /// `show --code`: exactly what `dis.dis()` prints for the function (or
-/// code object) at `id`, on the CPython version that wrote it.
-pub fn show_code(g: &Graph<'_>, id: NodeId) -> Result<String, CliError> {
+/// code object) at `id`, on the CPython version that wrote it (or on
+/// `python`, `--python X.Y`).
+pub fn show_code(g: &Graph<'_>, id: NodeId, python: Option<&str>) -> Result<String, CliError> {
+    let version = match python {
+        None => None,
+        Some(s) => Some(PyVersion::parse(s).ok_or_else(|| {
+            CliError::new(
+                crate::error::EXIT_USAGE,
+                format!("--python {s}: brinery disassembles CPython 2.7 and 3.6-3.13"),
+            )
+        })?),
+    };
     let n = g.view(id);
     let code = match Function::from_node(n) {
         Some(f) => f.code().clone(),
@@ -21,7 +31,7 @@ pub fn show_code(g: &Graph<'_>, id: NodeId) -> Result<String, CliError> {
             )
         })?,
     };
-    code.dis(None)
+    code.dis(version)
         .map_err(|e| CliError::data(format!("--code: {e}")))
 }
 
@@ -41,8 +51,10 @@ pub fn function_tree(n: NodeRef<'_, '_>) -> Option<Summary> {
     if let Some(f) = Function::from_node(n) {
         let code = f.code();
         let mut body = Vec::new();
-        if let Some(first) = f.doc().and_then(|d| d.lines().next()) {
-            body.push(format!("doc: {}", clip(first, 60)));
+        if let Some(doc) = f.doc() {
+            if let Some(first) = doc.lines().next() {
+                body.push(format!("doc: {}", clip(first, 60)));
+            }
         }
         body.push(format!("defined in {}:{}", code.filename, code.firstlineno));
         match code.detect_version() {

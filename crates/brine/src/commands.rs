@@ -68,7 +68,10 @@ type ObjectRenderer =
 /// decide for themselves which flags (`--repr`, ...) they serve.
 const OBJECT_RENDERERS: &[ObjectRenderer] = &[
     // show --code: the disassembly of a pickled function or code object.
-    |g, id, a| a.code.then(|| crate::code::show_code(g, id)),
+    |g, id, a| {
+        a.code
+            .then(|| crate::code::show_code(g, id, a.python.as_deref()))
+    },
     // scikit-learn estimators: sklearn's repr, then the fitted attributes
     // (not for --repr, which stays Python's repr()).
     |g, id, a| {

@@ -1,5 +1,5 @@
 //! `brine show` of pickled functions (brinery-code fixtures: dill and
-//! cloudpickle under CPython 3.8-3.13): the tree names the function and its
+//! cloudpickle under CPython 2.7 and 3.6-3.13): the tree names the function and its
 //! signature; `show --code` prints exactly what `dis.dis()` printed on the
 //! version that wrote it. `brine graph` writes SVG, DOT and HTML.
 
@@ -20,29 +20,48 @@ fn fixtures() -> PathBuf {
 #[test]
 fn show_code_equals_dis_dis() {
     let mut n = 0;
-    for v in ["py38", "py39", "py310", "py311", "py312", "py313"] {
+    let mut small_longs = 0;
+    for v in [
+        "py27", "py36", "py37", "py38", "py39", "py310", "py311", "py312", "py313",
+    ] {
         let dir = fixtures().join(v);
         let expected: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
                 .unwrap();
         for (file, want) in expected.as_object().unwrap() {
+            let want = want["dis"].as_str().unwrap();
             let path = dir.join(file);
-            let out = brine(&["show", "--code", path.to_str().unwrap()]);
+            let path = path.to_str().unwrap();
+            // Python 2's str is bytes (its bytecode too); 3.6 is named, as
+            // its code objects are those of 3.7 but its dis does not show
+            // nested code.
+            let out = match v {
+                "py27" => brine(&["show", "--code", "--encoding", "bytes", path]),
+                "py36" => brine(&["show", "--code", "--python", "3.6", path]),
+                _ => brine(&["show", "--code", path]),
+            };
             assert!(
                 out.status.success(),
                 "{v} {file}: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            assert_eq!(
-                String::from_utf8_lossy(&out.stdout),
-                want["dis"].as_str().unwrap(),
-                "{v} {file}"
-            );
-            n += 1;
+            let got = String::from_utf8_lossy(&out.stdout);
+            // 2.7: `7L` and `-(2 ** 63)` are longs that fit in 64 bits; a
+            // decoded pickle does not keep which opcode wrote them, so they
+            // print as ints (brinery-code/tests/fixtures.rs counts them).
+            let small = want
+                .replace("(7L)", "(7)")
+                .replace("(-9223372036854775808L)", "(-9223372036854775808)");
+            if v == "py27" && got != want && got == small {
+                small_longs += 1;
+            } else {
+                assert_eq!(got, want, "{v} {file}");
+                n += 1;
+            }
         }
     }
-    println!("cli show --code: {n}/{n} identical to dis.dis");
-    assert_eq!(n, 132);
+    println!("cli show --code: {n}/{} identical to dis.dis, {small_longs} differing only in the L of a small 2.7 long", n + small_longs);
+    assert_eq!((n, small_longs), (196, 2));
 }
 
 #[test]
@@ -65,6 +84,28 @@ fn tree_names_functions() {
         "{text}"
     );
     assert!(text.contains("closure n = 5"), "{text}");
+    // Python 2: names and bytecode arrive as bytes.
+    let path = fixtures().join("py27/cloudpickle-defaults.pkl");
+    let out = brine(&[
+        "show",
+        "--color",
+        "never",
+        "--encoding",
+        "bytes",
+        path.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.contains("function defaults(x, y=2, *args, **kw)"),
+        "{text}"
+    );
+    assert!(text.contains("bytecode: CPython 2.7"), "{text}");
+    // A version brinery does not know is a usage error.
+    let path = fixtures().join("py38/dill-simple.pkl");
+    let out = brine(&["show", "--code", "--python", "3.5", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2.7 and 3.6-3.13"));
     // Not a function: a clear error.
     let dogs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/dogs.pkl");
     let out = brine(&["show", "--code", dogs.to_str().unwrap()]);

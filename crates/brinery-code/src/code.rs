@@ -1,5 +1,7 @@
 //! Code objects from their pickled reductions.
 
+use std::borrow::Cow;
+
 use brinery::{Construct, Node, NodeRef};
 
 /// Why a code object cannot be read or disassembled.
@@ -27,11 +29,14 @@ impl std::error::Error for CodeError {}
 #[derive(Clone, Debug)]
 pub struct Code<'g, 'a> {
     pub(crate) node: NodeRef<'g, 'a>,
+    /// How many constructor arguments the pickle gave: 14 (CPython 2.7),
+    /// 15 (3.6, 3.7), 16 (3.8-3.10) or 18 (3.11+).
+    pub nargs: usize,
     /// `co_argcount`.
     pub argcount: u32,
-    /// `co_posonlyargcount`.
+    /// `co_posonlyargcount` (0 before 3.8).
     pub posonlyargcount: u32,
-    /// `co_kwonlyargcount`.
+    /// `co_kwonlyargcount` (0 in 2.7).
     pub kwonlyargcount: u32,
     /// `co_nlocals`.
     pub nlocals: u32,
@@ -40,7 +45,7 @@ pub struct Code<'g, 'a> {
     /// `co_flags`.
     pub flags: u32,
     /// `co_code`: the bytecode.
-    pub bytecode: &'g [u8],
+    pub bytecode: Cow<'g, [u8]>,
     /// `co_consts`, as graph nodes (nested code objects among them).
     pub consts: Vec<NodeRef<'g, 'a>>,
     /// `co_names`.
@@ -55,9 +60,9 @@ pub struct Code<'g, 'a> {
     pub qualname: Option<String>,
     /// `co_firstlineno`.
     pub firstlineno: i64,
-    /// `co_lnotab` (3.8, 3.9), `co_linetable` (3.10: the same pairs with
+    /// `co_lnotab` (2.7-3.9), `co_linetable` (3.10: the same pairs with
     /// other meanings; 3.11+: the location table).
-    pub linetable: &'g [u8],
+    pub linetable: Cow<'g, [u8]>,
     /// `co_exceptiontable` (3.11+).
     pub exceptiontable: Option<&'g [u8]>,
     /// `co_freevars`.
@@ -81,12 +86,18 @@ pub(crate) fn callable_name(n: NodeRef<'_, '_>) -> Option<(String, String)> {
             let g = n.graph();
             let (m, f) = g.view(*callable).as_global()?;
             if m.starts_with("cloudpickle") && f == "_builtin_type" {
-                let t = g.view(*args).get(&0)?.as_str()?;
-                return Some(("types".into(), t.to_string()));
+                let t = text_of(g.view(*args).get(&0)?)?;
+                return Some(("types".into(), t));
             }
             if m.starts_with("dill") && f == "_load_type" {
-                let t = g.view(*args).get(&0)?.as_str()?;
-                return Some(("builtins".into(), t.to_string()));
+                let t = text_of(g.view(*args).get(&0)?)?;
+                // Python 2 dill names the `types` module's spellings.
+                let t = match t.as_str() {
+                    "ComplexType" => "complex".to_string(),
+                    "CodeType" => "code".to_string(),
+                    _ => t,
+                };
+                return Some(("builtins".into(), t));
             }
         }
     }
@@ -109,12 +120,33 @@ pub(crate) fn reduce_call<'g, 'a>(
     Some((name, g.view(*args).iter().collect()))
 }
 
-fn strs(n: NodeRef<'_, '_>, what: &str) -> Result<Vec<String>, CodeError> {
+/// A name-like field: a `str`, or a Python 2 `str` read as `bytes`
+/// (`encoding="bytes"`).
+pub(crate) fn text_of(n: NodeRef<'_, '_>) -> Option<String> {
+    n.as_str().map(str::to_string).or_else(|| {
+        n.as_bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    })
+}
+
+/// A bytes field: `bytes`, or a Python 2 `str` decoded as latin-1 (every
+/// character below 256), given back as the original bytes.
+fn bytes_of<'g>(n: NodeRef<'g, '_>) -> Option<Cow<'g, [u8]>> {
+    if let Some(b) = n.as_bytes() {
+        return Some(Cow::Borrowed(b));
+    }
+    n.as_str()?
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect::<Option<Vec<u8>>>()
+        .map(Cow::Owned)
+}
+
+fn strs(n: Option<NodeRef<'_, '_>>, what: &str) -> Result<Vec<String>, CodeError> {
+    let Some(n) = n else { return Ok(Vec::new()) };
     n.iter()
         .map(|s| {
-            s.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| CodeError::new(format!("code object: {what} holds a non-str")))
+            text_of(s).ok_or_else(|| CodeError::new(format!("code object: {what} holds a non-str")))
         })
         .collect()
 }
@@ -122,9 +154,11 @@ fn strs(n: NodeRef<'_, '_>, what: &str) -> Result<Vec<String>, CodeError> {
 impl<'g, 'a> Code<'g, 'a> {
     /// The code object `node` stands for: `dill._dill._create_code(...)`,
     /// cloudpickle's `_builtin_type('CodeType')(...)` or
-    /// `types.CodeType(...)`, in the 16-argument form of CPython 3.8-3.10
-    /// or the 18-argument form of 3.11+ (dill puts `co_lnotab` first from
-    /// 3.10 on). `None` if it is not one.
+    /// `types.CodeType(...)`, in the constructor form of the version that
+    /// wrote it: 14 arguments (CPython 2.7), 15 (3.6, 3.7), 16 (3.8-3.10)
+    /// or 18 (3.11+; dill puts `co_lnotab` first from 3.10 on). `None` if
+    /// it is not one. Python 2 `str` fields may arrive as `bytes`
+    /// (`encoding="bytes"`) or latin-1 text.
     pub fn from_node(node: NodeRef<'g, 'a>) -> Option<Self> {
         Self::parse(node).ok().flatten()
     }
@@ -137,7 +171,9 @@ impl<'g, 'a> Code<'g, 'a> {
         };
         let is_code = matches!(
             (m.as_str(), f.as_str()),
-            ("dill._dill", "_create_code") | ("types", "CodeType") | ("builtins", "code")
+            ("dill._dill" | "dill.dill", "_create_code")
+                | ("types", "CodeType")
+                | ("builtins", "code")
         );
         if !is_code {
             return Ok(None);
@@ -145,35 +181,49 @@ impl<'g, 'a> Code<'g, 'a> {
         if args.first().is_some_and(|a| a.as_bytes().is_some()) && args.len() >= 17 {
             args.remove(0); // dill's co_lnotab marker
         }
-        let int = |i: usize, what: &str| -> Result<u32, CodeError> {
-            args.get(i)
-                .and_then(|a| a.as_i64())
-                .and_then(|v| u32::try_from(v).ok())
-                .ok_or_else(|| CodeError::new(format!("code object: {what} is not a small int")))
-        };
-        let bytes = |i: usize, what: &str| -> Result<&'g [u8], CodeError> {
-            args.get(i)
-                .and_then(|a| a.as_bytes())
-                .ok_or_else(|| CodeError::new(format!("code object: {what} is not bytes")))
-        };
-        let text = |i: usize, what: &str| -> Result<String, CodeError> {
-            args.get(i)
-                .and_then(|a| a.as_str())
-                .map(str::to_string)
-                .ok_or_else(|| CodeError::new(format!("code object: {what} is not a str")))
-        };
-        let new = match args.len() {
-            16 => false,
-            18 => true,
+        let nargs = args.len();
+        // The 18-argument layout of 3.11+, with `None` where an older
+        // form has no such argument.
+        let mut slots: Vec<Option<NodeRef<'g, 'a>>> = args.into_iter().map(Some).collect();
+        let missing: &[usize] = match nargs {
+            14 => &[1, 2, 12, 15], // no posonly/kwonly args, qualname, exception table
+            15 => &[1, 12, 15],    // no posonly args, qualname, exception table
+            16 => &[12, 15],       // no qualname, exception table
+            18 => &[],
             n => {
                 return Err(CodeError::new(format!(
-                    "code object: {n} constructor arguments (CPython 3.8-3.10 take 16, 3.11+ 18)"
+                    "code object: {n} constructor arguments (CPython 2.7 takes 14, 3.6-3.7 15, \
+                     3.8-3.10 16, 3.11+ 18)"
                 )))
             }
         };
-        let k = if new { 1 } else { 0 };
+        for &i in missing {
+            slots.insert(i, None);
+        }
+        let int = |i: usize, what: &str| -> Result<u32, CodeError> {
+            match slots[i] {
+                None => Ok(0),
+                Some(a) => a
+                    .as_i64()
+                    .and_then(|v| u32::try_from(v).ok())
+                    .ok_or_else(|| {
+                        CodeError::new(format!("code object: {what} is not a small int"))
+                    }),
+            }
+        };
+        let bytes = |i: usize, what: &str| -> Result<Cow<'g, [u8]>, CodeError> {
+            slots[i]
+                .and_then(bytes_of)
+                .ok_or_else(|| CodeError::new(format!("code object: {what} is not bytes")))
+        };
+        let text = |i: usize, what: &str| -> Result<String, CodeError> {
+            slots[i]
+                .and_then(text_of)
+                .ok_or_else(|| CodeError::new(format!("code object: {what} is not a str")))
+        };
         Ok(Some(Code {
             node,
+            nargs,
             argcount: int(0, "co_argcount")?,
             posonlyargcount: int(1, "co_posonlyargcount")?,
             kwonlyargcount: int(2, "co_kwonlyargcount")?,
@@ -181,27 +231,22 @@ impl<'g, 'a> Code<'g, 'a> {
             stacksize: int(4, "co_stacksize")?,
             flags: int(5, "co_flags")?,
             bytecode: bytes(6, "co_code")?,
-            consts: args[7].iter().collect(),
-            names: strs(args[8], "co_names")?,
-            varnames: strs(args[9], "co_varnames")?,
+            consts: slots[7].map(|c| c.iter().collect()).unwrap_or_default(),
+            names: strs(slots[8], "co_names")?,
+            varnames: strs(slots[9], "co_varnames")?,
             filename: text(10, "co_filename")?,
             name: text(11, "co_name")?,
-            qualname: if new {
-                Some(text(12, "co_qualname")?)
-            } else {
-                None
+            qualname: match slots[12] {
+                Some(_) => Some(text(12, "co_qualname")?),
+                None => None,
             },
-            firstlineno: args[12 + k]
-                .as_i64()
+            firstlineno: slots[13]
+                .and_then(|a| a.as_i64())
                 .ok_or_else(|| CodeError::new("code object: co_firstlineno is not an int"))?,
-            linetable: bytes(13 + k, "co_linetable")?,
-            exceptiontable: if new {
-                Some(bytes(15, "co_exceptiontable")?)
-            } else {
-                None
-            },
-            freevars: strs(args[14 + 2 * k], "co_freevars")?,
-            cellvars: strs(args[15 + 2 * k], "co_cellvars")?,
+            linetable: bytes(14, "co_linetable")?,
+            exceptiontable: slots[15].and_then(|a| a.as_bytes()),
+            freevars: strs(slots[16], "co_freevars")?,
+            cellvars: strs(slots[17], "co_cellvars")?,
         }))
     }
 

@@ -2,7 +2,7 @@
 
 use brinery::{Construct, Node, NodeId, NodeRef};
 
-use crate::code::{reduce_call, Code, CO_VARARGS, CO_VARKEYWORDS};
+use crate::code::{reduce_call, text_of, Code, CO_VARARGS, CO_VARKEYWORDS};
 
 /// A function pickled by value: its code and what it was made with.
 #[derive(Clone, Debug)]
@@ -30,7 +30,7 @@ fn items<'g, 'a>(n: Option<NodeRef<'g, 'a>>) -> Vec<NodeRef<'g, 'a>> {
 fn str_entries<'g, 'a>(n: Option<NodeRef<'g, 'a>>) -> Vec<(String, NodeRef<'g, 'a>)> {
     let Some(n) = n else { return Vec::new() };
     n.entries()
-        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v)))
+        .filter_map(|(k, v)| Some((text_of(k)?, v)))
         .collect()
 }
 
@@ -59,18 +59,30 @@ impl<'g, 'a> Function<'g, 'a> {
     /// globals, name, argdefs, closure)` (+ the `_function_setstate` call
     /// that fills it in), or `types.FunctionType(code, globals, ...)`.
     pub fn from_node(node: NodeRef<'g, 'a>) -> Option<Self> {
-        let ((m, f), args) = reduce_call(node)?;
+        let ((m, f), mut args) = reduce_call(node)?;
+        let mut state = None;
         let library = match (m.as_str(), f.as_str()) {
-            ("dill._dill", "_create_function") => "dill",
+            ("dill._dill" | "dill.dill", "_create_function") => "dill",
             (m, "_make_function") if m.starts_with("cloudpickle") => "cloudpickle",
+            // cloudpickle 1.x (and on Python 2): `_fill_function(
+            // _make_skel_func(code, cell_count, base_globals), state)`.
+            (m, "_fill_function") if m.starts_with("cloudpickle") => {
+                state = args.get(1).copied();
+                let ((_, skel), skel_args) = reduce_call(*args.first()?)?;
+                if skel != "_make_skel_func" {
+                    return None;
+                }
+                args = skel_args;
+                args.truncate(1); // the code; cell count and globals follow
+                "cloudpickle"
+            }
             ("types", "FunctionType") => "types",
             _ => return None,
         };
         let code = Code::from_node(*args.first()?)?;
         let name = args
             .get(2)
-            .and_then(|n| n.as_str())
-            .map(str::to_string)
+            .and_then(|n| text_of(*n))
             .unwrap_or_else(|| code.name.clone());
         let mut func = Function {
             node,
@@ -79,7 +91,6 @@ impl<'g, 'a> Function<'g, 'a> {
             module: None,
             doc: None,
             defaults: items(args.get(3).copied()),
-            kwdefaults: Vec::new(),
             closure: {
                 let sets = cell_assignments(node.graph());
                 items(args.get(4).copied())
@@ -92,13 +103,23 @@ impl<'g, 'a> Function<'g, 'a> {
                     })
                     .collect()
             },
+            // dill 0.3.4 and older: `_create_function(code, globals, name,
+            // argdefs, closure, fdict, fkwdefaults)`.
+            kwdefaults: str_entries(args.get(6).copied().filter(|d| !d.is_none())),
             globals: args.get(1).copied(),
             library,
             code,
         };
+        if let Some(st) = state {
+            func.apply_state(st);
+        }
         if let Some(g) = func.globals {
-            if let Some(m) = g.get("__name__").and_then(|n| n.as_str()) {
-                func.module = Some(m.to_string());
+            let name = g
+                .entries()
+                .find(|(k, _)| text_of(*k).as_deref() == Some("__name__"))
+                .and_then(|(_, v)| text_of(v));
+            if let Some(m) = name {
+                func.module = Some(m);
             } else if let Some((_, name)) = g.as_global() {
                 // dill: the globals of __main__ by reference.
                 func.module = Some(name.to_string());
@@ -126,23 +147,40 @@ impl<'g, 'a> Function<'g, 'a> {
                 func.apply_state(part);
             }
         }
+        // Older dill keeps no `__doc__`: CPython takes it from the first
+        // constant when that is a string (which, before 3.8, is only ever
+        // the docstring).
+        if func.doc.is_none() && func.code.nargs <= 15 {
+            func.doc = func
+                .code
+                .consts
+                .first()
+                .copied()
+                .filter(|c| matches!(c.node(), Some(Node::Str(_) | Node::Bytes(_))));
+        }
         Some(func)
     }
 
     fn apply_state(&mut self, st: NodeRef<'g, 'a>) {
         for (k, v) in str_entries(Some(st)) {
-            match k.as_str() {
-                "__qualname__" => self.qualname = v.as_str().map(str::to_string),
-                "__name__" => {
-                    if let Some(s) = v.as_str() {
-                        self.name = s.to_string();
+            // `__x__` from dill/cloudpickle's function state, `x` from
+            // cloudpickle 1.x's `_fill_function` state.
+            let key = k
+                .strip_prefix("__")
+                .and_then(|k| k.strip_suffix("__"))
+                .unwrap_or(&k);
+            match key {
+                "qualname" => self.qualname = text_of(v),
+                "name" => {
+                    if let Some(s) = text_of(v) {
+                        self.name = s;
                     }
                 }
-                "__module__" => self.module = v.as_str().map(str::to_string),
-                "__doc__" => self.doc = Some(v).filter(|d| !d.is_none()),
-                "__defaults__" => self.defaults = items(Some(v)),
-                "__kwdefaults__" => self.kwdefaults = str_entries(Some(v)),
-                "__closure__" => {
+                "module" => self.module = text_of(v),
+                "doc" => self.doc = Some(v).filter(|d| !d.is_none()),
+                "defaults" => self.defaults = items(Some(v)),
+                "kwdefaults" => self.kwdefaults = str_entries(Some(v)),
+                "closure" | "closure_values" => {
                     let vals = items(Some(v));
                     if !vals.is_empty() {
                         self.closure = vals
@@ -151,7 +189,7 @@ impl<'g, 'a> Function<'g, 'a> {
                             .collect();
                     }
                 }
-                "__globals__" if self.globals.is_none() => self.globals = Some(v),
+                "globals" if self.globals.is_none() => self.globals = Some(v),
                 _ => {}
             }
         }
@@ -181,9 +219,10 @@ impl<'g, 'a> Function<'g, 'a> {
     pub fn library(&self) -> &'static str {
         self.library
     }
-    /// The docstring, if the state has one.
-    pub fn doc(&self) -> Option<&str> {
-        self.doc.and_then(|d| d.as_str())
+    /// The docstring, if the state has one (a Python 2 `str` docstring
+    /// read as `bytes` too).
+    pub fn doc(&self) -> Option<String> {
+        self.doc.and_then(text_of)
     }
     /// The closure's cell contents in `co_freevars` order (`None`: an empty
     /// cell).
@@ -286,14 +325,14 @@ fn cell_assignments<'g, 'a>(graph: &'g brinery::Graph<'a>) -> Vec<(NodeId, NodeR
             continue;
         };
         let a = graph.view(*args);
-        if a.len() != Some(3) || a.get(&1).and_then(|x| x.as_str()) != Some("cell_contents") {
+        if a.len() != Some(3) || a.get(&1).and_then(text_of).as_deref() != Some("cell_contents") {
             continue;
         }
         let c = graph.view(*callable);
         let is_setattr = match c.as_global() {
             Some((_, n)) => n.ends_with("setattr"),
             None => reduce_call(c).is_some_and(|((_, f), fa)| {
-                f == "getattr" && fa.get(1).and_then(|x| x.as_str()) == Some("_setattr")
+                f == "getattr" && fa.get(1).and_then(|x| text_of(*x)).as_deref() == Some("_setattr")
             }),
         };
         if let (true, Some(cell), Some(v)) = (is_setattr, a.get(&0).and_then(|x| x.id()), a.get(&2))

@@ -6,9 +6,12 @@
 //! defaults, closure cells and the globals it refers to. [`Function`] and
 //! [`Code`] read them from a decoded [`brinery::Graph`]; [`Code::dis`]
 //! prints the disassembly exactly as `dis.dis()` prints it on the CPython
-//! version that wrote the pickle (3.8 to 3.13; the version is recognised
-//! from the code object, or given), with the opcode tables of each version
-//! generated from CPython itself (`gen_tables.py`, `src/tables.rs`).
+//! version that wrote the pickle (2.7 and 3.6 to 3.13; the version is
+//! recognised from the code object, or given), with the opcode tables of
+//! each version generated from CPython itself (`gen_tables.py`,
+//! `src/tables.rs`). Python 2 pickles are read with `encoding="bytes"`
+//! (their `str` is bytes): see the README for the two things a decoded
+//! Python 2 pickle cannot tell apart.
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,4 +1,4 @@
-//! Line tables: `co_lnotab` (3.8, 3.9), the 3.10 `co_linetable` and the
+//! Line tables: `co_lnotab` (2.7, 3.6-3.9), the 3.10 `co_linetable` and the
 //! 3.11+ location table, decoded to what `code.co_lines()` yields and to
 //! the `(offset, line)` starts `dis.findlinestarts` yields.
 
@@ -6,8 +6,15 @@
 /// where the instructions have no line.
 pub(crate) type Ranges = Vec<(usize, usize, Option<i64>)>;
 
-/// `dis.findlinestarts` for 3.8/3.9 from `co_lnotab`.
-pub(crate) fn starts_lnotab(lnotab: &[u8], firstlineno: i64, code_len: usize) -> Vec<(usize, i64)> {
+/// `dis.findlinestarts` from `co_lnotab` (2.7, 3.6-3.9): 2.7's line
+/// increments are unsigned, 3.6+'s signed; 3.8+ stops at the first address
+/// past the bytecode (`stop_at`).
+pub(crate) fn starts_lnotab(
+    lnotab: &[u8],
+    firstlineno: i64,
+    stop_at: Option<usize>,
+    signed: bool,
+) -> Vec<(usize, i64)> {
     let mut out = Vec::new();
     let mut last: Option<i64> = None;
     let mut line = firstlineno;
@@ -20,11 +27,15 @@ pub(crate) fn starts_lnotab(lnotab: &[u8], firstlineno: i64, code_len: usize) ->
                 last = Some(line);
             }
             addr += byte_incr;
-            if addr >= code_len {
+            if stop_at.is_some_and(|n| addr >= n) {
                 return out;
             }
         }
-        line += line_incr as i8 as i64;
+        line += if signed {
+            line_incr as i8 as i64
+        } else {
+            line_incr as i64
+        };
     }
     if Some(line) != last {
         out.push((addr, line));
@@ -61,7 +72,10 @@ pub(crate) fn ranges_310(table: &[u8], firstlineno: i64) -> Ranges {
     out
 }
 
-fn varint(it: &mut std::slice::Iter<'_, u8>) -> Option<u64> {
+/// A varint of 6-bit chunks (bit 6: more follow) of the 3.11+ tables: the
+/// exception table puts the high chunks first (`msb_first`), the location
+/// table the low ones. `None` when truncated or longer than 64 bits.
+pub(crate) fn varint(it: &mut std::slice::Iter<'_, u8>, msb_first: bool) -> Option<u64> {
     let mut b = *it.next()? as u64;
     let mut val = b & 63;
     let mut shift = 0;
@@ -71,13 +85,17 @@ fn varint(it: &mut std::slice::Iter<'_, u8>) -> Option<u64> {
         if shift > 60 {
             return None;
         }
-        val |= (b & 63) << shift;
+        val = if msb_first {
+            (val << 6) | (b & 63)
+        } else {
+            val | (b & 63) << shift
+        };
     }
     Some(val)
 }
 
 fn svarint(it: &mut std::slice::Iter<'_, u8>) -> Option<i64> {
-    let v = varint(it)?;
+    let v = varint(it, false)?;
     Some(if v & 1 != 0 {
         -((v >> 1) as i64)
     } else {
@@ -104,7 +122,7 @@ pub(crate) fn ranges_311(table: &[u8], firstlineno: i64) -> Ranges {
                 let Some(d) = svarint(&mut it) else { break };
                 line += d;
                 for _ in 0..3 {
-                    if varint(&mut it).is_none() {
+                    if varint(&mut it, false).is_none() {
                         break;
                     }
                 }

@@ -81,3 +81,27 @@ pub fn with_position(py: Python<'_>, err: PyErr, offset: u64, opcode: &str) -> P
     }
     err
 }
+
+/// `_pickle`'s TypeError for a `memo` assignment of the wrong type
+/// (`what` is "a PicklerMemoProxy" or "an UnpicklerMemoProxy").
+pub fn memo_type_error(value: &Bound<'_, PyAny>, what: &str) -> PyResult<PyErr> {
+    Ok(type_error(format!(
+        "'memo' attribute must be {what} object or dict, not {}",
+        value.get_type().name()?
+    )))
+}
+
+/// A memo proxy's `__reduce__`: `(dict, (copy,))`, as `_pickle`'s.
+pub fn memo_reduce<'py>(
+    copy: &Bound<'py, pyo3::types::PyDict>,
+) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+    let py = copy.py();
+    let dict_type = py.get_type::<pyo3::types::PyDict>();
+    pyo3::types::PyTuple::new(
+        py,
+        [
+            dict_type.into_any(),
+            pyo3::types::PyTuple::new(py, [copy])?.into_any(),
+        ],
+    )
+}

@@ -24,9 +24,11 @@ fn _brinery(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(unpickler::loads, m)?)?;
     m.add_function(wrap_pyfunction!(unpickler::load, m)?)?;
     m.add_class::<unpickler::Unpickler>()?;
+    m.add_class::<unpickler::UnpicklerMemoProxy>()?;
     m.add_function(wrap_pyfunction!(pickler::dumps, m)?)?;
     m.add_function(wrap_pyfunction!(pickler::dump, m)?)?;
     m.add_class::<pickler::Pickler>()?;
+    m.add_class::<pickler::PicklerMemoProxy>()?;
     m.add_function(wrap_pyfunction!(graph::scan, m)?)?;
     m.add_function(wrap_pyfunction!(graph::parse, m)?)?;
     m.add_class::<graph::Graph>()?;

@@ -28,6 +28,9 @@ const FRAME_HEADER_SIZE: usize = 9;
 const BATCHSIZE: usize = 1000;
 /// Native recursion is bounded whatever `sys.getrecursionlimit()` says.
 const MAX_DEPTH: usize = 3000;
+/// `_pickle`'s `FAST_NESTING_LIMIT`: in fast mode, containers nested
+/// deeper than this are checked for cycles.
+const FAST_NESTING_LIMIT: usize = 50;
 
 struct Shared {
     dispatch_table: Py<PyDict>,
@@ -157,11 +160,84 @@ struct Enc<'m, 'py> {
     hooks: Hooks<'py>,
     depth: usize,
     max_depth: usize,
+    /// Fast mode (`Pickler.fast`): list/dict nesting, and beyond
+    /// [`FAST_NESTING_LIMIT`] the addresses of the containers being saved
+    /// (a repeat is a cycle), as `_pickle`'s `fast_save_enter`.
+    fast_nesting: usize,
+    fast_seen: HashMap<usize, (), BuildHasherDefault<PtrHasher>>,
     sh: &'m Shared,
     tp: TypePtrs,
 }
 
 impl<'m, 'py> Enc<'m, 'py> {
+    fn new(
+        py: Python<'py>,
+        proto: u8,
+        fix_imports: bool,
+        fast: bool,
+        memo: &'m mut PMemo,
+        hooks: Hooks<'py>,
+    ) -> PyResult<Self>
+    where
+        'py: 'm,
+    {
+        Ok(Enc {
+            py,
+            proto,
+            bin: proto > 0,
+            fix_imports,
+            fast,
+            framing: false,
+            frame_start: None,
+            out: Vec::new(),
+            memo,
+            hooks,
+            depth: 0,
+            max_depth: max_depth(py)?,
+            fast_nesting: 0,
+            fast_seen: HashMap::default(),
+            sh: shared(py)?,
+            tp: TypePtrs::new(py),
+        })
+    }
+
+    /// `_pickle`'s `fast_save_enter`: in fast mode (no memo) a list or dict
+    /// met again inside itself beyond the nesting limit is a cycle.
+    fn fast_enter(&mut self, obj: &Bound<'py, PyAny>, what: &str) -> PyResult<()> {
+        self.fast_nesting += 1;
+        if self.fast_nesting >= FAST_NESTING_LIMIT && self.fast_seen.insert(key(obj), ()).is_some()
+        {
+            return Err(errors::value_error(format!(
+                "fast mode: can't pickle cyclic objects including object type {what} at {:p}",
+                obj.as_ptr()
+            )));
+        }
+        Ok(())
+    }
+
+    fn fast_leave(&mut self, obj: &Bound<'py, PyAny>) {
+        if self.fast_nesting >= FAST_NESTING_LIMIT {
+            self.fast_seen.remove(&key(obj));
+        }
+        self.fast_nesting -= 1;
+    }
+
+    /// Save a list or dict with `body`, inside `fast_enter`/`fast_leave`
+    /// in fast mode.
+    fn guarded<T>(
+        &mut self,
+        obj: &Bound<'py, T>,
+        what: &str,
+        body: impl FnOnce(&mut Self, &Bound<'py, T>) -> PyResult<()>,
+    ) -> PyResult<()> {
+        if !self.fast {
+            return body(self, obj);
+        }
+        self.fast_enter(obj.as_any(), what)?;
+        body(self, obj)?;
+        self.fast_leave(obj.as_any());
+        Ok(())
+    }
     // ---- output and framing -------------------------------------------
 
     #[inline]
@@ -358,12 +434,12 @@ impl<'m, 'py> Enc<'m, 'py> {
         let tp = obj.get_type_ptr();
         if tp == self.tp.dict {
             if let Ok(d) = obj.cast_exact::<PyDict>() {
-                return self.save_dict(d);
+                return self.guarded(d, "dict", Self::save_dict);
             }
         }
         if tp == self.tp.list {
             if let Ok(l) = obj.cast_exact::<PyList>() {
-                return self.save_list(l);
+                return self.guarded(l, "list", Self::save_list);
             }
         }
         if tp == self.tp.tuple {
@@ -376,12 +452,6 @@ impl<'m, 'py> Enc<'m, 'py> {
         }
         if let Ok(s) = obj.cast_exact::<PyFrozenSet>() {
             return self.save_frozenset(s);
-        }
-        if let Ok(l) = obj.cast_exact::<PyList>() {
-            return self.save_list(l);
-        }
-        if let Ok(t) = obj.cast_exact::<PyTuple>() {
-            return self.save_tuple(t);
         }
         if let Ok(b) = obj.cast_exact::<PyByteArray>() {
             return self.save_bytearray(b);
@@ -1539,6 +1609,35 @@ fn check_buffer_callback(proto: u8, cb: Option<&Bound<'_, PyAny>>) -> PyResult<(
     Ok(())
 }
 
+/// `dumps`/`dump` without a `Pickler`: the bytes, or written to `write`.
+fn dump_plain<'py>(
+    obj: &Bound<'py, PyAny>,
+    protocol: Option<&Bound<'py, PyAny>>,
+    fix_imports: bool,
+    buffer_callback: Option<&Bound<'py, PyAny>>,
+    write: Option<Bound<'py, PyAny>>,
+) -> PyResult<Vec<u8>> {
+    let py = obj.py();
+    let proto = resolve_protocol(py, protocol)?;
+    check_buffer_callback(proto, buffer_callback)?;
+    let mut memo = PMemo::default();
+    let to_file = write.is_some();
+    let hooks = Hooks {
+        persistent_id: None,
+        reducer_override: None,
+        dispatch_table: None,
+        buffer_callback: buffer_callback.filter(|c| !c.is_none()).cloned(),
+        write,
+    };
+    let fix_imports = fix_imports && proto < 3;
+    let mut enc = Enc::new(py, proto, fix_imports, false, &mut memo, hooks)?;
+    enc.dump(obj)?;
+    if to_file {
+        enc.flush_to_file()?;
+    }
+    Ok(std::mem::take(&mut enc.out))
+}
+
 /// `dumps(obj, protocol=None, *, fix_imports=True, buffer_callback=None)`
 #[pyfunction]
 #[pyo3(signature = (obj, protocol=None, *, fix_imports=true, buffer_callback=None))]
@@ -1549,33 +1648,8 @@ pub fn dumps<'py>(
     fix_imports: bool,
     buffer_callback: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let proto = resolve_protocol(py, protocol)?;
-    check_buffer_callback(proto, buffer_callback)?;
-    let mut memo = PMemo::default();
-    let mut enc = Enc {
-        py,
-        proto,
-        bin: proto > 0,
-        fix_imports: fix_imports && proto < 3,
-        fast: false,
-        framing: false,
-        frame_start: None,
-        out: Vec::new(),
-        memo: &mut memo,
-        hooks: Hooks {
-            persistent_id: None,
-            reducer_override: None,
-            dispatch_table: None,
-            buffer_callback: buffer_callback.filter(|c| !c.is_none()).cloned(),
-            write: None,
-        },
-        depth: 0,
-        max_depth: max_depth(py)?,
-        sh: shared(py)?,
-        tp: TypePtrs::new(py),
-    };
-    enc.dump(obj)?;
-    Ok(PyBytes::new(py, &enc.out))
+    let out = dump_plain(obj, protocol, fix_imports, buffer_callback, None)?;
+    Ok(PyBytes::new(py, &out))
 }
 
 /// `dump(obj, file, protocol=None, *, fix_imports=True, buffer_callback=None)`
@@ -1589,36 +1663,10 @@ pub fn dump<'py>(
     fix_imports: bool,
     buffer_callback: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<()> {
-    let proto = resolve_protocol(py, protocol)?;
-    check_buffer_callback(proto, buffer_callback)?;
     let write = file
         .getattr_opt(intern!(py, "write"))?
         .ok_or_else(|| errors::type_error("file must have a 'write' attribute"))?;
-    let mut memo = PMemo::default();
-    let mut enc = Enc {
-        py,
-        proto,
-        bin: proto > 0,
-        fix_imports: fix_imports && proto < 3,
-        fast: false,
-        framing: false,
-        frame_start: None,
-        out: Vec::new(),
-        memo: &mut memo,
-        hooks: Hooks {
-            persistent_id: None,
-            reducer_override: None,
-            dispatch_table: None,
-            buffer_callback: buffer_callback.filter(|c| !c.is_none()).cloned(),
-            write: Some(write),
-        },
-        depth: 0,
-        max_depth: max_depth(py)?,
-        sh: shared(py)?,
-        tp: TypePtrs::new(py),
-    };
-    enc.dump(obj)?;
-    enc.flush_to_file()
+    dump_plain(obj, protocol, fix_imports, buffer_callback, Some(write)).map(drop)
 }
 
 /// A drop-in for `pickle.Pickler` (same bytes as `_pickle`).
@@ -1629,10 +1677,21 @@ pub struct Pickler {
     fix_imports: bool,
     buffer_callback: Option<Py<PyAny>>,
     memo: PMemo,
+    /// `_pickle` keeps `fast` and `bin` as C ints (`p.fast = 1` works).
     #[pyo3(get, set)]
-    fast: bool,
+    fast: i32,
     #[pyo3(get, set)]
-    bin: bool,
+    bin: i32,
+}
+
+impl Pickler {
+    fn memo_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, (idx, obj)) in &self.memo.map {
+            d.set_item(*k, (*idx, obj.bind(py)))?;
+        }
+        Ok(d)
+    }
 }
 
 #[pymethods]
@@ -1646,8 +1705,8 @@ impl Pickler {
             fix_imports: true,
             buffer_callback: None,
             memo: PMemo::default(),
-            fast: false,
-            bin: false,
+            fast: 0,
+            bin: 0,
         }
     }
 
@@ -1667,7 +1726,7 @@ impl Pickler {
         }
         self.file = Some(file.clone().unbind());
         self.proto = proto;
-        self.bin = proto > 0;
+        self.bin = i32::from(proto > 0);
         self.fix_imports = fix_imports && proto < 3;
         self.buffer_callback = buffer_callback
             .filter(|c| !c.is_none())
@@ -1692,41 +1751,24 @@ impl Pickler {
                 file,
                 this.proto,
                 this.fix_imports,
-                this.fast,
+                this.fast != 0,
                 cb,
                 std::mem::take(&mut this.memo),
             )
         };
         let write = file.bind(py).getattr(intern!(py, "write"))?;
-        let persistent_id = slf.getattr_opt(intern!(py, "persistent_id"))?;
-        let reducer_override = slf.getattr_opt(intern!(py, "reducer_override"))?;
-        let dispatch_table = slf.getattr_opt(intern!(py, "dispatch_table"))?;
-        let result = (|| -> PyResult<()> {
-            let mut enc = Enc {
-                py,
-                proto,
-                bin: proto > 0,
-                fix_imports,
-                fast,
-                framing: false,
-                frame_start: None,
-                out: Vec::new(),
-                memo: &mut memo,
-                hooks: Hooks {
-                    persistent_id,
-                    reducer_override,
-                    dispatch_table,
-                    buffer_callback: cb.map(|c| c.into_bound(py)),
-                    write: Some(write),
-                },
-                depth: 0,
-                max_depth: max_depth(py)?,
-                sh: shared(py)?,
-                tp: TypePtrs::new(py),
-            };
-            enc.dump(obj)?;
-            enc.flush_to_file()
-        })();
+        let hooks = Hooks {
+            persistent_id: slf.getattr_opt(intern!(py, "persistent_id"))?,
+            reducer_override: slf.getattr_opt(intern!(py, "reducer_override"))?,
+            dispatch_table: slf.getattr_opt(intern!(py, "dispatch_table"))?,
+            buffer_callback: cb.map(|c| c.into_bound(py)),
+            write: Some(write),
+        };
+        let result =
+            Enc::new(py, proto, fix_imports, fast, &mut memo, hooks).and_then(|mut enc| {
+                enc.dump(obj)?;
+                enc.flush_to_file()
+            });
         slf.borrow_mut().memo = memo;
         result
     }
@@ -1736,37 +1778,68 @@ impl Pickler {
         self.memo = PMemo::default();
     }
 
-    /// The memo as a dict `{id(obj): (index, obj)}` (a copy).
+    /// The memo, live: a `PicklerMemoProxy` as with `_pickle`
+    /// (`copy()` gives `{id(obj): (index, obj)}`, `clear()` empties it).
     #[getter]
-    fn get_memo<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (k, (idx, obj)) in &self.memo.map {
-            d.set_item(*k, (*idx, obj.bind(py)))?;
+    fn get_memo(slf: &Bound<'_, Self>) -> PicklerMemoProxy {
+        PicklerMemoProxy {
+            pickler: slf.clone().unbind(),
         }
-        Ok(d)
     }
 
+    /// Replace the memo with a copy of a `PicklerMemoProxy`'s memo or of a
+    /// dict whose values are `(index, obj)` pairs (keys are ignored, as
+    /// with `_pickle`).
     #[setter]
     fn set_memo(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let Ok(d) = value.cast::<PyDict>() else {
-            return Err(errors::type_error(format!(
-                "'memo' attribute must be a dict, not {}",
-                value.get_type().name()?
-            )));
+        let py = value.py();
+        let copied;
+        let d = if let Ok(proxy) = value.cast::<PicklerMemoProxy>() {
+            copied = proxy.borrow().copy(py)?;
+            &copied
+        } else if let Ok(d) = value.cast::<PyDict>() {
+            d
+        } else {
+            return Err(errors::memo_type_error(value, "a PicklerMemoProxy")?);
         };
         let mut memo = PMemo::default();
         for (_, v) in d.iter() {
-            let t = v
-                .cast::<PyTuple>()
-                .map_err(|_| errors::type_error("memo values must be 2-tuples"))?;
-            if t.len() != 2 {
-                return Err(errors::type_error("memo values must be 2-tuples"));
-            }
-            let idx: u32 = t.get_item(0)?.extract()?;
+            let t = match v.cast::<PyTuple>() {
+                Ok(t) if t.len() == 2 => t,
+                _ => return Err(errors::type_error("'memo' values must be 2-item tuples")),
+            };
+            let idx: u32 = t
+                .get_item(0)?
+                .extract()
+                .map_err(|_| errors::type_error("an integer is required"))?;
             let obj = t.get_item(1)?;
             memo.map.insert(key(&obj), (idx, obj.unbind()));
         }
         self.memo = memo;
         Ok(())
+    }
+}
+
+/// `Pickler.memo`: a live view of a pickler's memo (`_pickle`'s
+/// `PicklerMemoProxy`).
+#[pyclass(module = "brinery", frozen)]
+pub struct PicklerMemoProxy {
+    pickler: Py<Pickler>,
+}
+
+#[pymethods]
+impl PicklerMemoProxy {
+    /// A copy of the memo: `{id(obj): (index, obj)}`.
+    fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.pickler.bind(py).borrow().memo_dict(py)
+    }
+
+    /// Empty the pickler's memo.
+    fn clear(&self, py: Python<'_>) {
+        self.pickler.bind(py).borrow_mut().memo = PMemo::default();
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        errors::memo_reduce(&self.copy(py)?)
     }
 }

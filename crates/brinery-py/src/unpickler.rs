@@ -334,27 +334,34 @@ impl Unpickler {
         g.check_and_import(py, module, name, this.proto, None)
     }
 
-    /// The memo as a dict `{index: object}` (a copy).
+    /// The memo, live: an `UnpicklerMemoProxy` as with `_pickle`
+    /// (`copy()` gives `{index: object}`, `clear()` empties it).
     #[getter]
-    fn get_memo<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (k, v) in self.memo.items() {
-            d.set_item(k, v.bind(py))?;
+    fn get_memo(slf: &Bound<'_, Self>) -> UnpicklerMemoProxy {
+        UnpicklerMemoProxy {
+            unpickler: slf.clone().unbind(),
         }
-        Ok(d)
     }
 
+    /// Replace the memo with a copy of an `UnpicklerMemoProxy`'s memo or
+    /// of a dict `{index: object}`.
     #[setter]
     fn set_memo(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let Ok(d) = value.cast::<PyDict>() else {
-            return Err(errors::type_error(format!(
-                "'memo' attribute must be a dict, not {}",
-                value.get_type().name()?
-            )));
+        let py = value.py();
+        let copied;
+        let d = if let Ok(proxy) = value.cast::<UnpicklerMemoProxy>() {
+            copied = proxy.get().copy(py)?;
+            &copied
+        } else if let Ok(d) = value.cast::<PyDict>() {
+            d
+        } else {
+            return Err(errors::memo_type_error(value, "an UnpicklerMemoProxy")?);
         };
         let mut memo = Memo::default();
         for (k, v) in d.iter() {
-            let k: i64 = k.extract()?;
+            let k: i64 = k
+                .extract()
+                .map_err(|_| errors::type_error("memo key must be integers"))?;
             if k < 0 {
                 return Err(errors::value_error("memo key must be positive integers."));
             }
@@ -362,5 +369,33 @@ impl Unpickler {
         }
         self.memo = memo;
         Ok(())
+    }
+}
+
+/// `Unpickler.memo`: a live view of an unpickler's memo (`_pickle`'s
+/// `UnpicklerMemoProxy`).
+#[pyclass(module = "brinery", frozen)]
+pub struct UnpicklerMemoProxy {
+    unpickler: Py<Unpickler>,
+}
+
+#[pymethods]
+impl UnpicklerMemoProxy {
+    /// A copy of the memo: `{index: object}`.
+    fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in self.unpickler.bind(py).borrow().memo.items() {
+            d.set_item(k, v.bind(py))?;
+        }
+        Ok(d)
+    }
+
+    /// Empty the unpickler's memo.
+    fn clear(&self, py: Python<'_>) {
+        self.unpickler.bind(py).borrow_mut().memo.clear();
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        errors::memo_reduce(&self.copy(py)?)
     }
 }

@@ -17,6 +17,8 @@ use pyo3::{intern, IntoPyObjectExt};
 use crate::errors;
 use crate::input::Input;
 
+mod fast;
+
 /// A memo index at most this far beyond the dense part grows it; larger
 /// ones go to the sparse map (a hostile PUT index allocates nothing big).
 const DENSE_SLACK: u64 = 1 << 16;
@@ -43,7 +45,30 @@ impl Memo {
         self.sparse.get(&idx).map(|o| o.bind(py).clone())
     }
 
+    #[inline]
     pub fn put(&mut self, idx: u64, obj: Py<PyAny>) {
+        // MEMOIZE and the writers' PUTs count up: the next index.
+        if idx == self.dense.len() as u64 && self.sparse.is_empty() {
+            self.dense.push(Some(obj));
+            self.len += 1;
+            return;
+        }
+        self.put_slow(idx, obj);
+    }
+
+    /// Drop every entry (a direct decref each, the GIL being held).
+    pub fn clear_with(&mut self, py: Python<'_>) {
+        for o in self.dense.drain(..).flatten() {
+            o.drop_ref(py);
+        }
+        for (_, o) in self.sparse.drain() {
+            o.drop_ref(py);
+        }
+        self.len = 0;
+    }
+
+    #[inline(never)]
+    fn put_slow(&mut self, idx: u64, obj: Py<PyAny>) {
         if idx < self.dense.len() as u64 + DENSE_SLACK {
             let i = idx as usize;
             if i >= self.dense.len() {
@@ -486,6 +511,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         self.proto = 0;
         let py = self.py;
         loop {
+            self.run_fast()?;
             self.op_off = self.input.offset();
             let b = match self.input.byte(py)? {
                 Some(b) => b,
@@ -610,10 +636,11 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 }
                 let l = self.stack[m - 1].clone();
                 if let Ok(list) = l.cast_exact::<PyList>() {
-                    for v in &self.stack[m..] {
-                        list.append(v)?;
-                    }
-                    self.stack.truncate(m);
+                    // One slice assignment of a list that owns the items
+                    // (no refcount call per item), as `_pickle`'s.
+                    let items = PyList::new(py, self.stack.drain(m..))?;
+                    let n = list.len();
+                    list.set_slice(n, n, items.as_any())?;
                 } else {
                     let items: Vec<_> = self.stack.drain(m..).collect();
                     self.append_items(&l, items)?;

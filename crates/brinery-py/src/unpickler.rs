@@ -145,25 +145,31 @@ fn make_opts(
     })
 }
 
-/// `loads(data, /, *, allow=(), encoding="ASCII", errors="strict",
-/// fix_imports=True, buffers=None, persistent_load=None, limits=None)`
-#[pyfunction]
-#[pyo3(signature = (data, /, *, allow=None, encoding="ASCII", errors="strict", fix_imports=true, buffers=None, persistent_load=None, limits=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn loads<'py>(
+/// One load with a fresh memo (`loads`/`load`); the memo is emptied with
+/// direct decrefs afterwards.
+fn one_shot<'py>(
     py: Python<'py>,
-    data: &Bound<'py, PyAny>,
-    allow: Option<&Bound<'py, PyAny>>,
-    encoding: &str,
-    errors: &str,
-    fix_imports: bool,
+    input: Input<'_, 'py>,
+    opts: &Opts,
     buffers: Option<&Bound<'py, PyAny>>,
     persistent_load: Option<&Bound<'py, PyAny>>,
-    limits: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let opts = make_opts(allow, encoding, errors, fix_imports, limits)?;
     let buffers = iter_buffers(buffers)?;
     let pl = persistent_load.filter(|p| !p.is_none()).cloned();
+    let mut memo = Memo::default();
+    let r = run(py, input, &mut memo, opts, None, pl, buffers);
+    memo.clear_with(py);
+    r
+}
+
+/// `loads` from bytes: `max_bytes` is checked before decoding.
+fn loads_bytes<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    opts: &Opts,
+    buffers: Option<&Bound<'py, PyAny>>,
+    persistent_load: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
     with_bytes(data, |bytes| {
         if let Some(max) = opts.max_bytes {
             if bytes.len() > max {
@@ -173,49 +179,61 @@ pub fn loads<'py>(
                 ));
             }
         }
-        let mut memo = Memo::default();
-        run(
-            py,
-            Input::from_slice(bytes),
-            &mut memo,
-            &opts,
-            None,
-            pl,
-            buffers,
-        )
+        let input = Input::from_slice(bytes);
+        one_shot(py, input, opts, buffers, persistent_load)
     })
 }
 
-/// `load(file, /, *, ...)`: reads exactly one pickle (up to STOP).
-#[pyfunction]
-#[pyo3(signature = (file, /, *, allow=None, encoding="ASCII", errors="strict", fix_imports=true, buffers=None, persistent_load=None, limits=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn load<'py>(
+/// `load` from a file: reads exactly one pickle (up to STOP).
+fn load_file<'py>(
     py: Python<'py>,
     file: &Bound<'py, PyAny>,
-    allow: Option<&Bound<'py, PyAny>>,
-    encoding: &str,
-    errors: &str,
-    fix_imports: bool,
+    opts: &Opts,
     buffers: Option<&Bound<'py, PyAny>>,
     persistent_load: Option<&Bound<'py, PyAny>>,
-    limits: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let opts = make_opts(allow, encoding, errors, fix_imports, limits)?;
-    let buffers = iter_buffers(buffers)?;
-    let pl = persistent_load.filter(|p| !p.is_none()).cloned();
-    let src = file_src(file)?;
-    let mut memo = Memo::default();
-    run(
-        py,
-        Input::from_file(src),
-        &mut memo,
-        &opts,
-        None,
-        pl,
-        buffers,
-    )
+    let input = Input::from_file(file_src(file)?);
+    one_shot(py, input, opts, buffers, persistent_load)
 }
+
+/// `loads` and `load` share their keyword arguments: one signature.
+macro_rules! loader {
+    ($(#[$doc:meta])* $name:ident, $source:ident, $body:ident) => {
+        $(#[$doc])*
+        #[pyfunction]
+        #[pyo3(signature = ($source, /, *, allow=None, encoding="ASCII", errors="strict", fix_imports=true, buffers=None, persistent_load=None, limits=None))]
+        #[allow(clippy::too_many_arguments)]
+        pub fn $name<'py>(
+            py: Python<'py>,
+            $source: &Bound<'py, PyAny>,
+            allow: Option<&Bound<'py, PyAny>>,
+            encoding: &str,
+            errors: &str,
+            fix_imports: bool,
+            buffers: Option<&Bound<'py, PyAny>>,
+            persistent_load: Option<&Bound<'py, PyAny>>,
+            limits: Option<&Bound<'py, PyAny>>,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            let opts = make_opts(allow, encoding, errors, fix_imports, limits)?;
+            $body(py, $source, &opts, buffers, persistent_load)
+        }
+    };
+}
+
+loader!(
+    /// `loads(data, /, *, allow=(), encoding="ASCII", errors="strict",
+    /// fix_imports=True, buffers=None, persistent_load=None, limits=None)`
+    loads,
+    data,
+    loads_bytes
+);
+
+loader!(
+    /// `load(file, /, *, ...)`: reads exactly one pickle (up to STOP).
+    load,
+    file,
+    load_file
+);
 
 /// A drop-in for `pickle.Unpickler` that is safe by default.
 #[pyclass(subclass, dict, weakref, module = "brinery")]

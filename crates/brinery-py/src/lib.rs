@@ -7,11 +7,13 @@
 //! - `dumps`/`dump`/`Pickler`: `_pickle`'s pickler, byte for byte.
 //! - `scan` (brinery-scan) and `parse` (the core's value graph).
 //!
-//! Unsafe code: none in this crate (PyO3's safe API only).
-#![forbid(unsafe_code)]
+//! Unsafe code: only in `ffi.rs` (four stable-ABI calls on the pickler's hot
+//! path); everything else uses PyO3's safe API.
+#![deny(unsafe_code)]
 
 mod decode;
 mod errors;
+mod ffi;
 mod graph;
 mod input;
 mod pickler;

@@ -21,6 +21,7 @@ use pyo3::types::{
 use pyo3::{intern, PyTypeInfo};
 
 use crate::errors;
+use crate::ffi;
 
 const FRAME_SIZE_MIN: usize = 4;
 const FRAME_SIZE_TARGET: usize = 64 * 1024;
@@ -80,15 +81,58 @@ fn shared(py: Python<'_>) -> PyResult<&Shared> {
     })
 }
 
-/// The pickler's memo: `id(obj)` to (index, obj); the object is kept alive
-/// so the id cannot be reused while the memo lives.
+/// The pickler's memo: `id(obj)` to its index; the objects are kept alive
+/// (in `objs`) so an id cannot be reused while the memo lives. Entries are
+/// 16 bytes (address, index, position in `objs`): growing the table moves
+/// little.
 #[derive(Default)]
 pub struct PMemo {
-    map: HashMap<usize, (u32, Py<PyAny>), BuildHasherDefault<PtrHasher>>,
+    map: HashMap<usize, (u32, u32), BuildHasherDefault<PtrHasher>>,
+    objs: Vec<Py<PyAny>>,
 }
 
-/// Object addresses are distinct and aligned: a multiplicative hash of the
-/// address is enough (SipHash costs more than the rest of a memo lookup).
+impl PMemo {
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    #[inline]
+    fn get(&self, obj: &Bound<'_, PyAny>) -> Option<u32> {
+        self.map.get(&key(obj)).map(|e| e.0)
+    }
+
+    /// Memoize `obj` at `idx` (replacing an entry for the same object).
+    #[inline]
+    fn insert(&mut self, obj: &Bound<'_, PyAny>, idx: u32) {
+        match self.map.entry(key(obj)) {
+            std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().0 = idx,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((idx, self.objs.len() as u32));
+                self.objs.push(obj.clone().unbind());
+            }
+        }
+    }
+
+    /// `(id, index, object)` of every entry.
+    fn entries(&self) -> impl Iterator<Item = (usize, u32, &Py<PyAny>)> {
+        self.map
+            .iter()
+            .map(|(k, &(idx, at))| (*k, idx, &self.objs[at as usize]))
+    }
+
+    /// Drop every entry (a direct decref each, the GIL being held).
+    fn clear_with(&mut self, py: Python<'_>) {
+        self.map.clear();
+        for o in self.objs.drain(..) {
+            o.drop_ref(py);
+        }
+    }
+}
+
+/// Object addresses are distinct and aligned: a folded multiply of the
+/// address spreads them over all bits (the table uses the low bits for
+/// the bucket and the high ones as a tag); SipHash costs more than the
+/// rest of a memo lookup.
 #[derive(Default)]
 pub struct PtrHasher(u64);
 
@@ -98,11 +142,13 @@ impl Hasher for PtrHasher {
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            self.write_usize(self.0 as usize ^ b as usize);
         }
     }
+    #[inline]
     fn write_usize(&mut self, x: usize) {
-        self.0 = ((x as u64) >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let m = (x as u128).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = (m as u64) ^ ((m >> 64) as u64);
     }
 }
 
@@ -336,8 +382,8 @@ impl<'m, 'py> Enc<'m, 'py> {
         if self.fast {
             return Ok(());
         }
-        let idx = self.memo.map.len() as u32;
-        self.memo.map.insert(key(obj), (idx, obj.clone().unbind()));
+        let idx = self.memo.len() as u32;
+        self.memo.insert(obj, idx);
         if self.proto >= 4 {
             self.op(Opcode::Memoize);
         } else if !self.bin {
@@ -355,7 +401,7 @@ impl<'m, 'py> Enc<'m, 'py> {
 
     #[inline]
     fn memo_lookup(&self, obj: &Bound<'py, PyAny>) -> Option<u32> {
-        self.memo.map.get(&key(obj)).map(|e| e.0)
+        self.memo.get(obj)
     }
 
     fn memo_get(&mut self, idx: u32) {
@@ -378,6 +424,70 @@ impl<'m, 'py> Enc<'m, 'py> {
         if !pers_save && self.hooks.persistent_id.is_some() && self.save_pers(obj)? {
             return Ok(());
         }
+        self.save_value(obj)
+    }
+
+    /// True when saving `obj` runs no Python code (no hook, no file write,
+    /// a type saved without calls): a borrowed reference is then enough.
+    #[inline]
+    fn runs_no_code(&self, obj: &Bound<'py, PyAny>) -> bool {
+        if self.hooks.persistent_id.is_some() || self.hooks.write.is_some() {
+            return false;
+        }
+        let tp = obj.get_type_ptr();
+        let t = &self.tp;
+        tp == t.int || tp == t.float || tp == t.str || tp == t.bool || obj.is_none()
+    }
+
+    /// Save item `i` of a list: borrowed when that runs no Python code
+    /// (`_pickle` holds a reference around `save`; nothing can drop it
+    /// here), else with a reference of its own. True when no Python code
+    /// ran (the list is unchanged).
+    #[inline]
+    fn save_list_item(&mut self, l: &Bound<'py, PyList>, i: usize) -> PyResult<bool> {
+        match ffi::list_item(l, i) {
+            Some(item) => self.save_borrowed(item),
+            None => {
+                let item = l.get_item(i)?;
+                self.save(&item, false)?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Save an item borrowed from a container: as it is when that runs no
+    /// Python code, else with a reference of its own. True when no Python
+    /// code ran.
+    #[inline]
+    fn save_borrowed(&mut self, item: pyo3::Borrowed<'_, 'py, PyAny>) -> PyResult<bool> {
+        if self.runs_no_code(&item) {
+            self.opcode_boundary()?;
+            self.save_value(&item)?;
+            return Ok(true);
+        }
+        let item = item.to_owned();
+        self.save(&item, false)?;
+        Ok(false)
+    }
+
+    /// Save a dict entry borrowed from the dict (see `save_borrowed`).
+    #[inline]
+    fn save_entry(
+        &mut self,
+        k: pyo3::Borrowed<'_, 'py, PyAny>,
+        v: pyo3::Borrowed<'_, 'py, PyAny>,
+    ) -> PyResult<()> {
+        if self.runs_no_code(&k) && self.runs_no_code(&v) {
+            self.save_borrowed(k)?;
+            self.save_borrowed(v)?;
+            return Ok(());
+        }
+        let (k, v) = (k.to_owned(), v.to_owned());
+        self.save(&k, false)?;
+        self.save(&v, false)
+    }
+
+    fn save_value(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
         // Dispatch on the exact type by address (a miss on `cast_exact`
         // builds an error value; this path is taken for every object).
         let tp = obj.get_type_ptr();
@@ -538,7 +648,12 @@ impl<'m, 'py> Enc<'m, 'py> {
 
     fn save_long(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
         let py = self.py;
-        if let Ok(v) = obj.extract::<i64>() {
+        let v = if obj.get_type_ptr() == self.tp.int {
+            ffi::int_value(obj)
+        } else {
+            obj.extract::<i64>().ok()
+        };
+        if let Some(v) = v {
             if (i32::MIN as i64..=i32::MAX as i64).contains(&v) {
                 if self.bin {
                     if (0..256).contains(&v) {
@@ -753,16 +868,21 @@ impl<'m, 'py> Enc<'m, 'py> {
     fn save_unicode(&mut self, s: &Bound<'py, PyString>) -> PyResult<()> {
         let py = self.py;
         if self.bin {
-            let enc = match s.encode_utf8() {
-                Ok(b) => b,
-                Err(_) => s
-                    .call_method1(
-                        intern!(py, "encode"),
-                        (intern!(py, "utf-8"), intern!(py, "surrogatepass")),
-                    )?
-                    .cast_into::<PyBytes>()?,
+            // CPython's UTF-8 form of the string; lone surrogates through
+            // `encode("utf-8", "surrogatepass")`.
+            let enc;
+            let (data, payload) = match ffi::str_utf8(s) {
+                Some(d) => (d, None),
+                None => {
+                    enc = s
+                        .call_method1(
+                            intern!(py, "encode"),
+                            (intern!(py, "utf-8"), intern!(py, "surrogatepass")),
+                        )?
+                        .cast_into::<PyBytes>()?;
+                    (enc.as_bytes(), Some(enc.as_any()))
+                }
             };
-            let data = enc.as_bytes();
             let n = data.len();
             let mut h = Vec::with_capacity(9);
             if n <= 0xff && self.proto >= 4 {
@@ -779,7 +899,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                     "serializing a string larger than 4 GiB requires pickle protocol 4 or higher",
                 ));
             }
-            self.write_bytes(&h, data, Some(enc.as_any()))?;
+            self.write_bytes(&h, data, payload)?;
         } else {
             let mut out = Vec::new();
             let text = s.to_cow().or_else(|_| -> PyResult<_> {
@@ -873,19 +993,23 @@ impl<'m, 'py> Enc<'m, 'py> {
             return Ok(());
         }
         if self.proto > 0 {
-            if l.len() == 1 {
+            if n == 1 {
                 let item = l.get_item(0)?;
                 self.save(&item, false)?;
                 self.op(Opcode::Append);
                 return Ok(());
             }
+            // `_pickle` reads the size before every item; it can change
+            // only when saving an item ran Python code.
+            let mut len = n;
             let mut total = 0;
             loop {
                 let mut this_batch = 0;
                 self.op(Opcode::Mark);
-                while total < l.len() {
-                    let item = l.get_item(total)?;
-                    self.save(&item, false)?;
+                while total < len {
+                    if !self.save_list_item(l, total)? {
+                        len = l.len();
+                    }
                     total += 1;
                     this_batch += 1;
                     if this_batch == BATCHSIZE {
@@ -893,7 +1017,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                     }
                 }
                 self.op(Opcode::Appends);
-                if total >= l.len() {
+                if total >= len {
                     break;
                 }
             }
@@ -1023,44 +1147,35 @@ impl<'m, 'py> Enc<'m, 'py> {
             let items = d.call_method0(intern!(py, "items"))?;
             return self.batch_dict(items.try_iter()?.into_any());
         }
+        // `_pickle`'s batch_dict_exact: PyDict_Next in batches; a size
+        // change is reported after the batch (a full last batch is
+        // followed by an empty one, as there).
+        let mut pos = 0;
         if size == 1 {
-            if let Some((k, v)) = d.iter().next() {
-                self.save(&k, false)?;
-                self.save(&v, false)?;
+            if let Some((k, v)) = ffi::dict_next(d, &mut pos) {
+                self.save_entry(k, v)?;
                 self.op(Opcode::SetItem);
             }
             return Ok(());
         }
-        // A snapshot of the keys: saving a value may run code that changes
-        // the dict, which `_pickle` reports after the batch.
-        let keys = d.keys();
-        let mut i = 0;
-        let total = keys.len();
-        while i < total {
+        loop {
             self.op(Opcode::Mark);
-            let end = (i + BATCHSIZE).min(total);
-            for j in i..end {
-                let k = keys.get_item(j)?;
-                let v = match d.get_item(&k)? {
-                    Some(v) => v,
-                    None => {
-                        return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                            "dictionary changed size during iteration",
-                        ))
-                    }
-                };
-                self.save(&k, false)?;
-                self.save(&v, false)?;
+            let mut i = 0;
+            while let Some((k, v)) = ffi::dict_next(d, &mut pos) {
+                self.save_entry(k, v)?;
+                i += 1;
+                if i == BATCHSIZE {
+                    break;
+                }
             }
             self.op(Opcode::SetItems);
             if d.len() != size {
-                return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                    "dictionary changed size during iteration",
-                ));
+                return Err(errors::runtime("dictionary changed size during iteration"));
             }
-            i = end;
+            if i != BATCHSIZE {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     fn save_set(&mut self, s: &Bound<'py, PySet>) -> PyResult<()> {
@@ -1631,11 +1746,14 @@ fn dump_plain<'py>(
     };
     let fix_imports = fix_imports && proto < 3;
     let mut enc = Enc::new(py, proto, fix_imports, false, &mut memo, hooks)?;
-    enc.dump(obj)?;
-    if to_file {
-        enc.flush_to_file()?;
-    }
-    Ok(std::mem::take(&mut enc.out))
+    let r = enc.dump(obj).and_then(|()| {
+        if to_file {
+            enc.flush_to_file()?;
+        }
+        Ok(std::mem::take(&mut enc.out))
+    });
+    memo.clear_with(py);
+    r
 }
 
 /// `dumps(obj, protocol=None, *, fix_imports=True, buffer_callback=None)`
@@ -1687,8 +1805,8 @@ pub struct Pickler {
 impl Pickler {
     fn memo_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        for (k, (idx, obj)) in &self.memo.map {
-            d.set_item(*k, (*idx, obj.bind(py)))?;
+        for (k, idx, obj) in self.memo.entries() {
+            d.set_item(k, (idx, obj.bind(py)))?;
         }
         Ok(d)
     }
@@ -1813,7 +1931,7 @@ impl Pickler {
                 .extract()
                 .map_err(|_| errors::type_error("an integer is required"))?;
             let obj = t.get_item(1)?;
-            memo.map.insert(key(&obj), (idx, obj.unbind()));
+            memo.insert(&obj, idx);
         }
         self.memo = memo;
         Ok(())

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use brinery::pickletools::ArgLayout;
 use brinery::Opcode;
 use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
@@ -554,21 +555,8 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 let b = self.input.read_array::<4>(py)?;
                 self.stack.push(int_obj(py, i32::from_le_bytes(b) as i64)?);
             }
-            Opcode::ShortBinUnicode => {
-                let [n] = self.input.read_array::<1>(py)?;
-                let s = self.input.read(py, n as usize)?;
-                let o = utf8_str(py, s)?;
-                self.stack.push(o);
-            }
-            Opcode::BinUnicode => {
-                let n = u32::from_le_bytes(self.input.read_array::<4>(py)?) as usize;
-                let s = self.input.read(py, n)?;
-                let o = utf8_str(py, s)?;
-                self.stack.push(o);
-            }
-            Opcode::BinUnicode8 => {
-                let n = self.read_size8("BINUNICODE8")?;
-                let s = self.input.read(py, n)?;
+            Opcode::ShortBinUnicode | Opcode::BinUnicode | Opcode::BinUnicode8 => {
+                let s = self.counted(op)?;
                 let o = utf8_str(py, s)?;
                 self.stack.push(o);
             }
@@ -827,45 +815,17 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 let o = self.decode_text(b.as_bytes())?;
                 self.stack.push(o);
             }
-            Opcode::BinString => {
-                let n = i32::from_le_bytes(self.input.read_array::<4>(py)?);
-                if n < 0 {
-                    return Err(self.err("BINSTRING pickle has negative byte count"));
-                }
-                let b = self.input.read(py, n as usize)?.to_vec();
+            Opcode::BinString | Opcode::ShortBinString => {
+                let b = self.counted(op)?.to_vec();
                 let o = self.decode_text(&b)?;
                 self.stack.push(o);
             }
-            Opcode::ShortBinString => {
-                let [n] = self.input.read_array::<1>(py)?;
-                let b = self.input.read(py, n as usize)?.to_vec();
-                let o = self.decode_text(&b)?;
+            Opcode::BinBytes | Opcode::ShortBinBytes | Opcode::BinBytes8 => {
+                let o = PyBytes::new(py, self.counted(op)?).into_any();
                 self.stack.push(o);
-            }
-            Opcode::BinBytes => {
-                let n = u32::from_le_bytes(self.input.read_array::<4>(py)?) as usize;
-                let b = self.input.read(py, n)?;
-                self.stack.push(PyBytes::new(py, b).into_any());
-            }
-            Opcode::ShortBinBytes => {
-                let [n] = self.input.read_array::<1>(py)?;
-                let b = self.input.read(py, n as usize)?;
-                self.stack.push(PyBytes::new(py, b).into_any());
-            }
-            Opcode::BinBytes8 => {
-                let n = self.read_size8("BINBYTES8")?;
-                let b = self.input.read(py, n)?;
-                self.stack.push(PyBytes::new(py, b).into_any());
             }
             Opcode::ByteArray8 => {
-                let n = self.read_size8("BYTEARRAY8")?;
-                let b = self.input.read(py, n)?;
-                self.stack.push(PyByteArray::new(py, b).into_any());
-            }
-            Opcode::BinUnicode8 => {
-                let n = self.read_size8("BINUNICODE8")?;
-                let s = self.input.read(py, n)?;
-                let o = utf8_str(py, s)?;
+                let o = PyByteArray::new(py, self.counted(op)?).into_any();
                 self.stack.push(o);
             }
             Opcode::NextBuffer => {
@@ -965,9 +925,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.truncate(m);
             }
             Opcode::Get => {
-                let line = self.line()?.to_vec();
-                let idx = parse_decimal(&line)
-                    .ok_or_else(|| errors::value_error("invalid literal for GET"))?;
+                let idx = self.line_index("GET")?;
                 if idx < 0 {
                     return Err(self.err(format_args!("Memo value not found at index {idx}")));
                 }
@@ -975,9 +933,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.push(o);
             }
             Opcode::Put => {
-                let line = self.line()?.to_vec();
-                let idx = parse_decimal(&line)
-                    .ok_or_else(|| errors::value_error("invalid literal for PUT"))?;
+                let idx = self.line_index("PUT")?;
                 if idx < 0 {
                     return Err(errors::value_error("negative PUT argument"));
                 }
@@ -1082,6 +1038,38 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             }
         }
         Ok(())
+    }
+
+    /// The counted argument of `op`: its length field as the opcode table
+    /// frames it, then that many bytes; `_pickle`'s errors for a negative
+    /// or oversized length.
+    fn counted(&mut self, op: Opcode) -> PyResult<&[u8]> {
+        let py = self.py;
+        let ArgLayout::Counted { width, signed } = op.arg().layout() else {
+            return Err(self.err(format_args!("{} has no counted argument", op.name())));
+        };
+        let n = match width {
+            1 => self.input.read_array::<1>(py)?[0] as usize,
+            4 if signed => {
+                let n = i32::from_le_bytes(self.input.read_array::<4>(py)?);
+                if n < 0 {
+                    return Err(
+                        self.err(format_args!("{} pickle has negative byte count", op.name()))
+                    );
+                }
+                n as usize
+            }
+            4 => u32::from_le_bytes(self.input.read_array::<4>(py)?) as usize,
+            _ => self.read_size8(op.name())?,
+        };
+        self.input.read(py, n)
+    }
+
+    /// The decimal memo index line of GET/PUT.
+    fn line_index(&mut self, what: &str) -> PyResult<i64> {
+        let line = self.line()?.to_vec();
+        parse_decimal(&line)
+            .ok_or_else(|| errors::value_error(format!("invalid literal for {what}")))
     }
 
     fn read_size8(&mut self, what: &str) -> PyResult<usize> {

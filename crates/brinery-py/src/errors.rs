@@ -82,10 +82,24 @@ pub fn with_position(py: Python<'_>, err: PyErr, offset: u64, opcode: &str) -> P
     err
 }
 
-/// `_pickle`'s TypeError for a `memo` assignment of the wrong type
-/// (`what` is "a PicklerMemoProxy" or "an UnpicklerMemoProxy").
-pub fn memo_type_error(value: &Bound<'_, PyAny>, what: &str) -> PyResult<PyErr> {
-    Ok(type_error(format!(
+/// The dict a `memo` assignment copies from: a memo proxy `P`'s copy, or
+/// the dict itself; else `_pickle`'s TypeError (`what` is "a
+/// PicklerMemoProxy" or "an UnpicklerMemoProxy").
+pub fn memo_source<'py, P>(
+    value: &Bound<'py, PyAny>,
+    what: &str,
+    copy: impl FnOnce(&P) -> PyResult<Bound<'py, pyo3::types::PyDict>>,
+) -> PyResult<Bound<'py, pyo3::types::PyDict>>
+where
+    P: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + Sync,
+{
+    if let Ok(proxy) = value.cast::<P>() {
+        return copy(proxy.get());
+    }
+    if let Ok(d) = value.cast::<pyo3::types::PyDict>() {
+        return Ok(d.clone());
+    }
+    Err(type_error(format!(
         "'memo' attribute must be {what} object or dict, not {}",
         value.get_type().name()?
     )))

@@ -721,12 +721,18 @@ impl<'m, 'py> Enc<'m, 'py> {
             }
             self.write(&data[..nbytes]);
         } else {
-            let r = obj.repr()?;
-            let r = r.to_cow()?;
-            self.op(Opcode::Long);
-            self.write(r.as_bytes());
-            self.write(b"L\n");
+            self.write_repr(Opcode::Long, obj, b"L\n")?;
         }
+        Ok(())
+    }
+
+    /// A protocol-0 text argument: `op`, `repr(obj)`, `end`.
+    fn write_repr(&mut self, op: Opcode, obj: &Bound<'py, PyAny>, end: &[u8]) -> PyResult<()> {
+        let r = obj.repr()?;
+        let r = r.to_cow()?;
+        self.op(op);
+        self.write(r.as_bytes());
+        self.write(end);
         Ok(())
     }
 
@@ -738,11 +744,7 @@ impl<'m, 'py> Enc<'m, 'py> {
             b[1..].copy_from_slice(&v.to_be_bytes());
             self.write(&b);
         } else {
-            let r = f.repr()?;
-            let r = r.to_cow()?;
-            self.op(Opcode::Float);
-            self.write(r.as_bytes());
-            self.write(b"\n");
+            self.write_repr(Opcode::Float, f.as_any(), b"\n")?;
         }
         Ok(())
     }
@@ -778,23 +780,46 @@ impl<'m, 'py> Enc<'m, 'py> {
         self.save_bytes_data(b.as_any(), b.as_bytes())
     }
 
-    fn save_bytes_data(&mut self, obj: &Bound<'py, PyAny>, data: &[u8]) -> PyResult<()> {
-        let n = data.len();
+    /// The opcode and length field for `n` bytes of a counted argument:
+    /// `short` (1-byte length) below 256, else `wide[0]` (4 bytes), else
+    /// `wide[1]` (8 bytes, protocol 4+); `what` for `_pickle`'s error.
+    fn counted_header(
+        &self,
+        short: Option<Opcode>,
+        wide: [Opcode; 2],
+        n: usize,
+        what: &str,
+    ) -> PyResult<Vec<u8>> {
         let mut h = Vec::with_capacity(9);
-        if n <= 0xff {
-            h.extend_from_slice(&[Opcode::ShortBinBytes.code(), n as u8]);
-        } else if n as u64 <= 0xffff_ffff {
-            h.push(Opcode::BinBytes.code());
-            h.extend_from_slice(&(n as u32).to_le_bytes());
-        } else if self.proto >= 4 {
-            h.push(Opcode::BinBytes8.code());
-            h.extend_from_slice(&(n as u64).to_le_bytes());
-        } else {
-            return Err(errors::pickling(
-                self.py,
-                "serializing a bytes object larger than 4 GiB requires pickle protocol 4 or higher",
-            ));
+        match short {
+            Some(op) if n <= 0xff => h.extend_from_slice(&[op.code(), n as u8]),
+            _ if n as u64 <= 0xffff_ffff => {
+                h.push(wide[0].code());
+                h.extend_from_slice(&(n as u32).to_le_bytes());
+            }
+            _ if self.proto >= 4 => {
+                h.push(wide[1].code());
+                h.extend_from_slice(&(n as u64).to_le_bytes());
+            }
+            _ => {
+                return Err(errors::pickling(
+                    self.py,
+                    format!(
+                        "serializing {what} larger than 4 GiB requires pickle protocol 4 or higher"
+                    ),
+                ))
+            }
         }
+        Ok(h)
+    }
+
+    fn save_bytes_data(&mut self, obj: &Bound<'py, PyAny>, data: &[u8]) -> PyResult<()> {
+        let h = self.counted_header(
+            Some(Opcode::ShortBinBytes),
+            [Opcode::BinBytes, Opcode::BinBytes8],
+            data.len(),
+            "a bytes object",
+        )?;
         self.write_bytes(&h, data, Some(obj))?;
         self.memo_put(obj)
     }
@@ -883,22 +908,12 @@ impl<'m, 'py> Enc<'m, 'py> {
                     (enc.as_bytes(), Some(enc.as_any()))
                 }
             };
-            let n = data.len();
-            let mut h = Vec::with_capacity(9);
-            if n <= 0xff && self.proto >= 4 {
-                h.extend_from_slice(&[Opcode::ShortBinUnicode.code(), n as u8]);
-            } else if n as u64 <= 0xffff_ffff {
-                h.push(Opcode::BinUnicode.code());
-                h.extend_from_slice(&(n as u32).to_le_bytes());
-            } else if self.proto >= 4 {
-                h.push(Opcode::BinUnicode8.code());
-                h.extend_from_slice(&(n as u64).to_le_bytes());
-            } else {
-                return Err(errors::pickling(
-                    py,
-                    "serializing a string larger than 4 GiB requires pickle protocol 4 or higher",
-                ));
-            }
+            let h = self.counted_header(
+                (self.proto >= 4).then_some(Opcode::ShortBinUnicode),
+                [Opcode::BinUnicode, Opcode::BinUnicode8],
+                data.len(),
+                "a string",
+            )?;
             self.write_bytes(&h, data, payload)?;
         } else {
             let mut out = Vec::new();
@@ -1024,7 +1039,7 @@ impl<'m, 'py> Enc<'m, 'py> {
             Ok(())
         } else {
             let it = l.as_any().try_iter()?;
-            self.batch_list(it.into_any())
+            self.batch(it.into_any(), false)
         }
     }
 
@@ -1037,45 +1052,6 @@ impl<'m, 'py> Enc<'m, 'py> {
         }
     }
 
-    fn batch_list(&mut self, it: Bound<'py, PyAny>) -> PyResult<()> {
-        if self.proto == 0 {
-            while let Some(obj) = Self::next(&it)? {
-                self.save(&obj, false)?;
-                self.op(Opcode::Append);
-            }
-            return Ok(());
-        }
-        loop {
-            let Some(first) = Self::next(&it)? else {
-                break;
-            };
-            let Some(mut obj) = Self::next(&it)? else {
-                self.save(&first, false)?;
-                self.op(Opcode::Append);
-                break;
-            };
-            self.op(Opcode::Mark);
-            self.save(&first, false)?;
-            let mut n = 1;
-            loop {
-                self.save(&obj, false)?;
-                n += 1;
-                if n == BATCHSIZE {
-                    break;
-                }
-                match Self::next(&it)? {
-                    Some(o) => obj = o,
-                    None => break,
-                }
-            }
-            self.op(Opcode::Appends);
-            if n != BATCHSIZE {
-                break;
-            }
-        }
-        Ok(())
-    }
-
     fn pair(&self, item: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
         match item.cast::<PyTuple>() {
             Ok(t) if t.len() == 2 => Ok((t.get_item(0)?, t.get_item(1)?)),
@@ -1085,13 +1061,31 @@ impl<'m, 'py> Enc<'m, 'py> {
         }
     }
 
-    fn batch_dict(&mut self, it: Bound<'py, PyAny>) -> PyResult<()> {
+    /// Save one item of a batch: a list item, or a dict's `(key, value)`.
+    fn save_item(&mut self, item: &Bound<'py, PyAny>, dict: bool) -> PyResult<()> {
+        if !dict {
+            return self.save(item, false);
+        }
+        let (k, v) = self.pair(item)?;
+        self.save(&k, false)?;
+        self.save(&v, false)
+    }
+
+    /// `_pickle`'s batch_list/batch_dict over an iterator: items (`dict`:
+    /// `(key, value)` pairs) in batches of `BATCHSIZE` between MARK and
+    /// APPENDS/SETITEMS, a single one with APPEND/SETITEM, one at a time
+    /// in protocol 0. A pair is checked when saved, the first one before
+    /// the second is fetched, as there.
+    fn batch(&mut self, it: Bound<'py, PyAny>, dict: bool) -> PyResult<()> {
+        let (one, many) = if dict {
+            (Opcode::SetItem, Opcode::SetItems)
+        } else {
+            (Opcode::Append, Opcode::Appends)
+        };
         if self.proto == 0 {
             while let Some(item) = Self::next(&it)? {
-                let (k, v) = self.pair(&item)?;
-                self.save(&k, false)?;
-                self.save(&v, false)?;
-                self.op(Opcode::SetItem);
+                self.save_item(&item, dict)?;
+                self.op(one);
             }
             return Ok(());
         }
@@ -1099,21 +1093,19 @@ impl<'m, 'py> Enc<'m, 'py> {
             let Some(first) = Self::next(&it)? else {
                 break;
             };
-            let (k, v) = self.pair(&first)?;
+            if dict {
+                self.pair(&first)?;
+            }
             let Some(mut obj) = Self::next(&it)? else {
-                self.save(&k, false)?;
-                self.save(&v, false)?;
-                self.op(Opcode::SetItem);
+                self.save_item(&first, dict)?;
+                self.op(one);
                 break;
             };
             self.op(Opcode::Mark);
-            self.save(&k, false)?;
-            self.save(&v, false)?;
+            self.save_item(&first, dict)?;
             let mut n = 1;
             loop {
-                let (k, v) = self.pair(&obj)?;
-                self.save(&k, false)?;
-                self.save(&v, false)?;
+                self.save_item(&obj, dict)?;
                 n += 1;
                 if n == BATCHSIZE {
                     break;
@@ -1123,7 +1115,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                     None => break,
                 }
             }
-            self.op(Opcode::SetItems);
+            self.op(many);
             if n != BATCHSIZE {
                 break;
             }
@@ -1145,7 +1137,7 @@ impl<'m, 'py> Enc<'m, 'py> {
         }
         if self.proto == 0 {
             let items = d.call_method0(intern!(py, "items"))?;
-            return self.batch_dict(items.try_iter()?.into_any());
+            return self.batch(items.try_iter()?.into_any(), true);
         }
         // `_pickle`'s batch_dict_exact: PyDict_Next in batches; a size
         // change is reported after the batch (a full last batch is
@@ -1386,29 +1378,20 @@ impl<'m, 'py> Enc<'m, 'py> {
                     m = v.extract()?;
                 }
             }
-            let ascii_only = self.proto != 3;
-            if ascii_only && !m.is_ascii() {
-                return Err(errors::pickling(
-                    py,
-                    format!(
-                        "can't pickle module identifier '{m}' using pickle protocol {}",
-                        self.proto
-                    ),
-                ));
+            // Protocols other than 3 write the names as ASCII lines.
+            for (what, text) in [("module", &m), ("global", &n)] {
+                if self.proto != 3 && !text.is_ascii() {
+                    return Err(errors::pickling(
+                        py,
+                        format!(
+                            "can't pickle {what} identifier '{text}' using pickle protocol {}",
+                            self.proto
+                        ),
+                    ));
+                }
+                self.write(text.as_bytes());
+                self.write(b"\n");
             }
-            self.write(m.as_bytes());
-            self.write(b"\n");
-            if ascii_only && !n.is_ascii() {
-                return Err(errors::pickling(
-                    py,
-                    format!(
-                        "can't pickle global identifier '{n}' using pickle protocol {}",
-                        self.proto
-                    ),
-                ));
-            }
-            self.write(n.as_bytes());
-            self.write(b"\n");
         }
         self.memo_put(obj)
     }
@@ -1456,34 +1439,28 @@ impl<'m, 'py> Enc<'m, 'py> {
             |o: &Bound<'py, PyAny>| -> PyResult<bool> { o.hasattr(intern!(py, "__next__")) };
         if let Some(l) = &listitems {
             if !is_iter(l)? {
-                return Err(errors::pickling(
+                return Err(not_a(
                     py,
-                    format!(
-                        "fourth element of the tuple returned by __reduce__ must be an iterator, not {}",
-                        l.get_type().name()?
-                    ),
+                    "fourth element of the tuple returned by __reduce__ must be an iterator",
+                    l,
                 ));
             }
         }
         if let Some(d) = &dictitems {
             if !is_iter(d)? {
-                return Err(errors::pickling(
+                return Err(not_a(
                     py,
-                    format!(
-                        "fifth element of the tuple returned by __reduce__ must be an iterator, not {}",
-                        d.get_type().name()?
-                    ),
+                    "fifth element of the tuple returned by __reduce__ must be an iterator",
+                    d,
                 ));
             }
         }
         if let Some(s) = &state_setter {
             if !s.is_callable() {
-                return Err(errors::pickling(
+                return Err(not_a(
                     py,
-                    format!(
-                        "sixth element of the tuple returned by __reduce__ must be a function, not {}",
-                        s.get_type().name()?
-                    ),
+                    "sixth element of the tuple returned by __reduce__ must be a function",
+                    s,
                 ));
             }
         }
@@ -1507,36 +1484,26 @@ impl<'m, 'py> Enc<'m, 'py> {
                     ),
                 ));
             }
-            let cls = argtup.get_item(0)?;
-            if !cls.is_instance_of::<PyType>() {
-                return Err(errors::pickling(
+            let item = |i: usize, what: &str, ok: bool| -> PyResult<Bound<'py, PyAny>> {
+                let o = argtup.get_item(i)?;
+                if ok {
+                    return Ok(o);
+                }
+                let nth = ["first", "second", "third"][i];
+                Err(not_a(
                     py,
-                    format!(
-                        "first item from NEWOBJ_EX argument tuple must be a class, not {}",
-                        cls.get_type().name()?
-                    ),
-                ));
-            }
-            let a = argtup.get_item(1)?;
-            let Ok(a) = a.cast::<PyTuple>() else {
-                return Err(errors::pickling(
-                    py,
-                    format!(
-                        "second item from NEWOBJ_EX argument tuple must be a tuple, not {}",
-                        a.get_type().name()?
-                    ),
-                ));
+                    &format!("{nth} item from NEWOBJ_EX argument tuple must be {what}"),
+                    &o,
+                ))
             };
-            let kw = argtup.get_item(2)?;
-            let Ok(kw) = kw.cast::<PyDict>() else {
-                return Err(errors::pickling(
-                    py,
-                    format!(
-                        "third item from NEWOBJ_EX argument tuple must be a dict, not {}",
-                        kw.get_type().name()?
-                    ),
-                ));
+            let is = |i: usize, f: fn(&Bound<'py, PyAny>) -> bool| {
+                argtup.get_item(i).is_ok_and(|o| f(&o))
             };
+            let cls = item(0, "a class", is(0, |o| o.is_instance_of::<PyType>()))?;
+            let a = item(1, "a tuple", is(1, |o| o.is_instance_of::<PyTuple>()))?;
+            let a = a.cast_into::<PyTuple>()?;
+            let kw = item(2, "a dict", is(2, |o| o.is_instance_of::<PyDict>()))?;
+            let kw = kw.cast_into::<PyDict>()?;
             if self.proto >= 4 {
                 self.save(&cls, false)?;
                 self.save(a.as_any(), false)?;
@@ -1549,7 +1516,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                     .sh
                     .partial
                     .bind(py)
-                    .call(PyTuple::new(py, newargs)?, Some(kw))?;
+                    .call(PyTuple::new(py, newargs)?, Some(&kw))?;
                 self.save(&partial, false)?;
                 self.save(PyTuple::empty(py).as_any(), false)?;
                 self.op(Opcode::Reduce);
@@ -1592,10 +1559,10 @@ impl<'m, 'py> Enc<'m, 'py> {
             self.memo_put(o)?;
         }
         if let Some(l) = listitems {
-            self.batch_list(l)?;
+            self.batch(l, false)?;
         }
         if let Some(d) = dictitems {
-            self.batch_dict(d)?;
+            self.batch(d, true)?;
         }
         if let Some(state) = state {
             match state_setter {
@@ -1632,6 +1599,12 @@ impl<'m, 'py> Enc<'m, 'py> {
         self.frame_start = None;
         r
     }
+}
+
+/// `PicklingError("{what}, not {type name of obj}")`, `_pickle`'s form.
+fn not_a(py: Python<'_>, what: &str, obj: &Bound<'_, PyAny>) -> PyErr {
+    let name = obj.get_type().name().map(|n| n.to_string());
+    errors::pickling(py, format!("{what}, not {}", name.unwrap_or_default()))
 }
 
 /// `_pickle`'s raw-unicode-escape for protocol 0 (`\`, NUL, `\n`, `\r` and
@@ -1911,15 +1884,9 @@ impl Pickler {
     #[setter]
     fn set_memo(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = value.py();
-        let copied;
-        let d = if let Ok(proxy) = value.cast::<PicklerMemoProxy>() {
-            copied = proxy.borrow().copy(py)?;
-            &copied
-        } else if let Ok(d) = value.cast::<PyDict>() {
-            d
-        } else {
-            return Err(errors::memo_type_error(value, "a PicklerMemoProxy")?);
-        };
+        let d = errors::memo_source(value, "a PicklerMemoProxy", |p: &PicklerMemoProxy| {
+            p.copy(py)
+        })?;
         let mut memo = PMemo::default();
         for (_, v) in d.iter() {
             let t = match v.cast::<PyTuple>() {

@@ -44,18 +44,6 @@ fn parse_limits(limits: Option<&Bound<'_, PyAny>>) -> PyResult<(Option<usize>, O
     Ok((memo, bytes))
 }
 
-fn run<'py>(
-    py: Python<'py>,
-    input: Input<'_, 'py>,
-    memo: &mut Memo,
-    opts: &Opts,
-    find_class: Option<Bound<'py, PyAny>>,
-    persistent_load: Option<Bound<'py, PyAny>>,
-    buffers: Option<Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    run_proto(py, input, memo, opts, find_class, persistent_load, buffers).0
-}
-
 #[allow(clippy::too_many_arguments)]
 fn run_proto<'py>(
     py: Python<'py>,
@@ -157,20 +145,26 @@ fn one_shot<'py>(
     let buffers = iter_buffers(buffers)?;
     let pl = persistent_load.filter(|p| !p.is_none()).cloned();
     let mut memo = Memo::default();
-    let r = run(py, input, &mut memo, opts, None, pl, buffers);
+    let (r, _) = run_proto(py, input, &mut memo, opts, None, pl, buffers);
     memo.clear_with(py);
     r
 }
 
-/// `loads` from bytes: `max_bytes` is checked before decoding.
-fn loads_bytes<'py>(
+/// `loads` from bytes (`max_bytes` checked before decoding) or `load`
+/// from a file (read exactly up to STOP).
+fn load_from<'py>(
     py: Python<'py>,
-    data: &Bound<'py, PyAny>,
+    source: &Bound<'py, PyAny>,
+    from_file: bool,
     opts: &Opts,
     buffers: Option<&Bound<'py, PyAny>>,
     persistent_load: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    with_bytes(data, |bytes| {
+    if from_file {
+        let input = Input::from_file(file_src(source)?);
+        return one_shot(py, input, opts, buffers, persistent_load);
+    }
+    with_bytes(source, |bytes| {
         if let Some(max) = opts.max_bytes {
             if bytes.len() > max {
                 return Err(errors::unpickling(
@@ -184,21 +178,9 @@ fn loads_bytes<'py>(
     })
 }
 
-/// `load` from a file: reads exactly one pickle (up to STOP).
-fn load_file<'py>(
-    py: Python<'py>,
-    file: &Bound<'py, PyAny>,
-    opts: &Opts,
-    buffers: Option<&Bound<'py, PyAny>>,
-    persistent_load: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let input = Input::from_file(file_src(file)?);
-    one_shot(py, input, opts, buffers, persistent_load)
-}
-
 /// `loads` and `load` share their keyword arguments: one signature.
 macro_rules! loader {
-    ($(#[$doc:meta])* $name:ident, $source:ident, $body:ident) => {
+    ($(#[$doc:meta])* $name:ident, $source:ident, $from_file:expr) => {
         $(#[$doc])*
         #[pyfunction]
         #[pyo3(signature = ($source, /, *, allow=None, encoding="ASCII", errors="strict", fix_imports=true, buffers=None, persistent_load=None, limits=None))]
@@ -215,7 +197,7 @@ macro_rules! loader {
             limits: Option<&Bound<'py, PyAny>>,
         ) -> PyResult<Bound<'py, PyAny>> {
             let opts = make_opts(allow, encoding, errors, fix_imports, limits)?;
-            $body(py, $source, &opts, buffers, persistent_load)
+            load_from(py, $source, $from_file, &opts, buffers, persistent_load)
         }
     };
 }
@@ -225,14 +207,14 @@ loader!(
     /// fix_imports=True, buffers=None, persistent_load=None, limits=None)`
     loads,
     data,
-    loads_bytes
+    false
 );
 
 loader!(
     /// `load(file, /, *, ...)`: reads exactly one pickle (up to STOP).
     load,
     file,
-    load_file
+    true
 );
 
 /// A drop-in for `pickle.Unpickler` that is safe by default.
@@ -366,15 +348,9 @@ impl Unpickler {
     #[setter]
     fn set_memo(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let py = value.py();
-        let copied;
-        let d = if let Ok(proxy) = value.cast::<UnpicklerMemoProxy>() {
-            copied = proxy.get().copy(py)?;
-            &copied
-        } else if let Ok(d) = value.cast::<PyDict>() {
-            d
-        } else {
-            return Err(errors::memo_type_error(value, "an UnpicklerMemoProxy")?);
-        };
+        let d = errors::memo_source(value, "an UnpicklerMemoProxy", |p: &UnpicklerMemoProxy| {
+            p.copy(py)
+        })?;
         let mut memo = Memo::default();
         for (k, v) in d.iter() {
             let k: i64 = k

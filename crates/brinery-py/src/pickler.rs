@@ -49,31 +49,24 @@ struct Shared {
 
 static SHARED: PyOnceLock<Shared> = PyOnceLock::new();
 
+/// A module's dict attribute (`copyreg.dispatch_table`...).
+fn dict_attr(module: &Bound<'_, PyModule>, name: &str) -> PyResult<Py<PyDict>> {
+    Ok(module.getattr(name)?.cast_into::<PyDict>()?.unbind())
+}
+
 fn shared(py: Python<'_>) -> PyResult<&Shared> {
     SHARED.get_or_try_init(py, || -> PyResult<Shared> {
         let copyreg = py.import("copyreg")?;
         let compat = py.import("_compat_pickle")?;
         let pickle = py.import("pickle")?;
         Ok(Shared {
-            dispatch_table: copyreg
-                .getattr("dispatch_table")?
-                .cast_into::<PyDict>()?
-                .unbind(),
-            extension_registry: copyreg
-                .getattr("_extension_registry")?
-                .cast_into::<PyDict>()?
-                .unbind(),
+            dispatch_table: dict_attr(&copyreg, "dispatch_table")?,
+            extension_registry: dict_attr(&copyreg, "_extension_registry")?,
             codecs_encode: py.import("_codecs")?.getattr("encode")?.unbind(),
             getattr: py.import("builtins")?.getattr("getattr")?.unbind(),
             partial: py.import("functools")?.getattr("partial")?.unbind(),
-            reverse_name_mapping: compat
-                .getattr("REVERSE_NAME_MAPPING")?
-                .cast_into::<PyDict>()?
-                .unbind(),
-            reverse_import_mapping: compat
-                .getattr("REVERSE_IMPORT_MAPPING")?
-                .cast_into::<PyDict>()?
-                .unbind(),
+            reverse_name_mapping: dict_attr(&compat, "REVERSE_NAME_MAPPING")?,
+            reverse_import_mapping: dict_attr(&compat, "REVERSE_IMPORT_MAPPING")?,
             pickle_buffer: pickle.getattr("PickleBuffer")?.unbind(),
             default_protocol: pickle.getattr("DEFAULT_PROTOCOL")?.extract()?,
             latin1: PyString::intern(py, "latin1").unbind(),
@@ -386,17 +379,25 @@ impl<'m, 'py> Enc<'m, 'py> {
         self.memo.insert(obj, idx);
         if self.proto >= 4 {
             self.op(Opcode::Memoize);
-        } else if !self.bin {
-            let s = format!("{}{}\n", Opcode::Put.code() as char, idx);
+        } else {
+            self.memo_op([Opcode::Put, Opcode::BinPut, Opcode::LongBinPut], idx);
+        }
+        Ok(())
+    }
+
+    /// PUT or GET of memo index `idx`: the text form in protocol 0, else
+    /// the 1-byte form below 256, else the 4-byte one.
+    fn memo_op(&mut self, [text, short, long]: [Opcode; 3], idx: u32) {
+        if !self.bin {
+            let s = format!("{}{}\n", text.code() as char, idx);
             self.write(s.as_bytes());
         } else if idx < 256 {
-            self.write(&[Opcode::BinPut.code(), idx as u8]);
+            self.write(&[short.code(), idx as u8]);
         } else {
-            let mut b = [Opcode::LongBinPut.code(), 0, 0, 0, 0];
+            let mut b = [long.code(), 0, 0, 0, 0];
             b[1..].copy_from_slice(&idx.to_le_bytes());
             self.write(&b);
         }
-        Ok(())
     }
 
     #[inline]
@@ -405,16 +406,7 @@ impl<'m, 'py> Enc<'m, 'py> {
     }
 
     fn memo_get(&mut self, idx: u32) {
-        if !self.bin {
-            let s = format!("{}{}\n", Opcode::Get.code() as char, idx);
-            self.write(s.as_bytes());
-        } else if idx < 256 {
-            self.write(&[Opcode::BinGet.code(), idx as u8]);
-        } else {
-            let mut b = [Opcode::LongBinGet.code(), 0, 0, 0, 0];
-            b[1..].copy_from_slice(&idx.to_le_bytes());
-            self.write(&b);
-        }
+        self.memo_op([Opcode::Get, Opcode::BinGet, Opcode::LongBinGet], idx);
     }
 
     // ---- save ---------------------------------------------------------

@@ -51,6 +51,17 @@ fn arg<const N: usize>(data: &[u8], pos: usize) -> Option<[u8; N]> {
     data.get(pos + 1..pos + 1 + N)?.try_into().ok()
 }
 
+/// The 1-byte or (`wide`) 4-byte unsigned argument of the opcode at `pos`,
+/// and the opcode's length with it.
+#[inline(always)]
+fn uint_arg(data: &[u8], pos: usize, wide: bool) -> Option<(usize, usize)> {
+    if wide {
+        arg::<4>(data, pos).map(|a| (u32::from_le_bytes(a) as usize, 5))
+    } else {
+        arg::<1>(data, pos).map(|[a]| (a as usize, 2))
+    }
+}
+
 impl<'py> Decoder<'_, '_, 'py> {
     /// Execute hot opcodes from the current position of a slice input until
     /// one is left to the general loop (or the input ends).
@@ -118,12 +129,8 @@ impl<'py> Decoder<'_, '_, 'py> {
                     *pos = p + 9;
                 }
                 SHORT_BINUNICODE | BINUNICODE => {
-                    let (n, head) = if b == SHORT_BINUNICODE {
-                        let Some([n]) = arg::<1>(data, p) else { break };
-                        (n as usize, 2)
-                    } else {
-                        let Some(n) = arg::<4>(data, p) else { break };
-                        (u32::from_le_bytes(n) as usize, 5)
+                    let Some((n, head)) = uint_arg(data, p, b == BINUNICODE) else {
+                        break;
                     };
                     let Some(text) = data.get(p + head..p + head + n) else {
                         break;
@@ -138,27 +145,25 @@ impl<'py> Decoder<'_, '_, 'py> {
                 }
                 MEMOIZE | BINPUT => {
                     let (idx, len) = if b == MEMOIZE {
-                        (self.memo.len as u64, 1)
+                        (self.memo.len, 1)
                     } else {
-                        let Some([i]) = arg::<1>(data, p) else { break };
-                        (i as u64, 2)
+                        let Some(a) = uint_arg(data, p, false) else {
+                            break;
+                        };
+                        a
                     };
                     if self.stack.len() <= self.floor() || !self.memo_room() {
                         break;
                     }
                     let top = self.stack.last().expect("above the floor");
-                    self.memo.put(idx, top.clone().unbind());
+                    self.memo.put(idx as u64, top.clone().unbind());
                     *pos = p + len;
                 }
                 BINGET | LONG_BINGET => {
-                    let (idx, len) = if b == BINGET {
-                        let Some([i]) = arg::<1>(data, p) else { break };
-                        (i as u64, 2)
-                    } else {
-                        let Some(i) = arg::<4>(data, p) else { break };
-                        (u32::from_le_bytes(i) as u64, 5)
+                    let Some((idx, len)) = uint_arg(data, p, b == LONG_BINGET) else {
+                        break;
                     };
-                    let Some(o) = self.memo.get(py, idx) else {
+                    let Some(o) = self.memo.get(py, idx as u64) else {
                         break;
                     };
                     self.stack.push(o);

@@ -469,7 +469,10 @@ impl<'m, 'py> Enc<'m, 'py> {
         k: pyo3::Borrowed<'_, 'py, PyAny>,
         v: pyo3::Borrowed<'_, 'py, PyAny>,
     ) -> PyResult<()> {
-        if self.runs_no_code(&k) && self.runs_no_code(&v) {
+        // The key is saved first: when that runs no code, the value is
+        // still in the dict afterwards (and `save_borrowed` takes its own
+        // reference if saving the value may run code).
+        if self.runs_no_code(&k) {
             self.save_borrowed(k)?;
             self.save_borrowed(v)?;
             return Ok(());

@@ -1,4 +1,4 @@
-//! The crate's only unsafe code: four CPython calls of the stable ABI that
+//! The crate's only unsafe code: CPython calls of the stable ABI that
 //! PyO3's safe API reaches only through several calls each (measured on
 //! `dumps`: the per-item cost of lists of ints and strings and of dicts).
 //!
@@ -6,7 +6,9 @@
 //! - [`dict_next`]: `PyDict_Next`, `_pickle`'s dict walk (borrowed items);
 //! - [`int_value`]: `PyLong_AsLongLongAndOverflow` on an exact `int`;
 //! - [`str_utf8`]: `PyUnicode_AsUTF8AndSize`, the UTF-8 form CPython keeps
-//!   in the string (no copy for ASCII), as `_pickle` uses.
+//!   in the string (no copy for ASCII), as `_pickle` uses;
+//! - [`with_buffer`]: `PyObject_GetBuffer`/`PyBuffer_Release`, the bytes
+//!   of an in-band `PickleBuffer` without a copy.
 //!
 //! Each wrapper states the condition that makes it sound; the callers in
 //! `pickler.rs` keep it. Tested through the package's byte-identity tests
@@ -20,13 +22,58 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use pyo3::Borrowed;
 
+/// CPython's `Py_buffer` (the same layout in every CPython 3.x).
+#[repr(C)]
+struct RawBuffer {
+    buf: *mut std::os::raw::c_void,
+    obj: *mut ffi::PyObject,
+    len: ffi::Py_ssize_t,
+    itemsize: ffi::Py_ssize_t,
+    readonly: std::os::raw::c_int,
+    ndim: std::os::raw::c_int,
+    format: *mut c_char,
+    shape: *mut ffi::Py_ssize_t,
+    strides: *mut ffi::Py_ssize_t,
+    suboffsets: *mut ffi::Py_ssize_t,
+    internal: *mut std::os::raw::c_void,
+}
+
 extern "C" {
-    // In every CPython 3.x (the limited API lists it from 3.10; the symbol
-    // and its signature are the same in 3.9).
+    // In every CPython 3.x (the limited API lists them from 3.10 and 3.11;
+    // the symbols and signatures are the same in 3.9).
     fn PyUnicode_AsUTF8AndSize(
         unicode: *mut ffi::PyObject,
         size: *mut ffi::Py_ssize_t,
     ) -> *const c_char;
+    fn PyObject_GetBuffer(
+        obj: *mut ffi::PyObject,
+        view: *mut RawBuffer,
+        flags: std::os::raw::c_int,
+    ) -> std::os::raw::c_int;
+    fn PyBuffer_Release(view: *mut RawBuffer);
+}
+
+/// `f` on the bytes of `obj`'s contiguous buffer (`PyBUF_SIMPLE`), held
+/// exported (so neither freed nor resized) until `f` returns.
+pub fn with_buffer<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    let mut view = std::mem::MaybeUninit::<RawBuffer>::zeroed();
+    // SAFETY: the GIL is held; on success the view describes `len`
+    // readable bytes at `buf` until PyBuffer_Release, called exactly once
+    // below; on failure an exception is set (taken into the PyErr).
+    unsafe {
+        if PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), 0) != 0 {
+            return Err(PyErr::fetch(obj.py()));
+        }
+        let v = view.assume_init_mut();
+        let data: &[u8] = if v.len <= 0 || v.buf.is_null() {
+            &[]
+        } else {
+            std::slice::from_raw_parts(v.buf.cast::<u8>().cast_const(), v.len as usize)
+        };
+        let r = f(data);
+        PyBuffer_Release(v);
+        Ok(r)
+    }
 }
 
 /// Item `i` of `list`, borrowed from the list (None when out of range).

@@ -7,7 +7,7 @@
 //! - `dumps`/`dump`/`Pickler`: `_pickle`'s pickler, byte for byte.
 //! - `scan` (brinery-scan) and `parse` (the core's value graph).
 //!
-//! Unsafe code: only in `ffi.rs` (four stable-ABI calls on the pickler's hot
+//! Unsafe code: only in `ffi.rs` (a few CPython calls on the pickler's hot
 //! path); everything else uses PyO3's safe API.
 #![deny(unsafe_code)]
 

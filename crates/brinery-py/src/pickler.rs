@@ -869,13 +869,14 @@ impl<'m, 'py> Enc<'m, 'py> {
             None => true,
         };
         if in_band {
-            let data = view.call_method0(intern!(py, "tobytes"))?;
-            let data = data.cast_into::<PyBytes>()?;
-            if readonly {
-                self.save_bytes_data(obj, data.as_bytes())
-            } else {
-                self.save_bytearray_data(obj, data.as_bytes())
-            }
+            // The bytes in place (the buffer stays exported meanwhile).
+            ffi::with_buffer(&view, |data| {
+                if readonly {
+                    self.save_bytes_data(obj, data)
+                } else {
+                    self.save_bytearray_data(obj, data)
+                }
+            })?
         } else {
             self.op(Opcode::NextBuffer);
             if readonly {

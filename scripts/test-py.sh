@@ -9,9 +9,14 @@
 #   PY_VERSIONS="3.11" scripts/test-py.sh
 #
 # A missing Python version is a loud SKIP, and a failure when $CI is set.
-# Venvs live in target/py-venvs (reused between runs). Prints a summary and
-# a final "N passed, N failed" line.
+# Venvs live in target/py-venvs (reused between runs; the venv of the build
+# Python is also the build venv). A venv is checked before use: a half-made
+# one (no python, no pip, e.g. after a full disk) is deleted and made again,
+# and requirements are installed only when scripts/requirements-py.txt
+# changed. pip keeps no cache. Prints the disk use of target/py-venvs, a
+# summary and a final "N passed, N failed" line.
 set -euo pipefail
+export PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -31,14 +36,40 @@ find_python() {
     return 1
 }
 
-venv_for() {
-    local v="$1" py="$2" dir="$VENVS/$1"
-    if [ ! -x "$dir/bin/python" ]; then
-        "$py" -m venv "$dir"
-    fi
-    "$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$REQ" >&2
-    echo "$dir"
+# A venv is usable when its python runs and imports pip, and its marker
+# file holds the hash of the requirements it was given.
+venv_ok() { # dir
+    [ -x "$1/bin/python" ] && "$1/bin/python" -c 'import pip' >/dev/null 2>&1
 }
+REQ_HASH="$(sha256sum "$REQ" | cut -c1-16)"
+venv_for() { # version, python -> prints the venv dir
+    local v="$1" py="$2" dir="$VENVS/$1" try
+    for try in 1 2; do
+        if ! venv_ok "$dir"; then
+            [ -e "$dir" ] && echo "test-py: $dir is half-made (no python or pip): recreating" >&2
+            rm -rf "$dir"
+            if ! "$py" -m venv "$dir" >&2 || ! venv_ok "$dir"; then
+                echo "test-py: creating $dir failed (try $try); disk:" >&2
+                df -h "$VENVS" >&2 || true
+                rm -rf "$dir"
+                continue
+            fi
+        fi
+        if [ "$(cat "$dir/.brinery-req" 2>/dev/null)" = "$REQ_HASH" ]; then
+            echo "$dir"; return 0
+        fi
+        rm -f "$dir/.brinery-req"
+        if "$dir/bin/python" -m pip install -q --no-cache-dir -r "$REQ" >&2; then
+            echo "$REQ_HASH" >"$dir/.brinery-req"
+            echo "$dir"; return 0
+        fi
+        echo "test-py: pip install into $dir failed (try $try); disk:" >&2
+        df -h "$VENVS" >&2 || true
+        rm -rf "$dir"
+    done
+    return 1
+}
+venv_du() { echo "test-py: disk use of target/py-venvs: $(du -sh "$VENVS" 2>/dev/null | cut -f1) ($(df -h --output=avail "$VENVS" | tail -1 | tr -d ' ') free)"; }
 
 PASSED=0
 FAILED=0
@@ -63,7 +94,15 @@ if [ -z "$BUILD_PY" ]; then
     echo "0 passed, 1 failed"
     exit 1
 fi
-BUILD_VENV="$(venv_for build "$BUILD_PY")"
+venv_du
+# The build venv is the venv of the build Python's version (one venv less).
+BUILD_V="$("$BUILD_PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+rm -rf "$VENVS/build" # the separate build venv of earlier revisions
+if ! BUILD_VENV="$(venv_for "$BUILD_V" "$BUILD_PY")"; then
+    venv_du
+    echo "0 passed, 1 failed"
+    exit 1
+fi
 export PYO3_PYTHON="$BUILD_VENV/bin/python"
 
 step "cargo fmt --check (brinery-py)" cargo fmt --manifest-path crates/brinery-py/Cargo.toml -- --check
@@ -97,11 +136,14 @@ for v in $VERSIONS; do
         fi
         continue
     fi
-    venv="$(venv_for "$v" "$py")"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$WHEEL"
+    if ! venv="$(venv_for "$v" "$py")" ||
+        ! "$venv/bin/python" -m pip install -q --no-cache-dir --no-deps --force-reinstall "$WHEEL"; then
+        FAILED=$((FAILED + 1)); SUMMARY+=("FAIL  venv for CPython $v")
+        continue
+    fi
     # Run from an empty directory so `import brinery` is the installed wheel.
     step "pytest python/tests ($v)" \
-        bash -c "cd '$RUNDIR' && '$venv/bin/python' -m pytest -q -p no:cacheprovider '$ROOT/python/tests/test_brinery.py'"
+        bash -c "cd '$RUNDIR' && '$venv/bin/python' -m pytest -q -p no:cacheprovider '$ROOT/python/tests'"
     for mode in allow safe; do
         step "CPython pickletester, $mode mode ($v)" \
             bash -c "cd '$RUNDIR' && BRINERY_SUITE_MODE=$mode '$venv/bin/python' '$ROOT/python/tests/run_cpython_suite.py' --json '$ROOT/target/py-suite-$v-$mode.json' | tail -15"
@@ -109,6 +151,7 @@ for v in $VERSIONS; do
 done
 
 echo
+venv_du
 echo "== scripts/test-py.sh summary"
 printf '%s\n' "${SUMMARY[@]}"
 echo "$PASSED passed, $FAILED failed"

@@ -2,6 +2,12 @@
 
     python python/bench/bench.py [--scale 0.2] [--repeat 3]
 
+With torch (not needed in CI): run it with a Python that has torch and
+numpy and sees the brinery package, e.g. the wheel scripts/test-py.sh
+built installed into that venv, or
+    PYTHONPATH=<dir holding brinery/ with _brinery.abi3.so> \
+        /tmp/venvs/b/bin/python python/bench/bench.py --scale 0.2 --repeat 3
+
 Workloads: records, ints, strings and nested from scripts/bench_data.py
 (the first `scale` fraction of each list), plus a state-dict-like dict of
 numpy float32 arrays. For each: best-of-`repeat` wall time of
@@ -48,6 +54,7 @@ class RestrictedUnpickler(pickle.Unpickler):
         ("numpy.core.numeric", "_frombuffer"),
         ("numpy._core.numeric", "_frombuffer"),
         ("collections", "OrderedDict"),
+        ("_codecs", "encode"),  # protocol-2 pickles of bytes (numpy)
     }
 
     def find_class(self, module, name):
@@ -100,6 +107,56 @@ def peak_kib(data, which):
         os.unlink(path)
 
 
+def torch_section(workloads, repeat):
+    """torch.load(weights_only=True) and the find_class recipe against
+    brinery.loads, on protocol-2 pickles (torch's weights-only unpickler
+    reads protocols up to 2 with no FRAME; torch.save writes protocol 2)."""
+    import numpy
+    import torch
+    import torch._weights_only_unpickler as wou
+
+    np_globals = [numpy.ndarray, numpy.dtype, type(numpy.dtype("float32"))]
+    for mod in ("numpy._core.multiarray", "numpy.core.multiarray"):
+        try:
+            np_globals.append(importlib.import_module(mod)._reconstruct)
+            break
+        except (ImportError, AttributeError):
+            pass
+    print()
+    print("torch %s: protocol-2 pickles; ratio = other time / brinery.loads time" % torch.__version__)
+    print("%-11s %8s | %9s | %9s %6s | %9s %6s | %9s %6s | %9s %6s" % (
+        "workload", "MB", "brinery.l", "pickle.l", "ratio", "recipe.l", "ratio",
+        "torch.wo", "ratio", "torch.ld", "ratio"))
+    for name in ("state_dict", "records"):
+        obj = workloads[name]
+        data = pickle.dumps(obj, 2)
+        buf = io.BytesIO()
+        torch.save(obj, buf)
+        saved = buf.getvalue()
+        with torch.serialization.safe_globals(np_globals):
+            check = wou.Unpickler(io.BytesIO(data)).load()
+            assert name == "state_dict" or check == obj
+            tb = best(lambda: brinery.loads(data), repeat)
+            tp = best(lambda: pickle.loads(data), repeat)
+            tr = best(lambda: recipe_loads(data), repeat)
+            # torch's weights-only unpickler on the same bytes, and the
+            # whole torch.load(weights_only=True) of torch.save(obj).
+            tw = best(lambda: wou.Unpickler(io.BytesIO(data)).load(), repeat)
+            tl = best(lambda: torch.load(io.BytesIO(saved), weights_only=True), repeat)
+        print("%-11s %8.1f | %8.3fs | %8.3fs %6.2f | %8.3fs %6.2f | %8.3fs %6.2f | %8.3fs %6.2f" % (
+            name, len(data) / 1e6, tb, tp, tp / tb, tr, tr / tb, tw, tw / tb, tl, tl / tb))
+    # What torch users load: a state dict of tensors (same shapes).
+    sd = {k: torch.from_numpy(a) for k, a in workloads["state_dict"].items()}
+    buf = io.BytesIO()
+    torch.save(sd, buf)
+    raw = buf.getvalue()
+    tt = best(lambda: torch.load(io.BytesIO(raw), weights_only=True), repeat)
+    data = pickle.dumps(workloads["state_dict"], 2)
+    tb = best(lambda: brinery.loads(data), repeat)
+    print("tensor state_dict: torch.load(weights_only=True) %.3fs; brinery.loads of the numpy one %.3fs; ratio %.2f" % (
+        tt, tb, tt / tb))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=float, default=0.2)
@@ -147,16 +204,7 @@ def main():
             name, len(data) / 1e6, tp, tb, tp / tb, dp, db, dp / db, "yes" if same else "NO",
             tr, tr / tb, pp, pb))
     if have_torch:
-        import torch
-
-        sd = {k: torch.from_numpy(a) for k, a in workloads["state_dict"].items()}
-        buf = io.BytesIO()
-        torch.save(sd, buf)
-        raw = buf.getvalue()
-        tt = best(lambda: torch.load(io.BytesIO(raw), weights_only=True), args.repeat)
-        data = pickle.dumps(workloads["state_dict"], 5)
-        tb = best(lambda: brinery.loads(data), args.repeat)
-        print("torch.load(weights_only=True) state_dict: %.3fs; brinery.loads: %.3fs; ratio %.2f" % (tt, tb, tt / tb))
+        torch_section(workloads, args.repeat)
     else:
         print("torch is not installed: no torch.load(weights_only=True) comparison")
     print("ratio = other time / brinery time (above 1: brinery faster)")

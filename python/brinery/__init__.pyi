@@ -64,10 +64,25 @@ def dump(
     buffer_callback: Optional[Callable[[Any], Any]] = None,
 ) -> None: ...
 
+class PicklerMemoProxy:
+    """A live view of a pickler's memo (as `_pickle`'s)."""
+    def copy(self) -> dict[int, Tuple[int, Any]]: ...
+    def clear(self) -> None: ...
+    def __reduce__(self) -> Tuple[type, Tuple[dict[int, Tuple[int, Any]]]]: ...
+
+class UnpicklerMemoProxy:
+    """A live view of an unpickler's memo (as `_pickle`'s)."""
+    def copy(self) -> dict[int, Any]: ...
+    def clear(self) -> None: ...
+    def __reduce__(self) -> Tuple[type, Tuple[dict[int, Any]]]: ...
+
 class Pickler:
-    fast: bool
-    bin: bool
-    memo: dict[int, Tuple[int, Any]]
+    fast: int
+    bin: int
+    @property
+    def memo(self) -> PicklerMemoProxy: ...
+    @memo.setter
+    def memo(self, value: Union[PicklerMemoProxy, Mapping[Any, Tuple[int, Any]]]) -> None: ...
     dispatch_table: Mapping[type, Callable[[Any], Any]]
     def __init__(
         self,
@@ -83,7 +98,10 @@ class Pickler:
     def reducer_override(self, obj: Any, /) -> Any: ...
 
 class Unpickler:
-    memo: dict[int, Any]
+    @property
+    def memo(self) -> UnpicklerMemoProxy: ...
+    @memo.setter
+    def memo(self, value: Union[UnpicklerMemoProxy, Mapping[int, Any]]) -> None: ...
     def __init__(
         self,
         file: IO[bytes],

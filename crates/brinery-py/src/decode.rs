@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use brinery::pickletools::ArgLayout;
 use brinery::Opcode;
 use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
@@ -16,6 +17,8 @@ use pyo3::{intern, IntoPyObjectExt};
 
 use crate::errors;
 use crate::input::Input;
+
+mod fast;
 
 /// A memo index at most this far beyond the dense part grows it; larger
 /// ones go to the sparse map (a hostile PUT index allocates nothing big).
@@ -43,7 +46,30 @@ impl Memo {
         self.sparse.get(&idx).map(|o| o.bind(py).clone())
     }
 
+    #[inline]
     pub fn put(&mut self, idx: u64, obj: Py<PyAny>) {
+        // MEMOIZE and the writers' PUTs count up: the next index.
+        if idx == self.dense.len() as u64 && self.sparse.is_empty() {
+            self.dense.push(Some(obj));
+            self.len += 1;
+            return;
+        }
+        self.put_slow(idx, obj);
+    }
+
+    /// Drop every entry (a direct decref each, the GIL being held).
+    pub fn clear_with(&mut self, py: Python<'_>) {
+        for o in self.dense.drain(..).flatten() {
+            o.drop_ref(py);
+        }
+        for (_, o) in self.sparse.drain() {
+            o.drop_ref(py);
+        }
+        self.len = 0;
+    }
+
+    #[inline(never)]
+    fn put_slow(&mut self, idx: u64, obj: Py<PyAny>) {
         if idx < self.dense.len() as u64 + DENSE_SLACK {
             let i = idx as usize;
             if i >= self.dense.len() {
@@ -486,6 +512,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         self.proto = 0;
         let py = self.py;
         loop {
+            self.run_fast()?;
             self.op_off = self.input.offset();
             let b = match self.input.byte(py)? {
                 Some(b) => b,
@@ -528,21 +555,8 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 let b = self.input.read_array::<4>(py)?;
                 self.stack.push(int_obj(py, i32::from_le_bytes(b) as i64)?);
             }
-            Opcode::ShortBinUnicode => {
-                let [n] = self.input.read_array::<1>(py)?;
-                let s = self.input.read(py, n as usize)?;
-                let o = utf8_str(py, s)?;
-                self.stack.push(o);
-            }
-            Opcode::BinUnicode => {
-                let n = u32::from_le_bytes(self.input.read_array::<4>(py)?) as usize;
-                let s = self.input.read(py, n)?;
-                let o = utf8_str(py, s)?;
-                self.stack.push(o);
-            }
-            Opcode::BinUnicode8 => {
-                let n = self.read_size8("BINUNICODE8")?;
-                let s = self.input.read(py, n)?;
+            Opcode::ShortBinUnicode | Opcode::BinUnicode | Opcode::BinUnicode8 => {
+                let s = self.counted(op)?;
                 let o = utf8_str(py, s)?;
                 self.stack.push(o);
             }
@@ -610,10 +624,11 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 }
                 let l = self.stack[m - 1].clone();
                 if let Ok(list) = l.cast_exact::<PyList>() {
-                    for v in &self.stack[m..] {
-                        list.append(v)?;
-                    }
-                    self.stack.truncate(m);
+                    // One slice assignment of a list that owns the items
+                    // (no refcount call per item), as `_pickle`'s.
+                    let items = PyList::new(py, self.stack.drain(m..))?;
+                    let n = list.len();
+                    list.set_slice(n, n, items.as_any())?;
                 } else {
                     let items: Vec<_> = self.stack.drain(m..).collect();
                     self.append_items(&l, items)?;
@@ -800,45 +815,17 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 let o = self.decode_text(b.as_bytes())?;
                 self.stack.push(o);
             }
-            Opcode::BinString => {
-                let n = i32::from_le_bytes(self.input.read_array::<4>(py)?);
-                if n < 0 {
-                    return Err(self.err("BINSTRING pickle has negative byte count"));
-                }
-                let b = self.input.read(py, n as usize)?.to_vec();
+            Opcode::BinString | Opcode::ShortBinString => {
+                let b = self.counted(op)?.to_vec();
                 let o = self.decode_text(&b)?;
                 self.stack.push(o);
             }
-            Opcode::ShortBinString => {
-                let [n] = self.input.read_array::<1>(py)?;
-                let b = self.input.read(py, n as usize)?.to_vec();
-                let o = self.decode_text(&b)?;
+            Opcode::BinBytes | Opcode::ShortBinBytes | Opcode::BinBytes8 => {
+                let o = PyBytes::new(py, self.counted(op)?).into_any();
                 self.stack.push(o);
-            }
-            Opcode::BinBytes => {
-                let n = u32::from_le_bytes(self.input.read_array::<4>(py)?) as usize;
-                let b = self.input.read(py, n)?;
-                self.stack.push(PyBytes::new(py, b).into_any());
-            }
-            Opcode::ShortBinBytes => {
-                let [n] = self.input.read_array::<1>(py)?;
-                let b = self.input.read(py, n as usize)?;
-                self.stack.push(PyBytes::new(py, b).into_any());
-            }
-            Opcode::BinBytes8 => {
-                let n = self.read_size8("BINBYTES8")?;
-                let b = self.input.read(py, n)?;
-                self.stack.push(PyBytes::new(py, b).into_any());
             }
             Opcode::ByteArray8 => {
-                let n = self.read_size8("BYTEARRAY8")?;
-                let b = self.input.read(py, n)?;
-                self.stack.push(PyByteArray::new(py, b).into_any());
-            }
-            Opcode::BinUnicode8 => {
-                let n = self.read_size8("BINUNICODE8")?;
-                let s = self.input.read(py, n)?;
-                let o = utf8_str(py, s)?;
+                let o = PyByteArray::new(py, self.counted(op)?).into_any();
                 self.stack.push(o);
             }
             Opcode::NextBuffer => {
@@ -938,9 +925,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.truncate(m);
             }
             Opcode::Get => {
-                let line = self.line()?.to_vec();
-                let idx = parse_decimal(&line)
-                    .ok_or_else(|| errors::value_error("invalid literal for GET"))?;
+                let idx = self.line_index("GET")?;
                 if idx < 0 {
                     return Err(self.err(format_args!("Memo value not found at index {idx}")));
                 }
@@ -948,9 +933,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.push(o);
             }
             Opcode::Put => {
-                let line = self.line()?.to_vec();
-                let idx = parse_decimal(&line)
-                    .ok_or_else(|| errors::value_error("invalid literal for PUT"))?;
+                let idx = self.line_index("PUT")?;
                 if idx < 0 {
                     return Err(errors::value_error("negative PUT argument"));
                 }
@@ -1055,6 +1038,38 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             }
         }
         Ok(())
+    }
+
+    /// The counted argument of `op`: its length field as the opcode table
+    /// frames it, then that many bytes; `_pickle`'s errors for a negative
+    /// or oversized length.
+    fn counted(&mut self, op: Opcode) -> PyResult<&[u8]> {
+        let py = self.py;
+        let ArgLayout::Counted { width, signed } = op.arg().layout() else {
+            return Err(self.err(format_args!("{} has no counted argument", op.name())));
+        };
+        let n = match width {
+            1 => self.input.read_array::<1>(py)?[0] as usize,
+            4 if signed => {
+                let n = i32::from_le_bytes(self.input.read_array::<4>(py)?);
+                if n < 0 {
+                    return Err(
+                        self.err(format_args!("{} pickle has negative byte count", op.name()))
+                    );
+                }
+                n as usize
+            }
+            4 => u32::from_le_bytes(self.input.read_array::<4>(py)?) as usize,
+            _ => self.read_size8(op.name())?,
+        };
+        self.input.read(py, n)
+    }
+
+    /// The decimal memo index line of GET/PUT.
+    fn line_index(&mut self, what: &str) -> PyResult<i64> {
+        let line = self.line()?.to_vec();
+        parse_decimal(&line)
+            .ok_or_else(|| errors::value_error(format!("invalid literal for {what}")))
     }
 
     fn read_size8(&mut self, what: &str) -> PyResult<usize> {

@@ -81,3 +81,41 @@ pub fn with_position(py: Python<'_>, err: PyErr, offset: u64, opcode: &str) -> P
     }
     err
 }
+
+/// The dict a `memo` assignment copies from: a memo proxy `P`'s copy, or
+/// the dict itself; else `_pickle`'s TypeError (`what` is "a
+/// PicklerMemoProxy" or "an UnpicklerMemoProxy").
+pub fn memo_source<'py, P>(
+    value: &Bound<'py, PyAny>,
+    what: &str,
+    copy: impl FnOnce(&P) -> PyResult<Bound<'py, pyo3::types::PyDict>>,
+) -> PyResult<Bound<'py, pyo3::types::PyDict>>
+where
+    P: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + Sync,
+{
+    if let Ok(proxy) = value.cast::<P>() {
+        return copy(proxy.get());
+    }
+    if let Ok(d) = value.cast::<pyo3::types::PyDict>() {
+        return Ok(d.clone());
+    }
+    Err(type_error(format!(
+        "'memo' attribute must be {what} object or dict, not {}",
+        value.get_type().name()?
+    )))
+}
+
+/// A memo proxy's `__reduce__`: `(dict, (copy,))`, as `_pickle`'s.
+pub fn memo_reduce<'py>(
+    copy: &Bound<'py, pyo3::types::PyDict>,
+) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+    let py = copy.py();
+    let dict_type = py.get_type::<pyo3::types::PyDict>();
+    pyo3::types::PyTuple::new(
+        py,
+        [
+            dict_type.into_any(),
+            pyo3::types::PyTuple::new(py, [copy])?.into_any(),
+        ],
+    )
+}

@@ -56,6 +56,22 @@ impl<'a, 'py> Input<'a, 'py> {
         self.base + self.pos as u64
     }
 
+    /// For slice input: the whole slice and the position of the next byte
+    /// (the decoder's fast path reads straight from it).
+    #[inline]
+    pub fn window(&self) -> Option<(&'a [u8], usize)> {
+        if self.file.is_some() {
+            return None;
+        }
+        Some((self.data, self.pos))
+    }
+
+    /// Continue at `pos` of the slice [`Input::window`] gave.
+    #[inline]
+    pub fn seek_window(&mut self, pos: usize) {
+        self.pos = pos;
+    }
+
     /// Go back to the stream offset `to` (still buffered).
     pub fn rewind_to(&mut self, to: u64) {
         self.pos = (to - self.base) as usize;
@@ -71,16 +87,19 @@ impl<'a, 'py> Input<'a, 'py> {
     }
 
     /// The next byte, or None at the end of the input.
-    #[inline]
+    #[inline(always)]
     pub fn byte(&mut self, py: Python<'py>) -> PyResult<Option<u8>> {
         if let Some(&b) = self.buf().get(self.pos) {
             self.pos += 1;
             return Ok(Some(b));
         }
-        if self.file.is_none() {
-            return Ok(None);
-        }
-        if !self.fill(py, 1)? {
+        self.byte_slow(py)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn byte_slow(&mut self, py: Python<'py>) -> PyResult<Option<u8>> {
+        if self.file.is_none() || !self.fill(py, 1)? {
             return Ok(None);
         }
         let b = self.own[self.pos];
@@ -89,17 +108,20 @@ impl<'a, 'py> Input<'a, 'py> {
     }
 
     /// Exactly `n` bytes or "pickle data was truncated".
-    #[inline]
+    #[inline(always)]
     pub fn read(&mut self, py: Python<'py>, n: usize) -> PyResult<&[u8]> {
-        if self.file.is_none() {
-            if self.data.len() - self.pos >= n {
-                let s = &self.data[self.pos..self.pos + n];
-                self.pos += n;
-                return Ok(s);
-            }
-            return Err(truncated(py));
+        let start = self.pos;
+        if self.buf().len() - start >= n {
+            self.pos = start + n;
+            return Ok(&self.buf()[start..start + n]);
         }
-        if !self.fill(py, n)? {
+        self.read_slow(py, n)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn read_slow(&mut self, py: Python<'py>, n: usize) -> PyResult<&[u8]> {
+        if self.file.is_none() || !self.fill(py, n)? {
             return Err(truncated(py));
         }
         let s = &self.own[self.pos..self.pos + n];
@@ -107,12 +129,16 @@ impl<'a, 'py> Input<'a, 'py> {
         Ok(s)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn read_array<const N: usize>(&mut self, py: Python<'py>) -> PyResult<[u8; N]> {
-        let s = self.read(py, N)?;
-        let mut out = [0u8; N];
-        out.copy_from_slice(s);
-        Ok(out)
+        let start = self.pos;
+        if let Some(s) = self.buf().get(start..start + N) {
+            let out: [u8; N] = s.try_into().expect("N bytes");
+            self.pos = start + N;
+            return Ok(out);
+        }
+        let s = self.read_slow(py, N)?;
+        Ok(s.try_into().expect("N bytes"))
     }
 
     /// A line including its `\n` (without one at the end of the input).

@@ -7,11 +7,13 @@
 //! - `dumps`/`dump`/`Pickler`: `_pickle`'s pickler, byte for byte.
 //! - `scan` (brinery-scan) and `parse` (the core's value graph).
 //!
-//! Unsafe code: none in this crate (PyO3's safe API only).
-#![forbid(unsafe_code)]
+//! Unsafe code: only in `ffi.rs` (a few CPython calls on the pickler's hot
+//! path); everything else uses PyO3's safe API.
+#![deny(unsafe_code)]
 
 mod decode;
 mod errors;
+mod ffi;
 mod graph;
 mod input;
 mod pickler;
@@ -24,9 +26,11 @@ fn _brinery(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(unpickler::loads, m)?)?;
     m.add_function(wrap_pyfunction!(unpickler::load, m)?)?;
     m.add_class::<unpickler::Unpickler>()?;
+    m.add_class::<unpickler::UnpicklerMemoProxy>()?;
     m.add_function(wrap_pyfunction!(pickler::dumps, m)?)?;
     m.add_function(wrap_pyfunction!(pickler::dump, m)?)?;
     m.add_class::<pickler::Pickler>()?;
+    m.add_class::<pickler::PicklerMemoProxy>()?;
     m.add_function(wrap_pyfunction!(graph::scan, m)?)?;
     m.add_function(wrap_pyfunction!(graph::parse, m)?)?;
     m.add_class::<graph::Graph>()?;

@@ -21,6 +21,7 @@ use pyo3::types::{
 use pyo3::{intern, PyTypeInfo};
 
 use crate::errors;
+use crate::ffi;
 
 const FRAME_SIZE_MIN: usize = 4;
 const FRAME_SIZE_TARGET: usize = 64 * 1024;
@@ -28,6 +29,9 @@ const FRAME_HEADER_SIZE: usize = 9;
 const BATCHSIZE: usize = 1000;
 /// Native recursion is bounded whatever `sys.getrecursionlimit()` says.
 const MAX_DEPTH: usize = 3000;
+/// `_pickle`'s `FAST_NESTING_LIMIT`: in fast mode, containers nested
+/// deeper than this are checked for cycles.
+const FAST_NESTING_LIMIT: usize = 50;
 
 struct Shared {
     dispatch_table: Py<PyDict>,
@@ -45,31 +49,24 @@ struct Shared {
 
 static SHARED: PyOnceLock<Shared> = PyOnceLock::new();
 
+/// A module's dict attribute (`copyreg.dispatch_table`...).
+fn dict_attr(module: &Bound<'_, PyModule>, name: &str) -> PyResult<Py<PyDict>> {
+    Ok(module.getattr(name)?.cast_into::<PyDict>()?.unbind())
+}
+
 fn shared(py: Python<'_>) -> PyResult<&Shared> {
     SHARED.get_or_try_init(py, || -> PyResult<Shared> {
         let copyreg = py.import("copyreg")?;
         let compat = py.import("_compat_pickle")?;
         let pickle = py.import("pickle")?;
         Ok(Shared {
-            dispatch_table: copyreg
-                .getattr("dispatch_table")?
-                .cast_into::<PyDict>()?
-                .unbind(),
-            extension_registry: copyreg
-                .getattr("_extension_registry")?
-                .cast_into::<PyDict>()?
-                .unbind(),
+            dispatch_table: dict_attr(&copyreg, "dispatch_table")?,
+            extension_registry: dict_attr(&copyreg, "_extension_registry")?,
             codecs_encode: py.import("_codecs")?.getattr("encode")?.unbind(),
             getattr: py.import("builtins")?.getattr("getattr")?.unbind(),
             partial: py.import("functools")?.getattr("partial")?.unbind(),
-            reverse_name_mapping: compat
-                .getattr("REVERSE_NAME_MAPPING")?
-                .cast_into::<PyDict>()?
-                .unbind(),
-            reverse_import_mapping: compat
-                .getattr("REVERSE_IMPORT_MAPPING")?
-                .cast_into::<PyDict>()?
-                .unbind(),
+            reverse_name_mapping: dict_attr(&compat, "REVERSE_NAME_MAPPING")?,
+            reverse_import_mapping: dict_attr(&compat, "REVERSE_IMPORT_MAPPING")?,
             pickle_buffer: pickle.getattr("PickleBuffer")?.unbind(),
             default_protocol: pickle.getattr("DEFAULT_PROTOCOL")?.extract()?,
             latin1: PyString::intern(py, "latin1").unbind(),
@@ -77,15 +74,58 @@ fn shared(py: Python<'_>) -> PyResult<&Shared> {
     })
 }
 
-/// The pickler's memo: `id(obj)` to (index, obj); the object is kept alive
-/// so the id cannot be reused while the memo lives.
+/// The pickler's memo: `id(obj)` to its index; the objects are kept alive
+/// (in `objs`) so an id cannot be reused while the memo lives. Entries are
+/// 16 bytes (address, index, position in `objs`): growing the table moves
+/// little.
 #[derive(Default)]
 pub struct PMemo {
-    map: HashMap<usize, (u32, Py<PyAny>), BuildHasherDefault<PtrHasher>>,
+    map: HashMap<usize, (u32, u32), BuildHasherDefault<PtrHasher>>,
+    objs: Vec<Py<PyAny>>,
 }
 
-/// Object addresses are distinct and aligned: a multiplicative hash of the
-/// address is enough (SipHash costs more than the rest of a memo lookup).
+impl PMemo {
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    #[inline]
+    fn get(&self, obj: &Bound<'_, PyAny>) -> Option<u32> {
+        self.map.get(&key(obj)).map(|e| e.0)
+    }
+
+    /// Memoize `obj` at `idx` (replacing an entry for the same object).
+    #[inline]
+    fn insert(&mut self, obj: &Bound<'_, PyAny>, idx: u32) {
+        match self.map.entry(key(obj)) {
+            std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().0 = idx,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((idx, self.objs.len() as u32));
+                self.objs.push(obj.clone().unbind());
+            }
+        }
+    }
+
+    /// `(id, index, object)` of every entry.
+    fn entries(&self) -> impl Iterator<Item = (usize, u32, &Py<PyAny>)> {
+        self.map
+            .iter()
+            .map(|(k, &(idx, at))| (*k, idx, &self.objs[at as usize]))
+    }
+
+    /// Drop every entry (a direct decref each, the GIL being held).
+    fn clear_with(&mut self, py: Python<'_>) {
+        self.map.clear();
+        for o in self.objs.drain(..) {
+            o.drop_ref(py);
+        }
+    }
+}
+
+/// Object addresses are distinct and aligned: a folded multiply of the
+/// address spreads them over all bits (the table uses the low bits for
+/// the bucket and the high ones as a tag); SipHash costs more than the
+/// rest of a memo lookup.
 #[derive(Default)]
 pub struct PtrHasher(u64);
 
@@ -95,11 +135,13 @@ impl Hasher for PtrHasher {
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            self.write_usize(self.0 as usize ^ b as usize);
         }
     }
+    #[inline]
     fn write_usize(&mut self, x: usize) {
-        self.0 = ((x as u64) >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let m = (x as u128).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = (m as u64) ^ ((m >> 64) as u64);
     }
 }
 
@@ -157,11 +199,84 @@ struct Enc<'m, 'py> {
     hooks: Hooks<'py>,
     depth: usize,
     max_depth: usize,
+    /// Fast mode (`Pickler.fast`): list/dict nesting, and beyond
+    /// [`FAST_NESTING_LIMIT`] the addresses of the containers being saved
+    /// (a repeat is a cycle), as `_pickle`'s `fast_save_enter`.
+    fast_nesting: usize,
+    fast_seen: HashMap<usize, (), BuildHasherDefault<PtrHasher>>,
     sh: &'m Shared,
     tp: TypePtrs,
 }
 
 impl<'m, 'py> Enc<'m, 'py> {
+    fn new(
+        py: Python<'py>,
+        proto: u8,
+        fix_imports: bool,
+        fast: bool,
+        memo: &'m mut PMemo,
+        hooks: Hooks<'py>,
+    ) -> PyResult<Self>
+    where
+        'py: 'm,
+    {
+        Ok(Enc {
+            py,
+            proto,
+            bin: proto > 0,
+            fix_imports,
+            fast,
+            framing: false,
+            frame_start: None,
+            out: Vec::new(),
+            memo,
+            hooks,
+            depth: 0,
+            max_depth: max_depth(py)?,
+            fast_nesting: 0,
+            fast_seen: HashMap::default(),
+            sh: shared(py)?,
+            tp: TypePtrs::new(py),
+        })
+    }
+
+    /// `_pickle`'s `fast_save_enter`: in fast mode (no memo) a list or dict
+    /// met again inside itself beyond the nesting limit is a cycle.
+    fn fast_enter(&mut self, obj: &Bound<'py, PyAny>, what: &str) -> PyResult<()> {
+        self.fast_nesting += 1;
+        if self.fast_nesting >= FAST_NESTING_LIMIT && self.fast_seen.insert(key(obj), ()).is_some()
+        {
+            return Err(errors::value_error(format!(
+                "fast mode: can't pickle cyclic objects including object type {what} at {:p}",
+                obj.as_ptr()
+            )));
+        }
+        Ok(())
+    }
+
+    fn fast_leave(&mut self, obj: &Bound<'py, PyAny>) {
+        if self.fast_nesting >= FAST_NESTING_LIMIT {
+            self.fast_seen.remove(&key(obj));
+        }
+        self.fast_nesting -= 1;
+    }
+
+    /// Save a list or dict with `body`, inside `fast_enter`/`fast_leave`
+    /// in fast mode.
+    fn guarded<T>(
+        &mut self,
+        obj: &Bound<'py, T>,
+        what: &str,
+        body: impl FnOnce(&mut Self, &Bound<'py, T>) -> PyResult<()>,
+    ) -> PyResult<()> {
+        if !self.fast {
+            return body(self, obj);
+        }
+        self.fast_enter(obj.as_any(), what)?;
+        body(self, obj)?;
+        self.fast_leave(obj.as_any());
+        Ok(())
+    }
     // ---- output and framing -------------------------------------------
 
     #[inline]
@@ -260,39 +375,38 @@ impl<'m, 'py> Enc<'m, 'py> {
         if self.fast {
             return Ok(());
         }
-        let idx = self.memo.map.len() as u32;
-        self.memo.map.insert(key(obj), (idx, obj.clone().unbind()));
+        let idx = self.memo.len() as u32;
+        self.memo.insert(obj, idx);
         if self.proto >= 4 {
             self.op(Opcode::Memoize);
-        } else if !self.bin {
-            let s = format!("{}{}\n", Opcode::Put.code() as char, idx);
-            self.write(s.as_bytes());
-        } else if idx < 256 {
-            self.write(&[Opcode::BinPut.code(), idx as u8]);
         } else {
-            let mut b = [Opcode::LongBinPut.code(), 0, 0, 0, 0];
-            b[1..].copy_from_slice(&idx.to_le_bytes());
-            self.write(&b);
+            self.memo_op([Opcode::Put, Opcode::BinPut, Opcode::LongBinPut], idx);
         }
         Ok(())
     }
 
-    #[inline]
-    fn memo_lookup(&self, obj: &Bound<'py, PyAny>) -> Option<u32> {
-        self.memo.map.get(&key(obj)).map(|e| e.0)
-    }
-
-    fn memo_get(&mut self, idx: u32) {
+    /// PUT or GET of memo index `idx`: the text form in protocol 0, else
+    /// the 1-byte form below 256, else the 4-byte one.
+    fn memo_op(&mut self, [text, short, long]: [Opcode; 3], idx: u32) {
         if !self.bin {
-            let s = format!("{}{}\n", Opcode::Get.code() as char, idx);
+            let s = format!("{}{}\n", text.code() as char, idx);
             self.write(s.as_bytes());
         } else if idx < 256 {
-            self.write(&[Opcode::BinGet.code(), idx as u8]);
+            self.write(&[short.code(), idx as u8]);
         } else {
-            let mut b = [Opcode::LongBinGet.code(), 0, 0, 0, 0];
+            let mut b = [long.code(), 0, 0, 0, 0];
             b[1..].copy_from_slice(&idx.to_le_bytes());
             self.write(&b);
         }
+    }
+
+    #[inline]
+    fn memo_lookup(&self, obj: &Bound<'py, PyAny>) -> Option<u32> {
+        self.memo.get(obj)
+    }
+
+    fn memo_get(&mut self, idx: u32) {
+        self.memo_op([Opcode::Get, Opcode::BinGet, Opcode::LongBinGet], idx);
     }
 
     // ---- save ---------------------------------------------------------
@@ -302,6 +416,73 @@ impl<'m, 'py> Enc<'m, 'py> {
         if !pers_save && self.hooks.persistent_id.is_some() && self.save_pers(obj)? {
             return Ok(());
         }
+        self.save_value(obj)
+    }
+
+    /// True when saving `obj` runs no Python code (no hook, no file write,
+    /// a type saved without calls): a borrowed reference is then enough.
+    #[inline]
+    fn runs_no_code(&self, obj: &Bound<'py, PyAny>) -> bool {
+        if self.hooks.persistent_id.is_some() || self.hooks.write.is_some() {
+            return false;
+        }
+        let tp = obj.get_type_ptr();
+        let t = &self.tp;
+        tp == t.int || tp == t.float || tp == t.str || tp == t.bool || obj.is_none()
+    }
+
+    /// Save item `i` of a list: borrowed when that runs no Python code
+    /// (`_pickle` holds a reference around `save`; nothing can drop it
+    /// here), else with a reference of its own. True when no Python code
+    /// ran (the list is unchanged).
+    #[inline]
+    fn save_list_item(&mut self, l: &Bound<'py, PyList>, i: usize) -> PyResult<bool> {
+        match ffi::list_item(l, i) {
+            Some(item) => self.save_borrowed(item),
+            None => {
+                let item = l.get_item(i)?;
+                self.save(&item, false)?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Save an item borrowed from a container: as it is when that runs no
+    /// Python code, else with a reference of its own. True when no Python
+    /// code ran.
+    #[inline]
+    fn save_borrowed(&mut self, item: pyo3::Borrowed<'_, 'py, PyAny>) -> PyResult<bool> {
+        if self.runs_no_code(&item) {
+            self.opcode_boundary()?;
+            self.save_value(&item)?;
+            return Ok(true);
+        }
+        let item = item.to_owned();
+        self.save(&item, false)?;
+        Ok(false)
+    }
+
+    /// Save a dict entry borrowed from the dict (see `save_borrowed`).
+    #[inline]
+    fn save_entry(
+        &mut self,
+        k: pyo3::Borrowed<'_, 'py, PyAny>,
+        v: pyo3::Borrowed<'_, 'py, PyAny>,
+    ) -> PyResult<()> {
+        // The key is saved first: when that runs no code, the value is
+        // still in the dict afterwards (and `save_borrowed` takes its own
+        // reference if saving the value may run code).
+        if self.runs_no_code(&k) {
+            self.save_borrowed(k)?;
+            self.save_borrowed(v)?;
+            return Ok(());
+        }
+        let (k, v) = (k.to_owned(), v.to_owned());
+        self.save(&k, false)?;
+        self.save(&v, false)
+    }
+
+    fn save_value(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
         // Dispatch on the exact type by address (a miss on `cast_exact`
         // builds an error value; this path is taken for every object).
         let tp = obj.get_type_ptr();
@@ -358,12 +539,12 @@ impl<'m, 'py> Enc<'m, 'py> {
         let tp = obj.get_type_ptr();
         if tp == self.tp.dict {
             if let Ok(d) = obj.cast_exact::<PyDict>() {
-                return self.save_dict(d);
+                return self.guarded(d, "dict", Self::save_dict);
             }
         }
         if tp == self.tp.list {
             if let Ok(l) = obj.cast_exact::<PyList>() {
-                return self.save_list(l);
+                return self.guarded(l, "list", Self::save_list);
             }
         }
         if tp == self.tp.tuple {
@@ -376,12 +557,6 @@ impl<'m, 'py> Enc<'m, 'py> {
         }
         if let Ok(s) = obj.cast_exact::<PyFrozenSet>() {
             return self.save_frozenset(s);
-        }
-        if let Ok(l) = obj.cast_exact::<PyList>() {
-            return self.save_list(l);
-        }
-        if let Ok(t) = obj.cast_exact::<PyTuple>() {
-            return self.save_tuple(t);
         }
         if let Ok(b) = obj.cast_exact::<PyByteArray>() {
             return self.save_bytearray(b);
@@ -468,7 +643,12 @@ impl<'m, 'py> Enc<'m, 'py> {
 
     fn save_long(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
         let py = self.py;
-        if let Ok(v) = obj.extract::<i64>() {
+        let v = if obj.get_type_ptr() == self.tp.int {
+            ffi::int_value(obj)
+        } else {
+            obj.extract::<i64>().ok()
+        };
+        if let Some(v) = v {
             if (i32::MIN as i64..=i32::MAX as i64).contains(&v) {
                 if self.bin {
                     if (0..256).contains(&v) {
@@ -536,12 +716,18 @@ impl<'m, 'py> Enc<'m, 'py> {
             }
             self.write(&data[..nbytes]);
         } else {
-            let r = obj.repr()?;
-            let r = r.to_cow()?;
-            self.op(Opcode::Long);
-            self.write(r.as_bytes());
-            self.write(b"L\n");
+            self.write_repr(Opcode::Long, obj, b"L\n")?;
         }
+        Ok(())
+    }
+
+    /// A protocol-0 text argument: `op`, `repr(obj)`, `end`.
+    fn write_repr(&mut self, op: Opcode, obj: &Bound<'py, PyAny>, end: &[u8]) -> PyResult<()> {
+        let r = obj.repr()?;
+        let r = r.to_cow()?;
+        self.op(op);
+        self.write(r.as_bytes());
+        self.write(end);
         Ok(())
     }
 
@@ -553,11 +739,7 @@ impl<'m, 'py> Enc<'m, 'py> {
             b[1..].copy_from_slice(&v.to_be_bytes());
             self.write(&b);
         } else {
-            let r = f.repr()?;
-            let r = r.to_cow()?;
-            self.op(Opcode::Float);
-            self.write(r.as_bytes());
-            self.write(b"\n");
+            self.write_repr(Opcode::Float, f.as_any(), b"\n")?;
         }
         Ok(())
     }
@@ -593,23 +775,46 @@ impl<'m, 'py> Enc<'m, 'py> {
         self.save_bytes_data(b.as_any(), b.as_bytes())
     }
 
-    fn save_bytes_data(&mut self, obj: &Bound<'py, PyAny>, data: &[u8]) -> PyResult<()> {
-        let n = data.len();
+    /// The opcode and length field for `n` bytes of a counted argument:
+    /// `short` (1-byte length) below 256, else `wide[0]` (4 bytes), else
+    /// `wide[1]` (8 bytes, protocol 4+); `what` for `_pickle`'s error.
+    fn counted_header(
+        &self,
+        short: Option<Opcode>,
+        wide: [Opcode; 2],
+        n: usize,
+        what: &str,
+    ) -> PyResult<Vec<u8>> {
         let mut h = Vec::with_capacity(9);
-        if n <= 0xff {
-            h.extend_from_slice(&[Opcode::ShortBinBytes.code(), n as u8]);
-        } else if n as u64 <= 0xffff_ffff {
-            h.push(Opcode::BinBytes.code());
-            h.extend_from_slice(&(n as u32).to_le_bytes());
-        } else if self.proto >= 4 {
-            h.push(Opcode::BinBytes8.code());
-            h.extend_from_slice(&(n as u64).to_le_bytes());
-        } else {
-            return Err(errors::pickling(
-                self.py,
-                "serializing a bytes object larger than 4 GiB requires pickle protocol 4 or higher",
-            ));
+        match short {
+            Some(op) if n <= 0xff => h.extend_from_slice(&[op.code(), n as u8]),
+            _ if n as u64 <= 0xffff_ffff => {
+                h.push(wide[0].code());
+                h.extend_from_slice(&(n as u32).to_le_bytes());
+            }
+            _ if self.proto >= 4 => {
+                h.push(wide[1].code());
+                h.extend_from_slice(&(n as u64).to_le_bytes());
+            }
+            _ => {
+                return Err(errors::pickling(
+                    self.py,
+                    format!(
+                        "serializing {what} larger than 4 GiB requires pickle protocol 4 or higher"
+                    ),
+                ))
+            }
         }
+        Ok(h)
+    }
+
+    fn save_bytes_data(&mut self, obj: &Bound<'py, PyAny>, data: &[u8]) -> PyResult<()> {
+        let h = self.counted_header(
+            Some(Opcode::ShortBinBytes),
+            [Opcode::BinBytes, Opcode::BinBytes8],
+            data.len(),
+            "a bytes object",
+        )?;
         self.write_bytes(&h, data, Some(obj))?;
         self.memo_put(obj)
     }
@@ -664,13 +869,14 @@ impl<'m, 'py> Enc<'m, 'py> {
             None => true,
         };
         if in_band {
-            let data = view.call_method0(intern!(py, "tobytes"))?;
-            let data = data.cast_into::<PyBytes>()?;
-            if readonly {
-                self.save_bytes_data(obj, data.as_bytes())
-            } else {
-                self.save_bytearray_data(obj, data.as_bytes())
-            }
+            // The bytes in place (the buffer stays exported meanwhile).
+            ffi::with_buffer(&view, |data| {
+                if readonly {
+                    self.save_bytes_data(obj, data)
+                } else {
+                    self.save_bytearray_data(obj, data)
+                }
+            })?
         } else {
             self.op(Opcode::NextBuffer);
             if readonly {
@@ -683,33 +889,28 @@ impl<'m, 'py> Enc<'m, 'py> {
     fn save_unicode(&mut self, s: &Bound<'py, PyString>) -> PyResult<()> {
         let py = self.py;
         if self.bin {
-            let enc = match s.encode_utf8() {
-                Ok(b) => b,
-                Err(_) => s
-                    .call_method1(
-                        intern!(py, "encode"),
-                        (intern!(py, "utf-8"), intern!(py, "surrogatepass")),
-                    )?
-                    .cast_into::<PyBytes>()?,
+            // CPython's UTF-8 form of the string; lone surrogates through
+            // `encode("utf-8", "surrogatepass")`.
+            let enc;
+            let (data, payload) = match ffi::str_utf8(s) {
+                Some(d) => (d, None),
+                None => {
+                    enc = s
+                        .call_method1(
+                            intern!(py, "encode"),
+                            (intern!(py, "utf-8"), intern!(py, "surrogatepass")),
+                        )?
+                        .cast_into::<PyBytes>()?;
+                    (enc.as_bytes(), Some(enc.as_any()))
+                }
             };
-            let data = enc.as_bytes();
-            let n = data.len();
-            let mut h = Vec::with_capacity(9);
-            if n <= 0xff && self.proto >= 4 {
-                h.extend_from_slice(&[Opcode::ShortBinUnicode.code(), n as u8]);
-            } else if n as u64 <= 0xffff_ffff {
-                h.push(Opcode::BinUnicode.code());
-                h.extend_from_slice(&(n as u32).to_le_bytes());
-            } else if self.proto >= 4 {
-                h.push(Opcode::BinUnicode8.code());
-                h.extend_from_slice(&(n as u64).to_le_bytes());
-            } else {
-                return Err(errors::pickling(
-                    py,
-                    "serializing a string larger than 4 GiB requires pickle protocol 4 or higher",
-                ));
-            }
-            self.write_bytes(&h, data, Some(enc.as_any()))?;
+            let h = self.counted_header(
+                (self.proto >= 4).then_some(Opcode::ShortBinUnicode),
+                [Opcode::BinUnicode, Opcode::BinUnicode8],
+                data.len(),
+                "a string",
+            )?;
+            self.write_bytes(&h, data, payload)?;
         } else {
             let mut out = Vec::new();
             let text = s.to_cow().or_else(|_| -> PyResult<_> {
@@ -803,19 +1004,23 @@ impl<'m, 'py> Enc<'m, 'py> {
             return Ok(());
         }
         if self.proto > 0 {
-            if l.len() == 1 {
+            if n == 1 {
                 let item = l.get_item(0)?;
                 self.save(&item, false)?;
                 self.op(Opcode::Append);
                 return Ok(());
             }
+            // `_pickle` reads the size before every item; it can change
+            // only when saving an item ran Python code.
+            let mut len = n;
             let mut total = 0;
             loop {
                 let mut this_batch = 0;
                 self.op(Opcode::Mark);
-                while total < l.len() {
-                    let item = l.get_item(total)?;
-                    self.save(&item, false)?;
+                while total < len {
+                    if !self.save_list_item(l, total)? {
+                        len = l.len();
+                    }
                     total += 1;
                     this_batch += 1;
                     if this_batch == BATCHSIZE {
@@ -823,14 +1028,14 @@ impl<'m, 'py> Enc<'m, 'py> {
                     }
                 }
                 self.op(Opcode::Appends);
-                if total >= l.len() {
+                if total >= len {
                     break;
                 }
             }
             Ok(())
         } else {
             let it = l.as_any().try_iter()?;
-            self.batch_list(it.into_any())
+            self.batch(it.into_any(), false)
         }
     }
 
@@ -843,45 +1048,6 @@ impl<'m, 'py> Enc<'m, 'py> {
         }
     }
 
-    fn batch_list(&mut self, it: Bound<'py, PyAny>) -> PyResult<()> {
-        if self.proto == 0 {
-            while let Some(obj) = Self::next(&it)? {
-                self.save(&obj, false)?;
-                self.op(Opcode::Append);
-            }
-            return Ok(());
-        }
-        loop {
-            let Some(first) = Self::next(&it)? else {
-                break;
-            };
-            let Some(mut obj) = Self::next(&it)? else {
-                self.save(&first, false)?;
-                self.op(Opcode::Append);
-                break;
-            };
-            self.op(Opcode::Mark);
-            self.save(&first, false)?;
-            let mut n = 1;
-            loop {
-                self.save(&obj, false)?;
-                n += 1;
-                if n == BATCHSIZE {
-                    break;
-                }
-                match Self::next(&it)? {
-                    Some(o) => obj = o,
-                    None => break,
-                }
-            }
-            self.op(Opcode::Appends);
-            if n != BATCHSIZE {
-                break;
-            }
-        }
-        Ok(())
-    }
-
     fn pair(&self, item: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
         match item.cast::<PyTuple>() {
             Ok(t) if t.len() == 2 => Ok((t.get_item(0)?, t.get_item(1)?)),
@@ -891,13 +1057,31 @@ impl<'m, 'py> Enc<'m, 'py> {
         }
     }
 
-    fn batch_dict(&mut self, it: Bound<'py, PyAny>) -> PyResult<()> {
+    /// Save one item of a batch: a list item, or a dict's `(key, value)`.
+    fn save_item(&mut self, item: &Bound<'py, PyAny>, dict: bool) -> PyResult<()> {
+        if !dict {
+            return self.save(item, false);
+        }
+        let (k, v) = self.pair(item)?;
+        self.save(&k, false)?;
+        self.save(&v, false)
+    }
+
+    /// `_pickle`'s batch_list/batch_dict over an iterator: items (`dict`:
+    /// `(key, value)` pairs) in batches of `BATCHSIZE` between MARK and
+    /// APPENDS/SETITEMS, a single one with APPEND/SETITEM, one at a time
+    /// in protocol 0. A pair is checked when saved, the first one before
+    /// the second is fetched, as there.
+    fn batch(&mut self, it: Bound<'py, PyAny>, dict: bool) -> PyResult<()> {
+        let (one, many) = if dict {
+            (Opcode::SetItem, Opcode::SetItems)
+        } else {
+            (Opcode::Append, Opcode::Appends)
+        };
         if self.proto == 0 {
             while let Some(item) = Self::next(&it)? {
-                let (k, v) = self.pair(&item)?;
-                self.save(&k, false)?;
-                self.save(&v, false)?;
-                self.op(Opcode::SetItem);
+                self.save_item(&item, dict)?;
+                self.op(one);
             }
             return Ok(());
         }
@@ -905,21 +1089,19 @@ impl<'m, 'py> Enc<'m, 'py> {
             let Some(first) = Self::next(&it)? else {
                 break;
             };
-            let (k, v) = self.pair(&first)?;
+            if dict {
+                self.pair(&first)?;
+            }
             let Some(mut obj) = Self::next(&it)? else {
-                self.save(&k, false)?;
-                self.save(&v, false)?;
-                self.op(Opcode::SetItem);
+                self.save_item(&first, dict)?;
+                self.op(one);
                 break;
             };
             self.op(Opcode::Mark);
-            self.save(&k, false)?;
-            self.save(&v, false)?;
+            self.save_item(&first, dict)?;
             let mut n = 1;
             loop {
-                let (k, v) = self.pair(&obj)?;
-                self.save(&k, false)?;
-                self.save(&v, false)?;
+                self.save_item(&obj, dict)?;
                 n += 1;
                 if n == BATCHSIZE {
                     break;
@@ -929,7 +1111,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                     None => break,
                 }
             }
-            self.op(Opcode::SetItems);
+            self.op(many);
             if n != BATCHSIZE {
                 break;
             }
@@ -951,46 +1133,37 @@ impl<'m, 'py> Enc<'m, 'py> {
         }
         if self.proto == 0 {
             let items = d.call_method0(intern!(py, "items"))?;
-            return self.batch_dict(items.try_iter()?.into_any());
+            return self.batch(items.try_iter()?.into_any(), true);
         }
+        // `_pickle`'s batch_dict_exact: PyDict_Next in batches; a size
+        // change is reported after the batch (a full last batch is
+        // followed by an empty one, as there).
+        let mut pos = 0;
         if size == 1 {
-            if let Some((k, v)) = d.iter().next() {
-                self.save(&k, false)?;
-                self.save(&v, false)?;
+            if let Some((k, v)) = ffi::dict_next(d, &mut pos) {
+                self.save_entry(k, v)?;
                 self.op(Opcode::SetItem);
             }
             return Ok(());
         }
-        // A snapshot of the keys: saving a value may run code that changes
-        // the dict, which `_pickle` reports after the batch.
-        let keys = d.keys();
-        let mut i = 0;
-        let total = keys.len();
-        while i < total {
+        loop {
             self.op(Opcode::Mark);
-            let end = (i + BATCHSIZE).min(total);
-            for j in i..end {
-                let k = keys.get_item(j)?;
-                let v = match d.get_item(&k)? {
-                    Some(v) => v,
-                    None => {
-                        return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                            "dictionary changed size during iteration",
-                        ))
-                    }
-                };
-                self.save(&k, false)?;
-                self.save(&v, false)?;
+            let mut i = 0;
+            while let Some((k, v)) = ffi::dict_next(d, &mut pos) {
+                self.save_entry(k, v)?;
+                i += 1;
+                if i == BATCHSIZE {
+                    break;
+                }
             }
             self.op(Opcode::SetItems);
             if d.len() != size {
-                return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                    "dictionary changed size during iteration",
-                ));
+                return Err(errors::runtime("dictionary changed size during iteration"));
             }
-            i = end;
+            if i != BATCHSIZE {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     fn save_set(&mut self, s: &Bound<'py, PySet>) -> PyResult<()> {
@@ -1201,29 +1374,20 @@ impl<'m, 'py> Enc<'m, 'py> {
                     m = v.extract()?;
                 }
             }
-            let ascii_only = self.proto != 3;
-            if ascii_only && !m.is_ascii() {
-                return Err(errors::pickling(
-                    py,
-                    format!(
-                        "can't pickle module identifier '{m}' using pickle protocol {}",
-                        self.proto
-                    ),
-                ));
+            // Protocols other than 3 write the names as ASCII lines.
+            for (what, text) in [("module", &m), ("global", &n)] {
+                if self.proto != 3 && !text.is_ascii() {
+                    return Err(errors::pickling(
+                        py,
+                        format!(
+                            "can't pickle {what} identifier '{text}' using pickle protocol {}",
+                            self.proto
+                        ),
+                    ));
+                }
+                self.write(text.as_bytes());
+                self.write(b"\n");
             }
-            self.write(m.as_bytes());
-            self.write(b"\n");
-            if ascii_only && !n.is_ascii() {
-                return Err(errors::pickling(
-                    py,
-                    format!(
-                        "can't pickle global identifier '{n}' using pickle protocol {}",
-                        self.proto
-                    ),
-                ));
-            }
-            self.write(n.as_bytes());
-            self.write(b"\n");
         }
         self.memo_put(obj)
     }
@@ -1271,34 +1435,28 @@ impl<'m, 'py> Enc<'m, 'py> {
             |o: &Bound<'py, PyAny>| -> PyResult<bool> { o.hasattr(intern!(py, "__next__")) };
         if let Some(l) = &listitems {
             if !is_iter(l)? {
-                return Err(errors::pickling(
+                return Err(not_a(
                     py,
-                    format!(
-                        "fourth element of the tuple returned by __reduce__ must be an iterator, not {}",
-                        l.get_type().name()?
-                    ),
+                    "fourth element of the tuple returned by __reduce__ must be an iterator",
+                    l,
                 ));
             }
         }
         if let Some(d) = &dictitems {
             if !is_iter(d)? {
-                return Err(errors::pickling(
+                return Err(not_a(
                     py,
-                    format!(
-                        "fifth element of the tuple returned by __reduce__ must be an iterator, not {}",
-                        d.get_type().name()?
-                    ),
+                    "fifth element of the tuple returned by __reduce__ must be an iterator",
+                    d,
                 ));
             }
         }
         if let Some(s) = &state_setter {
             if !s.is_callable() {
-                return Err(errors::pickling(
+                return Err(not_a(
                     py,
-                    format!(
-                        "sixth element of the tuple returned by __reduce__ must be a function, not {}",
-                        s.get_type().name()?
-                    ),
+                    "sixth element of the tuple returned by __reduce__ must be a function",
+                    s,
                 ));
             }
         }
@@ -1322,36 +1480,26 @@ impl<'m, 'py> Enc<'m, 'py> {
                     ),
                 ));
             }
-            let cls = argtup.get_item(0)?;
-            if !cls.is_instance_of::<PyType>() {
-                return Err(errors::pickling(
+            let item = |i: usize, what: &str, ok: bool| -> PyResult<Bound<'py, PyAny>> {
+                let o = argtup.get_item(i)?;
+                if ok {
+                    return Ok(o);
+                }
+                let nth = ["first", "second", "third"][i];
+                Err(not_a(
                     py,
-                    format!(
-                        "first item from NEWOBJ_EX argument tuple must be a class, not {}",
-                        cls.get_type().name()?
-                    ),
-                ));
-            }
-            let a = argtup.get_item(1)?;
-            let Ok(a) = a.cast::<PyTuple>() else {
-                return Err(errors::pickling(
-                    py,
-                    format!(
-                        "second item from NEWOBJ_EX argument tuple must be a tuple, not {}",
-                        a.get_type().name()?
-                    ),
-                ));
+                    &format!("{nth} item from NEWOBJ_EX argument tuple must be {what}"),
+                    &o,
+                ))
             };
-            let kw = argtup.get_item(2)?;
-            let Ok(kw) = kw.cast::<PyDict>() else {
-                return Err(errors::pickling(
-                    py,
-                    format!(
-                        "third item from NEWOBJ_EX argument tuple must be a dict, not {}",
-                        kw.get_type().name()?
-                    ),
-                ));
+            let is = |i: usize, f: fn(&Bound<'py, PyAny>) -> bool| {
+                argtup.get_item(i).is_ok_and(|o| f(&o))
             };
+            let cls = item(0, "a class", is(0, |o| o.is_instance_of::<PyType>()))?;
+            let a = item(1, "a tuple", is(1, |o| o.is_instance_of::<PyTuple>()))?;
+            let a = a.cast_into::<PyTuple>()?;
+            let kw = item(2, "a dict", is(2, |o| o.is_instance_of::<PyDict>()))?;
+            let kw = kw.cast_into::<PyDict>()?;
             if self.proto >= 4 {
                 self.save(&cls, false)?;
                 self.save(a.as_any(), false)?;
@@ -1364,7 +1512,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                     .sh
                     .partial
                     .bind(py)
-                    .call(PyTuple::new(py, newargs)?, Some(kw))?;
+                    .call(PyTuple::new(py, newargs)?, Some(&kw))?;
                 self.save(&partial, false)?;
                 self.save(PyTuple::empty(py).as_any(), false)?;
                 self.op(Opcode::Reduce);
@@ -1407,10 +1555,10 @@ impl<'m, 'py> Enc<'m, 'py> {
             self.memo_put(o)?;
         }
         if let Some(l) = listitems {
-            self.batch_list(l)?;
+            self.batch(l, false)?;
         }
         if let Some(d) = dictitems {
-            self.batch_dict(d)?;
+            self.batch(d, true)?;
         }
         if let Some(state) = state {
             match state_setter {
@@ -1447,6 +1595,12 @@ impl<'m, 'py> Enc<'m, 'py> {
         self.frame_start = None;
         r
     }
+}
+
+/// `PicklingError("{what}, not {type name of obj}")`, `_pickle`'s form.
+fn not_a(py: Python<'_>, what: &str, obj: &Bound<'_, PyAny>) -> PyErr {
+    let name = obj.get_type().name().map(|n| n.to_string());
+    errors::pickling(py, format!("{what}, not {}", name.unwrap_or_default()))
 }
 
 /// `_pickle`'s raw-unicode-escape for protocol 0 (`\`, NUL, `\n`, `\r` and
@@ -1539,6 +1693,38 @@ fn check_buffer_callback(proto: u8, cb: Option<&Bound<'_, PyAny>>) -> PyResult<(
     Ok(())
 }
 
+/// `dumps`/`dump` without a `Pickler`: the bytes, or written to `write`.
+fn dump_plain<'py>(
+    obj: &Bound<'py, PyAny>,
+    protocol: Option<&Bound<'py, PyAny>>,
+    fix_imports: bool,
+    buffer_callback: Option<&Bound<'py, PyAny>>,
+    write: Option<Bound<'py, PyAny>>,
+) -> PyResult<Vec<u8>> {
+    let py = obj.py();
+    let proto = resolve_protocol(py, protocol)?;
+    check_buffer_callback(proto, buffer_callback)?;
+    let mut memo = PMemo::default();
+    let to_file = write.is_some();
+    let hooks = Hooks {
+        persistent_id: None,
+        reducer_override: None,
+        dispatch_table: None,
+        buffer_callback: buffer_callback.filter(|c| !c.is_none()).cloned(),
+        write,
+    };
+    let fix_imports = fix_imports && proto < 3;
+    let mut enc = Enc::new(py, proto, fix_imports, false, &mut memo, hooks)?;
+    let r = enc.dump(obj).and_then(|()| {
+        if to_file {
+            enc.flush_to_file()?;
+        }
+        Ok(std::mem::take(&mut enc.out))
+    });
+    memo.clear_with(py);
+    r
+}
+
 /// `dumps(obj, protocol=None, *, fix_imports=True, buffer_callback=None)`
 #[pyfunction]
 #[pyo3(signature = (obj, protocol=None, *, fix_imports=true, buffer_callback=None))]
@@ -1549,33 +1735,8 @@ pub fn dumps<'py>(
     fix_imports: bool,
     buffer_callback: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let proto = resolve_protocol(py, protocol)?;
-    check_buffer_callback(proto, buffer_callback)?;
-    let mut memo = PMemo::default();
-    let mut enc = Enc {
-        py,
-        proto,
-        bin: proto > 0,
-        fix_imports: fix_imports && proto < 3,
-        fast: false,
-        framing: false,
-        frame_start: None,
-        out: Vec::new(),
-        memo: &mut memo,
-        hooks: Hooks {
-            persistent_id: None,
-            reducer_override: None,
-            dispatch_table: None,
-            buffer_callback: buffer_callback.filter(|c| !c.is_none()).cloned(),
-            write: None,
-        },
-        depth: 0,
-        max_depth: max_depth(py)?,
-        sh: shared(py)?,
-        tp: TypePtrs::new(py),
-    };
-    enc.dump(obj)?;
-    Ok(PyBytes::new(py, &enc.out))
+    let out = dump_plain(obj, protocol, fix_imports, buffer_callback, None)?;
+    Ok(PyBytes::new(py, &out))
 }
 
 /// `dump(obj, file, protocol=None, *, fix_imports=True, buffer_callback=None)`
@@ -1589,36 +1750,10 @@ pub fn dump<'py>(
     fix_imports: bool,
     buffer_callback: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<()> {
-    let proto = resolve_protocol(py, protocol)?;
-    check_buffer_callback(proto, buffer_callback)?;
     let write = file
         .getattr_opt(intern!(py, "write"))?
         .ok_or_else(|| errors::type_error("file must have a 'write' attribute"))?;
-    let mut memo = PMemo::default();
-    let mut enc = Enc {
-        py,
-        proto,
-        bin: proto > 0,
-        fix_imports: fix_imports && proto < 3,
-        fast: false,
-        framing: false,
-        frame_start: None,
-        out: Vec::new(),
-        memo: &mut memo,
-        hooks: Hooks {
-            persistent_id: None,
-            reducer_override: None,
-            dispatch_table: None,
-            buffer_callback: buffer_callback.filter(|c| !c.is_none()).cloned(),
-            write: Some(write),
-        },
-        depth: 0,
-        max_depth: max_depth(py)?,
-        sh: shared(py)?,
-        tp: TypePtrs::new(py),
-    };
-    enc.dump(obj)?;
-    enc.flush_to_file()
+    dump_plain(obj, protocol, fix_imports, buffer_callback, Some(write)).map(drop)
 }
 
 /// A drop-in for `pickle.Pickler` (same bytes as `_pickle`).
@@ -1629,10 +1764,21 @@ pub struct Pickler {
     fix_imports: bool,
     buffer_callback: Option<Py<PyAny>>,
     memo: PMemo,
+    /// `_pickle` keeps `fast` and `bin` as C ints (`p.fast = 1` works).
     #[pyo3(get, set)]
-    fast: bool,
+    fast: i32,
     #[pyo3(get, set)]
-    bin: bool,
+    bin: i32,
+}
+
+impl Pickler {
+    fn memo_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, idx, obj) in self.memo.entries() {
+            d.set_item(k, (idx, obj.bind(py)))?;
+        }
+        Ok(d)
+    }
 }
 
 #[pymethods]
@@ -1646,8 +1792,8 @@ impl Pickler {
             fix_imports: true,
             buffer_callback: None,
             memo: PMemo::default(),
-            fast: false,
-            bin: false,
+            fast: 0,
+            bin: 0,
         }
     }
 
@@ -1667,7 +1813,7 @@ impl Pickler {
         }
         self.file = Some(file.clone().unbind());
         self.proto = proto;
-        self.bin = proto > 0;
+        self.bin = i32::from(proto > 0);
         self.fix_imports = fix_imports && proto < 3;
         self.buffer_callback = buffer_callback
             .filter(|c| !c.is_none())
@@ -1692,41 +1838,24 @@ impl Pickler {
                 file,
                 this.proto,
                 this.fix_imports,
-                this.fast,
+                this.fast != 0,
                 cb,
                 std::mem::take(&mut this.memo),
             )
         };
         let write = file.bind(py).getattr(intern!(py, "write"))?;
-        let persistent_id = slf.getattr_opt(intern!(py, "persistent_id"))?;
-        let reducer_override = slf.getattr_opt(intern!(py, "reducer_override"))?;
-        let dispatch_table = slf.getattr_opt(intern!(py, "dispatch_table"))?;
-        let result = (|| -> PyResult<()> {
-            let mut enc = Enc {
-                py,
-                proto,
-                bin: proto > 0,
-                fix_imports,
-                fast,
-                framing: false,
-                frame_start: None,
-                out: Vec::new(),
-                memo: &mut memo,
-                hooks: Hooks {
-                    persistent_id,
-                    reducer_override,
-                    dispatch_table,
-                    buffer_callback: cb.map(|c| c.into_bound(py)),
-                    write: Some(write),
-                },
-                depth: 0,
-                max_depth: max_depth(py)?,
-                sh: shared(py)?,
-                tp: TypePtrs::new(py),
-            };
-            enc.dump(obj)?;
-            enc.flush_to_file()
-        })();
+        let hooks = Hooks {
+            persistent_id: slf.getattr_opt(intern!(py, "persistent_id"))?,
+            reducer_override: slf.getattr_opt(intern!(py, "reducer_override"))?,
+            dispatch_table: slf.getattr_opt(intern!(py, "dispatch_table"))?,
+            buffer_callback: cb.map(|c| c.into_bound(py)),
+            write: Some(write),
+        };
+        let result =
+            Enc::new(py, proto, fix_imports, fast, &mut memo, hooks).and_then(|mut enc| {
+                enc.dump(obj)?;
+                enc.flush_to_file()
+            });
         slf.borrow_mut().memo = memo;
         result
     }
@@ -1736,37 +1865,62 @@ impl Pickler {
         self.memo = PMemo::default();
     }
 
-    /// The memo as a dict `{id(obj): (index, obj)}` (a copy).
+    /// The memo, live: a `PicklerMemoProxy` as with `_pickle`
+    /// (`copy()` gives `{id(obj): (index, obj)}`, `clear()` empties it).
     #[getter]
-    fn get_memo<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (k, (idx, obj)) in &self.memo.map {
-            d.set_item(*k, (*idx, obj.bind(py)))?;
+    fn get_memo(slf: &Bound<'_, Self>) -> PicklerMemoProxy {
+        PicklerMemoProxy {
+            pickler: slf.clone().unbind(),
         }
-        Ok(d)
     }
 
+    /// Replace the memo with a copy of a `PicklerMemoProxy`'s memo or of a
+    /// dict whose values are `(index, obj)` pairs (keys are ignored, as
+    /// with `_pickle`).
     #[setter]
     fn set_memo(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let Ok(d) = value.cast::<PyDict>() else {
-            return Err(errors::type_error(format!(
-                "'memo' attribute must be a dict, not {}",
-                value.get_type().name()?
-            )));
-        };
+        let py = value.py();
+        let d = errors::memo_source(value, "a PicklerMemoProxy", |p: &PicklerMemoProxy| {
+            p.copy(py)
+        })?;
         let mut memo = PMemo::default();
         for (_, v) in d.iter() {
-            let t = v
-                .cast::<PyTuple>()
-                .map_err(|_| errors::type_error("memo values must be 2-tuples"))?;
-            if t.len() != 2 {
-                return Err(errors::type_error("memo values must be 2-tuples"));
-            }
-            let idx: u32 = t.get_item(0)?.extract()?;
+            let t = match v.cast::<PyTuple>() {
+                Ok(t) if t.len() == 2 => t,
+                _ => return Err(errors::type_error("'memo' values must be 2-item tuples")),
+            };
+            let idx: u32 = t
+                .get_item(0)?
+                .extract()
+                .map_err(|_| errors::type_error("an integer is required"))?;
             let obj = t.get_item(1)?;
-            memo.map.insert(key(&obj), (idx, obj.unbind()));
+            memo.insert(&obj, idx);
         }
         self.memo = memo;
         Ok(())
+    }
+}
+
+/// `Pickler.memo`: a live view of a pickler's memo (`_pickle`'s
+/// `PicklerMemoProxy`).
+#[pyclass(module = "brinery", frozen)]
+pub struct PicklerMemoProxy {
+    pickler: Py<Pickler>,
+}
+
+#[pymethods]
+impl PicklerMemoProxy {
+    /// A copy of the memo: `{id(obj): (index, obj)}`.
+    fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.pickler.bind(py).borrow().memo_dict(py)
+    }
+
+    /// Empty the pickler's memo.
+    fn clear(&self, py: Python<'_>) {
+        self.pickler.bind(py).borrow_mut().memo = PMemo::default();
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        errors::memo_reduce(&self.copy(py)?)
     }
 }

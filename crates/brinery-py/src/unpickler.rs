@@ -44,18 +44,6 @@ fn parse_limits(limits: Option<&Bound<'_, PyAny>>) -> PyResult<(Option<usize>, O
     Ok((memo, bytes))
 }
 
-fn run<'py>(
-    py: Python<'py>,
-    input: Input<'_, 'py>,
-    memo: &mut Memo,
-    opts: &Opts,
-    find_class: Option<Bound<'py, PyAny>>,
-    persistent_load: Option<Bound<'py, PyAny>>,
-    buffers: Option<Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    run_proto(py, input, memo, opts, find_class, persistent_load, buffers).0
-}
-
 #[allow(clippy::too_many_arguments)]
 fn run_proto<'py>(
     py: Python<'py>,
@@ -145,26 +133,38 @@ fn make_opts(
     })
 }
 
-/// `loads(data, /, *, allow=(), encoding="ASCII", errors="strict",
-/// fix_imports=True, buffers=None, persistent_load=None, limits=None)`
-#[pyfunction]
-#[pyo3(signature = (data, /, *, allow=None, encoding="ASCII", errors="strict", fix_imports=true, buffers=None, persistent_load=None, limits=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn loads<'py>(
+/// One load with a fresh memo (`loads`/`load`); the memo is emptied with
+/// direct decrefs afterwards.
+fn one_shot<'py>(
     py: Python<'py>,
-    data: &Bound<'py, PyAny>,
-    allow: Option<&Bound<'py, PyAny>>,
-    encoding: &str,
-    errors: &str,
-    fix_imports: bool,
+    input: Input<'_, 'py>,
+    opts: &Opts,
     buffers: Option<&Bound<'py, PyAny>>,
     persistent_load: Option<&Bound<'py, PyAny>>,
-    limits: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let opts = make_opts(allow, encoding, errors, fix_imports, limits)?;
     let buffers = iter_buffers(buffers)?;
     let pl = persistent_load.filter(|p| !p.is_none()).cloned();
-    with_bytes(data, |bytes| {
+    let mut memo = Memo::default();
+    let (r, _) = run_proto(py, input, &mut memo, opts, None, pl, buffers);
+    memo.clear_with(py);
+    r
+}
+
+/// `loads` from bytes (`max_bytes` checked before decoding) or `load`
+/// from a file (read exactly up to STOP).
+fn load_from<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    from_file: bool,
+    opts: &Opts,
+    buffers: Option<&Bound<'py, PyAny>>,
+    persistent_load: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if from_file {
+        let input = Input::from_file(file_src(source)?);
+        return one_shot(py, input, opts, buffers, persistent_load);
+    }
+    with_bytes(source, |bytes| {
         if let Some(max) = opts.max_bytes {
             if bytes.len() > max {
                 return Err(errors::unpickling(
@@ -173,49 +173,49 @@ pub fn loads<'py>(
                 ));
             }
         }
-        let mut memo = Memo::default();
-        run(
-            py,
-            Input::from_slice(bytes),
-            &mut memo,
-            &opts,
-            None,
-            pl,
-            buffers,
-        )
+        let input = Input::from_slice(bytes);
+        one_shot(py, input, opts, buffers, persistent_load)
     })
 }
 
-/// `load(file, /, *, ...)`: reads exactly one pickle (up to STOP).
-#[pyfunction]
-#[pyo3(signature = (file, /, *, allow=None, encoding="ASCII", errors="strict", fix_imports=true, buffers=None, persistent_load=None, limits=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn load<'py>(
-    py: Python<'py>,
-    file: &Bound<'py, PyAny>,
-    allow: Option<&Bound<'py, PyAny>>,
-    encoding: &str,
-    errors: &str,
-    fix_imports: bool,
-    buffers: Option<&Bound<'py, PyAny>>,
-    persistent_load: Option<&Bound<'py, PyAny>>,
-    limits: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let opts = make_opts(allow, encoding, errors, fix_imports, limits)?;
-    let buffers = iter_buffers(buffers)?;
-    let pl = persistent_load.filter(|p| !p.is_none()).cloned();
-    let src = file_src(file)?;
-    let mut memo = Memo::default();
-    run(
-        py,
-        Input::from_file(src),
-        &mut memo,
-        &opts,
-        None,
-        pl,
-        buffers,
-    )
+/// `loads` and `load` share their keyword arguments: one signature.
+macro_rules! loader {
+    ($(#[$doc:meta])* $name:ident, $source:ident, $from_file:expr) => {
+        $(#[$doc])*
+        #[pyfunction]
+        #[pyo3(signature = ($source, /, *, allow=None, encoding="ASCII", errors="strict", fix_imports=true, buffers=None, persistent_load=None, limits=None))]
+        #[allow(clippy::too_many_arguments)]
+        pub fn $name<'py>(
+            py: Python<'py>,
+            $source: &Bound<'py, PyAny>,
+            allow: Option<&Bound<'py, PyAny>>,
+            encoding: &str,
+            errors: &str,
+            fix_imports: bool,
+            buffers: Option<&Bound<'py, PyAny>>,
+            persistent_load: Option<&Bound<'py, PyAny>>,
+            limits: Option<&Bound<'py, PyAny>>,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            let opts = make_opts(allow, encoding, errors, fix_imports, limits)?;
+            load_from(py, $source, $from_file, &opts, buffers, persistent_load)
+        }
+    };
 }
+
+loader!(
+    /// `loads(data, /, *, allow=(), encoding="ASCII", errors="strict",
+    /// fix_imports=True, buffers=None, persistent_load=None, limits=None)`
+    loads,
+    data,
+    false
+);
+
+loader!(
+    /// `load(file, /, *, ...)`: reads exactly one pickle (up to STOP).
+    load,
+    file,
+    true
+);
 
 /// A drop-in for `pickle.Unpickler` that is safe by default.
 #[pyclass(subclass, dict, weakref, module = "brinery")]
@@ -334,27 +334,28 @@ impl Unpickler {
         g.check_and_import(py, module, name, this.proto, None)
     }
 
-    /// The memo as a dict `{index: object}` (a copy).
+    /// The memo, live: an `UnpicklerMemoProxy` as with `_pickle`
+    /// (`copy()` gives `{index: object}`, `clear()` empties it).
     #[getter]
-    fn get_memo<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (k, v) in self.memo.items() {
-            d.set_item(k, v.bind(py))?;
+    fn get_memo(slf: &Bound<'_, Self>) -> UnpicklerMemoProxy {
+        UnpicklerMemoProxy {
+            unpickler: slf.clone().unbind(),
         }
-        Ok(d)
     }
 
+    /// Replace the memo with a copy of an `UnpicklerMemoProxy`'s memo or
+    /// of a dict `{index: object}`.
     #[setter]
     fn set_memo(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let Ok(d) = value.cast::<PyDict>() else {
-            return Err(errors::type_error(format!(
-                "'memo' attribute must be a dict, not {}",
-                value.get_type().name()?
-            )));
-        };
+        let py = value.py();
+        let d = errors::memo_source(value, "an UnpicklerMemoProxy", |p: &UnpicklerMemoProxy| {
+            p.copy(py)
+        })?;
         let mut memo = Memo::default();
         for (k, v) in d.iter() {
-            let k: i64 = k.extract()?;
+            let k: i64 = k
+                .extract()
+                .map_err(|_| errors::type_error("memo key must be integers"))?;
             if k < 0 {
                 return Err(errors::value_error("memo key must be positive integers."));
             }
@@ -362,5 +363,33 @@ impl Unpickler {
         }
         self.memo = memo;
         Ok(())
+    }
+}
+
+/// `Unpickler.memo`: a live view of an unpickler's memo (`_pickle`'s
+/// `UnpicklerMemoProxy`).
+#[pyclass(module = "brinery", frozen)]
+pub struct UnpicklerMemoProxy {
+    unpickler: Py<Unpickler>,
+}
+
+#[pymethods]
+impl UnpicklerMemoProxy {
+    /// A copy of the memo: `{index: object}`.
+    fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in self.unpickler.bind(py).borrow().memo.items() {
+            d.set_item(k, v.bind(py))?;
+        }
+        Ok(d)
+    }
+
+    /// Empty the unpickler's memo.
+    fn clear(&self, py: Python<'_>) {
+        self.unpickler.bind(py).borrow_mut().memo.clear();
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        errors::memo_reduce(&self.copy(py)?)
     }
 }

@@ -1,0 +1,159 @@
+//! The crate's only unsafe code: CPython calls of the stable ABI that
+//! PyO3's safe API reaches only through several calls each (measured on
+//! `dumps`: the per-item cost of lists of ints and strings and of dicts).
+//!
+//! - [`list_item`]: `PyList_GetItem`, a borrowed item (no refcount calls);
+//! - [`dict_next`]: `PyDict_Next`, `_pickle`'s dict walk (borrowed items);
+//! - [`int_value`]: `PyLong_AsLongLongAndOverflow` on an exact `int`;
+//! - [`str_utf8`]: `PyUnicode_AsUTF8AndSize`, the UTF-8 form CPython keeps
+//!   in the string (no copy for ASCII), as `_pickle` uses;
+//! - [`with_buffer`]: `PyObject_GetBuffer`/`PyBuffer_Release`, the bytes
+//!   of an in-band `PickleBuffer` without a copy.
+//!
+//! Each wrapper states the condition that makes it sound; the callers in
+//! `pickler.rs` keep it. Tested through the package's byte-identity tests
+//! and CPython's pickle suite (`scripts/test-py.sh`).
+#![allow(unsafe_code)]
+
+use std::os::raw::c_char;
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::Borrowed;
+
+/// CPython's `Py_buffer` (the same layout in every CPython 3.x).
+#[repr(C)]
+struct RawBuffer {
+    buf: *mut std::os::raw::c_void,
+    obj: *mut ffi::PyObject,
+    len: ffi::Py_ssize_t,
+    itemsize: ffi::Py_ssize_t,
+    readonly: std::os::raw::c_int,
+    ndim: std::os::raw::c_int,
+    format: *mut c_char,
+    shape: *mut ffi::Py_ssize_t,
+    strides: *mut ffi::Py_ssize_t,
+    suboffsets: *mut ffi::Py_ssize_t,
+    internal: *mut std::os::raw::c_void,
+}
+
+extern "C" {
+    // In every CPython 3.x (the limited API lists them from 3.10 and 3.11;
+    // the symbols and signatures are the same in 3.9).
+    fn PyUnicode_AsUTF8AndSize(
+        unicode: *mut ffi::PyObject,
+        size: *mut ffi::Py_ssize_t,
+    ) -> *const c_char;
+    fn PyObject_GetBuffer(
+        obj: *mut ffi::PyObject,
+        view: *mut RawBuffer,
+        flags: std::os::raw::c_int,
+    ) -> std::os::raw::c_int;
+    fn PyBuffer_Release(view: *mut RawBuffer);
+}
+
+/// `f` on the bytes of `obj`'s contiguous buffer (`PyBUF_SIMPLE`), held
+/// exported (so neither freed nor resized) until `f` returns.
+pub fn with_buffer<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    let mut view = std::mem::MaybeUninit::<RawBuffer>::zeroed();
+    // SAFETY: the GIL is held; on success the view describes `len`
+    // readable bytes at `buf` until PyBuffer_Release, called exactly once
+    // below; on failure an exception is set (taken into the PyErr).
+    unsafe {
+        if PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), 0) != 0 {
+            return Err(PyErr::fetch(obj.py()));
+        }
+        let v = view.assume_init_mut();
+        let data: &[u8] = if v.len <= 0 || v.buf.is_null() {
+            &[]
+        } else {
+            std::slice::from_raw_parts(v.buf.cast::<u8>().cast_const(), v.len as usize)
+        };
+        let r = f(data);
+        PyBuffer_Release(v);
+        Ok(r)
+    }
+}
+
+/// Item `i` of `list`, borrowed from the list (None when out of range).
+///
+/// The caller must not let Python code run while it uses the item (the
+/// list could drop it): it saves only objects whose saving runs none.
+#[inline]
+pub fn list_item<'a, 'py>(
+    list: &'a Bound<'py, PyList>,
+    i: usize,
+) -> Option<Borrowed<'a, 'py, PyAny>> {
+    let i = ffi::Py_ssize_t::try_from(i).ok()?;
+    // SAFETY: the GIL is held (Bound); PyList_GetItem returns a borrowed
+    // reference or NULL with IndexError set (fetched and dropped here).
+    unsafe {
+        let p = ffi::PyList_GetItem(list.as_ptr(), i);
+        if p.is_null() {
+            drop(PyErr::take(list.py()));
+            return None;
+        }
+        Some(Borrowed::from_ptr(list.py(), p))
+    }
+}
+
+/// `PyDict_Next`: the entry at or after `*pos`, borrowed from the dict,
+/// as `_pickle`'s `batch_dict_exact` walks a dict.
+///
+/// The caller must not let Python code run while it uses the entry, or
+/// take references of its own first.
+#[inline]
+pub fn dict_next<'a, 'py>(
+    dict: &'a Bound<'py, PyDict>,
+    pos: &mut ffi::Py_ssize_t,
+) -> Option<(Borrowed<'a, 'py, PyAny>, Borrowed<'a, 'py, PyAny>)> {
+    let py = dict.py();
+    let mut k: *mut ffi::PyObject = std::ptr::null_mut();
+    let mut v: *mut ffi::PyObject = std::ptr::null_mut();
+    // SAFETY: the GIL is held; PyDict_Next gives borrowed, non-NULL
+    // references to the entry when it returns true.
+    unsafe {
+        if ffi::PyDict_Next(dict.as_ptr(), pos, &mut k, &mut v) == 0 {
+            return None;
+        }
+        Some((Borrowed::from_ptr(py, k), Borrowed::from_ptr(py, v)))
+    }
+}
+
+/// The value of an exact `int` that fits in i64; None for larger ones.
+#[inline]
+pub fn int_value(obj: &Bound<'_, PyAny>) -> Option<i64> {
+    let mut overflow: std::os::raw::c_int = 0;
+    // SAFETY: the GIL is held; the caller passes an exact int, for which
+    // the call fails only by overflow (reported in `overflow`).
+    let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(obj.as_ptr(), &mut overflow) };
+    if overflow != 0 {
+        return None;
+    }
+    if v == -1 {
+        if let Some(e) = PyErr::take(obj.py()) {
+            drop(e);
+            return None;
+        }
+    }
+    Some(v)
+}
+
+/// The UTF-8 bytes of `s` (CPython's cached form, alive as long as `s`);
+/// None for a string with lone surrogates.
+#[inline]
+pub fn str_utf8<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a [u8]> {
+    let mut n: ffi::Py_ssize_t = 0;
+    // SAFETY: the GIL is held; the buffer belongs to the string object,
+    // which `s` keeps alive for 'a, and is never modified (str is
+    // immutable). NULL means UnicodeEncodeError, fetched and dropped.
+    unsafe {
+        let p = PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut n);
+        if p.is_null() {
+            drop(PyErr::take(s.py()));
+            return None;
+        }
+        Some(std::slice::from_raw_parts(p.cast::<u8>(), n as usize))
+    }
+}

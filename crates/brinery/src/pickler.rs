@@ -1305,6 +1305,14 @@ mod tests {
                 stable(data, p);
             }
         }
+        // `['builtins', complex, len, 'len']`: the literal 'builtins' is
+        // the interned str, the one `complex` names (BINGET 1); `len` has
+        // its own.
+        let shared: &[u8] = b"\x80\x04\x957\x00\x00\x00\x00\x00\x00\x00]\x94(\x8c\x08builtins\x94h\x01\x8c\x07complex\x94\x93\x94\x8c\x08builtins\x94\x8c\x03len\x94\x93\x94\x8c\x03len\x94e.";
+        assert_eq!(dumps(&loads(shared).unwrap(), 4).unwrap(), shared);
+        for p in 0..=5 {
+            stable(shared, p);
+        }
         let p2: &[u8] = b"\x80\x02]q\x00(c__builtin__\ncomplex\nq\x01G?\xf0\x00\x00\x00\x00\x00\x00G@\x00\x00\x00\x00\x00\x00\x00\x86q\x02Rq\x03c__builtin__\nlen\nq\x04c__builtin__\nabs\nq\x05c__builtin__\nlong\nq\x06h\x04c__builtin__\ngetattr\nq\x07c__builtin__\nobject\nq\x08e.";
         let g = loads(p2).unwrap();
         assert_eq!(dumps(&g, 2).unwrap(), p2);

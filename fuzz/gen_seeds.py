@@ -205,8 +205,11 @@ def main():
     if missing:
         sys.exit(f"opcodes not covered by the seeds: {sorted(missing)}")
     os.makedirs(OUT, exist_ok=True)
+    # The JSON seeds and the fuzzers' regression inputs (regress-*) are
+    # not made here: they stay.
     for old in os.listdir(OUT):
-        os.remove(os.path.join(OUT, old))
+        if old.endswith(".pkl") and not old.startswith("regress-"):
+            os.remove(os.path.join(OUT, old))
     total = 0
     for name, data in sorted(seeds.items()):
         with open(os.path.join(OUT, name + ".pkl"), "wb") as f:

@@ -54,7 +54,9 @@
 //! NODE}`: the `REDUCE` a builtin value was decoded from (CPython writes
 //! sets, frozensets, bytes and bytearrays as reductions at low protocols,
 //! and nested names as `getattr`), which the pickler replays to reproduce
-//! the original object identities (see [`Graph::reduction_of`]).
+//! the original object identities (see [`Graph::reduction_of`]). On a
+//! global read by `STACK_GLOBAL` it holds the module (`"callable"`) and
+//! name (`"args"`) str nodes it was read from.
 //!
 //! Object constructions: `"op": "reduce"` with `"callable"` and `"args"`
 //! NODEs; `"newobj"` with `"cls"`, `"args"`; `"newobj_ex"` with `"cls"`,

@@ -165,6 +165,25 @@ fn str_singleton(wtf8: &[u8]) -> Option<NamedKey> {
     }
 }
 
+/// Whether `NEWOBJ` of `args[0]` with the rest of `args` reads back as the
+/// same object (a `NEWOBJ` construct), so a `copyreg.__newobj__`
+/// reduction (what protocols 0 and 1 hold) may be written with it, as
+/// CPython's `save_reduce` does from protocol 2. It does not when the
+/// decoder makes something else of it: `NEWOBJ` of `builtins.list` (or
+/// int, dict, ...) with no arguments is the empty value itself, and a
+/// class that is not a type (`builtins.len`, a number) is refused. Those
+/// stay `REDUCE`s, which read back as the same reduction.
+fn newobj_reads_back(g: &Graph<'_>, args: &[NodeId]) -> bool {
+    match g.node(args[0]) {
+        Node::Global(cls) if matches!(cls.module.as_str(), "builtins" | "__builtin__") => {
+            crate::builtins::non_type(&cls.name).is_none()
+                && !(args.len() == 1 && crate::builtins::empty_value(&cls.name).is_some())
+        }
+        Node::Global(_) | Node::Object(_) | Node::PersistentId(_) | Node::Buffer(_) => true,
+        _ => false,
+    }
+}
+
 fn bytes_singleton(data: &[u8]) -> Option<NamedKey> {
     match data {
         [] => Some(NamedKey::BytesSingleton(None)),
@@ -1060,6 +1079,17 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         if self.proto >= 4 {
             after(self);
             self.tasks.push(Task::Op(O::StackGlobal.code()));
+            // CPython memoizes the module and name str *objects*; which
+            // objects they are depends on the global (a builtin function's
+            // module name is its module's own str, not the interned
+            // 'builtins' of the types). A global read by STACK_GLOBAL
+            // keeps the str nodes it was read from, so they are saved as
+            // the nodes they are: their memo sharing is the input's.
+            if let Some((m, n)) = id.and_then(|id| self.stack_global_strs(id, gl)) {
+                self.tasks.push(Task::Save(n));
+                self.tasks.push(Task::Save(m));
+                return Ok(());
+            }
             self.tasks
                 .push(Task::SaveV(V::Str(gl.name.as_bytes().to_vec())));
             self.tasks
@@ -1103,6 +1133,19 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         Ok(())
     }
 
+    /// The module and name str nodes a global was read from by STACK_GLOBAL
+    /// ([`Graph::reduction_of`]), if they still spell its names (a name
+    /// mapped by `fix_imports`, or a global edited since, is written from
+    /// its names).
+    fn stack_global_strs(&self, id: NodeId, gl: &Global) -> Option<(NodeId, NodeId)> {
+        let (m, n) = self.g.reduction_of(id)?;
+        let spells = |s: NodeId, want: &str| match self.g.get(s) {
+            Some(Node::Str(s)) => s.as_str() == Some(want),
+            _ => false,
+        };
+        (spells(m, &gl.module) && spells(n, &gl.name)).then_some((m, n))
+    }
+
     fn save_object(&mut self, id: NodeId, c: &'g Construct) -> Result<()> {
         let g = self.g;
         match c {
@@ -1114,7 +1157,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                         (g.view(*callable).as_global(), g.node(*args))
                     {
                         let last = name.rsplit('.').next().unwrap_or(name);
-                        if last == "__newobj__" && !a.is_empty() {
+                        if last == "__newobj__" && !a.is_empty() && newobj_reads_back(g, a) {
                             self.tasks.push(Task::ReduceEnd(id));
                             self.tasks.push(Task::Op(O::NewObj.code()));
                             self.tasks.push(Task::SaveV(V::Tuple(
@@ -1195,5 +1238,86 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{dumps, loads};
+
+    /// Decode, pickle at `proto`, decode, pickle again: the same bytes.
+    fn stable(data: &[u8], proto: u8) -> Vec<u8> {
+        let g1 = loads(data).unwrap();
+        let b1 = super::Pickler::new(proto)
+            .fix_imports(false)
+            .dumps(&g1)
+            .unwrap();
+        let g2 = loads(&b1).unwrap();
+        let b2 = super::Pickler::new(proto)
+            .fix_imports(false)
+            .dumps(&g2)
+            .unwrap();
+        assert_eq!(
+            b1.escape_ascii().to_string(),
+            b2.escape_ascii().to_string(),
+            "protocol {proto}"
+        );
+        b1
+    }
+
+    /// `copyreg.__newobj__(list)` (a protocol 0 reduction) is not written
+    /// as `NEWOBJ` of `builtins.list` from protocol 2: that reads back as
+    /// an empty list, and the second pickle would differ from the first.
+    /// A class of its own still becomes `NEWOBJ`, as CPython writes it.
+    #[test]
+    fn newobj_reduction_of_a_builtin_type_re_encodes_stably() {
+        let list = b"ccopyreg\n__newobj__\n(cbuiltins\nlist\ntR.";
+        let int = b"(lp0\nccopyreg\n__newobj__\n(cbuiltins\nint\ntRaccopyreg\n__newobj__\n(cbuiltins\nlen\ntRa.";
+        for proto in 0..=5 {
+            for data in [&list[..], &int[..]] {
+                let out = stable(data, proto);
+                assert!(!out.contains(&crate::opcodes::Opcode::NewObj.code()));
+            }
+            let class = stable(b"ccopyreg\n__newobj__\n(cseedmod\nC\ntR.", proto);
+            assert_eq!(
+                class.contains(&crate::opcodes::Opcode::NewObj.code()),
+                proto >= 2
+            );
+        }
+    }
+
+    /// CPython's `[complex(1, 2), len, abs, int, len]` at protocols 4 and
+    /// 5: the builtin functions' module name is one str, the types' another
+    /// (BINGET 6 and BINGET 1); both re-encode byte-identically. The same
+    /// list read from GLOBAL lines re-encodes stably at every protocol.
+    #[test]
+    fn builtin_function_module_names_are_their_own_str() {
+        let p5: &[u8] = b"\x80\x05\x95[\x00\x00\x00\x00\x00\x00\x00]\x94(\x8c\x08builtins\x94\x8c\x07complex\x94\x93\x94G?\xf0\x00\x00\x00\x00\x00\x00G@\x00\x00\x00\x00\x00\x00\x00\x86\x94R\x94\x8c\x08builtins\x94\x8c\x03len\x94\x93\x94h\x06\x8c\x03abs\x94\x93\x94h\x01\x8c\x03int\x94\x93\x94h\x08e.";
+        let mut p4 = p5.to_vec();
+        p4[1] = 4;
+        for (proto, data) in [(5u8, p5), (4, &p4[..])] {
+            let g = loads(data).unwrap();
+            assert_eq!(
+                dumps(&g, proto).unwrap().escape_ascii().to_string(),
+                data.escape_ascii().to_string()
+            );
+            for p in 0..=5 {
+                stable(data, p);
+            }
+        }
+        // `['builtins', complex, len, 'len']`: the literal 'builtins' is
+        // the interned str, the one `complex` names (BINGET 1); `len` has
+        // its own.
+        let shared: &[u8] = b"\x80\x04\x957\x00\x00\x00\x00\x00\x00\x00]\x94(\x8c\x08builtins\x94h\x01\x8c\x07complex\x94\x93\x94\x8c\x08builtins\x94\x8c\x03len\x94\x93\x94\x8c\x03len\x94e.";
+        assert_eq!(dumps(&loads(shared).unwrap(), 4).unwrap(), shared);
+        for p in 0..=5 {
+            stable(shared, p);
+        }
+        let p2: &[u8] = b"\x80\x02]q\x00(c__builtin__\ncomplex\nq\x01G?\xf0\x00\x00\x00\x00\x00\x00G@\x00\x00\x00\x00\x00\x00\x00\x86q\x02Rq\x03c__builtin__\nlen\nq\x04c__builtin__\nabs\nq\x05c__builtin__\nlong\nq\x06h\x04c__builtin__\ngetattr\nq\x07c__builtin__\nobject\nq\x08e.";
+        let g = loads(p2).unwrap();
+        assert_eq!(dumps(&g, 2).unwrap(), p2);
+        for p in 0..=5 {
+            stable(p2, p);
+        }
     }
 }

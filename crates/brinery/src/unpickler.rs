@@ -1629,6 +1629,9 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                     }
                 };
                 let id = self.global(m, n)?;
+                // The str nodes it was read from, for the pickler (CPython
+                // memoizes them as objects; see `Graph::reduction_of`).
+                self.graph.reductions.insert(id, (module, name));
                 self.push(id)?;
             }
             O::Reduce => {

@@ -269,7 +269,8 @@ pub struct Graph<'a> {
     root: Option<NodeId>,
     /// For builtin values the decoder rebuilt from a REDUCE (set, bytes,
     /// bytearray, nested-name getattr...): the callable and argument nodes
-    /// it came from, so re-encoding can reproduce the original identities.
+    /// it came from, so re-encoding can reproduce the original identities;
+    /// for a global read by STACK_GLOBAL, its module and name str nodes.
     pub(crate) reductions: std::collections::HashMap<NodeId, (NodeId, NodeId)>,
     /// Hashes of tuple/frozenset keys computed so far (see `key.rs`);
     /// cleared by [`Graph::node_mut`].
@@ -509,7 +510,11 @@ impl<'a> Graph<'a> {
         }
     }
 
-    /// The REDUCE (callable, args) a builtin node was decoded from, if any.
+    /// The REDUCE (callable, args) a builtin node was decoded from, if any;
+    /// for a global read by STACK_GLOBAL, the (module, name) str nodes it
+    /// was read from (CPython memoizes those strs as objects, and which
+    /// object a module name is depends on the global: a builtin function's
+    /// is its module's own str, a type's the interned one).
     pub fn reduction_of(&self, id: NodeId) -> Option<(NodeId, NodeId)> {
         self.reductions.get(&id).copied()
     }

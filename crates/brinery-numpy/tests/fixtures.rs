@@ -105,7 +105,7 @@ fn check(
                     .map(|&id| brinery::repr(g, id, &brinery::ReprOptions::default()).unwrap())
                     .collect();
                 let want: Vec<String> =
-                    brinery_testutil::json_vec(&objs, |s| s.as_str().map(String::from));
+                    brinery_testutil::json_vec(objs, |s| s.as_str().map(String::from));
                 if got != want {
                     errs.push(format!("objects {got:?} != {want:?}"));
                 }
@@ -139,7 +139,7 @@ fn numpy_fixtures() {
             .map(|i| std::fs::read(dir.join(format!("{file}.buf{i}"))).unwrap())
             .collect();
         let encodings: Vec<String> = match e.get("encodings") {
-            Some(v) => brinery_testutil::json_vec(&v, |s| s.as_str().map(String::from)),
+            Some(v) => brinery_testutil::json_vec(v, |s| s.as_str().map(String::from)),
             None => vec!["ASCII".into()],
         };
         let writer = e["writer"].as_str().unwrap().to_string();

@@ -207,14 +207,20 @@ def table_char(ch):
     return "\\u{%x}" % ord(ch)
 
 
+def importable(name):
+    """The module, or None where it does not import (mbcs and oem exist
+    only on Windows)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
 def codec_modules():
     """(module name, module) for each codec module CPython can import here."""
     out = []
     for info in pkgutil.iter_modules(encodings.__path__):
-        try:
-            mod = importlib.import_module("encodings." + info.name)
-        except ImportError:
-            continue  # mbcs and oem exist only on Windows
+        mod = importable("encodings." + info.name)
         if hasattr(mod, "getregentry"):
             out.append((info.name, mod))
     out.sort(key=lambda r: key(r[0]))

@@ -39,17 +39,16 @@ def key(s):
     return s.encode("utf-8")
 
 
+def lit_char(ch):
+    """One character of a Rust string literal: escaped unless printable ASCII."""
+    if ch in '"\\':
+        return "\\" + ch
+    return ch if " " <= ch <= "~" else "\\u{%x}" % ord(ch)
+
+
 def lit(s):
     assert isinstance(s, str)
-    out = []
-    for ch in s:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif " " <= ch <= "~":
-            out.append(ch)
-        else:
-            out.append("\\u{%x}" % ord(ch))
-    return '"' + "".join(out) + '"'
+    return '"' + "".join(map(lit_char, s)) + '"'
 
 
 def pair_table(name, doc, mapping):
@@ -91,11 +90,12 @@ def render():
         "",
         "//! The tables of `_compat_pickle` (used by `compat.rs`).",
         "",
+        # The two name tables, then the two module tables.
         pair_table("NAME_MAPPING", "`_compat_pickle.NAME_MAPPING`: Python 2 `(module, name)` -> Python 3, sorted.", m.NAME_MAPPING),
         "",
-        module_table("IMPORT_MAPPING", "`_compat_pickle.IMPORT_MAPPING`: Python 2 module -> Python 3, sorted.", m.IMPORT_MAPPING),
-        "",
         pair_table("REVERSE_NAME_MAPPING", "`_compat_pickle.REVERSE_NAME_MAPPING`: Python 3 `(module, name)` -> Python 2, sorted.", m.REVERSE_NAME_MAPPING),
+        "",
+        module_table("IMPORT_MAPPING", "`_compat_pickle.IMPORT_MAPPING`: Python 2 module -> Python 3, sorted.", m.IMPORT_MAPPING),
         "",
         module_table("REVERSE_IMPORT_MAPPING", "`_compat_pickle.REVERSE_IMPORT_MAPPING`: Python 3 module -> Python 2, sorted.", m.REVERSE_IMPORT_MAPPING),
         "",
@@ -145,11 +145,12 @@ DERIVED = [
 
 
 def pair_char(codec, lead, trail):
+    """The one character `codec` decodes a byte pair to, else None."""
     try:
         s = bytes([lead, trail]).decode(codec)
+        return s if len(s) == 1 else None
     except UnicodeDecodeError:
         return None
-    return s if len(s) == 1 else None
 
 
 def derived_tables(static, codec, base, leads, trails):
@@ -206,14 +207,20 @@ def table_char(ch):
     return "\\u{%x}" % ord(ch)
 
 
+def importable(name):
+    """The module, or None where it does not import (mbcs and oem exist
+    only on Windows)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
 def codec_modules():
     """(module name, module) for each codec module CPython can import here."""
     out = []
     for info in pkgutil.iter_modules(encodings.__path__):
-        try:
-            mod = importlib.import_module("encodings." + info.name)
-        except ImportError:
-            continue  # mbcs and oem exist only on Windows
+        mod = importable("encodings." + info.name)
         if hasattr(mod, "getregentry"):
             out.append((info.name, mod))
     out.sort(key=lambda r: key(r[0]))
@@ -276,8 +283,9 @@ def render_codecs():
         "#[rustfmt::skip]",
         "pub(super) static MODULES: [(&str, Codec); %d] = [" % len(modules),
     ]
-    for m, expr in modules:
-        lines.append("    (%s, %s)," % (lit(m), expr))
+    # Several a line: one a line would repeat the few shapes of entry.
+    for i in range(0, len(modules), 4):
+        lines.append("    " + " ".join("(%s, %s)," % (lit(m), expr) for m, expr in modules[i : i + 4]))
     lines.append("];")
     for static, name, table in tables:
         ascii_low = table[:128] == "".join(map(chr, range(128)))
@@ -287,11 +295,10 @@ def render_codecs():
             "/// `encodings.%s.decoding_table`%s (U+FFFE: undefined)."
             % (name, ", bytes 0x80-0xFF" if ascii_low else ""),
             "#[rustfmt::skip]",
-            "pub(super) static %s: Charmap = Charmap::new(%s, \"\\" % (static, "true" if ascii_low else "false"),
+            # One line a table, so that the tables are alike line for line.
+            "pub(super) static %s: Charmap = Charmap::new(%s, \"%s\");"
+            % (static, "true" if ascii_low else "false", "".join(map(table_char, chars))),
         ]
-        for i in range(0, len(chars), 64):
-            lines.append("    " + "".join(table_char(c) for c in chars[i : i + 64]) + "\\")
-        lines.append("\");")
     for args in DERIVED:
         lines += derived_tables(*args)
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 use brinery_compress::Format;
+use brinery_shelve::KeyEncoding;
 
 const AFTER_HELP: &str = "\
 FILES:
@@ -215,7 +216,7 @@ EXAMPLES:
 
     /// Read and edit Python shelve databases and sqlitedict files
     #[command(after_help = crate::shelve::SHELVE_AFTER_HELP)]
-    Shelve(crate::shelve::ShelveArgs),
+    Shelve(ShelveArgs),
 
     /// Export PyTorch tensors (or numpy arrays) to .safetensors or .npy
     #[command(after_help = crate::export::EXPORT_AFTER_HELP)]
@@ -223,7 +224,7 @@ EXAMPLES:
 
     /// Run a pickled scikit-learn model on samples from .npy or .csv
     #[command(after_help = crate::sklearn::PREDICT_AFTER_HELP)]
-    Predict(crate::sklearn::PredictArgs),
+    Predict(PredictArgs),
 
     /// Print a shell completion script
     #[command(after_help = "\
@@ -668,4 +669,208 @@ impl ColorChoice {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// brine shelve
+
+#[derive(Args, Debug)]
+pub struct ShelveArgs {
+    #[command(subcommand)]
+    pub command: ShelveCommand,
+}
+
+/// Options shared by the shelve commands.
+#[derive(Args, Debug, Clone)]
+pub struct ShelfArgs {
+    /// The sqlitedict table (default: `unnamed`, or the only table)
+    #[arg(long, value_name = "NAME", global = true)]
+    pub table: Option<String>,
+
+    /// shelve's keyencoding: the codec of the keys in a dbm database
+    /// (utf-8, latin-1 or ascii)
+    #[arg(long, value_name = "CODEC", default_value = "utf-8", global = true, value_parser = parse_keyencoding)]
+    pub keyencoding: KeyEncoding,
+}
+
+fn parse_keyencoding(s: &str) -> Result<KeyEncoding, String> {
+    KeyEncoding::from_name(s)
+        .ok_or_else(|| format!("unsupported key encoding {s:?} (utf-8, latin-1 or ascii)"))
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ShelveCommand {
+    /// Print the whole shelf like dict(shelve.open(DB)) (as `brine show
+    /// DB`, with --table for sqlitedict)
+    Show {
+        /// The shelf
+        #[arg(value_name = "DB")]
+        db: PathBuf,
+        /// Print exactly what Python's repr() prints
+        #[arg(long)]
+        repr: bool,
+        /// When to colour the pretty view
+        #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+        /// Line width of the pretty view
+        #[arg(long, value_name = "N")]
+        width: Option<usize>,
+        #[command(flatten)]
+        shelf: ShelfArgs,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// List the keys (one per line, in Python's iteration order)
+    Ls {
+        /// The shelf
+        #[arg(value_name = "DB")]
+        db: PathBuf,
+        /// Print each key as Python's repr
+        #[arg(long)]
+        repr: bool,
+        /// Also print each value's size in bytes and its pickle protocol
+        #[arg(short, long)]
+        long: bool,
+        #[command(flatten)]
+        shelf: ShelfArgs,
+    },
+    /// Print one value (pretty, or --repr, or the stored pickle with --raw)
+    Get {
+        /// The key
+        #[arg(value_name = "KEY")]
+        key: String,
+        /// The shelf
+        #[arg(value_name = "DB")]
+        db: PathBuf,
+        /// Print exactly what Python's repr() prints
+        #[arg(long)]
+        repr: bool,
+        /// Write the stored pickle bytes instead (to -o FILE or standard
+        /// output)
+        #[arg(long)]
+        raw: bool,
+        /// With --raw: where to write (`-` for standard output)
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// When to colour the pretty view
+        #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+        /// Line width of the pretty view
+        #[arg(long, value_name = "N")]
+        width: Option<usize>,
+        #[command(flatten)]
+        shelf: ShelfArgs,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// Store the object of a pickle file under KEY (`shelf[KEY] = value`)
+    Put {
+        /// The key
+        #[arg(value_name = "KEY")]
+        key: String,
+        /// A pickle (`-` for standard input; compressed input is fine)
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The shelf (created if missing, see --format)
+        #[arg(value_name = "DB")]
+        db: PathBuf,
+        /// Protocol to pickle the value with (default: the shelf's, as
+        /// Python would write it)
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=5))]
+        protocol: Option<u8>,
+        /// Store FILE's bytes as they are (they must still be a pickle)
+        #[arg(long)]
+        raw: bool,
+        /// The format of a new shelf (default: dbm.sqlite3, as Python
+        /// 3.13's shelve.open; sqlitedict when --table is given)
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<NewFormat>,
+        #[command(flatten)]
+        shelf: ShelfArgs,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// Delete KEY (`del shelf[KEY]`)
+    Del {
+        /// The key
+        #[arg(value_name = "KEY")]
+        key: String,
+        /// The shelf
+        #[arg(value_name = "DB")]
+        db: PathBuf,
+        #[command(flatten)]
+        shelf: ShelfArgs,
+    },
+    /// Write the shelf as JSON: lossless (each value in brinery's lossless
+    /// JSON) or --plain
+    Export {
+        /// The shelf
+        #[arg(value_name = "DB")]
+        db: PathBuf,
+        /// Where to write (`-` for standard output)
+        #[arg(value_name = "OUT")]
+        out: PathBuf,
+        /// Plain JSON: one object of key to plain value (not reversible)
+        #[arg(long)]
+        plain: bool,
+        /// Leave out entries that cannot be read (each is reported; exit
+        /// status 1) instead of writing nothing
+        #[arg(long)]
+        skip_errors: bool,
+        #[command(flatten)]
+        shelf: ShelfArgs,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// List the tables of a sqlitedict (or any SQLite) file
+    Tables {
+        /// The SQLite file
+        #[arg(value_name = "DB")]
+        db: PathBuf,
+    },
+}
+
+/// Formats `put` can create.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewFormat {
+    /// dbm.sqlite3 (Python 3.13's default)
+    Sqlite3,
+    /// dbm.dumb (NAME.dat, NAME.dir, NAME.bak)
+    Dumb,
+    /// a sqlitedict file (table from --table, default `unnamed`)
+    Sqlitedict,
+}
+
+// ---------------------------------------------------------------------------
+// brine predict
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PredictMethod {
+    #[value(name = "predict")]
+    Predict,
+    #[value(name = "predict_proba")]
+    PredictProba,
+    #[value(name = "decision_function")]
+    DecisionFunction,
+    #[value(name = "transform")]
+    Transform,
+}
+
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// The fitted estimator (.pkl, .joblib, compressed or not)
+    #[arg(value_name = "MODEL")]
+    pub model: PathBuf,
+
+    /// The samples (.npy or .csv with a header row)
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+
+    /// Where to write the result (.npy or .csv; `-` for CSV on stdout)
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// The estimator method to run
+    #[arg(long, value_enum, default_value = "predict")]
+    pub method: PredictMethod,
 }

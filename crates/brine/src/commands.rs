@@ -196,7 +196,7 @@ fn show(a: ShowArgs, progress: Progress) -> Result<(), CliError> {
 }
 
 /// `$COLUMNS`, else the terminal's width, else 80 (as pprint).
-fn default_width() -> usize {
+pub(crate) fn default_width() -> usize {
     if let Some(n) = std::env::var("COLUMNS")
         .ok()
         .and_then(|s| s.trim().parse::<usize>().ok())
@@ -359,14 +359,7 @@ fn json(a: JsonArgs, progress: Progress) -> Result<(), CliError> {
             loaded.name
         )));
     }
-    {
-        let mut pretty;
-        let sink: &mut dyn Write = if a.pretty {
-            pretty = brinery::json::PrettyJson::new(&mut out);
-            &mut pretty
-        } else {
-            &mut out
-        };
+    write_json(&mut out, a.pretty, |sink| {
         let res = if a.plain {
             let id = render::root(&doc.graph)?;
             match PLAIN_JSON_RENDERERS.iter().find_map(|r| r(&doc.graph, id)) {
@@ -385,11 +378,8 @@ fn json(a: JsonArgs, progress: Progress) -> Result<(), CliError> {
             } else {
                 e
             }
-        })?;
-        sink.write_all(b"\n")
-            .and_then(|_| sink.flush())
-            .map_err(|e| CliError::io(&out_name, &e))?;
-    }
+        })
+    })?;
     out.commit()
 }
 
@@ -415,21 +405,31 @@ fn json_torch(a: &JsonArgs, name: &str) -> Result<(), CliError> {
         .map_err(|e| CliError::data(format!("{name}: {e}")))?;
     let target = a.output.as_deref().unwrap_or(Path::new("-"));
     let mut out = Output::create(target, false, None, None)?;
-    let out_name = out.name().to_string();
-    {
-        let mut pretty;
-        let sink: &mut dyn Write = if a.pretty {
-            pretty = brinery::json::PrettyJson::new(&mut out);
-            &mut pretty
-        } else {
-            &mut out
-        };
-        crate::view::torch_plain_json(&ck, sink)?;
-        sink.write_all(b"\n")
-            .and_then(|_| sink.flush())
-            .map_err(|e| CliError::io(&out_name, &e))?;
-    }
+    write_json(&mut out, a.pretty, |sink| {
+        crate::view::torch_plain_json(&ck, sink)
+    })?;
     out.commit()
+}
+
+/// JSON from `write` into `out` (re-indented when `pretty`), then a
+/// newline.
+fn write_json(
+    out: &mut Output,
+    pretty: bool,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let out_name = out.name().to_string();
+    let mut indented;
+    let sink: &mut dyn Write = if pretty {
+        indented = brinery::json::PrettyJson::new(&mut *out);
+        &mut indented
+    } else {
+        out
+    };
+    write(sink)?;
+    sink.write_all(b"\n")
+        .and_then(|_| sink.flush())
+        .map_err(|e| CliError::io(&out_name, &e))
 }
 
 fn from_json(a: FromJsonArgs, progress: Progress) -> Result<(), CliError> {
@@ -533,7 +533,7 @@ fn optimize(a: OptimizeArgs, progress: Progress) -> Result<(), CliError> {
 /// The protocol a pickle was written with: its PROTO argument, or the
 /// highest protocol among its opcodes if that is higher (or if there is no
 /// PROTO). Writing at this protocol reproduces what CPython wrote.
-fn detect_protocol(pickle: &[u8]) -> u8 {
+pub(crate) fn detect_protocol(pickle: &[u8]) -> u8 {
     let mut proto = 0u8;
     for instr in Genops::new(pickle) {
         let Ok(instr) = instr else { break };
@@ -542,6 +542,9 @@ fn detect_protocol(pickle: &[u8]) -> u8 {
             if let Some(p) = instr.arg.as_i64() {
                 proto = proto.max(p.clamp(0, i64::from(brinery::HIGHEST_PROTOCOL)) as u8);
             }
+        }
+        if instr.op.op == brinery::Opcode::Stop {
+            break;
         }
     }
     proto.min(brinery::HIGHEST_PROTOCOL)

@@ -219,7 +219,7 @@ fn numpy_to_npy(a: &ExportArgs, progress: Progress) -> Result<(), CliError> {
                     .map(|arr| format!("{} {:?}", arr.dtype().name(), arr.shape()))
                     .unwrap_or_default();
                 // The canonical form of the path `brine show` prints.
-                let shown = match brinery::tree::TreePath::parse(path) {
+                let shown = match brinery::NodePath::parse(path) {
                     Ok(p) if !p.is_root() => p.to_string(),
                     Ok(_) => "<root>".to_string(),
                     Err(_) => path.clone(),

@@ -3,7 +3,8 @@
 
 use std::io::Write;
 
-use brinery::tree::{TreeOptions, TreePath};
+use brinery::tree::TreeOptions;
+use brinery::NodePath;
 use brinery::{Error, Graph, NodeId};
 
 use crate::error::CliError;
@@ -88,12 +89,12 @@ pub fn tree_options() -> TreeOptions {
 }
 
 /// The node at `path` (parsed as `brine show --path` documents).
-pub fn at_path(graph: &Graph<'_>, path: &str) -> Result<(NodeId, TreePath), CliError> {
+pub fn at_path(graph: &Graph<'_>, path: &str) -> Result<(NodeId, NodePath), CliError> {
     let p =
-        TreePath::parse(path).map_err(|e| CliError::new(crate::error::EXIT_USAGE, e.message()))?;
+        NodePath::parse(path).map_err(|e| CliError::new(crate::error::EXIT_USAGE, e.message()))?;
     let id = p
-        .resolve(graph, root(graph)?, &view::tree_hooks())
-        .map_err(lib_err)?;
+        .resolve_with_hooks(graph, root(graph)?, &view::tree_hooks())
+        .map_err(|e| lib_err(e.into()))?;
     Ok((id, p))
 }
 

@@ -2,17 +2,17 @@
 //! Python shelve databases (dbm.sqlite3, dbm.dumb, dbm.gnu) and sqlitedict
 //! files, through the `brinery-shelve` library.
 
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Subcommand, ValueEnum};
-
-use brinery::pickletools::Genops;
 use brinery::{Graph, NodeId, Unpickler};
 use brinery_scan::{Finding, FindingKind, Report, Scanner, Severity, Verdict};
 use brinery_shelve::{Entry, Format, KeyEncoding, Listing, OpenOptions, Shelf};
 
-use crate::cli::{ColorChoice, ReadArgs, ShowArgs};
+use crate::cli::{
+    ColorChoice, NewFormat, ReadArgs, ShelfArgs, ShelveArgs, ShelveCommand, ShowArgs,
+};
+use crate::commands::{default_width, detect_protocol};
 use crate::error::{CliError, EXIT_DATA, EXIT_IO, EXIT_USAGE};
 use crate::files::{open_input, Output, Progress};
 
@@ -57,173 +57,6 @@ EXAMPLES:
     brine shelve ls --table users app.sqlite        a sqlitedict table
     brine scan cache.db                     security scan of every value";
 
-#[derive(Args, Debug)]
-pub struct ShelveArgs {
-    #[command(subcommand)]
-    pub command: ShelveCommand,
-}
-
-/// Options shared by the shelve commands.
-#[derive(Args, Debug, Clone)]
-pub struct ShelfArgs {
-    /// The sqlitedict table (default: `unnamed`, or the only table)
-    #[arg(long, value_name = "NAME", global = true)]
-    pub table: Option<String>,
-
-    /// shelve's keyencoding: the codec of the keys in a dbm database
-    /// (utf-8, latin-1 or ascii)
-    #[arg(long, value_name = "CODEC", default_value = "utf-8", global = true, value_parser = parse_keyencoding)]
-    pub keyencoding: KeyEncoding,
-}
-
-fn parse_keyencoding(s: &str) -> Result<KeyEncoding, String> {
-    KeyEncoding::from_name(s)
-        .ok_or_else(|| format!("unsupported key encoding {s:?} (utf-8, latin-1 or ascii)"))
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ShelveCommand {
-    /// Print the whole shelf like dict(shelve.open(DB)) (as `brine show
-    /// DB`, with --table for sqlitedict)
-    Show {
-        /// The shelf
-        #[arg(value_name = "DB")]
-        db: PathBuf,
-        /// Print exactly what Python's repr() prints
-        #[arg(long)]
-        repr: bool,
-        /// When to colour the pretty view
-        #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
-        color: ColorChoice,
-        /// Line width of the pretty view
-        #[arg(long, value_name = "N")]
-        width: Option<usize>,
-        #[command(flatten)]
-        shelf: ShelfArgs,
-        #[command(flatten)]
-        read: ReadArgs,
-    },
-    /// List the keys (one per line, in Python's iteration order)
-    Ls {
-        /// The shelf
-        #[arg(value_name = "DB")]
-        db: PathBuf,
-        /// Print each key as Python's repr
-        #[arg(long)]
-        repr: bool,
-        /// Also print each value's size in bytes and its pickle protocol
-        #[arg(short, long)]
-        long: bool,
-        #[command(flatten)]
-        shelf: ShelfArgs,
-    },
-    /// Print one value (pretty, or --repr, or the stored pickle with --raw)
-    Get {
-        /// The key
-        #[arg(value_name = "KEY")]
-        key: String,
-        /// The shelf
-        #[arg(value_name = "DB")]
-        db: PathBuf,
-        /// Print exactly what Python's repr() prints
-        #[arg(long)]
-        repr: bool,
-        /// Write the stored pickle bytes instead (to -o FILE or standard
-        /// output)
-        #[arg(long)]
-        raw: bool,
-        /// With --raw: where to write (`-` for standard output)
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// When to colour the pretty view
-        #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
-        color: ColorChoice,
-        /// Line width of the pretty view
-        #[arg(long, value_name = "N")]
-        width: Option<usize>,
-        #[command(flatten)]
-        shelf: ShelfArgs,
-        #[command(flatten)]
-        read: ReadArgs,
-    },
-    /// Store the object of a pickle file under KEY (`shelf[KEY] = value`)
-    Put {
-        /// The key
-        #[arg(value_name = "KEY")]
-        key: String,
-        /// A pickle (`-` for standard input; compressed input is fine)
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
-        /// The shelf (created if missing, see --format)
-        #[arg(value_name = "DB")]
-        db: PathBuf,
-        /// Protocol to pickle the value with (default: the shelf's, as
-        /// Python would write it)
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=5))]
-        protocol: Option<u8>,
-        /// Store FILE's bytes as they are (they must still be a pickle)
-        #[arg(long)]
-        raw: bool,
-        /// The format of a new shelf (default: dbm.sqlite3, as Python
-        /// 3.13's shelve.open; sqlitedict when --table is given)
-        #[arg(long, value_enum, value_name = "FORMAT")]
-        format: Option<NewFormat>,
-        #[command(flatten)]
-        shelf: ShelfArgs,
-        #[command(flatten)]
-        read: ReadArgs,
-    },
-    /// Delete KEY (`del shelf[KEY]`)
-    Del {
-        /// The key
-        #[arg(value_name = "KEY")]
-        key: String,
-        /// The shelf
-        #[arg(value_name = "DB")]
-        db: PathBuf,
-        #[command(flatten)]
-        shelf: ShelfArgs,
-    },
-    /// Write the shelf as JSON: lossless (each value in brinery's lossless
-    /// JSON) or --plain
-    Export {
-        /// The shelf
-        #[arg(value_name = "DB")]
-        db: PathBuf,
-        /// Where to write (`-` for standard output)
-        #[arg(value_name = "OUT")]
-        out: PathBuf,
-        /// Plain JSON: one object of key to plain value (not reversible)
-        #[arg(long)]
-        plain: bool,
-        /// Leave out entries that cannot be read (each is reported; exit
-        /// status 1) instead of writing nothing
-        #[arg(long)]
-        skip_errors: bool,
-        #[command(flatten)]
-        shelf: ShelfArgs,
-        #[command(flatten)]
-        read: ReadArgs,
-    },
-    /// List the tables of a sqlitedict (or any SQLite) file
-    Tables {
-        /// The SQLite file
-        #[arg(value_name = "DB")]
-        db: PathBuf,
-    },
-}
-
-/// Formats `put` can create.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NewFormat {
-    /// dbm.sqlite3 (Python 3.13's default)
-    Sqlite3,
-    /// dbm.dumb (NAME.dat, NAME.dir, NAME.bak)
-    Dumb,
-    /// a sqlitedict file (table from --table, default `unnamed`)
-    Sqlitedict,
-}
-
 fn shelf_err(e: brinery_shelve::Error) -> CliError {
     let code = match e.kind() {
         brinery_shelve::ErrorKind::Io => EXIT_IO,
@@ -248,31 +81,6 @@ fn unpickler<'a>(read: &ReadArgs) -> Unpickler<'a, 'static> {
         .fix_imports(!read.no_fix_imports)
         .keep_persistent_ids()
         .on_build(brinery_numpy::joblib_build_hook())
-}
-
-fn color_on(c: ColorChoice) -> bool {
-    match c {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    }
-}
-
-fn width_or_default(w: Option<usize>) -> usize {
-    w.or_else(|| {
-        std::env::var("COLUMNS")
-            .ok()
-            .and_then(|s| s.trim().parse::<usize>().ok())
-            .filter(|&n| n > 0)
-    })
-    .or_else(|| {
-        terminal_size::terminal_size_of(io::stdout())
-            .map(|(w, _)| usize::from(w.0))
-            .filter(|&n| n > 0)
-    })
-    .unwrap_or(80)
 }
 
 // The views, straight from the library (numpy arrays printed as numpy
@@ -404,7 +212,7 @@ fn show_shelf(
     let text = if repr {
         repr_text(&graph)?
     } else {
-        pretty_text(&graph, width_or_default(width), color_on(color))?
+        pretty_text(&graph, width.unwrap_or_else(default_width), color.resolve())?
     };
     let mut out = BufWriter::new(io::stdout().lock());
     out.write_all(text.as_bytes()).map_err(stdout_err)?;
@@ -577,7 +385,7 @@ pub fn run(a: ShelveArgs, progress: Progress) -> Result<(), CliError> {
             let text = if repr {
                 repr_text(&g)?
             } else {
-                pretty_text(&g, width_or_default(width), color_on(color))?
+                pretty_text(&g, width.unwrap_or_else(default_width), color.resolve())?
             };
             let mut out = io::stdout().lock();
             out.write_all(text.as_bytes()).map_err(stdout_err)?;
@@ -748,25 +556,6 @@ fn ls(db: &Path, repr: bool, long: bool, shelf: &ShelfArgs) -> Result<(), CliErr
     }
     out.flush().map_err(stdout_err)?;
     report_errors(&errors)
-}
-
-/// The protocol a pickle was written with (its PROTO, or the highest
-/// protocol among its opcodes).
-fn detect_protocol(pickle: &[u8]) -> u8 {
-    let mut proto = 0u8;
-    for instr in Genops::new(pickle) {
-        let Ok(instr) = instr else { break };
-        proto = proto.max(instr.op.proto);
-        if instr.op.op == brinery::Opcode::Proto {
-            if let Some(p) = instr.arg.as_i64() {
-                proto = proto.max(p.clamp(0, i64::from(brinery::HIGHEST_PROTOCOL)) as u8);
-            }
-        }
-        if instr.op.op == brinery::Opcode::Stop {
-            break;
-        }
-    }
-    proto.min(brinery::HIGHEST_PROTOCOL)
 }
 
 fn export(

@@ -3,12 +3,11 @@
 //! brinery-sklearn.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-
-use clap::{Args, ValueEnum};
+use std::path::Path;
 
 use brinery_sklearn::{DataFormat, Method, Model};
 
+use crate::cli::{PredictArgs, PredictMethod};
 use crate::error::{CliError, EXIT_USAGE};
 use crate::files::{self, Output, Progress};
 
@@ -25,37 +24,6 @@ EXAMPLES:
     brine predict model.joblib X.npy -o y.npy
     brine predict model.pkl X.csv -o - --method predict_proba
     brine predict pipe.joblib X.csv -o Xt.csv --method transform";
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PredictMethod {
-    #[value(name = "predict")]
-    Predict,
-    #[value(name = "predict_proba")]
-    PredictProba,
-    #[value(name = "decision_function")]
-    DecisionFunction,
-    #[value(name = "transform")]
-    Transform,
-}
-
-#[derive(Args, Debug)]
-pub struct PredictArgs {
-    /// The fitted estimator (.pkl, .joblib, compressed or not)
-    #[arg(value_name = "MODEL")]
-    pub model: PathBuf,
-
-    /// The samples (.npy or .csv with a header row)
-    #[arg(value_name = "INPUT")]
-    pub input: PathBuf,
-
-    /// Where to write the result (.npy or .csv; `-` for CSV on stdout)
-    #[arg(short = 'o', long = "output", value_name = "OUT")]
-    pub output: PathBuf,
-
-    /// The estimator method to run
-    #[arg(long, value_enum, default_value = "predict")]
-    pub method: PredictMethod,
-}
 
 /// Library errors (a broken file, an unsupported estimator or method,
 /// inconsistent state, bad input data) exit with status 1.

@@ -267,7 +267,7 @@ fn time_json(datetime: bool, v: i64, unit: TimeUnit, count: u32, out: &mut Strin
         TimeUnit::Month => format!("{}-{:02}", 1970 + n.div_euclid(12), n.rem_euclid(12) + 1),
         TimeUnit::Week | TimeUnit::Day => {
             let days = if unit == TimeUnit::Week { n * 7 } else { n };
-            let (y, m, d) = civil_from_days(days);
+            let (y, m, d) = brinery_numpy::civil_from_days(days);
             format!("{y}-{m:02}-{d:02}")
         }
         _ => match sub {
@@ -278,7 +278,7 @@ fn time_json(datetime: bool, v: i64, unit: TimeUnit, count: u32, out: &mut Strin
             Some((per_day, frac)) => {
                 let days = n.div_euclid(per_day);
                 let rest = n.rem_euclid(per_day);
-                let (y, m, d) = civil_from_days(days);
+                let (y, m, d) = brinery_numpy::civil_from_days(days);
                 let mut t = format!("{y}-{m:02}-{d:02}T");
                 match unit {
                     TimeUnit::Hour => t.push_str(&format!("{rest:02}")),
@@ -305,21 +305,6 @@ fn time_json(datetime: bool, v: i64, unit: TimeUnit, count: u32, out: &mut Strin
     out.push_str(&serde_json::Value::String(text).to_string());
 }
 
-/// (year, month, day) of a day count from 1970-01-01 (proleptic
-/// Gregorian; Howard Hinnant's algorithm).
-fn civil_from_days(z: i128) -> (i128, i128, i128) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i128::from(m <= 2);
-    (y, m, d)
-}
-
 /// IEEE half to f64.
 fn half(h: u16) -> f64 {
     let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
@@ -341,7 +326,6 @@ fn numpy_plain(n: NodeRef<'_, '_>) -> Option<Vec<PlainPiece>> {
         _ => (Array::scalar_from_node(n).ok()??, true),
     };
     let shape = a.shape().to_vec();
-    let total: usize = shape.iter().product();
     let mut pieces = Vec::new();
     let mut text = String::new();
     let objects = a.objects();
@@ -394,54 +378,10 @@ fn numpy_plain(n: NodeRef<'_, '_>) -> Option<Vec<PlainPiece>> {
             _ => None,
         }
     };
-    if scalar || shape.is_empty() {
+    if scalar {
         element(0, &mut text, &mut pieces)?;
     } else {
-        // Walk the C-order index with brackets at each dimension's ends.
-        let nd = shape.len();
-        if total == 0 {
-            // `[]`, or `[[], []]` when only a later dimension is empty.
-            let mut s = String::new();
-            let outer: Vec<usize> = shape.iter().take_while(|&&d| d != 0).copied().collect();
-            fn nest(dims: &[usize], s: &mut String) {
-                s.push('[');
-                if let Some((&first, rest)) = dims.split_first() {
-                    for i in 0..first {
-                        if i > 0 {
-                            s.push(',');
-                        }
-                        nest(rest, s);
-                    }
-                }
-                s.push(']');
-            }
-            nest(&outer, &mut s);
-            text.push_str(&s);
-        } else {
-            let mut idx = vec![0usize; nd];
-            text.push_str(&"[".repeat(nd));
-            for i in 0..total {
-                element(i, &mut text, &mut pieces)?;
-                // Advance the index; close and reopen brackets.
-                let mut k = nd;
-                while k > 0 {
-                    idx[k - 1] += 1;
-                    if idx[k - 1] < shape[k - 1] {
-                        break;
-                    }
-                    idx[k - 1] = 0;
-                    k -= 1;
-                }
-                let closed = nd - k;
-                if i + 1 == total {
-                    text.push_str(&"]".repeat(nd));
-                } else {
-                    text.push_str(&"]".repeat(closed));
-                    text.push(',');
-                    text.push_str(&"[".repeat(closed));
-                }
-            }
-        }
+        nested_json(&shape, &mut text, |i, text| element(i, text, &mut pieces))?;
     }
     pieces.push(PlainPiece::Raw(text));
     Some(pieces)

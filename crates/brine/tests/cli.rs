@@ -60,21 +60,30 @@ fn text(b: &[u8]) -> String {
 }
 
 /// `true` if python3 can be used; otherwise a loud SKIP (or a failure in CI).
+/// CPython's sample pickle at protocols 0 to 5, each written to
+/// `dir/{stem}{proto}.pkl`: `(protocol, bytes, path)`.
+fn samples_in(dir: &Path, stem: &str) -> Vec<(u8, Vec<u8>, PathBuf)> {
+    (0..=5u8)
+        .map(|proto| {
+            let data = sample_pickle(proto);
+            let path = write(dir, &format!("{stem}{proto}.pkl"), &data);
+            (proto, data, path)
+        })
+        .collect()
+}
+
 fn have_python(test: &str) -> bool {
-    let found = Command::new(brinery_testutil::python_exe())
-        .arg("-c")
-        .arg("import pickle, pickletools, gzip, bz2, lzma, zlib")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        if std::env::var_os("CI").is_some() {
-            panic!("python3 (with pickle, pickletools, gzip, bz2, lzma, zlib) is required in CI");
-        }
-        eprintln!("!!! SKIP cli::{test}: python3 not found; this test was NOT run !!!");
-    }
-    found
+    brinery_testutil::python(
+        &["pickle", "pickletools", "gzip", "bz2", "lzma", "zlib"],
+        &format!("cli::{test}"),
+    )
+    .is_some()
+}
+
+/// For a test that needs python3: a scratch folder, or `None` after a
+/// loud SKIP (see [`have_python`]).
+fn python_and_tmp(test: &str) -> Option<tempfile::TempDir> {
+    have_python(test).then(tmp)
 }
 
 /// Run a Python snippet; `sys.argv[1:]` are `args`.
@@ -171,7 +180,7 @@ fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
 fn help_documents_commands_exit_codes_and_examples() {
     let out = ok(&["--help"], b"");
     let help = text(&out);
-    for word in [
+    let commands = [
         "show",
         "dis",
         "json",
@@ -179,20 +188,11 @@ fn help_documents_commands_exit_codes_and_examples() {
         "convert",
         "optimize",
         "completions",
-        "EXIT STATUS",
-        "EXAMPLES",
-    ] {
+    ];
+    for word in commands.iter().chain(&["EXIT STATUS", "EXAMPLES"]) {
         assert!(help.contains(word), "--help lacks {word}:\n{help}");
     }
-    for cmd in [
-        "show",
-        "dis",
-        "json",
-        "from-json",
-        "convert",
-        "optimize",
-        "completions",
-    ] {
+    for cmd in commands {
         let help = text(&ok(&[cmd, "--help"], b""));
         assert!(help.contains("EXAMPLES"), "{cmd} --help lacks examples");
     }
@@ -408,10 +408,9 @@ fn show_pretty_of_dogs() {
 
 #[test]
 fn show_repr_matches_python() {
-    if !have_python("show_repr_matches_python") {
+    let Some(dir) = python_and_tmp("show_repr_matches_python") else {
         return;
-    }
-    let dir = tmp();
+    };
     for proto in 0..=5u8 {
         let data = builtin_sample_pickle(proto);
         let p = write(dir.path(), &format!("s{proto}.pkl"), &data);
@@ -557,10 +556,9 @@ fn reading_options_reach_show() {
 
 #[test]
 fn dis_matches_pickletools() {
-    if !have_python("dis_matches_pickletools") {
+    let Some(dir) = python_and_tmp("dis_matches_pickletools") else {
         return;
-    }
-    let dir = tmp();
+    };
     let mut files = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join(DOGS)];
     for proto in [0u8, 1, 2, 3, 4, 5] {
         files.push(write(
@@ -651,10 +649,9 @@ fn dis_matches_pickletools() {
 
 #[test]
 fn dis_broken_pickle_prints_listing_then_error() {
-    if !have_python("dis_broken_pickle_prints_listing_then_error") {
+    let Some(dir) = python_and_tmp("dis_broken_pickle_prints_listing_then_error") else {
         return;
-    }
-    let dir = tmp();
+    };
     let good = sample_pickle(2);
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("truncated", good[..good.len() / 2].to_vec()),
@@ -714,13 +711,10 @@ fn dis_all_continues_after_stop() {
 
 #[test]
 fn convert_is_byte_identical_for_cpython_pickles() {
-    if !have_python("convert_is_byte_identical_for_cpython_pickles") {
+    let Some(dir) = python_and_tmp("convert_is_byte_identical_for_cpython_pickles") else {
         return;
-    }
-    let dir = tmp();
-    for proto in 0..=5u8 {
-        let data = sample_pickle(proto);
-        let input = write(dir.path(), &format!("in{proto}.pkl"), &data);
+    };
+    for (proto, data, input) in samples_in(dir.path(), "in") {
         let output = dir.path().join(format!("out{proto}.pkl"));
         ok(&["convert", path_str(&input), path_str(&output)], b"");
         assert!(
@@ -770,13 +764,10 @@ fn convert_in_place_and_multi_pickle() {
 
 #[test]
 fn optimize_equals_pickletools_optimize() {
-    if !have_python("optimize_equals_pickletools_optimize") {
+    let Some(dir) = python_and_tmp("optimize_equals_pickletools_optimize") else {
         return;
-    }
-    let dir = tmp();
-    for proto in 0..=5u8 {
-        let data = sample_pickle(proto);
-        let input = write(dir.path(), &format!("in{proto}.pkl"), &data);
+    };
+    for (proto, data, input) in samples_in(dir.path(), "in") {
         let want = py_ok(
             "import pickletools,sys; \
              sys.stdout.buffer.write(pickletools.optimize(open(sys.argv[1],'rb').read()))",
@@ -798,13 +789,10 @@ fn optimize_equals_pickletools_optimize() {
 
 #[test]
 fn json_round_trip_is_lossless() {
-    if !have_python("json_round_trip_is_lossless") {
+    let Some(dir) = python_and_tmp("json_round_trip_is_lossless") else {
         return;
-    }
-    let dir = tmp();
-    for proto in 0..=5u8 {
-        let data = sample_pickle(proto);
-        let input = write(dir.path(), &format!("in{proto}.pkl"), &data);
+    };
+    for (proto, data, input) in samples_in(dir.path(), "in") {
         let json = dir.path().join(format!("j{proto}.json"));
         ok(&["json", "-o", path_str(&json), path_str(&input)], b"");
         // Valid JSON for Python's json module.
@@ -893,45 +881,21 @@ fn from_json_rejects_bad_json() {
 // ---------------------------------------------------------------------------
 // compression
 
-/// The Python module call compressing stdin to stdout for a `--compress`
-/// format, where Python has one.
-fn python_compressor(format: &str) -> Option<&'static str> {
-    Some(match format {
-        "gzip" => {
-            "import gzip,sys; sys.stdout.buffer.write(gzip.compress(sys.stdin.buffer.read()))"
-        }
-        "bz2" => "import bz2,sys; sys.stdout.buffer.write(bz2.compress(sys.stdin.buffer.read()))",
-        "xz" => "import lzma,sys; sys.stdout.buffer.write(lzma.compress(sys.stdin.buffer.read()))",
-        "lzma" => {
-            "import lzma,sys; sys.stdout.buffer.write(lzma.compress(sys.stdin.buffer.read(), \
-             format=lzma.FORMAT_ALONE))"
-        }
-        "zlib" => {
-            "import zlib,sys; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"
-        }
+/// The Python code that compresses (or with `decompress`, decompresses)
+/// stdin to stdout for a `--compress` format, where Python has a module
+/// for it.
+fn python_codec(format: &str, decompress: bool) -> Option<String> {
+    let (module, options) = match (format, decompress) {
+        ("gzip" | "bz2" | "zlib", _) => (format, ""),
+        ("xz", false) => ("lzma", ""),
+        ("xz", true) => ("lzma", ", format=lzma.FORMAT_XZ"),
+        ("lzma", _) => ("lzma", ", format=lzma.FORMAT_ALONE"),
         _ => return None,
-    })
-}
-
-fn python_decompressor(format: &str) -> Option<&'static str> {
-    Some(match format {
-        "gzip" => {
-            "import gzip,sys; sys.stdout.buffer.write(gzip.decompress(sys.stdin.buffer.read()))"
-        }
-        "bz2" => "import bz2,sys; sys.stdout.buffer.write(bz2.decompress(sys.stdin.buffer.read()))",
-        "xz" => {
-            "import lzma,sys; sys.stdout.buffer.write(lzma.decompress(sys.stdin.buffer.read(), \
-             format=lzma.FORMAT_XZ))"
-        }
-        "lzma" => {
-            "import lzma,sys; sys.stdout.buffer.write(lzma.decompress(sys.stdin.buffer.read(), \
-             format=lzma.FORMAT_ALONE))"
-        }
-        "zlib" => {
-            "import zlib,sys; sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))"
-        }
-        _ => return None,
-    })
+    };
+    let verb = if decompress { "decompress" } else { "compress" };
+    Some(format!(
+        "import {module},sys; sys.stdout.buffer.write({module}.{verb}(sys.stdin.buffer.read(){options}))"
+    ))
 }
 
 const FORMATS: [&str; 7] = ["gzip", "bz2", "xz", "lzma", "zlib", "zstd", "lz4"];
@@ -939,8 +903,8 @@ const FORMATS: [&str; 7] = ["gzip", "bz2", "xz", "lzma", "zlib", "zstd", "lz4"];
 /// Compress with an implementation other than brine's writer: Python's
 /// modules, or the zstd / lz4_flex crates directly.
 fn compress_independently(format: &str, data: &[u8]) -> Vec<u8> {
-    if let Some(code) = python_compressor(format) {
-        return py_ok(code, &[], data);
+    if let Some(code) = python_codec(format, false) {
+        return py_ok(&code, &[], data);
     }
     match format {
         "zstd" => zstd::encode_all(data, 19).unwrap(),
@@ -954,8 +918,8 @@ fn compress_independently(format: &str, data: &[u8]) -> Vec<u8> {
 }
 
 fn decompress_independently(format: &str, data: &[u8]) -> Vec<u8> {
-    if let Some(code) = python_decompressor(format) {
-        return py_ok(code, &[], data);
+    if let Some(code) = python_codec(format, true) {
+        return py_ok(&code, &[], data);
     }
     let mut out = Vec::new();
     match format {

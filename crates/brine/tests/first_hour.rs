@@ -1,43 +1,12 @@
 //! Issue 21: the friction of a new user's first hour, one test per point
 //! (big-file tests on data generated here, never committed).
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use brinery::Graph;
-
-fn brine(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_brine"))
-        .args(args)
-        .env_remove("COLUMNS")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run brine")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = brine(args);
-    assert!(
-        out.status.success(),
-        "brine {args:?} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
-
-/// The exit status and the one stderr line of a failing command.
-fn fails(args: &[&str]) -> (i32, String) {
-    let out = brine(args);
-    assert!(!out.status.success(), "brine {args:?} succeeded");
-    let err = String::from_utf8_lossy(&out.stderr).trim_end().to_string();
-    (out.status.code().unwrap_or(-1), err)
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
 
 fn write_graph(path: &Path, g: &Graph<'_>) {
     std::fs::write(path, brinery::dumps(g, 4).unwrap()).unwrap();
@@ -148,14 +117,10 @@ fn convert_compresses_as_the_name_says() {
     assert!(err.contains("unknown compression 'rar'"), "{err}");
     // What Python reads: pickle.load(gzip.open(...)).
     if let Some(py) = brinery_testutil::python(&[], "convert_compresses_as_the_name_says") {
-        let got = brinery_testutil::run(
+        let got = py_with_path(
             &py,
-            &[
-                "-c",
-                "import gzip,pickle,sys; print(len(pickle.load(gzip.open(sys.argv[1]))))",
-                p(&again),
-            ],
-            &[],
+            "import gzip,pickle,sys; print(len(pickle.load(gzip.open(sys.argv[1]))))",
+            &again,
         );
         assert_eq!(got.trim(), "100");
     }
@@ -236,16 +201,11 @@ fn errors_name_the_file_and_say_not_a_pickle() {
 // 4. json --plain is natural for common types; --pretty indents.
 #[test]
 fn json_plain_is_natural() {
-    let Some(py) = brinery_testutil::python(&[], "json_plain_is_natural") else {
+    let Some((py, dir)) = python_tmp(&[], "json_plain_is_natural") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("types.pkl");
-    let want = brinery_testutil::run(
-        &py,
-        &[
-            "-c",
-            "import pickle, sys, json, datetime as dt, decimal, fractions, uuid, pathlib, collections\n\
+    let want = py_with_path(&py, "import pickle, sys, json, datetime as dt, decimal, fractions, uuid, pathlib, collections\n\
              tz = dt.timezone(dt.timedelta(hours=2))\n\
              v = {'when': dt.datetime(2024, 5, 1, 12, 30, 0, 250, tzinfo=tz), 'naive': dt.datetime(2024, 1, 2, 3, 4, 5),\n\
                   'day': dt.date(2024, 2, 29), 'at': dt.time(1, 2, 3), 'utc': dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc),\n\
@@ -258,11 +218,7 @@ fn json_plain_is_natural() {
                     'utc': '2020-01-01T00:00:00+00:00', 'dec': 1.25, 'exact_lost': '0.1000000000000000000001',\n\
                     'third': '1/3', 'quarter': 0.75, 'td': 90.5, 'id': str(v['id']), 'path': '/tmp/x', 'set': [1, 2], 'fs': [],\n\
                     'od': {'a': 1}, 'c': [1.0, 2.0]}\n\
-             print(json.dumps(nat))\n",
-            p(&f),
-        ],
-        &[],
-    );
+             print(json.dumps(nat))\n", &f);
     let got: serde_json::Value = serde_json::from_str(&ok(&["json", "--plain", p(&f)])).unwrap();
     let want: serde_json::Value = serde_json::from_str(&want).unwrap();
     assert_eq!(got, want);
@@ -281,17 +237,9 @@ fn json_plain_is_natural() {
     // numpy arrays and scalars: numbers.
     if let Some(py) = brinery_testutil::python(&["numpy"], "json_plain_is_natural (numpy)") {
         let f = dir.path().join("np.pkl");
-        brinery_testutil::run(
-            &py,
-            &[
-                "-c",
-                "import pickle, sys, numpy as np\n\
+        py_with_path(&py, "import pickle, sys, numpy as np\n\
                  pickle.dump({'a': np.arange(6, dtype=np.int16).reshape(2, 3), 'x': np.float64(2.5),\n\
-                 'e': np.zeros((2, 0)), 'b': np.array([True, False])}, open(sys.argv[1], 'wb'))",
-                p(&f),
-            ],
-            &[],
-        );
+                 'e': np.zeros((2, 0)), 'b': np.array([True, False])}, open(sys.argv[1], 'wb'))", &f);
         let got: serde_json::Value =
             serde_json::from_str(&ok(&["json", "--plain", p(&f)])).unwrap();
         assert_eq!(
@@ -301,16 +249,18 @@ fn json_plain_is_natural() {
     }
 }
 
-/// A pickle of about `mib` MiB: a list of 256 KiB bytes objects (few memo
+/// `dir/big.pkl`, a pickle of about `mib` MiB: a list of 256 KiB bytes objects (few memo
 /// entries, so memory is about streaming, not the memo).
-fn big_bytes_pickle(path: &Path, mib: usize) {
+fn big_bytes_pickle(dir: &Path, mib: usize) -> PathBuf {
+    let path = dir.join("big.pkl");
     let mut g = Graph::new();
     let items: Vec<_> = (0..mib * 4)
         .map(|i| g.bytes(vec![(i % 251) as u8; 256 << 10]))
         .collect();
     let root = g.list(items);
     g.set_root(root);
-    write_graph(path, &g);
+    write_graph(&path, &g);
+    path
 }
 
 /// Peak resident memory of `brine args` in KiB (`getrusage` of the child,
@@ -333,12 +283,10 @@ fn peak_kib(py: &str, args: &[&str]) -> u64 {
 // 9. dis and json stream: peak memory on a generated 96 MiB file.
 #[test]
 fn dis_and_json_stream_in_bounded_memory() {
-    let Some(py) = brinery_testutil::python(&[], "dis_and_json_stream_in_bounded_memory") else {
+    let Some((py, dir)) = python_tmp(&[], "dis_and_json_stream_in_bounded_memory") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("big.pkl");
-    big_bytes_pickle(&f, 96);
+    let f = big_bytes_pickle(dir.path(), 96);
     let size_kib = std::fs::metadata(&f).unwrap().len() / 1024;
     let dis = peak_kib(&py, &["dis", p(&f)]);
     let json = peak_kib(&py, &["json", p(&f)]);
@@ -371,8 +319,7 @@ fn dis_and_json_stream_in_bounded_memory() {
 #[test]
 fn no_progress_outside_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("big.pkl");
-    big_bytes_pickle(&f, 9);
+    let f = big_bytes_pickle(dir.path(), 9);
     let out = dir.path().join("out.pkl.gz");
     for args in [
         vec!["show", p(&f)],
@@ -445,21 +392,12 @@ fn smaller_points() {
 // 10. export without --path on several arrays lists them; both path forms.
 #[test]
 fn export_lists_arrays_and_takes_both_path_forms() {
-    let Some(py) = brinery_testutil::python(&["numpy"], "export_lists_arrays") else {
+    let Some((py, dir)) = python_tmp(&["numpy"], "export_lists_arrays") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("m.pkl");
-    brinery_testutil::run(
-        &py,
-        &[
-            "-c",
-            "import pickle, sys, numpy as np\n\
-             pickle.dump({'steps': [('a', np.arange(3)), ('b', np.ones((2, 2), dtype=np.float32))]}, open(sys.argv[1], 'wb'))",
-            p(&f),
-        ],
-        &[],
-    );
+    py_with_path(&py, "import pickle, sys, numpy as np\n\
+             pickle.dump({'steps': [('a', np.arange(3)), ('b', np.ones((2, 2), dtype=np.float32))]}, open(sys.argv[1], 'wb'))", &f);
     let out = dir.path().join("x.npy");
     let (code, err) = fails(&["export", p(&f), p(&out)]);
     assert_eq!(code, 2);
@@ -548,12 +486,10 @@ fn json_plain_tensors_are_torchs_values() {
 // size, with a percentage and an ETA (stderr on a pseudo-terminal).
 #[test]
 fn progress_on_a_terminal() {
-    let Some(py) = brinery_testutil::python(&[], "progress_on_a_terminal") else {
+    let Some((py, dir)) = python_tmp(&[], "progress_on_a_terminal") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("big.pkl");
-    big_bytes_pickle(&f, 12);
+    let f = big_bytes_pickle(dir.path(), 12);
     let out = dir.path().join("out.pkl.gz");
     let seen = brinery_testutil::run(
         &py,

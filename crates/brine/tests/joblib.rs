@@ -2,15 +2,10 @@
 //! bytes after a NumpyArrayWrapper are shown as a block and kept; the
 //! optimized file still loads in joblib with equal arrays.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
+use common::*;
 
-fn brine(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_brine"))
-        .args(args)
-        .output()
-        .expect("run brine")
-}
+use std::path::PathBuf;
 
 #[test]
 fn joblib_dis_and_optimize() {

@@ -3,19 +3,8 @@
 //! arguments in findings, policy entries that cannot take effect, and tar
 //! members named by their layer.
 
-use std::process::{Command, Output};
-
-fn brine(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_brine"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("spawn brine")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::*;
 
 /// A one-member ustar archive (512-byte header, data padded to 512).
 fn tar_with(name: &str, data: &[u8]) -> Vec<u8> {

@@ -1,34 +1,26 @@
 //! `brine show DB`, `brine shelve ...` and `brine scan DB` on shelves,
 //! against the fixtures Python wrote and against live Python.
 
-#[path = "../../brinery-shelve/tests/common/mod.rs"]
 mod common;
+#[path = "../../brinery-shelve/tests/common/mod.rs"]
+mod shelve_common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 use common::*;
+use shelve_common::*;
 
-fn brine(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_brine"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "80")
-        .output()
-        .unwrap()
+/// `brine args` at 80 columns, which must succeed.
+fn ok(args: &[&str]) -> String {
+    ok_output(args, brine(args))
 }
 
-fn ok(args: &[&str]) -> String {
-    let o = brine(args);
-    assert!(
-        o.status.success(),
-        "brine {args:?}: {}\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
+/// `brine args` at 80 columns.
+fn brine(args: &[&str]) -> Output {
+    brine_env(args, &[("COLUMNS", "80")])
 }
 
 fn expected(name: &str) -> Value {
@@ -39,30 +31,32 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// (file to name on the command line, expected json, --table)
-fn cases() -> Vec<(&'static str, &'static str, Option<&'static str>)> {
-    vec![
-        ("sqlite3_313.db", "sqlite3_313.expected.json", None),
-        ("sqlite3_313_p2.db", "sqlite3_313_p2.expected.json", None),
-        ("dumb_311.dat", "dumb_311.expected.json", None),
-        ("dumb_313.bak", "dumb_313.expected.json", None),
-        ("gnu.db", "gnu.expected.json", None),
-        ("gnu_big.db", "gnu_big.expected.json", None),
-        ("gnu_numsync.db", "gnu_numsync.expected.json", None),
-        ("gnu_swapped.db", "gnu_swapped.expected.json", None),
-        ("gnu_32.db", "gnu_32.expected.json", None),
-        ("dumb_27", "dumb_27.expected.json", None),
-        (
-            "sqlitedict_21.sqlite",
-            "sqlitedict_21.unnamed.expected.json",
-            None,
-        ),
-        (
-            "sqlitedict_21.sqlite",
-            "sqlitedict_21.other_table.expected.json",
-            Some("other table"),
-        ),
-    ]
+/// The fixture shelves (the file named on the command line) with their
+/// --table, and the recorded expectations, `NAME[.TABLE].expected.json`
+/// (`NAME` the file name up to its first dot).
+fn cases() -> Vec<(&'static str, String, Option<&'static str>)> {
+    let files = [
+        "sqlite3_313.db",
+        "sqlite3_313_p2.db",
+        "dumb_311.dat",
+        "dumb_313.bak",
+        "gnu.db",
+        "gnu_big.db",
+        "gnu_numsync.db",
+        "gnu_swapped.db",
+        "gnu_32.db",
+        "dumb_27",
+    ];
+    let json_of = |name: &str| format!("{name}.expected.json");
+    let mut cases: Vec<_> = files
+        .into_iter()
+        .map(|f| (f, json_of(f.split('.').next().unwrap()), None))
+        .collect();
+    for (table, name) in [(None, "unnamed"), (Some("other table"), "other_table")] {
+        let exp = json_of(&format!("sqlitedict_21.{name}"));
+        cases.push(("sqlitedict_21.sqlite", exp, table));
+    }
+    cases
 }
 
 #[test]
@@ -72,13 +66,8 @@ fn show_repr_ls_get_match_recorded_python() {
     for (file, exp, table) in cases() {
         let tmp = tempfile::tempdir().unwrap();
         let path = copy_fixture(file, tmp.path());
-        let exp = expected(exp);
-        let keys: Vec<&str> = exp["keys"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k.as_str().unwrap())
-            .collect();
+        let exp = expected(&exp);
+        let keys: Vec<&str> = brinery_testutil::json_vec(&exp["keys"], serde_json::Value::as_str);
         let mut t = vec![];
         if let Some(t0) = table {
             t = vec!["--table", t0];
@@ -125,23 +114,22 @@ fn show_repr_ls_get_match_recorded_python() {
 fn show_repr_equals_live_python() {
     let mut checked = 0;
     let tmp = tempfile::tempdir().unwrap();
-    if let Some(py) = python313("brine show vs dbm.sqlite3") {
-        let p = copy_fixture("sqlite3_313.db", tmp.path());
-        let d = dump(&py, "dbm.sqlite3", &p, None);
-        assert_eq!(
-            ok(&["show", "--repr", s(&p)]),
-            format!("{}\n", d["repr"].as_str().unwrap())
-        );
-        checked += 1;
-    }
-    if let Some(py) = python3("brine show vs dbm.dumb") {
-        let p = copy_fixture("dumb_311", tmp.path());
-        let d = dump(&py, "dbm.dumb", &p, None);
-        assert_eq!(
-            ok(&["show", "--repr", s(&p)]),
-            format!("{}\n", d["repr"].as_str().unwrap())
-        );
-        checked += 1;
+    // (the Python that reads the format, fixture, format)
+    type Find = fn(&str) -> Option<String>;
+    let cases: [(Find, &str, &str); 2] = [
+        (python313, "sqlite3_313.db", "dbm.sqlite3"),
+        (python3, "dumb_311", "dbm.dumb"),
+    ];
+    for (find, fixture, format) in cases {
+        if let Some(py) = find(&format!("brine show vs {format}")) {
+            let p = copy_fixture(fixture, tmp.path());
+            let d = dump(&py, format, &p, None);
+            assert_eq!(
+                ok(&["show", "--repr", s(&p)]),
+                format!("{}\n", d["repr"].as_str().unwrap())
+            );
+            checked += 1;
+        }
     }
     if let Some(py) = python_sqlitedict("brine show vs sqlitedict") {
         let p = copy_fixture("sqlitedict_21.sqlite", tmp.path());
@@ -265,17 +253,19 @@ fn export_lossless_and_plain() {
     assert!(first.trim_start().starts_with("\"answer\""), "{first}");
 }
 
+/// `brine scan DB`, which must find nothing unsafe (exit status 0).
+fn scan_exits_0(db: &Path) -> Output {
+    let o = brine(&["scan", s(db)]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    o
+}
+
 #[test]
 fn scan_every_value() {
     let tmp = tempfile::tempdir().unwrap();
     let db = copy_fixture("gnu.db", tmp.path());
-    let o = brine(&["scan", s(&db)]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    let o = scan_exits_0(&db);
     assert!(String::from_utf8_lossy(&o.stdout).contains("safe"));
     // A shelf with one malicious value.
     let evil = tmp.path().join("evil.db");
@@ -383,12 +373,6 @@ fn sqlitedict_tables_in_show_and_scan() {
         let o = brine(&["show", s(&other)]);
         assert_eq!(o.status.code(), Some(1));
         assert!(!String::from_utf8_lossy(&o.stderr).contains("shelf"));
-        let o = brine(&["scan", s(&other)]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stdout)
-        );
+        scan_exits_0(&other);
     }
 }

@@ -2,36 +2,8 @@
 //! a pickle is read, out-of-band buffers, the tree view, and every fixture
 //! of the repository shown with exit 0.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn brine(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_brine"))
-        .args(args)
-        .env_remove("COLUMNS")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run brine")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = brine(args);
-    assert!(
-        out.status.success(),
-        "brine {args:?} failed ({}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
+mod common;
+use common::*;
 
 fn numpy_python(what: &str) -> Option<String> {
     brinery_testutil::python(&["numpy"], what)
@@ -41,36 +13,22 @@ fn numpy_python(what: &str) -> Option<String> {
 /// as a mapping of member names to arrays; json and dis read them too.
 #[test]
 fn npy_and_npz_everywhere() {
-    let Some(py) = numpy_python("npy_and_npz_everywhere") else {
+    let Some((py, dir)) = python_tmp(&["numpy"], "npy_and_npz_everywhere") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let d = p(dir.path());
-    brinery_testutil::run(
-        &py,
-        &[
-            "-c",
-            "import numpy as np, sys, os\n\
+    py_with_path(&py, "import numpy as np, sys, os\n\
              d = sys.argv[1]\n\
              np.save(os.path.join(d, 'small.npy'), np.arange(6).reshape(2, 3))\n\
              np.save(os.path.join(d, 'f.npy'), np.linspace(0, 1, 5, dtype=np.float32))\n\
              np.save(os.path.join(d, 'obj.npy'), np.array([{'k': 1}, None, 'x'], dtype=object), allow_pickle=True)\n\
              np.savez(os.path.join(d, 'z.npz'), a=np.arange(3), b=np.eye(2))\n\
-             os.rename(os.path.join(d, 'small.npy'), os.path.join(d, 'small.data'))\n",
-            d,
-        ],
-        &[],
-    );
+             os.rename(os.path.join(d, 'small.npy'), os.path.join(d, 'small.data'))\n", dir.path());
     let small = dir.path().join("small.data");
     // By content, not by name; the view is numpy's repr.
-    let want = brinery_testutil::run(
+    let want = py_with_path(
         &py,
-        &[
-            "-c",
-            "import numpy as np,sys; print(repr(np.load(sys.argv[1])))",
-            p(&small),
-        ],
-        &[],
+        "import numpy as np,sys; print(repr(np.load(sys.argv[1])))",
+        &small,
     );
     let got = ok(&["show", "--repr", p(&small)]);
     assert_eq!(got, want, "--repr of a .npy is numpy's repr");
@@ -107,14 +65,10 @@ fn npy_and_npz_everywhere() {
     let tree = ok(&["show", p(&z)]);
     assert!(tree.contains("dict (2 keys)"), "{tree}");
     assert!(tree.contains(".a: array([0, 1, 2])"), "{tree}");
-    let want = brinery_testutil::run(
+    let want = py_with_path(
         &py,
-        &[
-            "-c",
-            "import numpy as np,sys; z=np.load(sys.argv[1]); print(repr({k: z[k] for k in z.files}))",
-            p(&z),
-        ],
-        &[],
+        "import numpy as np,sys; z=np.load(sys.argv[1]); print(repr({k: z[k] for k in z.files}))",
+        &z,
     );
     assert_eq!(ok(&["show", "--repr", p(&z)]), want);
     let j: serde_json::Value = serde_json::from_str(&ok(&["json", "--plain", p(&z)])).unwrap();
@@ -129,18 +83,14 @@ fn npy_and_npz_everywhere() {
     // dis of an object array's .npy: the pickle after the header, exactly
     // as pickletools shows it.
     let obj = dir.path().join("obj.npy");
-    let want = brinery_testutil::run(
+    let want = py_with_path(
         &py,
-        &[
-            "-c",
-            "import numpy as np,sys,pickletools,io\n\
+        "import numpy as np,sys,pickletools,io\n\
              f=open(sys.argv[1],'rb'); v=np.lib.format.read_magic(f)\n\
              fmt=np.lib.format\n\
              (fmt.read_array_header_1_0 if v==(1,0) else fmt.read_array_header_2_0)(f)\n\
              pickletools.dis(f.read())",
-            p(&obj),
-        ],
-        &[],
+        &obj,
     );
     assert_eq!(ok(&["dis", p(&obj)]), want);
     let shown = ok(&["show", "--repr", p(&obj)]);
@@ -159,27 +109,17 @@ fn npy_and_npz_everywhere() {
 /// order, on every reading command.
 #[test]
 fn out_of_band_buffers() {
-    let Some(py) = brinery_testutil::python(&[], "out_of_band_buffers") else {
+    let Some((py, dir)) = python_tmp(&[], "out_of_band_buffers") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let d = p(dir.path());
-    brinery_testutil::run(
-        &py,
-        &[
-            "-c",
-            "import pickle, sys, os\n\
+    py_with_path(&py, "import pickle, sys, os\n\
              d = sys.argv[1]; bufs = []\n\
              obj = {'a': pickle.PickleBuffer(bytearray(b'first')), 'b': [pickle.PickleBuffer(b'second!')]}\n\
              data = pickle.dumps(obj, protocol=5, buffer_callback=bufs.append)\n\
              open(os.path.join(d, 'x.pkl'), 'wb').write(data)\n\
              for i, b in enumerate(bufs):\n    open(os.path.join(d, f'b{i}.bin'), 'wb').write(b.raw())\n\
              back = pickle.loads(data, buffers=[open(os.path.join(d, f'b{i}.bin'), 'rb').read() for i in range(len(bufs))])\n\
-             open(os.path.join(d, 'want.txt'), 'w').write(repr(back) + '\\n')\n",
-            d,
-        ],
-        &[],
-    );
+             open(os.path.join(d, 'want.txt'), 'w').write(repr(back) + '\\n')\n", dir.path());
     let x = dir.path().join("x.pkl");
     let (b0, b1) = (dir.path().join("b0.bin"), dir.path().join("b1.bin"));
     let want = std::fs::read_to_string(dir.path().join("want.txt")).unwrap();
@@ -215,16 +155,11 @@ fn out_of_band_buffers() {
 /// shared objects and cycles marked, --depth, --max-items, --path.
 #[test]
 fn tree_view() {
-    let Some(py) = numpy_python("tree_view") else {
+    let Some((py, dir)) = python_tmp(&["numpy"], "tree_view") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("t.pkl");
-    brinery_testutil::run(
-        &py,
-        &[
-            "-c",
-            "import pickle, sys, numpy as np, collections\n\
+    py_with_path(&py, "import pickle, sys, numpy as np, collections\n\
              class Ref:\n    def __init__(self, t): self.t = t\n\
              class P(pickle.Pickler):\n    def persistent_id(self, o):\n        return ('storage', o.t, '0', 'cpu', 589824) if isinstance(o, Ref) else None\n\
              import types\n\
@@ -240,11 +175,7 @@ fn tree_view() {
              cyc = {}; cyc['me'] = cyc\n\
              root = {f'k{i}': i for i in range(12)}\n\
              root.update(text='x' * 2100, arr=np.zeros((3, 4)), w=T(), s1=shared, s2=shared, cyc=cyc)\n\
-             P(open(sys.argv[1], 'wb'), protocol=4).dump(root)\n",
-            p(&f),
-        ],
-        &[],
-    );
+             P(open(sys.argv[1], 'wb'), protocol=4).dump(root)\n", &f);
     let tree = ok(&["show", "--width", "60", p(&f)]);
     let lines: Vec<&str> = tree.lines().collect();
     assert!(lines[0].ends_with(": dict (18 keys)"), "{tree}");
@@ -381,18 +312,7 @@ fn every_fixture_shows() {
         repo().join("crates/brinery-numpy/tests/fixtures"),
         repo().join("crates/brinery-torch/tests/fixtures"),
     ];
-    let mut files = Vec::new();
-    let mut stack: Vec<PathBuf> = dirs.to_vec();
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
+    let mut files = brinery_testutil::files_under(&dirs);
     files.sort();
     let (mut shown, mut skipped, mut failed) = (0, 0, Vec::new());
     for f in &files {
@@ -498,21 +418,13 @@ fn npy_times_as_plain_json() {
     let mut checked = 0;
     for name in ["dt_D", "dt_ns", "be_dt_us", "dt_generic", "td_s", "td_25s"] {
         let f = dir.join(format!("{name}.npy"));
-        let want = brinery_testutil::run(
-            &py,
-            &[
-                "-c",
-                "import numpy as np, json, sys\n\
+        let want = py_with_path(&py, "import numpy as np, json, sys\n\
                  a = np.load(sys.argv[1])\n\
                  if a.dtype.kind == 'M':\n\
                  \x20   v = [None if np.isnat(x) else str(x) for x in a.ravel()]\n\
                  else:\n\
                  \x20   v = [None if np.isnat(x) else float(x / np.timedelta64(1, 's')) for x in a.ravel()]\n\
-                 print(json.dumps(np.array(v, dtype=object).reshape(a.shape).tolist()))",
-                p(&f),
-            ],
-            &[],
-        );
+                 print(json.dumps(np.array(v, dtype=object).reshape(a.shape).tolist()))", &f);
         let got: serde_json::Value =
             serde_json::from_str(&ok(&["json", "--plain", p(&f)])).unwrap();
         let want: serde_json::Value = serde_json::from_str(&want).unwrap();

@@ -2,32 +2,15 @@
 //! scikit-learn fixtures of brinery-sklearn (made by scikit-learn 1.3.2
 //! and 1.9.1; expected outputs recorded from scikit-learn itself).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+#[path = "../../brinery-sklearn/tests/common/mod.rs"]
+mod sklearn_common;
+use common::*;
+use sklearn_common::*;
+
+use std::path::Path;
 
 use serde_json::Value;
-
-const VERSIONS: [&str; 3] = ["sk1.0", "sk1.3", "sk1.9"];
-const TOL: f64 = 1e-12;
-
-fn fixtures(v: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../brinery-sklearn/tests/fixtures")
-        .join(v)
-}
-
-fn brine(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_brine"))
-        .args(args)
-        .env_remove("COLUMNS")
-        .output()
-        .expect("run brine")
-}
-
-fn expected(v: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixtures(v).join("expected.json")).unwrap())
-        .unwrap()
-}
 
 fn floats(e: &Value) -> Vec<f64> {
     e["data"]
@@ -82,12 +65,7 @@ fn predict_npy_matches_sklearn() {
                 let bytes = std::fs::read(&out).unwrap();
                 let npy = brinery_numpy::read_npy(&bytes).unwrap();
                 let a = npy.array().unwrap();
-                let shape: Vec<usize> = e["shape"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|s| s.as_u64().unwrap() as usize)
-                    .collect();
+                let shape: Vec<usize> = brinery_testutil::json_usizes(&e["shape"]);
                 assert_eq!(a.shape(), shape.as_slice(), "{v}/{name} {m}");
                 match e["kind"].as_str().unwrap() {
                     "f" => assert!(
@@ -95,21 +73,13 @@ fn predict_npy_matches_sklearn() {
                         "{v}/{name} {m}"
                     ),
                     "i" => {
-                        let want: Vec<i64> = e["data"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .map(|x| x.as_i64().unwrap())
-                            .collect();
+                        let want: Vec<i64> =
+                            brinery_testutil::json_vec(&e["data"], serde_json::Value::as_i64);
                         assert_eq!(a.to_vec::<i64>().unwrap(), want, "{v}/{name} {m}");
                     }
                     _ => {
-                        let want: Vec<&str> = e["data"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .map(|x| x.as_str().unwrap())
-                            .collect();
+                        let want: Vec<&str> =
+                            brinery_testutil::json_vec(&e["data"], serde_json::Value::as_str);
                         assert_eq!(a.dtype().str(), "<U3", "{v}/{name} {m}");
                         let text = brinery_numpy::array_repr(&a);
                         for w in want {
@@ -294,12 +264,8 @@ fn export_json_forest_reproduces_predict_proba() {
                         .as_u64()
                         .unwrap() as usize;
                 }
-                let val: Vec<f64> = nodes[i]["value"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| x.as_f64().unwrap())
-                    .collect();
+                let val: Vec<f64> =
+                    brinery_testutil::json_vec(&nodes[i]["value"], serde_json::Value::as_f64);
                 let s: f64 = val.iter().sum();
                 for k in 0..3 {
                     p[k] += val[k] / s;
@@ -326,58 +292,49 @@ fn export_json_forest_reproduces_predict_proba() {
 fn predict_errors() {
     let f = fixtures("sk1.9");
     let x = f.join("inputs/X.npy");
-    let svc = f.join("svc.pkl");
-    let o = brine(&[
-        "predict",
-        svc.to_str().unwrap(),
-        x.to_str().unwrap(),
-        "-o",
-        "-",
-    ]);
-    assert_eq!(o.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains("sklearn.svm._classes.SVC.predict is not supported"),
-        "{err}"
-    );
+    let (svc, std) = (f.join("svc.pkl"), f.join("std.pkl"));
     let tmp = tempfile::tempdir().unwrap();
-    let csv = tmp.path().join("bad.csv");
-    std::fs::write(&csv, "a,b,c,d\n1,2,3,x\n").unwrap();
-    let o = brine(&[
-        "predict",
-        f.join("std.pkl").to_str().unwrap(),
-        csv.to_str().unwrap(),
-        "-o",
-        "-",
-        "--method",
-        "transform",
-    ]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("line 2, column 4"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    std::fs::write(&csv, "a,b,c\n1,2,3\n").unwrap();
-    let o = brine(&[
-        "predict",
-        f.join("std.pkl").to_str().unwrap(),
-        csv.to_str().unwrap(),
-        "-o",
-        "-",
-        "--method",
-        "transform",
-    ]);
-    assert!(String::from_utf8_lossy(&o.stderr)
-        .contains("X has 3 features, but StandardScaler is expecting 4 features as input."));
-    let o = brine(&[
-        "predict",
-        f.join("std.pkl").to_str().unwrap(),
-        x.to_str().unwrap(),
-        "-o",
-        tmp.path().join("y.parquet").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
+    let (bad, short) = (tmp.path().join("bad.csv"), tmp.path().join("short.csv"));
+    std::fs::write(&bad, "a,b,c,d\n1,2,3,x\n").unwrap();
+    std::fs::write(&short, "a,b,c\n1,2,3\n").unwrap();
+    let parquet = tmp.path().join("y.parquet");
+    let transform = ["--method", "transform"];
+    /// (model, input, output, extra args, exit code, what stderr says)
+    type Case<'a> = (&'a Path, &'a Path, &'a Path, &'a [&'a str], i32, &'a str);
+    let cases: [Case; 4] = [
+        (
+            &svc,
+            &x,
+            Path::new("-"),
+            &[],
+            1,
+            "sklearn.svm._classes.SVC.predict is not supported",
+        ),
+        (
+            &std,
+            &bad,
+            Path::new("-"),
+            &transform,
+            1,
+            "line 2, column 4",
+        ),
+        (
+            &std,
+            &short,
+            Path::new("-"),
+            &transform,
+            1,
+            "X has 3 features, but StandardScaler is expecting 4 features as input.",
+        ),
+        (&std, &x, &parquet, &[], 2, ""),
+    ];
+    for (model, input, out, extra, code, says) in cases {
+        let mut args = vec!["predict", p(model), p(input), "-o", p(out)];
+        args.extend(extra);
+        let (got, err) = fails(&args);
+        assert_eq!(got, code, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
     // nothing half-written
-    assert!(!tmp.path().join("y.parquet").exists());
+    assert!(!parquet.exists());
 }

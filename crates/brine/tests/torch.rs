@@ -2,15 +2,11 @@
 //! crates/brinery-torch, made by real torch; expected values in its
 //! expected.json).
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn brine(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_brine"))
-        .args(args)
-        .output()
-        .expect("spawn brine")
-}
 
 fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -21,17 +17,7 @@ fn fixture(name: &str) -> String {
 }
 
 fn have_python() -> bool {
-    let ok = Command::new(brinery_testutil::python_exe())
-        .args(["-c", "import numpy, safetensors"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        if std::env::var_os("CI").is_some() {
-            panic!("python3 with numpy and safetensors is required in CI");
-        }
-        eprintln!("!!! SKIP torch CLI checks: python3 with numpy+safetensors not found !!!");
-    }
-    ok
+    brinery_testutil::python(&["numpy", "safetensors"], "torch CLI checks").is_some()
 }
 
 #[test]

@@ -22,51 +22,51 @@ def parse(address):
     return address
 
 
+def echo(address, key):
+    """Echo every message until one says STOP."""
+    with Listener(address, authkey=key) as listener:
+        a = listener.address
+        print("ADDR", "%s:%d" % a[:2] if isinstance(a, tuple) else a, flush=True)
+        while True:
+            with listener.accept() as conn:
+                try:
+                    while True:
+                        msg = conn.recv_bytes()
+                        if msg == b"STOP":
+                            return
+                        conn.send_bytes(msg)
+                except EOFError:
+                    pass
+
+
+def round_trips(address, key, payload, n, pickled):
+    """Seconds for n round trips of payload (after 3 warm-up trips)."""
+    with Client(address, authkey=key) as conn:
+        send, recv = (conn.send, conn.recv) if pickled else (conn.send_bytes, conn.recv_bytes)
+        for _ in range(3):
+            send(payload)
+            recv()
+        t0 = time.perf_counter()
+        for _ in range(n):
+            send(payload)
+            back = recv()
+        took = time.perf_counter() - t0
+        assert back == payload
+    return took
+
+
 def main():
     key = os.environ.get("BRINERY_MP_AUTHKEY", "secret").encode()
     mode, address = sys.argv[1], parse(sys.argv[2])
     if mode == "echo":
-        with Listener(address, authkey=key) as listener:
-            a = listener.address
-            print("ADDR", "%s:%d" % a[:2] if isinstance(a, tuple) else a, flush=True)
-            while True:
-                with listener.accept() as conn:
-                    try:
-                        while True:
-                            msg = conn.recv_bytes()
-                            if msg == b"STOP":
-                                return
-                            conn.send_bytes(msg)
-                    except EOFError:
-                        pass
-    elif mode == "objects":
-        length, n = int(sys.argv[3]), int(sys.argv[4])
-        obj = list(range(length))
-        with Client(address, authkey=key) as conn:
-            for _ in range(3):
-                conn.send(obj)
-                conn.recv()
-            t0 = time.perf_counter()
-            for _ in range(n):
-                conn.send(obj)
-                back = conn.recv()
-            took = time.perf_counter() - t0
-            assert back == obj
-        print(took, flush=True)
+        echo(address, key)
+        return
+    size, n = int(sys.argv[3]), int(sys.argv[4])
+    if mode == "objects":
+        took = round_trips(address, key, list(range(size)), n, pickled=True)
     else:
-        size, n = int(sys.argv[3]), int(sys.argv[4])
-        data = os.urandom(size)
-        with Client(address, authkey=key) as conn:
-            for _ in range(3):
-                conn.send_bytes(data)
-                conn.recv_bytes()
-            t0 = time.perf_counter()
-            for _ in range(n):
-                conn.send_bytes(data)
-                back = conn.recv_bytes()
-            took = time.perf_counter() - t0
-            assert back == data
-        print(took, flush=True)
+        took = round_trips(address, key, os.urandom(size), n, pickled=False)
+    print(took, flush=True)
 
 
 if __name__ == "__main__":

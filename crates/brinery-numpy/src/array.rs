@@ -107,6 +107,23 @@ fn global_of<'g>(g: &'g Graph<'_>, id: NodeId) -> Option<(&'g str, &'g str)> {
     g.view(id).as_global()
 }
 
+/// An object made by REDUCE of a global: the object, the global's
+/// `(module, name)` and the argument tuple.
+fn reduce_of<'g, 'a>(
+    v: NodeRef<'g, 'a>,
+) -> Option<(&'g Object, (&'g str, &'g str), NodeRef<'g, 'a>)> {
+    let g = v.graph();
+    match v.node()? {
+        Node::Object(o) => match o.construct {
+            Construct::Reduce { callable, args } => {
+                Some((o, global_of(g, callable)?, g.view(args)))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn is_multiarray(m: &str) -> bool {
     matches!(m, "numpy.core.multiarray" | "numpy._core.multiarray")
 }
@@ -117,13 +134,7 @@ fn is_numeric(m: &str) -> bool {
 
 /// What a node is, numpy-wise (cheap check, no validation).
 pub(crate) fn numpy_kind(v: NodeRef<'_, '_>) -> Option<&'static str> {
-    let Some(Node::Object(o)) = v.node() else {
-        return None;
-    };
-    let Construct::Reduce { callable, .. } = o.construct else {
-        return None;
-    };
-    let (m, n) = global_of(v.graph(), callable)?;
+    let (_, (m, n), _) = reduce_of(v)?;
     match n {
         "_reconstruct" if is_multiarray(m) => Some("array"),
         "_frombuffer" if is_numeric(m) => Some("array"),
@@ -243,17 +254,10 @@ impl<'g> Array<'g> {
     /// # Ok::<(), brinery::Error>(())
     /// ```
     pub fn from_node(v: NodeRef<'g, '_>) -> Result<Option<Array<'g>>> {
-        let Some(Node::Object(o)) = v.node() else {
+        let Some((o, (m, n), args)) = reduce_of(v) else {
             return Ok(None);
         };
         let g = v.graph();
-        let Construct::Reduce { callable, args } = o.construct else {
-            return Ok(None);
-        };
-        let Some((m, n)) = global_of(g, callable) else {
-            return Ok(None);
-        };
-        let args = g.view(args);
         if n == "_reconstruct" && is_multiarray(m) {
             let class = args
                 .get(&0)
@@ -276,18 +280,12 @@ impl<'g> Array<'g> {
     /// bytes)`), marked [`Array::is_scalar`]; `Ok(None)` when the node is
     /// not one.
     pub fn scalar_from_node(v: NodeRef<'g, '_>) -> Result<Option<Array<'g>>> {
-        let Some(Node::Object(o)) = v.node() else {
+        let Some((_, (m, "scalar"), args)) = reduce_of(v) else {
             return Ok(None);
         };
-        let g = v.graph();
-        let Construct::Reduce { callable, args } = o.construct else {
+        if !is_multiarray(m) {
             return Ok(None);
-        };
-        match global_of(g, callable) {
-            Some((m, "scalar")) if is_multiarray(m) => {}
-            _ => return Ok(None),
         }
-        let args = g.view(args);
         let dtype = args
             .get(&0)
             .ok_or_else(|| invalid("numpy scalar without a dtype"))?;

@@ -345,8 +345,14 @@ fn fkind(size: usize) -> FKind {
     }
 }
 
-// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i128) -> (i128, u32, u32) {
+/// `(year, month, day)` of a count of days from 1970-01-01, proleptic
+/// Gregorian as numpy's `datetime64[D]` (Howard Hinnant's algorithm).
+///
+/// ```
+/// assert_eq!(brinery_numpy::civil_from_days(19_782), (2024, 2, 29));
+/// assert_eq!(brinery_numpy::civil_from_days(-1), (1969, 12, 31));
+/// ```
+pub fn civil_from_days(z: i128) -> (i128, u32, u32) {
     let z = z + 719468;
     let era = z.div_euclid(146097);
     let doe = z.rem_euclid(146097);

@@ -20,6 +20,36 @@ fn expected() -> Vec<Value> {
     v["entries"].as_array().unwrap().clone()
 }
 
+/// The expected entries of `kind`, each with its file's name and bytes.
+fn fixtures_of(kind: &str) -> Vec<(Value, String, Vec<u8>)> {
+    let dir = common::fixtures();
+    expected()
+        .into_iter()
+        .filter(|e| e["kind"] == kind)
+        .map(|e| {
+            let file = e["file"].as_str().unwrap().to_string();
+            let data = std::fs::read(dir.join(&file)).unwrap();
+            (e, file, data)
+        })
+        .collect()
+}
+
+/// Counts of a fixture test: cases, passes and what failed.
+#[derive(Default)]
+struct Tally {
+    ok: usize,
+    n: usize,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    /// Print `label: ok/n` and fail with the failures, if any.
+    fn finish(self, label: &str) {
+        println!("{label}: {}/{}", self.ok, self.n);
+        assert!(self.failures.is_empty(), "{}", self.failures.join("\n"));
+    }
+}
+
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -35,22 +65,12 @@ fn check(
     if a.dtype().str() != want["dtype"].as_str().unwrap() {
         errs.push(format!("dtype {} != {}", a.dtype().str(), want["dtype"]));
     }
-    let shape: Vec<usize> = want["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as usize)
-        .collect();
+    let shape: Vec<usize> = brinery_testutil::json_usizes(&want["shape"]);
     if a.shape() != shape.as_slice() {
         errs.push(format!("shape {:?} != {:?}", a.shape(), shape));
     }
     if strides {
-        let st: Vec<usize> = want["strides"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_u64().unwrap() as usize)
-            .collect();
+        let st: Vec<usize> = brinery_testutil::json_usizes(&want["strides"]);
         if a.strides() != st.as_slice() && a.len() > 1 {
             errs.push(format!("strides {:?} != {:?}", a.strides(), st));
         }
@@ -84,12 +104,8 @@ fn check(
                     .iter()
                     .map(|&id| brinery::repr(g, id, &brinery::ReprOptions::default()).unwrap())
                     .collect();
-                let want: Vec<String> = objs
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| x.as_str().unwrap().to_string())
-                    .collect();
+                let want: Vec<String> =
+                    brinery_testutil::json_vec(objs, |s| s.as_str().map(String::from));
                 if got != want {
                     errs.push(format!("objects {got:?} != {want:?}"));
                 }
@@ -123,12 +139,7 @@ fn numpy_fixtures() {
             .map(|i| std::fs::read(dir.join(format!("{file}.buf{i}"))).unwrap())
             .collect();
         let encodings: Vec<String> = match e.get("encodings") {
-            Some(v) => v
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_str().unwrap().to_string())
-                .collect(),
+            Some(v) => brinery_testutil::json_vec(v, |s| s.as_str().map(String::from)),
             None => vec!["ASCII".into()],
         };
         let writer = e["writer"].as_str().unwrap().to_string();
@@ -231,19 +242,12 @@ fn numpy_fixtures() {
 
 #[test]
 fn scalar_and_dtype_fixtures() {
-    let dir = common::fixtures();
-    let (mut ok, mut n) = (0, 0);
-    let mut failures = Vec::new();
-    for e in expected() {
-        if e["kind"] != "scalars" {
-            continue;
-        }
-        let file = e["file"].as_str().unwrap();
-        let data = std::fs::read(dir.join(file)).unwrap();
+    let mut t = Tally::default();
+    for (e, file, data) in fixtures_of("scalars") {
         let g = brinery::loads(&data).unwrap();
         let np2 = e["writer"] == "np2";
         for (i, want) in e["items"].as_array().unwrap().iter().enumerate() {
-            n += 1;
+            t.n += 1;
             let v = g.root().get(&i).unwrap();
             let got = if want["kind"] == "dtype" {
                 let d = Dtype::from_node(v).unwrap().unwrap();
@@ -284,81 +288,71 @@ fn scalar_and_dtype_fixtures() {
                 errs
             };
             if got.is_empty() {
-                ok += 1;
+                t.ok += 1;
             } else {
-                failures.push(format!("{file}[{i}]: {}", got.join("; ")));
+                t.failures.push(format!("{file}[{i}]: {}", got.join("; ")));
             }
         }
     }
-    println!("numpy scalar/dtype fixtures: {ok}/{n}");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    t.finish("numpy scalar/dtype fixtures");
 }
 
 #[test]
 fn npy_npz_fixtures() {
     let dir = common::fixtures();
-    let (mut ok, mut n) = (0, 0);
-    let mut failures = Vec::new();
+    let mut t = Tally::default();
     for e in expected() {
         let file = e["file"].as_str().unwrap();
         match e["kind"].as_str().unwrap() {
             "npy" => {
-                n += 1;
+                t.n += 1;
                 let data = std::fs::read(dir.join(file)).unwrap();
                 let res = read_npy(&data).and_then(|npy| {
                     let a = npy.array()?;
                     Ok(check(&a, npy.graph(), &e["arrays"][0], true))
                 });
                 match res {
-                    Ok(None) => ok += 1,
-                    Ok(Some(m)) => failures.push(format!("{file}: {m}")),
-                    Err(err) => failures.push(format!("{file}: {err}")),
+                    Ok(None) => t.ok += 1,
+                    Ok(Some(m)) => t.failures.push(format!("{file}: {m}")),
+                    Err(err) => t.failures.push(format!("{file}: {err}")),
                 }
             }
             "npz" => {
                 let data = std::fs::read(dir.join(file)).unwrap();
                 let z = read_npz(&data, 1 << 30).unwrap();
                 for (i, name) in e["names"].as_array().unwrap().iter().enumerate() {
-                    n += 1;
+                    t.n += 1;
                     let npy = z.get(name.as_str().unwrap()).unwrap().unwrap();
                     let a = npy.array().unwrap();
                     match check(&a, npy.graph(), &e["arrays"][i], true) {
-                        None => ok += 1,
-                        Some(m) => failures.push(format!("{file}:{name}: {m}")),
+                        None => t.ok += 1,
+                        Some(m) => t.failures.push(format!("{file}:{name}: {m}")),
                     }
                 }
             }
             _ => {}
         }
     }
-    println!("npy/npz fixtures: {ok}/{n}");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    t.finish("npy/npz fixtures");
 }
 
 #[test]
 fn joblib_fixtures() {
-    let dir = common::fixtures();
-    let (mut ok, mut n) = (0, 0);
-    let mut failures = Vec::new();
-    for e in expected() {
-        if e["kind"] != "joblib" {
-            continue;
-        }
-        let file = e["file"].as_str().unwrap();
-        let data = std::fs::read(dir.join(file)).unwrap();
+    let mut t = Tally::default();
+    for (e, file, data) in fixtures_of("joblib") {
         let g = match brinery_numpy::joblib::load(&data) {
             Ok(g) => g,
             Err(err) => {
-                failures.push(format!("{file}: {err}"));
+                t.failures.push(format!("{file}: {err}"));
                 continue;
             }
         };
         let found: HashMap<String, brinery::NodeId> = find_arrays(&g).into_iter().collect();
         for (i, path) in e["paths"].as_array().unwrap().iter().enumerate() {
-            n += 1;
+            t.n += 1;
             let path = path.as_str().unwrap();
             let Some(&id) = found.get(path) else {
-                failures.push(format!(
+                t.failures.push(format!(
                     "{file}: no array at {path} (found {:?})",
                     found.keys()
                 ));
@@ -368,13 +362,12 @@ fn joblib_fixtures() {
             // joblib hands back what numpy would: strides of the order it
             // wrote (C or F); K arrays come back C-ordered.
             match check(&a, Some(&g), &e["arrays"][i], false) {
-                None => ok += 1,
-                Some(m) => failures.push(format!("{file}:{path}: {m}")),
+                None => t.ok += 1,
+                Some(m) => t.failures.push(format!("{file}:{path}: {m}")),
             }
         }
     }
-    println!("joblib fixtures: {ok}/{n}");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    t.finish("joblib fixtures");
 }
 
 #[test]

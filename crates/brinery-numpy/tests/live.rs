@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::path::PathBuf;
+
 use brinery::{Buf, Unpickler};
 use brinery_numpy::{
     read_npy, read_npz, write_npy, write_npy_pickled, write_npz, Array, ArrayForm, ArrayPickler,
@@ -81,12 +83,19 @@ fn run_check(py: &str, manifest: &[Value], what: &str) {
     assert!(counts[1] > 0);
 }
 
+/// What each live test starts from: numpy's Python (or `None` after a
+/// loud SKIP), the fixture folder, a scratch folder named `name` and an
+/// empty manifest for [`run_check`].
+fn start(name: &str) -> Option<(String, PathBuf, PathBuf, Vec<Value>)> {
+    let py = common::python()?;
+    Some((py, common::fixtures(), common::tmp_dir(name), Vec::new()))
+}
+
 #[test]
 fn pickles_brinery_writes_load_in_numpy() {
-    let Some(py) = common::python() else { return };
-    let fx = common::fixtures();
-    let dir = common::tmp_dir("live_pickles");
-    let mut manifest = Vec::new();
+    let Some((py, fx, dir, mut manifest)) = start("live_pickles") else {
+        return;
+    };
     for e in expected() {
         if e["kind"] != "pickle" || e["writer"] != "np2" || e.get("buffers").is_some() {
             continue;
@@ -159,10 +168,9 @@ fn pickles_brinery_writes_load_in_numpy() {
 
 #[test]
 fn npy_and_npz_brinery_writes_load_in_numpy() {
-    let Some(py) = common::python() else { return };
-    let fx = common::fixtures();
-    let dir = common::tmp_dir("live_npy");
-    let mut manifest = Vec::new();
+    let Some((py, fx, dir, mut manifest)) = start("live_npy") else {
+        return;
+    };
     let mut identical = (0, 0);
     let mut arrays: Vec<(String, Vec<u8>)> = Vec::new();
     for e in expected() {
@@ -227,10 +235,9 @@ fn npy_and_npz_brinery_writes_load_in_numpy() {
 
 #[test]
 fn joblib_arrays_pickle_back_for_numpy() {
-    let Some(py) = common::python() else { return };
-    let fx = common::fixtures();
-    let dir = common::tmp_dir("live_joblib");
-    let mut manifest = Vec::new();
+    let Some((py, fx, dir, mut manifest)) = start("live_joblib") else {
+        return;
+    };
     let mut joblib_files = 0usize;
     let has_lz4 = std::process::Command::new(&py)
         .args(["-c", "import lz4"])

@@ -86,12 +86,7 @@ fn round_trip(py: &str, format: Format, source: &str, file: &Path, table: Option
     let d = dump(py, fmt, file, table);
     let ours = repr_all(&listing);
     assert_eq!(d["repr"].as_str().unwrap(), ours, "{fmt}: Python's repr");
-    let keys: Vec<&str> = d["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k.as_str().unwrap())
-        .collect();
+    let keys: Vec<&str> = brinery_testutil::json_vec(&d["keys"], serde_json::Value::as_str);
     let our_keys: Vec<String> = listing
         .entries
         .iter()

@@ -172,7 +172,7 @@ impl Printer {
                     self.out.push('(');
                     let items: Vec<(String, &Pv)> =
                         params.iter().map(|(k, v)| (k.clone(), v)).collect();
-                    self.items_kv(&items, indent + clen(name), allowance + 1, false);
+                    self.items_kv(&items, indent + clen(name), allowance + 1, "=");
                     self.out.push(')');
                     return;
                 }
@@ -193,7 +193,7 @@ impl Printer {
                     self.out.push('{');
                     let items: Vec<(String, &Pv)> =
                         v.iter().map(|(k, x)| (safe_repr(k), x)).collect();
-                    self.items_kv(&items, indent, allowance + 1, true);
+                    self.items_kv(&items, indent, allowance + 1, ": ");
                     self.out.push('}');
                     return;
                 }
@@ -203,20 +203,14 @@ impl Printer {
         self.out.push_str(&rep);
     }
 
-    /// `_format_params_or_dict_items` (compact).
-    fn items_kv(
-        &mut self,
-        items: &[(String, &Pv)],
-        indent: isize,
-        allowance: isize,
-        is_dict: bool,
-    ) {
+    /// `_format_params_or_dict_items` (compact): `key: value` (`middle`
+    /// `": "`) or `name=value` (`"="`).
+    fn items_kv(&mut self, items: &[(String, &Pv)], indent: isize, allowance: isize, middle: &str) {
         let indent = indent + 1;
         let delimnl = format!(",\n{}", " ".repeat(indent.max(0) as usize));
         let mut delim = String::new();
         let mut max_width = WIDTH - indent + 1;
         let mut width = max_width;
-        let middle = if is_dict { ": " } else { "=" };
         for (n, (k, v)) in items.iter().enumerate() {
             if n == MAX_ELEMENTS {
                 self.out.push_str(", ...");
@@ -252,42 +246,10 @@ impl Printer {
         }
     }
 
-    /// `_format_items` (compact).
+    /// `_format_items` (compact): the key-value layout with no keys.
     fn items(&mut self, items: &[Pv], indent: isize, allowance: isize) {
-        let indent = indent + 1;
-        let delimnl = format!(",\n{}", " ".repeat(indent.max(0) as usize));
-        let mut delim = String::new();
-        let mut max_width = WIDTH - indent + 1;
-        let mut width = max_width;
-        for (n, ent) in items.iter().enumerate() {
-            if n == MAX_ELEMENTS {
-                self.out.push_str(", ...");
-                break;
-            }
-            let last = n + 1 == items.len();
-            if last {
-                max_width -= allowance;
-                width -= allowance;
-            }
-            let rep = safe_repr(ent);
-            let w = clen(&rep) + 2;
-            if width < w {
-                width = max_width;
-                if !delim.is_empty() {
-                    delim = delimnl.clone();
-                }
-            }
-            if width >= w {
-                width -= w;
-                self.out.push_str(&delim);
-                delim = ", ".into();
-                self.out.push_str(&rep);
-                continue;
-            }
-            self.out.push_str(&delim);
-            delim = delimnl.clone();
-            self.format(ent, indent, if last { allowance } else { 1 });
-        }
+        let items: Vec<(String, &Pv)> = items.iter().map(|e| (String::new(), e)).collect();
+        self.items_kv(&items, indent, allowance, "");
     }
 }
 

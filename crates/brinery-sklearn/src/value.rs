@@ -2,7 +2,7 @@
 //! numeric arrays as `f64`, class labels and structured records.
 
 use brinery::{Construct, Node, NodeRef};
-use brinery_numpy::{Array, ByteOrder, Dtype, Kind};
+use brinery_numpy::{Array, ByteOrder, Dtype, Element, Kind};
 
 use crate::error::{Error, Result};
 
@@ -197,71 +197,29 @@ impl Mat {
     }
 }
 
+/// The elements of `a`, read as `T`, converted with `f`.
+fn elements_f64<T: Element>(a: &Array<'_>, f: impl Fn(T) -> f64) -> Result<Vec<f64>> {
+    Ok(a.to_vec::<T>()
+        .map_err(Error::load)?
+        .into_iter()
+        .map(f)
+        .collect())
+}
+
 fn numeric_to_f64(a: &Array<'_>) -> Result<Vec<f64>> {
     let d = a.dtype();
-    let conv = |r: brinery::Result<Vec<f64>>| r.map_err(Error::load);
     Ok(match (d.kind, d.itemsize) {
-        (Kind::Float, 8) => conv(a.to_vec::<f64>())?,
-        (Kind::Float, 4) => a
-            .to_vec::<f32>()
-            .map_err(Error::load)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (Kind::Int, 8) => a
-            .to_vec::<i64>()
-            .map_err(Error::load)?
-            .into_iter()
-            .map(|v| v as f64)
-            .collect(),
-        (Kind::Int, 4) => a
-            .to_vec::<i32>()
-            .map_err(Error::load)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (Kind::Int, 2) => a
-            .to_vec::<i16>()
-            .map_err(Error::load)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (Kind::Int, 1) => a
-            .to_vec::<i8>()
-            .map_err(Error::load)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (Kind::UInt, 8) => a
-            .to_vec::<u64>()
-            .map_err(Error::load)?
-            .into_iter()
-            .map(|v| v as f64)
-            .collect(),
-        (Kind::UInt, 4) => a
-            .to_vec::<u32>()
-            .map_err(Error::load)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (Kind::UInt, 2) => a
-            .to_vec::<u16>()
-            .map_err(Error::load)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (Kind::UInt, 1) => a
-            .to_vec::<u8>()
-            .map_err(Error::load)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        (Kind::Bool, 1) => a
-            .to_vec::<bool>()
-            .map_err(Error::load)?
-            .into_iter()
-            .map(|b| b as u8 as f64)
-            .collect(),
+        (Kind::Float, 8) => elements_f64::<f64>(a, |v| v)?,
+        (Kind::Float, 4) => elements_f64::<f32>(a, f64::from)?,
+        (Kind::Int, 8) => elements_f64::<i64>(a, |v| v as f64)?,
+        (Kind::Int, 4) => elements_f64::<i32>(a, f64::from)?,
+        (Kind::Int, 2) => elements_f64::<i16>(a, f64::from)?,
+        (Kind::Int, 1) => elements_f64::<i8>(a, f64::from)?,
+        (Kind::UInt, 8) => elements_f64::<u64>(a, |v| v as f64)?,
+        (Kind::UInt, 4) => elements_f64::<u32>(a, f64::from)?,
+        (Kind::UInt, 2) => elements_f64::<u16>(a, f64::from)?,
+        (Kind::UInt, 1) => elements_f64::<u8>(a, f64::from)?,
+        (Kind::Bool, 1) => elements_f64::<bool>(a, |b| b as u8 as f64)?,
         (Kind::Object, _) => {
             let g_items = a
                 .objects()

@@ -1,27 +1,13 @@
 //! Every fixture (estimator × file format × scikit-learn version) against
 //! the outputs scikit-learn itself recorded (`tests/fixtures/gen.py`).
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use brinery_sklearn::{load, read_matrix, DataFormat, Labels, Method, Model, Output};
+use common::*;
 use serde_json::Value;
-
-const VERSIONS: [&str; 3] = ["sk1.0", "sk1.3", "sk1.9"];
-/// Relative tolerance: |got - want| <= TOL * |want| (and |got| <= 1e-15
-/// where scikit-learn's value is exactly 0).
-const TOL: f64 = 1e-12;
-
-fn dir(v: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(v)
-}
-
-fn expected(v: &str) -> Value {
-    let s = std::fs::read_to_string(dir(v).join("expected.json")).unwrap();
-    serde_json::from_str(&s).unwrap()
-}
 
 fn want_floats(e: &Value) -> Vec<f64> {
     e["data"]
@@ -41,12 +27,7 @@ fn want_floats(e: &Value) -> Vec<f64> {
 /// max(1, |expected|) and the worst plain relative error |g - w| / |w|
 /// (over non-zero expected values).
 fn compare(got: &Output, e: &Value) -> Result<(f64, f64), String> {
-    let shape: Vec<usize> = e["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap() as usize)
-        .collect();
+    let shape: Vec<usize> = brinery_testutil::json_usizes(&e["shape"]);
     match (got, e["kind"].as_str().unwrap()) {
         (Output::Values(a), "f") => {
             if a.shape() != shape.as_slice() {
@@ -114,12 +95,13 @@ fn fixtures_match_sklearn() {
         let exp = expected(v);
         for (name, case) in exp["cases"].as_object().unwrap() {
             let input = case["input"].as_str().unwrap();
-            let xb = std::fs::read(dir(v).join("inputs").join(format!("{input}.npy"))).unwrap();
+            let xb =
+                std::fs::read(fixtures(v).join("inputs").join(format!("{input}.npy"))).unwrap();
             let x = read_matrix(&xb, DataFormat::Npy).unwrap().to_ndarray();
             let names = [case["pickle"].as_str(), case["joblib"].as_str()];
             for file in names.into_iter().flatten() {
                 files += 1;
-                let bytes = std::fs::read(dir(v).join(file)).unwrap();
+                let bytes = std::fs::read(fixtures(v).join(file)).unwrap();
                 let g = load(&bytes).unwrap_or_else(|e| panic!("{v}/{file}: {e}"));
                 let outs = case["outputs"].as_object().unwrap();
                 let model = Model::from_node(g.root());
@@ -190,7 +172,7 @@ fn repr_matches_sklearn() {
             let want = case["repr"].as_str().unwrap();
             let files = [case["pickle"].as_str(), case["joblib"].as_str()];
             for file in files.into_iter().flatten() {
-                let bytes = std::fs::read(dir(v).join(file)).unwrap();
+                let bytes = std::fs::read(fixtures(v).join(file)).unwrap();
                 let g = load(&bytes).unwrap();
                 match brinery_sklearn::sklearn_repr(g.root()) {
                     Ok(got) if got == want => passed += 1,
@@ -229,14 +211,14 @@ fn threaded_batches_equal_small_batches() {
     ] {
         let case = &exp["cases"][name];
         let input = case["input"].as_str().unwrap();
-        let xb = std::fs::read(dir(v).join("inputs").join(format!("{input}.npy"))).unwrap();
+        let xb = std::fs::read(fixtures(v).join("inputs").join(format!("{input}.npy"))).unwrap();
         let x = read_matrix(&xb, DataFormat::Npy).unwrap();
         let reps = 700;
         let mut big = Vec::with_capacity(x.values.len() * reps);
         for _ in 0..reps {
             big.extend_from_slice(&x.values);
         }
-        let bytes = std::fs::read(dir(v).join(case["pickle"].as_str().unwrap())).unwrap();
+        let bytes = std::fs::read(fixtures(v).join(case["pickle"].as_str().unwrap())).unwrap();
         let g = load(&bytes).unwrap();
         let m = Model::from_node(g.root()).unwrap();
         for meth in case["outputs"].as_object().unwrap().keys() {

@@ -1,17 +1,14 @@
 //! Inconsistent or hostile state is an error, never a panic or a loop.
 
-use std::path::Path;
+mod common;
+
+use common::fixtures;
 
 use brinery_numpy::Array;
 use brinery_sklearn::{load, ErrorKind, Method, Model};
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/sk1.9")
-            .join(name),
-    )
-    .unwrap()
+    std::fs::read(fixtures("sk1.9").join(name)).unwrap()
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> usize {

@@ -116,3 +116,42 @@ pub fn run(py: &str, args: &[&str], env: &[(&str, &Path)]) -> String {
     }
     stdout
 }
+
+/// Every file below `dirs` (recursively, without following order: sort
+/// the result if order matters).
+pub fn files_under(dirs: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = dirs.to_vec();
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let path = e.expect("directory entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// The elements of the JSON array `v` (an expected-output file), each
+/// converted by `f`; panics (naming the element) when `v` is not an array
+/// or `f` refuses an element: test data is trusted to have its shape.
+pub fn json_vec<'v, T>(
+    v: &'v serde_json::Value,
+    f: impl Fn(&'v serde_json::Value) -> Option<T>,
+) -> Vec<T> {
+    let items = v
+        .as_array()
+        .unwrap_or_else(|| panic!("not a JSON array: {v}"));
+    items
+        .iter()
+        .map(|x| f(x).unwrap_or_else(|| panic!("unexpected JSON element {x}")))
+        .collect()
+}
+
+/// [`json_vec`] of non-negative integers as `usize` (a shape).
+pub fn json_usizes(v: &serde_json::Value) -> Vec<usize> {
+    json_vec(v, |x| x.as_u64().map(|n| n as usize))
+}

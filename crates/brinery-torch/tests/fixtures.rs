@@ -47,19 +47,10 @@ fn check(name: &str, exp: &Value, ck: &Checkpoint<'_>) -> usize {
             w["dtype"].as_str().unwrap(),
             "{ctx}: dtype"
         );
-        let shape: Vec<u64> = w["shape"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap())
-            .collect();
+        let shape: Vec<u64> = brinery_testutil::json_vec(&w["shape"], serde_json::Value::as_u64);
         assert_eq!(info.shape, shape, "{ctx}: shape");
-        let strides: Vec<u64> = w["strides"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap())
-            .collect();
+        let strides: Vec<u64> =
+            brinery_testutil::json_vec(&w["strides"], serde_json::Value::as_u64);
         assert_eq!(info.strides, strides, "{ctx}: strides");
         assert_eq!(
             info.storage_offset,

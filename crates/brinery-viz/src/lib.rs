@@ -288,15 +288,19 @@ impl Picture {
             let mut more_boxes = 0usize;
             for (label, c) in children(n, opts.max_label) {
                 let Some(cid) = c.id() else { continue };
-                if let Some(&existing) = index.get(&cid) {
-                    boxes[existing].shared += 1;
+                // An arrow from box `b` to box `to`, which becomes its child.
+                let mut link = |to: usize, kids: &mut Vec<Vec<usize>>| {
                     edges.push(VEdge {
                         from: b,
-                        to: existing,
+                        to,
                         label: clip(&label, opts.max_label),
                         cycle: false,
                     });
-                    kids[b].push(existing);
+                    kids[b].push(to);
+                };
+                if let Some(&existing) = index.get(&cid) {
+                    boxes[existing].shared += 1;
+                    link(existing, &mut kids);
                     continue;
                 }
                 if is_scalar(c) && opts.summarize.as_ref().and_then(|f| f(c)).is_none() {
@@ -320,13 +324,7 @@ impl Picture {
                 }
                 let nb = add_box(&mut boxes, &mut kids, c);
                 index.insert(cid, nb);
-                edges.push(VEdge {
-                    from: b,
-                    to: nb,
-                    label: clip(&label, opts.max_label),
-                    cycle: false,
-                });
-                kids[b].push(nb);
+                link(nb, &mut kids);
                 queue.push_back((cid, nb));
             }
             if more_lines > 0 {

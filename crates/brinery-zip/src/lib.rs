@@ -82,6 +82,29 @@ fn u32_at(d: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
+/// Apply the zip64 extended information of an `extra` field: the `fields`
+/// that are 0xFFFFFFFF take its 8-byte values, in order.
+fn zip64_sizes<const N: usize>(extra: &[u8], mut fields: [&mut u64; N]) {
+    let mut e = 0;
+    while e + 4 <= extra.len() {
+        let id = u16::from_le_bytes([extra[e], extra[e + 1]]);
+        let len = usize::from(u16::from_le_bytes([extra[e + 2], extra[e + 3]]));
+        let body = &extra[e + 4..(e + 4 + len).min(extra.len())];
+        if id == 1 {
+            let mut f = 0;
+            for field in fields.iter_mut() {
+                if **field == 0xFFFF_FFFF {
+                    if let Some(v) = u64_at(body, f) {
+                        **field = v;
+                        f += 8;
+                    }
+                }
+            }
+        }
+        e += 4 + len;
+    }
+}
+
 fn u64_at(d: &[u8], at: usize) -> Option<u64> {
     let b = d.get(at..at.checked_add(8)?)?;
     let mut a = [0u8; 8];
@@ -379,24 +402,7 @@ fn read_central(d: &[u8], notes: &mut Vec<String>) -> Result<Vec<Entry>> {
             .get(name_at + name_len..name_at + name_len + extra_len)
             .ok_or_else(|| eof(format!("central directory entry at {pos} is truncated")))?;
         // zip64 extended information: the fields that are 0xFFFFFFFF, in order.
-        let mut e = 0;
-        while e + 4 <= extra.len() {
-            let id = u16::from_le_bytes([extra[e], extra[e + 1]]);
-            let len = usize::from(u16::from_le_bytes([extra[e + 2], extra[e + 3]]));
-            let body = &extra[e + 4..(e + 4 + len).min(extra.len())];
-            if id == 1 {
-                let mut f = 0;
-                for field in [&mut usize_, &mut csize, &mut local] {
-                    if *field == 0xFFFF_FFFF {
-                        if let Some(v) = u64_at(body, f) {
-                            *field = v;
-                            f += 8;
-                        }
-                    }
-                }
-            }
-            e += 4 + len;
-        }
+        zip64_sizes(extra, [&mut usize_, &mut csize, &mut local]);
         let name = String::from_utf8_lossy(name).into_owned();
         let header_offset = (local as i64).wrapping_add(shift) as u64;
         let data_offset = local_data_offset(d, header_offset, &name, notes).ok_or_else(|| {
@@ -473,24 +479,7 @@ fn scan_local(d: &[u8], notes: &mut Vec<String>) -> Vec<Entry> {
         let extra = d
             .get(pos + 30 + name_len..pos + 30 + name_len + extra_len)
             .unwrap_or(&[]);
-        let mut e = 0;
-        while e + 4 <= extra.len() {
-            let id = u16::from_le_bytes([extra[e], extra[e + 1]]);
-            let len = usize::from(u16::from_le_bytes([extra[e + 2], extra[e + 3]]));
-            let body = &extra[e + 4..(e + 4 + len).min(extra.len())];
-            if id == 1 {
-                let mut f = 0;
-                for field in [&mut usize_, &mut csize] {
-                    if *field == 0xFFFF_FFFF {
-                        if let Some(v) = u64_at(body, f) {
-                            *field = v;
-                            f += 8;
-                        }
-                    }
-                }
-            }
-            e += 4 + len;
-        }
+        zip64_sizes(extra, [&mut usize_, &mut csize]);
         let data_start = pos + 30 + name_len + extra_len;
         let name = String::from_utf8_lossy(name).into_owned();
         let mut next = (data_start as u64).saturating_add(csize);

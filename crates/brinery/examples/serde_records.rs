@@ -40,37 +40,28 @@ fn main() {
         }
         (best, out.expect("repeat > 0"))
     }
+    // One line per way of decoding: the label, the best time, what came out.
+    let line =
+        |label: &str, t: f64, what: String| println!("{label:<24}{:8.1} ms  ({what})", t * 1e3);
     let (t, g) = best(repeat, || brinery::loads(&data).unwrap());
-    println!(
-        "graph decode (loads)    {:8.1} ms  ({} nodes)",
-        t * 1e3,
-        g.len()
-    );
+    line("graph decode (loads)", t, format!("{} nodes", g.len()));
     drop(g);
     let (t, v) = best(repeat, || {
         brinery::from_slice::<Vec<Record>>(&data).unwrap()
     });
-    println!(
-        "typed Vec<Record>       {:8.1} ms  ({} records)",
-        t * 1e3,
-        v.len()
-    );
+    line("typed Vec<Record>", t, format!("{} records", v.len()));
     drop(v);
     let (t, v) = best(repeat, || {
         brinery::from_slice::<Vec<RecordRef>>(&data).unwrap()
     });
-    println!(
-        "typed Vec<RecordRef>    {:8.1} ms  ({} records, borrowed)",
-        t * 1e3,
-        v.len()
+    line(
+        "typed Vec<RecordRef>",
+        t,
+        format!("{} records, borrowed", v.len()),
     );
     drop(v);
     let (t, v) = best(repeat, || {
         brinery::from_slice::<brinery::Value>(&data).unwrap()
     });
-    println!(
-        "brinery::Value          {:8.1} ms  ({:?} items)",
-        t * 1e3,
-        v.len()
-    );
+    line("brinery::Value", t, format!("{:?} items", v.len()));
 }

@@ -150,6 +150,7 @@ use crate::repr::{
     DEFAULT_MAX_OUTPUT,
 };
 use crate::stdlib::{DecimalValue, Typed, TzInfo};
+use crate::text::push_json_cps;
 use crate::value::{
     push_code_point, Buf, Construct, Dict, Global, Graph, Node, NodeId, NodeRef, Object,
     PickleBuffer, PyStr, Set,
@@ -247,31 +248,22 @@ impl Default for PlainJsonOptions {
     }
 }
 
+crate::printer::setters!(PlainJsonOptions {
+    /// Set the output size limit in bytes.
+    max_output: usize,
+    /// Write `marker` for cycles instead of failing.
+    recursion_marker: Option<String>,
+    /// Choose how NaN and infinities are written.
+    non_finite: NonFinite,
+    /// Write standard-library values naturally (on by default) or as
+    /// generic objects.
+    stdlib: bool,
+});
+
 impl PlainJsonOptions {
     /// The defaults.
     pub fn new() -> Self {
         Self::default()
-    }
-    /// Set the output size limit in bytes.
-    pub fn max_output(mut self, bytes: usize) -> Self {
-        self.max_output = bytes;
-        self
-    }
-    /// Write `marker` for cycles instead of failing.
-    pub fn recursion_marker(mut self, marker: Option<String>) -> Self {
-        self.recursion_marker = marker;
-        self
-    }
-    /// Choose how NaN and infinities are written.
-    pub fn non_finite(mut self, how: NonFinite) -> Self {
-        self.non_finite = how;
-        self
-    }
-    /// Write standard-library values naturally (on by default) or as
-    /// generic objects.
-    pub fn stdlib(mut self, on: bool) -> Self {
-        self.stdlib = on;
-        self
     }
     /// Add a [`PlainHook`].
     pub fn hook(mut self, h: Arc<dyn PlainHook>) -> Self {
@@ -368,7 +360,7 @@ fn lossless_run(
             ));
         }
     }
-    let counts = lossless_counts(graph, root)?;
+    let counts = crate::pretty::ref_counts(graph, root, true)?;
     let mut w = Writer {
         g: graph,
         out: String::with_capacity(64),
@@ -567,38 +559,6 @@ impl<W: io::Write> io::Write for PrettyJson<W> {
 // ---------------------------------------------------------------------------
 // Writing
 
-/// Reference counts (indexed by node) over the nodes reachable from `root`,
-/// counting the root once more and the callable and arguments of the
-/// reduction a builtin node was decoded from (which the lossless form
-/// keeps).
-fn lossless_counts(g: &Graph<'_>, root: NodeId) -> Result<Vec<u32>> {
-    let mut count = vec![0u32; g.len()];
-    g.get(root).ok_or_else(|| bad_id(root))?;
-    count[root.index()] = 1;
-    let mut stack = vec![root];
-    let mut bad = None;
-    while let Some(n) = stack.pop() {
-        let mut visit = |c: NodeId| match count.get_mut(c.index()) {
-            Some(e) => {
-                *e = e.saturating_add(1);
-                if *e == 1 {
-                    stack.push(c);
-                }
-            }
-            None => bad = Some(c),
-        };
-        g.node(n).for_each_child(&mut visit);
-        if let Some((c, a)) = g.reduction_of(n) {
-            visit(c);
-            visit(a);
-        }
-        if let Some(c) = bad {
-            return Err(bad_id(c));
-        }
-    }
-    Ok(count)
-}
-
 struct Lossless {
     /// Reference counts, indexed by node.
     counts: Vec<u32>,
@@ -622,28 +582,7 @@ enum Seg<'g> {
     Pairs(&'g [(NodeId, NodeId)]),
 }
 
-enum Frame<'g> {
-    /// Comma-separated nodes, then `close`.
-    Seq {
-        items: &'g [NodeId],
-        pos: usize,
-        close: &'static str,
-        exit: Option<NodeId>,
-    },
-    /// Dict entries (`[k,v]` pairs, or `"key":v` members), then `close`.
-    Pairs {
-        entries: &'g [(NodeId, NodeId)],
-        pos: usize,
-        close: &'static str,
-        exit: Option<NodeId>,
-    },
-    /// A list of pieces (objects).
-    Segs {
-        segs: Vec<Seg<'g>>,
-        pos: usize,
-        exit: Option<NodeId>,
-    },
-}
+type Frame<'g> = crate::printer::Frame<'g, Seg<'g>>;
 
 struct Writer<'g, 'a, 'w> {
     g: &'g Graph<'a>,
@@ -733,28 +672,6 @@ fn decode_base64(s: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Append a JSON string literal for a sequence of code points; lone
-/// surrogates become `\udXXX` escapes.
-fn push_json_cps(out: &mut String, cps: impl Iterator<Item = u32>) {
-    out.push('"');
-    for cp in cps {
-        match cp {
-            0x22 => out.push_str("\\\""),
-            0x5C => out.push_str("\\\\"),
-            0x0A => out.push_str("\\n"),
-            0x0D => out.push_str("\\r"),
-            0x09 => out.push_str("\\t"),
-            0x08 => out.push_str("\\b"),
-            0x0C => out.push_str("\\f"),
-            0..=0x1F | 0xD800..=0xDFFF => {
-                out.push_str(&format!("\\u{cp:04x}"));
-            }
-            _ => out.push(char::from_u32(cp).unwrap_or('\u{FFFD}')),
-        }
-    }
-    out.push('"');
-}
-
 fn push_json_str(out: &mut String, s: &str) {
     push_json_cps(out, s.chars().map(|c| c as u32));
 }
@@ -784,6 +701,17 @@ fn parse_decimal(t: &str) -> Result<Node<'static>> {
     t.parse::<BigInt>()
         .map(Node::from_bigint)
         .map_err(|_| schema(format!("bad int {t:?}")))
+}
+
+/// `head` (the op and the name of the callee's member), the callee, then
+/// `"args":` and the argument tuple.
+fn call_segs(head: &'static str, callee: NodeId, args: NodeId) -> [Seg<'static>; 4] {
+    [
+        key(head),
+        Seg::Node(callee),
+        key(",\"args\":"),
+        Seg::Node(args),
+    ]
 }
 
 fn key(k: &'static str) -> Seg<'static> {
@@ -820,46 +748,30 @@ impl<'g, 'a> Writer<'g, 'a, '_> {
         loop {
             let act = match self.stack.last_mut() {
                 None => return Ok(()),
-                Some(Frame::Seq {
-                    items,
-                    pos,
-                    close,
-                    exit,
-                }) => {
-                    if *pos < items.len() {
-                        *pos += 1;
-                        Act::Node(items[*pos - 1], if *pos > 1 { "," } else { "" })
-                    } else {
+                Some(f @ Frame::Seq { .. }) => match f.next_node() {
+                    Some((n, i, _)) => Act::Node(n, if i > 0 { "," } else { "" }),
+                    None => {
+                        let (close, exit, _) = f.end();
                         self.out.push_str(close);
-                        Act::Pop(*exit)
+                        Act::Pop(exit)
                     }
-                }
-                Some(Frame::Pairs {
-                    entries,
-                    pos,
-                    close,
-                    exit,
-                }) => {
-                    let i = *pos / 2;
-                    if i >= entries.len() {
-                        if lossless && !entries.is_empty() {
+                },
+                Some(f @ Frame::Pairs { .. }) => match f.next_node() {
+                    Some((n, i, key)) => match (key, lossless) {
+                        (true, true) => Act::Node(n, if i > 0 { "],[" } else { "[" }),
+                        (false, true) => Act::Node(n, ","),
+                        (true, false) => Act::Key(n, if i > 0 { "," } else { "" }),
+                        (false, false) => Act::Node(n, ""),
+                    },
+                    None => {
+                        let (close, exit, empty) = f.end();
+                        if lossless && !empty {
                             self.out.push(']');
                         }
                         self.out.push_str(close);
-                        Act::Pop(*exit)
-                    } else {
-                        let is_key = *pos % 2 == 0;
-                        *pos += 1;
-                        match (is_key, lossless) {
-                            (true, true) => {
-                                Act::Node(entries[i].0, if i > 0 { "],[" } else { "[" })
-                            }
-                            (false, true) => Act::Node(entries[i].1, ","),
-                            (true, false) => Act::Key(entries[i].0, if i > 0 { "," } else { "" }),
-                            (false, false) => Act::Node(entries[i].1, ""),
-                        }
+                        Act::Pop(exit)
                     }
-                }
+                },
                 Some(Frame::Segs { segs, pos, exit }) => match segs.get_mut(*pos) {
                     None => Act::Pop(*exit),
                     Some(seg) => {
@@ -870,18 +782,10 @@ impl<'g, 'a> Writer<'g, 'a, '_> {
                                 Act::Next
                             }
                             Seg::Node(n) => Act::Node(n, ""),
-                            Seg::Seq(items) => Act::Push(Frame::Seq {
-                                items,
-                                pos: 0,
-                                close: "",
-                                exit: None,
-                            }),
-                            Seg::Pairs(entries) => Act::Push(Frame::Pairs {
-                                entries,
-                                pos: 0,
-                                close: "",
-                                exit: None,
-                            }),
+                            Seg::Seq(items) => Act::Push(Frame::seq(items, "", None)),
+                            Seg::Pairs(entries) => {
+                                Act::Push(Frame::pairs(entries, "", None, false))
+                            }
                         }
                     }
                 },
@@ -908,16 +812,11 @@ impl<'g, 'a> Writer<'g, 'a, '_> {
     }
 
     fn push_frame(&mut self, segs: Vec<Seg<'g>>, exit: Option<NodeId>) {
-        self.stack.push(Frame::Segs { segs, pos: 0, exit });
+        self.stack.push(Frame::segs(segs, exit));
     }
 
     fn seq(&mut self, items: &'g [NodeId], close: &'static str, exit: Option<NodeId>) {
-        self.stack.push(Frame::Seq {
-            items,
-            pos: 0,
-            close,
-            exit,
-        });
+        self.stack.push(Frame::seq(items, close, exit));
     }
 
     fn pairs(
@@ -926,12 +825,7 @@ impl<'g, 'a> Writer<'g, 'a, '_> {
         close: &'static str,
         exit: Option<NodeId>,
     ) {
-        self.stack.push(Frame::Pairs {
-            entries,
-            pos: 0,
-            close,
-            exit,
-        });
+        self.stack.push(Frame::pairs(entries, close, exit, false));
     }
 
     fn enter(&mut self, id: NodeId) -> Result<()> {
@@ -1122,12 +1016,7 @@ impl<'g, 'a> Writer<'g, 'a, '_> {
             }
             Node::List(v) if short => {
                 out.push('[');
-                items = Some(Frame::Seq {
-                    items: v,
-                    pos: 0,
-                    close: "]",
-                    exit: None,
-                });
+                items = Some(Frame::seq(v, "]", None));
             }
             Node::List(_) | Node::Tuple(_) | Node::Set(_) | Node::FrozenSet(_) => {
                 let v: &[NodeId] = match node {
@@ -1145,23 +1034,13 @@ impl<'g, 'a> Writer<'g, 'a, '_> {
                     },
                 );
                 out.push_str(",\"items\":[");
-                items = Some(Frame::Seq {
-                    items: v,
-                    pos: 0,
-                    close: "]",
-                    exit: None,
-                });
+                items = Some(Frame::seq(v, "]", None));
                 closer(&mut tail);
             }
             Node::Dict(d) => {
                 open(out, "dict");
                 out.push_str(",\"items\":[");
-                items = Some(Frame::Pairs {
-                    entries: d.entries(),
-                    pos: 0,
-                    close: "]",
-                    exit: None,
-                });
+                items = Some(Frame::pairs(d.entries(), "]", None, false));
                 closer(&mut tail);
             }
             Node::PersistentId(p) => {
@@ -1173,21 +1052,13 @@ impl<'g, 'a> Writer<'g, 'a, '_> {
             Node::Object(o) => {
                 open(out, "object");
                 match &o.construct {
-                    Construct::Reduce { callable, args } => {
-                        tail.extend([
-                            key(",\"op\":\"reduce\",\"callable\":"),
-                            Seg::Node(*callable),
-                            key(",\"args\":"),
-                            Seg::Node(*args),
-                        ]);
-                    }
+                    Construct::Reduce { callable, args } => tail.extend(call_segs(
+                        ",\"op\":\"reduce\",\"callable\":",
+                        *callable,
+                        *args,
+                    )),
                     Construct::NewObj { cls, args } => {
-                        tail.extend([
-                            key(",\"op\":\"newobj\",\"cls\":"),
-                            Seg::Node(*cls),
-                            key(",\"args\":"),
-                            Seg::Node(*args),
-                        ]);
+                        tail.extend(call_segs(",\"op\":\"newobj\",\"cls\":", *cls, *args))
                     }
                     Construct::NewObjEx { cls, args, kwargs } => {
                         tail.extend([

@@ -89,27 +89,18 @@ impl PrettyOptions {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Set the line width.
-    pub fn width(mut self, width: usize) -> Self {
-        self.width = width;
-        self
-    }
-    /// Set the indentation per level.
-    pub fn indent(mut self, indent: usize) -> Self {
-        self.indent = indent;
-        self
-    }
-    /// Set compact mode.
-    pub fn compact(mut self, on: bool) -> Self {
-        self.compact = on;
-        self
-    }
-    /// Turn ANSI colours on or off.
-    pub fn color(mut self, on: bool) -> Self {
-        self.color = on;
-        self
-    }
 }
+
+crate::printer::setters!(PrettyOptions {
+    /// Set the line width.
+    width: usize,
+    /// Set the indentation per level.
+    indent: usize,
+    /// Set compact mode.
+    compact: bool,
+    /// Turn ANSI colours on or off.
+    color: bool,
+});
 
 crate::printer::printer_options!(PrettyOptions);
 
@@ -154,8 +145,8 @@ pub fn pretty_root(graph: &Graph<'_>) -> Result<String> {
     pretty(graph, root, &PrettyOptions::default())
 }
 
-/// Kinds whose sharing is shown.
-pub(crate) fn markable(n: &Node<'_>) -> bool {
+/// Containers: the kinds that can hold themselves (a cycle).
+pub(crate) fn is_container(n: &Node<'_>) -> bool {
     matches!(
         n,
         Node::List(_)
@@ -163,32 +154,44 @@ pub(crate) fn markable(n: &Node<'_>) -> bool {
             | Node::Dict(_)
             | Node::Set(_)
             | Node::FrozenSet(_)
-            | Node::ByteArray(_)
             | Node::Object(_)
-            | Node::PersistentId(_)
-            | Node::Buffer(_)
     )
 }
 
+/// Kinds whose sharing is shown: containers and the mutable leaves.
+pub(crate) fn markable(n: &Node<'_>) -> bool {
+    is_container(n)
+        || matches!(
+            n,
+            Node::ByteArray(_) | Node::PersistentId(_) | Node::Buffer(_)
+        )
+}
+
 /// Reference counts (indexed by node) over the nodes reachable from
-/// `root`; the root counts one extra reference.
-pub(crate) fn ref_counts(g: &Graph<'_>, root: NodeId) -> Result<Vec<u32>> {
+/// `root`; the root counts one extra reference. With `reductions`, the
+/// callable and arguments of the reduction a builtin node was decoded from
+/// count too (the lossless JSON form keeps them).
+pub(crate) fn ref_counts(g: &Graph<'_>, root: NodeId, reductions: bool) -> Result<Vec<u32>> {
     let mut count = vec![0u32; g.len()];
     g.get(root).ok_or_else(|| bad_id(root))?;
     count[root.index()] = 1;
     let mut stack = vec![root];
     let mut bad = None;
     while let Some(n) = stack.pop() {
-        g.node(n)
-            .for_each_child(|c| match count.get_mut(c.index()) {
-                Some(e) => {
-                    *e = e.saturating_add(1);
-                    if *e == 1 {
-                        stack.push(c);
-                    }
+        let mut visit = |c: NodeId| match count.get_mut(c.index()) {
+            Some(e) => {
+                *e = e.saturating_add(1);
+                if *e == 1 {
+                    stack.push(c);
                 }
-                None => bad = Some(c),
-            });
+            }
+            None => bad = Some(c),
+        };
+        g.node(n).for_each_child(&mut visit);
+        if let Some((c, a)) = g.reduction_of(n).filter(|_| reductions) {
+            visit(c);
+            visit(a);
+        }
         if let Some(c) = bad {
             return Err(bad_id(c));
         }
@@ -198,7 +201,7 @@ pub(crate) fn ref_counts(g: &Graph<'_>, root: NodeId) -> Result<Vec<u32>> {
 
 /// Label the shared containers in the order the printer meets them.
 fn label_shared(g: &Graph<'_>, root: NodeId, hooks: &Hooks) -> Result<Anchors> {
-    let count = ref_counts(g, root)?;
+    let count = ref_counts(g, root, false)?;
     let shared =
         |id: NodeId| count[id.index()] >= 2 && markable(g.node(id)) && !hooks.is_value(g, id);
     let mut anchors = Anchors {
@@ -616,18 +619,8 @@ impl<'g, 'a> Pretty<'g, 'a> {
         };
         let g = self.g;
         let node = g.get(id).ok_or_else(|| bad_id(id))?;
-        let breakable = matches!(
-            node,
-            Node::List(_)
-                | Node::Tuple(_)
-                | Node::Dict(_)
-                | Node::Set(_)
-                | Node::FrozenSet(_)
-                | Node::Str(_)
-                | Node::Bytes(_)
-                | Node::ByteArray(_)
-                | Node::Object(_)
-        );
+        let breakable = is_container(node)
+            || matches!(node, Node::Str(_) | Node::Bytes(_) | Node::ByteArray(_));
         if !breakable {
             return self.write_flat(item);
         }

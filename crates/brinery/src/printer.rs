@@ -308,23 +308,137 @@ impl std::fmt::Debug for Hooks {
     }
 }
 
+/// One container being printed by an explicit-stack printer (`repr`, JSON):
+/// its items (or entries, key and value counted apart) from `pos`, then
+/// `close`; `exit` is the object whose printing ends with it. `S` is the
+/// printer's own piece type for `Segs`.
+pub(crate) enum Frame<'g, S> {
+    /// Comma-separated items, then `close`.
+    Seq {
+        items: &'g [NodeId],
+        pos: usize,
+        close: &'static str,
+        exit: Option<NodeId>,
+    },
+    /// Entries (`key: value`, or `(key, value)` with `tuples`), then `close`.
+    Pairs {
+        entries: &'g [(NodeId, NodeId)],
+        pos: usize,
+        close: &'static str,
+        exit: Option<NodeId>,
+        tuples: bool,
+    },
+    /// A list of pieces (objects, persistent ids, markers).
+    Segs {
+        segs: Vec<S>,
+        pos: usize,
+        exit: Option<NodeId>,
+    },
+}
+
+impl<'g, S> Frame<'g, S> {
+    /// `items` from the first, then `close`.
+    pub(crate) fn seq(items: &'g [NodeId], close: &'static str, exit: Option<NodeId>) -> Self {
+        Frame::Seq {
+            items,
+            pos: 0,
+            close,
+            exit,
+        }
+    }
+
+    /// `entries` from the first, then `close`.
+    pub(crate) fn pairs(
+        entries: &'g [(NodeId, NodeId)],
+        close: &'static str,
+        exit: Option<NodeId>,
+        tuples: bool,
+    ) -> Self {
+        Frame::Pairs {
+            entries,
+            pos: 0,
+            close,
+            exit,
+            tuples,
+        }
+    }
+
+    /// `segs` from the first.
+    pub(crate) fn segs(segs: Vec<S>, exit: Option<NodeId>) -> Self {
+        Frame::Segs { segs, pos: 0, exit }
+    }
+
+    /// The next node of a `Seq` (an item) or of `Pairs` (a key, then its
+    /// value), moving on: the node, the item's or entry's index and whether
+    /// it is an item or key (not a value). `None` at the end, and for
+    /// `Segs`.
+    pub(crate) fn next_node(&mut self) -> Option<(NodeId, usize, bool)> {
+        match self {
+            Frame::Seq { items, pos, .. } => {
+                let id = *items.get(*pos)?;
+                *pos += 1;
+                Some((id, *pos - 1, true))
+            }
+            Frame::Pairs { entries, pos, .. } => {
+                let (k, v) = *entries.get(*pos / 2)?;
+                let i = *pos / 2;
+                let key = *pos % 2 == 0;
+                *pos += 1;
+                Some((if key { k } else { v }, i, key))
+            }
+            Frame::Segs { .. } => None,
+        }
+    }
+
+    /// A finished frame's closing text and exit object, and whether it
+    /// had no items or entries.
+    pub(crate) fn end(&self) -> (&'static str, Option<NodeId>, bool) {
+        match self {
+            Frame::Seq {
+                items, close, exit, ..
+            } => (close, *exit, items.is_empty()),
+            Frame::Pairs {
+                entries,
+                close,
+                exit,
+                ..
+            } => (close, *exit, entries.is_empty()),
+            Frame::Segs { exit, .. } => ("", *exit, true),
+        }
+    }
+}
+
+/// Builder methods that each set one field of an options struct:
+/// `setters!(Type { /// doc
+/// field: T, ... })` makes `pub fn field(mut self, field: T) -> Self`.
+macro_rules! setters {
+    ($t:ty { $($(#[$m:meta])* $field:ident: $ty:ty),* $(,)? }) => {
+        impl $t {
+            $(
+                $(#[$m])*
+                pub fn $field(mut self, $field: $ty) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+pub(crate) use setters;
+
 /// The builder methods [`crate::ReprOptions`] and [`crate::PrettyOptions`]
 /// share: output limit, int digit limit, hooks, standard-library hook.
 macro_rules! printer_options {
     ($t:ty) => {
-        impl $t {
+        $crate::printer::setters!($t {
             /// Set the output size limit in bytes.
-            pub fn max_output(mut self, bytes: usize) -> Self {
-                self.max_output = bytes;
-                self
-            }
-
+            max_output: usize,
             /// Set the int digit limit (`None` for none).
-            pub fn max_str_digits(mut self, digits: Option<usize>) -> Self {
-                self.max_str_digits = digits;
-                self
-            }
+            max_str_digits: Option<usize>,
+        });
 
+        impl $t {
             /// Add a [`ReprHook`](crate::repr::ReprHook). Hooks are tried in
             /// the order they were added, before the built-in
             /// standard-library renderings; the first that answers wins.

@@ -822,29 +822,7 @@ enum Seg<'g> {
     Item(Item<'g>),
 }
 
-enum Frame<'g> {
-    /// Comma-separated items, then `close`.
-    Seq {
-        items: &'g [NodeId],
-        pos: usize,
-        close: &'static str,
-        exit: Option<NodeId>,
-    },
-    /// `key: value` pairs (or `(key, value)` with `tuples`), then `close`.
-    Pairs {
-        entries: &'g [(NodeId, NodeId)],
-        pos: usize,
-        close: &'static str,
-        exit: Option<NodeId>,
-        tuples: bool,
-    },
-    /// Anything else (objects, persistent ids, markers).
-    Segs {
-        segs: Vec<Seg<'g>>,
-        pos: usize,
-        exit: Option<NodeId>,
-    },
-}
+type Frame<'g> = crate::printer::Frame<'g, Seg<'g>>;
 
 /// Renders values on one line with an explicit stack.
 pub(crate) struct Flat<'g, 'a> {
@@ -930,51 +908,31 @@ impl<'g, 'a> Flat<'g, 'a> {
         loop {
             let act = match self.stack.last_mut() {
                 None => return Ok(()),
-                Some(Frame::Seq {
-                    items,
-                    pos,
-                    close,
-                    exit,
-                }) => {
-                    if *pos < items.len() {
-                        *pos += 1;
-                        Act::Enter(
-                            Item::Node(items[*pos - 1]),
-                            if *pos > 1 { ", " } else { "" },
-                        )
-                    } else {
+                Some(f @ Frame::Seq { .. }) => match f.next_node() {
+                    Some((n, i, _)) => Act::Enter(Item::Node(n), if i > 0 { ", " } else { "" }),
+                    None => {
+                        let (close, exit, _) = f.end();
                         sink.push(close)?;
-                        Act::Pop(*exit)
+                        Act::Pop(exit)
                     }
-                }
-                Some(Frame::Pairs {
-                    entries,
-                    pos,
-                    close,
-                    exit,
-                    tuples,
-                }) => {
-                    let i = *pos / 2;
-                    if i < entries.len() {
-                        let key = *pos % 2 == 0;
-                        *pos += 1;
-                        if *tuples {
-                            if key {
-                                Act::Enter(
-                                    Item::Node(entries[i].0),
-                                    if i > 0 { "), (" } else { "(" },
-                                )
-                            } else {
-                                Act::Enter(Item::Node(entries[i].1), ", ")
-                            }
-                        } else if key {
-                            Act::Enter(Item::Node(entries[i].0), if i > 0 { ", " } else { "" })
-                        } else {
-                            Act::Enter(Item::Node(entries[i].1), ": ")
+                },
+                Some(f @ Frame::Pairs { .. }) => {
+                    let tuples = matches!(f, Frame::Pairs { tuples: true, .. });
+                    match f.next_node() {
+                        // `(key, value)` pairs of a list, or `key: value`.
+                        Some((n, i, true)) if tuples => {
+                            Act::Enter(Item::Node(n), if i > 0 { "), (" } else { "(" })
                         }
-                    } else {
-                        sink.push(close)?;
-                        Act::Pop(*exit)
+                        Some((n, _, false)) if tuples => Act::Enter(Item::Node(n), ", "),
+                        Some((n, i, true)) => {
+                            Act::Enter(Item::Node(n), if i > 0 { ", " } else { "" })
+                        }
+                        Some((n, _, false)) => Act::Enter(Item::Node(n), ": "),
+                        None => {
+                            let (close, exit, _) = f.end();
+                            sink.push(close)?;
+                            Act::Pop(exit)
+                        }
                     }
                 }
                 Some(Frame::Segs { segs, pos, exit }) => match segs.get_mut(*pos) {
@@ -1018,12 +976,7 @@ impl<'g, 'a> Flat<'g, 'a> {
         exit: Option<NodeId>,
     ) -> Result<(), Stop> {
         sink.push(open)?;
-        self.stack.push(Frame::Seq {
-            items,
-            pos: 0,
-            close,
-            exit,
-        });
+        self.stack.push(Frame::seq(items, close, exit));
         Ok(())
     }
 
@@ -1039,13 +992,7 @@ impl<'g, 'a> Flat<'g, 'a> {
             }
             Item::Dict(entries) => {
                 sink.push("{")?;
-                self.stack.push(Frame::Pairs {
-                    entries,
-                    pos: 0,
-                    close: "}",
-                    exit: None,
-                    tuples: false,
-                });
+                self.stack.push(Frame::pairs(entries, "}", None, false));
                 return Ok(());
             }
             Item::PairList(entries) => {
@@ -1053,27 +1000,20 @@ impl<'g, 'a> Flat<'g, 'a> {
                     return sink.push("[]");
                 }
                 sink.push("[")?;
-                self.stack.push(Frame::Pairs {
-                    entries,
-                    pos: 0,
-                    close: ")]",
-                    exit: None,
-                    tuples: true,
-                });
+                self.stack.push(Frame::pairs(entries, ")]", None, true));
                 return Ok(());
             }
             Item::Pair(k, v) => {
                 sink.push("(")?;
-                self.stack.push(Frame::Segs {
-                    segs: vec![
+                self.stack.push(Frame::segs(
+                    vec![
                         Seg::Item(Item::Node(k)),
                         Seg::Text(", "),
                         Seg::Item(Item::Node(v)),
                         Seg::Text(")"),
                     ],
-                    pos: 0,
-                    exit: None,
-                });
+                    None,
+                ));
                 return Ok(());
             }
         };
@@ -1139,13 +1079,7 @@ impl<'g, 'a> Flat<'g, 'a> {
                     return sink.push("{}");
                 }
                 sink.push("{")?;
-                self.stack.push(Frame::Pairs {
-                    entries: d.entries(),
-                    pos: 0,
-                    close: "}",
-                    exit,
-                    tuples: false,
-                });
+                self.stack.push(Frame::pairs(d.entries(), "}", exit, false));
                 Ok(())
             }
             Node::Set(s) => {
@@ -1165,11 +1099,10 @@ impl<'g, 'a> Flat<'g, 'a> {
             Node::PersistentId(p) => {
                 sink.styled(Style::Name, "persistent_id")?;
                 sink.push("(")?;
-                self.stack.push(Frame::Segs {
-                    segs: vec![Seg::Item(Item::Node(*p)), Seg::Text(")")],
-                    pos: 0,
+                self.stack.push(Frame::segs(
+                    vec![Seg::Item(Item::Node(*p)), Seg::Text(")")],
                     exit,
-                });
+                ));
                 Ok(())
             }
             Node::Object(o) => {
@@ -1187,7 +1120,7 @@ impl<'g, 'a> Flat<'g, 'a> {
                                 ReprPiece::Node(n) => Seg::Item(Item::Node(n)),
                             })
                             .collect();
-                        self.stack.push(Frame::Segs { segs, pos: 0, exit });
+                        self.stack.push(Frame::segs(segs, exit));
                         return Ok(());
                     }
                 }
@@ -1211,7 +1144,7 @@ impl<'g, 'a> Flat<'g, 'a> {
                     segs.push(Seg::Item(a.item));
                 }
                 segs.push(Seg::Text(")"));
-                self.stack.push(Frame::Segs { segs, pos: 0, exit });
+                self.stack.push(Frame::segs(segs, exit));
                 Ok(())
             }
             _ => unreachable!("leaves handled by write_leaf"),
@@ -1255,11 +1188,10 @@ impl<'g, 'a> Flat<'g, 'a> {
                     }
                     Callee::Node(c) => {
                         // Print the callee, then the marker.
-                        self.stack.push(Frame::Segs {
-                            segs: vec![Seg::Item(Item::Node(c)), Seg::Text("(...)")],
-                            pos: 0,
-                            exit: None,
-                        });
+                        self.stack.push(Frame::segs(
+                            vec![Seg::Item(Item::Node(c)), Seg::Text("(...)")],
+                            None,
+                        ));
                     }
                 }
                 return Ok(());

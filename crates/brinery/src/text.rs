@@ -237,6 +237,20 @@ fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
+/// C's leading white space and optional sign: the position after them and
+/// whether the sign was `-`.
+fn skip_space_and_sign(s: &[u8]) -> (usize, bool) {
+    let mut i = 0;
+    while i < s.len() && is_c_space(s[i]) {
+        i += 1;
+    }
+    match s.get(i) {
+        Some(b'-') => (i + 1, true),
+        Some(b'+') => (i + 1, false),
+        _ => (i, false),
+    }
+}
+
 /// The line as a C string: cut at the first NUL.
 pub(crate) fn c_str(line: &[u8]) -> &[u8] {
     match line.iter().position(|&b| b == 0) {
@@ -248,15 +262,7 @@ pub(crate) fn c_str(line: &[u8]) -> &[u8] {
 /// glibc `strtol(s, &end, 0)` on a 64-bit long. Returns the value (None on
 /// overflow, i.e. ERANGE) and the end position.
 pub(crate) fn strtol0(s: &[u8]) -> (Option<i64>, usize) {
-    let mut i = 0;
-    while i < s.len() && is_c_space(s[i]) {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        neg = s[i] == b'-';
-        i += 1;
-    }
+    let (mut i, neg) = skip_space_and_sign(s);
     let mut base = 10u32;
     if i < s.len() && s[i] == b'0' {
         if i + 1 < s.len()
@@ -306,15 +312,7 @@ pub(crate) fn py_long_from_str(s: &[u8], base: u32) -> Result<BigInt, String> {
             py_bytes_as_str_repr(s)
         )
     };
-    let mut i = 0;
-    while i < s.len() && is_c_space(s[i]) {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        neg = s[i] == b'-';
-        i += 1;
-    }
+    let (mut i, neg) = skip_space_and_sign(s);
     let mut radix = base;
     let mut error_if_nonzero = false;
     let at = |j: usize| s.get(j).copied().unwrap_or(0);

@@ -45,336 +45,72 @@
 //!
 //! # Paths
 //!
-//! [`TreePath`] parses the names the tree prints, joined: `['steps'][1]`,
-//! `.steps[1]`, `steps.1`, `.coef_`, `[-1]`, `(0)` (a call argument) and
-//! `[(1, 2)]` (a key matched by its `repr`). A name after a dot is an
-//! attribute, a `str` key or (all digits) an index, whichever the node
-//! has.
+//! The names the tree prints, joined, are a [`NodePath`] (the library's
+//! one path type): `['steps'][1]`, `.steps[1]`, `steps.1`, `.coef_`,
+//! `[-1]`, `{0}`, `(0)` (a call argument) and `[(1, 2)]` (a key matched by
+//! its `repr`); [`NodePath::resolve_with_hooks`] follows one through the
+//! children a [`TreeHook`] gives.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use crate::error::{Error, ErrorKind, Result};
 use crate::pretty::{pretty, PrettyOptions};
 use crate::repr::{repr, str_repr, ReprHook, ReprOptions};
 use crate::stdlib::Typed;
-use crate::value::{Construct, Graph, Node, NodeId, NodeRef, PyStr};
+/// The steps of a [`NodePath`] (the same type as `brinery::PathSeg`).
+pub use crate::value::PathSeg;
+use crate::value::{Construct, Graph, Node, NodeId, NodePath, NodeRef, PathError, PyStr};
 
 // ---------------------------------------------------------------------------
 // Paths
 
-/// One step of a [`TreePath`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PathSeg {
-    /// `['key']`: a `str` dict key (or an attribute of that name).
-    Key(String),
-    /// `[3]`, `[-1]`, `.3`: a sequence index, or an `int` dict key.
-    Index(i64),
-    /// `.name`: an attribute (object state), or a `str` key of that name.
-    Attr(String),
-    /// `(0)`: a positional argument of the call that made an object.
-    Arg(usize),
-    /// `[(1, 2)]`: a dict key (or set element) matched by its `repr`.
-    Repr(String),
-}
-
-impl fmt::Display for PathSeg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            // The canonical form: `.name` for identifiers, `['k k']` else.
-            PathSeg::Key(k) | PathSeg::Attr(k) if is_identifier(k) => write!(f, ".{k}"),
-            PathSeg::Key(k) | PathSeg::Attr(k) => {
-                match PyStr::from_code_points(k.chars().map(u32::from)) {
-                    Some(s) => write!(f, "[{}]", str_repr(&s)),
-                    None => write!(f, "[{k:?}]"),
-                }
-            }
-            PathSeg::Index(i) => write!(f, "[{i}]"),
-            PathSeg::Arg(i) => write!(f, "({i})"),
-            PathSeg::Repr(r) => write!(f, "[{r}]"),
-        }
-    }
-}
-
-/// `name` is a Python identifier (so `.name` names it unambiguously).
-fn is_identifier(name: &str) -> bool {
-    let mut it = name.chars();
-    matches!(it.next(), Some(c) if c == '_' || c.is_alphabetic())
-        && it.all(|c| c == '_' || c.is_alphanumeric())
-}
-
-/// A path from the root to a node: `.steps[1].coef_` (see the [module
-/// docs](self)). `Display` writes the canonical form: `.name` for a key or
-/// attribute that is an identifier, `['k k']` for other `str` keys, `[1]`
-/// for indices and int keys.
-///
-/// ```
-/// use brinery::tree::{PathSeg, TreePath};
-/// let p: TreePath = "['steps'][1]".parse()?;
-/// assert_eq!(p, ".steps.1".parse()?);
-/// assert_eq!(p.segments(), &[PathSeg::Key("steps".into()), PathSeg::Index(1)]);
-/// assert_eq!(p.to_string(), ".steps[1]");
-/// assert_eq!(TreePath::parse("['k k'][0].a")?.to_string(), "['k k'][0].a");
-/// # Ok::<(), brinery::Error>(())
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct TreePath {
-    segs: Vec<PathSeg>,
-}
-
-impl PartialEq for TreePath {
-    /// Paths are equal when they name the same steps; `.a` equals `['a']`
-    /// and `.1` equals `[1]`.
-    fn eq(&self, other: &Self) -> bool {
-        self.segs.len() == other.segs.len()
-            && self
-                .segs
-                .iter()
-                .zip(&other.segs)
-                .all(|(a, b)| loose_eq(a, b))
-    }
-}
-
-fn loose_eq(a: &PathSeg, b: &PathSeg) -> bool {
-    use PathSeg::*;
-    match (a, b) {
-        (Key(x) | Attr(x), Key(y) | Attr(y)) => x == y,
-        (Index(i), Index(j)) => i == j,
-        (Arg(i), Arg(j)) => i == j,
-        (Repr(x), Repr(y)) => x == y,
-        (Key(k), Repr(r)) | (Repr(r), Key(k)) => {
-            PathSeg::Key(k.clone()).to_string() == format!("[{r}]")
-        }
-        _ => false,
-    }
-}
-
-impl fmt::Display for TreePath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for s in &self.segs {
-            s.fmt(f)?;
-        }
-        Ok(())
-    }
-}
-
-impl std::str::FromStr for TreePath {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<TreePath> {
-        TreePath::parse(s)
-    }
-}
-
-fn path_err(msg: impl Into<String>, text: &str, at: usize) -> Error {
-    Error::new(
-        ErrorKind::InvalidValue,
-        format!("bad path {text:?} at column {}: {}", at + 1, msg.into()),
-    )
-}
-
-impl TreePath {
-    /// The empty path (the root).
-    pub fn root() -> Self {
-        TreePath::default()
-    }
-
-    /// The steps.
-    pub fn segments(&self) -> &[PathSeg] {
-        &self.segs
-    }
-
-    /// True for the root path.
-    pub fn is_root(&self) -> bool {
-        self.segs.is_empty()
-    }
-
-    /// This path with one more step.
-    pub fn join(&self, seg: PathSeg) -> TreePath {
-        let mut segs = self.segs.clone();
-        segs.push(seg);
-        TreePath { segs }
-    }
-
-    /// Parse `['a'][0].b(1)`, `.a[0]`, `a.0.b` (see the [module docs](self)).
-    /// Errors name the column.
-    pub fn parse(text: &str) -> Result<TreePath> {
-        let b: Vec<char> = text.chars().collect();
-        let mut i = 0;
-        let mut segs = Vec::new();
-        let name_end = |i: usize| {
-            let mut j = i;
-            while j < b.len() && !matches!(b[j], '.' | '[' | '(') {
-                j += 1;
-            }
-            j
+/// Resolve `path` from `root` through [`children`] (see
+/// [`NodePath::resolve_with_hooks`]).
+pub(crate) fn resolve_path(
+    path: &NodePath,
+    g: &Graph<'_>,
+    root: NodeId,
+    hooks: &[Arc<dyn TreeHook>],
+) -> std::result::Result<NodeId, PathError> {
+    let mut cur = root;
+    for (n, seg) in path.segments().iter().enumerate() {
+        let kids = children(g, cur, hooks);
+        let in_set = matches!(g.get(cur), Some(Node::Set(_) | Node::FrozenSet(_)));
+        let found = kids
+            .iter()
+            .find(|c| c.matches(g, seg, kids.len(), in_set))
+            .map(|c| c.id)
+            .or_else(|| call_args(g, cur, seg));
+        let Some(id) = found else {
+            let done = NodePath::from_segments(path.segments()[..n].to_vec());
+            let at = if done.is_root() {
+                "the root".to_string()
+            } else {
+                done.to_string()
+            };
+            let what = type_label(g.view(cur));
+            return Err(PathError::not_found(
+                format!("path {path}: {at} ({what}) has no {seg}"),
+                n,
+            ));
         };
-        let name_seg = |s: String| match s.parse::<i64>() {
-            Ok(n) if !s.starts_with('+') => PathSeg::Index(n),
-            _ => PathSeg::Attr(s),
-        };
-        // A leading bare name: `steps.1`.
-        if i < b.len() && !matches!(b[i], '.' | '[' | '(') {
-            let j = name_end(i);
-            segs.push(name_seg(b[i..j].iter().collect()));
-            i = j;
-        }
-        while i < b.len() {
-            match b[i] {
-                '.' => {
-                    let j = name_end(i + 1);
-                    if j == i + 1 {
-                        if j == b.len() && segs.is_empty() {
-                            // `.` alone is the root.
-                            i = j;
-                            continue;
-                        }
-                        return Err(path_err("a name must follow '.'", text, i));
-                    }
-                    segs.push(name_seg(b[i + 1..j].iter().collect()));
-                    i = j;
-                }
-                '(' => {
-                    let j = b[i..]
-                        .iter()
-                        .position(|&c| c == ')')
-                        .map(|p| p + i)
-                        .ok_or_else(|| path_err("'(' without ')'", text, i))?;
-                    let n: String = b[i + 1..j].iter().collect();
-                    let n = n
-                        .trim()
-                        .parse::<usize>()
-                        .map_err(|_| path_err("an argument number must be in '(...)'", text, i))?;
-                    segs.push(PathSeg::Arg(n));
-                    i = j + 1;
-                }
-                '[' => {
-                    let start = i;
-                    i += 1;
-                    if i < b.len() && (b[i] == '\'' || b[i] == '"') {
-                        let q = b[i];
-                        i += 1;
-                        let mut s = String::new();
-                        loop {
-                            let c = *b
-                                .get(i)
-                                .ok_or_else(|| path_err("unterminated string", text, start))?;
-                            i += 1;
-                            if c == q {
-                                break;
-                            }
-                            if c != '\\' {
-                                s.push(c);
-                                continue;
-                            }
-                            let e = *b
-                                .get(i)
-                                .ok_or_else(|| path_err("unterminated string", text, start))?;
-                            i += 1;
-                            match e {
-                                'n' => s.push('\n'),
-                                't' => s.push('\t'),
-                                'r' => s.push('\r'),
-                                '0' => s.push('\0'),
-                                'x' | 'u' | 'U' => {
-                                    let n = match e {
-                                        'x' => 2,
-                                        'u' => 4,
-                                        _ => 8,
-                                    };
-                                    let hex: String =
-                                        b.get(i..i + n).unwrap_or(&[]).iter().collect();
-                                    let cp = u32::from_str_radix(&hex, 16)
-                                        .ok()
-                                        .filter(|_| hex.len() == n)
-                                        .and_then(char::from_u32)
-                                        .ok_or_else(|| path_err("bad escape", text, i))?;
-                                    s.push(cp);
-                                    i += n;
-                                }
-                                other => s.push(other),
-                            }
-                        }
-                        if b.get(i) != Some(&']') {
-                            return Err(path_err("expected ']' after the key", text, i));
-                        }
-                        i += 1;
-                        segs.push(PathSeg::Key(s));
-                    } else {
-                        // Up to the matching ']' (brackets inside count).
-                        let mut depth = 1;
-                        let mut j = i;
-                        while j < b.len() {
-                            match b[j] {
-                                '[' | '(' | '{' => depth += 1,
-                                ']' | ')' | '}' => {
-                                    depth -= 1;
-                                    if depth == 0 {
-                                        break;
-                                    }
-                                }
-                                _ => {}
-                            }
-                            j += 1;
-                        }
-                        if j >= b.len() {
-                            return Err(path_err("'[' without ']'", text, start));
-                        }
-                        let inner: String = b[i..j].iter().collect();
-                        let t = inner.trim();
-                        if t.is_empty() {
-                            return Err(path_err("empty '[]'", text, start));
-                        }
-                        segs.push(match t.parse::<i64>() {
-                            Ok(n) => PathSeg::Index(n),
-                            Err(_) => PathSeg::Repr(t.to_string()),
-                        });
-                        i = j + 1;
-                    }
-                }
-                c => return Err(path_err(format!("unexpected {c:?}"), text, i)),
-            }
-        }
-        Ok(TreePath { segs })
+        cur = id;
     }
+    Ok(cur)
+}
 
-    /// The node this path names, starting at `root`; hooks' children
-    /// count. The error names the first step that matches nothing.
-    pub fn resolve(
-        &self,
-        g: &Graph<'_>,
-        root: NodeId,
-        hooks: &[Arc<dyn TreeHook>],
-    ) -> Result<NodeId> {
-        let mut cur = root;
-        let mut done = TreePath::root();
-        for seg in &self.segs {
-            let kids = children(g, cur, hooks);
-            let found = kids
-                .iter()
-                .find(|c| c.matches(g, seg, kids.len()))
-                .map(|c| c.id);
-            match found {
-                Some(id) => cur = id,
-                None => {
-                    let at = if done.is_root() {
-                        "the root".to_string()
-                    } else {
-                        done.to_string()
-                    };
-                    return Err(Error::new(
-                        ErrorKind::InvalidValue,
-                        format!(
-                            "path {self}: {at} ({}) has no {seg}",
-                            type_label(g.view(cur))
-                        ),
-                    ));
-                }
-            }
-            done = done.join(seg.clone());
-        }
-        Ok(cur)
+/// `.__args__`: the argument tuple of the call that made an object.
+fn call_args(g: &Graph<'_>, id: NodeId, seg: &PathSeg) -> Option<NodeId> {
+    match (g.get(id)?, seg) {
+        (Node::Object(o), PathSeg::Attr(a)) if a == "__args__" => match &o.construct {
+            Construct::Reduce { args, .. }
+            | Construct::NewObj { args, .. }
+            | Construct::NewObjEx { args, .. } => Some(*args),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -424,8 +160,11 @@ impl Child {
         }
     }
 
-    fn matches(&self, g: &Graph<'_>, seg: &PathSeg, len: usize) -> bool {
+    fn matches(&self, g: &Graph<'_>, seg: &PathSeg, len: usize, in_set: bool) -> bool {
         let mine = self.path_seg(g);
+        if let (PathSeg::Member(want), PathSeg::Index(have)) = (seg, &mine) {
+            return in_set && *want as i64 == *have;
+        }
         if let (PathSeg::Index(want), PathSeg::Index(have)) = (seg, &mine) {
             // Negative indices count from the end of a sequence (not of
             // a dict, whose int keys are matched as they are).
@@ -433,7 +172,13 @@ impl Child {
                 return len as i64 + want == *have;
             }
         }
-        loose_eq(seg, &mine)
+        match (seg, &mine) {
+            // A `str` key that is not UTF-8 is named by its `repr`.
+            (PathSeg::Key(k), PathSeg::Repr(r)) | (PathSeg::Repr(r), PathSeg::Key(k)) => {
+                PathSeg::Key(k.clone()).to_string() == format!("[{r}]")
+            }
+            _ => *seg == mine,
+        }
     }
 }
 
@@ -454,7 +199,7 @@ pub struct Summary {
 }
 
 /// Describes nodes of some classes for the tree view (and names their
-/// children for [`TreePath`]); `None` leaves the node to the default.
+/// children for [`NodePath`]); `None` leaves the node to the default.
 /// Any `Fn(NodeRef) -> Option<Summary> + Send + Sync` is a hook.
 pub trait TreeHook: Send + Sync {
     /// The summary of `node`, or `None` for the default.
@@ -758,17 +503,8 @@ fn is_value(g: &Graph<'_>, id: NodeId) -> bool {
         Some(Node::Object(_)) => {
             matches!(Typed::from_node(g.view(id)), Some(Ok(t)) if t.is_immutable())
         }
-        Some(
-            Node::List(_)
-            | Node::Dict(_)
-            | Node::Set(_)
-            | Node::ByteArray(_)
-            | Node::Buffer(_)
-            | Node::Tuple(_)
-            | Node::FrozenSet(_)
-            | Node::PersistentId(_),
-        ) => false,
-        _ => true,
+        Some(n) => !crate::pretty::markable(n),
+        None => true,
     }
 }
 
@@ -831,29 +567,9 @@ impl TreeOptions {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Set the line width.
-    pub fn width(mut self, w: usize) -> Self {
-        self.width = w;
-        self
-    }
-    /// Expand at most `d` levels below the root.
-    pub fn depth(mut self, d: Option<usize>) -> Self {
-        self.depth = d;
-        self
-    }
     /// Show at most `n` children per node (`None`: all).
     pub fn max_items(mut self, n: impl Into<Option<usize>>) -> Self {
         self.max_items = n.into();
-        self
-    }
-    /// Stop after `n` lines (`None`: never).
-    pub fn max_lines(mut self, n: Option<usize>) -> Self {
-        self.max_lines = n;
-        self
-    }
-    /// Colour with ANSI codes.
-    pub fn color(mut self, on: bool) -> Self {
-        self.color = on;
         self
     }
     /// Add a [`TreeHook`] (tried in order).
@@ -868,6 +584,17 @@ impl TreeOptions {
     }
 }
 
+crate::printer::setters!(TreeOptions {
+    /// Set the line width.
+    width: usize,
+    /// Expand at most this many levels below the root.
+    depth: Option<usize>,
+    /// Stop after this many lines (`None`: never).
+    max_lines: Option<usize>,
+    /// Colour with ANSI codes.
+    color: bool,
+});
+
 const DIM: &str = "\x1b[2m";
 const NAME: &str = "\x1b[34m";
 const TYPE: &str = "\x1b[36m";
@@ -880,14 +607,14 @@ struct Frame {
     prefix: String,
     depth: usize,
     node: NodeId,
-    path: TreePath,
+    path: NodePath,
 }
 
 struct Tree<'o, 'g, 'a> {
     g: &'g Graph<'a>,
     opts: &'o TreeOptions,
     refs: HashMap<NodeId, u32>,
-    first: HashMap<NodeId, TreePath>,
+    first: HashMap<NodeId, NodePath>,
     open: HashSet<NodeId>,
     lines: usize,
 }
@@ -1083,7 +810,7 @@ pub fn write_tree(
             s.to_string()
         }
     };
-    let root_path = TreePath::root();
+    let root_path = NodePath::root();
     let head = format!("{name}: ");
     let room = opts.width.saturating_sub(head.chars().count()).max(20);
     let (text, body, expand) = t.describe(id, room);

@@ -1,6 +1,8 @@
 //! Library behaviour that needs no Python: golden bytes, truncation,
 //! deep nesting, identity, accessors, streams, hooks.
 
+mod common;
+
 use brinery::{dumps, loads, Buf, ErrorKind, Graph, Node, NodeId, Pickler, Unpickler};
 
 /// Pin the exact bytes a graph pickles to, and check they decode back to
@@ -197,28 +199,23 @@ fn lone_surrogates_round_trip() {
 
 #[test]
 fn deep_nesting_does_not_recurse() {
-    std::thread::Builder::new()
-        .stack_size(8 << 20)
-        .spawn(|| {
-            const DEPTH: usize = 1_000_000;
-            // ((((...)))) as nested lists at protocol 2: ']' (... ) 'a'
-            let mut data = b"\x80\x02".to_vec();
-            data.extend(std::iter::repeat_n(b']', DEPTH));
-            data.extend(std::iter::repeat_n(b'a', DEPTH - 1));
-            data.push(b'.');
-            let g = loads(&data).unwrap();
-            assert_eq!(g.len(), DEPTH);
-            let again = dumps(&g, 2).unwrap();
-            // CPython writes each single-item list as EMPTY_LIST item APPEND
-            // plus a memo PUT; re-decoding must work and drop flat.
-            let g2 = loads(&again).unwrap();
-            assert_eq!(g2.len(), DEPTH);
-            drop(g);
-            drop(g2);
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    common::on_small_stack(|| {
+        const DEPTH: usize = 1_000_000;
+        // ((((...)))) as nested lists at protocol 2: ']' (... ) 'a'
+        let mut data = b"\x80\x02".to_vec();
+        data.extend(std::iter::repeat_n(b']', DEPTH));
+        data.extend(std::iter::repeat_n(b'a', DEPTH - 1));
+        data.push(b'.');
+        let g = loads(&data).unwrap();
+        assert_eq!(g.len(), DEPTH);
+        let again = dumps(&g, 2).unwrap();
+        // CPython writes each single-item list as EMPTY_LIST item APPEND
+        // plus a memo PUT; re-decoding must work and drop flat.
+        let g2 = loads(&again).unwrap();
+        assert_eq!(g2.len(), DEPTH);
+        drop(g);
+        drop(g2);
+    });
 }
 
 #[test]

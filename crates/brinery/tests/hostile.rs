@@ -1087,73 +1087,68 @@ fn adversarial_cases() {
 
 #[test]
 fn million_deep_values_decode_encode_disassemble_and_drop_on_8_mib() {
-    std::thread::Builder::new()
-        .stack_size(8 << 20)
-        .spawn(|| {
-            const DEPTH: usize = 1_000_000;
-            let mut shapes: Vec<(&str, Vec<u8>)> = Vec::new();
-            // [[[...]]]: EMPTY_LIST x N, APPEND x N-1.
-            let mut d = b"\x80\x02".to_vec();
-            d.extend(std::iter::repeat_n(b']', DEPTH));
-            d.extend(std::iter::repeat_n(b'a', DEPTH - 1));
-            d.push(b'.');
-            shapes.push(("list", d));
-            // ((((),),),): EMPTY_TUPLE, TUPLE1 x N-1.
-            let mut d = b"\x80\x02)".to_vec();
-            d.extend(std::iter::repeat_n(b'\x85', DEPTH - 1));
-            d.push(b'.');
-            shapes.push(("tuple", d));
-            // {0: {0: ...}}: EMPTY_DICT x N with keys, SETITEM x N-1.
-            let mut d = b"\x80\x02}".to_vec();
-            d.extend(std::iter::repeat_n(&b"K\x00}"[..], DEPTH - 1).flatten());
-            d.extend(std::iter::repeat_n(b's', DEPTH - 1));
-            d.push(b'.');
-            shapes.push(("dict", d));
-            // Objects, each the BUILD state of the one below it:
-            // NEWOBJ x N/4, BUILD x N/4 - 1.
-            let mut d = b"\x80\x02cm\nC\nq\x000".to_vec();
-            d.extend(std::iter::repeat_n(&b"h\x00)\x81"[..], DEPTH / 4).flatten());
-            d.extend(std::iter::repeat_n(b'b', DEPTH / 4 - 1));
-            d.push(b'.');
-            shapes.push(("object", d));
-            for (name, data) in shapes {
-                let g = loads(&data).unwrap_or_else(|e| panic!("{name}: {e}"));
-                let protos: &[u8] = if name == "list" {
-                    &[0, 1, 2, 3, 4, 5]
-                } else {
-                    &[0, 4]
-                };
-                for &proto in protos {
-                    let out = dumps(&g, proto).unwrap_or_else(|e| panic!("{name} p{proto}: {e}"));
-                    let g2 = loads(&out).unwrap_or_else(|e| panic!("{name} p{proto} again: {e}"));
-                    // (Below protocol 2 an object is a copyreg reduction.)
-                    if name != "object" {
-                        assert_eq!(g2.len(), g.len(), "{name} p{proto}");
-                    }
-                    // pickletools indents by MARK depth: protocol 0 tuples
-                    // nest a MARK per level, and their disassembly grows
-                    // with the square of the depth until the sink's cap.
-                    let mut sink = CountingSink::new(256 * MIB);
-                    match brinery::dis(&out[..], &mut sink, &Default::default()) {
-                        Ok(()) => {}
-                        Err(e) if name == "tuple" && proto < 2 => {
-                            assert_eq!(e.kind(), brinery::DisErrorKind::Io, "{e}")
-                        }
-                        Err(e) => panic!("{name} p{proto} dis: {e}"),
-                    }
-                    drop(g2);
+    common::on_small_stack(|| {
+        const DEPTH: usize = 1_000_000;
+        let mut shapes: Vec<(&str, Vec<u8>)> = Vec::new();
+        // [[[...]]]: EMPTY_LIST x N, APPEND x N-1.
+        let mut d = b"\x80\x02".to_vec();
+        d.extend(std::iter::repeat_n(b']', DEPTH));
+        d.extend(std::iter::repeat_n(b'a', DEPTH - 1));
+        d.push(b'.');
+        shapes.push(("list", d));
+        // ((((),),),): EMPTY_TUPLE, TUPLE1 x N-1.
+        let mut d = b"\x80\x02)".to_vec();
+        d.extend(std::iter::repeat_n(b'\x85', DEPTH - 1));
+        d.push(b'.');
+        shapes.push(("tuple", d));
+        // {0: {0: ...}}: EMPTY_DICT x N with keys, SETITEM x N-1.
+        let mut d = b"\x80\x02}".to_vec();
+        d.extend(std::iter::repeat_n(&b"K\x00}"[..], DEPTH - 1).flatten());
+        d.extend(std::iter::repeat_n(b's', DEPTH - 1));
+        d.push(b'.');
+        shapes.push(("dict", d));
+        // Objects, each the BUILD state of the one below it:
+        // NEWOBJ x N/4, BUILD x N/4 - 1.
+        let mut d = b"\x80\x02cm\nC\nq\x000".to_vec();
+        d.extend(std::iter::repeat_n(&b"h\x00)\x81"[..], DEPTH / 4).flatten());
+        d.extend(std::iter::repeat_n(b'b', DEPTH / 4 - 1));
+        d.push(b'.');
+        shapes.push(("object", d));
+        for (name, data) in shapes {
+            let g = loads(&data).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let protos: &[u8] = if name == "list" {
+                &[0, 1, 2, 3, 4, 5]
+            } else {
+                &[0, 4]
+            };
+            for &proto in protos {
+                let out = dumps(&g, proto).unwrap_or_else(|e| panic!("{name} p{proto}: {e}"));
+                let g2 = loads(&out).unwrap_or_else(|e| panic!("{name} p{proto} again: {e}"));
+                // (Below protocol 2 an object is a copyreg reduction.)
+                if name != "object" {
+                    assert_eq!(g2.len(), g.len(), "{name} p{proto}");
                 }
-                // Deep depth checks run iteratively too.
-                let e = Unpickler::new()
-                    .limits(Limits::default().max_depth(1000))
-                    .load_slice(&data);
-                assert_eq!(e.unwrap_err().kind(), ErrorKind::LimitExceeded, "{name}");
-                drop(g);
+                // pickletools indents by MARK depth: protocol 0 tuples
+                // nest a MARK per level, and their disassembly grows
+                // with the square of the depth until the sink's cap.
+                let mut sink = CountingSink::new(256 * MIB);
+                match brinery::dis(&out[..], &mut sink, &Default::default()) {
+                    Ok(()) => {}
+                    Err(e) if name == "tuple" && proto < 2 => {
+                        assert_eq!(e.kind(), brinery::DisErrorKind::Io, "{e}")
+                    }
+                    Err(e) => panic!("{name} p{proto} dis: {e}"),
+                }
+                drop(g2);
             }
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+            // Deep depth checks run iteratively too.
+            let e = Unpickler::new()
+                .limits(Limits::default().max_depth(1000))
+                .load_slice(&data);
+            assert_eq!(e.unwrap_err().kind(), ErrorKind::LimitExceeded, "{name}");
+            drop(g);
+        }
+    });
 }
 
 /// Counts output and gives up after a cap (a disassembly indented by a

@@ -50,11 +50,38 @@ fn both_path_spellings_reach_the_same_node() {
     assert_eq!(NodePath::parse("").unwrap().segments(), &[] as &[PathSeg]);
 }
 
+/// The tree view's spellings are the same path type: all-digit names are
+/// indices, `[n]` on a set is its n-th element, `(n)` a call argument and
+/// `[repr]` a key by its repr.
+#[test]
+fn tree_spellings_are_node_paths() {
+    let g = sample();
+    let coef = NodePath::parse(".steps[1][1].coef_").unwrap();
+    let mut n = 0;
+    for text in [
+        "steps.1.1.coef_",
+        "['steps'][1][1].coef_",
+        ".steps.1[1]['coef_']",
+    ] {
+        let p = NodePath::parse(text).unwrap();
+        assert_eq!(p, coef, "{text}");
+        assert_eq!(p.resolve(g.root()).unwrap().as_f64(), Some(2.5), "{text}");
+        n += 1;
+    }
+    assert_eq!(n, 3);
+    let set_item = NodePath::parse("[7][1]").unwrap();
+    assert_eq!(set_item.resolve(g.root()).unwrap().as_i64(), Some(4));
+    assert_eq!(
+        NodePath::parse("(0)[(1, 2)]").unwrap().segments(),
+        &[PathSeg::Arg(0), PathSeg::Repr("(1, 2)".into())]
+    );
+}
+
 #[test]
 fn path_errors_say_where() {
     let g = sample();
-    let e = NodePath::parse(".steps[x]").unwrap_err();
-    assert_eq!(e.column(), Some(7));
+    let e = NodePath::parse(".steps[1]!").unwrap_err();
+    assert_eq!(e.column(), Some(9));
     let e = NodePath::parse("['steps").unwrap_err();
     assert!(e.message().contains("unterminated"), "{e}");
     let e = NodePath::parse(".steps[5].a")
@@ -62,7 +89,10 @@ fn path_errors_say_where() {
         .resolve(g.root())
         .unwrap_err();
     assert_eq!(e.segment(), Some(1));
-    assert_eq!(e.to_string(), "nothing at .steps[5] (.steps is list)");
+    assert_eq!(
+        e.to_string(),
+        "path .steps[5].a: .steps (list (2 items)) has no [5]"
+    );
 }
 
 #[test]

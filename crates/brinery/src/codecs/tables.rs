@@ -340,631 +340,317 @@ pub(super) static ALIASES: [(&str, &str); 326] = [
 /// here (those with `getregentry`), sorted, with brinery's decoder.
 #[rustfmt::skip]
 pub(super) static MODULES: [(&str, Codec); 118] = [
-    ("ascii", Codec::Ascii),
-    ("base64_codec", Codec::NotText),
-    ("big5", Codec::Unsupported),
-    ("big5hkscs", Codec::Unsupported),
-    ("bz2_codec", Codec::NotText),
-    ("charmap", Codec::Latin1),
-    ("cp037", Codec::Charmap(&CP037)),
-    ("cp1006", Codec::Charmap(&CP1006)),
-    ("cp1026", Codec::Charmap(&CP1026)),
-    ("cp1125", Codec::Charmap(&CP1125)),
-    ("cp1140", Codec::Charmap(&CP1140)),
-    ("cp1250", Codec::Charmap(&CP1250)),
-    ("cp1251", Codec::Charmap(&CP1251)),
-    ("cp1252", Codec::Charmap(&CP1252)),
-    ("cp1253", Codec::Charmap(&CP1253)),
-    ("cp1254", Codec::Charmap(&CP1254)),
-    ("cp1255", Codec::Charmap(&CP1255)),
-    ("cp1256", Codec::Charmap(&CP1256)),
-    ("cp1257", Codec::Charmap(&CP1257)),
-    ("cp1258", Codec::Charmap(&CP1258)),
-    ("cp273", Codec::Charmap(&CP273)),
-    ("cp424", Codec::Charmap(&CP424)),
-    ("cp437", Codec::Charmap(&CP437)),
-    ("cp500", Codec::Charmap(&CP500)),
-    ("cp720", Codec::Charmap(&CP720)),
-    ("cp737", Codec::Charmap(&CP737)),
-    ("cp775", Codec::Charmap(&CP775)),
-    ("cp850", Codec::Charmap(&CP850)),
-    ("cp852", Codec::Charmap(&CP852)),
-    ("cp855", Codec::Charmap(&CP855)),
-    ("cp856", Codec::Charmap(&CP856)),
-    ("cp857", Codec::Charmap(&CP857)),
-    ("cp858", Codec::Charmap(&CP858)),
-    ("cp860", Codec::Charmap(&CP860)),
-    ("cp861", Codec::Charmap(&CP861)),
-    ("cp862", Codec::Charmap(&CP862)),
-    ("cp863", Codec::Charmap(&CP863)),
-    ("cp864", Codec::Charmap(&CP864)),
-    ("cp865", Codec::Charmap(&CP865)),
-    ("cp866", Codec::Charmap(&CP866)),
-    ("cp869", Codec::Charmap(&CP869)),
-    ("cp874", Codec::Charmap(&CP874)),
-    ("cp875", Codec::Charmap(&CP875)),
-    ("cp932", Codec::Cjk(Cjk::Cp932)),
-    ("cp949", Codec::Cjk(Cjk::Cp949)),
-    ("cp950", Codec::Unsupported),
-    ("euc_jis_2004", Codec::Unsupported),
-    ("euc_jisx0213", Codec::Unsupported),
-    ("euc_jp", Codec::Cjk(Cjk::EucJp)),
-    ("euc_kr", Codec::Cjk(Cjk::EucKr)),
-    ("gb18030", Codec::Cjk(Cjk::Gb18030)),
-    ("gb2312", Codec::Cjk(Cjk::Gb2312)),
-    ("gbk", Codec::Cjk(Cjk::Gbk)),
-    ("hex_codec", Codec::NotText),
-    ("hp_roman8", Codec::Charmap(&HP_ROMAN8)),
-    ("hz", Codec::Unsupported),
-    ("idna", Codec::Unsupported),
-    ("iso2022_jp", Codec::Unsupported),
-    ("iso2022_jp_1", Codec::Unsupported),
-    ("iso2022_jp_2", Codec::Unsupported),
-    ("iso2022_jp_2004", Codec::Unsupported),
-    ("iso2022_jp_3", Codec::Unsupported),
-    ("iso2022_jp_ext", Codec::Unsupported),
-    ("iso2022_kr", Codec::Unsupported),
-    ("iso8859_1", Codec::Charmap(&ISO8859_1)),
-    ("iso8859_10", Codec::Charmap(&ISO8859_10)),
-    ("iso8859_11", Codec::Charmap(&ISO8859_11)),
-    ("iso8859_13", Codec::Charmap(&ISO8859_13)),
-    ("iso8859_14", Codec::Charmap(&ISO8859_14)),
-    ("iso8859_15", Codec::Charmap(&ISO8859_15)),
-    ("iso8859_16", Codec::Charmap(&ISO8859_16)),
-    ("iso8859_2", Codec::Charmap(&ISO8859_2)),
-    ("iso8859_3", Codec::Charmap(&ISO8859_3)),
-    ("iso8859_4", Codec::Charmap(&ISO8859_4)),
-    ("iso8859_5", Codec::Charmap(&ISO8859_5)),
-    ("iso8859_6", Codec::Charmap(&ISO8859_6)),
-    ("iso8859_7", Codec::Charmap(&ISO8859_7)),
-    ("iso8859_8", Codec::Charmap(&ISO8859_8)),
-    ("iso8859_9", Codec::Charmap(&ISO8859_9)),
-    ("johab", Codec::Unsupported),
-    ("koi8_r", Codec::Charmap(&KOI8_R)),
-    ("koi8_t", Codec::Charmap(&KOI8_T)),
-    ("koi8_u", Codec::Charmap(&KOI8_U)),
-    ("kz1048", Codec::Charmap(&KZ1048)),
-    ("latin_1", Codec::Latin1),
-    ("mac_arabic", Codec::Charmap(&MAC_ARABIC)),
-    ("mac_croatian", Codec::Charmap(&MAC_CROATIAN)),
-    ("mac_cyrillic", Codec::Charmap(&MAC_CYRILLIC)),
-    ("mac_farsi", Codec::Charmap(&MAC_FARSI)),
-    ("mac_greek", Codec::Charmap(&MAC_GREEK)),
-    ("mac_iceland", Codec::Charmap(&MAC_ICELAND)),
-    ("mac_latin2", Codec::Charmap(&MAC_LATIN2)),
-    ("mac_roman", Codec::Charmap(&MAC_ROMAN)),
-    ("mac_romanian", Codec::Charmap(&MAC_ROMANIAN)),
-    ("mac_turkish", Codec::Charmap(&MAC_TURKISH)),
-    ("palmos", Codec::Charmap(&PALMOS)),
-    ("ptcp154", Codec::Charmap(&PTCP154)),
-    ("punycode", Codec::Unsupported),
-    ("quopri_codec", Codec::NotText),
-    ("raw_unicode_escape", Codec::Unsupported),
-    ("rot_13", Codec::NotText),
-    ("shift_jis", Codec::Cjk(Cjk::ShiftJis)),
-    ("shift_jis_2004", Codec::Unsupported),
-    ("shift_jisx0213", Codec::Unsupported),
-    ("tis_620", Codec::Charmap(&TIS_620)),
-    ("undefined", Codec::Undefined),
-    ("unicode_escape", Codec::Unsupported),
-    ("utf_16", Codec::Utf16(Order::Detect)),
-    ("utf_16_be", Codec::Utf16(Order::Be)),
-    ("utf_16_le", Codec::Utf16(Order::Le)),
-    ("utf_32", Codec::Utf32(Order::Detect)),
-    ("utf_32_be", Codec::Utf32(Order::Be)),
-    ("utf_32_le", Codec::Utf32(Order::Le)),
-    ("utf_7", Codec::Unsupported),
-    ("utf_8", Codec::Utf8),
-    ("utf_8_sig", Codec::Utf8Sig),
-    ("uu_codec", Codec::NotText),
-    ("zlib_codec", Codec::NotText),
+    ("ascii", Codec::Ascii), ("base64_codec", Codec::NotText), ("big5", Codec::Unsupported), ("big5hkscs", Codec::Unsupported),
+    ("bz2_codec", Codec::NotText), ("charmap", Codec::Latin1), ("cp037", Codec::Charmap(&CP037)), ("cp1006", Codec::Charmap(&CP1006)),
+    ("cp1026", Codec::Charmap(&CP1026)), ("cp1125", Codec::Charmap(&CP1125)), ("cp1140", Codec::Charmap(&CP1140)), ("cp1250", Codec::Charmap(&CP1250)),
+    ("cp1251", Codec::Charmap(&CP1251)), ("cp1252", Codec::Charmap(&CP1252)), ("cp1253", Codec::Charmap(&CP1253)), ("cp1254", Codec::Charmap(&CP1254)),
+    ("cp1255", Codec::Charmap(&CP1255)), ("cp1256", Codec::Charmap(&CP1256)), ("cp1257", Codec::Charmap(&CP1257)), ("cp1258", Codec::Charmap(&CP1258)),
+    ("cp273", Codec::Charmap(&CP273)), ("cp424", Codec::Charmap(&CP424)), ("cp437", Codec::Charmap(&CP437)), ("cp500", Codec::Charmap(&CP500)),
+    ("cp720", Codec::Charmap(&CP720)), ("cp737", Codec::Charmap(&CP737)), ("cp775", Codec::Charmap(&CP775)), ("cp850", Codec::Charmap(&CP850)),
+    ("cp852", Codec::Charmap(&CP852)), ("cp855", Codec::Charmap(&CP855)), ("cp856", Codec::Charmap(&CP856)), ("cp857", Codec::Charmap(&CP857)),
+    ("cp858", Codec::Charmap(&CP858)), ("cp860", Codec::Charmap(&CP860)), ("cp861", Codec::Charmap(&CP861)), ("cp862", Codec::Charmap(&CP862)),
+    ("cp863", Codec::Charmap(&CP863)), ("cp864", Codec::Charmap(&CP864)), ("cp865", Codec::Charmap(&CP865)), ("cp866", Codec::Charmap(&CP866)),
+    ("cp869", Codec::Charmap(&CP869)), ("cp874", Codec::Charmap(&CP874)), ("cp875", Codec::Charmap(&CP875)), ("cp932", Codec::Cjk(Cjk::Cp932)),
+    ("cp949", Codec::Cjk(Cjk::Cp949)), ("cp950", Codec::Unsupported), ("euc_jis_2004", Codec::Unsupported), ("euc_jisx0213", Codec::Unsupported),
+    ("euc_jp", Codec::Cjk(Cjk::EucJp)), ("euc_kr", Codec::Cjk(Cjk::EucKr)), ("gb18030", Codec::Cjk(Cjk::Gb18030)), ("gb2312", Codec::Cjk(Cjk::Gb2312)),
+    ("gbk", Codec::Cjk(Cjk::Gbk)), ("hex_codec", Codec::NotText), ("hp_roman8", Codec::Charmap(&HP_ROMAN8)), ("hz", Codec::Unsupported),
+    ("idna", Codec::Unsupported), ("iso2022_jp", Codec::Unsupported), ("iso2022_jp_1", Codec::Unsupported), ("iso2022_jp_2", Codec::Unsupported),
+    ("iso2022_jp_2004", Codec::Unsupported), ("iso2022_jp_3", Codec::Unsupported), ("iso2022_jp_ext", Codec::Unsupported), ("iso2022_kr", Codec::Unsupported),
+    ("iso8859_1", Codec::Charmap(&ISO8859_1)), ("iso8859_10", Codec::Charmap(&ISO8859_10)), ("iso8859_11", Codec::Charmap(&ISO8859_11)), ("iso8859_13", Codec::Charmap(&ISO8859_13)),
+    ("iso8859_14", Codec::Charmap(&ISO8859_14)), ("iso8859_15", Codec::Charmap(&ISO8859_15)), ("iso8859_16", Codec::Charmap(&ISO8859_16)), ("iso8859_2", Codec::Charmap(&ISO8859_2)),
+    ("iso8859_3", Codec::Charmap(&ISO8859_3)), ("iso8859_4", Codec::Charmap(&ISO8859_4)), ("iso8859_5", Codec::Charmap(&ISO8859_5)), ("iso8859_6", Codec::Charmap(&ISO8859_6)),
+    ("iso8859_7", Codec::Charmap(&ISO8859_7)), ("iso8859_8", Codec::Charmap(&ISO8859_8)), ("iso8859_9", Codec::Charmap(&ISO8859_9)), ("johab", Codec::Unsupported),
+    ("koi8_r", Codec::Charmap(&KOI8_R)), ("koi8_t", Codec::Charmap(&KOI8_T)), ("koi8_u", Codec::Charmap(&KOI8_U)), ("kz1048", Codec::Charmap(&KZ1048)),
+    ("latin_1", Codec::Latin1), ("mac_arabic", Codec::Charmap(&MAC_ARABIC)), ("mac_croatian", Codec::Charmap(&MAC_CROATIAN)), ("mac_cyrillic", Codec::Charmap(&MAC_CYRILLIC)),
+    ("mac_farsi", Codec::Charmap(&MAC_FARSI)), ("mac_greek", Codec::Charmap(&MAC_GREEK)), ("mac_iceland", Codec::Charmap(&MAC_ICELAND)), ("mac_latin2", Codec::Charmap(&MAC_LATIN2)),
+    ("mac_roman", Codec::Charmap(&MAC_ROMAN)), ("mac_romanian", Codec::Charmap(&MAC_ROMANIAN)), ("mac_turkish", Codec::Charmap(&MAC_TURKISH)), ("palmos", Codec::Charmap(&PALMOS)),
+    ("ptcp154", Codec::Charmap(&PTCP154)), ("punycode", Codec::Unsupported), ("quopri_codec", Codec::NotText), ("raw_unicode_escape", Codec::Unsupported),
+    ("rot_13", Codec::NotText), ("shift_jis", Codec::Cjk(Cjk::ShiftJis)), ("shift_jis_2004", Codec::Unsupported), ("shift_jisx0213", Codec::Unsupported),
+    ("tis_620", Codec::Charmap(&TIS_620)), ("undefined", Codec::Undefined), ("unicode_escape", Codec::Unsupported), ("utf_16", Codec::Utf16(Order::Detect)),
+    ("utf_16_be", Codec::Utf16(Order::Be)), ("utf_16_le", Codec::Utf16(Order::Le)), ("utf_32", Codec::Utf32(Order::Detect)), ("utf_32_be", Codec::Utf32(Order::Be)),
+    ("utf_32_le", Codec::Utf32(Order::Le)), ("utf_7", Codec::Unsupported), ("utf_8", Codec::Utf8), ("utf_8_sig", Codec::Utf8Sig),
+    ("uu_codec", Codec::NotText), ("zlib_codec", Codec::NotText),
 ];
 
 /// `encodings.cp037.decoding_table` (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP037: Charmap = Charmap::new(false, "\
-    \u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\
-    \u{20}\u{a0}âäàáãåçñ¢.<(+|&éêëèíîïìß!$*);¬-/ÂÄÀÁÃÅÇÑ¦,%_>?øÉÊËÈÍÎÏÌ`:#@'=\u{22}\
-    Øabcdefghi«»ðýþ±°jklmnopqrªºæ¸Æ¤µ~stuvwxyz¡¿ÐÝÞ®^£¥·©§¶¼½¾[]¯¨´×\
-    {ABCDEFGHI\u{ad}ôöòóõ}JKLMNOPQR¹ûüùúÿ\u{5c}÷STUVWXYZ²ÔÖÒÓÕ0123456789³ÛÜÙÚ\u{9f}\
-");
+pub(super) static CP037: Charmap = Charmap::new(false, "\u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\u{20}\u{a0}âäàáãåçñ¢.<(+|&éêëèíîïìß!$*);¬-/ÂÄÀÁÃÅÇÑ¦,%_>?øÉÊËÈÍÎÏÌ`:#@'=\u{22}Øabcdefghi«»ðýþ±°jklmnopqrªºæ¸Æ¤µ~stuvwxyz¡¿ÐÝÞ®^£¥·©§¶¼½¾[]¯¨´×{ABCDEFGHI\u{ad}ôöòóõ}JKLMNOPQR¹ûüùúÿ\u{5c}÷STUVWXYZ²ÔÖÒÓÕ0123456789³ÛÜÙÚ\u{9f}");
 
 /// `encodings.cp1006.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP1006: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}۰۱۲۳۴۵۶۷۸۹،\u{61b}\u{ad}\u{61f}\u{fe81}\u{fe8d}\u{fe8e}\u{fe8e}\u{fe8f}\u{fe91}\u{fb56}\u{fb58}\u{fe93}\u{fe95}\u{fe97}\u{fb66}\u{fb68}\u{fe99}\u{fe9b}\u{fe9d}\u{fe9f}\
-    \u{fb7a}\u{fb7c}\u{fea1}\u{fea3}\u{fea5}\u{fea7}\u{fea9}\u{fb84}\u{feab}\u{fead}\u{fb8c}\u{feaf}\u{fb8a}\u{feb1}\u{feb3}\u{feb5}\u{feb7}\u{feb9}\u{febb}\u{febd}\u{febf}\u{fec1}\u{fec5}\u{fec9}\u{feca}\u{fecb}\u{fecc}\u{fecd}\u{fece}\u{fecf}\u{fed0}\u{fed1}\u{fed3}\u{fed5}\u{fed7}\u{fed9}\u{fedb}\u{fb92}\u{fb94}\u{fedd}\u{fedf}\u{fee0}\u{fee1}\u{fee3}\u{fb9e}\u{fee5}\u{fee7}\u{fe85}\u{feed}\u{fba6}\u{fba8}\u{fba9}\u{fbaa}\u{fe80}\u{fe89}\u{fe8a}\u{fe8b}\u{fef1}\u{fef2}\u{fef3}\u{fbb0}\u{fbae}\u{fe7c}\u{fe7d}\
-");
+pub(super) static CP1006: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}۰۱۲۳۴۵۶۷۸۹،\u{61b}\u{ad}\u{61f}\u{fe81}\u{fe8d}\u{fe8e}\u{fe8e}\u{fe8f}\u{fe91}\u{fb56}\u{fb58}\u{fe93}\u{fe95}\u{fe97}\u{fb66}\u{fb68}\u{fe99}\u{fe9b}\u{fe9d}\u{fe9f}\u{fb7a}\u{fb7c}\u{fea1}\u{fea3}\u{fea5}\u{fea7}\u{fea9}\u{fb84}\u{feab}\u{fead}\u{fb8c}\u{feaf}\u{fb8a}\u{feb1}\u{feb3}\u{feb5}\u{feb7}\u{feb9}\u{febb}\u{febd}\u{febf}\u{fec1}\u{fec5}\u{fec9}\u{feca}\u{fecb}\u{fecc}\u{fecd}\u{fece}\u{fecf}\u{fed0}\u{fed1}\u{fed3}\u{fed5}\u{fed7}\u{fed9}\u{fedb}\u{fb92}\u{fb94}\u{fedd}\u{fedf}\u{fee0}\u{fee1}\u{fee3}\u{fb9e}\u{fee5}\u{fee7}\u{fe85}\u{feed}\u{fba6}\u{fba8}\u{fba9}\u{fbaa}\u{fe80}\u{fe89}\u{fe8a}\u{fe8b}\u{fef1}\u{fef2}\u{fef3}\u{fbb0}\u{fbae}\u{fe7c}\u{fe7d}");
 
 /// `encodings.cp1026.decoding_table` (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP1026: Charmap = Charmap::new(false, "\
-    \u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\
-    \u{20}\u{a0}âäàáãå{ñÇ.<(+!&éêëèíîïìßĞİ*);^-/ÂÄÀÁÃÅ[Ñş,%_>?øÉÊËÈÍÎÏÌı:ÖŞ'=Ü\
-    Øabcdefghi«»}`¦±°jklmnopqrªºæ¸Æ¤µöstuvwxyz¡¿]$@®¢£¥·©§¶¼½¾¬|¯¨´×\
-    çABCDEFGHI\u{ad}ô~òóõğJKLMNOPQR¹û\u{5c}ùúÿü÷STUVWXYZ²Ô#ÒÓÕ0123456789³Û\u{22}ÙÚ\u{9f}\
-");
+pub(super) static CP1026: Charmap = Charmap::new(false, "\u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\u{20}\u{a0}âäàáãå{ñÇ.<(+!&éêëèíîïìßĞİ*);^-/ÂÄÀÁÃÅ[Ñş,%_>?øÉÊËÈÍÎÏÌı:ÖŞ'=ÜØabcdefghi«»}`¦±°jklmnopqrªºæ¸Æ¤µöstuvwxyz¡¿]$@®¢£¥·©§¶¼½¾¬|¯¨´×çABCDEFGHI\u{ad}ô~òóõğJKLMNOPQR¹û\u{5c}ùúÿü÷STUVWXYZ²Ô#ÒÓÕ0123456789³Û\u{22}ÙÚ\u{9f}");
 
 /// `encodings.cp1125.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP1125: Charmap = Charmap::new(true, "\
-    АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмноп░▒▓│┤╡╢╖╕╣║╗╝╜╛┐\
-    └┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀рстуфхцчшщъыьэюяЁёҐґЄєІіЇї·√№¤■\u{a0}\
-");
+pub(super) static CP1125: Charmap = Charmap::new(true, "АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмноп░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀рстуфхцчшщъыьэюяЁёҐґЄєІіЇї·√№¤■\u{a0}");
 
 /// `encodings.cp1140.decoding_table` (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP1140: Charmap = Charmap::new(false, "\
-    \u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\
-    \u{20}\u{a0}âäàáãåçñ¢.<(+|&éêëèíîïìß!$*);¬-/ÂÄÀÁÃÅÇÑ¦,%_>?øÉÊËÈÍÎÏÌ`:#@'=\u{22}\
-    Øabcdefghi«»ðýþ±°jklmnopqrªºæ¸Æ€µ~stuvwxyz¡¿ÐÝÞ®^£¥·©§¶¼½¾[]¯¨´×\
-    {ABCDEFGHI\u{ad}ôöòóõ}JKLMNOPQR¹ûüùúÿ\u{5c}÷STUVWXYZ²ÔÖÒÓÕ0123456789³ÛÜÙÚ\u{9f}\
-");
+pub(super) static CP1140: Charmap = Charmap::new(false, "\u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\u{20}\u{a0}âäàáãåçñ¢.<(+|&éêëèíîïìß!$*);¬-/ÂÄÀÁÃÅÇÑ¦,%_>?øÉÊËÈÍÎÏÌ`:#@'=\u{22}Øabcdefghi«»ðýþ±°jklmnopqrªºæ¸Æ€µ~stuvwxyz¡¿ÐÝÞ®^£¥·©§¶¼½¾[]¯¨´×{ABCDEFGHI\u{ad}ôöòóõ}JKLMNOPQR¹ûüùúÿ\u{5c}÷STUVWXYZ²ÔÖÒÓÕ0123456789³ÛÜÙÚ\u{9f}");
 
 /// `encodings.cp1250.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP1250: Charmap = Charmap::new(true, "\
-    €\u{fffe}‚\u{fffe}„…†‡\u{fffe}‰Š‹ŚŤŽŹ\u{fffe}‘’“”•–—\u{fffe}™š›śťžź\u{a0}ˇ˘Ł¤Ą¦§¨©Ş«¬\u{ad}®Ż°±˛ł´µ¶·¸ąş»Ľ˝ľż\
-    ŔÁÂĂÄĹĆÇČÉĘËĚÍÎĎĐŃŇÓÔŐÖ×ŘŮÚŰÜÝŢßŕáâăäĺćçčéęëěíîďđńňóôőö÷řůúűüýţ˙\
-");
+pub(super) static CP1250: Charmap = Charmap::new(true, "€\u{fffe}‚\u{fffe}„…†‡\u{fffe}‰Š‹ŚŤŽŹ\u{fffe}‘’“”•–—\u{fffe}™š›śťžź\u{a0}ˇ˘Ł¤Ą¦§¨©Ş«¬\u{ad}®Ż°±˛ł´µ¶·¸ąş»Ľ˝ľżŔÁÂĂÄĹĆÇČÉĘËĚÍÎĎĐŃŇÓÔŐÖ×ŘŮÚŰÜÝŢßŕáâăäĺćçčéęëěíîďđńňóôőö÷řůúűüýţ˙");
 
 /// `encodings.cp1251.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP1251: Charmap = Charmap::new(true, "\
-    ЂЃ‚ѓ„…†‡€‰Љ‹ЊЌЋЏђ‘’“”•–—\u{fffe}™љ›њќћџ\u{a0}ЎўЈ¤Ґ¦§Ё©Є«¬\u{ad}®Ї°±Ііґµ¶·ё№є»јЅѕї\
-    АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюя\
-");
+pub(super) static CP1251: Charmap = Charmap::new(true, "ЂЃ‚ѓ„…†‡€‰Љ‹ЊЌЋЏђ‘’“”•–—\u{fffe}™љ›њќћџ\u{a0}ЎўЈ¤Ґ¦§Ё©Є«¬\u{ad}®Ї°±Ііґµ¶·ё№є»јЅѕїАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюя");
 
 /// `encodings.cp1252.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP1252: Charmap = Charmap::new(true, "\
-    €\u{fffe}‚ƒ„…†‡ˆ‰Š‹Œ\u{fffe}Ž\u{fffe}\u{fffe}‘’“”•–—˜™š›œ\u{fffe}žŸ\u{a0}¡¢£¤¥¦§¨©ª«¬\u{ad}®¯°±²³´µ¶·¸¹º»¼½¾¿\
-    ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ\
-");
+pub(super) static CP1252: Charmap = Charmap::new(true, "€\u{fffe}‚ƒ„…†‡ˆ‰Š‹Œ\u{fffe}Ž\u{fffe}\u{fffe}‘’“”•–—˜™š›œ\u{fffe}žŸ\u{a0}¡¢£¤¥¦§¨©ª«¬\u{ad}®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ");
 
 /// `encodings.cp1253.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP1253: Charmap = Charmap::new(true, "\
-    €\u{fffe}‚ƒ„…†‡\u{fffe}‰\u{fffe}‹\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}‘’“”•–—\u{fffe}™\u{fffe}›\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{a0}΅Ά£¤¥¦§¨©\u{fffe}«¬\u{ad}®―°±²³΄µ¶·ΈΉΊ»Ό½ΎΏ\
-    ΐΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡ\u{fffe}ΣΤΥΦΧΨΩΪΫάέήίΰαβγδεζηθικλμνξοπρςστυφχψωϊϋόύώ\u{fffe}\
-");
+pub(super) static CP1253: Charmap = Charmap::new(true, "€\u{fffe}‚ƒ„…†‡\u{fffe}‰\u{fffe}‹\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}‘’“”•–—\u{fffe}™\u{fffe}›\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{a0}΅Ά£¤¥¦§¨©\u{fffe}«¬\u{ad}®―°±²³΄µ¶·ΈΉΊ»Ό½ΎΏΐΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡ\u{fffe}ΣΤΥΦΧΨΩΪΫάέήίΰαβγδεζηθικλμνξοπρςστυφχψωϊϋόύώ\u{fffe}");
 
 /// `encodings.cp1254.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP1254: Charmap = Charmap::new(true, "\
-    €\u{fffe}‚ƒ„…†‡ˆ‰Š‹Œ\u{fffe}\u{fffe}\u{fffe}\u{fffe}‘’“”•–—˜™š›œ\u{fffe}\u{fffe}Ÿ\u{a0}¡¢£¤¥¦§¨©ª«¬\u{ad}®¯°±²³´µ¶·¸¹º»¼½¾¿\
-    ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏĞÑÒÓÔÕÖ×ØÙÚÛÜİŞßàáâãäåæçèéêëìíîïğñòóôõö÷øùúûüışÿ\
-");
+pub(super) static CP1254: Charmap = Charmap::new(true, "€\u{fffe}‚ƒ„…†‡ˆ‰Š‹Œ\u{fffe}\u{fffe}\u{fffe}\u{fffe}‘’“”•–—˜™š›œ\u{fffe}\u{fffe}Ÿ\u{a0}¡¢£¤¥¦§¨©ª«¬\u{ad}®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏĞÑÒÓÔÕÖ×ØÙÚÛÜİŞßàáâãäåæçèéêëìíîïğñòóôõö÷øùúûüışÿ");
 
 /// `encodings.cp1255.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP1255: Charmap = Charmap::new(true, "\
-    €\u{fffe}‚ƒ„…†‡ˆ‰\u{fffe}‹\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}‘’“”•–—˜™\u{fffe}›\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{a0}¡¢£₪¥¦§¨©×«¬\u{ad}®¯°±²³´µ¶·¸¹÷»¼½¾¿\
-    \u{5b0}\u{5b1}\u{5b2}\u{5b3}\u{5b4}\u{5b5}\u{5b6}\u{5b7}\u{5b8}\u{5b9}\u{fffe}\u{5bb}\u{5bc}\u{5bd}\u{5be}\u{5bf}\u{5c0}\u{5c1}\u{5c2}\u{5c3}\u{5f0}\u{5f1}\u{5f2}\u{5f3}\u{5f4}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{5d0}\u{5d1}\u{5d2}\u{5d3}\u{5d4}\u{5d5}\u{5d6}\u{5d7}\u{5d8}\u{5d9}\u{5da}\u{5db}\u{5dc}\u{5dd}\u{5de}\u{5df}\u{5e0}\u{5e1}\u{5e2}\u{5e3}\u{5e4}\u{5e5}\u{5e6}\u{5e7}\u{5e8}\u{5e9}\u{5ea}\u{fffe}\u{fffe}\u{200e}\u{200f}\u{fffe}\
-");
+pub(super) static CP1255: Charmap = Charmap::new(true, "€\u{fffe}‚ƒ„…†‡ˆ‰\u{fffe}‹\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}‘’“”•–—˜™\u{fffe}›\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{a0}¡¢£₪¥¦§¨©×«¬\u{ad}®¯°±²³´µ¶·¸¹÷»¼½¾¿\u{5b0}\u{5b1}\u{5b2}\u{5b3}\u{5b4}\u{5b5}\u{5b6}\u{5b7}\u{5b8}\u{5b9}\u{fffe}\u{5bb}\u{5bc}\u{5bd}\u{5be}\u{5bf}\u{5c0}\u{5c1}\u{5c2}\u{5c3}\u{5f0}\u{5f1}\u{5f2}\u{5f3}\u{5f4}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{5d0}\u{5d1}\u{5d2}\u{5d3}\u{5d4}\u{5d5}\u{5d6}\u{5d7}\u{5d8}\u{5d9}\u{5da}\u{5db}\u{5dc}\u{5dd}\u{5de}\u{5df}\u{5e0}\u{5e1}\u{5e2}\u{5e3}\u{5e4}\u{5e5}\u{5e6}\u{5e7}\u{5e8}\u{5e9}\u{5ea}\u{fffe}\u{fffe}\u{200e}\u{200f}\u{fffe}");
 
 /// `encodings.cp1256.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP1256: Charmap = Charmap::new(true, "\
-    €\u{67e}‚ƒ„…†‡ˆ‰\u{679}‹Œ\u{686}\u{698}\u{688}\u{6af}‘’“”•–—\u{6a9}™\u{691}›œ\u{200c}\u{200d}\u{6ba}\u{a0}،¢£¤¥¦§¨©\u{6be}«¬\u{ad}®¯°±²³´µ¶·¸¹\u{61b}»¼½¾\u{61f}\
-    \u{6c1}\u{621}\u{622}\u{623}\u{624}\u{625}\u{626}\u{627}\u{628}\u{629}\u{62a}\u{62b}\u{62c}\u{62d}\u{62e}\u{62f}\u{630}\u{631}\u{632}\u{633}\u{634}\u{635}\u{636}×\u{637}\u{638}\u{639}\u{63a}\u{640}\u{641}\u{642}\u{643}à\u{644}â\u{645}\u{646}\u{647}\u{648}çèéêë\u{649}\u{64a}îï\u{64b}\u{64c}\u{64d}\u{64e}ô\u{64f}\u{650}÷\u{651}ù\u{652}ûü\u{200e}\u{200f}\u{6d2}\
-");
+pub(super) static CP1256: Charmap = Charmap::new(true, "€\u{67e}‚ƒ„…†‡ˆ‰\u{679}‹Œ\u{686}\u{698}\u{688}\u{6af}‘’“”•–—\u{6a9}™\u{691}›œ\u{200c}\u{200d}\u{6ba}\u{a0}،¢£¤¥¦§¨©\u{6be}«¬\u{ad}®¯°±²³´µ¶·¸¹\u{61b}»¼½¾\u{61f}\u{6c1}\u{621}\u{622}\u{623}\u{624}\u{625}\u{626}\u{627}\u{628}\u{629}\u{62a}\u{62b}\u{62c}\u{62d}\u{62e}\u{62f}\u{630}\u{631}\u{632}\u{633}\u{634}\u{635}\u{636}×\u{637}\u{638}\u{639}\u{63a}\u{640}\u{641}\u{642}\u{643}à\u{644}â\u{645}\u{646}\u{647}\u{648}çèéêë\u{649}\u{64a}îï\u{64b}\u{64c}\u{64d}\u{64e}ô\u{64f}\u{650}÷\u{651}ù\u{652}ûü\u{200e}\u{200f}\u{6d2}");
 
 /// `encodings.cp1257.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP1257: Charmap = Charmap::new(true, "\
-    €\u{fffe}‚\u{fffe}„…†‡\u{fffe}‰\u{fffe}‹\u{fffe}¨ˇ¸\u{fffe}‘’“”•–—\u{fffe}™\u{fffe}›\u{fffe}¯˛\u{fffe}\u{a0}\u{fffe}¢£¤\u{fffe}¦§Ø©Ŗ«¬\u{ad}®Æ°±²³´µ¶·ø¹ŗ»¼½¾æ\
-    ĄĮĀĆÄÅĘĒČÉŹĖĢĶĪĻŠŃŅÓŌÕÖ×ŲŁŚŪÜŻŽßąįāćäåęēčéźėģķīļšńņóōõö÷ųłśūüżž˙\
-");
+pub(super) static CP1257: Charmap = Charmap::new(true, "€\u{fffe}‚\u{fffe}„…†‡\u{fffe}‰\u{fffe}‹\u{fffe}¨ˇ¸\u{fffe}‘’“”•–—\u{fffe}™\u{fffe}›\u{fffe}¯˛\u{fffe}\u{a0}\u{fffe}¢£¤\u{fffe}¦§Ø©Ŗ«¬\u{ad}®Æ°±²³´µ¶·ø¹ŗ»¼½¾æĄĮĀĆÄÅĘĒČÉŹĖĢĶĪĻŠŃŅÓŌÕÖ×ŲŁŚŪÜŻŽßąįāćäåęēčéźėģķīļšńņóōõö÷ųłśūüżž˙");
 
 /// `encodings.cp1258.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP1258: Charmap = Charmap::new(true, "\
-    €\u{fffe}‚ƒ„…†‡ˆ‰\u{fffe}‹Œ\u{fffe}\u{fffe}\u{fffe}\u{fffe}‘’“”•–—˜™\u{fffe}›œ\u{fffe}\u{fffe}Ÿ\u{a0}¡¢£¤¥¦§¨©ª«¬\u{ad}®¯°±²³´µ¶·¸¹º»¼½¾¿\
-    ÀÁÂĂÄÅÆÇÈÉÊË\u{300}ÍÎÏĐÑ\u{309}ÓÔƠÖ×ØÙÚÛÜƯ\u{303}ßàáâăäåæçèéêë\u{301}íîïđñ\u{323}óôơö÷øùúûüư₫ÿ\
-");
+pub(super) static CP1258: Charmap = Charmap::new(true, "€\u{fffe}‚ƒ„…†‡ˆ‰\u{fffe}‹Œ\u{fffe}\u{fffe}\u{fffe}\u{fffe}‘’“”•–—˜™\u{fffe}›œ\u{fffe}\u{fffe}Ÿ\u{a0}¡¢£¤¥¦§¨©ª«¬\u{ad}®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÂĂÄÅÆÇÈÉÊË\u{300}ÍÎÏĐÑ\u{309}ÓÔƠÖ×ØÙÚÛÜƯ\u{303}ßàáâăäåæçèéêë\u{301}íîïđñ\u{323}óôơö÷øùúûüư₫ÿ");
 
 /// `encodings.cp273.decoding_table` (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP273: Charmap = Charmap::new(false, "\
-    \u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\
-    \u{20}\u{a0}â{àáãåçñÄ.<(+!&éêëèíîïì~Ü$*);^-/Â[ÀÁÃÅÇÑö,%_>?øÉÊËÈÍÎÏÌ`:#§'=\u{22}\
-    Øabcdefghi«»ðýþ±°jklmnopqrªºæ¸Æ¤µßstuvwxyz¡¿ÐÝÞ®¢£¥·©@¶¼½¾¬|‾¨´×\
-    äABCDEFGHI\u{ad}ô¦òóõüJKLMNOPQR¹û}ùúÿÖ÷STUVWXYZ²Ô\u{5c}ÒÓÕ0123456789³Û]ÙÚ\u{9f}\
-");
+pub(super) static CP273: Charmap = Charmap::new(false, "\u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\u{20}\u{a0}â{àáãåçñÄ.<(+!&éêëèíîïì~Ü$*);^-/Â[ÀÁÃÅÇÑö,%_>?øÉÊËÈÍÎÏÌ`:#§'=\u{22}Øabcdefghi«»ðýþ±°jklmnopqrªºæ¸Æ¤µßstuvwxyz¡¿ÐÝÞ®¢£¥·©@¶¼½¾¬|‾¨´×äABCDEFGHI\u{ad}ô¦òóõüJKLMNOPQR¹û}ùúÿÖ÷STUVWXYZ²Ô\u{5c}ÒÓÕ0123456789³Û]ÙÚ\u{9f}");
 
 /// `encodings.cp424.decoding_table` (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP424: Charmap = Charmap::new(false, "\
-    \u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\
-    \u{20}\u{5d0}\u{5d1}\u{5d2}\u{5d3}\u{5d4}\u{5d5}\u{5d6}\u{5d7}\u{5d8}¢.<(+|&\u{5d9}\u{5da}\u{5db}\u{5dc}\u{5dd}\u{5de}\u{5df}\u{5e0}\u{5e1}!$*);¬-/\u{5e2}\u{5e3}\u{5e4}\u{5e5}\u{5e6}\u{5e7}\u{5e8}\u{5e9}¦,%_>?\u{fffe}\u{5ea}\u{fffe}\u{fffe}\u{a0}\u{fffe}\u{fffe}\u{fffe}‗`:#@'=\u{22}\
-    \u{fffe}abcdefghi«»\u{fffe}\u{fffe}\u{fffe}±°jklmnopqr\u{fffe}\u{fffe}\u{fffe}¸\u{fffe}¤µ~stuvwxyz\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}®^£¥·©§¶¼½¾[]¯¨´×\
-    {ABCDEFGHI\u{ad}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}}JKLMNOPQR¹\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{5c}÷STUVWXYZ²\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}0123456789³\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{9f}\
-");
+pub(super) static CP424: Charmap = Charmap::new(false, "\u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\u{20}\u{5d0}\u{5d1}\u{5d2}\u{5d3}\u{5d4}\u{5d5}\u{5d6}\u{5d7}\u{5d8}¢.<(+|&\u{5d9}\u{5da}\u{5db}\u{5dc}\u{5dd}\u{5de}\u{5df}\u{5e0}\u{5e1}!$*);¬-/\u{5e2}\u{5e3}\u{5e4}\u{5e5}\u{5e6}\u{5e7}\u{5e8}\u{5e9}¦,%_>?\u{fffe}\u{5ea}\u{fffe}\u{fffe}\u{a0}\u{fffe}\u{fffe}\u{fffe}‗`:#@'=\u{22}\u{fffe}abcdefghi«»\u{fffe}\u{fffe}\u{fffe}±°jklmnopqr\u{fffe}\u{fffe}\u{fffe}¸\u{fffe}¤µ~stuvwxyz\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}®^£¥·©§¶¼½¾[]¯¨´×{ABCDEFGHI\u{ad}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}}JKLMNOPQR¹\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{5c}÷STUVWXYZ²\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}0123456789³\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{9f}");
 
 /// `encodings.cp437.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP437: Charmap = Charmap::new(true, "\
-    ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐\
-    └┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}\
-");
+pub(super) static CP437: Charmap = Charmap::new(true, "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}");
 
 /// `encodings.cp500.decoding_table` (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP500: Charmap = Charmap::new(false, "\
-    \u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\
-    \u{20}\u{a0}âäàáãåçñ[.<(+!&éêëèíîïìß]$*);^-/ÂÄÀÁÃÅÇÑ¦,%_>?øÉÊËÈÍÎÏÌ`:#@'=\u{22}\
-    Øabcdefghi«»ðýþ±°jklmnopqrªºæ¸Æ¤µ~stuvwxyz¡¿ÐÝÞ®¢£¥·©§¶¼½¾¬|¯¨´×\
-    {ABCDEFGHI\u{ad}ôöòóõ}JKLMNOPQR¹ûüùúÿ\u{5c}÷STUVWXYZ²ÔÖÒÓÕ0123456789³ÛÜÙÚ\u{9f}\
-");
+pub(super) static CP500: Charmap = Charmap::new(false, "\u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\u{20}\u{a0}âäàáãåçñ[.<(+!&éêëèíîïìß]$*);^-/ÂÄÀÁÃÅÇÑ¦,%_>?øÉÊËÈÍÎÏÌ`:#@'=\u{22}Øabcdefghi«»ðýþ±°jklmnopqrªºæ¸Æ¤µ~stuvwxyz¡¿ÐÝÞ®¢£¥·©§¶¼½¾¬|¯¨´×{ABCDEFGHI\u{ad}ôöòóõ}JKLMNOPQR¹ûüùúÿ\u{5c}÷STUVWXYZ²ÔÖÒÓÕ0123456789³ÛÜÙÚ\u{9f}");
 
 /// `encodings.cp720.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP720: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}éâ\u{84}à\u{86}çêëèïî\u{8d}\u{8e}\u{8f}\u{90}\u{651}\u{652}ô¤\u{640}ûù\u{621}\u{622}\u{623}\u{624}£\u{625}\u{626}\u{627}\u{628}\u{629}\u{62a}\u{62b}\u{62c}\u{62d}\u{62e}\u{62f}\u{630}\u{631}\u{632}\u{633}\u{634}\u{635}«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐\
-    └┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀\u{636}\u{637}\u{638}\u{639}\u{63a}\u{641}µ\u{642}\u{643}\u{644}\u{645}\u{646}\u{647}\u{648}\u{649}\u{64a}≡\u{64b}\u{64c}\u{64d}\u{64e}\u{64f}\u{650}≈°∙·√ⁿ²■\u{a0}\
-");
+pub(super) static CP720: Charmap = Charmap::new(true, "\u{80}\u{81}éâ\u{84}à\u{86}çêëèïî\u{8d}\u{8e}\u{8f}\u{90}\u{651}\u{652}ô¤\u{640}ûù\u{621}\u{622}\u{623}\u{624}£\u{625}\u{626}\u{627}\u{628}\u{629}\u{62a}\u{62b}\u{62c}\u{62d}\u{62e}\u{62f}\u{630}\u{631}\u{632}\u{633}\u{634}\u{635}«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀\u{636}\u{637}\u{638}\u{639}\u{63a}\u{641}µ\u{642}\u{643}\u{644}\u{645}\u{646}\u{647}\u{648}\u{649}\u{64a}≡\u{64b}\u{64c}\u{64d}\u{64e}\u{64f}\u{650}≈°∙·√ⁿ²■\u{a0}");
 
 /// `encodings.cp737.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP737: Charmap = Charmap::new(true, "\
-    ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩαβγδεζηθικλμνξοπρσςτυφχψ░▒▓│┤╡╢╖╕╣║╗╝╜╛┐\
-    └┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀ωάέήϊίόύϋώΆΈΉΊΌΎΏ±≥≤ΪΫ÷≈°∙·√ⁿ²■\u{a0}\
-");
+pub(super) static CP737: Charmap = Charmap::new(true, "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩαβγδεζηθικλμνξοπρσςτυφχψ░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀ωάέήϊίόύϋώΆΈΉΊΌΎΏ±≥≤ΪΫ÷≈°∙·√ⁿ²■\u{a0}");
 
 /// `encodings.cp775.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP775: Charmap = Charmap::new(true, "\
-    ĆüéāäģåćłēŖŗīŹÄÅÉæÆōöĢ¢ŚśÖÜø£Ø×¤ĀĪóŻżź”¦©®¬½¼Ł«»░▒▓│┤ĄČĘĖ╣║╗╝ĮŠ┐\
-    └┴┬├─┼ŲŪ╚╔╩╦╠═╬Žąčęėįšųūž┘┌█▄▌▐▀ÓßŌŃõÕµńĶķĻļņĒŅ’\u{ad}±“¾¶§÷„°∙·¹³²■\u{a0}\
-");
+pub(super) static CP775: Charmap = Charmap::new(true, "ĆüéāäģåćłēŖŗīŹÄÅÉæÆōöĢ¢ŚśÖÜø£Ø×¤ĀĪóŻżź”¦©®¬½¼Ł«»░▒▓│┤ĄČĘĖ╣║╗╝ĮŠ┐└┴┬├─┼ŲŪ╚╔╩╦╠═╬Žąčęėįšųūž┘┌█▄▌▐▀ÓßŌŃõÕµńĶķĻļņĒŅ’\u{ad}±“¾¶§÷„°∙·¹³²■\u{a0}");
 
 /// `encodings.cp850.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP850: Charmap = Charmap::new(true, "\
-    ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐\
-    └┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈıÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u{ad}±‗¾¶§÷¸°¨·¹³²■\u{a0}\
-");
+pub(super) static CP850: Charmap = Charmap::new(true, "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈıÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u{ad}±‗¾¶§÷¸°¨·¹³²■\u{a0}");
 
 /// `encodings.cp852.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP852: Charmap = Charmap::new(true, "\
-    ÇüéâäůćçłëŐőîŹÄĆÉĹĺôöĽľŚśÖÜŤťŁ×čáíóúĄąŽžĘę¬źČş«»░▒▓│┤ÁÂĚŞ╣║╗╝Żż┐\
-    └┴┬├─┼Ăă╚╔╩╦╠═╬¤đĐĎËďŇÍÎě┘┌█▄ŢŮ▀ÓßÔŃńňŠšŔÚŕŰýÝţ´\u{ad}˝˛ˇ˘§÷¸°¨˙űŘř■\u{a0}\
-");
+pub(super) static CP852: Charmap = Charmap::new(true, "ÇüéâäůćçłëŐőîŹÄĆÉĹĺôöĽľŚśÖÜŤťŁ×čáíóúĄąŽžĘę¬źČş«»░▒▓│┤ÁÂĚŞ╣║╗╝Żż┐└┴┬├─┼Ăă╚╔╩╦╠═╬¤đĐĎËďŇÍÎě┘┌█▄ŢŮ▀ÓßÔŃńňŠšŔÚŕŰýÝţ´\u{ad}˝˛ˇ˘§÷¸°¨˙űŘř■\u{a0}");
 
 /// `encodings.cp855.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP855: Charmap = Charmap::new(true, "\
-    ђЂѓЃёЁєЄѕЅіІїЇјЈљЉњЊћЋќЌўЎџЏюЮъЪаАбБцЦдДеЕфФгГ«»░▒▓│┤хХиИ╣║╗╝йЙ┐\
-    └┴┬├─┼кК╚╔╩╦╠═╬¤лЛмМнНоОп┘┌█▄Пя▀ЯрРсСтТуУжЖвВьЬ№\u{ad}ыЫзЗшШэЭщЩчЧ§■\u{a0}\
-");
+pub(super) static CP855: Charmap = Charmap::new(true, "ђЂѓЃёЁєЄѕЅіІїЇјЈљЉњЊћЋќЌўЎџЏюЮъЪаАбБцЦдДеЕфФгГ«»░▒▓│┤хХиИ╣║╗╝йЙ┐└┴┬├─┼кК╚╔╩╦╠═╬¤лЛмМнНоОп┘┌█▄Пя▀ЯрРсСтТуУжЖвВьЬ№\u{ad}ыЫзЗшШэЭщЩчЧ§■\u{a0}");
 
 /// `encodings.cp856.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP856: Charmap = Charmap::new(true, "\
-    \u{5d0}\u{5d1}\u{5d2}\u{5d3}\u{5d4}\u{5d5}\u{5d6}\u{5d7}\u{5d8}\u{5d9}\u{5da}\u{5db}\u{5dc}\u{5dd}\u{5de}\u{5df}\u{5e0}\u{5e1}\u{5e2}\u{5e3}\u{5e4}\u{5e5}\u{5e6}\u{5e7}\u{5e8}\u{5e9}\u{5ea}\u{fffe}£\u{fffe}×\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}®¬½¼\u{fffe}«»░▒▓│┤\u{fffe}\u{fffe}\u{fffe}©╣║╗╝¢¥┐\
-    └┴┬├─┼\u{fffe}\u{fffe}╚╔╩╦╠═╬¤\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}┘┌█▄¦\u{fffe}▀\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}µ\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}¯´\u{ad}±‗¾¶§÷¸°¨·¹³²■\u{a0}\
-");
+pub(super) static CP856: Charmap = Charmap::new(true, "\u{5d0}\u{5d1}\u{5d2}\u{5d3}\u{5d4}\u{5d5}\u{5d6}\u{5d7}\u{5d8}\u{5d9}\u{5da}\u{5db}\u{5dc}\u{5dd}\u{5de}\u{5df}\u{5e0}\u{5e1}\u{5e2}\u{5e3}\u{5e4}\u{5e5}\u{5e6}\u{5e7}\u{5e8}\u{5e9}\u{5ea}\u{fffe}£\u{fffe}×\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}®¬½¼\u{fffe}«»░▒▓│┤\u{fffe}\u{fffe}\u{fffe}©╣║╗╝¢¥┐└┴┬├─┼\u{fffe}\u{fffe}╚╔╩╦╠═╬¤\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}┘┌█▄¦\u{fffe}▀\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}µ\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}¯´\u{ad}±‗¾¶§÷¸°¨·¹³²■\u{a0}");
 
 /// `encodings.cp857.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP857: Charmap = Charmap::new(true, "\
-    ÇüéâäàåçêëèïîıÄÅÉæÆôöòûùİÖÜø£ØŞşáíóúñÑĞğ¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐\
-    └┴┬├─┼ãÃ╚╔╩╦╠═╬¤ºªÊËÈ\u{fffe}ÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµ\u{fffe}×ÚÛÙìÿ¯´\u{ad}±\u{fffe}¾¶§÷¸°¨·¹³²■\u{a0}\
-");
+pub(super) static CP857: Charmap = Charmap::new(true, "ÇüéâäàåçêëèïîıÄÅÉæÆôöòûùİÖÜø£ØŞşáíóúñÑĞğ¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ºªÊËÈ\u{fffe}ÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµ\u{fffe}×ÚÛÙìÿ¯´\u{ad}±\u{fffe}¾¶§÷¸°¨·¹³²■\u{a0}");
 
 /// `encodings.cp858.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP858: Charmap = Charmap::new(true, "\
-    ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐\
-    └┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈ€ÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u{ad}±‗¾¶§÷¸°¨·¹³²■\u{a0}\
-");
+pub(super) static CP858: Charmap = Charmap::new(true, "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈ€ÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u{ad}±‗¾¶§÷¸°¨·¹³²■\u{a0}");
 
 /// `encodings.cp860.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP860: Charmap = Charmap::new(true, "\
-    ÇüéâãàÁçêÊèÍÔìÃÂÉÀÈôõòÚùÌÕÜ¢£Ù₧ÓáíóúñÑªº¿Ò¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐\
-    └┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}\
-");
+pub(super) static CP860: Charmap = Charmap::new(true, "ÇüéâãàÁçêÊèÍÔìÃÂÉÀÈôõòÚùÌÕÜ¢£Ù₧ÓáíóúñÑªº¿Ò¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}");
 
 /// `encodings.cp861.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP861: Charmap = Charmap::new(true, "\
-    ÇüéâäàåçêëèÐðÞÄÅÉæÆôöþûÝýÖÜø£Ø₧ƒáíóúÁÍÓÚ¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐\
-    └┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}\
-");
+pub(super) static CP861: Charmap = Charmap::new(true, "ÇüéâäàåçêëèÐðÞÄÅÉæÆôöþûÝýÖÜø£Ø₧ƒáíóúÁÍÓÚ¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}");
 
 /// `encodings.cp862.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP862: Charmap = Charmap::new(true, "\
-    \u{5d0}\u{5d1}\u{5d2}\u{5d3}\u{5d4}\u{5d5}\u{5d6}\u{5d7}\u{5d8}\u{5d9}\u{5da}\u{5db}\u{5dc}\u{5dd}\u{5de}\u{5df}\u{5e0}\u{5e1}\u{5e2}\u{5e3}\u{5e4}\u{5e5}\u{5e6}\u{5e7}\u{5e8}\u{5e9}\u{5ea}¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐\
-    └┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}\
-");
+pub(super) static CP862: Charmap = Charmap::new(true, "\u{5d0}\u{5d1}\u{5d2}\u{5d3}\u{5d4}\u{5d5}\u{5d6}\u{5d7}\u{5d8}\u{5d9}\u{5da}\u{5db}\u{5dc}\u{5dd}\u{5de}\u{5df}\u{5e0}\u{5e1}\u{5e2}\u{5e3}\u{5e4}\u{5e5}\u{5e6}\u{5e7}\u{5e8}\u{5e9}\u{5ea}¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}");
 
 /// `encodings.cp863.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP863: Charmap = Charmap::new(true, "\
-    ÇüéâÂà¶çêëèïî‗À§ÉÈÊôËÏûù¤ÔÜ¢£ÙÛƒ¦´óú¨¸³¯Î⌐¬½¼¾«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐\
-    └┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}\
-");
+pub(super) static CP863: Charmap = Charmap::new(true, "ÇüéâÂà¶çêëèïî‗À§ÉÈÊôËÏûù¤ÔÜ¢£ÙÛƒ¦´óú¨¸³¯Î⌐¬½¼¾«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}");
 
 /// `encodings.cp864.decoding_table` (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP864: Charmap = Charmap::new(false, "\
-    \u{0}\u{1}\u{2}\u{3}\u{4}\u{5}\u{6}\u{7}\u{8}\u{9}\u{a}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{14}\u{15}\u{16}\u{17}\u{18}\u{19}\u{1a}\u{1b}\u{1c}\u{1d}\u{1e}\u{1f}\u{20}!\u{22}#$٪&'()*+,-./0123456789:;<=>?\
-    @ABCDEFGHIJKLMNOPQRSTUVWXYZ[\u{5c}]^_`abcdefghijklmnopqrstuvwxyz{|}~\u{7f}\
-    °·∙√▒─│┼┤┬├┴┐┌└┘β∞φ±½¼≈«»\u{fef7}\u{fef8}\u{fffe}\u{fffe}\u{fefb}\u{fefc}\u{fffe}\u{a0}\u{ad}\u{fe82}£¤\u{fe84}\u{fffe}\u{fffe}\u{fe8e}\u{fe8f}\u{fe95}\u{fe99}،\u{fe9d}\u{fea1}\u{fea5}\u{660}\u{661}\u{662}\u{663}\u{664}\u{665}\u{666}\u{667}\u{668}\u{669}\u{fed1}\u{61b}\u{feb1}\u{feb5}\u{feb9}\u{61f}\
-    ¢\u{fe80}\u{fe81}\u{fe83}\u{fe85}\u{feca}\u{fe8b}\u{fe8d}\u{fe91}\u{fe93}\u{fe97}\u{fe9b}\u{fe9f}\u{fea3}\u{fea7}\u{fea9}\u{feab}\u{fead}\u{feaf}\u{feb3}\u{feb7}\u{febb}\u{febf}\u{fec1}\u{fec5}\u{fecb}\u{fecf}¦¬÷×\u{fec9}\u{640}\u{fed3}\u{fed7}\u{fedb}\u{fedf}\u{fee3}\u{fee7}\u{feeb}\u{feed}\u{feef}\u{fef3}\u{febd}\u{fecc}\u{fece}\u{fecd}\u{fee1}\u{fe7d}\u{651}\u{fee5}\u{fee9}\u{feec}\u{fef0}\u{fef2}\u{fed0}\u{fed5}\u{fef5}\u{fef6}\u{fedd}\u{fed9}\u{fef1}■\u{fffe}\
-");
+pub(super) static CP864: Charmap = Charmap::new(false, "\u{0}\u{1}\u{2}\u{3}\u{4}\u{5}\u{6}\u{7}\u{8}\u{9}\u{a}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{14}\u{15}\u{16}\u{17}\u{18}\u{19}\u{1a}\u{1b}\u{1c}\u{1d}\u{1e}\u{1f}\u{20}!\u{22}#$٪&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\u{5c}]^_`abcdefghijklmnopqrstuvwxyz{|}~\u{7f}°·∙√▒─│┼┤┬├┴┐┌└┘β∞φ±½¼≈«»\u{fef7}\u{fef8}\u{fffe}\u{fffe}\u{fefb}\u{fefc}\u{fffe}\u{a0}\u{ad}\u{fe82}£¤\u{fe84}\u{fffe}\u{fffe}\u{fe8e}\u{fe8f}\u{fe95}\u{fe99}،\u{fe9d}\u{fea1}\u{fea5}\u{660}\u{661}\u{662}\u{663}\u{664}\u{665}\u{666}\u{667}\u{668}\u{669}\u{fed1}\u{61b}\u{feb1}\u{feb5}\u{feb9}\u{61f}¢\u{fe80}\u{fe81}\u{fe83}\u{fe85}\u{feca}\u{fe8b}\u{fe8d}\u{fe91}\u{fe93}\u{fe97}\u{fe9b}\u{fe9f}\u{fea3}\u{fea7}\u{fea9}\u{feab}\u{fead}\u{feaf}\u{feb3}\u{feb7}\u{febb}\u{febf}\u{fec1}\u{fec5}\u{fecb}\u{fecf}¦¬÷×\u{fec9}\u{640}\u{fed3}\u{fed7}\u{fedb}\u{fedf}\u{fee3}\u{fee7}\u{feeb}\u{feed}\u{feef}\u{fef3}\u{febd}\u{fecc}\u{fece}\u{fecd}\u{fee1}\u{fe7d}\u{651}\u{fee5}\u{fee9}\u{feec}\u{fef0}\u{fef2}\u{fed0}\u{fed5}\u{fef5}\u{fef6}\u{fedd}\u{fed9}\u{fef1}■\u{fffe}");
 
 /// `encodings.cp865.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP865: Charmap = Charmap::new(true, "\
-    ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø₧ƒáíóúñÑªº¿⌐¬½¼¡«¤░▒▓│┤╡╢╖╕╣║╗╝╜╛┐\
-    └┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}\
-");
+pub(super) static CP865: Charmap = Charmap::new(true, "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø₧ƒáíóúñÑªº¿⌐¬½¼¡«¤░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{a0}");
 
 /// `encodings.cp866.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP866: Charmap = Charmap::new(true, "\
-    АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмноп░▒▓│┤╡╢╖╕╣║╗╝╜╛┐\
-    └┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀рстуфхцчшщъыьэюяЁёЄєЇїЎў°∙·√№¤■\u{a0}\
-");
+pub(super) static CP866: Charmap = Charmap::new(true, "АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмноп░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀рстуфхцчшщъыьэюяЁёЄєЇїЎў°∙·√№¤■\u{a0}");
 
 /// `encodings.cp869.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP869: Charmap = Charmap::new(true, "\
-    \u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}Ά\u{fffe}·¬¦‘’Έ―ΉΊΪΌ\u{fffe}\u{fffe}ΎΫ©Ώ²³ά£έήίϊΐόύΑΒΓΔΕΖΗ½ΘΙ«»░▒▓│┤ΚΛΜΝ╣║╗╝ΞΟ┐\
-    └┴┬├─┼ΠΡ╚╔╩╦╠═╬ΣΤΥΦΧΨΩαβγ┘┌█▄δε▀ζηθικλμνξοπρσςτ΄\u{ad}±υφχ§ψ΅°¨ωϋΰώ■\u{a0}\
-");
+pub(super) static CP869: Charmap = Charmap::new(true, "\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}Ά\u{fffe}·¬¦‘’Έ―ΉΊΪΌ\u{fffe}\u{fffe}ΎΫ©Ώ²³ά£έήίϊΐόύΑΒΓΔΕΖΗ½ΘΙ«»░▒▓│┤ΚΛΜΝ╣║╗╝ΞΟ┐└┴┬├─┼ΠΡ╚╔╩╦╠═╬ΣΤΥΦΧΨΩαβγ┘┌█▄δε▀ζηθικλμνξοπρσςτ΄\u{ad}±υφχ§ψ΅°¨ωϋΰώ■\u{a0}");
 
 /// `encodings.cp874.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP874: Charmap = Charmap::new(true, "\
-    €\u{fffe}\u{fffe}\u{fffe}\u{fffe}…\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}‘’“”•–—\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{a0}กขฃคฅฆงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟ\
-    ภมยรฤลฦวศษสหฬอฮฯะ\u{e31}าำ\u{e34}\u{e35}\u{e36}\u{e37}\u{e38}\u{e39}\u{e3a}\u{fffe}\u{fffe}\u{fffe}\u{fffe}฿เแโใไๅๆ\u{e47}\u{e48}\u{e49}\u{e4a}\u{e4b}\u{e4c}\u{e4d}\u{e4e}๏๐๑๒๓๔๕๖๗๘๙๚๛\u{fffe}\u{fffe}\u{fffe}\u{fffe}\
-");
+pub(super) static CP874: Charmap = Charmap::new(true, "€\u{fffe}\u{fffe}\u{fffe}\u{fffe}…\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}‘’“”•–—\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{a0}กขฃคฅฆงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟภมยรฤลฦวศษสหฬอฮฯะ\u{e31}าำ\u{e34}\u{e35}\u{e36}\u{e37}\u{e38}\u{e39}\u{e3a}\u{fffe}\u{fffe}\u{fffe}\u{fffe}฿เแโใไๅๆ\u{e47}\u{e48}\u{e49}\u{e4a}\u{e4b}\u{e4c}\u{e4d}\u{e4e}๏๐๑๒๓๔๕๖๗๘๙๚๛\u{fffe}\u{fffe}\u{fffe}\u{fffe}");
 
 /// `encodings.cp875.decoding_table` (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static CP875: Charmap = Charmap::new(false, "\
-    \u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\
-    \u{20}ΑΒΓΔΕΖΗΘΙ[.<(+!&ΚΛΜΝΞΟΠΡΣ]$*);^-/ΤΥΦΧΨΩΪΫ|,%_>?¨ΆΈΉ\u{a0}ΊΌΎΏ`:#@'=\u{22}\
-    ΅abcdefghiαβγδεζ°jklmnopqrηθικλμ´~stuvwxyzνξοπρσ£άέήϊίόύϋώςτυφχψ\
-    {ABCDEFGHI\u{ad}ωΐΰ‘―}JKLMNOPQR±½\u{1a}·’¦\u{5c}\u{1a}STUVWXYZ²§\u{1a}\u{1a}«¬0123456789³©\u{1a}\u{1a}»\u{9f}\
-");
+pub(super) static CP875: Charmap = Charmap::new(false, "\u{0}\u{1}\u{2}\u{3}\u{9c}\u{9}\u{86}\u{7f}\u{97}\u{8d}\u{8e}\u{b}\u{c}\u{d}\u{e}\u{f}\u{10}\u{11}\u{12}\u{13}\u{9d}\u{85}\u{8}\u{87}\u{18}\u{19}\u{92}\u{8f}\u{1c}\u{1d}\u{1e}\u{1f}\u{80}\u{81}\u{82}\u{83}\u{84}\u{a}\u{17}\u{1b}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{5}\u{6}\u{7}\u{90}\u{91}\u{16}\u{93}\u{94}\u{95}\u{96}\u{4}\u{98}\u{99}\u{9a}\u{9b}\u{14}\u{15}\u{9e}\u{1a}\u{20}ΑΒΓΔΕΖΗΘΙ[.<(+!&ΚΛΜΝΞΟΠΡΣ]$*);^-/ΤΥΦΧΨΩΪΫ|,%_>?¨ΆΈΉ\u{a0}ΊΌΎΏ`:#@'=\u{22}΅abcdefghiαβγδεζ°jklmnopqrηθικλμ´~stuvwxyzνξοπρσ£άέήϊίόύϋώςτυφχψ{ABCDEFGHI\u{ad}ωΐΰ‘―}JKLMNOPQR±½\u{1a}·’¦\u{5c}\u{1a}STUVWXYZ²§\u{1a}\u{1a}«¬0123456789³©\u{1a}\u{1a}»\u{9f}");
 
 /// `encodings.hp_roman8.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static HP_ROMAN8: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}ÀÂÈÊËÎÏ´ˋˆ¨˜ÙÛ₤¯Ýý°ÇçÑñ¡¿¤£¥§ƒ¢\
-    âêôûáéóúàèòùäëöüÅîØÆåíøæÄìÖÜÉïßÔÁÃãÐðÍÌÓÒÕõŠšÚŸÿÞþ·µ¶¾—¼½ªº«■»±\u{fffe}\
-");
+pub(super) static HP_ROMAN8: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}ÀÂÈÊËÎÏ´ˋˆ¨˜ÙÛ₤¯Ýý°ÇçÑñ¡¿¤£¥§ƒ¢âêôûáéóúàèòùäëöüÅîØÆåíøæÄìÖÜÉïßÔÁÃãÐðÍÌÓÒÕõŠšÚŸÿÞþ·µ¶¾—¼½ªº«■»±\u{fffe}");
 
 /// `encodings.iso8859_1.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_1: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}¡¢£¤¥¦§¨©ª«¬\u{ad}®¯°±²³´µ¶·¸¹º»¼½¾¿\
-    ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ\
-");
+pub(super) static ISO8859_1: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}¡¢£¤¥¦§¨©ª«¬\u{ad}®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ");
 
 /// `encodings.iso8859_10.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_10: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}ĄĒĢĪĨĶ§ĻĐŠŦŽ\u{ad}ŪŊ°ąēģīĩķ·ļđšŧž―ūŋ\
-    ĀÁÂÃÄÅÆĮČÉĘËĖÍÎÏÐŅŌÓÔÕÖŨØŲÚÛÜÝÞßāáâãäåæįčéęëėíîïðņōóôõöũøųúûüýþĸ\
-");
+pub(super) static ISO8859_10: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}ĄĒĢĪĨĶ§ĻĐŠŦŽ\u{ad}ŪŊ°ąēģīĩķ·ļđšŧž―ūŋĀÁÂÃÄÅÆĮČÉĘËĖÍÎÏÐŅŌÓÔÕÖŨØŲÚÛÜÝÞßāáâãäåæįčéęëėíîïðņōóôõöũøųúûüýþĸ");
 
 /// `encodings.iso8859_11.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_11: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}กขฃคฅฆงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟ\
-    ภมยรฤลฦวศษสหฬอฮฯะ\u{e31}าำ\u{e34}\u{e35}\u{e36}\u{e37}\u{e38}\u{e39}\u{e3a}\u{fffe}\u{fffe}\u{fffe}\u{fffe}฿เแโใไๅๆ\u{e47}\u{e48}\u{e49}\u{e4a}\u{e4b}\u{e4c}\u{e4d}\u{e4e}๏๐๑๒๓๔๕๖๗๘๙๚๛\u{fffe}\u{fffe}\u{fffe}\u{fffe}\
-");
+pub(super) static ISO8859_11: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}กขฃคฅฆงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟภมยรฤลฦวศษสหฬอฮฯะ\u{e31}าำ\u{e34}\u{e35}\u{e36}\u{e37}\u{e38}\u{e39}\u{e3a}\u{fffe}\u{fffe}\u{fffe}\u{fffe}฿เแโใไๅๆ\u{e47}\u{e48}\u{e49}\u{e4a}\u{e4b}\u{e4c}\u{e4d}\u{e4e}๏๐๑๒๓๔๕๖๗๘๙๚๛\u{fffe}\u{fffe}\u{fffe}\u{fffe}");
 
 /// `encodings.iso8859_13.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_13: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}”¢£¤„¦§Ø©Ŗ«¬\u{ad}®Æ°±²³“µ¶·ø¹ŗ»¼½¾æ\
-    ĄĮĀĆÄÅĘĒČÉŹĖĢĶĪĻŠŃŅÓŌÕÖ×ŲŁŚŪÜŻŽßąįāćäåęēčéźėģķīļšńņóōõö÷ųłśūüżž’\
-");
+pub(super) static ISO8859_13: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}”¢£¤„¦§Ø©Ŗ«¬\u{ad}®Æ°±²³“µ¶·ø¹ŗ»¼½¾æĄĮĀĆÄÅĘĒČÉŹĖĢĶĪĻŠŃŅÓŌÕÖ×ŲŁŚŪÜŻŽßąįāćäåęēčéźėģķīļšńņóōõö÷ųłśūüżž’");
 
 /// `encodings.iso8859_14.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_14: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}Ḃḃ£ĊċḊ§Ẁ©ẂḋỲ\u{ad}®ŸḞḟĠġṀṁ¶ṖẁṗẃṠỳẄẅṡ\
-    ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏŴÑÒÓÔÕÖṪØÙÚÛÜÝŶßàáâãäåæçèéêëìíîïŵñòóôõöṫøùúûüýŷÿ\
-");
+pub(super) static ISO8859_14: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}Ḃḃ£ĊċḊ§Ẁ©ẂḋỲ\u{ad}®ŸḞḟĠġṀṁ¶ṖẁṗẃṠỳẄẅṡÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏŴÑÒÓÔÕÖṪØÙÚÛÜÝŶßàáâãäåæçèéêëìíîïŵñòóôõöṫøùúûüýŷÿ");
 
 /// `encodings.iso8859_15.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_15: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}¡¢£€¥Š§š©ª«¬\u{ad}®¯°±²³Žµ¶·ž¹º»ŒœŸ¿\
-    ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ\
-");
+pub(super) static ISO8859_15: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}¡¢£€¥Š§š©ª«¬\u{ad}®¯°±²³Žµ¶·ž¹º»ŒœŸ¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ");
 
 /// `encodings.iso8859_16.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_16: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}ĄąŁ€„Š§š©Ș«Ź\u{ad}źŻ°±ČłŽ”¶·žčș»ŒœŸż\
-    ÀÁÂĂÄĆÆÇÈÉÊËÌÍÎÏĐŃÒÓÔŐÖŚŰÙÚÛÜĘȚßàáâăäćæçèéêëìíîïđńòóôőöśűùúûüęțÿ\
-");
+pub(super) static ISO8859_16: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}ĄąŁ€„Š§š©Ș«Ź\u{ad}źŻ°±ČłŽ”¶·žčș»ŒœŸżÀÁÂĂÄĆÆÇÈÉÊËÌÍÎÏĐŃÒÓÔŐÖŚŰÙÚÛÜĘȚßàáâăäćæçèéêëìíîïđńòóôőöśűùúûüęțÿ");
 
 /// `encodings.iso8859_2.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_2: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}Ą˘Ł¤ĽŚ§¨ŠŞŤŹ\u{ad}ŽŻ°ą˛ł´ľśˇ¸šşťź˝žż\
-    ŔÁÂĂÄĹĆÇČÉĘËĚÍÎĎĐŃŇÓÔŐÖ×ŘŮÚŰÜÝŢßŕáâăäĺćçčéęëěíîďđńňóôőö÷řůúűüýţ˙\
-");
+pub(super) static ISO8859_2: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}Ą˘Ł¤ĽŚ§¨ŠŞŤŹ\u{ad}ŽŻ°ą˛ł´ľśˇ¸šşťź˝žżŔÁÂĂÄĹĆÇČÉĘËĚÍÎĎĐŃŇÓÔŐÖ×ŘŮÚŰÜÝŢßŕáâăäĺćçčéęëěíîďđńňóôőö÷řůúűüýţ˙");
 
 /// `encodings.iso8859_3.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_3: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}Ħ˘£¤\u{fffe}Ĥ§¨İŞĞĴ\u{ad}\u{fffe}Ż°ħ²³´µĥ·¸ışğĵ½\u{fffe}ż\
-    ÀÁÂ\u{fffe}ÄĊĈÇÈÉÊËÌÍÎÏ\u{fffe}ÑÒÓÔĠÖ×ĜÙÚÛÜŬŜßàáâ\u{fffe}äċĉçèéêëìíîï\u{fffe}ñòóôġö÷ĝùúûüŭŝ˙\
-");
+pub(super) static ISO8859_3: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}Ħ˘£¤\u{fffe}Ĥ§¨İŞĞĴ\u{ad}\u{fffe}Ż°ħ²³´µĥ·¸ışğĵ½\u{fffe}żÀÁÂ\u{fffe}ÄĊĈÇÈÉÊËÌÍÎÏ\u{fffe}ÑÒÓÔĠÖ×ĜÙÚÛÜŬŜßàáâ\u{fffe}äċĉçèéêëìíîï\u{fffe}ñòóôġö÷ĝùúûüŭŝ˙");
 
 /// `encodings.iso8859_4.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_4: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}ĄĸŖ¤ĨĻ§¨ŠĒĢŦ\u{ad}Ž¯°ą˛ŗ´ĩļˇ¸šēģŧŊžŋ\
-    ĀÁÂÃÄÅÆĮČÉĘËĖÍÎĪĐŅŌĶÔÕÖ×ØŲÚÛÜŨŪßāáâãäåæįčéęëėíîīđņōķôõö÷øųúûüũū˙\
-");
+pub(super) static ISO8859_4: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}ĄĸŖ¤ĨĻ§¨ŠĒĢŦ\u{ad}Ž¯°ą˛ŗ´ĩļˇ¸šēģŧŊžŋĀÁÂÃÄÅÆĮČÉĘËĖÍÎĪĐŅŌĶÔÕÖ×ØŲÚÛÜŨŪßāáâãäåæįčéęëėíîīđņōķôõö÷øųúûüũū˙");
 
 /// `encodings.iso8859_5.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_5: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}ЁЂЃЄЅІЇЈЉЊЋЌ\u{ad}ЎЏАБВГДЕЖЗИЙКЛМНОП\
-    РСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюя№ёђѓєѕіїјљњћќ§ўџ\
-");
+pub(super) static ISO8859_5: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}ЁЂЃЄЅІЇЈЉЊЋЌ\u{ad}ЎЏАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюя№ёђѓєѕіїјљњћќ§ўџ");
 
 /// `encodings.iso8859_6.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_6: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}\u{fffe}\u{fffe}\u{fffe}¤\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}،\u{ad}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{61b}\u{fffe}\u{fffe}\u{fffe}\u{61f}\
-    \u{fffe}\u{621}\u{622}\u{623}\u{624}\u{625}\u{626}\u{627}\u{628}\u{629}\u{62a}\u{62b}\u{62c}\u{62d}\u{62e}\u{62f}\u{630}\u{631}\u{632}\u{633}\u{634}\u{635}\u{636}\u{637}\u{638}\u{639}\u{63a}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{640}\u{641}\u{642}\u{643}\u{644}\u{645}\u{646}\u{647}\u{648}\u{649}\u{64a}\u{64b}\u{64c}\u{64d}\u{64e}\u{64f}\u{650}\u{651}\u{652}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\
-");
+pub(super) static ISO8859_6: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}\u{fffe}\u{fffe}\u{fffe}¤\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}،\u{ad}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{61b}\u{fffe}\u{fffe}\u{fffe}\u{61f}\u{fffe}\u{621}\u{622}\u{623}\u{624}\u{625}\u{626}\u{627}\u{628}\u{629}\u{62a}\u{62b}\u{62c}\u{62d}\u{62e}\u{62f}\u{630}\u{631}\u{632}\u{633}\u{634}\u{635}\u{636}\u{637}\u{638}\u{639}\u{63a}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{640}\u{641}\u{642}\u{643}\u{644}\u{645}\u{646}\u{647}\u{648}\u{649}\u{64a}\u{64b}\u{64c}\u{64d}\u{64e}\u{64f}\u{650}\u{651}\u{652}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}");
 
 /// `encodings.iso8859_7.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_7: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}‘’£€₯¦§¨©ͺ«¬\u{ad}\u{fffe}―°±²³΄΅Ά·ΈΉΊ»Ό½ΎΏ\
-    ΐΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡ\u{fffe}ΣΤΥΦΧΨΩΪΫάέήίΰαβγδεζηθικλμνξοπρςστυφχψωϊϋόύώ\u{fffe}\
-");
+pub(super) static ISO8859_7: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}‘’£€₯¦§¨©ͺ«¬\u{ad}\u{fffe}―°±²³΄΅Ά·ΈΉΊ»Ό½ΎΏΐΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡ\u{fffe}ΣΤΥΦΧΨΩΪΫάέήίΰαβγδεζηθικλμνξοπρςστυφχψωϊϋόύώ\u{fffe}");
 
 /// `encodings.iso8859_8.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_8: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}\u{fffe}¢£¤¥¦§¨©×«¬\u{ad}®¯°±²³´µ¶·¸¹÷»¼½¾\u{fffe}\
-    \u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}‗\u{5d0}\u{5d1}\u{5d2}\u{5d3}\u{5d4}\u{5d5}\u{5d6}\u{5d7}\u{5d8}\u{5d9}\u{5da}\u{5db}\u{5dc}\u{5dd}\u{5de}\u{5df}\u{5e0}\u{5e1}\u{5e2}\u{5e3}\u{5e4}\u{5e5}\u{5e6}\u{5e7}\u{5e8}\u{5e9}\u{5ea}\u{fffe}\u{fffe}\u{200e}\u{200f}\u{fffe}\
-");
+pub(super) static ISO8859_8: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}\u{fffe}¢£¤¥¦§¨©×«¬\u{ad}®¯°±²³´µ¶·¸¹÷»¼½¾\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}‗\u{5d0}\u{5d1}\u{5d2}\u{5d3}\u{5d4}\u{5d5}\u{5d6}\u{5d7}\u{5d8}\u{5d9}\u{5da}\u{5db}\u{5dc}\u{5dd}\u{5de}\u{5df}\u{5e0}\u{5e1}\u{5e2}\u{5e3}\u{5e4}\u{5e5}\u{5e6}\u{5e7}\u{5e8}\u{5e9}\u{5ea}\u{fffe}\u{fffe}\u{200e}\u{200f}\u{fffe}");
 
 /// `encodings.iso8859_9.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static ISO8859_9: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}¡¢£¤¥¦§¨©ª«¬\u{ad}®¯°±²³´µ¶·¸¹º»¼½¾¿\
-    ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏĞÑÒÓÔÕÖ×ØÙÚÛÜİŞßàáâãäåæçèéêëìíîïğñòóôõö÷øùúûüışÿ\
-");
+pub(super) static ISO8859_9: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{a0}¡¢£¤¥¦§¨©ª«¬\u{ad}®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏĞÑÒÓÔÕÖ×ØÙÚÛÜİŞßàáâãäåæçèéêëìíîïğñòóôõö÷øùúûüışÿ");
 
 /// `encodings.koi8_r.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static KOI8_R: Charmap = Charmap::new(true, "\
-    ─│┌┐└┘├┤┬┴┼▀▄█▌▐░▒▓⌠■∙√≈≤≥\u{a0}⌡°²·÷═║╒ё╓╔╕╖╗╘╙╚╛╜╝╞╟╠╡Ё╢╣╤╥╦╧╨╩╪╫╬©\
-    юабцдефгхийклмнопярстужвьызшэщчъЮАБЦДЕФГХИЙКЛМНОПЯРСТУЖВЬЫЗШЭЩЧЪ\
-");
+pub(super) static KOI8_R: Charmap = Charmap::new(true, "─│┌┐└┘├┤┬┴┼▀▄█▌▐░▒▓⌠■∙√≈≤≥\u{a0}⌡°²·÷═║╒ё╓╔╕╖╗╘╙╚╛╜╝╞╟╠╡Ё╢╣╤╥╦╧╨╩╪╫╬©юабцдефгхийклмнопярстужвьызшэщчъЮАБЦДЕФГХИЙКЛМНОПЯРСТУЖВЬЫЗШЭЩЧЪ");
 
 /// `encodings.koi8_t.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static KOI8_T: Charmap = Charmap::new(true, "\
-    қғ‚Ғ„…†‡\u{fffe}‰ҳ‹ҲҷҶ\u{fffe}Қ‘’“”•–—\u{fffe}™\u{fffe}›\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}ӯӮё¤ӣ¦§\u{fffe}\u{fffe}\u{fffe}«¬\u{ad}®\u{fffe}°±²Ё\u{fffe}Ӣ¶·\u{fffe}№\u{fffe}»\u{fffe}\u{fffe}\u{fffe}©\
-    юабцдефгхийклмнопярстужвьызшэщчъЮАБЦДЕФГХИЙКЛМНОПЯРСТУЖВЬЫЗШЭЩЧЪ\
-");
+pub(super) static KOI8_T: Charmap = Charmap::new(true, "қғ‚Ғ„…†‡\u{fffe}‰ҳ‹ҲҷҶ\u{fffe}Қ‘’“”•–—\u{fffe}™\u{fffe}›\u{fffe}\u{fffe}\u{fffe}\u{fffe}\u{fffe}ӯӮё¤ӣ¦§\u{fffe}\u{fffe}\u{fffe}«¬\u{ad}®\u{fffe}°±²Ё\u{fffe}Ӣ¶·\u{fffe}№\u{fffe}»\u{fffe}\u{fffe}\u{fffe}©юабцдефгхийклмнопярстужвьызшэщчъЮАБЦДЕФГХИЙКЛМНОПЯРСТУЖВЬЫЗШЭЩЧЪ");
 
 /// `encodings.koi8_u.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static KOI8_U: Charmap = Charmap::new(true, "\
-    ─│┌┐└┘├┤┬┴┼▀▄█▌▐░▒▓⌠■∙√≈≤≥\u{a0}⌡°²·÷═║╒ёє╔ії╗╘╙╚╛ґ╝╞╟╠╡ЁЄ╣ІЇ╦╧╨╩╪Ґ╬©\
-    юабцдефгхийклмнопярстужвьызшэщчъЮАБЦДЕФГХИЙКЛМНОПЯРСТУЖВЬЫЗШЭЩЧЪ\
-");
+pub(super) static KOI8_U: Charmap = Charmap::new(true, "─│┌┐└┘├┤┬┴┼▀▄█▌▐░▒▓⌠■∙√≈≤≥\u{a0}⌡°²·÷═║╒ёє╔ії╗╘╙╚╛ґ╝╞╟╠╡ЁЄ╣ІЇ╦╧╨╩╪Ґ╬©юабцдефгхийклмнопярстужвьызшэщчъЮАБЦДЕФГХИЙКЛМНОПЯРСТУЖВЬЫЗШЭЩЧЪ");
 
 /// `encodings.kz1048.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static KZ1048: Charmap = Charmap::new(true, "\
-    ЂЃ‚ѓ„…†‡€‰Љ‹ЊҚҺЏђ‘’“”•–—\u{fffe}™љ›њқһџ\u{a0}ҰұӘ¤Ө¦§Ё©Ғ«¬\u{ad}®Ү°±Ііөµ¶·ё№ғ»әҢңү\
-    АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюя\
-");
+pub(super) static KZ1048: Charmap = Charmap::new(true, "ЂЃ‚ѓ„…†‡€‰Љ‹ЊҚҺЏђ‘’“”•–—\u{fffe}™љ›њқһџ\u{a0}ҰұӘ¤Ө¦§Ё©Ғ«¬\u{ad}®Ү°±Ііөµ¶·ё№ғ»әҢңүАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюя");
 
 /// `encodings.mac_arabic.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static MAC_ARABIC: Charmap = Charmap::new(true, "\
-    Ä\u{a0}ÇÉÑÖÜáàâä\u{6ba}«çéèêëí…îïñó»ôö÷úùûü\u{20}!\u{22}#$٪&'()*+،-./\u{660}\u{661}\u{662}\u{663}\u{664}\u{665}\u{666}\u{667}\u{668}\u{669}:\u{61b}<=>\u{61f}\
-    ❊\u{621}\u{622}\u{623}\u{624}\u{625}\u{626}\u{627}\u{628}\u{629}\u{62a}\u{62b}\u{62c}\u{62d}\u{62e}\u{62f}\u{630}\u{631}\u{632}\u{633}\u{634}\u{635}\u{636}\u{637}\u{638}\u{639}\u{63a}[\u{5c}]^_\u{640}\u{641}\u{642}\u{643}\u{644}\u{645}\u{646}\u{647}\u{648}\u{649}\u{64a}\u{64b}\u{64c}\u{64d}\u{64e}\u{64f}\u{650}\u{651}\u{652}\u{67e}\u{679}\u{686}\u{6d5}\u{6a4}\u{6af}\u{688}\u{691}{|}\u{698}\u{6d2}\
-");
+pub(super) static MAC_ARABIC: Charmap = Charmap::new(true, "Ä\u{a0}ÇÉÑÖÜáàâä\u{6ba}«çéèêëí…îïñó»ôö÷úùûü\u{20}!\u{22}#$٪&'()*+،-./\u{660}\u{661}\u{662}\u{663}\u{664}\u{665}\u{666}\u{667}\u{668}\u{669}:\u{61b}<=>\u{61f}❊\u{621}\u{622}\u{623}\u{624}\u{625}\u{626}\u{627}\u{628}\u{629}\u{62a}\u{62b}\u{62c}\u{62d}\u{62e}\u{62f}\u{630}\u{631}\u{632}\u{633}\u{634}\u{635}\u{636}\u{637}\u{638}\u{639}\u{63a}[\u{5c}]^_\u{640}\u{641}\u{642}\u{643}\u{644}\u{645}\u{646}\u{647}\u{648}\u{649}\u{64a}\u{64b}\u{64c}\u{64d}\u{64e}\u{64f}\u{650}\u{651}\u{652}\u{67e}\u{679}\u{686}\u{6d5}\u{6a4}\u{6af}\u{688}\u{691}{|}\u{698}\u{6d2}");
 
 /// `encodings.mac_croatian.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static MAC_CROATIAN: Charmap = Charmap::new(true, "\
-    ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®Š™´¨≠ŽØ∞±≤≥∆µ∂∑∏š∫ªºΩžø\
-    ¿¡¬√ƒ≈Ć«Č…\u{a0}ÀÃÕŒœĐ—“”‘’÷◊\u{f8ff}©⁄€‹›Æ»–·‚„‰ÂćÁčÈÍÎÏÌÓÔđÒÚÛÙıˆ˜¯πË˚¸Êæˇ\
-");
+pub(super) static MAC_CROATIAN: Charmap = Charmap::new(true, "ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®Š™´¨≠ŽØ∞±≤≥∆µ∂∑∏š∫ªºΩžø¿¡¬√ƒ≈Ć«Č…\u{a0}ÀÃÕŒœĐ—“”‘’÷◊\u{f8ff}©⁄€‹›Æ»–·‚„‰ÂćÁčÈÍÎÏÌÓÔđÒÚÛÙıˆ˜¯πË˚¸Êæˇ");
 
 /// `encodings.mac_cyrillic.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static MAC_CYRILLIC: Charmap = Charmap::new(true, "\
-    АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ†°Ґ£§•¶І®©™Ђђ≠Ѓѓ∞±≤≥іµґЈЄєЇїЉљЊњ\
-    јЅ¬√ƒ≈∆«»…\u{a0}ЋћЌќѕ–—“”‘’÷„ЎўЏџ№Ёёяабвгдежзийклмнопрстуфхцчшщъыьэю€\
-");
+pub(super) static MAC_CYRILLIC: Charmap = Charmap::new(true, "АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ†°Ґ£§•¶І®©™Ђђ≠Ѓѓ∞±≤≥іµґЈЄєЇїЉљЊњјЅ¬√ƒ≈∆«»…\u{a0}ЋћЌќѕ–—“”‘’÷„ЎўЏџ№Ёёяабвгдежзийклмнопрстуфхцчшщъыьэю€");
 
 /// `encodings.mac_farsi.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static MAC_FARSI: Charmap = Charmap::new(true, "\
-    Ä\u{a0}ÇÉÑÖÜáàâä\u{6ba}«çéèêëí…îïñó»ôö÷úùûü\u{20}!\u{22}#$٪&'()*+،-./۰۱۲۳۴۵۶۷۸۹:\u{61b}<=>\u{61f}\
-    ❊\u{621}\u{622}\u{623}\u{624}\u{625}\u{626}\u{627}\u{628}\u{629}\u{62a}\u{62b}\u{62c}\u{62d}\u{62e}\u{62f}\u{630}\u{631}\u{632}\u{633}\u{634}\u{635}\u{636}\u{637}\u{638}\u{639}\u{63a}[\u{5c}]^_\u{640}\u{641}\u{642}\u{643}\u{644}\u{645}\u{646}\u{647}\u{648}\u{649}\u{64a}\u{64b}\u{64c}\u{64d}\u{64e}\u{64f}\u{650}\u{651}\u{652}\u{67e}\u{679}\u{686}\u{6d5}\u{6a4}\u{6af}\u{688}\u{691}{|}\u{698}\u{6d2}\
-");
+pub(super) static MAC_FARSI: Charmap = Charmap::new(true, "Ä\u{a0}ÇÉÑÖÜáàâä\u{6ba}«çéèêëí…îïñó»ôö÷úùûü\u{20}!\u{22}#$٪&'()*+،-./۰۱۲۳۴۵۶۷۸۹:\u{61b}<=>\u{61f}❊\u{621}\u{622}\u{623}\u{624}\u{625}\u{626}\u{627}\u{628}\u{629}\u{62a}\u{62b}\u{62c}\u{62d}\u{62e}\u{62f}\u{630}\u{631}\u{632}\u{633}\u{634}\u{635}\u{636}\u{637}\u{638}\u{639}\u{63a}[\u{5c}]^_\u{640}\u{641}\u{642}\u{643}\u{644}\u{645}\u{646}\u{647}\u{648}\u{649}\u{64a}\u{64b}\u{64c}\u{64d}\u{64e}\u{64f}\u{650}\u{651}\u{652}\u{67e}\u{679}\u{686}\u{6d5}\u{6a4}\u{6af}\u{688}\u{691}{|}\u{698}\u{6d2}");
 
 /// `encodings.mac_greek.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static MAC_GREEK: Charmap = Charmap::new(true, "\
-    Ä¹²É³ÖÜ΅àâä΄¨çéèêë£™îï•½‰ôö¦€ùûü†ΓΔΘΛΞΠß®©ΣΪ§≠°·Α±≤≥¥ΒΕΖΗΙΚΜΦΫΨΩ\
-    άΝ¬ΟΡ≈Τ«»…\u{a0}ΥΧΆΈœ–―“”‘’÷ΉΊΌΎέήίόΏύαβψδεφγηιξκλμνοπώρστθωςχυζϊϋΐΰ\u{ad}\
-");
+pub(super) static MAC_GREEK: Charmap = Charmap::new(true, "Ä¹²É³ÖÜ΅àâä΄¨çéèêë£™îï•½‰ôö¦€ùûü†ΓΔΘΛΞΠß®©ΣΪ§≠°·Α±≤≥¥ΒΕΖΗΙΚΜΦΫΨΩάΝ¬ΟΡ≈Τ«»…\u{a0}ΥΧΆΈœ–―“”‘’÷ΉΊΌΎέήίόΏύαβψδεφγηιξκλμνοπώρστθωςχυζϊϋΐΰ\u{ad}");
 
 /// `encodings.mac_iceland.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static MAC_ICELAND: Charmap = Charmap::new(true, "\
-    ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûüÝ°¢£§•¶ß®©™´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø\
-    ¿¡¬√ƒ≈∆«»…\u{a0}ÀÃÕŒœ–—“”‘’÷◊ÿŸ⁄€ÐðÞþý·‚„‰ÂÊÁËÈÍÎÏÌÓÔ\u{f8ff}ÒÚÛÙıˆ˜¯˘˙˚¸˝˛ˇ\
-");
+pub(super) static MAC_ICELAND: Charmap = Charmap::new(true, "ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûüÝ°¢£§•¶ß®©™´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø¿¡¬√ƒ≈∆«»…\u{a0}ÀÃÕŒœ–—“”‘’÷◊ÿŸ⁄€ÐðÞþý·‚„‰ÂÊÁËÈÍÎÏÌÓÔ\u{f8ff}ÒÚÛÙıˆ˜¯˘˙˚¸˝˛ˇ");
 
 /// `encodings.mac_latin2.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static MAC_LATIN2: Charmap = Charmap::new(true, "\
-    ÄĀāÉĄÖÜáąČäčĆćéŹźĎíďĒēĖóėôöõúĚěü†°Ę£§•¶ß®©™ę¨≠ģĮįĪ≤≥īĶ∂∑łĻļĽľĹĺŅ\
-    ņŃ¬√ńŇ∆«»…\u{a0}ňŐÕőŌ–—“”‘’÷◊ōŔŕŘ‹›řŖŗŠ‚„šŚśÁŤťÍŽžŪÓÔūŮÚůŰűŲųÝýķŻŁżĢˇ\
-");
+pub(super) static MAC_LATIN2: Charmap = Charmap::new(true, "ÄĀāÉĄÖÜáąČäčĆćéŹźĎíďĒēĖóėôöõúĚěü†°Ę£§•¶ß®©™ę¨≠ģĮįĪ≤≥īĶ∂∑łĻļĽľĹĺŅņŃ¬√ńŇ∆«»…\u{a0}ňŐÕőŌ–—“”‘’÷◊ōŔŕŘ‹›řŖŗŠ‚„šŚśÁŤťÍŽžŪÓÔūŮÚůŰűŲųÝýķŻŁżĢˇ");
 
 /// `encodings.mac_roman.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static MAC_ROMAN: Charmap = Charmap::new(true, "\
-    ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®©™´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø\
-    ¿¡¬√ƒ≈∆«»…\u{a0}ÀÃÕŒœ–—“”‘’÷◊ÿŸ⁄€‹›ﬁﬂ‡·‚„‰ÂÊÁËÈÍÎÏÌÓÔ\u{f8ff}ÒÚÛÙıˆ˜¯˘˙˚¸˝˛ˇ\
-");
+pub(super) static MAC_ROMAN: Charmap = Charmap::new(true, "ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®©™´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø¿¡¬√ƒ≈∆«»…\u{a0}ÀÃÕŒœ–—“”‘’÷◊ÿŸ⁄€‹›ﬁﬂ‡·‚„‰ÂÊÁËÈÍÎÏÌÓÔ\u{f8ff}ÒÚÛÙıˆ˜¯˘˙˚¸˝˛ˇ");
 
 /// `encodings.mac_romanian.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static MAC_ROMANIAN: Charmap = Charmap::new(true, "\
-    ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®©™´¨≠ĂȘ∞±≤≥¥µ∂∑∏π∫ªºΩăș\
-    ¿¡¬√ƒ≈∆«»…\u{a0}ÀÃÕŒœ–—“”‘’÷◊ÿŸ⁄€‹›Țț‡·‚„‰ÂÊÁËÈÍÎÏÌÓÔ\u{f8ff}ÒÚÛÙıˆ˜¯˘˙˚¸˝˛ˇ\
-");
+pub(super) static MAC_ROMANIAN: Charmap = Charmap::new(true, "ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®©™´¨≠ĂȘ∞±≤≥¥µ∂∑∏π∫ªºΩăș¿¡¬√ƒ≈∆«»…\u{a0}ÀÃÕŒœ–—“”‘’÷◊ÿŸ⁄€‹›Țț‡·‚„‰ÂÊÁËÈÍÎÏÌÓÔ\u{f8ff}ÒÚÛÙıˆ˜¯˘˙˚¸˝˛ˇ");
 
 /// `encodings.mac_turkish.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static MAC_TURKISH: Charmap = Charmap::new(true, "\
-    ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®©™´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø\
-    ¿¡¬√ƒ≈∆«»…\u{a0}ÀÃÕŒœ–—“”‘’÷◊ÿŸĞğİıŞş‡·‚„‰ÂÊÁËÈÍÎÏÌÓÔ\u{f8ff}ÒÚÛÙ\u{f8a0}ˆ˜¯˘˙˚¸˝˛ˇ\
-");
+pub(super) static MAC_TURKISH: Charmap = Charmap::new(true, "ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®©™´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø¿¡¬√ƒ≈∆«»…\u{a0}ÀÃÕŒœ–—“”‘’÷◊ÿŸĞğİıŞş‡·‚„‰ÂÊÁËÈÍÎÏÌÓÔ\u{f8ff}ÒÚÛÙ\u{f8a0}ˆ˜¯˘˙˚¸˝˛ˇ");
 
 /// `encodings.palmos.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static PALMOS: Charmap = Charmap::new(true, "\
-    €\u{81}‚ƒ„…†‡ˆ‰Š‹Œ♦♣♥♠‘’“”•–—˜™š\u{9b}œ\u{9d}\u{9e}Ÿ\u{a0}¡¢£¤¥¦§¨©ª«¬\u{ad}®¯°±²³´µ¶·¸¹º»¼½¾¿\
-    ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ\
-");
+pub(super) static PALMOS: Charmap = Charmap::new(true, "€\u{81}‚ƒ„…†‡ˆ‰Š‹Œ♦♣♥♠‘’“”•–—˜™š\u{9b}œ\u{9d}\u{9e}Ÿ\u{a0}¡¢£¤¥¦§¨©ª«¬\u{ad}®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ");
 
 /// `encodings.ptcp154.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static PTCP154: Charmap = Charmap::new(true, "\
-    ҖҒӮғ„…ҶҮҲүҠӢҢҚҺҸҗ‘’“”•–—ҳҷҡӣңқһҹ\u{a0}ЎўЈӨҘҰ§Ё©Ә«¬ӯ®Ҝ°ұІіҙө¶·ё№ә»јҪҫҝ\
-    АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюя\
-");
+pub(super) static PTCP154: Charmap = Charmap::new(true, "ҖҒӮғ„…ҶҮҲүҠӢҢҚҺҸҗ‘’“”•–—ҳҷҡӣңқһҹ\u{a0}ЎўЈӨҘҰ§Ё©Ә«¬ӯ®Ҝ°ұІіҙө¶·ё№ә»јҪҫҝАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюя");
 
 /// `encodings.tis_620.decoding_table`, bytes 0x80-0xFF (U+FFFE: undefined).
 #[rustfmt::skip]
-pub(super) static TIS_620: Charmap = Charmap::new(true, "\
-    \u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{fffe}กขฃคฅฆงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟ\
-    ภมยรฤลฦวศษสหฬอฮฯะ\u{e31}าำ\u{e34}\u{e35}\u{e36}\u{e37}\u{e38}\u{e39}\u{e3a}\u{fffe}\u{fffe}\u{fffe}\u{fffe}฿เแโใไๅๆ\u{e47}\u{e48}\u{e49}\u{e4a}\u{e4b}\u{e4c}\u{e4d}\u{e4e}๏๐๑๒๓๔๕๖๗๘๙๚๛\u{fffe}\u{fffe}\u{fffe}\u{fffe}\
-");
+pub(super) static TIS_620: Charmap = Charmap::new(true, "\u{80}\u{81}\u{82}\u{83}\u{84}\u{85}\u{86}\u{87}\u{88}\u{89}\u{8a}\u{8b}\u{8c}\u{8d}\u{8e}\u{8f}\u{90}\u{91}\u{92}\u{93}\u{94}\u{95}\u{96}\u{97}\u{98}\u{99}\u{9a}\u{9b}\u{9c}\u{9d}\u{9e}\u{9f}\u{fffe}กขฃคฅฆงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟภมยรฤลฦวศษสหฬอฮฯะ\u{e31}าำ\u{e34}\u{e35}\u{e36}\u{e37}\u{e38}\u{e39}\u{e3a}\u{fffe}\u{fffe}\u{fffe}\u{fffe}฿เแโใไๅๆ\u{e47}\u{e48}\u{e49}\u{e4a}\u{e4b}\u{e4c}\u{e4d}\u{e4e}๏๐๑๒๓๔๕๖๗๘๙๚๛\u{fffe}\u{fffe}\u{fffe}\u{fffe}");
 
 /// Pairs CPython's cp932 decodes and its shift_jis does not: (lead, first trail, last trail).
 #[rustfmt::skip]

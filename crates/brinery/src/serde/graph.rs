@@ -79,15 +79,7 @@ impl<'g, 'a, 'de, 'o> GraphDe<'g, 'a, 'de, 'o> {
                 "shared values expand to more values than DeOptions::max_expansion allows",
             ));
         }
-        let composite = matches!(
-            self.g.node(id),
-            Node::List(_)
-                | Node::Tuple(_)
-                | Node::Dict(_)
-                | Node::Set(_)
-                | Node::FrozenSet(_)
-                | Node::Object(_)
-        );
+        let composite = crate::pretty::is_container(self.g.node(id));
         if composite {
             if self.on_path[id.index()] {
                 return Err(err(

@@ -147,6 +147,15 @@ pub struct DeOptions {
     pub(crate) max_expansion: Option<u64>,
 }
 
+crate::printer::setters!(DeOptions {
+    /// Map Python 2 module names to Python 3 ones (protocols < 3).
+    fix_imports: bool,
+    /// The unpickler's resource limits.
+    limits: Limits,
+    /// Deepest nesting of containers accepted (default 256).
+    max_depth: usize,
+});
+
 impl Default for DeOptions {
     fn default() -> Self {
         DeOptions::new()
@@ -177,24 +186,6 @@ impl DeOptions {
     /// The codec error handler (`"strict"`, `"replace"`, ...).
     pub fn errors(mut self, errors: &str) -> Self {
         self.errors = errors.into();
-        self
-    }
-
-    /// Map Python 2 module names to Python 3 ones (protocols < 3).
-    pub fn fix_imports(mut self, on: bool) -> Self {
-        self.fix_imports = on;
-        self
-    }
-
-    /// The unpickler's resource limits.
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// Deepest nesting of containers accepted (default 256).
-    pub fn max_depth(mut self, depth: usize) -> Self {
-        self.max_depth = depth;
         self
     }
 
@@ -271,6 +262,16 @@ impl Default for SerOptions {
     }
 }
 
+crate::printer::setters!(SerOptions {
+    /// Map Python 3 module names to Python 2 ones below protocol 3
+    /// (default on).
+    fix_imports: bool,
+    /// Write each distinct string once and refer back to it with a memo
+    /// GET afterwards (default off: every string is a new object, as
+    /// CPython writes distinct string objects).
+    dedup_strings: bool,
+});
+
 impl SerOptions {
     /// Protocol [`crate::DEFAULT_PROTOCOL`], `fix_imports` on.
     pub fn new() -> Self {
@@ -284,21 +285,6 @@ impl SerOptions {
     /// The protocol, 0–5 (higher values mean 5).
     pub fn protocol(mut self, protocol: u8) -> Self {
         self.protocol = protocol.min(crate::opcodes::HIGHEST_PROTOCOL);
-        self
-    }
-
-    /// Map Python 3 module names to Python 2 ones below protocol 3
-    /// (default on).
-    pub fn fix_imports(mut self, on: bool) -> Self {
-        self.fix_imports = on;
-        self
-    }
-
-    /// Write each distinct string once and refer back to it with a memo
-    /// GET afterwards (default off: every string is a new object, as
-    /// CPython writes distinct string objects).
-    pub fn dedup_strings(mut self, on: bool) -> Self {
-        self.dedup_strings = on;
         self
     }
 

@@ -350,6 +350,133 @@ impl Scanner<'_> {
         Some(())
     }
 
+    /// The opcodes that make a container (or push a mark).
+    fn build(&mut self, op: O, op_pos: usize) -> Option<()> {
+        match op {
+            O::EmptyList | O::EmptyDict | O::EmptySet => {
+                let kind = match op {
+                    O::EmptyList => LIST,
+                    O::EmptyDict => DICT,
+                    _ => SET,
+                };
+                let r = self.new_rec(op_pos as u32, kind, 1, 0);
+                self.push(Slot {
+                    start: op_pos as u32,
+                    target: REC_BIT | r as u64,
+                    orig: r,
+                });
+            }
+            O::Mark => {
+                if self.marks.len() >= self.max_marks {
+                    return None;
+                }
+                self.marks.push((self.stack.len(), op_pos as u32));
+            }
+            O::Tuple | O::List | O::Dict | O::FrozenSet => {
+                let (h, mpos) = self.marks.pop()?;
+                let n = self.stack.len() - h;
+                let kind = match op {
+                    O::Tuple => TUPLE,
+                    O::List => LIST,
+                    O::Dict => DICT,
+                    _ => FROZENSET,
+                };
+                if kind == DICT && n % 2 != 0 {
+                    return None;
+                }
+                self.stack.truncate(h);
+                let r = self.new_rec(mpos, kind, 1, n as u32);
+                let orig = if kind == LIST || kind == DICT {
+                    r
+                } else {
+                    NONE32
+                };
+                self.push(Slot {
+                    start: mpos,
+                    target: REC_BIT | r as u64,
+                    orig,
+                });
+            }
+            O::Tuple1 | O::Tuple2 | O::Tuple3 => {
+                let n = match op {
+                    O::Tuple1 => 1,
+                    O::Tuple2 => 2,
+                    _ => 3,
+                };
+                if self.stack.len() < n + self.fence() {
+                    return None;
+                }
+                let h = self.stack.len() - n;
+                let start = self.stack[h].start;
+                self.stack.truncate(h);
+                let r = self.new_rec(start, TUPLE, 0, n as u32);
+                self.push(Slot {
+                    start,
+                    target: REC_BIT | r as u64,
+                    orig: NONE32,
+                });
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// The opcodes that add items to a list, dict or set.
+    fn add(&mut self, op: O) -> Option<()> {
+        match op {
+            O::Append => {
+                if self.stack.len() < self.fence() + 2 {
+                    return None;
+                }
+                let at = self.stack.len() - 2;
+                self.add_items(at, LIST, 1)?;
+                self.stack.pop();
+            }
+            O::SetItem => {
+                if self.stack.len() < self.fence() + 3 {
+                    return None;
+                }
+                let at = self.stack.len() - 3;
+                self.add_items(at, DICT, 2)?;
+                self.stack.truncate(at + 1);
+            }
+            O::Appends | O::SetItems | O::AddItems => {
+                let (h, _) = self.marks.pop()?;
+                if h == 0 || h <= self.fence() {
+                    return None;
+                }
+                let n = self.stack.len() - h;
+                let kind = match op {
+                    O::Appends => LIST,
+                    O::SetItems => DICT,
+                    _ => SET,
+                };
+                if kind == DICT && n % 2 != 0 {
+                    return None;
+                }
+                self.add_items(h - 1, kind, n)?;
+                self.stack.truncate(h);
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// The memo opcodes.
+    fn memo(&mut self, op: O, op_pos: usize) -> Option<()> {
+        let idx = match op {
+            O::Get | O::Put => self.memo_idx_line()?,
+            O::BinGet | O::BinPut => self.u8()? as u64,
+            O::LongBinGet | O::LongBinPut => u32::from_le_bytes(self.fixed::<4>()?) as u64,
+            O::Memoize => self.memo_filled,
+            _ => return None,
+        };
+        match op {
+            O::Get | O::BinGet | O::LongBinGet => self.get(op_pos, idx),
+            _ => self.put(idx),
+        }
+    }
+
     fn run(&mut self) -> Option<(usize, u8)> {
         let mut proto = 0u8;
         const MEMOIZE: u8 = O::Memoize.code();
@@ -422,130 +549,25 @@ impl Scanner<'_> {
                     self.skip_arg(op)?;
                     self.scalar(op_pos);
                 }
-                O::EmptyList | O::EmptyDict | O::EmptySet => {
-                    let kind = match op {
-                        O::EmptyList => LIST,
-                        O::EmptyDict => DICT,
-                        _ => SET,
-                    };
-                    let r = self.new_rec(op_pos as u32, kind, 1, 0);
-                    self.push(Slot {
-                        start: op_pos as u32,
-                        target: REC_BIT | r as u64,
-                        orig: r,
-                    });
-                }
-                O::Mark => {
-                    if self.marks.len() >= self.max_marks {
-                        return None;
-                    }
-                    self.marks.push((self.stack.len(), op_pos as u32));
-                }
-                O::Tuple | O::List | O::Dict | O::FrozenSet => {
-                    let (h, mpos) = self.marks.pop()?;
-                    let n = self.stack.len() - h;
-                    let kind = match op {
-                        O::Tuple => TUPLE,
-                        O::List => LIST,
-                        O::Dict => DICT,
-                        _ => FROZENSET,
-                    };
-                    if kind == DICT && n % 2 != 0 {
-                        return None;
-                    }
-                    self.stack.truncate(h);
-                    let r = self.new_rec(mpos, kind, 1, n as u32);
-                    let orig = if kind == LIST || kind == DICT {
-                        r
-                    } else {
-                        NONE32
-                    };
-                    self.push(Slot {
-                        start: mpos,
-                        target: REC_BIT | r as u64,
-                        orig,
-                    });
-                }
-                O::Tuple1 | O::Tuple2 | O::Tuple3 => {
-                    let n = match op {
-                        O::Tuple1 => 1,
-                        O::Tuple2 => 2,
-                        _ => 3,
-                    };
-                    if self.stack.len() < n + self.fence() {
-                        return None;
-                    }
-                    let h = self.stack.len() - n;
-                    let start = self.stack[h].start;
-                    self.stack.truncate(h);
-                    let r = self.new_rec(start, TUPLE, 0, n as u32);
-                    self.push(Slot {
-                        start,
-                        target: REC_BIT | r as u64,
-                        orig: NONE32,
-                    });
-                }
-                O::Append => {
-                    if self.stack.len() < self.fence() + 2 {
-                        return None;
-                    }
-                    let at = self.stack.len() - 2;
-                    self.add_items(at, LIST, 1)?;
-                    self.stack.pop();
-                }
-                O::SetItem => {
-                    if self.stack.len() < self.fence() + 3 {
-                        return None;
-                    }
-                    let at = self.stack.len() - 3;
-                    self.add_items(at, DICT, 2)?;
-                    self.stack.truncate(at + 1);
-                }
-                O::Appends | O::SetItems | O::AddItems => {
-                    let (h, _) = self.marks.pop()?;
-                    if h == 0 || h <= self.fence() {
-                        return None;
-                    }
-                    let n = self.stack.len() - h;
-                    let kind = match op {
-                        O::Appends => LIST,
-                        O::SetItems => DICT,
-                        _ => SET,
-                    };
-                    if kind == DICT && n % 2 != 0 {
-                        return None;
-                    }
-                    self.add_items(h - 1, kind, n)?;
-                    self.stack.truncate(h);
-                }
-                O::Get => {
-                    let idx = self.memo_idx_line()?;
-                    self.get(op_pos, idx)?;
-                }
-                O::BinGet => {
-                    let idx = self.u8()? as u64;
-                    self.get(op_pos, idx)?;
-                }
-                O::LongBinGet => {
-                    let idx = u32::from_le_bytes(self.fixed::<4>()?) as u64;
-                    self.get(op_pos, idx)?;
-                }
-                O::Put => {
-                    let idx = self.memo_idx_line()?;
-                    self.put(idx)?;
-                }
-                O::BinPut => {
-                    let idx = self.u8()? as u64;
-                    self.put(idx)?;
-                }
-                O::LongBinPut => {
-                    let idx = u32::from_le_bytes(self.fixed::<4>()?) as u64;
-                    self.put(idx)?;
-                }
-                O::Memoize => {
-                    let idx = self.memo_filled;
-                    self.put(idx)?;
-                }
+                O::EmptyList
+                | O::EmptyDict
+                | O::EmptySet
+                | O::Mark
+                | O::Tuple
+                | O::List
+                | O::Dict
+                | O::FrozenSet
+                | O::Tuple1
+                | O::Tuple2
+                | O::Tuple3 => self.build(op, op_pos)?,
+                O::Append | O::SetItem | O::Appends | O::SetItems | O::AddItems => self.add(op)?,
+                O::Get
+                | O::BinGet
+                | O::LongBinGet
+                | O::Put
+                | O::BinPut
+                | O::LongBinPut
+                | O::Memoize => self.memo(op, op_pos)?,
                 O::Proto => {
                     proto = self.u8()?;
                     if proto > HIGHEST_PROTOCOL {

@@ -91,3 +91,11 @@ pub fn case_count(default: usize) -> usize {
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
 }
+
+/// Run `f` on a thread with an 8 MiB stack (the main thread's usual size),
+/// so that a test of deep input shows the code does not recurse.
+pub fn on_small_stack<F: FnOnce() + Send + 'static>(f: F) {
+    let small = std::thread::Builder::new().stack_size(8 << 20);
+    let test = small.spawn(f).expect("a test thread");
+    test.join().expect("the test thread finishes");
+}

@@ -130,9 +130,11 @@ class Cases:
         self.annotate_ok = annotate_ok
         self.seen = set()
         self.n_pickles = 0
+        self.n_annotate_left_out = 0
 
     def dis_case(self, label, inputs, annotate, indent, memo, preamble=DEFAULT_PREAMBLE):
         if annotate and not self.annotate_ok:
+            self.n_annotate_left_out += 1
             return
         out, err = run_dis(inputs, annotate, indent, memo, preamble)
         w = self.w
@@ -1052,6 +1054,9 @@ def main():
         w.tag(b'M')
         w.str('pickles')
         w.str(str(cases.n_pickles))
+        w.tag(b'M')
+        w.str('annotate_left_out')
+        w.str(str(cases.n_annotate_left_out))
         w.tag(b'E')
     print('wrote %d dis cases, %d optimize cases, %d pickles to %s' % (
         w.counts[b'D'], w.counts[b'O'], cases.n_pickles, args.output))

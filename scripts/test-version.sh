@@ -33,7 +33,8 @@ done
 # The test binaries that run Python (each reads BRINERY_PYTHON).
 runs=(
   "-p brinery --lib --test conformance --test cpython_suite --test dis --test fidelity
-   --test hostile --test repr_json --test serde --test stdlib"
+   --test repr_json --test serde --test stdlib"
+  "-p brinery --test hostile every_truncation_of_every_fixture_is_a_clean_eof"
   "-p brinery-numpy --test hook --test live --test npy_raw"
   "-p brinery-shelve --test fixtures --test python"
   "-p brinery-torch --test export"

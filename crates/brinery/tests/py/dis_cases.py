@@ -899,7 +899,9 @@ def main():
     annotate_ok = text is not None and all(
         annos.get(ord(o.code)) == dis_gen_docs.rust_str(o.doc.split('\n', 1)[0])[1:-1]
         for o in pickletools.opcodes)
-    if ranges and not docs_match:
+    if ranges and REFERENCE_VERSION != sys.version_info[:2]:
+        # Another Unicode database than the one src/dis_docs.rs has: random
+        # strs avoid the characters whose printability differs.
         import bisect
         los = [a for a, _ in ranges]
 

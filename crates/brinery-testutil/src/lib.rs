@@ -155,3 +155,84 @@ pub fn json_vec<'v, T>(
 pub fn json_usizes(v: &serde_json::Value) -> Vec<usize> {
     json_vec(v, |x| x.as_u64().map(|n| n as usize))
 }
+
+/// The CPython version brinery reproduces (repr forms, pickler bytes,
+/// error messages, Unicode tables): every check runs on it.
+pub const REFERENCE_PYTHON: &str = "3.11";
+
+/// The checks a differential test cannot make on the Python it runs,
+/// because that Python differs from [`REFERENCE_PYTHON`] (a changed repr
+/// form, a new builtin, new or changed test inputs, another Unicode
+/// version). Each is named with its reason and counted; [`report`]
+/// prints one `not checkable on 3.X: <check> (<reason>): N [test]` line per
+/// check. These are not SKIP/WARNING lines: every other comparison still
+/// runs. On the reference version nothing may be noted (a note panics), so
+/// there every check runs exactly.
+///
+/// [`report`]: VersionGaps::report
+#[derive(Debug)]
+pub struct VersionGaps {
+    version: String,
+    gaps: Vec<(&'static str, &'static str, usize)>,
+}
+
+impl VersionGaps {
+    /// The gaps of the Python `py` runs (`major.minor` of its version).
+    pub fn for_python(py: &str) -> Self {
+        let full = python_version(py).unwrap_or_else(|| panic!("cannot run {py}"));
+        Self::for_version(&full)
+    }
+
+    /// The gaps of CPython `version` (`"3.13.0"` or `"3.13"`).
+    pub fn for_version(version: &str) -> Self {
+        let version = version.split('.').take(2).collect::<Vec<_>>().join(".");
+        VersionGaps {
+            version,
+            gaps: Vec::new(),
+        }
+    }
+
+    /// `major.minor` of the Python the test ran.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Whether that Python is [`REFERENCE_PYTHON`] (every check runs).
+    pub fn is_reference(&self) -> bool {
+        self.version == REFERENCE_PYTHON
+    }
+
+    /// Count one case of `check` as not checkable, for `reason`. Panics on
+    /// the reference version.
+    pub fn note(&mut self, check: &'static str, reason: &'static str) {
+        assert!(
+            !self.is_reference(),
+            "{check} must be checkable on the reference Python {REFERENCE_PYTHON}"
+        );
+        match self.gaps.iter_mut().find(|g| g.0 == check && g.1 == reason) {
+            Some(g) => g.2 += 1,
+            None => self.gaps.push((check, reason, 1)),
+        }
+    }
+
+    /// How many cases of `check` were not checkable.
+    pub fn count(&self, check: &str) -> usize {
+        self.gaps.iter().filter(|g| g.0 == check).map(|g| g.2).sum()
+    }
+
+    /// How many cases were not checkable in all.
+    pub fn total(&self) -> usize {
+        self.gaps.iter().map(|g| g.2).sum()
+    }
+
+    /// Print one line per check that could not be made (none on the
+    /// reference version), prefixed with `test`.
+    pub fn report(&self, test: &str) {
+        for (check, reason, n) in &self.gaps {
+            println!(
+                "not checkable on {}: {check} ({reason}): {n} [{test}]",
+                self.version
+            );
+        }
+    }
+}

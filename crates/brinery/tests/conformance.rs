@@ -36,6 +36,7 @@ fn random_values_all_protocols() {
     let mut same_proto = Vec::new();
     let mut cross_proto = Vec::new();
     let mut per_proto = [0usize; 6];
+    let mut gaps = brinery_testutil::VersionGaps::for_python(&py);
     for c in &cases {
         let g = match brinery::from_slice_graph(&c.pickle) {
             Ok(g) => g,
@@ -48,6 +49,22 @@ fn random_values_all_protocols() {
             Ok(b) if b == c.pickle => {
                 identical += 1;
                 per_proto[c.protocol as usize] += 1;
+                same_proto.push((c.index, c.protocol, b));
+            }
+            // CPython 3.13 writes `getattr(cls, '__new__')` of a
+            // `__getnewargs_ex__` reduction at protocols 2-3 without
+            // memoizing the class and the tuple; brinery writes the bytes
+            // of 3.11 (and 3.12). CPython still loads them (checked below).
+            Ok(b)
+                if !gaps.is_reference()
+                    && matches!(c.protocol, 2 | 3)
+                    && contains(&c.pickle, b"\nX\x07\x00\x00\x00__new__") =>
+            {
+                gaps.note(
+                    "same-protocol re-encoding byte-identical",
+                    "this CPython writes getattr(cls, '__new__') of __getnewargs_ex__ \
+                     reductions at protocols 2-3 unmemoized; brinery writes 3.11's bytes",
+                );
                 same_proto.push((c.index, c.protocol, b));
             }
             Ok(b) => failures.push(format!(
@@ -70,6 +87,7 @@ fn random_values_all_protocols() {
         cases.len(),
         per_proto
     );
+    gaps.report("conformance");
     if !failures.is_empty() {
         panic!(
             "{} failures (first 10):\n{}",
@@ -77,6 +95,7 @@ fn random_values_all_protocols() {
             failures[..failures.len().min(10)].join("\n")
         );
     }
+    assert_eq!(identical + gaps.total(), cases.len());
 
     // (c) CPython loads what brinery wrote: same protocol and cross protocol.
     for (name, set) in [("same", &same_proto), ("cross", &cross_proto)] {
@@ -89,6 +108,11 @@ fn random_values_all_protocols() {
         );
         println!("{name}-protocol writes: {}", out.trim());
     }
+}
+
+/// Whether `needle` occurs in `hay`.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Where two byte strings first differ, with some context.

@@ -24,6 +24,7 @@ fn cpython_unpickler_test_inputs() {
     let mut repr_diff: Vec<String> = Vec::new();
     let mut opaque = 0usize;
     let mut mismatches = Vec::new();
+    let mut gaps = brinery_testutil::VersionGaps::for_python(&py);
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         let hex = v["data_hex"].as_str().unwrap();
@@ -87,6 +88,10 @@ fn cpython_unpickler_test_inputs() {
                 }
                 match brinery::repr_root(g) {
                     Ok(r) if r == want_repr => *repr_same.entry(kind).or_default() += 1,
+                    Ok(r) if !gaps.is_reference() && newer_builtin(&r, want_repr) => gaps.note(
+                        "repr of a builtins-module class",
+                        "added to builtins after 3.11; brinery knows 3.11's builtins",
+                    ),
                     other => repr_diff.push(format!(
                         "{} [{}] ({kind}): python {:?} / brinery {:?}",
                         v["source"], hex, want_repr, other
@@ -97,7 +102,18 @@ fn cpython_unpickler_test_inputs() {
                 assert!(e.offset().is_some(), "error without offset: {e}");
                 same += 1
             }
-            (Ok(_), false) if cause == "exec" && !builtins_only => exec_accepted += 1,
+            (Ok(_), false) if cause == "exec" && !builtins_only => {
+                let test = v["source"].as_str().unwrap_or("");
+                let test = test.rsplit('.').next().unwrap_or("");
+                if !gaps.is_reference() && TESTS_ADDED_AFTER_3_11.contains(&test) {
+                    // Right outcome; only the ceiling is 3.11's.
+                    gaps.note(
+                        "at most 4 inputs CPython rejects only when executing",
+                        "inputs of pickletester tests added after 3.11",
+                    );
+                }
+                exec_accepted += 1
+            }
             _ => mismatches.push(format!(
                 "{} [{}]: cpython {} {} {:?} / brinery {:?}",
                 v["source"],
@@ -122,6 +138,7 @@ fn cpython_unpickler_test_inputs() {
          {opaque} values of imported classes (shown as reductions, not compared)",
         repr_diff.len()
     );
+    gaps.report("cpython suite");
     if let Ok(p) = std::env::var("REPR_DIFF_OUT") {
         std::fs::write(p, repr_diff.join("\n")).unwrap();
     }
@@ -154,12 +171,34 @@ fn cpython_unpickler_test_inputs() {
         "too few inputs from test.pickletester: {total}"
     );
     assert_eq!(same + exec_accepted, total);
+    let newer_exec = gaps.count("at most 4 inputs CPython rejects only when executing");
     assert!(
-        exec_accepted <= 4,
+        exec_accepted - newer_exec <= 4,
         "{exec_accepted} inputs accepted that CPython rejects"
     );
     assert!(
         data >= 7_000,
         "too few builtin-data values compared: {data}"
     );
+}
+
+/// The `test.pickletester` tests that CPython 3.11 does not have whose
+/// inputs CPython rejects only when executing them (so brinery accepts
+/// them): on another version they are counted apart from 3.11's ceiling.
+const TESTS_ADDED_AFTER_3_11: &[&str] = &[
+    "test_load_global",
+    "test_load_stack_global",
+    "test_pickle_setstate_None",
+    "test_recursive_nested_names2",
+];
+
+/// Classes of the builtins module that CPython 3.11 does not have.
+const BUILTINS_ADDED_AFTER_3_11: &[&str] = &["PythonFinalizationError", "_IncompleteInputError"];
+
+/// Whether brinery's repr `got` is the module-qualified form of a builtin
+/// class newer than 3.11 that CPython prints as `want`.
+fn newer_builtin(got: &str, want: &str) -> bool {
+    BUILTINS_ADDED_AFTER_3_11
+        .iter()
+        .any(|name| got == format!("builtins.{name}") && want == format!("<class '{name}'>"))
 }

@@ -284,20 +284,39 @@ fn dis_and_optimize_match_pickletools() {
         n_trickle,
         failures.len()
     );
-    if n_skipped > 0 {
-        brinery_testutil::warn(&format!(
-            "{n_skipped} dis/optimize cases not compared: their error text differs between \
-             CPython versions, and brinery follows Python {} while the test ran Python {}",
-            meta.get("reference_python").map_or("?", |s| s.as_str()),
-            meta.get("python").map_or("?", |s| s.as_str())
-        ));
-    }
-    if meta.get("annotate_ok").map(|s| s.as_str()) != Some("True") {
-        brinery_testutil::warn(&format!(
-            "src/dis_docs.rs was generated from another Python than {}: annotated (-a) \
-             output was not compared; regenerate it with tests/py/dis_gen_docs.py",
-            meta.get("python").map_or("?", |s| s.as_str())
-        ));
+    // On another Python than the one src/dis_docs.rs came from (3.11), the
+    // checks that depend on the version are named, not warned about; on
+    // 3.11 itself a skipped check is still a WARNING (a failure under CI).
+    let mut gaps = brinery_testutil::VersionGaps::for_python(&py);
+    let annotate_ok = meta.get("annotate_ok").map(|s| s.as_str()) == Some("True");
+    if gaps.is_reference() {
+        if n_skipped > 0 {
+            brinery_testutil::warn(&format!(
+                "{n_skipped} dis/optimize cases not compared on the reference Python"
+            ));
+        }
+        if !annotate_ok {
+            brinery_testutil::warn(
+                "src/dis_docs.rs differs from this Python's pickletools docs: annotated (-a) \
+                 output was not compared; regenerate it with tests/py/dis_gen_docs.py",
+            );
+        }
+    } else {
+        for _ in 0..n_skipped {
+            gaps.note(
+                "dis/optimize error text",
+                "codec and int-limit error messages changed after 3.11; brinery follows 3.11",
+            );
+        }
+        let left_out: usize = meta["annotate_left_out"].parse().unwrap();
+        assert_eq!(annotate_ok, left_out == 0);
+        for _ in 0..left_out {
+            gaps.note(
+                "annotated (dis -a) output",
+                "pickletools' opcode docs differ from 3.11's, which src/dis_docs.rs holds",
+            );
+        }
+        gaps.report("dis");
     }
     assert!(
         failures.is_empty(),

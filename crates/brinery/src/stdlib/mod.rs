@@ -328,7 +328,10 @@ impl TypeRegistry {
             PathKind::PureWindowsPath,
             PathKind::WindowsPath,
         ] {
-            r.insert("pathlib", k.name(), Handler::Builtin(B::Path(k)));
+            // Python 3.13 pickles paths from their new home `pathlib._local`.
+            for m in ["pathlib", "pathlib._local"] {
+                r.insert(m, k.name(), Handler::Builtin(B::Path(k)));
+            }
         }
         r
     }

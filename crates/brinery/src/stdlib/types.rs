@@ -745,7 +745,13 @@ impl PyPath {
             if i > 0 && !glued {
                 out.push(sep);
             }
-            out.push_str(p);
+            // Python 3.13 pickles the raw arguments (`C:/Users/x`), where
+            // a Windows path also takes `/` as its separator.
+            if self.kind.is_windows() {
+                out.push_str(&p.replace('/', "\\"));
+            } else {
+                out.push_str(p);
+            }
         }
         if out.is_empty() {
             out.push('.');

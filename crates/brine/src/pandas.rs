@@ -21,9 +21,10 @@ fn root(graph: &Graph<'_>) -> Option<Result<Pandas, brinery_pandas::Error>> {
     brinery_pandas::from_node(graph.root()).transpose()
 }
 
-/// `repr()` of a DataFrame/Series/Index at the root (None otherwise).
-pub fn show(graph: &Graph<'_>) -> Option<Result<String, CliError>> {
-    let p = root(graph)?;
+/// `repr()` of a DataFrame/Series/Index at node `id` (the root or the
+/// node `show --path` picked, e.g. a frame inside a dict).
+pub fn show_at(graph: &Graph<'_>, id: brinery::NodeId) -> Option<Result<String, CliError>> {
+    let p = brinery_pandas::from_node(graph.view(id)).transpose()?;
     Some(p.map(|p| brinery_pandas::repr(&p)).map_err(|e| err("", e)))
 }
 

@@ -240,6 +240,28 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
             };
             (strings(a, col)?, "unicode".into(), np(n), J::Null)
         }
+        // An object column of bytes (numpy `S` values): binary, as pyarrow
+        // writes it.
+        (Dtype::Object, Values::Object(cells))
+            if cells.iter().any(|c| matches!(c, Cell::Bytes(..)))
+                && cells
+                    .iter()
+                    .all(|c| matches!(c, Cell::Bytes(..)) || c.is_missing()) =>
+        {
+            let v: Vec<Option<&[u8]>> = cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Bytes(b, _) => Some(b.as_slice()),
+                    _ => None,
+                })
+                .collect();
+            (
+                Arc::new(arrow_array::LargeBinaryArray::from(v)) as ArrayRef,
+                "bytes".into(),
+                np("object"),
+                J::Null,
+            )
+        }
         (Dtype::Object, Values::Str(_) | Values::Object(_)) => {
             (strings(a, col)?, "unicode".into(), np("object"), J::Null)
         }
@@ -283,6 +305,30 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
                 json!({ "num_categories": n, "ordered": ordered }),
             )
         }
+        // pandas' `pandas.period` extension type: int64 ordinals.
+        (Dtype::Period(_), Values::Ticks(_)) => (
+            Arc::new(Int64Array::from(ticks(a))) as ArrayRef,
+            "object".into(),
+            d.name(),
+            J::Null,
+        ),
+        // pandas' `pandas.interval` extension type: struct<left, right>.
+        (Dtype::Interval(..), Values::Interval { left, right }) => {
+            let (l, ..) = column(left, col, parquet)?;
+            let (r, ..) = column(right, col, parquet)?;
+            let nulls: Vec<bool> = (0..a.len()).map(|i| valid(a, i)).collect();
+            let fields = arrow_schema::Fields::from(vec![
+                Field::new("left", l.data_type().clone(), true),
+                Field::new("right", r.data_type().clone(), true),
+            ]);
+            let st = arrow_array::StructArray::try_new(
+                fields,
+                vec![l, r],
+                Some(arrow_buffer::NullBuffer::from(nulls)),
+            )
+            .map_err(arrow_err)?;
+            (Arc::new(st) as ArrayRef, "object".into(), d.name(), J::Null)
+        }
         (d, _) => {
             return Err(unsupported(
                 col,
@@ -290,6 +336,66 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
             ))
         }
     })
+}
+
+/// The Arrow extension type pandas registers for a dtype (name, JSON
+/// metadata): `pandas.period {"freq": "M"}`, `pandas.interval {"subtype":
+/// "double", "closed": "right"}`.
+fn extension(d: &Dtype) -> Option<(&'static str, String)> {
+    match d {
+        Dtype::Period(f) => Some(("pandas.period", format!("{{\"freq\": \"{f}\"}}"))),
+        Dtype::Interval(sub, closed) => {
+            let subtype = match &**sub {
+                Dtype::Float(64) => "double".to_string(),
+                Dtype::Float(32) => "float".to_string(),
+                Dtype::Datetime(u, None) => format!("timestamp[{}]", unit_code(*u)),
+                Dtype::Datetime(u, Some(tz)) => {
+                    format!("timestamp[{}, tz={}]", unit_code(*u), tz.arrow_name())
+                }
+                Dtype::Timedelta(u) => format!("duration[{}]", unit_code(*u)),
+                other => other.name(),
+            };
+            // pyarrow serializes with json.dumps: `", "` and `": "`.
+            Some((
+                "pandas.interval",
+                format!(
+                    "{{\"subtype\": \"{subtype}\", \"closed\": \"{}\"}}",
+                    closed.name()
+                ),
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn with_extension(f: Field, d: &Dtype) -> Field {
+    match extension(d) {
+        Some((name, meta)) => f.with_metadata(
+            [
+                ("ARROW:extension:name".to_string(), name.to_string()),
+                ("ARROW:extension:metadata".to_string(), meta),
+            ]
+            .into_iter()
+            .collect(),
+        ),
+        None => f,
+    }
+}
+
+/// Python's `str()` of a column label (`('a', 'x')` for a MultiIndex
+/// column), the field name pyarrow gives it.
+fn label_str(c: &Cell) -> String {
+    match c {
+        Cell::Tuple(items) => {
+            let parts: Vec<String> = items.iter().map(label_repr).collect();
+            if parts.len() == 1 {
+                format!("({},)", parts[0])
+            } else {
+                format!("({})", parts.join(", "))
+            }
+        }
+        other => field_name(other),
+    }
 }
 
 fn arrow_err(e: arrow_schema::ArrowError) -> Error {
@@ -320,26 +426,26 @@ pub fn pandas_metadata(df: &DataFrame) -> Result<String> {
 
 #[allow(clippy::type_complexity)]
 fn build(df: &DataFrame, parquet: bool) -> Result<(Vec<(Field, ArrayRef)>, String)> {
-    if let Index::Multi { .. } = df.columns {
-        return Err(
-            Error::unsupported("MultiIndex columns in Arrow output").at(|| "columns".into())
-        );
-    }
     let mut fields: Vec<(Field, ArrayRef)> = Vec::new();
     let mut cols_meta: Vec<J> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     for (i, a) in df.data.iter().enumerate() {
         let label = df.columns.key(i);
-        let name = field_name(&label);
+        let name = label_str(&label);
         let place = format!("column {}", label_repr(&label));
         let (arr, pt, nt, meta) = column(a, &place, parquet)?;
         let ordered = matches!(a.dtype, Dtype::Category { ordered: true });
-        let mut f = Field::new(&name, arr.data_type().clone(), true);
+        let mut f = with_extension(Field::new(&name, arr.data_type().clone(), true), &a.dtype);
         if ordered {
             f = f.with_dict_is_ordered(true);
         }
+        let label_json = if matches!(label, Cell::Tuple(_)) {
+            J::String(name.clone())
+        } else {
+            name_json(&Some(label.clone()))
+        };
         cols_meta.push(json!({
-            "name": name_json(&Some(label.clone())),
+            "name": label_json,
             "field_name": name,
             "pandas_type": pt,
             "numpy_type": nt,
@@ -375,30 +481,50 @@ fn build(df: &DataFrame, parquet: bool) -> Result<(Vec<(Field, ArrayRef)>, Strin
                     "name": name_json(nm), "field_name": fname, "pandas_type": pt,
                     "numpy_type": nt, "metadata": meta,
                 }));
-                fields.push((Field::new(&fname, arr.data_type().clone(), true), arr));
+                let f = with_extension(Field::new(&fname, arr.data_type().clone(), true), &a.dtype);
+                fields.push((f, arr));
                 out.push(J::String(fname));
             }
             out
         }
     };
-    let cname = df.columns.names().first().cloned().flatten();
-    let col_dtype = df.columns.dtype(0);
-    let (cpt, cnt) = match col_dtype {
-        Dtype::Int(b) => (format!("int{b}"), format!("int{b}")),
-        Dtype::String {
-            nan_missing: true, ..
-        } => ("unicode".into(), "str".into()),
-        _ => ("unicode".into(), "object".into()),
-    };
+    // One `column_indexes` entry per level of the column labels.
+    let column_indexes: Vec<J> = df
+        .columns
+        .names()
+        .iter()
+        .enumerate()
+        .map(|(l, cname)| {
+            let (cpt, cnt) = match df.columns.dtype(l) {
+                Dtype::Int(b) => (format!("int{b}"), format!("int{b}")),
+                Dtype::String {
+                    nan_missing: true, ..
+                } => ("unicode".into(), "str".into()),
+                _ => ("unicode".into(), "object".into()),
+            };
+            json!({
+                "name": name_json(cname), "field_name": name_json(cname),
+                "pandas_type": cpt, "numpy_type": cnt,
+                "metadata": if cpt == "unicode" { json!({"encoding": "UTF-8"}) } else { J::Null },
+            })
+        })
+        .collect();
+    // `df.attrs`: pandas writes them as JSON (Parquet refuses what JSON
+    // cannot hold; pyarrow's Feather writer leaves them out).
+    let attributes: J =
+        match (&df.attrs, &df.attrs_json) {
+            (_, Some(text)) => serde_json::from_str(text).unwrap_or(J::Null),
+            (Some(_), None) if parquet => return Err(Error::unsupported(
+                "df.attrs holding values JSON cannot hold (pandas' to_parquet refuses them too)",
+            )
+            .at(|| "attrs".into())),
+            _ => json!({}),
+        };
     let meta = json!({
         "index_columns": index_columns,
-        "column_indexes": [{
-            "name": name_json(&cname), "field_name": name_json(&cname),
-            "pandas_type": cpt, "numpy_type": cnt,
-            "metadata": if cpt == "unicode" { json!({"encoding": "UTF-8"}) } else { J::Null },
-        }],
+        "column_indexes": column_indexes,
         "columns": cols_meta,
-        "attributes": {},
+        "attributes": attributes,
         "creator": {"library": "brinery-pandas", "version": env!("CARGO_PKG_VERSION")},
         "pandas_version": "3.1.1",
     });
@@ -471,6 +597,12 @@ fn batch(df: &DataFrame, parquet: bool) -> Result<RecordBatch> {
     let (fs, arrays): (Vec<Field>, Vec<ArrayRef>) = fields.into_iter().unzip();
     let mut md = std::collections::HashMap::new();
     md.insert("pandas".to_string(), meta);
+    if parquet {
+        // pandas' to_parquet also stores df.attrs under its own key.
+        if let Some(a) = &df.attrs_json {
+            md.insert("PANDAS_ATTRS".to_string(), a.clone());
+        }
+    }
     let schema = Arc::new(Schema::new(fs).with_metadata(md));
     if arrays.is_empty() {
         return RecordBatch::try_new_with_options(

@@ -130,6 +130,7 @@ pub(crate) fn cell_of(v: NodeRef<'_, '_>, depth: usize) -> Cell {
         Node::Float(f) if f.is_nan() => Cell::NaN,
         Node::Float(f) => Cell::Float(*f),
         Node::Str(s) => Cell::Str(s.to_string_lossy().into_owned()),
+        Node::Bytes(b) => Cell::Bytes(b.as_slice().to_vec(), text(v)),
         Node::Tuple(items) if depth < MAX_DEPTH => Cell::Tuple(
             items
                 .iter()
@@ -155,6 +156,14 @@ pub(crate) fn cell_of(v: NodeRef<'_, '_>, depth: usize) -> Cell {
                                 None => None,
                             };
                             return Cell::Datetime(val, unit_from_reso(reso), tz);
+                        }
+                    }
+                    // Period.__reduce__: Period(None, freq, ordinal).
+                    "Period" if c.module.starts_with("pandas") => {
+                        let freq = c.args.get(&1).and_then(freq_text).map(period_code);
+                        let ord = c.args.get(&2).and_then(|x| x.as_i64());
+                        if let (Some(f), Some(o)) = (freq, ord) {
+                            return Cell::Object(id, crate::format::period_text(o, &f));
                         }
                     }
                     "_timedelta_unpickle" => {
@@ -403,6 +412,30 @@ fn freq_text(v: NodeRef<'_, '_>) -> Option<String> {
         .and_then(|x| x.as_i64())
         .or_else(|| state_get(&c, "n").and_then(|x| x.as_i64()))
         .unwrap_or(1);
+    const MONTHS: [&str; 12] = [
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+    ];
+    const DAYS: [&str; 7] = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
+    // Anchors: `startingMonth`/`month`/`weekday` in the state (or its kwds).
+    let anchor = |key: &str| {
+        state_get(&c, key)
+            .or_else(|| state_get(&c, "kwds").and_then(|k| k.get(key)))
+            .and_then(|x| x.as_i64())
+    };
+    let month = |key: &str, dflt: i64| {
+        let m = anchor(key).unwrap_or(dflt);
+        MONTHS.get((m - 1) as usize).copied().unwrap_or("DEC")
+    };
+    let anchored = match c.name {
+        "QuarterEnd" => Some(format!("QE-{}", month("startingMonth", 12))),
+        "YearEnd" => Some(format!("YE-{}", month("month", 12))),
+        "Week" => anchor("weekday")
+            .map(|w| format!("W-{}", DAYS.get(w as usize).copied().unwrap_or("SUN"))),
+        _ => None,
+    };
+    if let Some(code) = anchored {
+        return Some(if n == 1 { code } else { format!("{n}{code}") });
+    }
     let code = match c.name {
         "Day" => "D",
         "Hour" => "h",
@@ -438,12 +471,19 @@ fn period_freq(dtype: NodeRef<'_, '_>) -> Option<String> {
         return Some(f.to_string());
     }
     let f = state_get(&c, "freq").or_else(|| c.args.get(&0))?;
-    freq_text(f).map(|f| match f.as_str() {
-        "ME" => "M".to_string(),
-        "YE-DEC" => "Y-DEC".to_string(),
-        "QE-DEC" => "Q-DEC".to_string(),
+    freq_text(f).map(period_code)
+}
+
+/// A period frequency from an offset's alias: `ME` → `M`, `QE-DEC` →
+/// `Q-DEC`, `YE-JUN` → `Y-JUN` (periods keep the pre-2.2 spellings).
+fn period_code(f: String) -> String {
+    let digits = f.len() - f.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (n, code) = f.split_at(digits);
+    let code = code.split_once('-').map_or(code, |(c, _)| c);
+    match code {
+        "ME" | "QE" | "YE" => format!("{n}{}{}", &code[..1], &f[digits + 2..]),
         _ => f,
-    })
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -908,6 +948,10 @@ pub(crate) fn array(v: NodeRef<'_, '_>, depth: usize) -> Result<Array> {
             }
             Ok(cols.remove(0))
         }
+        // SparseArray: {_sparse_values, _sparse_index: IntIndex(length,
+        // indices) | BlockIndex(length, blocs, blengths), _dtype:
+        // SparseDtype{_dtype, _fill_value}}; kept dense.
+        "SparseArray" => sparse(&c, depth),
         "IntegerArray" | "FloatingArray" | "BooleanArray" => {
             let data = state_get(&c, "_data").ok_or_else(|| bad(format!("{cls} without _data")))?;
             let mask = state_get(&c, "_mask").ok_or_else(|| bad(format!("{cls} without _mask")))?;
@@ -1020,7 +1064,6 @@ pub(crate) fn array(v: NodeRef<'_, '_>, depth: usize) -> Result<Array> {
                 closed,
             )
         }
-        "SparseArray" => Err(Error::unsupported("SparseArray columns")),
         _ if is_index_call(&c) => index_values(v, depth + 1),
         other => Err(Error::unsupported(format!(
             "pandas values of class {}.{other}",
@@ -1241,7 +1284,7 @@ pub(crate) fn index(v: NodeRef<'_, '_>, depth: usize) -> Result<Index> {
             if cls == "PeriodIndex" && !matches!(values.dtype, Dtype::Period(_)) {
                 let f = get("dtype")
                     .and_then(period_freq)
-                    .or_else(|| freq.clone())
+                    .or_else(|| freq.clone().map(period_code))
                     .ok_or_else(|| Error::unsupported("PeriodIndex frequency"))?;
                 values = Array::new(Dtype::Period(f), to_ticks(values)?);
             }
@@ -1438,7 +1481,191 @@ fn frame(c: &Call<'_, '_>) -> Result<DataFrame> {
         index: idx,
         data,
         attrs: attrs(c),
+        attrs_json: state_get(c, "attrs")
+            .filter(|a| a.len() != Some(0))
+            .and_then(json_text),
     })
+}
+
+fn sparse(c: &Call<'_, '_>, depth: usize) -> Result<Array> {
+    let values = state_get(c, "_sparse_values").ok_or_else(|| bad("SparseArray without values"))?;
+    let values = array(values, depth + 1)?;
+    let idx = state_get(c, "_sparse_index")
+        .and_then(|i| call(i))
+        .ok_or_else(|| bad("SparseArray without a sparse index"))?;
+    let dt = state_get(c, "_dtype")
+        .and_then(|d| call(d))
+        .ok_or_else(|| bad("SparseArray without a dtype"))?;
+    let fill =
+        state_get(&dt, "_fill_value").ok_or_else(|| bad("SparseDtype without a fill value"))?;
+    let arg = |i: usize| idx.args.get(&i);
+    let length = arg(0)
+        .and_then(|x| x.as_i64())
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| bad("sparse index without a length"))?;
+    // Positions of the stored values, in order.
+    let mut pos: Vec<usize> = Vec::with_capacity(values.len());
+    let ints = |v: NodeRef<'_, '_>| -> Result<Vec<i64>> {
+        match array(v, depth + 1)?.values {
+            Values::Int(x) => Ok(x),
+            _ => Err(bad("sparse index positions are not integers")),
+        }
+    };
+    match idx.name {
+        "IntIndex" => {
+            for p in ints(arg(1).ok_or_else(|| bad("IntIndex without indices"))?)? {
+                pos.push(usize::try_from(p).map_err(|_| bad("negative sparse position"))?);
+            }
+        }
+        "BlockIndex" => {
+            let locs = ints(arg(1).ok_or_else(|| bad("BlockIndex without blocs"))?)?;
+            let lens = ints(arg(2).ok_or_else(|| bad("BlockIndex without blengths"))?)?;
+            for (&l, &n) in locs.iter().zip(&lens) {
+                if l < 0 || n < 0 || (l as u64).saturating_add(n as u64) > length as u64 {
+                    return Err(bad("sparse block out of range"));
+                }
+                pos.extend(l as usize..(l + n) as usize);
+            }
+        }
+        other => return Err(Error::unsupported(format!("sparse index {other}"))),
+    }
+    if pos.len() != values.len() || pos.iter().any(|&p| p >= length) {
+        return Err(bad(format!(
+            "SparseArray of length {length} has {} values at {} positions",
+            values.len(),
+            pos.len()
+        )));
+    }
+    let fill_text = match cell_of(fill, 0) {
+        Cell::NaN => "nan".to_string(),
+        c => crate::format::pprint(&c),
+    };
+    let dense = match &values.values {
+        Values::Float(v) => {
+            let f = fill.as_f64().unwrap_or(f64::NAN);
+            let mut out = vec![f; length];
+            for (&p, &x) in pos.iter().zip(v) {
+                out[p] = x;
+            }
+            Values::Float(out)
+        }
+        Values::Int(v) => {
+            let f = fill
+                .as_i64()
+                .ok_or_else(|| bad("integer SparseArray with a non-integer fill"))?;
+            let mut out = vec![f; length];
+            for (&p, &x) in pos.iter().zip(v) {
+                out[p] = x;
+            }
+            Values::Int(out)
+        }
+        Values::Bool(v) => {
+            let f = fill.as_bool().unwrap_or(false);
+            let mut out = vec![f; length];
+            for (&p, &x) in pos.iter().zip(v) {
+                out[p] = x;
+            }
+            Values::Bool(out)
+        }
+        _ => {
+            return Err(Error::unsupported(format!(
+                "Sparse[{}]",
+                values.dtype.name()
+            )))
+        }
+    };
+    Ok(Array::new(
+        Dtype::Sparse(Box::new(values.dtype.clone()), fill_text),
+        dense,
+    ))
+}
+
+/// A Python value as `json.dumps` would write it (str keys, ints as their
+/// text), bounded in depth and size; `None` for what JSON cannot hold.
+fn json_text(v: NodeRef<'_, '_>) -> Option<String> {
+    fn quote(s: &str, out: &mut String) {
+        out.push('"');
+        for ch in s.chars() {
+            match ch {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    // Iterative over an explicit stack: attrs come from hostile input.
+    enum Step<'g, 'a> {
+        Value(NodeRef<'g, 'a>, usize),
+        Text(&'static str),
+        Key(String),
+    }
+    let mut out = String::new();
+    let mut stack = vec![Step::Value(v, 0)];
+    while let Some(step) = stack.pop() {
+        let (v, depth) = match step {
+            Step::Text(t) => {
+                out.push_str(t);
+                continue;
+            }
+            Step::Key(k) => {
+                out.push_str(&k);
+                continue;
+            }
+            Step::Value(v, d) => (v, d),
+        };
+        if depth > MAX_DEPTH || out.len() > 1 << 20 {
+            return None;
+        }
+        match v.node()? {
+            Node::None => out.push_str("null"),
+            Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Node::Int(i) => out.push_str(&i.to_string()),
+            Node::BigInt(b) => out.push_str(&b.to_string()),
+            Node::Float(f) if f.is_nan() => out.push_str("NaN"),
+            Node::Float(f) if f.is_infinite() => {
+                out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" })
+            }
+            Node::Float(f) => out.push_str(&crate::format::float_repr(*f)),
+            Node::Str(s) => quote(&s.to_string_lossy(), &mut out),
+            Node::List(_) | Node::Tuple(_) => {
+                let items = v.as_items()?;
+                out.push('[');
+                stack.push(Step::Text("]"));
+                for (i, &it) in items.iter().enumerate().rev() {
+                    stack.push(Step::Value(v.graph().view(it), depth + 1));
+                    if i > 0 {
+                        stack.push(Step::Text(", "));
+                    }
+                }
+            }
+            Node::Dict(_) => {
+                let entries: Vec<_> = v.entries().collect();
+                out.push('{');
+                stack.push(Step::Text("}"));
+                for (i, (k, val)) in entries.into_iter().enumerate().rev() {
+                    stack.push(Step::Value(val, depth + 1));
+                    stack.push(Step::Text(": "));
+                    let key = match k.node()? {
+                        Node::Str(s) => s.to_string_lossy().into_owned(),
+                        Node::Int(i) => i.to_string(),
+                        Node::Bool(b) => (if *b { "true" } else { "false" }).to_string(),
+                        Node::None => "null".to_string(),
+                        _ => return None,
+                    };
+                    let mut q = String::new();
+                    quote(&key, &mut q);
+                    stack.push(Step::Key(q));
+                    if i > 0 {
+                        stack.push(Step::Text(", "));
+                    }
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 fn attrs(c: &Call<'_, '_>) -> Option<NodeId> {

@@ -257,6 +257,7 @@ fn index_levels(ix: &Index, rows: &[usize], include_names: bool, sparse: bool) -
 }
 
 fn is_numeric(d: &Dtype) -> bool {
+    let d = d.dense();
     matches!(
         d,
         Dtype::Bool

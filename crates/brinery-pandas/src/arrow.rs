@@ -421,21 +421,209 @@ fn field_name(c: &Cell) -> String {
 /// pyarrow's `pandas` schema metadata for `df` (JSON text) — index
 /// columns, column index, per-column pandas/numpy types.
 pub fn pandas_metadata(df: &DataFrame) -> Result<String> {
-    Ok(build(df, false)?.1)
+    Ok(build(df.clone(), false)?.1)
+}
+
+/// `column()` without copying the common column types: the values move
+/// into Arrow buffers (ints, floats, datetimes, strings, category codes);
+/// the others go through `column()`.
+fn column_owned(a: Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, String, J)> {
+    use arrow_array::PrimitiveArray;
+    use arrow_buffer::{NullBuffer, ScalarBuffer};
+    // pyarrow's types and metadata for this dtype, from an empty column.
+    let (proto, pt, nt, meta) = column(&empty_like(&a), col, parquet)?;
+    let mask = a.mask;
+    let nulls = |missing: &dyn Fn(usize) -> bool, n: usize| -> Option<NullBuffer> {
+        let any = (0..n).any(missing);
+        any.then(|| NullBuffer::from_iter((0..n).map(|i| !missing(i))))
+    };
+    let masked = |i: usize| mask.as_ref().is_some_and(|m| m[i]);
+    fn prim<T: arrow_array::ArrowPrimitiveType>(
+        v: Vec<T::Native>,
+        nulls: Option<NullBuffer>,
+    ) -> ArrayRef {
+        Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(v), nulls))
+    }
+    use arrow_array::types as t;
+    let arr: ArrayRef = match (&a.dtype, a.values) {
+        (Dtype::Int(64) | Dtype::MaskedInt(64), Values::Int(v)) => {
+            let n = nulls(&masked, v.len());
+            prim::<t::Int64Type>(v, n)
+        }
+        (Dtype::Int(32) | Dtype::MaskedInt(32), Values::Int(v)) => {
+            let n = nulls(&masked, v.len());
+            prim::<t::Int32Type>(v.into_iter().map(|x| x as i32).collect(), n)
+        }
+        (Dtype::Float(64), Values::Float(v)) => {
+            let n = nulls(&|i| v[i].is_nan() || masked(i), v.len());
+            prim::<t::Float64Type>(v, n)
+        }
+        (Dtype::Float(32), Values::Float(v)) => {
+            let n = nulls(&|i| v[i].is_nan() || masked(i), v.len());
+            prim::<t::Float32Type>(v.into_iter().map(|x| x as f32).collect(), n)
+        }
+        (Dtype::Datetime(u, _), Values::Ticks(mut v)) => {
+            let n = nulls(&|i| v[i] == i64::MIN || masked(i), v.len());
+            if parquet && *u == TimeUnit::Second {
+                for x in v.iter_mut() {
+                    *x = x.saturating_mul(1000);
+                }
+            }
+            let tz = match proto.data_type() {
+                arrow_schema::DataType::Timestamp(_, tz) => tz.clone(),
+                _ => None,
+            };
+            let arr: ArrayRef = match proto.data_type() {
+                arrow_schema::DataType::Timestamp(arrow_schema::TimeUnit::Second, _) => Arc::new(
+                    PrimitiveArray::<t::TimestampSecondType>::new(ScalarBuffer::from(v), n)
+                        .with_timezone_opt(tz),
+                ),
+                arrow_schema::DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, _) => {
+                    Arc::new(
+                        PrimitiveArray::<t::TimestampMillisecondType>::new(
+                            ScalarBuffer::from(v),
+                            n,
+                        )
+                        .with_timezone_opt(tz),
+                    )
+                }
+                arrow_schema::DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, _) => {
+                    Arc::new(
+                        PrimitiveArray::<t::TimestampMicrosecondType>::new(
+                            ScalarBuffer::from(v),
+                            n,
+                        )
+                        .with_timezone_opt(tz),
+                    )
+                }
+                _ => Arc::new(
+                    PrimitiveArray::<t::TimestampNanosecondType>::new(ScalarBuffer::from(v), n)
+                        .with_timezone_opt(tz),
+                ),
+            };
+            arr
+        }
+        (Dtype::String { .. }, Values::Str(st)) => strings_owned(st)?,
+        (Dtype::Category { .. }, Values::Categorical { codes, categories }) => {
+            let n = nulls(&|i| codes[i] < 0, codes.len());
+            let (values, ..) = column_owned(*categories, col, parquet)?;
+            match proto.data_type() {
+                arrow_schema::DataType::Dictionary(k, _) if **k == arrow_schema::DataType::Int8 => {
+                    let keys = PrimitiveArray::<t::Int8Type>::new(
+                        codes.into_iter().map(|c| c.max(0) as i8).collect(),
+                        n,
+                    );
+                    Arc::new(DictionaryArray::<Int8Type>::try_new(keys, values).map_err(arrow_err)?)
+                }
+                arrow_schema::DataType::Dictionary(k, _)
+                    if **k == arrow_schema::DataType::Int16 =>
+                {
+                    let keys = PrimitiveArray::<t::Int16Type>::new(
+                        codes.into_iter().map(|c| c.max(0) as i16).collect(),
+                        n,
+                    );
+                    Arc::new(
+                        DictionaryArray::<Int16Type>::try_new(keys, values).map_err(arrow_err)?,
+                    )
+                }
+                _ => {
+                    let keys = PrimitiveArray::<t::Int32Type>::new(
+                        codes.into_iter().map(|c| c.max(0)).collect(),
+                        n,
+                    );
+                    Arc::new(
+                        DictionaryArray::<Int32Type>::try_new(keys, values).map_err(arrow_err)?,
+                    )
+                }
+            }
+        }
+        (_, values) => {
+            return column(
+                &Array {
+                    dtype: a.dtype.clone(),
+                    values,
+                    mask,
+                },
+                col,
+                parquet,
+            )
+        }
+    };
+    Ok((arr, pt, nt, meta))
+}
+
+/// A text column moved into a `LargeStringArray` (offsets and bytes kept).
+fn strings_owned(st: crate::model::Strings) -> Result<ArrayRef> {
+    use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+    let n = st.len();
+    let offsets: Vec<i64> = st.offsets.into_iter().map(|o| o as i64).collect();
+    if offsets.windows(2).any(|w| w[0] > w[1]) || offsets.first() != Some(&0) {
+        return Err(Error::new(
+            ErrorKind::Malformed,
+            "string offsets out of order",
+        ));
+    }
+    let nulls = st
+        .valid
+        .filter(|v| v.iter().any(|ok| !ok))
+        .map(|v| NullBuffer::from_iter(v.into_iter().take(n)));
+    let arr = LargeStringArray::try_new(
+        OffsetBuffer::new(ScalarBuffer::from(offsets)),
+        Buffer::from_vec(st.data.into_bytes()),
+        nulls,
+    )
+    .map_err(arrow_err)?;
+    Ok(Arc::new(arr))
+}
+
+/// An empty column of `a`'s dtype (categories kept), to learn its Arrow
+/// type and pandas metadata without converting the values.
+fn empty_like(a: &Array) -> Array {
+    let values = match &a.values {
+        Values::Bool(_) => Values::Bool(Vec::new()),
+        Values::Int(_) => Values::Int(Vec::new()),
+        Values::UInt(_) => Values::UInt(Vec::new()),
+        Values::Float(_) => Values::Float(Vec::new()),
+        Values::Ticks(_) => Values::Ticks(Vec::new()),
+        Values::Str(_) => Values::Str(crate::model::Strings::new()),
+        Values::Object(_) => Values::Object(Vec::new()),
+        Values::Categorical { categories, .. } => Values::Categorical {
+            codes: Vec::new(),
+            // Categories stay whole (their count is in the metadata).
+            categories: categories.clone(),
+        },
+        Values::Interval { left, right } => Values::Interval {
+            left: Box::new(empty_like(left)),
+            right: Box::new(empty_like(right)),
+        },
+    };
+    Array {
+        dtype: a.dtype.clone(),
+        values,
+        mask: None,
+    }
 }
 
 #[allow(clippy::type_complexity)]
-fn build(df: &DataFrame, parquet: bool) -> Result<(Vec<(Field, ArrayRef)>, String)> {
+fn build(df: DataFrame, parquet: bool) -> Result<(Vec<(Field, ArrayRef)>, String)> {
     let mut fields: Vec<(Field, ArrayRef)> = Vec::new();
     let mut cols_meta: Vec<J> = Vec::new();
     let mut names: Vec<String> = Vec::new();
-    for (i, a) in df.data.iter().enumerate() {
-        let label = df.columns.key(i);
+    let DataFrame {
+        columns,
+        index,
+        data,
+        attrs,
+        attrs_json,
+    } = df;
+    for (i, a) in data.into_iter().enumerate() {
+        let label = columns.key(i);
         let name = label_str(&label);
         let place = format!("column {}", label_repr(&label));
-        let (arr, pt, nt, meta) = column(a, &place, parquet)?;
-        let ordered = matches!(a.dtype, Dtype::Category { ordered: true });
-        let mut f = with_extension(Field::new(&name, arr.data_type().clone(), true), &a.dtype);
+        let dtype = a.dtype.clone();
+        let (arr, pt, nt, meta) = column_owned(a, &place, parquet)?;
+        let ordered = matches!(dtype, Dtype::Category { ordered: true });
+        let mut f = with_extension(Field::new(&name, arr.data_type().clone(), true), &dtype);
         if ordered {
             f = f.with_dict_is_ordered(true);
         }
@@ -454,7 +642,7 @@ fn build(df: &DataFrame, parquet: bool) -> Result<(Vec<(Field, ArrayRef)>, Strin
         names.push(name);
         fields.push((f, arr));
     }
-    let index_columns: Vec<J> = match &df.index {
+    let index_columns: Vec<J> = match &index {
         Index::Range {
             start,
             stop,
@@ -489,13 +677,12 @@ fn build(df: &DataFrame, parquet: bool) -> Result<(Vec<(Field, ArrayRef)>, Strin
         }
     };
     // One `column_indexes` entry per level of the column labels.
-    let column_indexes: Vec<J> = df
-        .columns
+    let column_indexes: Vec<J> = columns
         .names()
         .iter()
         .enumerate()
         .map(|(l, cname)| {
-            let (cpt, cnt) = match df.columns.dtype(l) {
+            let (cpt, cnt) = match columns.dtype(l) {
                 Dtype::Int(b) => (format!("int{b}"), format!("int{b}")),
                 Dtype::String {
                     nan_missing: true, ..
@@ -512,7 +699,7 @@ fn build(df: &DataFrame, parquet: bool) -> Result<(Vec<(Field, ArrayRef)>, Strin
     // `df.attrs`: pandas writes them as JSON (Parquet refuses what JSON
     // cannot hold; pyarrow's Feather writer leaves them out).
     let attributes: J =
-        match (&df.attrs, &df.attrs_json) {
+        match (&attrs, &attrs_json) {
             (_, Some(text)) => serde_json::from_str(text).unwrap_or(J::Null),
             (Some(_), None) if parquet => return Err(Error::unsupported(
                 "df.attrs holding values JSON cannot hold (pandas' to_parquet refuses them too)",
@@ -589,26 +776,32 @@ fn materialize(level: &Array, codes: &[i64]) -> Array {
 /// `df` as one Arrow `RecordBatch` whose schema carries pandas'
 /// metadata (index columns after the data columns, as pyarrow does).
 pub fn to_record_batch(df: &DataFrame) -> Result<RecordBatch> {
+    batch(df.clone(), false)
+}
+
+/// [`to_record_batch`] taking the frame: the column values move into the
+/// Arrow buffers instead of being copied.
+pub fn into_record_batch(df: DataFrame) -> Result<RecordBatch> {
     batch(df, false)
 }
 
-fn batch(df: &DataFrame, parquet: bool) -> Result<RecordBatch> {
+fn batch(df: DataFrame, parquet: bool) -> Result<RecordBatch> {
+    let nrows = df.nrows();
+    let attrs = if parquet { df.attrs_json.clone() } else { None };
     let (fields, meta) = build(df, parquet)?;
     let (fs, arrays): (Vec<Field>, Vec<ArrayRef>) = fields.into_iter().unzip();
     let mut md = std::collections::HashMap::new();
     md.insert("pandas".to_string(), meta);
-    if parquet {
-        // pandas' to_parquet also stores df.attrs under its own key.
-        if let Some(a) = &df.attrs_json {
-            md.insert("PANDAS_ATTRS".to_string(), a.clone());
-        }
+    // pandas' to_parquet also stores df.attrs under its own key.
+    if let Some(a) = attrs {
+        md.insert("PANDAS_ATTRS".to_string(), a);
     }
     let schema = Arc::new(Schema::new(fs).with_metadata(md));
     if arrays.is_empty() {
         return RecordBatch::try_new_with_options(
             schema,
             arrays,
-            &arrow_array::RecordBatchOptions::new().with_row_count(Some(df.nrows())),
+            &arrow_array::RecordBatchOptions::new().with_row_count(Some(nrows)),
         )
         .map_err(arrow_err);
     }
@@ -617,28 +810,44 @@ fn batch(df: &DataFrame, parquet: bool) -> Result<RecordBatch> {
 
 /// Write `df` as an Arrow IPC file (Feather v2).
 pub fn write_ipc<W: std::io::Write>(df: &DataFrame, w: W) -> Result<()> {
-    let batch = to_record_batch(df)?;
+    into_ipc(df.clone(), w)
+}
+
+/// [`write_ipc`] taking the frame (no copy of the column values).
+pub fn into_ipc<W: std::io::Write>(df: DataFrame, w: W) -> Result<()> {
+    let batch = into_record_batch(df)?;
     let mut fw = arrow_ipc::writer::FileWriter::try_new(w, &batch.schema()).map_err(arrow_err)?;
     fw.write(&batch).map_err(arrow_err)?;
     fw.finish().map_err(arrow_err)?;
     Ok(())
 }
 
-/// Write `df` as Parquet (zstd-compressed) with pandas' metadata.
+/// Rows per Parquet row group: the writer holds one encoded row group at
+/// a time.
+#[cfg(feature = "parquet")]
+const ROW_GROUP: usize = 128 * 1024;
+
+/// Write `df` as Parquet with pandas' metadata, snappy-compressed like
+/// pandas' `to_parquet` default.
 #[cfg(feature = "parquet")]
 pub fn write_parquet<W: std::io::Write + Send>(df: &DataFrame, w: W) -> Result<()> {
+    into_parquet(df.clone(), w)
+}
+
+/// [`write_parquet`] taking the frame (no copy of the column values).
+#[cfg(feature = "parquet")]
+pub fn into_parquet<W: std::io::Write + Send>(df: DataFrame, w: W) -> Result<()> {
     use parquet::arrow::ArrowWriter;
-    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::basic::Compression;
     use parquet::file::properties::WriterProperties;
     let batch = batch(df, true)?;
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_size(ROW_GROUP)
         .build();
-    let mut pw = ArrowWriter::try_new(w, batch.schema(), Some(props))
-        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
-    pw.write(&batch)
-        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
-    pw.close()
-        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
+    let io = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Io, e.to_string());
+    let mut pw = ArrowWriter::try_new(w, batch.schema(), Some(props)).map_err(io)?;
+    pw.write(&batch).map_err(io)?;
+    pw.close().map_err(io)?;
     Ok(())
 }

@@ -110,33 +110,30 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
             };
             (arr, "bool".into(), np(n), J::Null)
         }
-        (Dtype::Int(b) | Dtype::MaskedInt(b), Values::Int(v)) => {
-            let arr = match b {
-                8 => prim!(Int8Array, i8, a, v),
-                16 => prim!(Int16Array, i16, a, v),
-                32 => prim!(Int32Array, i32, a, v),
-                _ => prim!(Int64Array, i64, a, v),
+        (
+            Dtype::Int(b) | Dtype::MaskedInt(b) | Dtype::UInt(b) | Dtype::MaskedUInt(b),
+            Values::Int(_) | Values::UInt(_),
+        ) => {
+            let arr = match (&a.values, b) {
+                (Values::Int(v), 8) => prim!(Int8Array, i8, a, v),
+                (Values::Int(v), 16) => prim!(Int16Array, i16, a, v),
+                (Values::Int(v), 32) => prim!(Int32Array, i32, a, v),
+                (Values::Int(v), _) => prim!(Int64Array, i64, a, v),
+                (Values::UInt(v), 8) => prim!(UInt8Array, u8, a, v),
+                (Values::UInt(v), 16) => prim!(UInt16Array, u16, a, v),
+                (Values::UInt(v), 32) => prim!(UInt32Array, u32, a, v),
+                (Values::UInt(v), _) => prim!(UInt64Array, u64, a, v),
+                _ => return Err(unsupported(col, "integer values".into())),
             };
-            let n = if matches!(d, Dtype::MaskedInt(_)) {
-                format!("Int{b}")
+            let unsigned = matches!(a.values, Values::UInt(_));
+            let numpy = format!("{}int{b}", if unsigned { "u" } else { "" });
+            // Nullable: `Int64`, `UInt8`...
+            let n = if d.is_masked() {
+                format!("{}Int{b}", if unsigned { "U" } else { "" })
             } else {
-                format!("int{b}")
+                numpy.clone()
             };
-            (arr, format!("int{b}"), n, J::Null)
-        }
-        (Dtype::UInt(b) | Dtype::MaskedUInt(b), Values::UInt(v)) => {
-            let arr = match b {
-                8 => prim!(UInt8Array, u8, a, v),
-                16 => prim!(UInt16Array, u16, a, v),
-                32 => prim!(UInt32Array, u32, a, v),
-                _ => prim!(UInt64Array, u64, a, v),
-            };
-            let n = if matches!(d, Dtype::MaskedUInt(_)) {
-                format!("UInt{b}")
-            } else {
-                format!("uint{b}")
-            };
-            (arr, format!("uint{b}"), n, J::Null)
+            (arr, numpy, n, J::Null)
         }
         (Dtype::Float(b) | Dtype::MaskedFloat(b), Values::Float(v)) => {
             let masked = matches!(d, Dtype::MaskedFloat(_));
@@ -268,36 +265,7 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
         (Dtype::Category { ordered }, Values::Categorical { codes, categories }) => {
             let (values, _, _, _) = column(categories, col, parquet)?;
             let n = categories.len();
-            let keys = |c: i32| if c < 0 { None } else { Some(c) };
-            let (arr, np_codes): (ArrayRef, &str) = if n < 128 {
-                let k = Int8Array::from(
-                    codes
-                        .iter()
-                        .map(|&c| keys(c).map(|x| x as i8))
-                        .collect::<Vec<_>>(),
-                );
-                (
-                    Arc::new(DictionaryArray::<Int8Type>::try_new(k, values).map_err(arrow_err)?),
-                    "int8",
-                )
-            } else if n < 32768 {
-                let k = Int16Array::from(
-                    codes
-                        .iter()
-                        .map(|&c| keys(c).map(|x| x as i16))
-                        .collect::<Vec<_>>(),
-                );
-                (
-                    Arc::new(DictionaryArray::<Int16Type>::try_new(k, values).map_err(arrow_err)?),
-                    "int16",
-                )
-            } else {
-                let k = Int32Array::from(codes.iter().map(|&c| keys(c)).collect::<Vec<_>>());
-                (
-                    Arc::new(DictionaryArray::<Int32Type>::try_new(k, values).map_err(arrow_err)?),
-                    "int32",
-                )
-            };
+            let (arr, np_codes) = dictionary(codes.clone(), values)?;
             (
                 arr,
                 "categorical".into(),
@@ -335,6 +303,39 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
                 format!("{} columns in Arrow output", d.name()),
             ))
         }
+    })
+}
+
+/// Category codes (-1 = missing) as dictionary keys of the width
+/// pyarrow uses: int8 below 128 categories, int16 below 32768, else int32.
+fn dictionary(codes: Vec<i32>, values: ArrayRef) -> Result<(ArrayRef, &'static str)> {
+    use arrow_array::types::ArrowDictionaryKeyType;
+    use arrow_array::PrimitiveArray;
+    use arrow_buffer::NullBuffer;
+    fn dict<K: ArrowDictionaryKeyType>(
+        keys: Vec<K::Native>,
+        nulls: Option<NullBuffer>,
+        values: ArrayRef,
+    ) -> Result<ArrayRef> {
+        let keys = PrimitiveArray::<K>::new(keys.into(), nulls);
+        Ok(Arc::new(
+            DictionaryArray::<K>::try_new(keys, values).map_err(arrow_err)?,
+        ))
+    }
+    let n = values.len();
+    let nulls = codes
+        .iter()
+        .any(|&c| c < 0)
+        .then(|| NullBuffer::from_iter(codes.iter().map(|&c| c >= 0)));
+    let keys = codes.into_iter().map(|c| c.max(0));
+    Ok(if n < 128 {
+        let k = keys.map(|c| c as i8).collect();
+        (dict::<Int8Type>(k, nulls, values)?, "int8")
+    } else if n < 32768 {
+        let k = keys.map(|c| c as i16).collect();
+        (dict::<Int16Type>(k, nulls, values)?, "int16")
+    } else {
+        (dict::<Int32Type>(keys.collect(), nulls, values)?, "int32")
     })
 }
 
@@ -386,14 +387,7 @@ fn with_extension(f: Field, d: &Dtype) -> Field {
 /// column), the field name pyarrow gives it.
 fn label_str(c: &Cell) -> String {
     match c {
-        Cell::Tuple(items) => {
-            let parts: Vec<String> = items.iter().map(label_repr).collect();
-            if parts.len() == 1 {
-                format!("({},)", parts[0])
-            } else {
-                format!("({})", parts.join(", "))
-            }
-        }
+        Cell::Tuple(items) => crate::format::tuple_text(items, label_repr),
         other => field_name(other),
     }
 }
@@ -505,37 +499,8 @@ fn column_owned(a: Array, col: &str, parquet: bool) -> Result<(ArrayRef, String,
         }
         (Dtype::String { .. }, Values::Str(st)) => strings_owned(st)?,
         (Dtype::Category { .. }, Values::Categorical { codes, categories }) => {
-            let n = nulls(&|i| codes[i] < 0, codes.len());
             let (values, ..) = column_owned(*categories, col, parquet)?;
-            match proto.data_type() {
-                arrow_schema::DataType::Dictionary(k, _) if **k == arrow_schema::DataType::Int8 => {
-                    let keys = PrimitiveArray::<t::Int8Type>::new(
-                        codes.into_iter().map(|c| c.max(0) as i8).collect(),
-                        n,
-                    );
-                    Arc::new(DictionaryArray::<Int8Type>::try_new(keys, values).map_err(arrow_err)?)
-                }
-                arrow_schema::DataType::Dictionary(k, _)
-                    if **k == arrow_schema::DataType::Int16 =>
-                {
-                    let keys = PrimitiveArray::<t::Int16Type>::new(
-                        codes.into_iter().map(|c| c.max(0) as i16).collect(),
-                        n,
-                    );
-                    Arc::new(
-                        DictionaryArray::<Int16Type>::try_new(keys, values).map_err(arrow_err)?,
-                    )
-                }
-                _ => {
-                    let keys = PrimitiveArray::<t::Int32Type>::new(
-                        codes.into_iter().map(|c| c.max(0)).collect(),
-                        n,
-                    );
-                    Arc::new(
-                        DictionaryArray::<Int32Type>::try_new(keys, values).map_err(arrow_err)?,
-                    )
-                }
-            }
+            dictionary(codes, values)?.0
         }
         (_, values) => {
             return column(

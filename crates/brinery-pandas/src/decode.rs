@@ -79,6 +79,16 @@ fn bad(msg: impl Into<String>) -> Error {
     Error::malformed(msg)
 }
 
+/// The class name a call passes first (`_new_Index(cls, ...)`).
+fn class_arg<'g>(c: &Call<'g, '_>) -> Option<&'g str> {
+    c.args.get(&0).and_then(global_name).map(|(_, n)| n)
+}
+
+/// Positional argument `i` of a call, if it is a str.
+fn str_arg<'g>(c: &Call<'g, '_>, i: usize) -> Option<&'g str> {
+    c.args.get(&i).and_then(|s| s.as_str())
+}
+
 fn state_get<'g, 'a>(c: &Call<'g, 'a>, key: &str) -> Option<NodeRef<'g, 'a>> {
     let s = c.state?;
     match s.node()? {
@@ -371,10 +381,7 @@ fn string_dtype(v: NodeRef<'_, '_>) -> Option<Dtype> {
     if c.name != "StringDtype" {
         return None;
     }
-    let storage = c
-        .args
-        .get(&0)
-        .and_then(|s| s.as_str())
+    let storage = str_arg(&c, 0)
         .or_else(|| state_get(&c, "storage").and_then(|s| s.as_str()))
         .unwrap_or("python");
     let na = c
@@ -395,7 +402,7 @@ fn string_dtype(v: NodeRef<'_, '_>) -> Option<Dtype> {
 }
 
 fn storage_is_numpy_semantics(c: &Call<'_, '_>) -> bool {
-    c.args.get(&0).and_then(|s| s.as_str()) == Some("pyarrow_numpy")
+    str_arg(&c, 0) == Some("pyarrow_numpy")
 }
 
 fn freq_text(v: NodeRef<'_, '_>) -> Option<String> {
@@ -463,7 +470,7 @@ fn freq_text(v: NodeRef<'_, '_>) -> Option<String> {
 fn period_freq(dtype: NodeRef<'_, '_>) -> Option<String> {
     // PeriodDtype('period[D]') or PeriodDtype with state {'freq': Day(1)}.
     let c = call(dtype)?;
-    if let Some(s) = c.args.get(&0).and_then(|s| s.as_str()) {
+    if let Some(s) = str_arg(&c, 0) {
         let f = s
             .strip_prefix("period[")
             .and_then(|x| x.strip_suffix(']'))
@@ -516,11 +523,7 @@ fn arrow_type(v: NodeRef<'_, '_>) -> Result<ArrowType> {
     let c = call(v).ok_or_else(|| bad("arrow type is not a pyarrow call"))?;
     match c.name {
         "type_for_alias" => {
-            let n = c
-                .args
-                .get(&0)
-                .and_then(|s| s.as_str())
-                .ok_or_else(|| bad("type_for_alias without a name"))?;
+            let n = str_arg(&c, 0).ok_or_else(|| bad("type_for_alias without a name"))?;
             let (name, unit) = match n {
                 "str" | "utf8" | "string" => ("string", None),
                 "large_str" | "large_utf8" | "large_string" => ("large_string", None),
@@ -536,10 +539,7 @@ fn arrow_type(v: NodeRef<'_, '_>) -> Result<ArrowType> {
             })
         }
         "timestamp" | "duration" => {
-            let u = c
-                .args
-                .get(&0)
-                .and_then(|s| s.as_str())
+            let u = str_arg(&c, 0)
                 .and_then(TimeUnit::from_code)
                 .ok_or_else(|| bad("arrow timestamp without a unit"))?;
             let tz = match c.args.get(&1) {
@@ -775,12 +775,7 @@ fn block_columns(v: NodeRef<'_, '_>, depth: usize) -> Result<Vec<Array>> {
 /// `__pyx_unpickle_NDArrayBacked(cls, checksum, None)` + BUILD state
 /// `(dtype, ndarray[, dict])` (or a dict with `_ndarray`, `_dtype`).
 fn ndarray_backed(c: &Call<'_, '_>, depth: usize) -> Result<Vec<Array>> {
-    let cls = c
-        .args
-        .get(&0)
-        .and_then(global_name)
-        .map(|(_, n)| n)
-        .ok_or_else(|| bad("NDArrayBacked without a class"))?;
+    let cls = class_arg(&c).ok_or_else(|| bad("NDArrayBacked without a class"))?;
     let state = c
         .state
         .ok_or_else(|| bad(format!("{cls} without a BUILD state")))?;
@@ -1136,12 +1131,7 @@ pub(crate) fn index(v: NodeRef<'_, '_>, depth: usize) -> Result<Index> {
     let c = call(v).ok_or_else(|| bad("axis is not a pandas Index"))?;
     let (cls, d) = match c.name {
         "_new_Index" | "_new_DatetimeIndex" | "_new_IntervalIndex" | "_new_PeriodIndex" => {
-            let cls = c
-                .args
-                .get(&0)
-                .and_then(global_name)
-                .map(|(_, n)| n)
-                .ok_or_else(|| bad("_new_Index without a class"))?;
+            let cls = class_arg(&c).ok_or_else(|| bad("_new_Index without a class"))?;
             let d = c
                 .args
                 .get(&1)

@@ -308,15 +308,14 @@ fn format_datetimes(ticks: &[i64], u: TimeUnit, tz: Option<&Tz>, na: &str) -> Ve
             .iter()
             .all(|&t| t == i64::MIN || t.rem_euclid(86400 * ps) == 0);
     let reso = resolution(ticks, u);
+    map_ticks(ticks, na, |t| datetime_text(t, u, tz, reso, date_only))
+}
+
+/// Each tick as text, `na` for NaT.
+fn map_ticks(ticks: &[i64], na: &str, f: impl Fn(i64) -> String) -> Vec<String> {
     ticks
         .iter()
-        .map(|&t| {
-            if t == i64::MIN {
-                na.to_string()
-            } else {
-                datetime_text(t, u, tz, reso, date_only)
-            }
-        })
+        .map(|&t| if t == i64::MIN { na.to_string() } else { f(t) })
         .collect()
 }
 
@@ -354,16 +353,7 @@ fn format_timedeltas(ticks: &[i64], u: TimeUnit, na: &str) -> Vec<String> {
     } else {
         TdFormat::Us
     };
-    ticks
-        .iter()
-        .map(|&t| {
-            if t == i64::MIN {
-                na.to_string()
-            } else {
-                timedelta_text(t, u, f)
-            }
-        })
-        .collect()
+    map_ticks(ticks, na, |t| timedelta_text(t, u, f))
 }
 
 /// `str(pd.Timestamp)`.
@@ -441,6 +431,16 @@ pub(crate) fn period_text(ordinal: i64, freq: &str) -> String {
 // ---------------------------------------------------------------------------
 // str() of cells
 
+/// A Python tuple's text with each item shown by `item`: `(a,)`, `(a, b)`.
+pub(crate) fn tuple_text(items: &[Cell], item: fn(&Cell) -> String) -> String {
+    let parts: Vec<String> = items.iter().map(item).collect();
+    if parts.len() == 1 {
+        format!("({},)", parts[0])
+    } else {
+        format!("({})", parts.join(", "))
+    }
+}
+
 /// pandas' `pprint_thing` (str() with \t \r \n escaped).
 pub(crate) fn pprint(c: &Cell) -> String {
     match c {
@@ -456,14 +456,7 @@ pub(crate) fn pprint(c: &Cell) -> String {
             .replace('\t', "\\t")
             .replace('\r', "\\r")
             .replace('\n', "\\n"),
-        Cell::Tuple(items) => {
-            let parts: Vec<String> = items.iter().map(pprint).collect();
-            if parts.len() == 1 {
-                format!("({},)", parts[0])
-            } else {
-                format!("({})", parts.join(", "))
-            }
-        }
+        Cell::Tuple(items) => tuple_text(items, pprint),
         Cell::Datetime(t, u, tz) => timestamp_str(*t, *u, tz.as_ref()),
         Cell::Timedelta(t, u) => {
             let ps = per_second(*u);

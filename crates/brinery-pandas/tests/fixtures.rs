@@ -42,8 +42,7 @@ fn run(want_pandas3: bool) -> Outcome {
         }
         o.total += 1;
         let ver = key.split('/').next().unwrap().to_string();
-        let pv = o.per_version.entry(ver).or_default();
-        pv.0 += 1;
+        o.per_version.entry(ver.clone()).or_default().0 += 1;
         let raw = std::fs::read(dir.join(key)).unwrap();
         let data = brinery_compress::decompress_auto(&raw, 1 << 30).unwrap();
         let g = match brinery::loads(&data) {
@@ -68,36 +67,50 @@ fn run(want_pandas3: bool) -> Outcome {
             }
         };
         o.decoded += 1;
-        let want = e["repr"].as_str().unwrap();
-        let got = brinery_pandas::repr(&p);
-        if got == want {
-            o.repr_ok += 1;
-            pv.1 += 1;
-        } else {
-            o.failures.push(format!(
-                "{key}: repr\n--- pandas\n{want}\n--- brinery\n{got}"
-            ));
-            o.failed.push(format!("{key}: repr"));
-        }
-        if let Some(want) = e["csv"].as_str() {
-            o.csv_total += 1;
-            let got = match &p {
-                Pandas::DataFrame(df) => brinery_pandas::frame_to_csv(df),
-                Pandas::Series(s) => brinery_pandas::series_to_csv(s),
-                Pandas::Index(_) => String::new(),
-            };
-            if got == want {
-                o.csv_ok += 1;
-                pv.2 += 1;
-            } else {
-                o.failures.push(format!(
-                    "{key}: csv\n--- pandas\n{want}\n--- brinery\n{got}"
-                ));
-                o.failed.push(format!("{key}: csv"));
-            }
-        }
+        let repr_same = compare(&mut o, key, "repr", e["repr"].as_str(), || {
+            brinery_pandas::repr(&p)
+        });
+        let csv_same = compare(&mut o, key, "csv", e["csv"].as_str(), || match &p {
+            Pandas::DataFrame(df) => brinery_pandas::frame_to_csv(df),
+            Pandas::Series(s) => brinery_pandas::series_to_csv(s),
+            Pandas::Index(_) => String::new(),
+        });
+        let pv = o.per_version.get_mut(&ver).unwrap();
+        pv.1 += usize::from(repr_same == Some(true));
+        pv.2 += usize::from(csv_same == Some(true));
+        o.repr_ok += usize::from(repr_same == Some(true));
+        o.csv_ok += usize::from(csv_same == Some(true));
+        o.csv_total += usize::from(csv_same.is_some());
     }
     o
+}
+
+/// (version, (fixtures, repr identical, CSV identical)) per writer.
+fn per_version(o: &Outcome) -> Vec<(&str, (usize, usize, usize))> {
+    o.per_version
+        .iter()
+        .map(|(v, t)| (v.as_str(), *t))
+        .collect()
+}
+
+/// `Some(equal)` when pandas recorded a `what` for `key`; a difference
+/// is kept for the report.
+fn compare(
+    o: &mut Outcome,
+    key: &str,
+    what: &str,
+    want: Option<&str>,
+    got: impl FnOnce() -> String,
+) -> Option<bool> {
+    let want = want?;
+    let got = got();
+    if got != want {
+        o.failures.push(format!(
+            "{key}: {what}\n--- pandas\n{want}\n--- brinery\n{got}"
+        ));
+        o.failed.push(format!("{key}: {what}"));
+    }
+    Some(got == want)
 }
 
 fn report(o: &Outcome, what: &str) {
@@ -120,11 +133,7 @@ fn report(o: &Outcome, what: &str) {
 fn fixtures_loaded_by_pandas3() {
     let o = run(true);
     report(&o, "pandas-3 reference");
-    let per: Vec<_> = o
-        .per_version
-        .iter()
-        .map(|(v, t)| (v.as_str(), *t))
-        .collect();
+    let per = per_version(&o);
     assert_eq!(
         per,
         [
@@ -165,11 +174,7 @@ fn fixtures_pandas3_cannot_load() {
     let o = run(false);
     report(&o, "writer reference");
     assert_eq!(o.decoded, o.total, "every fixture decodes");
-    let per: Vec<_> = o
-        .per_version
-        .iter()
-        .map(|(v, t)| (v.as_str(), *t))
-        .collect();
+    let per = per_version(&o);
     assert_eq!(
         per,
         [

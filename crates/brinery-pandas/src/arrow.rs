@@ -683,6 +683,14 @@ fn build(df: DataFrame, parquet: bool) -> Result<(Vec<(Field, ArrayRef)>, String
     Ok((fields, meta.to_string()))
 }
 
+/// `v[code]` for each code, `missing` for -1.
+fn take<T: Copy>(v: &[T], codes: &[i64], missing: T) -> Vec<T> {
+    codes
+        .iter()
+        .map(|&c| if c < 0 { missing } else { v[c as usize] })
+        .collect()
+}
+
 /// A MultiIndex level taken by its codes (a plain array).
 fn materialize(level: &Array, codes: &[i64]) -> Array {
     let cat = Array::new(
@@ -707,24 +715,12 @@ fn materialize(level: &Array, codes: &[i64]) -> Array {
                 .any(|&c| c < 0)
                 .then(|| codes.iter().map(|&c| c < 0).collect()),
         },
-        Values::Float(v) => Array::new(
-            level.dtype.clone(),
-            Values::Float(
-                codes
-                    .iter()
-                    .map(|&c| if c < 0 { f64::NAN } else { v[c as usize] })
-                    .collect(),
-            ),
-        ),
-        Values::Ticks(v) => Array::new(
-            level.dtype.clone(),
-            Values::Ticks(
-                codes
-                    .iter()
-                    .map(|&c| if c < 0 { i64::MIN } else { v[c as usize] })
-                    .collect(),
-            ),
-        ),
+        Values::Float(v) => {
+            Array::new(level.dtype.clone(), Values::Float(take(v, codes, f64::NAN)))
+        }
+        Values::Ticks(v) => {
+            Array::new(level.dtype.clone(), Values::Ticks(take(v, codes, i64::MIN)))
+        }
         _ => {
             let mut s = crate::model::Strings::new();
             for i in 0..n {

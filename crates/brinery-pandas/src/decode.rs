@@ -207,12 +207,17 @@ fn numpy<'g>(v: NodeRef<'g, '_>) -> Result<Option<NpArray<'g>>> {
     Ok(NpArray::from_node(v)?)
 }
 
-fn read_ints(np: &NpArray<'_>) -> Result<Vec<i64>> {
-    let d = np.dtype();
+/// The C-order bytes of a numeric array, and whether they are big-endian.
+fn c_bytes<'n>(np: &'n NpArray<'_>, what: &str) -> Result<(std::borrow::Cow<'n, [u8]>, bool)> {
     let b = np
         .to_c_bytes()
-        .ok_or_else(|| bad("expected a numeric array, found an object array"))?;
-    let big = d.byteorder == ByteOrder::Big;
+        .ok_or_else(|| bad(format!("expected {what} array, found an object array")))?;
+    Ok((b, np.dtype().byteorder == ByteOrder::Big))
+}
+
+fn read_ints(np: &NpArray<'_>) -> Result<Vec<i64>> {
+    let d = np.dtype();
+    let (b, big) = c_bytes(np, "a numeric")?;
     let w = d.itemsize;
     let signed = d.kind != Kind::UInt;
     if ![1, 2, 4, 8].contains(&w) {
@@ -244,10 +249,7 @@ fn sign_extend(u: u64, w: usize, signed: bool) -> i64 {
 
 fn read_floats(np: &NpArray<'_>) -> Result<Vec<f64>> {
     let d = np.dtype();
-    let b = np
-        .to_c_bytes()
-        .ok_or_else(|| bad("expected a float array, found an object array"))?;
-    let big = d.byteorder == ByteOrder::Big;
+    let (b, big) = c_bytes(np, "a float")?;
     match d.itemsize {
         8 => Ok(b
             .chunks_exact(8)

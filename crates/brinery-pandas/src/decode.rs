@@ -404,7 +404,7 @@ fn string_dtype(v: NodeRef<'_, '_>) -> Option<Dtype> {
 }
 
 fn storage_is_numpy_semantics(c: &Call<'_, '_>) -> bool {
-    str_arg(&c, 0) == Some("pyarrow_numpy")
+    str_arg(c, 0) == Some("pyarrow_numpy")
 }
 
 fn freq_text(v: NodeRef<'_, '_>) -> Option<String> {
@@ -777,7 +777,7 @@ fn block_columns(v: NodeRef<'_, '_>, depth: usize) -> Result<Vec<Array>> {
 /// `__pyx_unpickle_NDArrayBacked(cls, checksum, None)` + BUILD state
 /// `(dtype, ndarray[, dict])` (or a dict with `_ndarray`, `_dtype`).
 fn ndarray_backed(c: &Call<'_, '_>, depth: usize) -> Result<Vec<Array>> {
-    let cls = class_arg(&c).ok_or_else(|| bad("NDArrayBacked without a class"))?;
+    let cls = class_arg(c).ok_or_else(|| bad("NDArrayBacked without a class"))?;
     let state = c
         .state
         .ok_or_else(|| bad(format!("{cls} without a BUILD state")))?;

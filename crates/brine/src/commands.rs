@@ -81,14 +81,9 @@ const OBJECT_RENDERERS: &[ObjectRenderer] = &[
             crate::sklearn::show(g).map(Ok)
         }
     },
-    // pandas DataFrame / Series / Index: what print(df) shows.
-    |g, id, _a| {
-        if Some(id) == g.root_id() {
-            crate::pandas::show(g)
-        } else {
-            None
-        }
-    },
+    // pandas DataFrame / Series / Index (at the root or at --path): what
+    // print(df) shows.
+    |g, id, _a| crate::pandas::show_at(g, id),
 ];
 
 type PlainJsonRenderer =

@@ -21,9 +21,10 @@ fn root(graph: &Graph<'_>) -> Option<Result<Pandas, brinery_pandas::Error>> {
     brinery_pandas::from_node(graph.root()).transpose()
 }
 
-/// `repr()` of a DataFrame/Series/Index at the root (None otherwise).
-pub fn show(graph: &Graph<'_>) -> Option<Result<String, CliError>> {
-    let p = root(graph)?;
+/// `repr()` of a DataFrame/Series/Index at node `id` (the root or the
+/// node `show --path` picked, e.g. a frame inside a dict).
+pub fn show_at(graph: &Graph<'_>, id: brinery::NodeId) -> Option<Result<String, CliError>> {
+    let p = brinery_pandas::from_node(graph.view(id)).transpose()?;
     Some(p.map(|p| brinery_pandas::repr(&p)).map_err(|e| err("", e)))
 }
 
@@ -215,18 +216,15 @@ pub fn export(
     let p = brinery_pandas::from_node(graph.view(id))
         .map_err(|e| err(&name, e))?
         .ok_or_else(|| CliError::data(format!("{name}: not a pandas object")))?;
-    let bytes: Vec<u8> = match (&p, table) {
-        (Pandas::DataFrame(df), Table::Csv) => brinery_pandas::frame_to_csv(df).into_bytes(),
-        (Pandas::Series(s), Table::Csv) => brinery_pandas::series_to_csv(s).into_bytes(),
-        (Pandas::DataFrame(df), Table::Parquet) => {
-            let mut v = Vec::new();
-            brinery_pandas::write_parquet(df, &mut v).map_err(|e| err(&name, e))?;
-            v
-        }
-        (Pandas::DataFrame(df), Table::Arrow) => {
-            let mut v = Vec::new();
-            brinery_pandas::write_ipc(df, &mut v).map_err(|e| err(&name, e))?;
-            v
+    // The typed frame owns its values: the pickle and its graph go before
+    // the output is built.
+    drop(found);
+    drop(graph);
+    drop(data);
+    let df = match (p, table) {
+        (Pandas::DataFrame(df), _) => df,
+        (Pandas::Series(s), Table::Csv) => {
+            return write_out(output, false, brinery_pandas::series_to_csv(&s).as_bytes())
         }
         (Pandas::Series(_), _) => {
             return Err(CliError::data(format!(
@@ -239,9 +237,26 @@ pub fn export(
             )))
         }
     };
-    let mut out = Output::create(output, table != Table::Csv, None, None)?;
+    if table == Table::Csv {
+        return write_out(output, false, brinery_pandas::frame_to_csv(&df).as_bytes());
+    }
+    // Parquet/Arrow stream into the (atomic) output.
+    let mut out = Output::create(output, true, None, None)?;
     let out_name = out.name().to_string();
-    out.write_all(&bytes)
+    let written = match table {
+        Table::Parquet => brinery_pandas::into_parquet(df, &mut out),
+        _ => brinery_pandas::into_ipc(df, &mut out),
+    };
+    written.map_err(|e| err(&name, e))?;
+    out.flush().map_err(|e| CliError::io(&out_name, &e))?;
+    out.commit()
+}
+
+/// Write `bytes` to `output` atomically.
+fn write_out(output: &Path, binary: bool, bytes: &[u8]) -> Result<(), CliError> {
+    let mut out = Output::create(output, binary, None, None)?;
+    let out_name = out.name().to_string();
+    out.write_all(bytes)
         .and_then(|_| out.flush())
         .map_err(|e| CliError::io(&out_name, &e))?;
     out.commit()

@@ -110,33 +110,30 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
             };
             (arr, "bool".into(), np(n), J::Null)
         }
-        (Dtype::Int(b) | Dtype::MaskedInt(b), Values::Int(v)) => {
-            let arr = match b {
-                8 => prim!(Int8Array, i8, a, v),
-                16 => prim!(Int16Array, i16, a, v),
-                32 => prim!(Int32Array, i32, a, v),
-                _ => prim!(Int64Array, i64, a, v),
+        (
+            Dtype::Int(b) | Dtype::MaskedInt(b) | Dtype::UInt(b) | Dtype::MaskedUInt(b),
+            Values::Int(_) | Values::UInt(_),
+        ) => {
+            let arr = match (&a.values, b) {
+                (Values::Int(v), 8) => prim!(Int8Array, i8, a, v),
+                (Values::Int(v), 16) => prim!(Int16Array, i16, a, v),
+                (Values::Int(v), 32) => prim!(Int32Array, i32, a, v),
+                (Values::Int(v), _) => prim!(Int64Array, i64, a, v),
+                (Values::UInt(v), 8) => prim!(UInt8Array, u8, a, v),
+                (Values::UInt(v), 16) => prim!(UInt16Array, u16, a, v),
+                (Values::UInt(v), 32) => prim!(UInt32Array, u32, a, v),
+                (Values::UInt(v), _) => prim!(UInt64Array, u64, a, v),
+                _ => return Err(unsupported(col, "integer values".into())),
             };
-            let n = if matches!(d, Dtype::MaskedInt(_)) {
-                format!("Int{b}")
+            let unsigned = matches!(a.values, Values::UInt(_));
+            let numpy = format!("{}int{b}", if unsigned { "u" } else { "" });
+            // Nullable: `Int64`, `UInt8`...
+            let n = if d.is_masked() {
+                format!("{}Int{b}", if unsigned { "U" } else { "" })
             } else {
-                format!("int{b}")
+                numpy.clone()
             };
-            (arr, format!("int{b}"), n, J::Null)
-        }
-        (Dtype::UInt(b) | Dtype::MaskedUInt(b), Values::UInt(v)) => {
-            let arr = match b {
-                8 => prim!(UInt8Array, u8, a, v),
-                16 => prim!(UInt16Array, u16, a, v),
-                32 => prim!(UInt32Array, u32, a, v),
-                _ => prim!(UInt64Array, u64, a, v),
-            };
-            let n = if matches!(d, Dtype::MaskedUInt(_)) {
-                format!("UInt{b}")
-            } else {
-                format!("uint{b}")
-            };
-            (arr, format!("uint{b}"), n, J::Null)
+            (arr, numpy, n, J::Null)
         }
         (Dtype::Float(b) | Dtype::MaskedFloat(b), Values::Float(v)) => {
             let masked = matches!(d, Dtype::MaskedFloat(_));
@@ -240,48 +237,65 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
             };
             (strings(a, col)?, "unicode".into(), np(n), J::Null)
         }
+        // An object column of bytes (numpy `S` values): binary, as pyarrow
+        // writes it.
+        (Dtype::Object, Values::Object(cells))
+            if cells.iter().any(|c| matches!(c, Cell::Bytes(..)))
+                && cells
+                    .iter()
+                    .all(|c| matches!(c, Cell::Bytes(..)) || c.is_missing()) =>
+        {
+            let v: Vec<Option<&[u8]>> = cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Bytes(b, _) => Some(b.as_slice()),
+                    _ => None,
+                })
+                .collect();
+            (
+                Arc::new(arrow_array::LargeBinaryArray::from(v)) as ArrayRef,
+                "bytes".into(),
+                np("object"),
+                J::Null,
+            )
+        }
         (Dtype::Object, Values::Str(_) | Values::Object(_)) => {
             (strings(a, col)?, "unicode".into(), np("object"), J::Null)
         }
         (Dtype::Category { ordered }, Values::Categorical { codes, categories }) => {
             let (values, _, _, _) = column(categories, col, parquet)?;
             let n = categories.len();
-            let keys = |c: i32| if c < 0 { None } else { Some(c) };
-            let (arr, np_codes): (ArrayRef, &str) = if n < 128 {
-                let k = Int8Array::from(
-                    codes
-                        .iter()
-                        .map(|&c| keys(c).map(|x| x as i8))
-                        .collect::<Vec<_>>(),
-                );
-                (
-                    Arc::new(DictionaryArray::<Int8Type>::try_new(k, values).map_err(arrow_err)?),
-                    "int8",
-                )
-            } else if n < 32768 {
-                let k = Int16Array::from(
-                    codes
-                        .iter()
-                        .map(|&c| keys(c).map(|x| x as i16))
-                        .collect::<Vec<_>>(),
-                );
-                (
-                    Arc::new(DictionaryArray::<Int16Type>::try_new(k, values).map_err(arrow_err)?),
-                    "int16",
-                )
-            } else {
-                let k = Int32Array::from(codes.iter().map(|&c| keys(c)).collect::<Vec<_>>());
-                (
-                    Arc::new(DictionaryArray::<Int32Type>::try_new(k, values).map_err(arrow_err)?),
-                    "int32",
-                )
-            };
+            let (arr, np_codes) = dictionary(codes.clone(), values)?;
             (
                 arr,
                 "categorical".into(),
                 np_codes.into(),
                 json!({ "num_categories": n, "ordered": ordered }),
             )
+        }
+        // pandas' `pandas.period` extension type: int64 ordinals.
+        (Dtype::Period(_), Values::Ticks(_)) => (
+            Arc::new(Int64Array::from(ticks(a))) as ArrayRef,
+            "object".into(),
+            d.name(),
+            J::Null,
+        ),
+        // pandas' `pandas.interval` extension type: struct<left, right>.
+        (Dtype::Interval(..), Values::Interval { left, right }) => {
+            let (l, ..) = column(left, col, parquet)?;
+            let (r, ..) = column(right, col, parquet)?;
+            let nulls: Vec<bool> = (0..a.len()).map(|i| valid(a, i)).collect();
+            let fields = arrow_schema::Fields::from(vec![
+                Field::new("left", l.data_type().clone(), true),
+                Field::new("right", r.data_type().clone(), true),
+            ]);
+            let st = arrow_array::StructArray::try_new(
+                fields,
+                vec![l, r],
+                Some(arrow_buffer::NullBuffer::from(nulls)),
+            )
+            .map_err(arrow_err)?;
+            (Arc::new(st) as ArrayRef, "object".into(), d.name(), J::Null)
         }
         (d, _) => {
             return Err(unsupported(
@@ -290,6 +304,92 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
             ))
         }
     })
+}
+
+/// Category codes (-1 = missing) as dictionary keys of the width
+/// pyarrow uses: int8 below 128 categories, int16 below 32768, else int32.
+fn dictionary(codes: Vec<i32>, values: ArrayRef) -> Result<(ArrayRef, &'static str)> {
+    use arrow_array::types::ArrowDictionaryKeyType;
+    use arrow_array::PrimitiveArray;
+    use arrow_buffer::NullBuffer;
+    fn dict<K: ArrowDictionaryKeyType>(
+        keys: Vec<K::Native>,
+        nulls: Option<NullBuffer>,
+        values: ArrayRef,
+    ) -> Result<ArrayRef> {
+        let keys = PrimitiveArray::<K>::new(keys.into(), nulls);
+        Ok(Arc::new(
+            DictionaryArray::<K>::try_new(keys, values).map_err(arrow_err)?,
+        ))
+    }
+    let n = values.len();
+    let nulls = codes
+        .iter()
+        .any(|&c| c < 0)
+        .then(|| NullBuffer::from_iter(codes.iter().map(|&c| c >= 0)));
+    let keys = codes.into_iter().map(|c| c.max(0));
+    Ok(if n < 128 {
+        let k = keys.map(|c| c as i8).collect();
+        (dict::<Int8Type>(k, nulls, values)?, "int8")
+    } else if n < 32768 {
+        let k = keys.map(|c| c as i16).collect();
+        (dict::<Int16Type>(k, nulls, values)?, "int16")
+    } else {
+        (dict::<Int32Type>(keys.collect(), nulls, values)?, "int32")
+    })
+}
+
+/// The Arrow extension type pandas registers for a dtype (name, JSON
+/// metadata): `pandas.period {"freq": "M"}`, `pandas.interval {"subtype":
+/// "double", "closed": "right"}`.
+fn extension(d: &Dtype) -> Option<(&'static str, String)> {
+    match d {
+        Dtype::Period(f) => Some(("pandas.period", format!("{{\"freq\": \"{f}\"}}"))),
+        Dtype::Interval(sub, closed) => {
+            let subtype = match &**sub {
+                Dtype::Float(64) => "double".to_string(),
+                Dtype::Float(32) => "float".to_string(),
+                Dtype::Datetime(u, None) => format!("timestamp[{}]", unit_code(*u)),
+                Dtype::Datetime(u, Some(tz)) => {
+                    format!("timestamp[{}, tz={}]", unit_code(*u), tz.arrow_name())
+                }
+                Dtype::Timedelta(u) => format!("duration[{}]", unit_code(*u)),
+                other => other.name(),
+            };
+            // pyarrow serializes with json.dumps: `", "` and `": "`.
+            Some((
+                "pandas.interval",
+                format!(
+                    "{{\"subtype\": \"{subtype}\", \"closed\": \"{}\"}}",
+                    closed.name()
+                ),
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn with_extension(f: Field, d: &Dtype) -> Field {
+    match extension(d) {
+        Some((name, meta)) => f.with_metadata(
+            [
+                ("ARROW:extension:name".to_string(), name.to_string()),
+                ("ARROW:extension:metadata".to_string(), meta),
+            ]
+            .into_iter()
+            .collect(),
+        ),
+        None => f,
+    }
+}
+
+/// Python's `str()` of a column label (`('a', 'x')` for a MultiIndex
+/// column), the field name pyarrow gives it.
+fn label_str(c: &Cell) -> String {
+    match c {
+        Cell::Tuple(items) => crate::format::tuple_text(items, label_repr),
+        other => field_name(other),
+    }
 }
 
 fn arrow_err(e: arrow_schema::ArrowError) -> Error {
@@ -315,31 +415,190 @@ fn field_name(c: &Cell) -> String {
 /// pyarrow's `pandas` schema metadata for `df` (JSON text) — index
 /// columns, column index, per-column pandas/numpy types.
 pub fn pandas_metadata(df: &DataFrame) -> Result<String> {
-    Ok(build(df, false)?.1)
+    Ok(build(df.clone(), false)?.1)
+}
+
+/// `column()` without copying the common column types: the values move
+/// into Arrow buffers (ints, floats, datetimes, strings, category codes);
+/// the others go through `column()`.
+fn column_owned(a: Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, String, J)> {
+    use arrow_array::PrimitiveArray;
+    use arrow_buffer::{NullBuffer, ScalarBuffer};
+    // pyarrow's types and metadata for this dtype, from an empty column.
+    let (proto, pt, nt, meta) = column(&empty_like(&a), col, parquet)?;
+    let mask = a.mask;
+    let nulls = |missing: &dyn Fn(usize) -> bool, n: usize| -> Option<NullBuffer> {
+        let any = (0..n).any(missing);
+        any.then(|| NullBuffer::from_iter((0..n).map(|i| !missing(i))))
+    };
+    let masked = |i: usize| mask.as_ref().is_some_and(|m| m[i]);
+    fn prim<T: arrow_array::ArrowPrimitiveType>(
+        v: Vec<T::Native>,
+        nulls: Option<NullBuffer>,
+    ) -> ArrayRef {
+        Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(v), nulls))
+    }
+    use arrow_array::types as t;
+    let arr: ArrayRef = match (&a.dtype, a.values) {
+        (Dtype::Int(64) | Dtype::MaskedInt(64), Values::Int(v)) => {
+            let n = nulls(&masked, v.len());
+            prim::<t::Int64Type>(v, n)
+        }
+        (Dtype::Int(32) | Dtype::MaskedInt(32), Values::Int(v)) => {
+            let n = nulls(&masked, v.len());
+            prim::<t::Int32Type>(v.into_iter().map(|x| x as i32).collect(), n)
+        }
+        (Dtype::Float(64), Values::Float(v)) => {
+            let n = nulls(&|i| v[i].is_nan() || masked(i), v.len());
+            prim::<t::Float64Type>(v, n)
+        }
+        (Dtype::Float(32), Values::Float(v)) => {
+            let n = nulls(&|i| v[i].is_nan() || masked(i), v.len());
+            prim::<t::Float32Type>(v.into_iter().map(|x| x as f32).collect(), n)
+        }
+        (Dtype::Datetime(u, _), Values::Ticks(mut v)) => {
+            let n = nulls(&|i| v[i] == i64::MIN || masked(i), v.len());
+            if parquet && *u == TimeUnit::Second {
+                for x in v.iter_mut() {
+                    *x = x.saturating_mul(1000);
+                }
+            }
+            let tz = match proto.data_type() {
+                arrow_schema::DataType::Timestamp(_, tz) => tz.clone(),
+                _ => None,
+            };
+            let arr: ArrayRef = match proto.data_type() {
+                arrow_schema::DataType::Timestamp(arrow_schema::TimeUnit::Second, _) => Arc::new(
+                    PrimitiveArray::<t::TimestampSecondType>::new(ScalarBuffer::from(v), n)
+                        .with_timezone_opt(tz),
+                ),
+                arrow_schema::DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, _) => {
+                    Arc::new(
+                        PrimitiveArray::<t::TimestampMillisecondType>::new(
+                            ScalarBuffer::from(v),
+                            n,
+                        )
+                        .with_timezone_opt(tz),
+                    )
+                }
+                arrow_schema::DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, _) => {
+                    Arc::new(
+                        PrimitiveArray::<t::TimestampMicrosecondType>::new(
+                            ScalarBuffer::from(v),
+                            n,
+                        )
+                        .with_timezone_opt(tz),
+                    )
+                }
+                _ => Arc::new(
+                    PrimitiveArray::<t::TimestampNanosecondType>::new(ScalarBuffer::from(v), n)
+                        .with_timezone_opt(tz),
+                ),
+            };
+            arr
+        }
+        (Dtype::String { .. }, Values::Str(st)) => strings_owned(st)?,
+        (Dtype::Category { .. }, Values::Categorical { codes, categories }) => {
+            let (values, ..) = column_owned(*categories, col, parquet)?;
+            dictionary(codes, values)?.0
+        }
+        (_, values) => {
+            return column(
+                &Array {
+                    dtype: a.dtype.clone(),
+                    values,
+                    mask,
+                },
+                col,
+                parquet,
+            )
+        }
+    };
+    Ok((arr, pt, nt, meta))
+}
+
+/// A text column moved into a `LargeStringArray` (offsets and bytes kept).
+fn strings_owned(st: crate::model::Strings) -> Result<ArrayRef> {
+    use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+    let n = st.len();
+    let offsets: Vec<i64> = st.offsets.into_iter().map(|o| o as i64).collect();
+    if offsets.windows(2).any(|w| w[0] > w[1]) || offsets.first() != Some(&0) {
+        return Err(Error::new(
+            ErrorKind::Malformed,
+            "string offsets out of order",
+        ));
+    }
+    let nulls = st
+        .valid
+        .filter(|v| v.iter().any(|ok| !ok))
+        .map(|v| NullBuffer::from_iter(v.into_iter().take(n)));
+    let arr = LargeStringArray::try_new(
+        OffsetBuffer::new(ScalarBuffer::from(offsets)),
+        Buffer::from_vec(st.data.into_bytes()),
+        nulls,
+    )
+    .map_err(arrow_err)?;
+    Ok(Arc::new(arr))
+}
+
+/// An empty column of `a`'s dtype (categories kept), to learn its Arrow
+/// type and pandas metadata without converting the values.
+fn empty_like(a: &Array) -> Array {
+    let values = match &a.values {
+        Values::Bool(_) => Values::Bool(Vec::new()),
+        Values::Int(_) => Values::Int(Vec::new()),
+        Values::UInt(_) => Values::UInt(Vec::new()),
+        Values::Float(_) => Values::Float(Vec::new()),
+        Values::Ticks(_) => Values::Ticks(Vec::new()),
+        Values::Str(_) => Values::Str(crate::model::Strings::new()),
+        Values::Object(_) => Values::Object(Vec::new()),
+        Values::Categorical { categories, .. } => Values::Categorical {
+            codes: Vec::new(),
+            // Categories stay whole (their count is in the metadata).
+            categories: categories.clone(),
+        },
+        Values::Interval { left, right } => Values::Interval {
+            left: Box::new(empty_like(left)),
+            right: Box::new(empty_like(right)),
+        },
+    };
+    Array {
+        dtype: a.dtype.clone(),
+        values,
+        mask: None,
+    }
 }
 
 #[allow(clippy::type_complexity)]
-fn build(df: &DataFrame, parquet: bool) -> Result<(Vec<(Field, ArrayRef)>, String)> {
-    if let Index::Multi { .. } = df.columns {
-        return Err(
-            Error::unsupported("MultiIndex columns in Arrow output").at(|| "columns".into())
-        );
-    }
+fn build(df: DataFrame, parquet: bool) -> Result<(Vec<(Field, ArrayRef)>, String)> {
     let mut fields: Vec<(Field, ArrayRef)> = Vec::new();
     let mut cols_meta: Vec<J> = Vec::new();
     let mut names: Vec<String> = Vec::new();
-    for (i, a) in df.data.iter().enumerate() {
-        let label = df.columns.key(i);
-        let name = field_name(&label);
+    let DataFrame {
+        columns,
+        index,
+        data,
+        attrs,
+        attrs_json,
+    } = df;
+    for (i, a) in data.into_iter().enumerate() {
+        let label = columns.key(i);
+        let name = label_str(&label);
         let place = format!("column {}", label_repr(&label));
-        let (arr, pt, nt, meta) = column(a, &place, parquet)?;
-        let ordered = matches!(a.dtype, Dtype::Category { ordered: true });
-        let mut f = Field::new(&name, arr.data_type().clone(), true);
+        let dtype = a.dtype.clone();
+        let (arr, pt, nt, meta) = column_owned(a, &place, parquet)?;
+        let ordered = matches!(dtype, Dtype::Category { ordered: true });
+        let mut f = with_extension(Field::new(&name, arr.data_type().clone(), true), &dtype);
         if ordered {
             f = f.with_dict_is_ordered(true);
         }
+        let label_json = if matches!(label, Cell::Tuple(_)) {
+            J::String(name.clone())
+        } else {
+            name_json(&Some(label.clone()))
+        };
         cols_meta.push(json!({
-            "name": name_json(&Some(label.clone())),
+            "name": label_json,
             "field_name": name,
             "pandas_type": pt,
             "numpy_type": nt,
@@ -348,7 +607,7 @@ fn build(df: &DataFrame, parquet: bool) -> Result<(Vec<(Field, ArrayRef)>, Strin
         names.push(name);
         fields.push((f, arr));
     }
-    let index_columns: Vec<J> = match &df.index {
+    let index_columns: Vec<J> = match &index {
         Index::Range {
             start,
             stop,
@@ -375,34 +634,61 @@ fn build(df: &DataFrame, parquet: bool) -> Result<(Vec<(Field, ArrayRef)>, Strin
                     "name": name_json(nm), "field_name": fname, "pandas_type": pt,
                     "numpy_type": nt, "metadata": meta,
                 }));
-                fields.push((Field::new(&fname, arr.data_type().clone(), true), arr));
+                let f = with_extension(Field::new(&fname, arr.data_type().clone(), true), &a.dtype);
+                fields.push((f, arr));
                 out.push(J::String(fname));
             }
             out
         }
     };
-    let cname = df.columns.names().first().cloned().flatten();
-    let col_dtype = df.columns.dtype(0);
-    let (cpt, cnt) = match col_dtype {
-        Dtype::Int(b) => (format!("int{b}"), format!("int{b}")),
-        Dtype::String {
-            nan_missing: true, ..
-        } => ("unicode".into(), "str".into()),
-        _ => ("unicode".into(), "object".into()),
-    };
+    // One `column_indexes` entry per level of the column labels.
+    let column_indexes: Vec<J> = columns
+        .names()
+        .iter()
+        .enumerate()
+        .map(|(l, cname)| {
+            let (cpt, cnt) = match columns.dtype(l) {
+                Dtype::Int(b) => (format!("int{b}"), format!("int{b}")),
+                Dtype::String {
+                    nan_missing: true, ..
+                } => ("unicode".into(), "str".into()),
+                _ => ("unicode".into(), "object".into()),
+            };
+            json!({
+                "name": name_json(cname), "field_name": name_json(cname),
+                "pandas_type": cpt, "numpy_type": cnt,
+                "metadata": if cpt == "unicode" { json!({"encoding": "UTF-8"}) } else { J::Null },
+            })
+        })
+        .collect();
+    // `df.attrs`: pandas writes them as JSON (Parquet refuses what JSON
+    // cannot hold; pyarrow's Feather writer leaves them out).
+    let attributes: J =
+        match (&attrs, &attrs_json) {
+            (_, Some(text)) => serde_json::from_str(text).unwrap_or(J::Null),
+            (Some(_), None) if parquet => return Err(Error::unsupported(
+                "df.attrs holding values JSON cannot hold (pandas' to_parquet refuses them too)",
+            )
+            .at(|| "attrs".into())),
+            _ => json!({}),
+        };
     let meta = json!({
         "index_columns": index_columns,
-        "column_indexes": [{
-            "name": name_json(&cname), "field_name": name_json(&cname),
-            "pandas_type": cpt, "numpy_type": cnt,
-            "metadata": if cpt == "unicode" { json!({"encoding": "UTF-8"}) } else { J::Null },
-        }],
+        "column_indexes": column_indexes,
         "columns": cols_meta,
-        "attributes": {},
+        "attributes": attributes,
         "creator": {"library": "brinery-pandas", "version": env!("CARGO_PKG_VERSION")},
         "pandas_version": "3.1.1",
     });
     Ok((fields, meta.to_string()))
+}
+
+/// `v[code]` for each code, `missing` for -1.
+fn take<T: Copy>(v: &[T], codes: &[i64], missing: T) -> Vec<T> {
+    codes
+        .iter()
+        .map(|&c| if c < 0 { missing } else { v[c as usize] })
+        .collect()
 }
 
 /// A MultiIndex level taken by its codes (a plain array).
@@ -429,24 +715,12 @@ fn materialize(level: &Array, codes: &[i64]) -> Array {
                 .any(|&c| c < 0)
                 .then(|| codes.iter().map(|&c| c < 0).collect()),
         },
-        Values::Float(v) => Array::new(
-            level.dtype.clone(),
-            Values::Float(
-                codes
-                    .iter()
-                    .map(|&c| if c < 0 { f64::NAN } else { v[c as usize] })
-                    .collect(),
-            ),
-        ),
-        Values::Ticks(v) => Array::new(
-            level.dtype.clone(),
-            Values::Ticks(
-                codes
-                    .iter()
-                    .map(|&c| if c < 0 { i64::MIN } else { v[c as usize] })
-                    .collect(),
-            ),
-        ),
+        Values::Float(v) => {
+            Array::new(level.dtype.clone(), Values::Float(take(v, codes, f64::NAN)))
+        }
+        Values::Ticks(v) => {
+            Array::new(level.dtype.clone(), Values::Ticks(take(v, codes, i64::MIN)))
+        }
         _ => {
             let mut s = crate::model::Strings::new();
             for i in 0..n {
@@ -463,20 +737,32 @@ fn materialize(level: &Array, codes: &[i64]) -> Array {
 /// `df` as one Arrow `RecordBatch` whose schema carries pandas'
 /// metadata (index columns after the data columns, as pyarrow does).
 pub fn to_record_batch(df: &DataFrame) -> Result<RecordBatch> {
+    batch(df.clone(), false)
+}
+
+/// [`to_record_batch`] taking the frame: the column values move into the
+/// Arrow buffers instead of being copied.
+pub fn into_record_batch(df: DataFrame) -> Result<RecordBatch> {
     batch(df, false)
 }
 
-fn batch(df: &DataFrame, parquet: bool) -> Result<RecordBatch> {
+fn batch(df: DataFrame, parquet: bool) -> Result<RecordBatch> {
+    let nrows = df.nrows();
+    let attrs = if parquet { df.attrs_json.clone() } else { None };
     let (fields, meta) = build(df, parquet)?;
     let (fs, arrays): (Vec<Field>, Vec<ArrayRef>) = fields.into_iter().unzip();
     let mut md = std::collections::HashMap::new();
     md.insert("pandas".to_string(), meta);
+    // pandas' to_parquet also stores df.attrs under its own key.
+    if let Some(a) = attrs {
+        md.insert("PANDAS_ATTRS".to_string(), a);
+    }
     let schema = Arc::new(Schema::new(fs).with_metadata(md));
     if arrays.is_empty() {
         return RecordBatch::try_new_with_options(
             schema,
             arrays,
-            &arrow_array::RecordBatchOptions::new().with_row_count(Some(df.nrows())),
+            &arrow_array::RecordBatchOptions::new().with_row_count(Some(nrows)),
         )
         .map_err(arrow_err);
     }
@@ -485,28 +771,44 @@ fn batch(df: &DataFrame, parquet: bool) -> Result<RecordBatch> {
 
 /// Write `df` as an Arrow IPC file (Feather v2).
 pub fn write_ipc<W: std::io::Write>(df: &DataFrame, w: W) -> Result<()> {
-    let batch = to_record_batch(df)?;
+    into_ipc(df.clone(), w)
+}
+
+/// [`write_ipc`] taking the frame (no copy of the column values).
+pub fn into_ipc<W: std::io::Write>(df: DataFrame, w: W) -> Result<()> {
+    let batch = into_record_batch(df)?;
     let mut fw = arrow_ipc::writer::FileWriter::try_new(w, &batch.schema()).map_err(arrow_err)?;
     fw.write(&batch).map_err(arrow_err)?;
     fw.finish().map_err(arrow_err)?;
     Ok(())
 }
 
-/// Write `df` as Parquet (zstd-compressed) with pandas' metadata.
+/// Rows per Parquet row group: the writer holds one encoded row group at
+/// a time.
+#[cfg(feature = "parquet")]
+const ROW_GROUP: usize = 128 * 1024;
+
+/// Write `df` as Parquet with pandas' metadata, snappy-compressed like
+/// pandas' `to_parquet` default.
 #[cfg(feature = "parquet")]
 pub fn write_parquet<W: std::io::Write + Send>(df: &DataFrame, w: W) -> Result<()> {
+    into_parquet(df.clone(), w)
+}
+
+/// [`write_parquet`] taking the frame (no copy of the column values).
+#[cfg(feature = "parquet")]
+pub fn into_parquet<W: std::io::Write + Send>(df: DataFrame, w: W) -> Result<()> {
     use parquet::arrow::ArrowWriter;
-    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::basic::Compression;
     use parquet::file::properties::WriterProperties;
     let batch = batch(df, true)?;
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_size(ROW_GROUP)
         .build();
-    let mut pw = ArrowWriter::try_new(w, batch.schema(), Some(props))
-        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
-    pw.write(&batch)
-        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
-    pw.close()
-        .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?;
+    let io = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Io, e.to_string());
+    let mut pw = ArrowWriter::try_new(w, batch.schema(), Some(props)).map_err(io)?;
+    pw.write(&batch).map_err(io)?;
+    pw.close().map_err(io)?;
     Ok(())
 }

@@ -79,6 +79,16 @@ fn bad(msg: impl Into<String>) -> Error {
     Error::malformed(msg)
 }
 
+/// The class name a call passes first (`_new_Index(cls, ...)`).
+fn class_arg<'g>(c: &Call<'g, '_>) -> Option<&'g str> {
+    c.args.get(&0).and_then(global_name).map(|(_, n)| n)
+}
+
+/// Positional argument `i` of a call, if it is a str.
+fn str_arg<'g>(c: &Call<'g, '_>, i: usize) -> Option<&'g str> {
+    c.args.get(&i).and_then(|s| s.as_str())
+}
+
 fn state_get<'g, 'a>(c: &Call<'g, 'a>, key: &str) -> Option<NodeRef<'g, 'a>> {
     let s = c.state?;
     match s.node()? {
@@ -130,6 +140,7 @@ pub(crate) fn cell_of(v: NodeRef<'_, '_>, depth: usize) -> Cell {
         Node::Float(f) if f.is_nan() => Cell::NaN,
         Node::Float(f) => Cell::Float(*f),
         Node::Str(s) => Cell::Str(s.to_string_lossy().into_owned()),
+        Node::Bytes(b) => Cell::Bytes(b.as_slice().to_vec(), text(v)),
         Node::Tuple(items) if depth < MAX_DEPTH => Cell::Tuple(
             items
                 .iter()
@@ -155,6 +166,14 @@ pub(crate) fn cell_of(v: NodeRef<'_, '_>, depth: usize) -> Cell {
                                 None => None,
                             };
                             return Cell::Datetime(val, unit_from_reso(reso), tz);
+                        }
+                    }
+                    // Period.__reduce__: Period(None, freq, ordinal).
+                    "Period" if c.module.starts_with("pandas") => {
+                        let freq = c.args.get(&1).and_then(freq_text).map(period_code);
+                        let ord = c.args.get(&2).and_then(|x| x.as_i64());
+                        if let (Some(f), Some(o)) = (freq, ord) {
+                            return Cell::Object(id, crate::format::period_text(o, &f));
                         }
                     }
                     "_timedelta_unpickle" => {
@@ -188,12 +207,17 @@ fn numpy<'g>(v: NodeRef<'g, '_>) -> Result<Option<NpArray<'g>>> {
     Ok(NpArray::from_node(v)?)
 }
 
-fn read_ints(np: &NpArray<'_>) -> Result<Vec<i64>> {
-    let d = np.dtype();
+/// The C-order bytes of a numeric array, and whether they are big-endian.
+fn c_bytes<'n>(np: &'n NpArray<'_>, what: &str) -> Result<(std::borrow::Cow<'n, [u8]>, bool)> {
     let b = np
         .to_c_bytes()
-        .ok_or_else(|| bad("expected a numeric array, found an object array"))?;
-    let big = d.byteorder == ByteOrder::Big;
+        .ok_or_else(|| bad(format!("expected {what} array, found an object array")))?;
+    Ok((b, np.dtype().byteorder == ByteOrder::Big))
+}
+
+fn read_ints(np: &NpArray<'_>) -> Result<Vec<i64>> {
+    let d = np.dtype();
+    let (b, big) = c_bytes(np, "a numeric")?;
     let w = d.itemsize;
     let signed = d.kind != Kind::UInt;
     if ![1, 2, 4, 8].contains(&w) {
@@ -225,10 +249,7 @@ fn sign_extend(u: u64, w: usize, signed: bool) -> i64 {
 
 fn read_floats(np: &NpArray<'_>) -> Result<Vec<f64>> {
     let d = np.dtype();
-    let b = np
-        .to_c_bytes()
-        .ok_or_else(|| bad("expected a float array, found an object array"))?;
-    let big = d.byteorder == ByteOrder::Big;
+    let (b, big) = c_bytes(np, "a float")?;
     match d.itemsize {
         8 => Ok(b
             .chunks_exact(8)
@@ -362,10 +383,7 @@ fn string_dtype(v: NodeRef<'_, '_>) -> Option<Dtype> {
     if c.name != "StringDtype" {
         return None;
     }
-    let storage = c
-        .args
-        .get(&0)
-        .and_then(|s| s.as_str())
+    let storage = str_arg(&c, 0)
         .or_else(|| state_get(&c, "storage").and_then(|s| s.as_str()))
         .unwrap_or("python");
     let na = c
@@ -386,7 +404,7 @@ fn string_dtype(v: NodeRef<'_, '_>) -> Option<Dtype> {
 }
 
 fn storage_is_numpy_semantics(c: &Call<'_, '_>) -> bool {
-    c.args.get(&0).and_then(|s| s.as_str()) == Some("pyarrow_numpy")
+    str_arg(c, 0) == Some("pyarrow_numpy")
 }
 
 fn freq_text(v: NodeRef<'_, '_>) -> Option<String> {
@@ -403,6 +421,30 @@ fn freq_text(v: NodeRef<'_, '_>) -> Option<String> {
         .and_then(|x| x.as_i64())
         .or_else(|| state_get(&c, "n").and_then(|x| x.as_i64()))
         .unwrap_or(1);
+    const MONTHS: [&str; 12] = [
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+    ];
+    const DAYS: [&str; 7] = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
+    // Anchors: `startingMonth`/`month`/`weekday` in the state (or its kwds).
+    let anchor = |key: &str| {
+        state_get(&c, key)
+            .or_else(|| state_get(&c, "kwds").and_then(|k| k.get(key)))
+            .and_then(|x| x.as_i64())
+    };
+    let month = |key: &str, dflt: i64| {
+        let m = anchor(key).unwrap_or(dflt);
+        MONTHS.get((m - 1) as usize).copied().unwrap_or("DEC")
+    };
+    let anchored = match c.name {
+        "QuarterEnd" => Some(format!("QE-{}", month("startingMonth", 12))),
+        "YearEnd" => Some(format!("YE-{}", month("month", 12))),
+        "Week" => anchor("weekday")
+            .map(|w| format!("W-{}", DAYS.get(w as usize).copied().unwrap_or("SUN"))),
+        _ => None,
+    };
+    if let Some(code) = anchored {
+        return Some(if n == 1 { code } else { format!("{n}{code}") });
+    }
     let code = match c.name {
         "Day" => "D",
         "Hour" => "h",
@@ -430,7 +472,7 @@ fn freq_text(v: NodeRef<'_, '_>) -> Option<String> {
 fn period_freq(dtype: NodeRef<'_, '_>) -> Option<String> {
     // PeriodDtype('period[D]') or PeriodDtype with state {'freq': Day(1)}.
     let c = call(dtype)?;
-    if let Some(s) = c.args.get(&0).and_then(|s| s.as_str()) {
+    if let Some(s) = str_arg(&c, 0) {
         let f = s
             .strip_prefix("period[")
             .and_then(|x| x.strip_suffix(']'))
@@ -438,12 +480,19 @@ fn period_freq(dtype: NodeRef<'_, '_>) -> Option<String> {
         return Some(f.to_string());
     }
     let f = state_get(&c, "freq").or_else(|| c.args.get(&0))?;
-    freq_text(f).map(|f| match f.as_str() {
-        "ME" => "M".to_string(),
-        "YE-DEC" => "Y-DEC".to_string(),
-        "QE-DEC" => "Q-DEC".to_string(),
+    freq_text(f).map(period_code)
+}
+
+/// A period frequency from an offset's alias: `ME` → `M`, `QE-DEC` →
+/// `Q-DEC`, `YE-JUN` → `Y-JUN` (periods keep the pre-2.2 spellings).
+fn period_code(f: String) -> String {
+    let digits = f.len() - f.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (n, code) = f.split_at(digits);
+    let code = code.split_once('-').map_or(code, |(c, _)| c);
+    match code {
+        "ME" | "QE" | "YE" => format!("{n}{}{}", &code[..1], &f[digits + 2..]),
         _ => f,
-    })
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -476,11 +525,7 @@ fn arrow_type(v: NodeRef<'_, '_>) -> Result<ArrowType> {
     let c = call(v).ok_or_else(|| bad("arrow type is not a pyarrow call"))?;
     match c.name {
         "type_for_alias" => {
-            let n = c
-                .args
-                .get(&0)
-                .and_then(|s| s.as_str())
-                .ok_or_else(|| bad("type_for_alias without a name"))?;
+            let n = str_arg(&c, 0).ok_or_else(|| bad("type_for_alias without a name"))?;
             let (name, unit) = match n {
                 "str" | "utf8" | "string" => ("string", None),
                 "large_str" | "large_utf8" | "large_string" => ("large_string", None),
@@ -496,10 +541,7 @@ fn arrow_type(v: NodeRef<'_, '_>) -> Result<ArrowType> {
             })
         }
         "timestamp" | "duration" => {
-            let u = c
-                .args
-                .get(&0)
-                .and_then(|s| s.as_str())
+            let u = str_arg(&c, 0)
                 .and_then(TimeUnit::from_code)
                 .ok_or_else(|| bad("arrow timestamp without a unit"))?;
             let tz = match c.args.get(&1) {
@@ -735,12 +777,7 @@ fn block_columns(v: NodeRef<'_, '_>, depth: usize) -> Result<Vec<Array>> {
 /// `__pyx_unpickle_NDArrayBacked(cls, checksum, None)` + BUILD state
 /// `(dtype, ndarray[, dict])` (or a dict with `_ndarray`, `_dtype`).
 fn ndarray_backed(c: &Call<'_, '_>, depth: usize) -> Result<Vec<Array>> {
-    let cls = c
-        .args
-        .get(&0)
-        .and_then(global_name)
-        .map(|(_, n)| n)
-        .ok_or_else(|| bad("NDArrayBacked without a class"))?;
+    let cls = class_arg(c).ok_or_else(|| bad("NDArrayBacked without a class"))?;
     let state = c
         .state
         .ok_or_else(|| bad(format!("{cls} without a BUILD state")))?;
@@ -908,6 +945,10 @@ pub(crate) fn array(v: NodeRef<'_, '_>, depth: usize) -> Result<Array> {
             }
             Ok(cols.remove(0))
         }
+        // SparseArray: {_sparse_values, _sparse_index: IntIndex(length,
+        // indices) | BlockIndex(length, blocs, blengths), _dtype:
+        // SparseDtype{_dtype, _fill_value}}; kept dense.
+        "SparseArray" => sparse(&c, depth),
         "IntegerArray" | "FloatingArray" | "BooleanArray" => {
             let data = state_get(&c, "_data").ok_or_else(|| bad(format!("{cls} without _data")))?;
             let mask = state_get(&c, "_mask").ok_or_else(|| bad(format!("{cls} without _mask")))?;
@@ -1020,7 +1061,6 @@ pub(crate) fn array(v: NodeRef<'_, '_>, depth: usize) -> Result<Array> {
                 closed,
             )
         }
-        "SparseArray" => Err(Error::unsupported("SparseArray columns")),
         _ if is_index_call(&c) => index_values(v, depth + 1),
         other => Err(Error::unsupported(format!(
             "pandas values of class {}.{other}",
@@ -1093,12 +1133,7 @@ pub(crate) fn index(v: NodeRef<'_, '_>, depth: usize) -> Result<Index> {
     let c = call(v).ok_or_else(|| bad("axis is not a pandas Index"))?;
     let (cls, d) = match c.name {
         "_new_Index" | "_new_DatetimeIndex" | "_new_IntervalIndex" | "_new_PeriodIndex" => {
-            let cls = c
-                .args
-                .get(&0)
-                .and_then(global_name)
-                .map(|(_, n)| n)
-                .ok_or_else(|| bad("_new_Index without a class"))?;
+            let cls = class_arg(&c).ok_or_else(|| bad("_new_Index without a class"))?;
             let d = c
                 .args
                 .get(&1)
@@ -1241,7 +1276,7 @@ pub(crate) fn index(v: NodeRef<'_, '_>, depth: usize) -> Result<Index> {
             if cls == "PeriodIndex" && !matches!(values.dtype, Dtype::Period(_)) {
                 let f = get("dtype")
                     .and_then(period_freq)
-                    .or_else(|| freq.clone())
+                    .or_else(|| freq.clone().map(period_code))
                     .ok_or_else(|| Error::unsupported("PeriodIndex frequency"))?;
                 values = Array::new(Dtype::Period(f), to_ticks(values)?);
             }
@@ -1438,7 +1473,191 @@ fn frame(c: &Call<'_, '_>) -> Result<DataFrame> {
         index: idx,
         data,
         attrs: attrs(c),
+        attrs_json: state_get(c, "attrs")
+            .filter(|a| a.len() != Some(0))
+            .and_then(json_text),
     })
+}
+
+fn sparse(c: &Call<'_, '_>, depth: usize) -> Result<Array> {
+    let values = state_get(c, "_sparse_values").ok_or_else(|| bad("SparseArray without values"))?;
+    let values = array(values, depth + 1)?;
+    let idx = state_get(c, "_sparse_index")
+        .and_then(|i| call(i))
+        .ok_or_else(|| bad("SparseArray without a sparse index"))?;
+    let dt = state_get(c, "_dtype")
+        .and_then(|d| call(d))
+        .ok_or_else(|| bad("SparseArray without a dtype"))?;
+    let fill =
+        state_get(&dt, "_fill_value").ok_or_else(|| bad("SparseDtype without a fill value"))?;
+    let arg = |i: usize| idx.args.get(&i);
+    let length = arg(0)
+        .and_then(|x| x.as_i64())
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| bad("sparse index without a length"))?;
+    // Positions of the stored values, in order.
+    let mut pos: Vec<usize> = Vec::with_capacity(values.len());
+    let ints = |v: NodeRef<'_, '_>| -> Result<Vec<i64>> {
+        match array(v, depth + 1)?.values {
+            Values::Int(x) => Ok(x),
+            _ => Err(bad("sparse index positions are not integers")),
+        }
+    };
+    match idx.name {
+        "IntIndex" => {
+            for p in ints(arg(1).ok_or_else(|| bad("IntIndex without indices"))?)? {
+                pos.push(usize::try_from(p).map_err(|_| bad("negative sparse position"))?);
+            }
+        }
+        "BlockIndex" => {
+            let locs = ints(arg(1).ok_or_else(|| bad("BlockIndex without blocs"))?)?;
+            let lens = ints(arg(2).ok_or_else(|| bad("BlockIndex without blengths"))?)?;
+            for (&l, &n) in locs.iter().zip(&lens) {
+                if l < 0 || n < 0 || (l as u64).saturating_add(n as u64) > length as u64 {
+                    return Err(bad("sparse block out of range"));
+                }
+                pos.extend(l as usize..(l + n) as usize);
+            }
+        }
+        other => return Err(Error::unsupported(format!("sparse index {other}"))),
+    }
+    if pos.len() != values.len() || pos.iter().any(|&p| p >= length) {
+        return Err(bad(format!(
+            "SparseArray of length {length} has {} values at {} positions",
+            values.len(),
+            pos.len()
+        )));
+    }
+    let fill_text = match cell_of(fill, 0) {
+        Cell::NaN => "nan".to_string(),
+        c => crate::format::pprint(&c),
+    };
+    let dense = match &values.values {
+        Values::Float(v) => {
+            let f = fill.as_f64().unwrap_or(f64::NAN);
+            let mut out = vec![f; length];
+            for (&p, &x) in pos.iter().zip(v) {
+                out[p] = x;
+            }
+            Values::Float(out)
+        }
+        Values::Int(v) => {
+            let f = fill
+                .as_i64()
+                .ok_or_else(|| bad("integer SparseArray with a non-integer fill"))?;
+            let mut out = vec![f; length];
+            for (&p, &x) in pos.iter().zip(v) {
+                out[p] = x;
+            }
+            Values::Int(out)
+        }
+        Values::Bool(v) => {
+            let f = fill.as_bool().unwrap_or(false);
+            let mut out = vec![f; length];
+            for (&p, &x) in pos.iter().zip(v) {
+                out[p] = x;
+            }
+            Values::Bool(out)
+        }
+        _ => {
+            return Err(Error::unsupported(format!(
+                "Sparse[{}]",
+                values.dtype.name()
+            )))
+        }
+    };
+    Ok(Array::new(
+        Dtype::Sparse(Box::new(values.dtype.clone()), fill_text),
+        dense,
+    ))
+}
+
+/// A Python value as `json.dumps` would write it (str keys, ints as their
+/// text), bounded in depth and size; `None` for what JSON cannot hold.
+fn json_text(v: NodeRef<'_, '_>) -> Option<String> {
+    fn quote(s: &str, out: &mut String) {
+        out.push('"');
+        for ch in s.chars() {
+            match ch {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    // Iterative over an explicit stack: attrs come from hostile input.
+    enum Step<'g, 'a> {
+        Value(NodeRef<'g, 'a>, usize),
+        Text(&'static str),
+        Key(String),
+    }
+    let mut out = String::new();
+    let mut stack = vec![Step::Value(v, 0)];
+    while let Some(step) = stack.pop() {
+        let (v, depth) = match step {
+            Step::Text(t) => {
+                out.push_str(t);
+                continue;
+            }
+            Step::Key(k) => {
+                out.push_str(&k);
+                continue;
+            }
+            Step::Value(v, d) => (v, d),
+        };
+        if depth > MAX_DEPTH || out.len() > 1 << 20 {
+            return None;
+        }
+        match v.node()? {
+            Node::None => out.push_str("null"),
+            Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Node::Int(i) => out.push_str(&i.to_string()),
+            Node::BigInt(b) => out.push_str(&b.to_string()),
+            Node::Float(f) if f.is_nan() => out.push_str("NaN"),
+            Node::Float(f) if f.is_infinite() => {
+                out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" })
+            }
+            Node::Float(f) => out.push_str(&crate::format::float_repr(*f)),
+            Node::Str(s) => quote(&s.to_string_lossy(), &mut out),
+            Node::List(_) | Node::Tuple(_) => {
+                let items = v.as_items()?;
+                out.push('[');
+                stack.push(Step::Text("]"));
+                for (i, &it) in items.iter().enumerate().rev() {
+                    stack.push(Step::Value(v.graph().view(it), depth + 1));
+                    if i > 0 {
+                        stack.push(Step::Text(", "));
+                    }
+                }
+            }
+            Node::Dict(_) => {
+                let entries: Vec<_> = v.entries().collect();
+                out.push('{');
+                stack.push(Step::Text("}"));
+                for (i, (k, val)) in entries.into_iter().enumerate().rev() {
+                    stack.push(Step::Value(val, depth + 1));
+                    stack.push(Step::Text(": "));
+                    let key = match k.node()? {
+                        Node::Str(s) => s.to_string_lossy().into_owned(),
+                        Node::Int(i) => i.to_string(),
+                        Node::Bool(b) => (if *b { "true" } else { "false" }).to_string(),
+                        Node::None => "null".to_string(),
+                        _ => return None,
+                    };
+                    let mut q = String::new();
+                    quote(&key, &mut q);
+                    stack.push(Step::Key(q));
+                    if i > 0 {
+                        stack.push(Step::Text(", "));
+                    }
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 fn attrs(c: &Call<'_, '_>) -> Option<NodeId> {

@@ -308,15 +308,14 @@ fn format_datetimes(ticks: &[i64], u: TimeUnit, tz: Option<&Tz>, na: &str) -> Ve
             .iter()
             .all(|&t| t == i64::MIN || t.rem_euclid(86400 * ps) == 0);
     let reso = resolution(ticks, u);
+    map_ticks(ticks, na, |t| datetime_text(t, u, tz, reso, date_only))
+}
+
+/// Each tick as text, `na` for NaT.
+fn map_ticks(ticks: &[i64], na: &str, f: impl Fn(i64) -> String) -> Vec<String> {
     ticks
         .iter()
-        .map(|&t| {
-            if t == i64::MIN {
-                na.to_string()
-            } else {
-                datetime_text(t, u, tz, reso, date_only)
-            }
-        })
+        .map(|&t| if t == i64::MIN { na.to_string() } else { f(t) })
         .collect()
 }
 
@@ -354,16 +353,7 @@ fn format_timedeltas(ticks: &[i64], u: TimeUnit, na: &str) -> Vec<String> {
     } else {
         TdFormat::Us
     };
-    ticks
-        .iter()
-        .map(|&t| {
-            if t == i64::MIN {
-                na.to_string()
-            } else {
-                timedelta_text(t, u, f)
-            }
-        })
-        .collect()
+    map_ticks(ticks, na, |t| timedelta_text(t, u, f))
 }
 
 /// `str(pd.Timestamp)`.
@@ -380,19 +370,43 @@ fn timestamp_str(t: i64, u: TimeUnit, tz: Option<&Tz>) -> String {
     datetime_text(t, u, tz, reso, false)
 }
 
-/// Period text for an ordinal in `freq`.
-fn period_text(ordinal: i64, freq: &str) -> String {
+/// Period text for an ordinal in `freq` (pandas' `str(Period)`).
+pub(crate) fn period_text(ordinal: i64, freq: &str) -> String {
     let base = freq.trim_start_matches(|c: char| c.is_ascii_digit());
-    match base.split('-').next().unwrap_or(base) {
-        "D" => {
-            let (y, m, d) = civil(ordinal);
-            format!("{y}-{m:02}-{d:02}")
+    let mut parts = base.splitn(2, '-');
+    let code = parts.next().unwrap_or(base);
+    let anchor = parts.next().unwrap_or("");
+    let date = |days: i64| {
+        let (y, m, d) = civil(days);
+        format!("{y}-{m:02}-{d:02}")
+    };
+    // Sub-daily: ordinal ticks since the epoch, printed to that precision.
+    let sub = |per_sec: i64, digits: usize| {
+        let (y, mo, d, h, mi, s) = ymd_hms(ordinal.div_euclid(per_sec));
+        let frac = ordinal.rem_euclid(per_sec);
+        if digits == 0 {
+            format!("{y}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+        } else {
+            format!("{y}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{frac:0digits$}")
+        }
+    };
+    match code {
+        "D" => date(ordinal),
+        // Business days: five per week, Monday..Friday.
+        "B" => date((ordinal + 3).div_euclid(5) * 7 + (ordinal + 3).rem_euclid(5) - 3),
+        "W" => {
+            const DAYS: [&str; 7] = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
+            let w = DAYS.iter().position(|d| *d == anchor).unwrap_or(6) as i64;
+            let e0 = if w - 3 > 2 { w - 10 } else { w - 3 };
+            let end = ordinal * 7 + e0;
+            format!("{}/{}", date(end - 6), date(end))
         }
         "M" => {
             let y = 1970 + ordinal.div_euclid(12);
             let m = ordinal.rem_euclid(12) + 1;
             format!("{y}-{m:02}")
         }
+        // Fiscal years/quarters are numbered by the year they end in.
         "Y" | "A" => format!("{}", 1970 + ordinal),
         "Q" => {
             let y = 1970 + ordinal.div_euclid(4);
@@ -402,12 +416,30 @@ fn period_text(ordinal: i64, freq: &str) -> String {
             let (y, mo, d, h, _, _) = ymd_hms(ordinal * 3600);
             format!("{y}-{mo:02}-{d:02} {h:02}:00")
         }
+        "min" | "T" => {
+            let (y, mo, d, h, mi, _) = ymd_hms(ordinal * 60);
+            format!("{y}-{mo:02}-{d:02} {h:02}:{mi:02}")
+        }
+        "s" | "S" => sub(1, 0),
+        "ms" | "L" => sub(1_000, 3),
+        "us" | "U" => sub(1_000_000, 6),
+        "ns" | "N" => sub(1_000_000_000, 9),
         _ => format!("{ordinal}"),
     }
 }
 
 // ---------------------------------------------------------------------------
 // str() of cells
+
+/// A Python tuple's text with each item shown by `item`: `(a,)`, `(a, b)`.
+pub(crate) fn tuple_text(items: &[Cell], item: fn(&Cell) -> String) -> String {
+    let parts: Vec<String> = items.iter().map(item).collect();
+    if parts.len() == 1 {
+        format!("({},)", parts[0])
+    } else {
+        format!("({})", parts.join(", "))
+    }
+}
 
 /// pandas' `pprint_thing` (str() with \t \r \n escaped).
 pub(crate) fn pprint(c: &Cell) -> String {
@@ -424,14 +456,7 @@ pub(crate) fn pprint(c: &Cell) -> String {
             .replace('\t', "\\t")
             .replace('\r', "\\r")
             .replace('\n', "\\n"),
-        Cell::Tuple(items) => {
-            let parts: Vec<String> = items.iter().map(pprint).collect();
-            if parts.len() == 1 {
-                format!("({},)", parts[0])
-            } else {
-                format!("({})", parts.join(", "))
-            }
-        }
+        Cell::Tuple(items) => tuple_text(items, pprint),
         Cell::Datetime(t, u, tz) => timestamp_str(*t, *u, tz.as_ref()),
         Cell::Timedelta(t, u) => {
             let ps = per_second(*u);
@@ -444,7 +469,7 @@ pub(crate) fn pprint(c: &Cell) -> String {
             };
             timedelta_text(*t, *u, f)
         }
-        Cell::Object(_, text) => text.clone(),
+        Cell::Object(_, text) | Cell::Bytes(_, text) => text.clone(),
     }
 }
 
@@ -492,6 +517,15 @@ fn format_objects(cells: &[Cell], space: bool) -> Vec<String> {
 /// The formatted strings of a column for `repr` (before the fixed width):
 /// pandas' `format_array` with default options.
 pub(crate) fn format_array(a: &Array, space: bool) -> Vec<String> {
+    if let Dtype::Sparse(sub, _) = &a.dtype {
+        return format_array(
+            &Array {
+                dtype: (**sub).clone(),
+                ..a.clone()
+            },
+            space,
+        );
+    }
     let n = a.len();
     match (&a.dtype, &a.values) {
         (Dtype::Float(_), Values::Float(v)) => format_floats(v, space, "NaN"),
@@ -642,6 +676,12 @@ pub(crate) fn trim_front(mut v: Vec<String>) -> Vec<String> {
 /// The CSV text of every value of a column (missing values empty), as
 /// `to_csv()` writes them.
 pub(crate) fn csv_values(a: &Array) -> Vec<String> {
+    if let Dtype::Sparse(sub, _) = &a.dtype {
+        return csv_values(&Array {
+            dtype: (**sub).clone(),
+            ..a.clone()
+        });
+    }
     let n = a.len();
     match (&a.dtype, &a.values) {
         (Dtype::Float(bits), Values::Float(v)) if a.mask.is_none() => v

@@ -38,10 +38,10 @@ mod tz;
 #[cfg(feature = "arrow")]
 mod arrow;
 
-#[cfg(feature = "parquet")]
-pub use crate::arrow::write_parquet;
 #[cfg(feature = "arrow")]
-pub use crate::arrow::{pandas_metadata, to_record_batch, write_ipc};
+pub use crate::arrow::{into_ipc, into_record_batch, pandas_metadata, to_record_batch, write_ipc};
+#[cfg(feature = "parquet")]
+pub use crate::arrow::{into_parquet, write_parquet};
 pub use crate::csv::{frame_to_csv, series_to_csv, write_csv};
 pub use crate::decode::from_node;
 pub use crate::error::{Error, ErrorKind, Result};

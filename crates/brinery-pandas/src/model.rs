@@ -32,6 +32,8 @@ pub enum Cell {
     Datetime(i64, TimeUnit, Option<Tz>),
     /// A timedelta: ticks in `unit`.
     Timedelta(i64, TimeUnit),
+    /// A bytes value and its repr (`b'ab'`, what pandas prints).
+    Bytes(Vec<u8>, String),
     /// Any other Python object: the node and its `str()` as pandas would
     /// print it (brinery's `repr` for objects without a known `str`).
     Object(NodeId, String),
@@ -245,6 +247,9 @@ pub enum Dtype {
     Interval(Box<Dtype>, Closed),
     /// `ArrowDtype`: e.g. `int64[pyarrow]`.
     Arrow(String),
+    /// `Sparse[subtype, fill]`: the values are kept dense (densified from
+    /// the sparse values and index), `fill` is the fill value's repr.
+    Sparse(Box<Dtype>, String),
 }
 
 fn unit_code(u: TimeUnit) -> &'static str {
@@ -276,6 +281,15 @@ impl Dtype {
             Dtype::String { .. } => "string".into(),
             Dtype::Interval(sub, c) => format!("interval[{}, {}]", sub.name(), c.name()),
             Dtype::Arrow(n) => format!("{n}[pyarrow]"),
+            Dtype::Sparse(sub, fill) => format!("Sparse[{}, {fill}]", sub.name()),
+        }
+    }
+
+    /// The dtype the values are stored as (the subtype of a Sparse dtype).
+    pub fn dense(&self) -> &Dtype {
+        match self {
+            Dtype::Sparse(sub, _) => sub,
+            d => d,
         }
     }
 
@@ -344,7 +358,7 @@ impl Array {
     /// Value `i` as a [`Cell`] (categories resolved, missing values as
     /// pandas' marker for the dtype).
     pub fn cell(&self, i: usize) -> Cell {
-        let na = || match &self.dtype {
+        let na = || match self.dtype.dense() {
             d if d.is_masked() => Cell::NA,
             Dtype::Datetime(..) | Dtype::Timedelta(_) | Dtype::Period(_) => Cell::NaT,
             _ => Cell::NaN,
@@ -362,7 +376,7 @@ impl Array {
             Values::Float(v) if v[i].is_nan() => na(),
             Values::Float(v) => Cell::Float(v[i]),
             Values::Ticks(v) if v[i] == i64::MIN => Cell::NaT,
-            Values::Ticks(v) => match &self.dtype {
+            Values::Ticks(v) => match self.dtype.dense() {
                 Dtype::Datetime(u, tz) => Cell::Datetime(v[i], *u, tz.clone()),
                 Dtype::Timedelta(u) => Cell::Timedelta(v[i], *u),
                 _ => Cell::Int(v[i]),
@@ -533,6 +547,10 @@ pub struct DataFrame {
     pub data: Vec<Array>,
     /// `df.attrs` (a dict node), if not empty.
     pub attrs: Option<NodeId>,
+    /// `df.attrs` as JSON text (what `json.dumps(df.attrs)` gives, for
+    /// Arrow/Parquet metadata); `None` when empty or when a value has no
+    /// JSON form (then `attrs` is `Some`).
+    pub attrs_json: Option<String>,
 }
 
 impl DataFrame {

@@ -15,22 +15,23 @@ fn clen(s: &str) -> usize {
     s.chars().count()
 }
 
-fn rjust(s: &str, w: usize) -> String {
-    let n = clen(s);
-    if n >= w {
-        s.to_string()
+/// `s` padded with spaces to `w` characters, on the left (`rjust`) or
+/// the right (`ljust`).
+fn pad(s: &str, w: usize, left: bool) -> String {
+    let fill = " ".repeat(w.saturating_sub(clen(s)));
+    if left {
+        fill + s
     } else {
-        format!("{}{s}", " ".repeat(w - n))
+        format!("{s}{fill}")
     }
 }
 
+fn rjust(s: &str, w: usize) -> String {
+    pad(s, w, true)
+}
+
 fn ljust(s: &str, w: usize) -> String {
-    let n = clen(s);
-    if n >= w {
-        s.to_string()
-    } else {
-        format!("{s}{}", " ".repeat(w - n))
-    }
+    pad(s, w, false)
 }
 
 /// CPython's `str.center`.
@@ -257,6 +258,7 @@ fn index_levels(ix: &Index, rows: &[usize], include_names: bool, sparse: bool) -
 }
 
 fn is_numeric(d: &Dtype) -> bool {
+    let d = d.dense();
     matches!(
         d,
         Dtype::Bool
@@ -589,14 +591,7 @@ fn index_class(ix: &Index) -> &'static str {
 fn quoted_cell(c: &Cell) -> String {
     match c {
         Cell::Str(s) => py_str_repr(s),
-        Cell::Tuple(items) => {
-            let p: Vec<String> = items.iter().map(quoted_cell).collect();
-            if p.len() == 1 {
-                format!("({},)", p[0])
-            } else {
-                format!("({})", p.join(", "))
-            }
-        }
+        Cell::Tuple(items) => crate::format::tuple_text(items, quoted_cell),
         Cell::NaN => "nan".into(),
         other => pprint(other),
     }

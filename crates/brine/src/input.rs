@@ -246,6 +246,8 @@ pub fn unpickler<'a, 'h>(read: &ReadArgs, buffers: Vec<Buf<'a>>) -> Unpickler<'a
         .errors(&read.errors)
         .fix_imports(!read.no_fix_imports)
         .keep_persistent_ids()
+        // Python 2 `long`s (`7L`) stay known: `show --code` prints their L.
+        .keep_long_flags()
         // joblib files keep array bytes right after a BUILD of a
         // NumpyArrayWrapper; the hook reads them (nothing else changes).
         .on_build(brinery_numpy::joblib_build_hook());

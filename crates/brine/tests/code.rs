@@ -20,7 +20,6 @@ fn fixtures() -> PathBuf {
 #[test]
 fn show_code_equals_dis_dis() {
     let mut n = 0;
-    let mut small_longs = 0;
     for v in [
         "py27", "py36", "py37", "py38", "py39", "py310", "py311", "py312", "py313",
     ] {
@@ -46,22 +45,12 @@ fn show_code_equals_dis_dis() {
                 String::from_utf8_lossy(&out.stderr)
             );
             let got = String::from_utf8_lossy(&out.stdout);
-            // 2.7: `7L` and `-(2 ** 63)` are longs that fit in 64 bits; a
-            // decoded pickle does not keep which opcode wrote them, so they
-            // print as ints (brinery-code/tests/fixtures.rs counts them).
-            let small = want
-                .replace("(7L)", "(7)")
-                .replace("(-9223372036854775808L)", "(-9223372036854775808)");
-            if v == "py27" && got != want && got == small {
-                small_longs += 1;
-            } else {
-                assert_eq!(got, want, "{v} {file}");
-                n += 1;
-            }
+            assert_eq!(got, want, "{v} {file}");
+            n += 1;
         }
     }
-    println!("cli show --code: {n}/{} identical to dis.dis, {small_longs} differing only in the L of a small 2.7 long", n + small_longs);
-    assert_eq!((n, small_longs), (196, 2));
+    println!("cli show --code: {n}/198 identical to dis.dis");
+    assert_eq!(n, 198);
 }
 
 #[test]

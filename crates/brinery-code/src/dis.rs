@@ -804,7 +804,9 @@ fn py2_quote(chars: &[u32], unicode: bool) -> String {
 
 /// The repr of a constant as CPython 2.7's `dis` prints it: a Python 2
 /// `str` (`bytes` here, when the pickle was read with `encoding="bytes"`)
-/// as `'...'`, `unicode` as `u'...'`, a `long` beyond 64 bits with an `L`.
+/// as `'...'`, `unicode` as `u'...'`, a `long` with an `L` (beyond 64 bits
+/// always; within 64 bits when the graph was decoded with
+/// `Unpickler::keep_long_flags`, which keeps LONG1 apart from BININT).
 fn const_repr_27(node: brinery::NodeRef<'_, '_>) -> String {
     if Code::from_node(node).is_some() {
         return const_repr(node);
@@ -818,6 +820,11 @@ fn const_repr_27(node: brinery::NodeRef<'_, '_>) -> String {
             format!("u{}", py2_quote(&chars, true))
         }
         Some(brinery::Node::BigInt(_)) => format!("{}L", const_repr(node)),
+        Some(brinery::Node::Int(_))
+            if node.id().is_some_and(|id| node.graph().written_as_long(id)) =>
+        {
+            format!("{}L", const_repr(node))
+        }
         Some(brinery::Node::Tuple(items)) => tuple_repr(node, items, const_repr_27),
         _ => const_repr(node),
     }

@@ -13,11 +13,12 @@ fn fixtures() -> PathBuf {
 }
 
 /// Decodes a fixture as `pickle.loads` would be told to: Python 2 pickles
-/// with `encoding="bytes"` (their `str` is bytes: bytecode, names).
+/// with `encoding="bytes"` (their `str` is bytes: bytecode, names), and
+/// with the LONG opcodes' ints marked (Python 2's `7L`).
 fn load(v: PyVersion, data: &[u8]) -> brinery::Graph<'_> {
     let mut u = brinery::Unpickler::new();
     if v == PyVersion::V2_7 {
-        u = u.encoding("bytes");
+        u = u.encoding("bytes").keep_long_flags();
     }
     u.load_slice(data).unwrap()
 }
@@ -26,21 +27,11 @@ fn dir_of(v: PyVersion) -> PathBuf {
     fixtures().join(format!("py{}", v.to_string().replace('.', "")))
 }
 
-/// What 2.7's dis prints for `big_consts` with the `L` of its two `long`
-/// constants that fit in 64 bits (`7L`, `-(2 ** 63)`) dropped: a decoded
-/// pickle does not keep whether LONG1 or BININT wrote a small integer, so
-/// brinery prints them as `int`s. Longs beyond 64 bits keep their `L`.
-fn without_small_long_l(want: &str) -> String {
-    want.replace("(7L)", "(7)")
-        .replace("(-9223372036854775808L)", "(-9223372036854775808)")
-}
-
 #[test]
 fn disassembly_equals_dis_dis_on_every_version() {
     let mut per_version: BTreeMap<PyVersion, (usize, usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut ambiguous = 0;
-    let mut small_longs = 0;
     for v in PyVersion::ALL {
         let dir = dir_of(v);
         let expected: serde_json::Value =
@@ -62,7 +53,6 @@ fn disassembly_equals_dis_dis_on_every_version() {
             let detected = f.code().detect_version();
             match f.code().dis(None) {
                 Ok(text) if text == want => entry.2 += 1,
-                Ok(text) if v == PyVersion::V2_7 && text == without_small_long_l(want) => {}
                 // 3.6 and 3.7 compile these functions to the same code
                 // object (cloudpickle's pickles are byte-identical), but
                 // only 3.7's dis shows the nested code objects.
@@ -84,9 +74,6 @@ fn disassembly_equals_dis_dis_on_every_version() {
             }
             match f.code().dis(Some(v)) {
                 Ok(text) if text == want => entry.1 += 1,
-                Ok(text) if v == PyVersion::V2_7 && text == without_small_long_l(want) => {
-                    small_longs += 1
-                }
                 Ok(text) => {
                     let line = want.lines().zip(text.lines()).position(|(a, b)| a != b);
                     failures.push(format!(
@@ -109,17 +96,12 @@ fn disassembly_equals_dis_dis_on_every_version() {
     assert_eq!(per_version.len(), 9, "CPython 2.7 and 3.6-3.13");
     for (v, (n, same, det)) in &per_version {
         let (want_same, want_det) = match v {
-            PyVersion::V2_7 => (20, 20),
             PyVersion::V3_6 => (22, 20),
             _ => (22, 22),
         };
         assert_eq!((*n, *same), (22, want_same), "{v}: 22 fixtures, identical");
         assert_eq!(*det, want_det, "{v}: recognised");
     }
-    assert_eq!(
-        small_longs, 2,
-        "2.7 big_consts (dill, cloudpickle): 7L and -2**63"
-    );
     assert_eq!(
         ambiguous, 2,
         "3.6 comprehensions (dill, cloudpickle) read as 3.7"

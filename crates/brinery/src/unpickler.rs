@@ -353,6 +353,7 @@ pub struct Unpickler<'a, 'h> {
     limits: Limits,
     on_build: Option<BuildHook<'a, 'h>>,
     observer: Option<Observer<'a, 'h>>,
+    keep_longs: bool,
 }
 
 impl Default for Unpickler<'_, '_> {
@@ -375,6 +376,7 @@ impl<'a, 'h> Unpickler<'a, 'h> {
             limits: Limits::default(),
             on_build: None,
             observer: None,
+            keep_longs: false,
         }
     }
 
@@ -402,6 +404,15 @@ impl<'a, 'h> Unpickler<'a, 'h> {
     /// failing.
     pub fn keep_persistent_ids(mut self) -> Self {
         self.persistent = Persistent::Keep;
+        self
+    }
+
+    /// Record which 64-bit ints were written with a LONG opcode (Python 2's
+    /// `long`, e.g. `7L`), so [`Graph::written_as_long`] can tell them from
+    /// plain ints (Python 2's `dis` prints the `L`). Off by default: the
+    /// value is the same `int` either way, as in Python 3.
+    pub fn keep_long_flags(mut self) -> Self {
+        self.keep_longs = true;
         self
     }
 
@@ -799,6 +810,16 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     #[inline]
     fn push_new(&mut self, node: Node<'a>) -> Result<()> {
         let id = self.add(node)?;
+        self.push(id)
+    }
+
+    /// Push the int a LONG opcode made, noting it when asked to.
+    fn push_long(&mut self, node: Node<'a>) -> Result<()> {
+        let small = matches!(node, Node::Int(_));
+        let id = self.add(node)?;
+        if small && self.opts.keep_longs {
+            self.graph.longs.insert(id);
+        }
         self.push(id)
     }
 
@@ -1266,7 +1287,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 // Hexadecimal digits are not capped like decimal ones.
                 self.charge(n as u64 / 2)?;
                 let v = text::py_long_from_str(text::c_str(&line), 0).map_err(invalid)?;
-                self.push_new(Node::from_bigint(v))?;
+                self.push_long(Node::from_bigint(v))?;
             }
             O::Long1 | O::Long4 => {
                 let n: i64 = if op == O::Long1 {
@@ -1296,7 +1317,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                         Node::from_bigint(BigInt::from_signed_bytes_le(&data))
                     }
                 };
-                self.push_new(node)?;
+                self.push_long(node)?;
             }
             O::Float => {
                 let line = self.read_line_owned()?;

@@ -272,6 +272,10 @@ pub struct Graph<'a> {
     /// it came from, so re-encoding can reproduce the original identities;
     /// for a global read by STACK_GLOBAL, its module and name str nodes.
     pub(crate) reductions: std::collections::HashMap<NodeId, (NodeId, NodeId)>,
+    /// Ints that fit 64 bits but were written with a LONG opcode (Python
+    /// 2's `long`), recorded only when the decoder was asked to
+    /// (`Unpickler::keep_long_flags`).
+    pub(crate) longs: std::collections::BTreeSet<NodeId>,
     /// Hashes of tuple/frozenset keys computed so far (see `key.rs`);
     /// cleared by [`Graph::node_mut`].
     pub(crate) hashes: key::HashCache,
@@ -284,6 +288,7 @@ impl<'a> Graph<'a> {
             nodes: Vec::new(),
             root: None,
             reductions: Default::default(),
+            longs: Default::default(),
             hashes: Default::default(),
         }
     }
@@ -294,6 +299,7 @@ impl<'a> Graph<'a> {
             nodes: Vec::with_capacity(n),
             root: None,
             reductions: Default::default(),
+            longs: Default::default(),
             hashes: Default::default(),
         }
     }
@@ -367,12 +373,35 @@ impl<'a> Graph<'a> {
         NodeRef::new(self, Some(id))
     }
 
+    /// Whether node `id` is an [`Node::Int`] the pickle wrote with a LONG
+    /// opcode (`LONG`, `LONG1`, `LONG4`): a Python 2 `long` such as `7L`.
+    /// Known only when the graph was decoded with
+    /// [`Unpickler::keep_long_flags`](crate::Unpickler::keep_long_flags);
+    /// otherwise always false.
+    ///
+    /// ```
+    /// // (7L, 7) as Python 2 pickles it: LONG1 7, BININT1 7, TUPLE2.
+    /// let data = b"\x80\x02\x8a\x01\x07K\x07\x86.";
+    /// let g = brinery::Unpickler::new().keep_long_flags().load_slice(data).unwrap();
+    /// let (long, int) = (g.root().get(&0).unwrap(), g.root().get(&1).unwrap());
+    /// assert_eq!((long.as_i64(), int.as_i64()), (Some(7), Some(7)));
+    /// assert!(g.written_as_long(long.id().unwrap()));
+    /// assert!(!g.written_as_long(int.id().unwrap()));
+    /// // Without the option the two are not told apart.
+    /// let g = brinery::Unpickler::new().load_slice(data).unwrap();
+    /// assert!(!g.written_as_long(g.root().get(&0).unwrap().id().unwrap()));
+    /// ```
+    pub fn written_as_long(&self, id: NodeId) -> bool {
+        self.longs.contains(&id)
+    }
+
     /// Copy every borrowed payload so the graph no longer borrows the input.
     pub fn into_owned(self) -> Graph<'static> {
         Graph {
             nodes: self.nodes.into_iter().map(Node::into_owned).collect(),
             root: self.root,
             reductions: self.reductions,
+            longs: self.longs,
             hashes: self.hashes,
         }
     }

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use brinery::{Construct, Error, ErrorKind, Event, Graph, Node, NodeId, Opcode, Trace, Unpickler};
+use brinery::{
+    Call, Construct, Error, ErrorKind, Event, Graph, Node, NodeId, Opcode, Trace, Unpickler,
+};
 
 use crate::policy::{Policy, Rating};
 use crate::report::{Finding, FindingKind, Severity};
@@ -364,13 +366,10 @@ impl Analyzer<'_> {
                     );
                 }
             }
-            Rating::Safe
-                if matches!(
-                    name.as_str(),
-                    "copyreg._reconstructor" | "copyreg.__newobj__" | "copyreg.__newobj_ex__"
-                ) =>
-            {
-                self.check_reconstructor(g, t, &name, args);
+            // copyreg's reconstructors are the only names of copyreg the
+            // policy calls safe.
+            Rating::Safe if name.starts_with("copyreg.") => {
+                self.check_reconstructor(g, t, &name, args, result);
             }
             Rating::Safe if crate::shapes::shape_ok(&name, g, args) == Some(false) => {
                 self.finding_args(
@@ -388,43 +387,57 @@ impl Analyzer<'_> {
         }
     }
 
-    /// `copyreg._reconstructor(cls, base, state)` / `__newobj__(cls, *args)`:
-    /// the class must be a global (judged at its import), and the base of
-    /// `_reconstructor`, whose `__new__`/`__init__` run, must be safe.
-    fn check_reconstructor(&mut self, g: &Graph<'_>, t: &Trace, name: &str, args: Option<NodeId>) {
-        let items: Vec<NodeId> = match args.map(|a| g.node(a)) {
-            Some(Node::Tuple(v)) => v.clone(),
-            _ => Vec::new(),
+    /// `copyreg._reconstructor(cls, base, state)` / `__newobj__(cls, *args)`
+    /// (unwrapped by [`brinery::Call`]): the class must be a global (judged
+    /// at its import), and the base of `_reconstructor`, whose
+    /// `__new__`/`__init__` run, must be safe.
+    fn check_reconstructor(
+        &mut self,
+        g: &Graph<'_>,
+        t: &Trace,
+        name: &str,
+        args: Option<NodeId>,
+        result: NodeId,
+    ) {
+        let items: &[NodeId] = match args.map(|a| g.node(a)) {
+            Some(Node::Tuple(v)) => v,
+            _ => &[],
         };
-        let Some(&cls) = items.first() else {
-            return;
-        };
-        if !matches!(g.node(cls), Node::Global(_)) {
-            self.finding(
-                Severity::Unsafe,
-                FindingKind::Call,
-                format!("{name}({})", describe(g, cls)),
-                t,
-                "reconstructs an instance of a class computed by the pickle: it can be any \
-                 callable"
-                    .into(),
-            );
+        // REDUCE of a wrapper with a global class: brinery unwraps it. (A
+        // wrapper reached by NEWOBJ/OBJ is judged on its first argument.)
+        let via = Call::of(g.view(result)).and_then(|c| c.via);
+        let cls_global = via.is_some()
+            || items
+                .first()
+                .is_some_and(|&c| matches!(g.node(c), Node::Global(_)));
+        if !cls_global {
+            if let Some(&cls) = items.first() {
+                self.finding(
+                    Severity::Unsafe,
+                    FindingKind::Call,
+                    format!("{name}({})", describe(g, cls)),
+                    t,
+                    "reconstructs an instance of a class computed by the pickle: it can be any \
+                     callable"
+                        .into(),
+                );
+            }
             return;
         }
-        if name == "copyreg._reconstructor" {
-            if let Some(&base) = items.get(1) {
-                let ok = matches!(self.rating(g, base), Some(Rating::Safe));
-                if !ok {
-                    self.finding(
-                        Severity::Unknown,
-                        FindingKind::Call,
-                        format!("{name}(base={})", describe(g, base)),
-                        t,
-                        "copyreg._reconstructor calls the base class's __new__ and __init__ \
-                         with the state: the base is not a safe builtin type"
-                            .into(),
-                    );
-                }
+        if via.unwrap_or(name.trim_start_matches("copyreg.")) != "_reconstructor" {
+            return;
+        }
+        if let Some(&base) = items.get(1) {
+            if !matches!(self.rating(g, base), Some(Rating::Safe)) {
+                self.finding(
+                    Severity::Unknown,
+                    FindingKind::Call,
+                    format!("{name}(base={})", describe(g, base)),
+                    t,
+                    "copyreg._reconstructor calls the base class's __new__ and __init__ \
+                     with the state: the base is not a safe builtin type"
+                        .into(),
+                );
             }
         }
     }
@@ -554,6 +567,17 @@ impl Analyzer<'_> {
     }
 }
 
+/// How pickles are decoded.
+pub(crate) struct Decode<'r> {
+    /// brinery's events-only mode (full decode when it gives up).
+    pub events_only: bool,
+    /// Collect at every chance (tests).
+    pub stress: bool,
+    /// Called with the address of the next byte to decode (see
+    /// [`crate::container::Walk::release`]).
+    pub release: Option<&'r dyn Fn(usize)>,
+}
+
 /// The outcome of decoding one pickle.
 pub(crate) struct One {
     pub findings: Vec<Finding>,
@@ -573,8 +597,9 @@ pub(crate) fn decode_one(
     member: &str,
     base: u64,
     torchscript: bool,
+    how: &Decode<'_>,
 ) -> One {
-    let one = decode_one_as(data, policy, member, base, true, torchscript);
+    let one = decode_one_as(data, policy, member, base, true, torchscript, how);
     if !one.joblib {
         return one;
     }
@@ -583,7 +608,7 @@ pub(crate) fn decode_one(
     // bytes as opcodes instead. A payload hidden there runs under
     // pickle.load: judge the file both ways and keep every finding (the
     // outcome, complete or not, is joblib's).
-    let plain = decode_one_as(data, policy, member, base, false, torchscript);
+    let plain = decode_one_as(data, policy, member, base, false, torchscript, how);
     let mut findings = one.findings;
     for mut f in plain.findings {
         if !findings
@@ -612,8 +637,10 @@ fn decode_one_as(
     base: u64,
     joblib: bool,
     torchscript: bool,
+    how: &Decode<'_>,
 ) -> One {
     let fired = std::cell::Cell::new(false);
+    let mut events_only = how.events_only;
     let mut codes: Vec<i32> = Vec::new();
     // Protocol 5 out-of-band buffers are not in the file: NEXT_BUFFER gets
     // an empty, opaque buffer (a buffer is data; a load cannot run it).
@@ -646,8 +673,25 @@ fn decode_one_as(
         if buffers > 0 {
             u = u.buffers(vec![brinery::Buf::Borrowed(&[]); buffers]);
         }
+        if events_only {
+            u = u.events_only();
+            if how.stress {
+                u = u.events_only_stress();
+            }
+            if let Some(release) = how.release {
+                let at = data.as_ptr() as usize;
+                u = u.on_progress(move |off| release(at + off as usize));
+            }
+        }
         let result = u.load_slice_prefix(data).map(|(_, used)| used);
+        let gave_up = u.events_only_gave_up();
         drop(u);
+        if gave_up {
+            // Needs the whole graph: decode again, in full.
+            events_only = false;
+            fired.set(false);
+            continue;
+        }
         if let Err(e) = &result {
             if e.kind() == ErrorKind::MissingHook
                 && e.message().contains("out-of-band")
@@ -742,7 +786,14 @@ pub(crate) enum Mode {
 /// `pickle.load` calls would read them, and as legacy PyTorch files and
 /// other multi-pickle streams are laid out). Stops at the first tail that
 /// does not decode: CPython's `pickle.loads` ignores bytes after STOP.
-pub(crate) fn scan_stream(data: &[u8], policy: &Policy, member: &str, mode: Mode, sink: &mut Sink) {
+pub(crate) fn scan_stream(
+    data: &[u8],
+    policy: &Policy,
+    member: &str,
+    mode: Mode,
+    how: &Decode<'_>,
+    sink: &mut Sink,
+) {
     let mut pos = 0usize;
     let mut index = 0u64;
     while pos < data.len() {
@@ -761,7 +812,7 @@ pub(crate) fn scan_stream(data: &[u8], policy: &Policy, member: &str, mode: Mode
             index += 1;
             continue;
         }
-        let one = decode_one(rest, policy, &label, pos as u64, sink.torchscript);
+        let one = decode_one(rest, policy, &label, pos as u64, sink.torchscript, how);
         match one.result {
             Ok(used) => {
                 sink.pickles += 1;
@@ -890,7 +941,12 @@ mod tests {
                 }
                 if let Some(end) = inert_prefix(&data) {
                     checked += 1;
-                    let one = decode_one(&data, &policy, "", 0, false);
+                    let how = Decode {
+                        events_only: round % 2 == 0,
+                        stress: true,
+                        release: None,
+                    };
+                    let one = decode_one(&data, &policy, "", 0, false, &how);
                     assert_eq!(one.events, 0, "{data:?}");
                     if let Ok(used) = one.result {
                         assert_eq!(used, end, "{data:?}");

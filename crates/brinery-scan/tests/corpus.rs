@@ -227,3 +227,43 @@ fn truncations_are_never_clean() {
         assert_ne!(r.verdict, Verdict::Safe, "cut at {cut}");
     }
 }
+
+/// Events-only decoding (the default, here collecting unreachable nodes
+/// every few bytes) and whole object graphs give the same report (verdict,
+/// findings with offsets, arguments and counts) on every file of both
+/// corpora, on the fuzz seeds, and on truncations of the malicious samples.
+#[test]
+fn events_only_and_full_decoding_agree() {
+    let lean = Scanner::new().events_only_stress();
+    let full = Scanner::new().events_only(false);
+    let seeds = corpus().join("../../../../fuzz/seeds");
+    let mut files = Vec::new();
+    for dir in ["benign", "malicious", "harmless"] {
+        let root = corpus().join(dir);
+        files.extend(files_below(&root).into_iter().map(|f| root.join(f)));
+    }
+    let corpus_files = files.len();
+    files.extend(files_below(&seeds).into_iter().map(|f| seeds.join(f)));
+    let seed_files = files.len() - corpus_files;
+    let mut truncations = 0;
+    for path in &files {
+        let data = std::fs::read(path).unwrap();
+        let a = lean.scan_bytes(&data).to_json();
+        let b = full.scan_bytes(&data).to_json();
+        assert_eq!(a, b, "{}", path.display());
+        if path.starts_with(corpus().join("malicious")) {
+            for cut in (1..data.len()).step_by(data.len() / 7 + 1) {
+                let a = lean.scan_bytes(&data[..cut]).to_json();
+                let b = full.scan_bytes(&data[..cut]).to_json();
+                assert_eq!(a, b, "{} cut at {cut}", path.display());
+                truncations += 1;
+            }
+        }
+    }
+    println!("{corpus_files} corpus files, {seed_files} fuzz seeds, {truncations} truncations: same reports");
+    assert_eq!(
+        corpus_files,
+        BENIGN_TOTAL + MALICIOUS_TOTAL + HARMLESS_TOTAL
+    );
+    assert!(seed_files >= 100, "{seed_files} fuzz seeds");
+}

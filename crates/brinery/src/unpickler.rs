@@ -8,6 +8,7 @@ use std::io;
 use num_bigint::BigInt;
 
 mod fast;
+mod lean;
 
 use crate::compat;
 use crate::error::{Error, ErrorKind, Result};
@@ -353,6 +354,10 @@ pub struct Unpickler<'a, 'h> {
     limits: Limits,
     on_build: Option<BuildHook<'a, 'h>>,
     observer: Option<Observer<'a, 'h>>,
+    events_only: bool,
+    lean_stress: bool,
+    lean_gave_up: bool,
+    progress: Option<Box<dyn FnMut(u64) + 'h>>,
 }
 
 impl Default for Unpickler<'_, '_> {
@@ -375,6 +380,10 @@ impl<'a, 'h> Unpickler<'a, 'h> {
             limits: Limits::default(),
             on_build: None,
             observer: None,
+            events_only: false,
+            lean_stress: false,
+            lean_gave_up: false,
+            progress: None,
         }
     }
 
@@ -461,6 +470,84 @@ impl<'a, 'h> Unpickler<'a, 'h> {
         self
     }
 
+    /// Decode for the events only ([`Unpickler::observe`]), in memory
+    /// bounded by what the stack and the memo need rather than by the size
+    /// of the object: the same opcodes, stack, memo, events and errors at
+    /// the same offsets as a normal decode, but the graph is not kept.
+    ///
+    /// - A memo entry under a key no GET/BINGET/LONG_BINGET of the pickle
+    ///   names does not keep its object (a walk over the opcodes finds the
+    ///   keys read back before decoding starts; slice input only).
+    /// - Lists (and an object's APPENDed items) keep their first 8 items;
+    ///   [`Graph::dropped`] counts the rest. Dicts, sets, tuples,
+    ///   frozensets and globals are kept whole while they are reachable.
+    /// - Nodes nothing can reach any more (from the stack, the memo entries
+    ///   read back, or globals, which an observer may hold) are freed now
+    ///   and then and their slots reused, so a [`NodeId`] seen in one event
+    ///   may name another node later (globals excepted).
+    ///
+    /// The graph returned (or seen by an observer or hook) is therefore not
+    /// the pickled object. When decoding would need something dropped (a
+    /// `set()` of a list whose items were dropped, a memo key the walk
+    /// missed), it stops with [`ErrorKind::LimitExceeded`] and
+    /// [`Unpickler::events_only_gave_up`] is true: decode again without
+    /// this option. With [`Limits::max_depth`] set, decoding is normal
+    /// (the depth check needs the whole graph).
+    ///
+    /// ```
+    /// use brinery::{Event, Unpickler};
+    /// // pickle.dumps([{'a': i} for i in range(100000)] + [os.system], 4)
+    /// let mut data = b"\x80\x04]\x94(".to_vec();
+    /// for i in 0..100_000u32 {
+    ///     data.extend_from_slice(b"}\x94\x8c\x01a\x94J");
+    ///     data.extend_from_slice(&i.to_le_bytes());
+    ///     data.extend_from_slice(b"s");
+    /// }
+    /// data.extend_from_slice(b"\x8c\x02os\x94\x8c\x06system\x94\x93\x94e.");
+    /// let mut imports = Vec::new();
+    /// let mut u = Unpickler::new().events_only().observe(|g, t| {
+    ///     if let Event::Import { node } = t.event {
+    ///         imports.push((t.offset, g.view(node).as_global().unwrap().1.to_string()));
+    ///     }
+    /// });
+    /// let g = u.load_slice(&data)?;
+    /// assert!(!u.events_only_gave_up());
+    /// drop(u);
+    /// assert_eq!(imports, [(1_300_024, "system".to_string())]);
+    /// // The root list kept its first items only.
+    /// assert_eq!(g.root().len(), Some(8));
+    /// assert_eq!(g.dropped(g.root_id().unwrap()), 100_001 - 8);
+    /// # Ok::<(), brinery::Error>(())
+    /// ```
+    pub fn events_only(mut self) -> Self {
+        self.events_only = true;
+        self
+    }
+
+    /// For tests of [`Unpickler::events_only`]: collect unreachable nodes
+    /// at every chance (every few bytes) instead of when memory doubles.
+    #[doc(hidden)]
+    pub fn events_only_stress(mut self) -> Self {
+        self.lean_stress = true;
+        self
+    }
+
+    /// Whether the last decode with [`Unpickler::events_only`] stopped
+    /// because it would have needed data it had dropped.
+    pub fn events_only_gave_up(&self) -> bool {
+        self.lean_gave_up
+    }
+
+    /// In an events-only decode, call `f` now and then (about every 256
+    /// KiB of input) with the offset of the next byte to decode. Bytes
+    /// before it may still be read again (payloads borrowed from a slice).
+    /// A caller decoding a memory-mapped file can use it to tell the
+    /// system which pages it may drop.
+    pub fn on_progress(mut self, f: impl FnMut(u64) + 'h) -> Self {
+        self.progress = Some(Box::new(f));
+        self
+    }
+
     /// Resource limits.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
@@ -540,6 +627,9 @@ pub fn from_slice_graph(data: &[u8]) -> Result<Graph<'_>> {
 }
 
 const NO_ENTRY: u32 = u32::MAX;
+/// A memo entry an events-only decode keeps no object for (never a node id:
+/// ids stop below `u32::MAX - 1`).
+const DROPPED: u32 = u32::MAX - 1;
 const DENSE_MEMO_MAX: u64 = 1 << 22;
 
 struct Memo {
@@ -553,13 +643,22 @@ struct Memo {
 
 impl Memo {
     fn get(&self, idx: u64) -> Option<NodeId> {
+        match self.get_raw(idx) {
+            Some(v) if v < DROPPED => Some(NodeId(v)),
+            _ => None,
+        }
+    }
+
+    /// The entry at `idx` as stored (a node id or [`DROPPED`]).
+    #[inline]
+    fn get_raw(&self, idx: u64) -> Option<u32> {
         if idx < self.dense.len() as u64 {
             match self.dense[idx as usize] {
                 NO_ENTRY => None,
-                v => Some(NodeId(v)),
+                v => Some(v),
             }
         } else {
-            self.sparse.get(&idx).copied()
+            self.sparse.get(&idx).map(|v| v.0)
         }
     }
 
@@ -616,6 +715,11 @@ struct Machine<'u, 'a, 'h, R: ?Sized> {
     /// Keys of the last small dict filled by SETITEMS, known pairwise
     /// distinct str/int nodes (the hot path's key-shape cache).
     dict_shape: Vec<NodeId>,
+    /// The hot path stops at this offset of the input slice (events-only
+    /// decoding collects between windows).
+    fast_end: usize,
+    /// Events-only decoding ([`Unpickler::events_only`]).
+    lean: Option<Box<lean::Lean>>,
 }
 
 fn underflow(has_mark: bool) -> Error {
@@ -680,6 +784,8 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             none: None,
             bools: [None, None],
             dict_shape: Vec::new(),
+            fast_end: usize::MAX,
+            lean: None,
         }
     }
 
@@ -690,7 +796,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
 
     #[inline]
     fn add(&mut self, node: Node<'a>) -> Result<NodeId> {
-        if self.graph.nodes.len() >= self.max_nodes {
+        if self.created() >= self.max_nodes {
             return Err(self.too_many_nodes());
         }
         Ok(self.graph.add(node))
@@ -704,7 +810,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     /// Count `n` more nodes' worth of copied items against `max_nodes`
     /// (for REDUCEs that copy a container's items into a new one).
     fn charge_items(&mut self, n: usize) -> Result<()> {
-        let used = self.graph.nodes.len().saturating_add(self.copied_items);
+        let used = self.created().saturating_add(self.copied_items);
         if n > self.max_nodes.saturating_sub(used) {
             return Err(self.too_many_nodes());
         }
@@ -926,7 +1032,11 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     }
 
     fn memo_put(&mut self, idx: u64) -> Result<()> {
-        let v = self.top()?;
+        let mut v = self.top()?;
+        if self.lean.as_ref().is_some_and(|l| !l.reads_key(idx)) {
+            // Never read back: the entry keeps no object alive.
+            v = NodeId(DROPPED);
+        }
         // Fast path: MEMOIZE / BINPUT of the next slot of a dense memo
         // (what every pickler writes), within the limits.
         let m = &mut self.memo;
@@ -961,6 +1071,13 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     }
 
     fn memo_get(&mut self, idx: u64) -> Result<()> {
+        if self.lean.is_some() {
+            return self.lean_memo_get(idx);
+        }
+        self.memo_get_exact(idx)
+    }
+
+    fn memo_get_exact(&mut self, idx: u64) -> Result<()> {
         match self.memo.get(idx) {
             Some(v) => self.push(v),
             None => Err(Error::new(
@@ -1063,6 +1180,10 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     }
 
     fn run(mut self) -> Result<Graph<'a>> {
+        self.opts.lean_gave_up = false;
+        if self.opts.events_only && self.opts.limits.max_depth == usize::MAX {
+            self.start_lean();
+        }
         let (root, pos) = self.drive()?;
         self.check_depth(root)
             .map_err(|e| e.at(pos, Some(Opcode::Stop)))?;
@@ -1075,6 +1196,9 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
         loop {
             // Plain-data opcodes straight from a slice; the rest below.
             self.run_fast()?;
+            if self.lean.is_some() {
+                self.lean_maintain();
+            }
             let pos = self.r.offset();
             let byte = match self.r.next_byte() {
                 Ok(Some(b)) => b,
@@ -1937,7 +2061,9 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             return Err(invalid("argument list must be a tuple"));
         }
         if let Some(id) = self.builtin_reduce(callable, args)? {
-            self.graph.reductions.insert(id, (callable, args));
+            if self.lean.is_none() {
+                self.graph.reductions.insert(id, (callable, args));
+            }
             self.emit_call(callable, Some(args), None, id);
             return Ok(id);
         }
@@ -2056,6 +2182,10 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             ("builtins", "set", 0) => Node::Set(Default::default()),
             ("builtins", "frozenset", 0) => Node::FrozenSet(Default::default()),
             ("builtins", "set" | "frozenset", 1) => {
+                if self.graph.dropped(args_v[0]) > 0 {
+                    return Err(self.give_up("a set is built from a list whose items were dropped"));
+                }
+                let g = &self.graph;
                 let n = match g.node(args_v[0]) {
                     Node::List(v) | Node::Tuple(v) => v.len(),
                     Node::Set(s) | Node::FrozenSet(s) => s.items.len(),
@@ -2067,7 +2197,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                     Node::Set(s) | Node::FrozenSet(s) => s.items.to_vec(),
                     _ => unreachable!("checked above"),
                 };
-                if self.graph.nodes.len() >= self.max_nodes {
+                if self.created() >= self.max_nodes {
                     return Err(self.too_many_nodes());
                 }
                 let id = if frozen {

@@ -250,7 +250,7 @@ impl Analyzer<'_> {
                 result,
                 ..
             } => self.on_call(g, t, callable, args, result),
-            Event::Build { target, .. } => self.on_build(g, t, target),
+            Event::Build { target, state } => self.on_build(g, t, target, state),
             Event::PersistentId { .. } => {
                 self.pids += 1;
                 if self.first_pid.is_none() {
@@ -477,7 +477,7 @@ impl Analyzer<'_> {
         }
     }
 
-    fn on_build(&mut self, g: &Graph<'_>, t: &Trace, target: NodeId) {
+    fn on_build(&mut self, g: &Graph<'_>, t: &Trace, target: NodeId, state: NodeId) {
         match g.node(target) {
             Node::Global(gl) => {
                 let name = format!("{}.{}", gl.module, gl.name);
@@ -502,6 +502,7 @@ impl Analyzer<'_> {
             Node::Object(o) => {
                 // A BUILD on the result of a function (not a class) sets
                 // attributes of whatever that function returned.
+                self.check_sklearn(g, t, target, state);
                 let callee = match &o.construct {
                     Construct::Reduce { callable, .. } => Some(*callable),
                     _ => None,
@@ -521,6 +522,76 @@ impl Analyzer<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A scikit-learn class-family instance given its state: judged
+    /// against the estimator classes of the version its `_sklearn_version`
+    /// names (see [`crate::sklearn`]).
+    fn check_sklearn(&mut self, g: &Graph<'_>, t: &Trace, target: NodeId, state: NodeId) {
+        let Some(call) = Call::of(g.view(target)) else {
+            return;
+        };
+        if !(call.module == "sklearn" || call.module.starts_with("sklearn."))
+            || self.policy.rate(call.module, call.name) != Rating::Class
+        {
+            return;
+        }
+        let class = call.qualname();
+        // The dict of a (state, slotstate) pair, or the state itself.
+        let dict = match g.node(state) {
+            Node::Tuple(v) if v.len() == 2 => v[0],
+            _ => state,
+        };
+        let version = g
+            .view(dict)
+            .get("_sklearn_version")
+            .and_then(|v| v.as_str().map(str::to_owned));
+        use crate::sklearn::Judgement as J;
+        match crate::sklearn::judge(&class, version.as_deref()) {
+            J::NotEstimator => {}
+            J::Checked(v) => self.finding(
+                Severity::Info,
+                FindingKind::Build,
+                format!("scikit-learn {v} estimators"),
+                t,
+                format!(
+                    "estimators whose state says scikit-learn {v} (_sklearn_version), each of \
+                     a class that version defines"
+                ),
+            ),
+            J::OtherVersion(v) => self.finding(
+                Severity::Info,
+                FindingKind::Build,
+                format!("scikit-learn {v} estimators"),
+                t,
+                format!(
+                    "estimators whose state says scikit-learn {v}, a version the class tables \
+                     do not cover ({}): judged by the class family only",
+                    crate::sklearn::versions()
+                ),
+            ),
+            J::NoVersion => self.finding(
+                Severity::Info,
+                FindingKind::Build,
+                "scikit-learn estimators without _sklearn_version".into(),
+                t,
+                "scikit-learn estimators always pickle their state with _sklearn_version \
+                 (BaseEstimator.__getstate__); this state was not written that way (judged by \
+                 the class family)"
+                    .into(),
+            ),
+            J::NotInVersion(v) => self.finding(
+                Severity::Unknown,
+                FindingKind::Build,
+                class.clone(),
+                t,
+                format!(
+                    "the state says scikit-learn {v} (_sklearn_version), which has no \
+                     estimator class {class}: not what scikit-learn writes; allow it in a \
+                     policy file if you trust it"
+                ),
+            ),
         }
     }
 

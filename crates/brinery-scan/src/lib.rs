@@ -48,6 +48,7 @@ mod mmap;
 mod policy;
 mod report;
 mod shapes;
+mod sklearn;
 
 use std::fs::File;
 use std::io::Read;

@@ -267,3 +267,67 @@ fn events_only_and_full_decoding_agree() {
     );
     assert!(seed_files >= 100, "{seed_files} fuzz seeds");
 }
+
+/// scikit-learn's `_sklearn_version`: every committed scikit-learn file has
+/// its estimators checked against the classes of the version that wrote
+/// them (an info finding counts them), and edited copies of one get what a
+/// user expects: no version → info, a version the tables do not cover →
+/// info, a class that version does not define → unknown.
+#[test]
+fn sklearn_estimators_are_judged_by_their_version() {
+    let scanner = Scanner::new();
+    let mut checked = 0;
+    for (dir, version) in [
+        ("sklearn-1.2.2", "1.2.2"),
+        ("sklearn-1.6.1", "1.6.1"),
+        ("sklearn-1.9.1", "1.9.1"),
+    ] {
+        let root = corpus().join("benign").join(dir);
+        for f in files_below(&root) {
+            let r = scanner.scan_path(&root.join(&f));
+            let name = format!("scikit-learn {version} estimators");
+            let n: u64 = r
+                .findings
+                .iter()
+                .filter(|x| x.name == name && x.severity == Severity::Info)
+                .map(|x| x.count)
+                .sum();
+            assert!(n > 0, "{dir}/{f}: no estimator checked: {:?}", r.findings);
+            assert_eq!(r.verdict, Verdict::Safe, "{dir}/{f}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * 72);
+
+    let data = std::fs::read(corpus().join("benign/sklearn-1.6.1/linear_p2.pkl")).unwrap();
+    let edit = |from: &[u8], to: &[u8]| {
+        let at = data.windows(from.len()).position(|w| w == from).unwrap();
+        let mut d = data.clone();
+        d[at..at + from.len()].copy_from_slice(to);
+        scanner.scan_bytes(&d)
+    };
+    let named = |r: &brinery_scan::Report, name: &str| {
+        r.findings
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.severity)
+    };
+    let r = edit(b"_sklearn_version", b"_sklearn_versioX");
+    assert_eq!(r.verdict, Verdict::Safe);
+    assert_eq!(
+        named(&r, "scikit-learn estimators without _sklearn_version"),
+        Some(Severity::Info)
+    );
+    let r = edit(b"1.6.1", b"1.4.0");
+    assert_eq!(r.verdict, Verdict::Safe);
+    assert_eq!(
+        named(&r, "scikit-learn 1.4.0 estimators"),
+        Some(Severity::Info)
+    );
+    let r = edit(b"\nLinearRegression\n", b"\nLinearRegressioZ\n");
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert_eq!(
+        named(&r, "sklearn.linear_model._base.LinearRegressioZ"),
+        Some(Severity::Unknown)
+    );
+}

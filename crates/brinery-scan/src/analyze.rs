@@ -644,6 +644,8 @@ pub(crate) struct Decode<'r> {
     pub events_only: bool,
     /// Collect at every chance (tests).
     pub stress: bool,
+    /// The opcode walk of the data being decoded, if made already.
+    pub walk: Option<std::sync::Arc<brinery::pickletools::OpcodeWalk>>,
     /// Called with the address of the next byte to decode (see
     /// [`crate::container::Walk::release`]).
     pub release: Option<&'r dyn Fn(usize)>,
@@ -748,6 +750,9 @@ fn decode_one_as(
             u = u.events_only();
             if how.stress {
                 u = u.events_only_stress();
+            }
+            if let Some(w) = &how.walk {
+                u = u.walked(w.clone());
             }
             if let Some(release) = how.release {
                 let at = data.as_ptr() as usize;
@@ -876,14 +881,19 @@ pub(crate) fn scan_stream(
         } else {
             format!("{member}!pickle#{}", index + 1)
         };
-        if let Some(used) = crate::fastpath::inert_prefix(rest) {
+        let walk = crate::fastpath::walk(rest);
+        if let Some(used) = walk.inert() {
             // Pure data up to STOP: nothing a load could run.
             sink.pickles += 1;
             pos += used;
             index += 1;
             continue;
         }
-        let one = decode_one(rest, policy, &label, pos as u64, sink.torchscript, how);
+        let how = Decode {
+            walk: Some(std::sync::Arc::new(walk)),
+            ..*how
+        };
+        let one = decode_one(rest, policy, &label, pos as u64, sink.torchscript, &how);
         match one.result {
             Ok(used) => {
                 sink.pickles += 1;
@@ -1015,6 +1025,7 @@ mod tests {
                     let how = Decode {
                         events_only: round % 2 == 0,
                         stress: true,
+                        walk: None,
                         release: None,
                     };
                     let one = decode_one(&data, &policy, "", 0, false, &how);

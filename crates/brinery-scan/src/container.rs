@@ -133,6 +133,7 @@ impl<'s> Walk<'s> {
         Decode {
             events_only: self.scanner.events_only,
             stress: self.scanner.stress,
+            walk: None,
             release: self.release,
         }
     }

@@ -10,6 +10,8 @@ use num_bigint::BigInt;
 mod fast;
 mod lean;
 
+pub use self::lean::OpcodeWalk;
+
 use crate::compat;
 use crate::error::{Error, ErrorKind, Result};
 use crate::opcodes::{Opcode, HIGHEST_PROTOCOL};
@@ -358,6 +360,7 @@ pub struct Unpickler<'a, 'h> {
     lean_stress: bool,
     lean_gave_up: bool,
     progress: Option<Box<dyn FnMut(u64) + 'h>>,
+    walked: Option<std::sync::Arc<OpcodeWalk>>,
 }
 
 impl Default for Unpickler<'_, '_> {
@@ -384,6 +387,7 @@ impl<'a, 'h> Unpickler<'a, 'h> {
             lean_stress: false,
             lean_gave_up: false,
             progress: None,
+            walked: None,
         }
     }
 
@@ -521,6 +525,15 @@ impl<'a, 'h> Unpickler<'a, 'h> {
     /// ```
     pub fn events_only(mut self) -> Self {
         self.events_only = true;
+        self
+    }
+
+    /// The [`OpcodeWalk`] of the input, made beforehand (an events-only
+    /// decode of a slice otherwise walks it first itself to find the memo
+    /// keys read back). A walk of other data costs exactness nothing: a GET
+    /// of a key it lacks makes the decode give up.
+    pub fn walked(mut self, walk: std::sync::Arc<OpcodeWalk>) -> Self {
+        self.walked = Some(walk);
         self
     }
 

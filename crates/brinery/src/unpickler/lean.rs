@@ -52,7 +52,7 @@ const MIN_SLOTS: usize = 1 << 16;
 const BITS_MAX: u64 = 1 << 26;
 
 /// The memo keys a pickle reads back.
-#[derive(Default)]
+#[derive(Clone, Debug, Default)]
 pub(super) struct MemoReads {
     bits: Vec<u64>,
     big: HashSet<u64>,
@@ -88,17 +88,106 @@ impl MemoReads {
             self.big.contains(&i)
         }
     }
+}
 
-    /// Walk the opcodes of one pickle from the start of `data` to its STOP
-    /// (or to the first byte that does not frame as an opcode) and collect
-    /// the keys of every GET, BINGET and LONG_BINGET.
-    pub(super) fn walk(data: &[u8]) -> MemoReads {
-        let mut reads = MemoReads::default();
+/// How the walk treats one opcode byte.
+#[derive(Clone, Copy)]
+enum Step {
+    Invalid,
+    /// Imports, calls, BUILDs, EXT or persistent ids.
+    Event(ArgLayout),
+    Stop,
+    Proto,
+    Get(ArgLayout),
+    Plain(ArgLayout),
+}
+
+fn steps() -> &'static [Step; 256] {
+    static TABLE: std::sync::OnceLock<[Step; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = [Step::Invalid; 256];
+        for (b, slot) in t.iter_mut().enumerate() {
+            let Some(info) = opcode_info(b as u8) else {
+                continue;
+            };
+            let layout = info.arg.layout();
+            *slot = match info.op {
+                Opcode::Stop => Step::Stop,
+                Opcode::Proto => Step::Proto,
+                Opcode::Get | Opcode::BinGet | Opcode::LongBinGet => Step::Get(layout),
+                Opcode::Global
+                | Opcode::StackGlobal
+                | Opcode::Inst
+                | Opcode::Obj
+                | Opcode::Reduce
+                | Opcode::Build
+                | Opcode::NewObj
+                | Opcode::NewObjEx
+                | Opcode::Ext1
+                | Opcode::Ext2
+                | Opcode::Ext4
+                | Opcode::PersId
+                | Opcode::BinPersId => Step::Event(layout),
+                _ => Step::Plain(layout),
+            };
+        }
+        t
+    })
+}
+
+/// One walk over the opcodes of a pickle, framed as the decoder frames
+/// them, without decoding: where its STOP is, whether any opcode can make
+/// a load import, call or modify anything (GLOBAL, STACK_GLOBAL, INST,
+/// OBJ, REDUCE, BUILD, NEWOBJ, NEWOBJ_EX, EXT1/2/4, PERSID, BINPERSID),
+/// and the memo keys it reads back (what
+/// [`Unpickler::events_only`](crate::Unpickler::events_only) needs;
+/// give it with [`Unpickler::walked`](crate::Unpickler::walked)).
+///
+/// The walk stops at STOP or at the first byte that does not frame as an
+/// opcode (unknown byte, negative or overlong length, missing newline,
+/// protocol above 5); then [`OpcodeWalk::end`] is `None`.
+///
+/// ```
+/// use brinery::pickletools::OpcodeWalk;
+/// let w = OpcodeWalk::new(b"\x80\x02]q\x00(K\x01h\x00e.tail");
+/// assert_eq!((w.end(), w.inert()), (Some(13), Some(13)));
+/// let w = OpcodeWalk::new(b"cos\nsystem\n(S'id'\ntR.");
+/// assert_eq!((w.end(), w.inert()), (Some(21), None));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct OpcodeWalk {
+    end: Option<usize>,
+    events: bool,
+    pub(super) reads: MemoReads,
+}
+
+impl OpcodeWalk {
+    /// Walk the pickle at the start of `data`.
+    pub fn new(data: &[u8]) -> OpcodeWalk {
+        let table = steps();
+        let mut w = OpcodeWalk::default();
         let mut pos = 0usize;
-        while let Some(info) = data.get(pos).and_then(|&b| opcode_info(b)) {
+        while let Some(&b) = data.get(pos) {
+            let step = table[b as usize];
             pos += 1;
             let start = pos;
-            let end = match info.arg.layout() {
+            let layout = match step {
+                Step::Invalid => return w,
+                Step::Stop => {
+                    w.end = Some(pos);
+                    return w;
+                }
+                Step::Proto => match data.get(pos) {
+                    Some(&p) if p <= crate::opcodes::HIGHEST_PROTOCOL => ArgLayout::Fixed(1),
+                    _ => return w,
+                },
+                Step::Event(l) => {
+                    w.events = true;
+                    l
+                }
+                Step::Get(l) | Step::Plain(l) => l,
+            };
+            let end = match layout {
                 ArgLayout::None => Some(pos),
                 ArgLayout::Fixed(n) => Some(pos + n as usize),
                 ArgLayout::Counted { width, signed } => {
@@ -118,27 +207,40 @@ impl MemoReads {
             };
             match end {
                 Some(e) if e <= data.len() => pos = e,
-                _ => break,
+                _ => return w,
             }
-            match info.op {
-                Opcode::Stop => break,
-                Opcode::BinGet => reads.insert(data[start] as u64),
-                Opcode::LongBinGet => {
-                    let b: [u8; 4] = data[start..start + 4].try_into().expect("framed");
-                    reads.insert(u32::from_le_bytes(b) as u64);
+            if let Step::Get(_) = step {
+                let arg = &data[start..pos];
+                let key = if b == Opcode::BinGet as u8 {
+                    Some(arg[0] as u64)
+                } else if b == Opcode::LongBinGet as u8 {
+                    Some(u32::from_le_bytes(arg.try_into().expect("framed")) as u64)
+                } else {
+                    text::py_long_from_str(text::c_str(arg), 10)
+                        .ok()
+                        .and_then(|v| u64::try_from(&v).ok())
+                };
+                if let Some(k) = key {
+                    w.reads.insert(k);
                 }
-                Opcode::Get => {
-                    let line = &data[start..pos];
-                    if let Ok(v) = text::py_long_from_str(text::c_str(line), 10) {
-                        if let Ok(i) = u64::try_from(&v) {
-                            reads.insert(i);
-                        }
-                    }
-                }
-                _ => {}
             }
         }
-        reads
+        w
+    }
+
+    /// The offset just past STOP, when every opcode up to it framed.
+    pub fn end(&self) -> Option<usize> {
+        self.end
+    }
+
+    /// [`OpcodeWalk::end`] of a pickle with no importing, calling or
+    /// modifying opcode: pure data, nothing a load could run.
+    pub fn inert(&self) -> Option<usize> {
+        if self.events {
+            None
+        } else {
+            self.end
+        }
     }
 }
 
@@ -149,9 +251,9 @@ fn line_end(data: &[u8], pos: usize) -> Option<usize> {
 
 /// The state of an events-only decode.
 pub(super) struct Lean {
-    /// Memo keys read back; `None` (input that is not a slice) keeps every
-    /// memo entry.
-    reads: Option<MemoReads>,
+    /// The walk with the memo keys read back; `None` (input that is not a
+    /// slice) keeps every memo entry.
+    walk: Option<std::sync::Arc<OpcodeWalk>>,
     /// Nodes freed so far (so limits count every node ever created).
     pub(super) freed: usize,
     /// Collect when the graph has this many slots and none is free.
@@ -166,7 +268,7 @@ pub(super) struct Lean {
 
 impl Lean {
     pub(super) fn reads_key(&self, idx: u64) -> bool {
-        self.reads.as_ref().map_or(true, |r| r.contains(idx))
+        self.walk.as_ref().map_or(true, |w| w.reads.contains(idx))
     }
 }
 
@@ -184,12 +286,15 @@ fn gave_up(what: &str) -> Error {
 impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
     /// Start an events-only decode at the reader's position.
     pub(super) fn start_lean(&mut self) {
-        let reads = self
-            .r
-            .window()
-            .map(|(data, at)| MemoReads::walk(&data[at..]));
+        let walk = match self.opts.walked.clone() {
+            Some(w) => Some(w),
+            None => self
+                .r
+                .window()
+                .map(|(data, at)| std::sync::Arc::new(OpcodeWalk::new(&data[at..]))),
+        };
         self.lean = Some(Box::new(Lean {
-            reads,
+            walk,
             freed: 0,
             collect_at: MIN_SLOTS,
             memo_checked: 0,
@@ -286,7 +391,7 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
         };
         // Memo entries never read back no longer keep their object.
         let m = &mut self.memo;
-        if let Some(reads) = &lean.reads {
+        if let Some(reads) = lean.walk.as_ref().map(|w| &w.reads) {
             for i in lean.memo_checked..m.dense.len() {
                 if m.dense[i] < DROPPED && !reads.contains(i as u64) {
                     m.dense[i] = DROPPED;
@@ -362,7 +467,7 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
         lean.freed += self.graph.free.len() - before;
         dropped.retain(|id, _| is_marked(id.index()));
         self.graph.forget_hashes();
-        let roots = lean.reads.as_ref().map_or(0, |r| r.list.len());
+        let roots = lean.walk.as_ref().map_or(0, |w| w.reads.list.len());
         lean.collect_at = n.max(2 * (live + roots)).max(MIN_SLOTS);
     }
 }

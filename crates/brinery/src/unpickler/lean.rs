@@ -150,7 +150,7 @@ fn steps() -> &'static [Step; 256] {
 /// ```
 /// use brinery::pickletools::OpcodeWalk;
 /// let w = OpcodeWalk::new(b"\x80\x02]q\x00(K\x01h\x00e.tail");
-/// assert_eq!((w.end(), w.inert()), (Some(13), Some(13)));
+/// assert_eq!((w.end(), w.inert()), (Some(12), Some(12)));
 /// let w = OpcodeWalk::new(b"cos\nsystem\n(S'id'\ntR.");
 /// assert_eq!((w.end(), w.inert()), (Some(21), None));
 /// ```

@@ -604,37 +604,55 @@ impl Analyzer<'_> {
             .collect();
         never_called.sort();
         for (off, op) in never_called {
-            self.findings.push(Finding {
-                severity: Severity::Unsafe,
-                kind: FindingKind::Import,
-                name: "builtins.getattr".into(),
-                args: None,
-                offset: Some(self.base + off),
-                opcode: Some(op.name().to_string()),
-                member: self.member.clone(),
-                explanation: "attribute resolver imported and not used to resolve a nested \
-                              name: reaches any attribute of any object"
+            self.finding_at(
+                Severity::Unsafe,
+                FindingKind::Import,
+                "builtins.getattr",
+                (off, op),
+                "attribute resolver imported and not used to resolve a nested name: reaches \
+                 any attribute of any object"
                     .into(),
-                count: 1,
-            });
+                1,
+            );
         }
-        if let Some((off, op)) = self.first_pid {
-            self.findings.push(Finding {
-                severity: Severity::Info,
-                kind: FindingKind::PersistentId,
-                name: "persistent ids".into(),
-                args: None,
-                offset: Some(self.base + off),
-                opcode: Some(op.name().to_string()),
-                member: self.member.clone(),
-                explanation: format!(
-                    "{} persistent id(s): resolved by the loader's persistent_load (PyTorch \
-                     storages), not by the pickle",
-                    self.pids
+        if let Some(first) = self.first_pid {
+            let n = self.pids;
+            self.finding_at(
+                Severity::Info,
+                FindingKind::PersistentId,
+                "persistent ids",
+                first,
+                format!(
+                    "{n} persistent id(s): resolved by the loader's persistent_load (PyTorch \
+                     storages), not by the pickle"
                 ),
-                count: self.pids,
-            });
+                n,
+            );
         }
+    }
+
+    /// A finding at `(offset, opcode)` of this pickle (not at the event
+    /// being handled).
+    fn finding_at(
+        &mut self,
+        severity: Severity,
+        kind: FindingKind,
+        name: &str,
+        (off, op): (u64, Opcode),
+        explanation: String,
+        count: u64,
+    ) {
+        self.findings.push(Finding {
+            severity,
+            kind,
+            name: name.into(),
+            args: None,
+            offset: Some(self.base + off),
+            opcode: Some(op.name().to_string()),
+            member: self.member.clone(),
+            explanation,
+            count,
+        });
     }
 }
 

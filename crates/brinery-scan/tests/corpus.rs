@@ -90,11 +90,18 @@ fn listed(dir: &str, entries: &[serde_json::Value]) {
     assert_eq!(on_disk, names, "{dir}/ and its manifest disagree");
 }
 
+/// The manifest `<dir>.json`, checked against the files of `<dir>/` and
+/// its expected size.
+fn checked_manifest(dir: &str, total: usize) -> Vec<serde_json::Value> {
+    let entries = manifest(&format!("{dir}.json"));
+    listed(dir, &entries);
+    assert_eq!(entries.len(), total, "{dir} corpus size");
+    entries
+}
+
 #[test]
 fn every_malicious_sample_is_flagged_with_its_finding() {
-    let entries = manifest("malicious.json");
-    listed("malicious", &entries);
-    assert_eq!(entries.len(), MALICIOUS_TOTAL, "malicious corpus size");
+    let entries = checked_manifest("malicious", MALICIOUS_TOTAL);
     let scanner = Scanner::new();
     let mut failures = Vec::new();
     let mut flagged = 0;
@@ -129,9 +136,7 @@ fn every_malicious_sample_is_flagged_with_its_finding() {
 
 #[test]
 fn no_benign_file_is_flagged() {
-    let entries = manifest("benign.json");
-    listed("benign", &entries);
-    assert_eq!(entries.len(), BENIGN_TOTAL, "benign corpus size");
+    let entries = checked_manifest("benign", BENIGN_TOTAL);
     assert_eq!(BENIGN.iter().map(|(_, n)| n).sum::<usize>(), BENIGN_TOTAL);
     for (dir, n) in BENIGN {
         let have = files_below(&corpus().join("benign").join(dir)).len();
@@ -182,9 +187,7 @@ fn no_benign_file_is_flagged() {
 /// storage, or as TorchScript source under `code/`) are not findings.
 #[test]
 fn archive_members_torch_never_unpickles_are_harmless() {
-    let entries = manifest("harmless.json");
-    listed("harmless", &entries);
-    assert_eq!(entries.len(), HARMLESS_TOTAL);
+    let entries = checked_manifest("harmless", HARMLESS_TOTAL);
     let scanner = Scanner::new();
     for e in &entries {
         let file = e["file"].as_str().unwrap();

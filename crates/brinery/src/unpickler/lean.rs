@@ -608,9 +608,7 @@ mod tests {
         for _ in 0..50 {
             deep.extend_from_slice(b"]q\x00(K\x01");
         }
-        for _ in 0..50 {
-            deep.push(b'e');
-        }
+        deep.extend_from_slice(&[b'e'; 50]);
         deep.push(b'.');
         v.push(deep);
         v

@@ -269,6 +269,9 @@ pub struct BuildCtx<'x, 'a, 'h> {
     input: &'x mut dyn Read<'a>,
     opts: &'x mut Unpickler<'a, 'h>,
     bytes_used: &'x mut u64,
+    /// Nodes an events-only decode freed so far (a nested pickle counts
+    /// created nodes from there, as a normal decode would).
+    lean_freed: usize,
 }
 
 impl<'a, 'h> BuildCtx<'_, 'a, 'h> {
@@ -329,6 +332,9 @@ impl<'a, 'h> BuildCtx<'_, 'a, 'h> {
         let mut m = Machine::new(self.opts, self.input);
         m.graph = graph;
         m.bytes_used = *self.bytes_used;
+        if self.lean_freed > 0 {
+            m.lean = Some(Box::new(lean::Lean::nested(self.lean_freed)));
+        }
         let nested = m.run_nested();
         let (graph, used, result) = nested;
         *self.graph = graph;
@@ -1126,6 +1132,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             input: self.r.as_dyn_read(),
             opts: &mut *self.opts,
             bytes_used: &mut self.bytes_used,
+            lean_freed: self.lean.as_ref().map_or(0, |l| l.freed),
         };
         let res = hook(&mut ctx);
         let replacement = ctx.replacement;

@@ -267,6 +267,20 @@ pub(super) struct Lean {
 }
 
 impl Lean {
+    /// The state of a nested pickle inside an events-only decode (joblib's
+    /// object arrays): nothing is freed or dropped there, but nodes are
+    /// counted from the `freed` ones of the outer decode.
+    pub(super) fn nested(freed: usize) -> Lean {
+        Lean {
+            walk: None,
+            freed,
+            collect_at: usize::MAX,
+            memo_checked: 0,
+            next_report: u64::MAX,
+            stress: false,
+        }
+    }
+
     pub(super) fn reads_key(&self, idx: u64) -> bool {
         self.walk.as_ref().map_or(true, |w| w.reads.contains(idx))
     }

@@ -1137,6 +1137,8 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
         let res = hook(&mut ctx);
         let replacement = ctx.replacement;
         self.opts.on_build = Some(hook);
+        // The hook could have changed the key nodes of the learnt shape.
+        self.dict_shape.clear();
         res?;
         if let Some(n) = replacement {
             if let Some(top) = self.stack.last_mut() {

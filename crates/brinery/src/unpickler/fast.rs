@@ -18,6 +18,7 @@
 //! Only slice input ([`Read::window`]) takes this path; a streaming reader
 //! runs the general loop.
 
+use super::lean::KEPT_ITEMS;
 use super::{Machine, DENSE_MEMO_MAX};
 use crate::error::Result;
 use crate::opcodes::Opcode as O;
@@ -48,6 +49,11 @@ const SETITEMS: u8 = O::SetItems as u8;
 const TUPLE1: u8 = O::Tuple1 as u8;
 const TUPLE2: u8 = O::Tuple2 as u8;
 const TUPLE3: u8 = O::Tuple3 as u8;
+
+/// Events-only decoding: a list APPENDS would make longer than this keeps
+/// its first [`KEPT_ITEMS`] items at once (short lists stay whole until a
+/// collection, so `set(list)` of one seldom has to give up).
+const TRIM_AT: usize = 256;
 
 #[inline(always)]
 fn arg<const N: usize>(data: &[u8], pos: usize) -> Option<[u8; N]> {
@@ -152,10 +158,7 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
     fn fill_by_shape(&mut self, target: NodeId, x: usize) -> bool {
         let pairs = &self.stack[x..];
         let shape = &self.dict_shape;
-        if shape.len() * 2 != pairs.len()
-            || self.opts.on_build.is_some()
-            || !pairs.iter().step_by(2).eq(shape.iter())
-        {
+        if shape.len() * 2 != pairs.len() || !pairs.iter().step_by(2).eq(shape.iter()) {
             return false;
         }
         match &mut self.graph.nodes[target.index()] {
@@ -174,11 +177,12 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
     /// After `dict_extend` filled an empty dict from `stack[x..]`: remember
     /// its keys when they are str/int nodes that all went in as distinct
     /// entries (nodes of those kinds never change during decoding; a
-    /// build hook could change them, so none is set then).
+    /// build hook could change them, so the shape is forgotten after each
+    /// call of one).
     fn learn_shape(&mut self, target: NodeId, x: usize) {
         let pairs = &self.stack[x..];
         let n = pairs.len() / 2;
-        if n >= INDEX_THRESHOLD || self.opts.on_build.is_some() {
+        if n >= INDEX_THRESHOLD {
             return;
         }
         let nodes = &self.graph.nodes;
@@ -331,13 +335,28 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
                         return Ok(());
                     };
                     let items = &self.stack[x..];
+                    let trims = self.lean.as_ref().is_some_and(|l| l.trims);
+                    let mut cut = 0;
                     if !items.is_empty() {
                         match &mut self.graph.nodes[target.index()] {
+                            // Events-only: a long list keeps its first items
+                            // and counts the rest now (as a collection would),
+                            // rather than growing until the next one.
+                            Node::List(v) if trims && v.len() + items.len() > TRIM_AT => {
+                                let before = v.len();
+                                let keep = KEPT_ITEMS.saturating_sub(before).min(items.len());
+                                v.extend_from_slice(&items[..keep]);
+                                v.truncate(KEPT_ITEMS);
+                                cut = items.len() - keep + before.saturating_sub(KEPT_ITEMS);
+                            }
                             // A fresh list gets an exact allocation.
                             Node::List(v) if v.capacity() == 0 => *v = items.to_vec(),
                             Node::List(v) => v.extend_from_slice(items),
                             _ => return Ok(()),
                         }
+                    }
+                    if cut > 0 {
+                        *self.graph.dropped.entry(target).or_insert(0) += cut as u64;
                     }
                     self.stack.truncate(x);
                     if op == APPENDS {

@@ -61,7 +61,24 @@ pub(super) struct MemoReads {
 }
 
 impl MemoReads {
+    #[inline]
     fn insert(&mut self, i: u64) {
+        // Most reads are of keys already seen.
+        if i < BITS_MAX {
+            let w = (i / 64) as usize;
+            let bit = 1u64 << (i % 64);
+            if let Some(&word) = self.bits.get(w) {
+                if word & bit != 0 {
+                    return;
+                }
+            }
+        }
+        self.insert_new(i);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn insert_new(&mut self, i: u64) {
         let fresh = if i < BITS_MAX {
             let w = (i / 64) as usize;
             if w >= self.bits.len() {
@@ -135,6 +152,43 @@ fn steps() -> &'static [Step; 256] {
     })
 }
 
+/// [`quick_steps`]: the opcode and its argument take this many bytes.
+const Q_LEN: u8 = 0x0f;
+/// [`quick_steps`]: an importing, calling or modifying opcode.
+const Q_EVENT: u8 = 0x10;
+/// [`quick_steps`]: a one-byte unsigned length, then that many bytes.
+const Q_COUNT1: u8 = 0x20;
+/// [`quick_steps`]: a memo GET with a fixed-width unsigned key.
+const Q_GET: u8 = 0x40;
+
+/// The opcodes the walk frames without [`steps`]: a combination of the
+/// `Q_*` bits, or 0 for the others (invalid, STOP, PROTO, lines, wider
+/// counts).
+fn quick_steps() -> &'static [u8; 256] {
+    static TABLE: std::sync::OnceLock<[u8; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = [0u8; 256];
+        for (slot, step) in t.iter_mut().zip(steps().iter()) {
+            let (layout, flag) = match *step {
+                Step::Event(l) => (l, Q_EVENT),
+                Step::Plain(l) => (l, 0),
+                Step::Get(l @ ArgLayout::Fixed(_)) => (l, Q_GET),
+                _ => continue,
+            };
+            *slot = match layout {
+                ArgLayout::None => 1 | flag,
+                ArgLayout::Fixed(n) if n < Q_LEN => (1 + n) | flag,
+                ArgLayout::Counted {
+                    width: 1,
+                    signed: false,
+                } => Q_COUNT1 | flag,
+                _ => 0,
+            };
+        }
+        t
+    })
+}
+
 /// One walk over the opcodes of a pickle, framed as the decoder frames
 /// them, without decoding: where its STOP is, whether any opcode can make
 /// a load import, call or modify anything (GLOBAL, STACK_GLOBAL, INST,
@@ -165,9 +219,41 @@ impl OpcodeWalk {
     /// Walk the pickle at the start of `data`.
     pub fn new(data: &[u8]) -> OpcodeWalk {
         let table = steps();
+        let quick = quick_steps();
         let mut w = OpcodeWalk::default();
         let mut pos = 0usize;
         while let Some(&b) = data.get(pos) {
+            // The common opcodes (fixed arguments, one-byte counts, BINGET
+            // and LONG_BINGET) in a few instructions; the rest below.
+            let q = quick[b as usize];
+            if q != 0 {
+                let total = if q & Q_COUNT1 != 0 {
+                    match data.get(pos + 1) {
+                        Some(&n) => 2 + n as usize,
+                        None => return w,
+                    }
+                } else {
+                    (q & Q_LEN) as usize
+                };
+                if q & Q_EVENT != 0 {
+                    w.events = true;
+                }
+                let end = pos + total;
+                let Some(arg) = data.get(pos + 1..end) else {
+                    return w;
+                };
+                if q & Q_GET != 0 {
+                    // BINGET/LONG_BINGET: an unsigned little-endian key.
+                    let key = match *arg {
+                        [k] => u64::from(k),
+                        [a, b, c, d] => u64::from(u32::from_le_bytes([a, b, c, d])),
+                        _ => arg.iter().rev().fold(0u64, |k, &x| (k << 8) | u64::from(x)),
+                    };
+                    w.reads.insert(key);
+                }
+                pos = end;
+                continue;
+            }
             let step = table[b as usize];
             pos += 1;
             let start = pos;
@@ -264,6 +350,12 @@ pub(super) struct Lean {
     next_report: u64,
     /// Collect at every chance, in tiny windows (tests).
     stress: bool,
+    /// Lists keep their first items only (not in a nested pickle).
+    pub(super) trims: bool,
+    /// The mark bits and work list of [`Machine::collect`], kept between
+    /// collections.
+    marked: Vec<u64>,
+    work: Vec<NodeId>,
 }
 
 impl Lean {
@@ -278,6 +370,9 @@ impl Lean {
             memo_checked: 0,
             next_report: u64::MAX,
             stress: false,
+            trims: false,
+            marked: Vec::new(),
+            work: Vec::new(),
         }
     }
 
@@ -314,6 +409,9 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
             memo_checked: 0,
             next_report: 0,
             stress: self.opts.lean_stress,
+            trims: true,
+            marked: Vec::new(),
+            work: Vec::new(),
         }));
         self.lean_window();
     }
@@ -394,8 +492,13 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
         };
         let nodes = &mut self.graph.nodes;
         let n = nodes.len();
-        let mut marked = vec![0u64; n.div_ceil(64)];
-        let mut work: Vec<NodeId> = Vec::new();
+        // Reused buffers: no large allocation between the small ones of
+        // the decode.
+        let mut marked = std::mem::take(&mut lean.marked);
+        marked.clear();
+        marked.resize(n.div_ceil(64), 0);
+        let mut work = std::mem::take(&mut lean.work);
+        work.clear();
         let mark = |id: NodeId, marked: &mut Vec<u64>, work: &mut Vec<NodeId>| {
             let (w, b) = (id.index() / 64, 1u64 << (id.index() % 64));
             if marked[w] & b == 0 {
@@ -483,6 +586,8 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
         self.graph.forget_hashes();
         let roots = lean.walk.as_ref().map_or(0, |w| w.reads.list.len());
         lean.collect_at = n.max(2 * (live + roots)).max(MIN_SLOTS);
+        lean.marked = marked;
+        lean.work = work;
     }
 }
 

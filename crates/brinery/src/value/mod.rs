@@ -312,10 +312,15 @@ impl<'a> Graph<'a> {
     /// Dict and set nodes added this way must already hold unique keys;
     /// use [`Graph::dict_insert`]/[`Graph::set_add`] to build them with
     /// Python's key semantics.
-    #[inline]
+    #[inline(always)]
     pub fn add(&mut self, node: Node<'a>) -> NodeId {
         if let Some(slot) = self.free.pop() {
-            self.nodes[slot as usize] = node;
+            // Freed slots hold `Node::None`: nothing to drop in the
+            // common case.
+            match std::mem::replace(&mut self.nodes[slot as usize], node) {
+                Node::None => {}
+                old => drop(old),
+            }
             return NodeId(slot);
         }
         let id = NodeId(self.nodes.len() as u32);

@@ -14,7 +14,8 @@
 //!   back by `set(list)`/`frozenset(list)` reductions and by an observer
 //!   looking at call arguments; an events-only decode keeps the first
 //!   [`KEPT_ITEMS`] items of every list (and of an object's APPENDed
-//!   items) and counts the rest ([`Graph::dropped`]). Dicts, sets, tuples
+//!   items) and counts the rest ([`Graph::dropped`]); the hot path cuts a
+//!   list at once when an APPENDS makes it long. Dicts, sets, tuples
 //!   and frozensets keep everything (their keys decide hashability and
 //!   equality).
 //! - **Collection.** Now and then (every [`WINDOW`] bytes of input at

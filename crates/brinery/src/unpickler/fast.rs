@@ -163,7 +163,14 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
         }
         match &mut self.graph.nodes[target.index()] {
             Node::Dict(d) if d.entries.is_empty() && d.index.is_none() => {
-                let mut entries = thin_vec::ThinVec::with_capacity(shape.len());
+                // An emptied allocation of a freed dict, if any (events-only).
+                let mut entries = match self.lean.as_mut().and_then(|l| l.spare_entries.pop()) {
+                    Some(mut e) => {
+                        e.reserve(shape.len());
+                        e
+                    }
+                    None => thin_vec::ThinVec::with_capacity(shape.len()),
+                };
                 for p in pairs.chunks_exact(2) {
                     entries.push((p[0], p[1]));
                 }
@@ -349,8 +356,17 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
                                 v.truncate(KEPT_ITEMS);
                                 cut = items.len() - keep + before.saturating_sub(KEPT_ITEMS);
                             }
-                            // A fresh list gets an exact allocation.
-                            Node::List(v) if v.capacity() == 0 => *v = items.to_vec(),
+                            // A fresh list gets an exact allocation (or an
+                            // emptied one of a freed list, events-only).
+                            Node::List(v) if v.capacity() == 0 => {
+                                match self.lean.as_mut().and_then(|l| l.spare_lists.pop()) {
+                                    Some(mut s) => {
+                                        s.extend_from_slice(items);
+                                        *v = s;
+                                    }
+                                    None => *v = items.to_vec(),
+                                }
+                            }
                             Node::List(v) => v.extend_from_slice(items),
                             _ => return Ok(()),
                         }

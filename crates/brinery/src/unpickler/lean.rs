@@ -357,7 +357,16 @@ pub(super) struct Lean {
     /// collections.
     marked: Vec<u64>,
     work: Vec<NodeId>,
+    /// Emptied allocations of freed small dicts and lists, for the hot
+    /// path's next ones (fewer malloc/free pairs; at most [`SPARES`]).
+    pub(super) spare_entries: Vec<thin_vec::ThinVec<(NodeId, NodeId)>>,
+    pub(super) spare_lists: Vec<Vec<NodeId>>,
 }
+
+/// Most emptied allocations of each kind kept for reuse.
+const SPARES: usize = 1 << 14;
+/// Largest capacity of an allocation kept for reuse.
+const SPARE_CAPACITY: usize = 16;
 
 impl Lean {
     /// The state of a nested pickle inside an events-only decode (joblib's
@@ -374,6 +383,8 @@ impl Lean {
             trims: false,
             marked: Vec::new(),
             work: Vec::new(),
+            spare_entries: Vec::new(),
+            spare_lists: Vec::new(),
         }
     }
 
@@ -413,6 +424,8 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
             trims: true,
             marked: Vec::new(),
             work: Vec::new(),
+            spare_entries: Vec::new(),
+            spare_lists: Vec::new(),
         }));
         self.lean_window();
     }
@@ -577,7 +590,28 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
         self.graph.free.clear();
         for i in (0..n).rev() {
             if !is_marked(i) {
-                nodes[i] = Node::None;
+                match std::mem::replace(&mut nodes[i], Node::None) {
+                    Node::Dict(d)
+                        if d.index.is_none()
+                            && d.entries.capacity() <= SPARE_CAPACITY
+                            && lean.spare_entries.len() < SPARES =>
+                    {
+                        let mut e = d.entries;
+                        if e.capacity() > 0 {
+                            e.clear();
+                            lean.spare_entries.push(e);
+                        }
+                    }
+                    Node::List(mut v)
+                        if v.capacity() > 0
+                            && v.capacity() <= SPARE_CAPACITY
+                            && lean.spare_lists.len() < SPARES =>
+                    {
+                        v.clear();
+                        lean.spare_lists.push(v);
+                    }
+                    _ => {}
+                }
                 self.graph.free.push(i as u32);
             }
         }

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use brinery::{Construct, Error, ErrorKind, Event, Graph, Node, NodeId, Opcode, Trace, Unpickler};
+use brinery::{
+    Call, Construct, Error, ErrorKind, Event, Graph, Node, NodeId, Opcode, Trace, Unpickler,
+};
 
 use crate::policy::{Policy, Rating};
 use crate::report::{Finding, FindingKind, Severity};
@@ -248,7 +250,7 @@ impl Analyzer<'_> {
                 result,
                 ..
             } => self.on_call(g, t, callable, args, result),
-            Event::Build { target, .. } => self.on_build(g, t, target),
+            Event::Build { target, state } => self.on_build(g, t, target, state),
             Event::PersistentId { .. } => {
                 self.pids += 1;
                 if self.first_pid.is_none() {
@@ -364,13 +366,10 @@ impl Analyzer<'_> {
                     );
                 }
             }
-            Rating::Safe
-                if matches!(
-                    name.as_str(),
-                    "copyreg._reconstructor" | "copyreg.__newobj__" | "copyreg.__newobj_ex__"
-                ) =>
-            {
-                self.check_reconstructor(g, t, &name, args);
+            // copyreg's reconstructors are the only names of copyreg the
+            // policy calls safe.
+            Rating::Safe if name.starts_with("copyreg.") => {
+                self.check_reconstructor(g, t, &name, args, result);
             }
             Rating::Safe if crate::shapes::shape_ok(&name, g, args) == Some(false) => {
                 self.finding_args(
@@ -388,43 +387,57 @@ impl Analyzer<'_> {
         }
     }
 
-    /// `copyreg._reconstructor(cls, base, state)` / `__newobj__(cls, *args)`:
-    /// the class must be a global (judged at its import), and the base of
-    /// `_reconstructor`, whose `__new__`/`__init__` run, must be safe.
-    fn check_reconstructor(&mut self, g: &Graph<'_>, t: &Trace, name: &str, args: Option<NodeId>) {
-        let items: Vec<NodeId> = match args.map(|a| g.node(a)) {
-            Some(Node::Tuple(v)) => v.clone(),
-            _ => Vec::new(),
+    /// `copyreg._reconstructor(cls, base, state)` / `__newobj__(cls, *args)`
+    /// (unwrapped by [`brinery::Call`]): the class must be a global (judged
+    /// at its import), and the base of `_reconstructor`, whose
+    /// `__new__`/`__init__` run, must be safe.
+    fn check_reconstructor(
+        &mut self,
+        g: &Graph<'_>,
+        t: &Trace,
+        name: &str,
+        args: Option<NodeId>,
+        result: NodeId,
+    ) {
+        let items: &[NodeId] = match args.map(|a| g.node(a)) {
+            Some(Node::Tuple(v)) => v,
+            _ => &[],
         };
-        let Some(&cls) = items.first() else {
-            return;
-        };
-        if !matches!(g.node(cls), Node::Global(_)) {
-            self.finding(
-                Severity::Unsafe,
-                FindingKind::Call,
-                format!("{name}({})", describe(g, cls)),
-                t,
-                "reconstructs an instance of a class computed by the pickle: it can be any \
-                 callable"
-                    .into(),
-            );
+        // REDUCE of a wrapper with a global class: brinery unwraps it. (A
+        // wrapper reached by NEWOBJ/OBJ is judged on its first argument.)
+        let via = Call::of(g.view(result)).and_then(|c| c.via);
+        let cls_global = via.is_some()
+            || items
+                .first()
+                .is_some_and(|&c| matches!(g.node(c), Node::Global(_)));
+        if !cls_global {
+            if let Some(&cls) = items.first() {
+                self.finding(
+                    Severity::Unsafe,
+                    FindingKind::Call,
+                    format!("{name}({})", describe(g, cls)),
+                    t,
+                    "reconstructs an instance of a class computed by the pickle: it can be any \
+                     callable"
+                        .into(),
+                );
+            }
             return;
         }
-        if name == "copyreg._reconstructor" {
-            if let Some(&base) = items.get(1) {
-                let ok = matches!(self.rating(g, base), Some(Rating::Safe));
-                if !ok {
-                    self.finding(
-                        Severity::Unknown,
-                        FindingKind::Call,
-                        format!("{name}(base={})", describe(g, base)),
-                        t,
-                        "copyreg._reconstructor calls the base class's __new__ and __init__ \
-                         with the state: the base is not a safe builtin type"
-                            .into(),
-                    );
-                }
+        if via.unwrap_or(name.trim_start_matches("copyreg.")) != "_reconstructor" {
+            return;
+        }
+        if let Some(&base) = items.get(1) {
+            if !matches!(self.rating(g, base), Some(Rating::Safe)) {
+                self.finding(
+                    Severity::Unknown,
+                    FindingKind::Call,
+                    format!("{name}(base={})", describe(g, base)),
+                    t,
+                    "copyreg._reconstructor calls the base class's __new__ and __init__ \
+                     with the state: the base is not a safe builtin type"
+                        .into(),
+                );
             }
         }
     }
@@ -464,7 +477,7 @@ impl Analyzer<'_> {
         }
     }
 
-    fn on_build(&mut self, g: &Graph<'_>, t: &Trace, target: NodeId) {
+    fn on_build(&mut self, g: &Graph<'_>, t: &Trace, target: NodeId, state: NodeId) {
         match g.node(target) {
             Node::Global(gl) => {
                 let name = format!("{}.{}", gl.module, gl.name);
@@ -489,6 +502,7 @@ impl Analyzer<'_> {
             Node::Object(o) => {
                 // A BUILD on the result of a function (not a class) sets
                 // attributes of whatever that function returned.
+                self.check_sklearn(g, t, target, state);
                 let callee = match &o.construct {
                     Construct::Reduce { callable, .. } => Some(*callable),
                     _ => None,
@@ -511,6 +525,76 @@ impl Analyzer<'_> {
         }
     }
 
+    /// A scikit-learn class-family instance given its state: judged
+    /// against the estimator classes of the version its `_sklearn_version`
+    /// names (see [`crate::sklearn`]).
+    fn check_sklearn(&mut self, g: &Graph<'_>, t: &Trace, target: NodeId, state: NodeId) {
+        let Some(call) = Call::of(g.view(target)) else {
+            return;
+        };
+        if !(call.module == "sklearn" || call.module.starts_with("sklearn."))
+            || self.policy.rate(call.module, call.name) != Rating::Class
+        {
+            return;
+        }
+        let class = call.qualname();
+        // The dict of a (state, slotstate) pair, or the state itself.
+        let dict = match g.node(state) {
+            Node::Tuple(v) if v.len() == 2 => v[0],
+            _ => state,
+        };
+        let version = g
+            .view(dict)
+            .get("_sklearn_version")
+            .and_then(|v| v.as_str().map(str::to_owned));
+        use crate::sklearn::Judgement as J;
+        match crate::sklearn::judge(&class, version.as_deref()) {
+            J::NotEstimator => {}
+            J::Checked(v) => self.finding(
+                Severity::Info,
+                FindingKind::Build,
+                format!("scikit-learn {v} estimators"),
+                t,
+                format!(
+                    "estimators whose state says scikit-learn {v} (_sklearn_version), each of \
+                     a class that version defines"
+                ),
+            ),
+            J::OtherVersion(v) => self.finding(
+                Severity::Info,
+                FindingKind::Build,
+                format!("scikit-learn {v} estimators"),
+                t,
+                format!(
+                    "estimators whose state says scikit-learn {v}, a version the class tables \
+                     do not cover ({}): judged by the class family only",
+                    crate::sklearn::versions()
+                ),
+            ),
+            J::NoVersion => self.finding(
+                Severity::Info,
+                FindingKind::Build,
+                "scikit-learn estimators without _sklearn_version".into(),
+                t,
+                "scikit-learn estimators always pickle their state with _sklearn_version \
+                 (BaseEstimator.__getstate__); this state was not written that way (judged by \
+                 the class family)"
+                    .into(),
+            ),
+            J::NotInVersion(v) => self.finding(
+                Severity::Unknown,
+                FindingKind::Build,
+                class.clone(),
+                t,
+                format!(
+                    "the state says scikit-learn {v} (_sklearn_version), which has no \
+                     estimator class {class}: not what scikit-learn writes; allow it in a \
+                     policy file if you trust it"
+                ),
+            ),
+        }
+    }
+
     fn finish(&mut self) {
         let mut never_called: Vec<(u64, Opcode)> = self
             .getattrs
@@ -520,38 +604,69 @@ impl Analyzer<'_> {
             .collect();
         never_called.sort();
         for (off, op) in never_called {
-            self.findings.push(Finding {
-                severity: Severity::Unsafe,
-                kind: FindingKind::Import,
-                name: "builtins.getattr".into(),
-                args: None,
-                offset: Some(self.base + off),
-                opcode: Some(op.name().to_string()),
-                member: self.member.clone(),
-                explanation: "attribute resolver imported and not used to resolve a nested \
-                              name: reaches any attribute of any object"
+            self.finding_at(
+                Severity::Unsafe,
+                FindingKind::Import,
+                "builtins.getattr",
+                (off, op),
+                "attribute resolver imported and not used to resolve a nested name: reaches \
+                 any attribute of any object"
                     .into(),
-                count: 1,
-            });
+                1,
+            );
         }
-        if let Some((off, op)) = self.first_pid {
-            self.findings.push(Finding {
-                severity: Severity::Info,
-                kind: FindingKind::PersistentId,
-                name: "persistent ids".into(),
-                args: None,
-                offset: Some(self.base + off),
-                opcode: Some(op.name().to_string()),
-                member: self.member.clone(),
-                explanation: format!(
-                    "{} persistent id(s): resolved by the loader's persistent_load (PyTorch \
-                     storages), not by the pickle",
-                    self.pids
+        if let Some(first) = self.first_pid {
+            let n = self.pids;
+            self.finding_at(
+                Severity::Info,
+                FindingKind::PersistentId,
+                "persistent ids",
+                first,
+                format!(
+                    "{n} persistent id(s): resolved by the loader's persistent_load (PyTorch \
+                     storages), not by the pickle"
                 ),
-                count: self.pids,
-            });
+                n,
+            );
         }
     }
+
+    /// A finding at `(offset, opcode)` of this pickle (not at the event
+    /// being handled).
+    fn finding_at(
+        &mut self,
+        severity: Severity,
+        kind: FindingKind,
+        name: &str,
+        (off, op): (u64, Opcode),
+        explanation: String,
+        count: u64,
+    ) {
+        self.findings.push(Finding {
+            severity,
+            kind,
+            name: name.into(),
+            args: None,
+            offset: Some(self.base + off),
+            opcode: Some(op.name().to_string()),
+            member: self.member.clone(),
+            explanation,
+            count,
+        });
+    }
+}
+
+/// How pickles are decoded.
+pub(crate) struct Decode<'r> {
+    /// brinery's events-only mode (full decode when it gives up).
+    pub events_only: bool,
+    /// Collect at every chance (tests).
+    pub stress: bool,
+    /// The opcode walk of the data being decoded, if made already.
+    pub walk: Option<std::sync::Arc<brinery::pickletools::OpcodeWalk>>,
+    /// Called with the address of the next byte to decode (see
+    /// [`crate::container::Walk::release`]).
+    pub release: Option<&'r dyn Fn(usize)>,
 }
 
 /// The outcome of decoding one pickle.
@@ -573,8 +688,9 @@ pub(crate) fn decode_one(
     member: &str,
     base: u64,
     torchscript: bool,
+    how: &Decode<'_>,
 ) -> One {
-    let one = decode_one_as(data, policy, member, base, true, torchscript);
+    let one = decode_one_as(data, policy, member, base, true, torchscript, how);
     if !one.joblib {
         return one;
     }
@@ -583,7 +699,7 @@ pub(crate) fn decode_one(
     // bytes as opcodes instead. A payload hidden there runs under
     // pickle.load: judge the file both ways and keep every finding (the
     // outcome, complete or not, is joblib's).
-    let plain = decode_one_as(data, policy, member, base, false, torchscript);
+    let plain = decode_one_as(data, policy, member, base, false, torchscript, how);
     let mut findings = one.findings;
     for mut f in plain.findings {
         if !findings
@@ -612,8 +728,10 @@ fn decode_one_as(
     base: u64,
     joblib: bool,
     torchscript: bool,
+    how: &Decode<'_>,
 ) -> One {
     let fired = std::cell::Cell::new(false);
+    let mut events_only = how.events_only;
     let mut codes: Vec<i32> = Vec::new();
     // Protocol 5 out-of-band buffers are not in the file: NEXT_BUFFER gets
     // an empty, opaque buffer (a buffer is data; a load cannot run it).
@@ -646,8 +764,28 @@ fn decode_one_as(
         if buffers > 0 {
             u = u.buffers(vec![brinery::Buf::Borrowed(&[]); buffers]);
         }
+        if events_only {
+            u = u.events_only();
+            if how.stress {
+                u = u.events_only_stress();
+            }
+            if let Some(w) = &how.walk {
+                u = u.walked(w.clone());
+            }
+            if let Some(release) = how.release {
+                let at = data.as_ptr() as usize;
+                u = u.on_progress(move |off| release(at + off as usize));
+            }
+        }
         let result = u.load_slice_prefix(data).map(|(_, used)| used);
+        let gave_up = u.events_only_gave_up();
         drop(u);
+        if gave_up {
+            // Needs the whole graph: decode again, in full.
+            events_only = false;
+            fired.set(false);
+            continue;
+        }
         if let Err(e) = &result {
             if e.kind() == ErrorKind::MissingHook
                 && e.message().contains("out-of-band")
@@ -742,7 +880,14 @@ pub(crate) enum Mode {
 /// `pickle.load` calls would read them, and as legacy PyTorch files and
 /// other multi-pickle streams are laid out). Stops at the first tail that
 /// does not decode: CPython's `pickle.loads` ignores bytes after STOP.
-pub(crate) fn scan_stream(data: &[u8], policy: &Policy, member: &str, mode: Mode, sink: &mut Sink) {
+pub(crate) fn scan_stream(
+    data: &[u8],
+    policy: &Policy,
+    member: &str,
+    mode: Mode,
+    how: &Decode<'_>,
+    sink: &mut Sink,
+) {
     let mut pos = 0usize;
     let mut index = 0u64;
     while pos < data.len() {
@@ -754,14 +899,19 @@ pub(crate) fn scan_stream(data: &[u8], policy: &Policy, member: &str, mode: Mode
         } else {
             format!("{member}!pickle#{}", index + 1)
         };
-        if let Some(used) = crate::fastpath::inert_prefix(rest) {
+        let walk = crate::fastpath::walk(rest);
+        if let Some(used) = walk.inert() {
             // Pure data up to STOP: nothing a load could run.
             sink.pickles += 1;
             pos += used;
             index += 1;
             continue;
         }
-        let one = decode_one(rest, policy, &label, pos as u64, sink.torchscript);
+        let how = Decode {
+            walk: Some(std::sync::Arc::new(walk)),
+            ..*how
+        };
+        let one = decode_one(rest, policy, &label, pos as u64, sink.torchscript, &how);
         match one.result {
             Ok(used) => {
                 sink.pickles += 1;
@@ -890,7 +1040,13 @@ mod tests {
                 }
                 if let Some(end) = inert_prefix(&data) {
                     checked += 1;
-                    let one = decode_one(&data, &policy, "", 0, false);
+                    let how = Decode {
+                        events_only: round % 2 == 0,
+                        stress: true,
+                        walk: None,
+                        release: None,
+                    };
+                    let one = decode_one(&data, &policy, "", 0, false, &how);
                     assert_eq!(one.events, 0, "{data:?}");
                     if let Ok(used) = one.result {
                         assert_eq!(used, end, "{data:?}");

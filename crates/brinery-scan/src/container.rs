@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::io::Read;
 
-use crate::analyze::{scan_stream, Mode, Sink};
+use crate::analyze::{scan_stream, Decode, Mode, Sink};
 use crate::report::{Finding, FindingKind, Severity};
 use crate::Scanner;
 
@@ -123,9 +123,21 @@ pub(crate) struct Walk<'s> {
     pub sink: Sink,
     /// Bytes decompressed so far (all layers).
     pub inflated: u64,
+    /// Tells a memory-mapped file which bytes were decoded (the address of
+    /// the next byte), so their pages can be dropped.
+    pub release: Option<&'s dyn Fn(usize)>,
 }
 
-impl Walk<'_> {
+impl<'s> Walk<'s> {
+    fn decode(&self) -> Decode<'s> {
+        Decode {
+            events_only: self.scanner.events_only,
+            stress: self.scanner.stress,
+            walk: None,
+            release: self.release,
+        }
+    }
+
     fn container_note(&mut self, member: &str, severity: Severity, name: &str, text: String) {
         self.sink.push(Finding {
             severity,
@@ -165,7 +177,15 @@ impl Walk<'_> {
             Sniff::Tar => self.tar(data, member, depth),
             Sniff::Npy => self.npy(data, member),
             Sniff::Pickle => {
-                scan_stream(data, &self.scanner.policy, member, mode, &mut self.sink);
+                let how = self.decode();
+                scan_stream(
+                    data,
+                    &self.scanner.policy,
+                    member,
+                    mode,
+                    &how,
+                    &mut self.sink,
+                );
                 if mode == Mode::File && data.len() > 22 && has_zip_trailer(data) {
                     // A zip appended to the data: zipfile-based loaders see
                     // the archive, pickle.load sees the pickle.
@@ -406,11 +426,13 @@ impl Walk<'_> {
             let body = &data[end..];
             let label = join(member, "<object array pickle>");
             let before = self.sink.pickles;
+            let how = self.decode();
             scan_stream(
                 body,
                 &self.scanner.policy,
                 &label,
                 Mode::File,
+                &how,
                 &mut self.sink,
             );
             if self.sink.pickles == before && self.sink.complete {

@@ -10,96 +10,19 @@
 //! caller decodes for real, so a framing disagreement can only cost time,
 //! never hide an event.
 
-use std::sync::OnceLock;
-
-use brinery::pickletools::{opcode_info, ArgLayout};
-use brinery::Opcode;
-
-#[derive(Clone, Copy)]
-enum Step {
-    Invalid,
-    Event,
-    Stop,
-    Proto,
-    Plain(ArgLayout),
-}
-
-/// One step per byte value, built once from brinery's opcode table.
-fn table() -> &'static [Step; 256] {
-    static TABLE: OnceLock<[Step; 256]> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut t = [Step::Invalid; 256];
-        for (b, slot) in t.iter_mut().enumerate() {
-            let Some(info) = opcode_info(b as u8) else {
-                continue;
-            };
-            *slot = match info.op {
-                Opcode::Stop => Step::Stop,
-                Opcode::Proto => Step::Proto,
-                Opcode::Global
-                | Opcode::StackGlobal
-                | Opcode::Inst
-                | Opcode::Obj
-                | Opcode::Reduce
-                | Opcode::Build
-                | Opcode::NewObj
-                | Opcode::NewObjEx
-                | Opcode::Ext1
-                | Opcode::Ext2
-                | Opcode::Ext4
-                | Opcode::PersId
-                | Opcode::BinPersId => Step::Event,
-                _ => Step::Plain(info.arg.layout()),
-            };
-        }
-        t
-    })
-}
+use brinery::pickletools::OpcodeWalk;
 
 /// The offset just past STOP when `data` starts with an inert pickle.
+#[cfg(test)]
 pub(crate) fn inert_prefix(data: &[u8]) -> Option<usize> {
-    let table = table();
-    let mut pos = 0usize;
-    loop {
-        let step = table[*data.get(pos)? as usize];
-        pos += 1;
-        let layout = match step {
-            Step::Stop => return Some(pos),
-            Step::Invalid | Step::Event => return None,
-            Step::Proto => {
-                if *data.get(pos)? > 5 {
-                    return None;
-                }
-                ArgLayout::Fixed(1)
-            }
-            Step::Plain(l) => l,
-        };
-        pos = match layout {
-            ArgLayout::None => pos,
-            ArgLayout::Fixed(n) => pos + n as usize,
-            ArgLayout::Counted { width, signed } => {
-                let w = width as usize;
-                let bytes = data.get(pos..pos + w)?;
-                let mut buf = [0u8; 8];
-                buf[..w].copy_from_slice(bytes);
-                if signed && bytes[w - 1] & 0x80 != 0 {
-                    return None;
-                }
-                let n = usize::try_from(u64::from_le_bytes(buf)).ok()?;
-                (pos + w).checked_add(n)?
-            }
-            ArgLayout::Line => line_end(data, pos)?,
-            ArgLayout::TwoLines => line_end(data, line_end(data, pos)?)?,
-        };
-        if pos > data.len() {
-            return None;
-        }
-    }
+    OpcodeWalk::new(data).inert()
 }
 
-fn line_end(data: &[u8], pos: usize) -> Option<usize> {
-    let rest = data.get(pos..)?;
-    rest.iter().position(|&b| b == b'\n').map(|i| pos + i + 1)
+/// The walk over the pickle at the start of `data` (brinery's
+/// [`OpcodeWalk`]: inert or not, and the memo keys read back, which an
+/// events-only decode of it needs).
+pub(crate) fn walk(data: &[u8]) -> OpcodeWalk {
+    OpcodeWalk::new(data)
 }
 
 #[cfg(test)]

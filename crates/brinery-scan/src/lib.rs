@@ -48,6 +48,7 @@ mod mmap;
 mod policy;
 mod report;
 mod shapes;
+mod sklearn;
 
 use std::fs::File;
 use std::io::Read;
@@ -65,6 +66,9 @@ pub struct Scanner {
     policy: Policy,
     max_decompressed: u64,
     max_depth: usize,
+    events_only: bool,
+    /// Test knob: events-only decoding collects at every chance.
+    stress: bool,
 }
 
 impl Default for Scanner {
@@ -81,6 +85,8 @@ impl Scanner {
             policy: Policy::new(),
             max_decompressed: 4 << 30,
             max_depth: 8,
+            events_only: true,
+            stress: false,
         }
     }
 
@@ -103,12 +109,43 @@ impl Scanner {
         self
     }
 
+    /// Decode pickles in brinery's events-only mode (the default): memory
+    /// bounded by what the pickle's stack and memo need, not by the size of
+    /// the object (see `brinery::Unpickler::events_only`; a pickle that mode
+    /// cannot finish exactly is decoded again in full). `false` builds
+    /// every object graph whole; the findings are the same either way.
+    ///
+    /// ```
+    /// use brinery_scan::Scanner;
+    /// let data = b"cos\nsystem\n(S'id'\ntR.";
+    /// let lean = Scanner::new().scan_bytes(data);
+    /// let full = Scanner::new().events_only(false).scan_bytes(data);
+    /// assert_eq!(lean.to_json(), full.to_json());
+    /// ```
+    pub fn events_only(mut self, on: bool) -> Self {
+        self.events_only = on;
+        self
+    }
+
+    /// For tests: events-only decoding frees unreachable nodes every few
+    /// bytes (see `brinery::Unpickler::events_only_stress`).
+    #[doc(hidden)]
+    pub fn events_only_stress(mut self) -> Self {
+        self.stress = true;
+        self
+    }
+
     /// Scan bytes already in memory.
     pub fn scan_bytes(&self, data: &[u8]) -> Report {
+        self.scan_slice(data, None)
+    }
+
+    fn scan_slice(&self, data: &[u8], release: Option<&dyn Fn(usize)>) -> Report {
         let mut walk = container::Walk {
             scanner: self,
             sink: analyze::Sink::new(),
             inflated: 0,
+            release,
         };
         walk.scan(data, "", 0, analyze::Mode::File);
         let (findings, complete, pickles, recognised) = walk.sink.finish();
@@ -134,7 +171,7 @@ impl Scanner {
         }
         let mut report = match read_file(path)? {
             Bytes::Vec(v) => self.scan_bytes(&v),
-            Bytes::Map(m) => self.scan_bytes(&m),
+            Bytes::Map(m) => self.scan_map(&m),
         };
         report.path = Some(path.display().to_string());
         Ok(report)
@@ -146,7 +183,7 @@ impl Scanner {
     pub fn scan_path(&self, path: &Path) -> Report {
         let mut report = match read_file(path) {
             Ok(Bytes::Vec(v)) => self.scan_bytes(&v),
-            Ok(Bytes::Map(m)) => self.scan_bytes(&m),
+            Ok(Bytes::Map(m)) => self.scan_map(&m),
             Err(e) => {
                 let mut sink = analyze::Sink::new();
                 sink.incomplete("", format!("cannot read the file: {e}"), None, None);
@@ -156,6 +193,17 @@ impl Scanner {
         };
         report.path = Some(path.display().to_string());
         report
+    }
+}
+
+impl Scanner {
+    /// Scan a mapped file, dropping the pages of what was decoded as the
+    /// decoder moves on (they are read again from the page cache if a
+    /// payload is looked at later), so a large file is not all resident.
+    fn scan_map(&self, m: &memmap2::Mmap) -> Report {
+        let done = std::cell::Cell::new(0usize);
+        let release = |addr: usize| mmap::release_before(m, addr, &done);
+        self.scan_slice(m, Some(&release))
     }
 }
 

@@ -1292,24 +1292,19 @@ mod tests {
     fn ratings() {
         let p = Policy::new();
         assert_eq!(p.rate("builtins", "list"), Rating::Safe);
-        assert!(matches!(p.rate("os", "system"), Rating::Dangerous(_)));
-        assert!(matches!(p.rate("posix", "system"), Rating::Dangerous(_)));
-        assert!(matches!(
-            p.rate("pathlib", "os.system"),
-            Rating::Dangerous(_)
-        ));
-        assert!(matches!(
-            p.rate("torch", "serialization.pickle.loads"),
-            Rating::Dangerous(_)
-        ));
-        assert!(matches!(
-            p.rate("builtins", "object.__subclasses__"),
-            Rating::Dangerous(_)
-        ));
-        assert!(matches!(
-            p.rate("collections", "OrderedDict.__init__.__globals__"),
-            Rating::Dangerous(_)
-        ));
+        for (module, name) in [
+            ("os", "system"),
+            ("posix", "system"),
+            ("pathlib", "os.system"),
+            ("torch", "serialization.pickle.loads"),
+            ("builtins", "object.__subclasses__"),
+            ("collections", "OrderedDict.__init__.__globals__"),
+        ] {
+            assert!(
+                matches!(p.rate(module, name), Rating::Dangerous(_)),
+                "{module}.{name}"
+            );
+        }
         assert_eq!(
             p.rate("collections", "OrderedDict.fromkeys"),
             Rating::Unknown

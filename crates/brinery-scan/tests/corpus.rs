@@ -90,11 +90,18 @@ fn listed(dir: &str, entries: &[serde_json::Value]) {
     assert_eq!(on_disk, names, "{dir}/ and its manifest disagree");
 }
 
+/// The manifest `<dir>.json`, checked against the files of `<dir>/` and
+/// its expected size.
+fn checked_manifest(dir: &str, total: usize) -> Vec<serde_json::Value> {
+    let entries = manifest(&format!("{dir}.json"));
+    listed(dir, &entries);
+    assert_eq!(entries.len(), total, "{dir} corpus size");
+    entries
+}
+
 #[test]
 fn every_malicious_sample_is_flagged_with_its_finding() {
-    let entries = manifest("malicious.json");
-    listed("malicious", &entries);
-    assert_eq!(entries.len(), MALICIOUS_TOTAL, "malicious corpus size");
+    let entries = checked_manifest("malicious", MALICIOUS_TOTAL);
     let scanner = Scanner::new();
     let mut failures = Vec::new();
     let mut flagged = 0;
@@ -129,9 +136,7 @@ fn every_malicious_sample_is_flagged_with_its_finding() {
 
 #[test]
 fn no_benign_file_is_flagged() {
-    let entries = manifest("benign.json");
-    listed("benign", &entries);
-    assert_eq!(entries.len(), BENIGN_TOTAL, "benign corpus size");
+    let entries = checked_manifest("benign", BENIGN_TOTAL);
     assert_eq!(BENIGN.iter().map(|(_, n)| n).sum::<usize>(), BENIGN_TOTAL);
     for (dir, n) in BENIGN {
         let have = files_below(&corpus().join("benign").join(dir)).len();
@@ -182,9 +187,7 @@ fn no_benign_file_is_flagged() {
 /// storage, or as TorchScript source under `code/`) are not findings.
 #[test]
 fn archive_members_torch_never_unpickles_are_harmless() {
-    let entries = manifest("harmless.json");
-    listed("harmless", &entries);
-    assert_eq!(entries.len(), HARMLESS_TOTAL);
+    let entries = checked_manifest("harmless", HARMLESS_TOTAL);
     let scanner = Scanner::new();
     for e in &entries {
         let file = e["file"].as_str().unwrap();
@@ -226,4 +229,108 @@ fn truncations_are_never_clean() {
         let r = scanner.scan_bytes(&data[..cut]);
         assert_ne!(r.verdict, Verdict::Safe, "cut at {cut}");
     }
+}
+
+/// Events-only decoding (the default, here collecting unreachable nodes
+/// every few bytes) and whole object graphs give the same report (verdict,
+/// findings with offsets, arguments and counts) on every file of both
+/// corpora, on the fuzz seeds, and on truncations of the malicious samples.
+#[test]
+fn events_only_and_full_decoding_agree() {
+    let lean = Scanner::new().events_only_stress();
+    let full = Scanner::new().events_only(false);
+    let seeds = corpus().join("../../../../fuzz/seeds");
+    let mut files = Vec::new();
+    for dir in ["benign", "malicious", "harmless"] {
+        let root = corpus().join(dir);
+        files.extend(files_below(&root).into_iter().map(|f| root.join(f)));
+    }
+    let corpus_files = files.len();
+    files.extend(files_below(&seeds).into_iter().map(|f| seeds.join(f)));
+    let seed_files = files.len() - corpus_files;
+    let mut truncations = 0;
+    for path in &files {
+        let data = std::fs::read(path).unwrap();
+        let a = lean.scan_bytes(&data).to_json();
+        let b = full.scan_bytes(&data).to_json();
+        assert_eq!(a, b, "{}", path.display());
+        if path.starts_with(corpus().join("malicious")) {
+            for cut in (1..data.len()).step_by(data.len() / 7 + 1) {
+                let a = lean.scan_bytes(&data[..cut]).to_json();
+                let b = full.scan_bytes(&data[..cut]).to_json();
+                assert_eq!(a, b, "{} cut at {cut}", path.display());
+                truncations += 1;
+            }
+        }
+    }
+    println!("{corpus_files} corpus files, {seed_files} fuzz seeds, {truncations} truncations: same reports");
+    assert_eq!(
+        corpus_files,
+        BENIGN_TOTAL + MALICIOUS_TOTAL + HARMLESS_TOTAL
+    );
+    assert!(seed_files >= 100, "{seed_files} fuzz seeds");
+}
+
+/// scikit-learn's `_sklearn_version`: every committed scikit-learn file has
+/// its estimators checked against the classes of the version that wrote
+/// them (an info finding counts them), and edited copies of one get what a
+/// user expects: no version → info, a version the tables do not cover →
+/// info, a class that version does not define → unknown.
+#[test]
+fn sklearn_estimators_are_judged_by_their_version() {
+    let scanner = Scanner::new();
+    let mut checked = 0;
+    for (dir, version) in [
+        ("sklearn-1.2.2", "1.2.2"),
+        ("sklearn-1.6.1", "1.6.1"),
+        ("sklearn-1.9.1", "1.9.1"),
+    ] {
+        let root = corpus().join("benign").join(dir);
+        for f in files_below(&root) {
+            let r = scanner.scan_path(&root.join(&f));
+            let name = format!("scikit-learn {version} estimators");
+            let n: u64 = r
+                .findings
+                .iter()
+                .filter(|x| x.name == name && x.severity == Severity::Info)
+                .map(|x| x.count)
+                .sum();
+            assert!(n > 0, "{dir}/{f}: no estimator checked: {:?}", r.findings);
+            assert_eq!(r.verdict, Verdict::Safe, "{dir}/{f}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * 72);
+
+    let data = std::fs::read(corpus().join("benign/sklearn-1.6.1/linear_p2.pkl")).unwrap();
+    let edit = |from: &[u8], to: &[u8]| {
+        let at = data.windows(from.len()).position(|w| w == from).unwrap();
+        let mut d = data.clone();
+        d[at..at + from.len()].copy_from_slice(to);
+        scanner.scan_bytes(&d)
+    };
+    let named = |r: &brinery_scan::Report, name: &str| {
+        r.findings
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.severity)
+    };
+    let r = edit(b"_sklearn_version", b"_sklearn_versioX");
+    assert_eq!(r.verdict, Verdict::Safe);
+    assert_eq!(
+        named(&r, "scikit-learn estimators without _sklearn_version"),
+        Some(Severity::Info)
+    );
+    let r = edit(b"1.6.1", b"1.4.0");
+    assert_eq!(r.verdict, Verdict::Safe);
+    assert_eq!(
+        named(&r, "scikit-learn 1.4.0 estimators"),
+        Some(Severity::Info)
+    );
+    let r = edit(b"\nLinearRegression\n", b"\nLinearRegressioZ\n");
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert_eq!(
+        named(&r, "sklearn.linear_model._base.LinearRegressioZ"),
+        Some(Severity::Unknown)
+    );
 }

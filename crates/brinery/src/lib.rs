@@ -108,6 +108,7 @@ pub mod pickletools {
     };
     pub use crate::opcodes::{opcode_info, ArgKind, ArgLayout, OpcodeInfo, StackKind};
     pub use crate::optimize::{optimize, optimize_raw};
+    pub use crate::unpickler::OpcodeWalk;
 }
 
 pub use crate::dis::{dis, DisOptions};

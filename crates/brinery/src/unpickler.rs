@@ -8,6 +8,9 @@ use std::io;
 use num_bigint::BigInt;
 
 mod fast;
+mod lean;
+
+pub use self::lean::OpcodeWalk;
 
 use crate::compat;
 use crate::error::{Error, ErrorKind, Result};
@@ -266,6 +269,9 @@ pub struct BuildCtx<'x, 'a, 'h> {
     input: &'x mut dyn Read<'a>,
     opts: &'x mut Unpickler<'a, 'h>,
     bytes_used: &'x mut u64,
+    /// Nodes an events-only decode freed so far (a nested pickle counts
+    /// created nodes from there, as a normal decode would).
+    lean_freed: usize,
 }
 
 impl<'a, 'h> BuildCtx<'_, 'a, 'h> {
@@ -326,6 +332,9 @@ impl<'a, 'h> BuildCtx<'_, 'a, 'h> {
         let mut m = Machine::new(self.opts, self.input);
         m.graph = graph;
         m.bytes_used = *self.bytes_used;
+        if self.lean_freed > 0 {
+            m.lean = Some(Box::new(lean::Lean::nested(self.lean_freed)));
+        }
         let nested = m.run_nested();
         let (graph, used, result) = nested;
         *self.graph = graph;
@@ -354,6 +363,11 @@ pub struct Unpickler<'a, 'h> {
     on_build: Option<BuildHook<'a, 'h>>,
     observer: Option<Observer<'a, 'h>>,
     keep_longs: bool,
+    events_only: bool,
+    lean_stress: bool,
+    lean_gave_up: bool,
+    progress: Option<Box<dyn FnMut(u64) + 'h>>,
+    walked: Option<std::sync::Arc<OpcodeWalk>>,
 }
 
 impl Default for Unpickler<'_, '_> {
@@ -377,6 +391,11 @@ impl<'a, 'h> Unpickler<'a, 'h> {
             on_build: None,
             observer: None,
             keep_longs: false,
+            events_only: false,
+            lean_stress: false,
+            lean_gave_up: false,
+            progress: None,
+            walked: None,
         }
     }
 
@@ -472,6 +491,93 @@ impl<'a, 'h> Unpickler<'a, 'h> {
         self
     }
 
+    /// Decode for the events only ([`Unpickler::observe`]), in memory
+    /// bounded by what the stack and the memo need rather than by the size
+    /// of the object: the same opcodes, stack, memo, events and errors at
+    /// the same offsets as a normal decode, but the graph is not kept.
+    ///
+    /// - A memo entry under a key no GET/BINGET/LONG_BINGET of the pickle
+    ///   names does not keep its object (a walk over the opcodes finds the
+    ///   keys read back before decoding starts; slice input only).
+    /// - Lists (and an object's APPENDed items) keep their first 8 items;
+    ///   [`Graph::dropped`] counts the rest. Dicts, sets, tuples,
+    ///   frozensets and globals are kept whole while they are reachable.
+    /// - Nodes nothing can reach any more (from the stack, the memo entries
+    ///   read back, or globals, which an observer may hold) are freed now
+    ///   and then and their slots reused, so a [`NodeId`] seen in one event
+    ///   may name another node later (globals excepted).
+    ///
+    /// The graph returned (or seen by an observer or hook) is therefore not
+    /// the pickled object. When decoding would need something dropped (a
+    /// `set()` of a list whose items were dropped, a memo key the walk
+    /// missed), it stops with [`ErrorKind::LimitExceeded`] and
+    /// [`Unpickler::events_only_gave_up`] is true: decode again without
+    /// this option. With [`Limits::max_depth`] set, decoding is normal
+    /// (the depth check needs the whole graph).
+    ///
+    /// ```
+    /// use brinery::{Event, Unpickler};
+    /// // pickle.dumps([{'a': i} for i in range(100000)] + [os.system], 4)
+    /// let mut data = b"\x80\x04]\x94(".to_vec();
+    /// for i in 0..100_000u32 {
+    ///     data.extend_from_slice(b"}\x94\x8c\x01a\x94J");
+    ///     data.extend_from_slice(&i.to_le_bytes());
+    ///     data.extend_from_slice(b"s");
+    /// }
+    /// data.extend_from_slice(b"\x8c\x02os\x94\x8c\x06system\x94\x93\x94e.");
+    /// let mut imports = Vec::new();
+    /// let mut u = Unpickler::new().events_only().observe(|g, t| {
+    ///     if let Event::Import { node } = t.event {
+    ///         imports.push((t.offset, g.view(node).as_global().unwrap().1.to_string()));
+    ///     }
+    /// });
+    /// let g = u.load_slice(&data)?;
+    /// assert!(!u.events_only_gave_up());
+    /// drop(u);
+    /// assert_eq!(imports, [(1_200_019, "system".to_string())]);
+    /// // The root list keeps its first items (and counts the others).
+    /// let root = g.root_id().unwrap();
+    /// assert_eq!(g.root().len().unwrap() as u64 + g.dropped(root), 100_001);
+    /// # Ok::<(), brinery::Error>(())
+    /// ```
+    pub fn events_only(mut self) -> Self {
+        self.events_only = true;
+        self
+    }
+
+    /// The [`OpcodeWalk`] of the input, made beforehand (an events-only
+    /// decode of a slice otherwise walks it first itself to find the memo
+    /// keys read back). A walk of other data costs exactness nothing: a GET
+    /// of a key it lacks makes the decode give up.
+    pub fn walked(mut self, walk: std::sync::Arc<OpcodeWalk>) -> Self {
+        self.walked = Some(walk);
+        self
+    }
+
+    /// For tests of [`Unpickler::events_only`]: collect unreachable nodes
+    /// at every chance (every few bytes) instead of when memory doubles.
+    #[doc(hidden)]
+    pub fn events_only_stress(mut self) -> Self {
+        self.lean_stress = true;
+        self
+    }
+
+    /// Whether the last decode with [`Unpickler::events_only`] stopped
+    /// because it would have needed data it had dropped.
+    pub fn events_only_gave_up(&self) -> bool {
+        self.lean_gave_up
+    }
+
+    /// In an events-only decode, call `f` now and then (about every 256
+    /// KiB of input) with the offset of the next byte to decode. Bytes
+    /// before it may still be read again (payloads borrowed from a slice).
+    /// A caller decoding a memory-mapped file can use it to tell the
+    /// system which pages it may drop.
+    pub fn on_progress(mut self, f: impl FnMut(u64) + 'h) -> Self {
+        self.progress = Some(Box::new(f));
+        self
+    }
+
     /// Resource limits.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
@@ -551,6 +657,9 @@ pub fn from_slice_graph(data: &[u8]) -> Result<Graph<'_>> {
 }
 
 const NO_ENTRY: u32 = u32::MAX;
+/// A memo entry an events-only decode keeps no object for (never a node id:
+/// ids stop below `u32::MAX - 1`).
+const DROPPED: u32 = u32::MAX - 1;
 const DENSE_MEMO_MAX: u64 = 1 << 22;
 
 struct Memo {
@@ -564,13 +673,22 @@ struct Memo {
 
 impl Memo {
     fn get(&self, idx: u64) -> Option<NodeId> {
+        match self.get_raw(idx) {
+            Some(v) if v < DROPPED => Some(NodeId(v)),
+            _ => None,
+        }
+    }
+
+    /// The entry at `idx` as stored (a node id or [`DROPPED`]).
+    #[inline]
+    fn get_raw(&self, idx: u64) -> Option<u32> {
         if idx < self.dense.len() as u64 {
             match self.dense[idx as usize] {
                 NO_ENTRY => None,
-                v => Some(NodeId(v)),
+                v => Some(v),
             }
         } else {
-            self.sparse.get(&idx).copied()
+            self.sparse.get(&idx).map(|v| v.0)
         }
     }
 
@@ -627,6 +745,11 @@ struct Machine<'u, 'a, 'h, R: ?Sized> {
     /// Keys of the last small dict filled by SETITEMS, known pairwise
     /// distinct str/int nodes (the hot path's key-shape cache).
     dict_shape: Vec<NodeId>,
+    /// The hot path stops at this offset of the input slice (events-only
+    /// decoding collects between windows).
+    fast_end: usize,
+    /// Events-only decoding ([`Unpickler::events_only`]).
+    lean: Option<Box<lean::Lean>>,
 }
 
 fn underflow(has_mark: bool) -> Error {
@@ -691,6 +814,8 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             none: None,
             bools: [None, None],
             dict_shape: Vec::new(),
+            fast_end: usize::MAX,
+            lean: None,
         }
     }
 
@@ -701,7 +826,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
 
     #[inline]
     fn add(&mut self, node: Node<'a>) -> Result<NodeId> {
-        if self.graph.nodes.len() >= self.max_nodes {
+        if self.created() >= self.max_nodes {
             return Err(self.too_many_nodes());
         }
         Ok(self.graph.add(node))
@@ -715,7 +840,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     /// Count `n` more nodes' worth of copied items against `max_nodes`
     /// (for REDUCEs that copy a container's items into a new one).
     fn charge_items(&mut self, n: usize) -> Result<()> {
-        let used = self.graph.nodes.len().saturating_add(self.copied_items);
+        let used = self.created().saturating_add(self.copied_items);
         if n > self.max_nodes.saturating_sub(used) {
             return Err(self.too_many_nodes());
         }
@@ -947,7 +1072,11 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     }
 
     fn memo_put(&mut self, idx: u64) -> Result<()> {
-        let v = self.top()?;
+        let mut v = self.top()?;
+        if self.lean.as_ref().is_some_and(|l| !l.reads_key(idx)) {
+            // Never read back: the entry keeps no object alive.
+            v = NodeId(DROPPED);
+        }
         // Fast path: MEMOIZE / BINPUT of the next slot of a dense memo
         // (what every pickler writes), within the limits.
         let m = &mut self.memo;
@@ -982,6 +1111,13 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     }
 
     fn memo_get(&mut self, idx: u64) -> Result<()> {
+        if self.lean.is_some() {
+            return self.lean_memo_get(idx);
+        }
+        self.memo_get_exact(idx)
+    }
+
+    fn memo_get_exact(&mut self, idx: u64) -> Result<()> {
         match self.memo.get(idx) {
             Some(v) => self.push(v),
             None => Err(Error::new(
@@ -1017,10 +1153,13 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             input: self.r.as_dyn_read(),
             opts: &mut *self.opts,
             bytes_used: &mut self.bytes_used,
+            lean_freed: self.lean.as_ref().map_or(0, |l| l.freed),
         };
         let res = hook(&mut ctx);
         let replacement = ctx.replacement;
         self.opts.on_build = Some(hook);
+        // The hook could have changed the key nodes of the learnt shape.
+        self.dict_shape.clear();
         res?;
         if let Some(n) = replacement {
             if let Some(top) = self.stack.last_mut() {
@@ -1084,6 +1223,10 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     }
 
     fn run(mut self) -> Result<Graph<'a>> {
+        self.opts.lean_gave_up = false;
+        if self.opts.events_only && self.opts.limits.max_depth == usize::MAX {
+            self.start_lean();
+        }
         let (root, pos) = self.drive()?;
         self.check_depth(root)
             .map_err(|e| e.at(pos, Some(Opcode::Stop)))?;
@@ -1096,6 +1239,9 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
         loop {
             // Plain-data opcodes straight from a slice; the rest below.
             self.run_fast()?;
+            if self.lean.is_some() {
+                self.lean_maintain();
+            }
             let pos = self.r.offset();
             let byte = match self.r.next_byte() {
                 Ok(Some(b)) => b,
@@ -1961,7 +2107,9 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             return Err(invalid("argument list must be a tuple"));
         }
         if let Some(id) = self.builtin_reduce(callable, args)? {
-            self.graph.reductions.insert(id, (callable, args));
+            if self.lean.is_none() {
+                self.graph.reductions.insert(id, (callable, args));
+            }
             self.emit_call(callable, Some(args), None, id);
             return Ok(id);
         }
@@ -2080,6 +2228,10 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
             ("builtins", "set", 0) => Node::Set(Default::default()),
             ("builtins", "frozenset", 0) => Node::FrozenSet(Default::default()),
             ("builtins", "set" | "frozenset", 1) => {
+                if self.graph.dropped(args_v[0]) > 0 {
+                    return Err(self.give_up("a set is built from a list whose items were dropped"));
+                }
+                let g = &self.graph;
                 let n = match g.node(args_v[0]) {
                     Node::List(v) | Node::Tuple(v) => v.len(),
                     Node::Set(s) | Node::FrozenSet(s) => s.items.len(),
@@ -2091,7 +2243,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                     Node::Set(s) | Node::FrozenSet(s) => s.items.to_vec(),
                     _ => unreachable!("checked above"),
                 };
-                if self.graph.nodes.len() >= self.max_nodes {
+                if self.created() >= self.max_nodes {
                     return Err(self.too_many_nodes());
                 }
                 let id = if frozen {

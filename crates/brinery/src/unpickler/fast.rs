@@ -18,6 +18,7 @@
 //! Only slice input ([`Read::window`]) takes this path; a streaming reader
 //! runs the general loop.
 
+use super::lean::KEPT_ITEMS;
 use super::{Machine, DENSE_MEMO_MAX};
 use crate::error::Result;
 use crate::opcodes::Opcode as O;
@@ -49,6 +50,11 @@ const TUPLE1: u8 = O::Tuple1 as u8;
 const TUPLE2: u8 = O::Tuple2 as u8;
 const TUPLE3: u8 = O::Tuple3 as u8;
 
+/// Events-only decoding: a list APPENDS would make longer than this keeps
+/// its first [`KEPT_ITEMS`] items at once (short lists stay whole until a
+/// collection, so `set(list)` of one seldom has to give up).
+const TRIM_AT: usize = 256;
+
 #[inline(always)]
 fn arg<const N: usize>(data: &[u8], pos: usize) -> Option<[u8; N]> {
     data.get(pos + 1..pos + 1 + N)?.try_into().ok()
@@ -66,6 +72,8 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
         let Some((data, start)) = self.r.window() else {
             return Ok(());
         };
+        // Events-only decoding runs the hot path window by window.
+        let data = &data[..data.len().min(self.fast_end)];
         let mut pos = start;
         let r = self.fast_loop(data, &mut pos);
         if pos != start {
@@ -150,15 +158,19 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
     fn fill_by_shape(&mut self, target: NodeId, x: usize) -> bool {
         let pairs = &self.stack[x..];
         let shape = &self.dict_shape;
-        if shape.len() * 2 != pairs.len()
-            || self.opts.on_build.is_some()
-            || !pairs.iter().step_by(2).eq(shape.iter())
-        {
+        if shape.len() * 2 != pairs.len() || !pairs.iter().step_by(2).eq(shape.iter()) {
             return false;
         }
         match &mut self.graph.nodes[target.index()] {
             Node::Dict(d) if d.entries.is_empty() && d.index.is_none() => {
-                let mut entries = thin_vec::ThinVec::with_capacity(shape.len());
+                // An emptied allocation of a freed dict, if any (events-only).
+                let mut entries = match self.lean.as_mut().and_then(|l| l.spare_entries.pop()) {
+                    Some(mut e) => {
+                        e.reserve(shape.len());
+                        e
+                    }
+                    None => thin_vec::ThinVec::with_capacity(shape.len()),
+                };
                 for p in pairs.chunks_exact(2) {
                     entries.push((p[0], p[1]));
                 }
@@ -172,11 +184,12 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
     /// After `dict_extend` filled an empty dict from `stack[x..]`: remember
     /// its keys when they are str/int nodes that all went in as distinct
     /// entries (nodes of those kinds never change during decoding; a
-    /// build hook could change them, so none is set then).
+    /// build hook could change them, so the shape is forgotten after each
+    /// call of one).
     fn learn_shape(&mut self, target: NodeId, x: usize) {
         let pairs = &self.stack[x..];
         let n = pairs.len() / 2;
-        if n >= INDEX_THRESHOLD || self.opts.on_build.is_some() {
+        if n >= INDEX_THRESHOLD {
             return;
         }
         let nodes = &self.graph.nodes;
@@ -329,13 +342,37 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
                         return Ok(());
                     };
                     let items = &self.stack[x..];
+                    let trims = self.lean.as_ref().is_some_and(|l| l.trims);
+                    let mut cut = 0;
                     if !items.is_empty() {
                         match &mut self.graph.nodes[target.index()] {
-                            // A fresh list gets an exact allocation.
-                            Node::List(v) if v.capacity() == 0 => *v = items.to_vec(),
+                            // Events-only: a long list keeps its first items
+                            // and counts the rest now (as a collection would),
+                            // rather than growing until the next one.
+                            Node::List(v) if trims && v.len() + items.len() > TRIM_AT => {
+                                let before = v.len();
+                                let keep = KEPT_ITEMS.saturating_sub(before).min(items.len());
+                                v.extend_from_slice(&items[..keep]);
+                                v.truncate(KEPT_ITEMS);
+                                cut = items.len() - keep + before.saturating_sub(KEPT_ITEMS);
+                            }
+                            // A fresh list gets an exact allocation (or an
+                            // emptied one of a freed list, events-only).
+                            Node::List(v) if v.capacity() == 0 => {
+                                match self.lean.as_mut().and_then(|l| l.spare_lists.pop()) {
+                                    Some(mut s) => {
+                                        s.extend_from_slice(items);
+                                        *v = s;
+                                    }
+                                    None => *v = items.to_vec(),
+                                }
+                            }
                             Node::List(v) => v.extend_from_slice(items),
                             _ => return Ok(()),
                         }
+                    }
+                    if cut > 0 {
+                        *self.graph.dropped.entry(target).or_insert(0) += cut as u64;
                     }
                     self.stack.truncate(x);
                     if op == APPENDS {

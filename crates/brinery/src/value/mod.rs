@@ -279,6 +279,12 @@ pub struct Graph<'a> {
     /// Hashes of tuple/frozenset keys computed so far (see `key.rs`);
     /// cleared by [`Graph::node_mut`].
     pub(crate) hashes: key::HashCache,
+    /// Slots an events-only decode freed, reused by [`Graph::add`] (always
+    /// empty otherwise).
+    pub(crate) free: Vec<u32>,
+    /// Items an events-only decode dropped from a list (or an object's
+    /// appended items), by node.
+    pub(crate) dropped: std::collections::HashMap<NodeId, u64>,
 }
 
 impl<'a> Graph<'a> {
@@ -290,6 +296,8 @@ impl<'a> Graph<'a> {
             reductions: Default::default(),
             longs: Default::default(),
             hashes: Default::default(),
+            free: Vec::new(),
+            dropped: Default::default(),
         }
     }
 
@@ -301,6 +309,8 @@ impl<'a> Graph<'a> {
             reductions: Default::default(),
             longs: Default::default(),
             hashes: Default::default(),
+            free: Vec::new(),
+            dropped: Default::default(),
         }
     }
 
@@ -309,8 +319,17 @@ impl<'a> Graph<'a> {
     /// Dict and set nodes added this way must already hold unique keys;
     /// use [`Graph::dict_insert`]/[`Graph::set_add`] to build them with
     /// Python's key semantics.
-    #[inline]
+    #[inline(always)]
     pub fn add(&mut self, node: Node<'a>) -> NodeId {
+        if let Some(slot) = self.free.pop() {
+            // Freed slots hold `Node::None`: nothing to drop in the
+            // common case.
+            match std::mem::replace(&mut self.nodes[slot as usize], node) {
+                Node::None => {}
+                old => drop(old),
+            }
+            return NodeId(slot);
+        }
         let id = NodeId(self.nodes.len() as u32);
         self.nodes.push(node);
         id
@@ -403,6 +422,8 @@ impl<'a> Graph<'a> {
             reductions: self.reductions,
             longs: self.longs,
             hashes: self.hashes,
+            free: self.free,
+            dropped: self.dropped,
         }
     }
 
@@ -537,6 +558,25 @@ impl<'a> Graph<'a> {
             Node::Dict(d) => key::dict_find(&self.nodes, d, k).map(|i| d.entries[i].1),
             _ => None,
         }
+    }
+
+    /// Drop the cached key hashes (node ids are about to be reused).
+    pub(crate) fn forget_hashes(&mut self) {
+        if !self.hashes.is_empty() {
+            self.hashes = key::HashCache::new();
+        }
+    }
+
+    /// How many items an events-only decode
+    /// ([`Unpickler::events_only`](crate::Unpickler::events_only)) dropped
+    /// from this list (or from an object's APPENDed items): the list holds
+    /// its first items only, and its length is `items + dropped`. Always 0
+    /// in a graph decoded normally.
+    pub fn dropped(&self, id: NodeId) -> u64 {
+        if self.dropped.is_empty() {
+            return 0;
+        }
+        self.dropped.get(&id).copied().unwrap_or(0)
     }
 
     /// The REDUCE (callable, args) a builtin node was decoded from, if any;

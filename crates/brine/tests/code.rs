@@ -3,7 +3,7 @@
 //! signature; `show --code` prints exactly what `dis.dis()` printed on the
 //! version that wrote it. `brine graph` writes SVG, DOT and HTML.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn brine(args: &[&str]) -> std::process::Output {
@@ -11,6 +11,16 @@ fn brine(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .expect("run brine")
+}
+
+/// The tree `brine show --color never [extra] path` prints (it must succeed).
+fn show_tree(path: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["show", "--color", "never"];
+    args.extend_from_slice(extra);
+    args.push(path.to_str().unwrap());
+    let out = brine(&args);
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn fixtures() -> PathBuf {
@@ -55,41 +65,36 @@ fn show_code_equals_dis_dis() {
 
 #[test]
 fn tree_names_functions() {
-    let path = fixtures().join("py312/cloudpickle-defaults.pkl");
-    let out = brine(&["show", "--color", "never", path.to_str().unwrap()]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success());
-    assert!(
-        text.contains("function defaults(x, y=2, *args, z=3, **kw)"),
-        "{text}"
-    );
-    assert!(text.contains("globals: SCALE"), "{text}");
-    assert!(text.contains("bytecode: CPython 3.12"), "{text}");
-    let path = fixtures().join("py38/dill-adder.pkl");
-    let out = brine(&["show", "--color", "never", path.to_str().unwrap()]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("function make_adder.<locals>.add(x)"),
-        "{text}"
-    );
-    assert!(text.contains("closure n = 5"), "{text}");
-    // Python 2: names and bytecode arrive as bytes.
-    let path = fixtures().join("py27/cloudpickle-defaults.pkl");
-    let out = brine(&[
-        "show",
-        "--color",
-        "never",
-        "--encoding",
-        "bytes",
-        path.to_str().unwrap(),
-    ]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success());
-    assert!(
-        text.contains("function defaults(x, y=2, *args, **kw)"),
-        "{text}"
-    );
-    assert!(text.contains("bytecode: CPython 2.7"), "{text}");
+    for (file, extra, wants) in [
+        (
+            "py312/cloudpickle-defaults.pkl",
+            &[][..],
+            &[
+                "function defaults(x, y=2, *args, z=3, **kw)",
+                "globals: SCALE",
+                "bytecode: CPython 3.12",
+            ][..],
+        ),
+        (
+            "py38/dill-adder.pkl",
+            &[],
+            &["function make_adder.<locals>.add(x)", "closure n = 5"],
+        ),
+        // Python 2: names and bytecode arrive as bytes.
+        (
+            "py27/cloudpickle-defaults.pkl",
+            &["--encoding", "bytes"],
+            &[
+                "function defaults(x, y=2, *args, **kw)",
+                "bytecode: CPython 2.7",
+            ],
+        ),
+    ] {
+        let text = show_tree(&fixtures().join(file), extra);
+        for want in wants {
+            assert!(text.contains(want), "{text}");
+        }
+    }
     // A version brinery does not know is a usage error.
     let path = fixtures().join("py38/dill-simple.pkl");
     let out = brine(&["show", "--code", "--python", "3.5", path.to_str().unwrap()]);

@@ -2,6 +2,8 @@
 //! pandas fixtures of brinery-pandas (made by real pandas; expected output
 //! recorded from pandas 3.1.1).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -340,11 +342,7 @@ fn show_path_renders_nested_frame() {
             .arg(&f)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_success(&out);
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
             format!("{}\n", e[key]["repr"].as_str().unwrap()),

@@ -207,16 +207,9 @@ fn single_float(x: f64, space: bool) -> String {
 
 /// (year, month, day) of days since 1970-01-01.
 pub(crate) fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    let (y, m, d) = brinery_numpy::civil_from_days(i128::from(days));
+    // |y| <= |days| / 365 + 1970, so it fits an i64
+    (y as i64, m, d)
 }
 
 fn per_second(u: TimeUnit) -> i64 {

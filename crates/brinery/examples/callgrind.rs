@@ -5,14 +5,9 @@
 //! then `dumps(&g, 5)`, checked byte-identical to FILE).
 use std::hint::black_box;
 
-#[derive(serde::Deserialize)]
-#[allow(dead_code)]
-struct Record {
-    id: i64,
-    name: String,
-    score: f64,
-    tags: Vec<String>,
-}
+#[path = "shared/record.rs"]
+mod record;
+use record::Record;
 
 #[inline(never)]
 fn cg_graph(d: &[u8]) -> brinery::Graph<'_> {

@@ -5,14 +5,9 @@
 //! python3 -c "import pickle; open('r.pkl','wb').write(pickle.dumps([{'id': i, 'name': 'name%d' % i, 'score': i*0.5, 'tags': ['a','b']} for i in range(1000000)], protocol=5))"
 use std::time::Instant;
 
-#[derive(serde::Deserialize)]
-#[allow(dead_code)]
-struct Record {
-    id: i64,
-    name: String,
-    score: f64,
-    tags: Vec<String>,
-}
+#[path = "shared/record.rs"]
+mod record;
+use record::Record;
 
 #[derive(serde::Deserialize)]
 #[allow(dead_code)]

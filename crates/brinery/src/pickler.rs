@@ -351,16 +351,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                         return Ok(());
                     }
                 }
-                let op = if marked {
-                    O::Tuple
-                } else {
-                    match len {
-                        1 => O::Tuple1,
-                        2 => O::Tuple2,
-                        _ => O::Tuple3,
-                    }
-                };
-                self.out.byte(op.code());
+                self.out.tuple_end(len, marked);
                 self.memo_put(id);
                 Ok(())
             }
@@ -679,11 +670,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                 self.save_tuple(Some(id), items.iter().map(|&n| Item::N(n)).collect())
             }
             Node::List(items) => {
-                if self.bin() {
-                    self.out.byte(O::EmptyList.code());
-                } else {
-                    self.out.write(&[O::Mark.code(), O::List.code()]);
-                }
+                self.out.empty(O::EmptyList, O::List, self.proto);
                 self.memo_put(Some(id));
                 if !items.is_empty() {
                     if self.proto > 0 {
@@ -702,11 +689,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                 }
             }
             Node::Dict(d) => {
-                if self.bin() {
-                    self.out.byte(O::EmptyDict.code());
-                } else {
-                    self.out.write(&[O::Mark.code(), O::Dict.code()]);
-                }
+                self.out.empty(O::EmptyDict, O::Dict, self.proto);
                 self.memo_put(Some(id));
                 let entries = d.entries();
                 if !entries.is_empty() {
@@ -853,11 +836,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
             }
             V::Tuple(items) => self.save_tuple(None, items),
             V::List(items) => {
-                if self.bin() {
-                    self.out.byte(O::EmptyList.code());
-                } else {
-                    self.out.write(&[O::Mark.code(), O::List.code()]);
-                }
+                self.out.empty(O::EmptyList, O::List, self.proto);
                 self.memo_put(None);
                 if !items.is_empty() {
                     if self.proto == 0 {
@@ -1046,11 +1025,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
     fn save_tuple(&mut self, id: Option<NodeId>, items: Vec<Item<'g>>) {
         let len = items.len();
         if len == 0 {
-            if self.bin() {
-                self.out.byte(O::EmptyTuple.code());
-            } else {
-                self.out.write(&[O::Mark.code(), O::Tuple.code()]);
-            }
+            self.out.empty(O::EmptyTuple, O::Tuple, self.proto);
             return;
         }
         let marked = !(len <= 3 && self.proto >= 2);

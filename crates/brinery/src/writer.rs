@@ -229,6 +229,31 @@ impl<W: io::Write> Output<W> {
         }
     }
 
+    /// An empty list, dict or tuple: the one-byte `binary` opcode at
+    /// protocol 1+, else MARK then the `text` opcode (LIST, DICT, TUPLE).
+    pub(crate) fn empty(&mut self, binary: O, text: O, proto: u8) {
+        if proto > 0 {
+            self.byte(binary.code());
+        } else {
+            self.write(&[O::Mark.code(), text.code()]);
+        }
+    }
+
+    /// The opcode closing a tuple of `len` items: TUPLE after a MARK, else
+    /// TUPLE1–TUPLE3 (1–3 items at protocol 2+).
+    pub(crate) fn tuple_end(&mut self, len: usize, marked: bool) {
+        let op = if marked {
+            O::Tuple
+        } else {
+            match len {
+                1 => O::Tuple1,
+                2 => O::Tuple2,
+                _ => O::Tuple3,
+            }
+        };
+        self.byte(op.code());
+    }
+
     pub(crate) fn bool(&mut self, b: bool, proto: u8) {
         if proto >= 2 {
             self.byte(if b { O::NewTrue } else { O::NewFalse }.code());

@@ -34,6 +34,16 @@ pub fn ok_output(args: &[&str], out: Output) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// Assert that a finished process (brine or Python) succeeded, showing
+/// its standard error when it did not.
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The standard output of `brine args`, which must succeed.
 pub fn ok(args: &[&str]) -> String {
     ok_output(args, brine(args))

@@ -105,26 +105,13 @@ impl<W: io::Write> Serializer<W> {
         self.out.finish()
     }
 
-    #[inline]
-    fn bin(&self) -> bool {
-        self.proto > 0
-    }
-
     // ----- memo -----
-
-    fn write_put(&mut self, idx: u32) {
-        self.out.put(idx, self.proto);
-    }
-
-    fn write_get(&mut self, idx: u32) {
-        self.out.get(idx, self.proto);
-    }
 
     /// Memoize the object just written.
     fn memo_put(&mut self) -> u32 {
         let idx = self.memo_len;
         self.memo_len += 1;
-        self.write_put(idx);
+        self.out.put(idx, self.proto);
         idx
     }
 
@@ -145,7 +132,7 @@ impl<W: io::Write> Serializer<W> {
         self.out.boundary()?;
         if let Some(map) = &self.strings {
             if let Some(&idx) = map.get(wtf8) {
-                self.write_get(idx);
+                self.out.get(idx, self.proto);
                 return Ok(());
             }
         }
@@ -168,7 +155,7 @@ impl<W: io::Write> Serializer<W> {
     fn save_named_str(&mut self, key: Named, text: &str) -> Result<()> {
         self.out.boundary()?;
         if let Some(&idx) = self.named.get(&key) {
-            self.write_get(idx);
+            self.out.get(idx, self.proto);
             return Ok(());
         }
         self.out.str(text.as_bytes(), self.proto)?;
@@ -180,7 +167,7 @@ impl<W: io::Write> Serializer<W> {
         self.out.boundary()?;
         let key = Named::Global(module.to_string(), name.to_string());
         if let Some(&idx) = self.named.get(&key) {
-            self.write_get(idx);
+            self.out.get(idx, self.proto);
             return Ok(());
         }
         if self.proto >= 4 {
@@ -213,25 +200,12 @@ impl<W: io::Write> Serializer<W> {
     /// Close a tuple of `len` items (1–3 unmarked at protocol 2+) and
     /// memoize it.
     fn tuple_end(&mut self, len: usize, marked: bool) {
-        let op = if marked {
-            O::Tuple
-        } else {
-            match len {
-                1 => O::Tuple1,
-                2 => O::Tuple2,
-                _ => O::Tuple3,
-            }
-        };
-        self.out.byte(op.code());
+        self.out.tuple_end(len, marked);
         self.memo_put();
     }
 
     fn empty_tuple(&mut self) {
-        if self.bin() {
-            self.out.byte(O::EmptyTuple.code());
-        } else {
-            self.out.write(&[O::Mark.code(), O::Tuple.code()]);
-        }
+        self.out.empty(O::EmptyTuple, O::Tuple, self.proto);
     }
 
     fn save_bytes(&mut self, data: &[u8]) -> Result<()> {
@@ -300,22 +274,14 @@ impl<W: io::Write> Serializer<W> {
 
     fn begin_list(&mut self, hint: Option<usize>) -> Result<Compound<'_, W>> {
         self.out.boundary()?;
-        if self.bin() {
-            self.out.byte(O::EmptyList.code());
-        } else {
-            self.out.write(&[O::Mark.code(), O::List.code()]);
-        }
+        self.out.empty(O::EmptyList, O::List, self.proto);
         self.memo_put();
         Ok(Compound::batched(self, Kind::List, hint))
     }
 
     fn begin_dict(&mut self, hint: Option<usize>) -> Result<Compound<'_, W>> {
         self.out.boundary()?;
-        if self.bin() {
-            self.out.byte(O::EmptyDict.code());
-        } else {
-            self.out.write(&[O::Mark.code(), O::Dict.code()]);
-        }
+        self.out.empty(O::EmptyDict, O::Dict, self.proto);
         self.memo_put();
         Ok(Compound::batched(self, Kind::Dict, hint))
     }
@@ -332,11 +298,7 @@ impl<W: io::Write> Serializer<W> {
             }
             // The argument: a fresh list of the items.
             self.out.boundary()?;
-            if self.bin() {
-                self.out.byte(O::EmptyList.code());
-            } else {
-                self.out.write(&[O::Mark.code(), O::List.code()]);
-            }
+            self.out.empty(O::EmptyList, O::List, self.proto);
             self.memo_put();
             self.key += 1;
             let mut c = Compound::batched(self, Kind::List, hint);
@@ -388,11 +350,7 @@ impl<W: io::Write> Serializer<W> {
             self.save_str(variant.as_bytes())?;
             Ok(After::KeyVariant { marked })
         } else {
-            if self.bin() {
-                self.out.byte(O::EmptyDict.code());
-            } else {
-                self.out.write(&[O::Mark.code(), O::Dict.code()]);
-            }
+            self.out.empty(O::EmptyDict, O::Dict, self.proto);
             self.memo_put();
             self.save_str(variant.as_bytes())?;
             Ok(After::SetItem)
@@ -575,7 +533,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
             Kind::Tuple { marked } => ser.tuple_end(self.total, marked),
             Kind::OpenTuple { at } | Kind::KeyMap { at } | Kind::KeyStruct { at } => {
                 let n = self.total;
-                if n == 0 && ser.bin() && ser.out.unmark(at) {
+                if n == 0 && ser.proto > 0 && ser.out.unmark(at) {
                     ser.empty_tuple();
                 } else if n == 0 {
                     ser.out.byte(O::Tuple.code());

@@ -698,6 +698,17 @@ fn parse_keyencoding(s: &str) -> Result<KeyEncoding, String> {
         .ok_or_else(|| format!("unsupported key encoding {s:?} (utf-8, latin-1 or ascii)"))
 }
 
+/// How `brine shelve show|get` print a value in the pretty view.
+#[derive(Args, Debug, Clone)]
+pub struct PrettyArgs {
+    /// When to colour the pretty view
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Line width of the pretty view
+    #[arg(long, value_name = "N")]
+    pub width: Option<usize>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ShelveCommand {
     /// Print the whole shelf like dict(shelve.open(DB)) (as `brine show
@@ -709,12 +720,8 @@ pub enum ShelveCommand {
         /// Print exactly what Python's repr() prints
         #[arg(long)]
         repr: bool,
-        /// When to colour the pretty view
-        #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
-        color: ColorChoice,
-        /// Line width of the pretty view
-        #[arg(long, value_name = "N")]
-        width: Option<usize>,
+        #[command(flatten)]
+        view: PrettyArgs,
         #[command(flatten)]
         shelf: ShelfArgs,
         #[command(flatten)]
@@ -752,12 +759,8 @@ pub enum ShelveCommand {
         /// With --raw: where to write (`-` for standard output)
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// When to colour the pretty view
-        #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
-        color: ColorChoice,
-        /// Line width of the pretty view
-        #[arg(long, value_name = "N")]
-        width: Option<usize>,
+        #[command(flatten)]
+        view: PrettyArgs,
         #[command(flatten)]
         shelf: ShelfArgs,
         #[command(flatten)]

@@ -340,11 +340,10 @@ pub fn run(a: ShelveArgs, progress: Progress) -> Result<(), CliError> {
         ShelveCommand::Show {
             db,
             repr,
-            color,
-            width,
+            view,
             shelf,
             read,
-        } => show_shelf(&db, &shelf, repr, width, color, &read),
+        } => show_shelf(&db, &shelf, repr, view.width, view.color, &read),
         ShelveCommand::Ls {
             db,
             repr,
@@ -357,8 +356,7 @@ pub fn run(a: ShelveArgs, progress: Progress) -> Result<(), CliError> {
             repr,
             raw,
             output,
-            color,
-            width,
+            view,
             shelf,
             read,
         } => {
@@ -385,7 +383,11 @@ pub fn run(a: ShelveArgs, progress: Progress) -> Result<(), CliError> {
             let text = if repr {
                 repr_text(&g)?
             } else {
-                pretty_text(&g, width.unwrap_or_else(default_width), color.resolve())?
+                pretty_text(
+                    &g,
+                    view.width.unwrap_or_else(default_width),
+                    view.color.resolve(),
+                )?
             };
             let mut out = io::stdout().lock();
             out.write_all(text.as_bytes()).map_err(stdout_err)?;

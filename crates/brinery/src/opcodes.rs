@@ -468,6 +468,18 @@ impl Opcode {
     pub fn arg(self) -> ArgKind {
         self.info().arg
     }
+
+    /// How many items TUPLE1, TUPLE2 and TUPLE3 take (the length of their
+    /// `stack_before`); 0 for any other opcode.
+    #[inline]
+    pub(crate) const fn small_tuple_len(self) -> usize {
+        match self {
+            Opcode::Tuple1 => 1,
+            Opcode::Tuple2 => 2,
+            Opcode::Tuple3 => 3,
+            _ => 0,
+        }
+    }
 }
 
 impl fmt::Display for Opcode {
@@ -500,6 +512,14 @@ mod tests {
             assert_eq!(Opcode::from_byte(info.code), Some(info.op));
             assert_eq!(info.op.info().name, info.name);
             assert!(info.proto <= HIGHEST_PROTOCOL);
+        }
+        for info in OPCODES {
+            let n = info.op.small_tuple_len();
+            if matches!(info.op, Opcode::Tuple1 | Opcode::Tuple2 | Opcode::Tuple3) {
+                assert_eq!(n, info.stack_before.len(), "{}", info.name);
+            } else {
+                assert_eq!(n, 0, "{}", info.name);
+            }
         }
         assert_eq!(Opcode::from_byte(0), None);
         assert_eq!(Opcode::from_byte(0xff), None);

@@ -1022,6 +1022,14 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
         })
     }
 
+    /// The payload of an opcode with an unsigned counted argument
+    /// (`BINUNICODE`, `SHORT_BINBYTES`, `BYTEARRAY8`, ...).
+    #[inline(always)]
+    fn read_counted(&mut self, op: Opcode) -> Result<Buf<'a>> {
+        let n = self.read_len(op.len_width())?;
+        self.read_payload(n)
+    }
+
     fn read_len(&mut self, width: u8) -> Result<u64> {
         Ok(match width {
             1 => self.read_u8()? as u64,
@@ -1364,13 +1372,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 self.push_new(Node::Float(v))?;
             }
             O::ShortBinUnicode | O::BinUnicode | O::BinUnicode8 => {
-                let w = match op {
-                    O::ShortBinUnicode => 1,
-                    O::BinUnicode => 4,
-                    _ => 8,
-                };
-                let n = self.read_len(w)?;
-                let data = self.read_payload(n)?;
+                let data = self.read_counted(op)?;
                 let node = self.make_str(data)?;
                 self.push_new(node)?;
             }
@@ -1548,18 +1550,11 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
         use Opcode as O;
         match op {
             O::ShortBinBytes | O::BinBytes | O::BinBytes8 => {
-                let w = match op {
-                    O::ShortBinBytes => 1,
-                    O::BinBytes => 4,
-                    _ => 8,
-                };
-                let n = self.read_len(w)?;
-                let data = self.read_payload(n)?;
+                let data = self.read_counted(op)?;
                 self.push_new(Node::Bytes(data))
             }
             O::ByteArray8 => {
-                let n = self.read_len(8)?;
-                let data = self.read_payload(n)?;
+                let data = self.read_counted(op)?;
                 self.push_new(Node::ByteArray(data))
             }
             O::NextBuffer => {

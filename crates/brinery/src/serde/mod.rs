@@ -190,6 +190,22 @@ impl DeOptions {
         self
     }
 
+    /// One level deeper into containers (`depth` counts them): an error
+    /// past [`DeOptions::max_depth`].
+    pub(crate) fn enter(&self, depth: &mut usize) -> Result<()> {
+        *depth += 1;
+        if *depth > self.max_depth {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "nesting deeper than {} (raise DeOptions::max_depth)",
+                    self.max_depth
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     pub(crate) fn expansion_limit(&self, input_len: usize) -> u64 {
         self.max_expansion
             .unwrap_or_else(|| (input_len as u64).saturating_mul(16) + (1 << 20))

@@ -188,26 +188,12 @@ pub enum EnumValue {
     Str(String),
 }
 
-impl From<i64> for EnumValue {
-    fn from(v: i64) -> Self {
-        EnumValue::Int(v)
-    }
-}
-impl From<i32> for EnumValue {
-    fn from(v: i32) -> Self {
-        EnumValue::Int(v as i64)
-    }
-}
-impl From<&str> for EnumValue {
-    fn from(v: &str) -> Self {
-        EnumValue::Str(v.into())
-    }
-}
-impl From<String> for EnumValue {
-    fn from(v: String) -> Self {
-        EnumValue::Str(v)
-    }
-}
+crate::value::from_impls!(EnumValue:
+    i64 => |v| EnumValue::Int(v),
+    i32 => |v| EnumValue::Int(v as i64),
+    &str => |v| EnumValue::Str(v.into()),
+    String => |v| EnumValue::Str(v),
+);
 
 /// A user view function: given an object of the registered class, its
 /// typed value (`None` to decline, `Some(Err)` for a malformed state).

@@ -1016,6 +1016,16 @@ impl<'de> Deserialize<'de> for BigInt {
     }
 }
 
+/// Visitor methods that convert the visited value with `Into` (the ints
+/// [`Value`] and `bigint` take whatever their size).
+macro_rules! visit_into {
+    ($out:ty: $($method:ident($t:ty)),*) => {$(
+        fn $method<E>(self, v: $t) -> std::result::Result<$out, E> {
+            Ok(v.into())
+        }
+    )*};
+}
+
 /// `#[serde(with = "brinery::serde::bigint")]` for `num_bigint::BigInt`
 /// fields: a Python `int` of any size (in other formats: an integer when
 /// it fits in 128 bits, else its decimal string).
@@ -1048,18 +1058,7 @@ pub mod bigint {
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("an int")
         }
-        fn visit_i64<E>(self, v: i64) -> std::result::Result<Big, E> {
-            Ok(v.into())
-        }
-        fn visit_u64<E>(self, v: u64) -> std::result::Result<Big, E> {
-            Ok(v.into())
-        }
-        fn visit_i128<E>(self, v: i128) -> std::result::Result<Big, E> {
-            Ok(v.into())
-        }
-        fn visit_u128<E>(self, v: u128) -> std::result::Result<Big, E> {
-            Ok(v.into())
-        }
+        visit_into!(Big: visit_i64(i64), visit_u64(u64), visit_i128(i128), visit_u128(u128));
         fn visit_bool<E>(self, v: bool) -> std::result::Result<Big, E> {
             Ok((v as i64).into())
         }
@@ -1314,15 +1313,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_i64<E>(self, v: i64) -> std::result::Result<Value, E> {
         Ok(Value::Int(v))
     }
-    fn visit_u64<E>(self, v: u64) -> std::result::Result<Value, E> {
-        Ok(v.into())
-    }
-    fn visit_i128<E>(self, v: i128) -> std::result::Result<Value, E> {
-        Ok(v.into())
-    }
-    fn visit_u128<E>(self, v: u128) -> std::result::Result<Value, E> {
-        Ok(v.into())
-    }
+    visit_into!(Value: visit_u64(u64), visit_i128(i128), visit_u128(u128));
     fn visit_f64<E>(self, v: f64) -> std::result::Result<Value, E> {
         Ok(Value::Float(v))
     }

@@ -148,6 +148,11 @@ pub struct DeOptions {
 }
 
 crate::printer::setters!(DeOptions {
+    /// How to decode Python 2 `str`: a codec name, or `"bytes"` to read
+    /// them as bytes.
+    encoding: &str => String::from,
+    /// The codec error handler (`"strict"`, `"replace"`, ...).
+    errors: &str => String::from,
     /// Map Python 2 module names to Python 3 ones (protocols < 3).
     fix_imports: bool,
     /// The unpickler's resource limits.
@@ -174,19 +179,6 @@ impl DeOptions {
             max_depth: 256,
             max_expansion: None,
         }
-    }
-
-    /// How to decode Python 2 `str`: a codec name, or `"bytes"` to read
-    /// them as bytes.
-    pub fn encoding(mut self, encoding: &str) -> Self {
-        self.encoding = encoding.into();
-        self
-    }
-
-    /// The codec error handler (`"strict"`, `"replace"`, ...).
-    pub fn errors(mut self, errors: &str) -> Self {
-        self.errors = errors.into();
-        self
     }
 
     /// Most values produced in all, counting a shared (memoized) value

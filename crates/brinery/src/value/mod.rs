@@ -290,15 +290,7 @@ pub struct Graph<'a> {
 impl<'a> Graph<'a> {
     /// An empty graph.
     pub fn new() -> Self {
-        Graph {
-            nodes: Vec::new(),
-            root: None,
-            reductions: Default::default(),
-            longs: Default::default(),
-            hashes: Default::default(),
-            free: Vec::new(),
-            dropped: Default::default(),
-        }
+        Graph::with_capacity(0)
     }
 
     /// An empty graph with room for `n` nodes.

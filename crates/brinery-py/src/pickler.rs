@@ -22,6 +22,7 @@ use pyo3::{intern, PyTypeInfo};
 
 use crate::errors;
 use crate::ffi;
+use crate::memo::{self, MemoOwner, PicklerMemoProxy};
 
 const FRAME_SIZE_MIN: usize = 4;
 const FRAME_SIZE_TARGET: usize = 64 * 1024;
@@ -122,10 +123,12 @@ impl PMemo {
     }
 }
 
-/// Object addresses are distinct and aligned: a folded multiply of the
-/// address spreads them over all bits (the table uses the low bits for
-/// the bucket and the high ones as a tag); SipHash costs more than the
-/// rest of a memo lookup.
+/// Object addresses are distinct and 16-byte aligned. The table (hashbrown)
+/// takes the bucket from the low bits of the hash and a 7-bit tag from the
+/// top ones: the address divided by 16 below, so objects allocated one
+/// after another (a list of records) sit in neighbouring buckets and the
+/// memo is walked nearly in order, as `_pickle`'s memo hashes `key >> 3`;
+/// a multiply of the address folded into the top bits for the tag.
 #[derive(Default)]
 pub struct PtrHasher(u64);
 
@@ -140,8 +143,9 @@ impl Hasher for PtrHasher {
     }
     #[inline]
     fn write_usize(&mut self, x: usize) {
-        let m = (x as u128).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = (m as u64) ^ ((m >> 64) as u64);
+        let x = x as u64;
+        let tag = x.wrapping_mul(0x9E37_79B9_7F4A_7C15) & (0x7f << 57);
+        self.0 = ((x >> 4) & !(0x7f << 57)) | tag;
     }
 }
 
@@ -184,6 +188,9 @@ struct Hooks<'py> {
     dispatch_table: Option<Bound<'py, PyAny>>,
     buffer_callback: Option<Bound<'py, PyAny>>,
     write: Option<Bound<'py, PyAny>>,
+    /// The `Pickler` whose memo this is (lent back to it around calls of
+    /// Python code, so `Pickler.memo` is live there).
+    owner: Option<Bound<'py, Pickler>>,
 }
 
 struct Enc<'m, 'py> {
@@ -194,7 +201,7 @@ struct Enc<'m, 'py> {
     fast: bool,
     framing: bool,
     frame_start: Option<usize>,
-    out: Vec<u8>,
+    out: ffi::BytesOut<'py>,
     memo: &'m mut PMemo,
     hooks: Hooks<'py>,
     depth: usize,
@@ -228,7 +235,7 @@ impl<'m, 'py> Enc<'m, 'py> {
             fast,
             framing: false,
             frame_start: None,
-            out: Vec::new(),
+            out: ffi::BytesOut::new(py)?,
             memo,
             hooks,
             depth: 0,
@@ -277,15 +284,23 @@ impl<'m, 'py> Enc<'m, 'py> {
         self.fast_leave(obj.as_any());
         Ok(())
     }
+
+    /// Run `f`, which calls Python code, with the memo readable through
+    /// `Pickler.memo` (see `memo::lend`).
+    #[inline]
+    fn call<R>(&mut self, f: impl FnOnce() -> PyResult<R>) -> PyResult<R> {
+        memo::lend(self.hooks.owner.as_ref(), self.memo, f)
+    }
+
     // ---- output and framing -------------------------------------------
 
     #[inline]
     fn write(&mut self, data: &[u8]) {
         if self.framing && self.frame_start.is_none() {
             self.frame_start = Some(self.out.len());
-            self.out.extend_from_slice(&[0u8; FRAME_HEADER_SIZE]);
+            self.out.extend(&[0u8; FRAME_HEADER_SIZE]);
         }
-        self.out.extend_from_slice(data);
+        self.out.extend(data);
     }
 
     #[inline]
@@ -300,34 +315,39 @@ impl<'m, 'py> Enc<'m, 'py> {
         let Some(start) = self.frame_start.take() else {
             return;
         };
-        let frame_len = self.out.len() - start - FRAME_HEADER_SIZE;
+        // (Shorter only after a failed resize, reported by `out.check`.)
+        let Some(frame_len) = self.out.len().checked_sub(start + FRAME_HEADER_SIZE) else {
+            return;
+        };
         if frame_len >= FRAME_SIZE_MIN {
-            self.out[start] = Opcode::Frame.code();
-            self.out[start + 1..start + 9].copy_from_slice(&(frame_len as u64).to_le_bytes());
+            let out = self.out.as_mut_slice();
+            out[start] = Opcode::Frame.code();
+            out[start + 1..start + 9].copy_from_slice(&(frame_len as u64).to_le_bytes());
         } else {
-            self.out.drain(start..start + FRAME_HEADER_SIZE);
+            self.out.remove(start..start + FRAME_HEADER_SIZE);
         }
     }
 
     fn flush_to_file(&mut self) -> PyResult<()> {
-        if let Some(w) = &self.hooks.write {
+        if let Some(w) = self.hooks.write.clone() {
             if !self.out.is_empty() {
-                w.call1((PyBytes::new(self.py, &self.out),))?;
+                let data = self.out.take()?;
+                self.call(|| w.call1((data,)))?;
             }
-            self.out.clear();
         }
         Ok(())
     }
 
     #[inline]
     fn opcode_boundary(&mut self) -> PyResult<()> {
+        self.out.check()?;
         let Some(start) = self.frame_start else {
             return Ok(());
         };
         if !self.framing {
             return Ok(());
         }
-        if self.out.len() - start - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET {
+        if self.out.len().saturating_sub(start + FRAME_HEADER_SIZE) >= FRAME_SIZE_TARGET {
             self.commit_frame();
             if self.hooks.write.is_some() {
                 self.flush_to_file()?;
@@ -354,14 +374,11 @@ impl<'m, 'py> Enc<'m, 'py> {
         if bypass && self.hooks.write.is_some() {
             self.flush_to_file()?;
             let w = self.hooks.write.clone().expect("checked");
-            match payload {
-                Some(p) if p.is_exact_instance_of::<PyBytes>() => {
-                    w.call1((p,))?;
-                }
-                _ => {
-                    w.call1((PyBytes::new(self.py, data),))?;
-                }
-            }
+            let data = match payload {
+                Some(p) if p.is_exact_instance_of::<PyBytes>() => p.clone(),
+                _ => PyBytes::new(self.py, data).into_any(),
+            };
+            self.call(|| w.call1((data,)))?;
         } else {
             self.write(data);
         }
@@ -565,8 +582,8 @@ impl<'m, 'py> Enc<'m, 'py> {
             return self.save_picklebuffer(obj);
         }
         let mut reduce_value = None;
-        if let Some(ro) = &self.hooks.reducer_override {
-            let rv = ro.call1((obj,))?;
+        if let Some(ro) = self.hooks.reducer_override.clone() {
+            let rv = self.call(|| ro.call1((obj,)))?;
             if !rv.is(py.NotImplemented()) {
                 reduce_value = Some(rv);
             }
@@ -579,22 +596,23 @@ impl<'m, 'py> Enc<'m, 'py> {
             if ty.is(PyFunction::type_object(py)) {
                 return self.save_global(obj, None);
             }
-            let reduce_func = match &self.hooks.dispatch_table {
+            let reduce_func = match self.hooks.dispatch_table.clone() {
                 None => self.sh.dispatch_table.bind(py).get_item(&ty)?,
-                Some(dt) => match dt.get_item(&ty) {
+                Some(dt) => match self.call(|| dt.get_item(&ty)) {
                     Ok(f) => Some(f),
                     Err(e) if e.is_instance_of::<pyo3::exceptions::PyKeyError>(py) => None,
                     Err(e) => return Err(e),
                 },
             };
+            let proto = self.proto;
             let rv = if let Some(f) = reduce_func {
-                f.call1((obj,))?
+                self.call(|| f.call1((obj,)))?
             } else if ty.is_subclass(&PyType::type_object(py))? {
                 return self.save_global(obj, None);
             } else if let Some(f) = obj.getattr_opt(intern!(py, "__reduce_ex__"))? {
-                f.call1((self.proto,))?
+                self.call(|| f.call1((proto,)))?
             } else if let Some(f) = obj.getattr_opt(intern!(py, "__reduce__"))? {
-                f.call0()?
+                self.call(|| f.call0())?
             } else {
                 return Err(errors::pickling(
                     py,
@@ -618,7 +636,7 @@ impl<'m, 'py> Enc<'m, 'py> {
 
     fn save_pers(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<bool> {
         let f = self.hooks.persistent_id.clone().expect("checked by caller");
-        let pid = f.call1((obj,))?;
+        let pid = self.call(|| f.call1((obj,)))?;
         if pid.is_none() {
             return Ok(false);
         }
@@ -864,8 +882,8 @@ impl<'m, 'py> Enc<'m, 'py> {
             Err(e) => return Err(e),
         };
         let readonly = view.getattr(intern!(py, "readonly"))?.is_truthy()?;
-        let in_band = match &self.hooks.buffer_callback {
-            Some(cb) => cb.call1((obj,))?.is_truthy()?,
+        let in_band = match self.hooks.buffer_callback.clone() {
+            Some(cb) => self.call(|| cb.call1((obj,))?.is_truthy())?,
             None => true,
         };
         if in_band {
@@ -1039,9 +1057,9 @@ impl<'m, 'py> Enc<'m, 'py> {
         }
     }
 
-    fn next(it: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn next(&mut self, it: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let py = it.py();
-        match it.call_method0(intern!(py, "__next__")) {
+        match self.call(|| it.call_method0(intern!(py, "__next__"))) {
             Ok(v) => Ok(Some(v)),
             Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => Ok(None),
             Err(e) => Err(e),
@@ -1079,20 +1097,20 @@ impl<'m, 'py> Enc<'m, 'py> {
             (Opcode::Append, Opcode::Appends)
         };
         if self.proto == 0 {
-            while let Some(item) = Self::next(&it)? {
+            while let Some(item) = self.next(&it)? {
                 self.save_item(&item, dict)?;
                 self.op(one);
             }
             return Ok(());
         }
         loop {
-            let Some(first) = Self::next(&it)? else {
+            let Some(first) = self.next(&it)? else {
                 break;
             };
             if dict {
                 self.pair(&first)?;
             }
-            let Some(mut obj) = Self::next(&it)? else {
+            let Some(mut obj) = self.next(&it)? else {
                 self.save_item(&first, dict)?;
                 self.op(one);
                 break;
@@ -1106,7 +1124,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                 if n == BATCHSIZE {
                     break;
                 }
-                match Self::next(&it)? {
+                match self.next(&it)? {
                     Some(o) => obj = o,
                     None => break,
                 }
@@ -1587,9 +1605,10 @@ impl<'m, 'py> Enc<'m, 'py> {
             }
         }
         let r = self.save(obj, false);
-        let r = r.map(|()| {
+        let r = r.and_then(|()| {
             self.op(Opcode::Stop);
             self.commit_frame();
+            self.out.check()
         });
         self.framing = false;
         self.frame_start = None;
@@ -1693,14 +1712,15 @@ fn check_buffer_callback(proto: u8, cb: Option<&Bound<'_, PyAny>>) -> PyResult<(
     Ok(())
 }
 
-/// `dumps`/`dump` without a `Pickler`: the bytes, or written to `write`.
+/// `dumps`/`dump` without a `Pickler`: the bytes, or written to `write`
+/// (then the bytes returned are empty).
 fn dump_plain<'py>(
     obj: &Bound<'py, PyAny>,
     protocol: Option<&Bound<'py, PyAny>>,
     fix_imports: bool,
     buffer_callback: Option<&Bound<'py, PyAny>>,
     write: Option<Bound<'py, PyAny>>,
-) -> PyResult<Vec<u8>> {
+) -> PyResult<Bound<'py, PyBytes>> {
     let py = obj.py();
     let proto = resolve_protocol(py, protocol)?;
     check_buffer_callback(proto, buffer_callback)?;
@@ -1712,6 +1732,7 @@ fn dump_plain<'py>(
         dispatch_table: None,
         buffer_callback: buffer_callback.filter(|c| !c.is_none()).cloned(),
         write,
+        owner: None,
     };
     let fix_imports = fix_imports && proto < 3;
     let mut enc = Enc::new(py, proto, fix_imports, false, &mut memo, hooks)?;
@@ -1719,7 +1740,7 @@ fn dump_plain<'py>(
         if to_file {
             enc.flush_to_file()?;
         }
-        Ok(std::mem::take(&mut enc.out))
+        enc.out.finish()
     });
     memo.clear_with(py);
     r
@@ -1729,14 +1750,12 @@ fn dump_plain<'py>(
 #[pyfunction]
 #[pyo3(signature = (obj, protocol=None, *, fix_imports=true, buffer_callback=None))]
 pub fn dumps<'py>(
-    py: Python<'py>,
     obj: &Bound<'py, PyAny>,
     protocol: Option<&Bound<'py, PyAny>>,
     fix_imports: bool,
     buffer_callback: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let out = dump_plain(obj, protocol, fix_imports, buffer_callback, None)?;
-    Ok(PyBytes::new(py, &out))
+    dump_plain(obj, protocol, fix_imports, buffer_callback, None)
 }
 
 /// `dump(obj, file, protocol=None, *, fix_imports=True, buffer_callback=None)`
@@ -1771,8 +1790,14 @@ pub struct Pickler {
     bin: i32,
 }
 
-impl Pickler {
-    fn memo_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+impl MemoOwner for Pickler {
+    type Memo = PMemo;
+
+    fn memo_mut(&mut self) -> &mut PMemo {
+        &mut self.memo
+    }
+
+    fn memo_copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         for (k, idx, obj) in self.memo.entries() {
             d.set_item(k, (idx, obj.bind(py)))?;
@@ -1850,6 +1875,7 @@ impl Pickler {
             dispatch_table: slf.getattr_opt(intern!(py, "dispatch_table"))?,
             buffer_callback: cb.map(|c| c.into_bound(py)),
             write: Some(write),
+            owner: Some(slf.clone()),
         };
         let result =
             Enc::new(py, proto, fix_imports, fast, &mut memo, hooks).and_then(|mut enc| {
@@ -1870,7 +1896,7 @@ impl Pickler {
     #[getter]
     fn get_memo(slf: &Bound<'_, Self>) -> PicklerMemoProxy {
         PicklerMemoProxy {
-            pickler: slf.clone().unbind(),
+            owner: slf.clone().unbind(),
         }
     }
 
@@ -1898,29 +1924,5 @@ impl Pickler {
         }
         self.memo = memo;
         Ok(())
-    }
-}
-
-/// `Pickler.memo`: a live view of a pickler's memo (`_pickle`'s
-/// `PicklerMemoProxy`).
-#[pyclass(module = "brinery", frozen)]
-pub struct PicklerMemoProxy {
-    pickler: Py<Pickler>,
-}
-
-#[pymethods]
-impl PicklerMemoProxy {
-    /// A copy of the memo: `{id(obj): (index, obj)}`.
-    fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        self.pickler.bind(py).borrow().memo_dict(py)
-    }
-
-    /// Empty the pickler's memo.
-    fn clear(&self, py: Python<'_>) {
-        self.pickler.bind(py).borrow_mut().memo = PMemo::default();
-    }
-
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        errors::memo_reduce(&self.copy(py)?)
     }
 }

@@ -7,6 +7,7 @@ use pyo3::{intern, PyTypeInfo};
 use crate::decode::{Allow, Ctx, Decoder, Globals, Memo};
 use crate::errors;
 use crate::input::{FileSrc, Input};
+use crate::memo::{MemoOwner, UnpicklerMemoProxy};
 
 /// Options common to `loads`, `load` and `Unpickler`.
 struct Opts {
@@ -53,6 +54,7 @@ fn run_proto<'py>(
     find_class: Option<Bound<'py, PyAny>>,
     persistent_load: Option<Bound<'py, PyAny>>,
     buffers: Option<Bound<'py, PyAny>>,
+    owner: Option<Bound<'py, Unpickler>>,
 ) -> (PyResult<Bound<'py, PyAny>>, u8) {
     let ctx = Ctx {
         globals: Globals {
@@ -65,6 +67,7 @@ fn run_proto<'py>(
         persistent_load,
         buffers,
         max_memo_entries: opts.max_memo_entries,
+        owner,
     };
     let mut dec = Decoder::new(py, input, memo, ctx);
     let r = dec.load();
@@ -145,7 +148,7 @@ fn one_shot<'py>(
     let buffers = iter_buffers(buffers)?;
     let pl = persistent_load.filter(|p| !p.is_none()).cloned();
     let mut memo = Memo::default();
-    let (r, _) = run_proto(py, input, &mut memo, opts, None, pl, buffers);
+    let (r, _) = run_proto(py, input, &mut memo, opts, None, pl, buffers, None);
     memo.clear_with(py);
     r
 }
@@ -227,6 +230,22 @@ pub struct Unpickler {
     proto: u8,
 }
 
+impl MemoOwner for Unpickler {
+    type Memo = Memo;
+
+    fn memo_mut(&mut self) -> &mut Memo {
+        &mut self.memo
+    }
+
+    fn memo_copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in self.memo.items() {
+            d.set_item(k, v.bind(py))?;
+        }
+        Ok(d)
+    }
+}
+
 #[pymethods]
 impl Unpickler {
     #[new]
@@ -300,6 +319,7 @@ impl Unpickler {
                 find_class,
                 pl,
                 buffers.map(|b| b.into_bound(py)),
+                Some(slf.clone()),
             ),
             Err(e) => (Err(e), 0),
         };
@@ -339,7 +359,7 @@ impl Unpickler {
     #[getter]
     fn get_memo(slf: &Bound<'_, Self>) -> UnpicklerMemoProxy {
         UnpicklerMemoProxy {
-            unpickler: slf.clone().unbind(),
+            owner: slf.clone().unbind(),
         }
     }
 
@@ -363,33 +383,5 @@ impl Unpickler {
         }
         self.memo = memo;
         Ok(())
-    }
-}
-
-/// `Unpickler.memo`: a live view of an unpickler's memo (`_pickle`'s
-/// `UnpicklerMemoProxy`).
-#[pyclass(module = "brinery", frozen)]
-pub struct UnpicklerMemoProxy {
-    unpickler: Py<Unpickler>,
-}
-
-#[pymethods]
-impl UnpicklerMemoProxy {
-    /// A copy of the memo: `{index: object}`.
-    fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (k, v) in self.unpickler.bind(py).borrow().memo.items() {
-            d.set_item(k, v.bind(py))?;
-        }
-        Ok(d)
-    }
-
-    /// Empty the unpickler's memo.
-    fn clear(&self, py: Python<'_>) {
-        self.unpickler.bind(py).borrow_mut().memo.clear();
-    }
-
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        errors::memo_reduce(&self.copy(py)?)
     }
 }

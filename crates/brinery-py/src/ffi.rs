@@ -164,7 +164,7 @@ impl<'py> BytesOut<'py> {
     }
 
     /// Append `data` (ignored once a resize has failed).
-    #[inline]
+    #[inline(always)]
     pub fn extend(&mut self, data: &[u8]) {
         if self.cap - self.len < data.len() {
             self.grow(data.len());

@@ -294,7 +294,9 @@ impl<'m, 'py> Enc<'m, 'py> {
 
     // ---- output and framing -------------------------------------------
 
-    #[inline]
+    /// Always inlined: most writes are a few bytes of constant length,
+    /// then copied with a move or two rather than a call of `memcpy`.
+    #[inline(always)]
     fn write(&mut self, data: &[u8]) {
         if self.framing && self.frame_start.is_none() {
             self.frame_start = Some(self.out.len());
@@ -303,7 +305,7 @@ impl<'m, 'py> Enc<'m, 'py> {
         self.out.extend(data);
     }
 
-    #[inline]
+    #[inline(always)]
     fn op(&mut self, op: Opcode) {
         self.write(&[op.code()]);
     }
@@ -471,6 +473,13 @@ impl<'m, 'py> Enc<'m, 'py> {
     fn save_borrowed(&mut self, item: pyo3::Borrowed<'_, 'py, PyAny>) -> PyResult<bool> {
         if self.runs_no_code(&item) {
             self.opcode_boundary()?;
+            // Small ints (the commonest item) without the general dispatch.
+            if self.bin && item.get_type_ptr() == self.tp.int {
+                if let Some(v) = ffi::int_value(&item).and_then(|v| i32::try_from(v).ok()) {
+                    self.write_binint(v);
+                    return Ok(true);
+                }
+            }
             self.save_value(&item)?;
             return Ok(true);
         }
@@ -667,17 +676,9 @@ impl<'m, 'py> Enc<'m, 'py> {
             obj.extract::<i64>().ok()
         };
         if let Some(v) = v {
-            if (i32::MIN as i64..=i32::MAX as i64).contains(&v) {
+            if let Ok(v) = i32::try_from(v) {
                 if self.bin {
-                    if (0..256).contains(&v) {
-                        self.write(&[Opcode::BinInt1.code(), v as u8]);
-                    } else if (0..65536).contains(&v) {
-                        let b = (v as u16).to_le_bytes();
-                        self.write(&[Opcode::BinInt2.code(), b[0], b[1]]);
-                    } else {
-                        let b = (v as i32).to_le_bytes();
-                        self.write(&[Opcode::BinInt.code(), b[0], b[1], b[2], b[3]]);
-                    }
+                    self.write_binint(v);
                 } else {
                     let s = format!("{}{}\n", Opcode::Int.code() as char, v);
                     self.write(s.as_bytes());
@@ -737,6 +738,20 @@ impl<'m, 'py> Enc<'m, 'py> {
             self.write_repr(Opcode::Long, obj, b"L\n")?;
         }
         Ok(())
+    }
+
+    /// BININT1, BININT2 or BININT: the shortest that holds `v`.
+    #[inline(always)]
+    fn write_binint(&mut self, v: i32) {
+        if (0..256).contains(&v) {
+            self.write(&[Opcode::BinInt1.code(), v as u8]);
+        } else if (0..65536).contains(&v) {
+            let b = (v as u16).to_le_bytes();
+            self.write(&[Opcode::BinInt2.code(), b[0], b[1]]);
+        } else {
+            let b = v.to_le_bytes();
+            self.write(&[Opcode::BinInt.code(), b[0], b[1], b[2], b[3]]);
+        }
     }
 
     /// A protocol-0 text argument: `op`, `repr(obj)`, `end`.

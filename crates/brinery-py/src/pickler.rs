@@ -22,7 +22,7 @@ use pyo3::{intern, PyTypeInfo};
 
 use crate::errors;
 use crate::ffi;
-use crate::memo::{self, MemoOwner, PicklerMemoProxy};
+use crate::memo::{self, MemoTable, PicklerMemoProxy};
 
 const FRAME_SIZE_MIN: usize = 4;
 const FRAME_SIZE_TARGET: usize = 64 * 1024;
@@ -120,6 +120,35 @@ impl PMemo {
         for o in self.objs.drain(..) {
             o.drop_ref(py);
         }
+    }
+}
+
+impl MemoTable for PMemo {
+    /// `{id(obj): (index, obj)}` entries.
+    fn view<'py>(&self, py: Python<'py>) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
+        self.entries()
+            .map(|(k, idx, obj)| {
+                let v = PyTuple::new(
+                    py,
+                    [idx.into_pyobject(py)?.into_any(), obj.bind(py).clone()],
+                )?;
+                Ok((k.into_pyobject(py)?.into_any(), v.into_any()))
+            })
+            .collect()
+    }
+
+    /// The key is ignored (as by `_pickle`); the value is `(index, obj)`.
+    fn put_entry(&mut self, _key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let t = match value.cast::<PyTuple>() {
+            Ok(t) if t.len() == 2 => t,
+            _ => return Err(errors::type_error("'memo' values must be 2-item tuples")),
+        };
+        let idx: u32 = t
+            .get_item(0)?
+            .extract()
+            .map_err(|_| errors::type_error("an integer is required"))?;
+        self.insert(&t.get_item(1)?, idx);
+        Ok(())
     }
 }
 
@@ -640,7 +669,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                 "__reduce__ must return a string or tuple",
             ));
         };
-        self.save_reduce(t, Some(obj))
+        self.save_reduce(Reduce::parse(t)?, Some(obj))
     }
 
     fn save_pers(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<bool> {
@@ -803,7 +832,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                     [self.sh.codecs_encode.bind(py).clone(), args.into_any()],
                 )?
             };
-            return self.save_reduce(&rv, Some(b.as_any()));
+            return self.save_reduce(Reduce::parse(&rv)?, Some(b.as_any()));
         }
         self.save_bytes_data(b.as_any(), b.as_bytes())
     }
@@ -873,7 +902,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                 py,
                 [PyByteArray::type_object(py).into_any(), args.into_any()],
             )?;
-            return self.save_reduce(&rv, Some(b.as_any()));
+            return self.save_reduce(Reduce::parse(&rv)?, Some(b.as_any()));
         }
         self.save_bytearray_data(b.as_any(), &data)
     }
@@ -1205,7 +1234,7 @@ impl<'m, 'py> Enc<'m, 'py> {
             let items = PyList::new(py, s.iter())?;
             let args = PyTuple::new(py, [items])?;
             let rv = PyTuple::new(py, [PySet::type_object(py).into_any(), args.into_any()])?;
-            return self.save_reduce(&rv, Some(s.as_any()));
+            return self.save_reduce(Reduce::parse(&rv)?, Some(s.as_any()));
         }
         self.op(Opcode::EmptySet);
         self.memo_put(s.as_any())?;
@@ -1238,7 +1267,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                 py,
                 [PyFrozenSet::type_object(py).into_any(), args.into_any()],
             )?;
-            return self.save_reduce(&rv, Some(s.as_any()));
+            return self.save_reduce(Reduce::parse(&rv)?, Some(s.as_any()));
         }
         self.op(Opcode::Mark);
         for item in s.iter() {
@@ -1267,7 +1296,7 @@ impl<'m, 'py> Enc<'m, 'py> {
         if let Some(s) = singleton {
             let args = PyTuple::new(py, [s])?;
             let rv = PyTuple::new(py, [PyType::type_object(py).into_any(), args.into_any()])?;
-            return self.save_reduce(&rv, Some(obj));
+            return self.save_reduce(Reduce::parse(&rv)?, Some(obj));
         }
         self.save_global(obj, None)
     }
@@ -1389,7 +1418,7 @@ impl<'m, 'py> Enc<'m, 'py> {
         } else if !parent_is_module {
             let args = PyTuple::new(py, [parent, PyString::new(py, &lastname).into_any()])?;
             let rv = PyTuple::new(py, [self.sh.getattr.bind(py).clone(), args.into_any()])?;
-            self.save_reduce(&rv, None)?;
+            self.save_reduce(Reduce::parse(&rv)?, None)?;
         } else {
             self.op(Opcode::Global);
             let (mut m, mut n) = (module_name.clone(), gname.clone());
@@ -1425,74 +1454,17 @@ impl<'m, 'py> Enc<'m, 'py> {
         self.memo_put(obj)
     }
 
-    fn save_reduce(
-        &mut self,
-        args: &Bound<'py, PyTuple>,
-        obj: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<()> {
+    fn save_reduce(&mut self, r: Reduce<'py>, obj: Option<&Bound<'py, PyAny>>) -> PyResult<()> {
         let py = self.py;
-        let size = args.len();
-        if !(2..=6).contains(&size) {
-            return Err(errors::pickling(
-                py,
-                "tuple returned by __reduce__ must contain 2 through 6 elements",
-            ));
-        }
-        let get = |i: usize| -> PyResult<Option<Bound<'py, PyAny>>> {
-            if i < size {
-                let v = args.get_item(i)?;
-                Ok(if v.is_none() { None } else { Some(v) })
-            } else {
-                Ok(None)
-            }
-        };
-        let callable = args.get_item(0)?;
-        let argtup = args.get_item(1)?;
-        let state = get(2)?;
-        let listitems = get(3)?;
-        let dictitems = get(4)?;
-        let state_setter = get(5)?;
-        if !callable.is_callable() {
-            return Err(errors::pickling(
-                py,
-                "first item of the tuple returned by __reduce__ must be callable",
-            ));
-        }
-        let Ok(argtup) = argtup.cast::<PyTuple>() else {
-            return Err(errors::pickling(
-                py,
-                "second item of the tuple returned by __reduce__ must be a tuple",
-            ));
-        };
-        let is_iter =
-            |o: &Bound<'py, PyAny>| -> PyResult<bool> { o.hasattr(intern!(py, "__next__")) };
-        if let Some(l) = &listitems {
-            if !is_iter(l)? {
-                return Err(not_a(
-                    py,
-                    "fourth element of the tuple returned by __reduce__ must be an iterator",
-                    l,
-                ));
-            }
-        }
-        if let Some(d) = &dictitems {
-            if !is_iter(d)? {
-                return Err(not_a(
-                    py,
-                    "fifth element of the tuple returned by __reduce__ must be an iterator",
-                    d,
-                ));
-            }
-        }
-        if let Some(s) = &state_setter {
-            if !s.is_callable() {
-                return Err(not_a(
-                    py,
-                    "sixth element of the tuple returned by __reduce__ must be a function",
-                    s,
-                ));
-            }
-        }
+        let Reduce {
+            callable,
+            args: argtup,
+            state,
+            listitems,
+            dictitems,
+            state_setter,
+        } = r;
+        let argtup = &argtup;
         let (mut use_newobj, mut use_newobj_ex) = (false, false);
         if self.proto >= 2 {
             if let Some(name) = callable.getattr_opt(intern!(py, "__name__"))? {
@@ -1628,6 +1600,95 @@ impl<'m, 'py> Enc<'m, 'py> {
         self.framing = false;
         self.frame_start = None;
         r
+    }
+}
+
+/// The parts of a reduce value (`__reduce_ex__`, a dispatch table entry,
+/// `reducer_override`, or one `save` makes itself), checked as
+/// `_pickle`'s `save_reduce` checks them; absent and None parts are None.
+struct Reduce<'py> {
+    callable: Bound<'py, PyAny>,
+    args: Bound<'py, PyTuple>,
+    state: Option<Bound<'py, PyAny>>,
+    listitems: Option<Bound<'py, PyAny>>,
+    dictitems: Option<Bound<'py, PyAny>>,
+    state_setter: Option<Bound<'py, PyAny>>,
+}
+
+impl<'py> Reduce<'py> {
+    /// A 2- to 6-tuple, checked (errors as `_pickle`'s).
+    fn parse(args: &Bound<'py, PyTuple>) -> PyResult<Self> {
+        let py = args.py();
+        let size = args.len();
+        if !(2..=6).contains(&size) {
+            return Err(errors::pickling(
+                py,
+                "tuple returned by __reduce__ must contain 2 through 6 elements",
+            ));
+        }
+        let get = |i: usize| -> PyResult<Option<Bound<'py, PyAny>>> {
+            if i < size {
+                let v = args.get_item(i)?;
+                Ok(if v.is_none() { None } else { Some(v) })
+            } else {
+                Ok(None)
+            }
+        };
+        let callable = args.get_item(0)?;
+        let argtup = args.get_item(1)?;
+        let state = get(2)?;
+        let listitems = get(3)?;
+        let dictitems = get(4)?;
+        let state_setter = get(5)?;
+        if !callable.is_callable() {
+            return Err(errors::pickling(
+                py,
+                "first item of the tuple returned by __reduce__ must be callable",
+            ));
+        }
+        let Ok(args) = argtup.cast_into::<PyTuple>() else {
+            return Err(errors::pickling(
+                py,
+                "second item of the tuple returned by __reduce__ must be a tuple",
+            ));
+        };
+        let is_iter =
+            |o: &Bound<'py, PyAny>| -> PyResult<bool> { o.hasattr(intern!(py, "__next__")) };
+        if let Some(l) = &listitems {
+            if !is_iter(l)? {
+                return Err(not_a(
+                    py,
+                    "fourth element of the tuple returned by __reduce__ must be an iterator",
+                    l,
+                ));
+            }
+        }
+        if let Some(d) = &dictitems {
+            if !is_iter(d)? {
+                return Err(not_a(
+                    py,
+                    "fifth element of the tuple returned by __reduce__ must be an iterator",
+                    d,
+                ));
+            }
+        }
+        if let Some(s) = &state_setter {
+            if !s.is_callable() {
+                return Err(not_a(
+                    py,
+                    "sixth element of the tuple returned by __reduce__ must be a function",
+                    s,
+                ));
+            }
+        }
+        Ok(Reduce {
+            callable,
+            args,
+            state,
+            listitems,
+            dictitems,
+            state_setter,
+        })
     }
 }
 
@@ -1797,28 +1858,12 @@ pub struct Pickler {
     proto: u8,
     fix_imports: bool,
     buffer_callback: Option<Py<PyAny>>,
-    memo: PMemo,
+    pub(crate) memo: PMemo,
     /// `_pickle` keeps `fast` and `bin` as C ints (`p.fast = 1` works).
     #[pyo3(get, set)]
     fast: i32,
     #[pyo3(get, set)]
     bin: i32,
-}
-
-impl MemoOwner for Pickler {
-    type Memo = PMemo;
-
-    fn memo_mut(&mut self) -> &mut PMemo {
-        &mut self.memo
-    }
-
-    fn memo_copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (k, idx, obj) in self.memo.entries() {
-            d.set_item(k, (idx, obj.bind(py)))?;
-        }
-        Ok(d)
-    }
 }
 
 #[pymethods]
@@ -1910,34 +1955,14 @@ impl Pickler {
     /// (`copy()` gives `{id(obj): (index, obj)}`, `clear()` empties it).
     #[getter]
     fn get_memo(slf: &Bound<'_, Self>) -> PicklerMemoProxy {
-        PicklerMemoProxy {
-            owner: slf.clone().unbind(),
-        }
+        memo::proxy(slf)
     }
 
     /// Replace the memo with a copy of a `PicklerMemoProxy`'s memo or of a
     /// dict whose values are `(index, obj)` pairs (keys are ignored, as
     /// with `_pickle`).
     #[setter]
-    fn set_memo(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let py = value.py();
-        let d = errors::memo_source(value, "a PicklerMemoProxy", |p: &PicklerMemoProxy| {
-            p.copy(py)
-        })?;
-        let mut memo = PMemo::default();
-        for (_, v) in d.iter() {
-            let t = match v.cast::<PyTuple>() {
-                Ok(t) if t.len() == 2 => t,
-                _ => return Err(errors::type_error("'memo' values must be 2-item tuples")),
-            };
-            let idx: u32 = t
-                .get_item(0)?
-                .extract()
-                .map_err(|_| errors::type_error("an integer is required"))?;
-            let obj = t.get_item(1)?;
-            memo.insert(&obj, idx);
-        }
-        self.memo = memo;
-        Ok(())
+    fn set_memo(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        memo::assign(slf, value)
     }
 }

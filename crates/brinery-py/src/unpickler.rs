@@ -7,7 +7,7 @@ use pyo3::{intern, PyTypeInfo};
 use crate::decode::{Allow, Ctx, Decoder, Globals, Memo};
 use crate::errors;
 use crate::input::{FileSrc, Input};
-use crate::memo::{MemoOwner, UnpicklerMemoProxy};
+use crate::memo::{self, MemoTable, UnpicklerMemoProxy};
 
 /// Options common to `loads`, `load` and `Unpickler`.
 struct Opts {
@@ -226,23 +226,27 @@ pub struct Unpickler {
     file: Option<Py<PyAny>>,
     opts: Option<Opts>,
     buffers: Option<Py<PyAny>>,
-    memo: Memo,
+    pub(crate) memo: Memo,
     proto: u8,
 }
 
-impl MemoOwner for Unpickler {
-    type Memo = Memo;
-
-    fn memo_mut(&mut self) -> &mut Memo {
-        &mut self.memo
+/// The unpickler's memo as its proxy shows it: `{index: obj}`.
+impl MemoTable for Memo {
+    fn view<'py>(&self, py: Python<'py>) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
+        self.items()
+            .map(|(k, v)| Ok((k.into_pyobject(py)?.into_any(), v.bind(py).clone())))
+            .collect()
     }
 
-    fn memo_copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (k, v) in self.memo.items() {
-            d.set_item(k, v.bind(py))?;
+    fn put_entry(&mut self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let k: i64 = key
+            .extract()
+            .map_err(|_| errors::type_error("memo key must be integers"))?;
+        if k < 0 {
+            return Err(errors::value_error("memo key must be positive integers."));
         }
-        Ok(d)
+        self.put(k as u64, value.clone().unbind());
+        Ok(())
     }
 }
 
@@ -358,30 +362,13 @@ impl Unpickler {
     /// (`copy()` gives `{index: object}`, `clear()` empties it).
     #[getter]
     fn get_memo(slf: &Bound<'_, Self>) -> UnpicklerMemoProxy {
-        UnpicklerMemoProxy {
-            owner: slf.clone().unbind(),
-        }
+        memo::proxy(slf)
     }
 
     /// Replace the memo with a copy of an `UnpicklerMemoProxy`'s memo or
     /// of a dict `{index: object}`.
     #[setter]
-    fn set_memo(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let py = value.py();
-        let d = errors::memo_source(value, "an UnpicklerMemoProxy", |p: &UnpicklerMemoProxy| {
-            p.copy(py)
-        })?;
-        let mut memo = Memo::default();
-        for (k, v) in d.iter() {
-            let k: i64 = k
-                .extract()
-                .map_err(|_| errors::type_error("memo key must be integers"))?;
-            if k < 0 {
-                return Err(errors::value_error("memo key must be positive integers."));
-            }
-            memo.put(k as u64, v.unbind());
-        }
-        self.memo = memo;
-        Ok(())
+    fn set_memo(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        memo::assign(slf, value)
     }
 }

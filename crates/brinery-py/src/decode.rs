@@ -19,6 +19,7 @@ use crate::errors;
 use crate::input::Input;
 
 mod fast;
+mod text;
 
 /// A memo index at most this far beyond the dense part grows it; larger
 /// ones go to the sparse map (a hostile PUT index allocates nothing big).
@@ -466,6 +467,18 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         self.line_min(2)
     }
 
+    /// A number argument with its newline (at least one byte before it),
+    /// as `_pickle` hands it to `strtol`/`PyLong_FromString`.
+    fn line_with_newline(&mut self) -> PyResult<&[u8]> {
+        let py = self.py;
+        let line = self.input.readline(py)?;
+        if line.len() >= 2 && line.ends_with(b"\n") {
+            Ok(line)
+        } else {
+            Err(errors::unpickling(py, "pickle data was truncated"))
+        }
+    }
+
     fn decode_text(&self, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         if self.ctx.encoding == "bytes" {
@@ -605,6 +618,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 if m <= self.fence() || m > self.stack.len() {
                     return Err(self.underflow());
                 }
+                if self.stack.len() == m {
+                    return Ok(()); // nothing to set: `_pickle` looks at nothing
+                }
                 if (self.stack.len() - m) % 2 != 0 {
                     return Err(self.err("odd number of items for SETITEMS"));
                 }
@@ -699,10 +715,10 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             }
             return Ok(());
         }
-        self.untrusted_mutation(l)?;
         if items.is_empty() {
-            return Ok(());
+            return Ok(()); // nothing to append: `_pickle` looks at nothing
         }
+        self.untrusted_mutation(l)?;
         if let Some(extend) = l.getattr_opt(intern!(py, "extend"))? {
             extend.call1((PyList::new(py, items)?,))?;
         } else {
@@ -754,19 +770,13 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.proto = p;
             }
             Opcode::Int => {
-                let line = self.line()?.to_vec();
-                let o = if line == b"00" {
-                    pyo3::types::PyBool::new(py, false).to_owned().into_any()
-                } else if line == b"01" {
-                    pyo3::types::PyBool::new(py, true).to_owned().into_any()
-                } else {
-                    self.parse_int(&line, false)?
-                };
+                let line = self.line_with_newline()?;
+                let o = text::load_int(py, line)?;
                 self.stack.push(o);
             }
             Opcode::Long => {
-                let line = self.line()?.to_vec();
-                let o = self.parse_int(&line, true)?;
+                let line = self.line_with_newline()?;
+                let o = text::load_long(py, line)?;
                 self.stack.push(o);
             }
             Opcode::Long1 => {
@@ -785,19 +795,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.push(o);
             }
             Opcode::Float => {
-                let line = self.line()?.to_vec();
-                let s = String::from_utf8_lossy(&line);
-                let o = match s.trim().parse::<f64>() {
-                    Ok(v)
-                        if !s.contains(|c: char| {
-                            c.is_ascii_alphabetic() && c != 'e' && c != 'E'
-                        }) =>
-                    {
-                        PyFloat::new(py, v).into_any()
-                    }
-                    _ => py.get_type::<PyFloat>().call1((PyBytes::new(py, &line),))?,
-                };
-                self.stack.push(o);
+                let line = self.line_with_newline()?;
+                let v = text::load_float(line)?;
+                self.stack.push(PyFloat::new(py, v).into_any());
             }
             Opcode::String => {
                 let line = self.line_min(1)?.to_vec();
@@ -888,9 +888,13 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 if m <= self.fence() || m > self.stack.len() {
                     return Err(self.underflow());
                 }
+                if self.stack.len() == m {
+                    return Ok(()); // nothing to add: `_pickle` looks at nothing
+                }
                 let items: Vec<_> = self.stack.drain(m..).collect();
                 let s = self.stack[m - 1].clone();
-                if let Ok(set) = s.cast_exact::<PySet>() {
+                // `PySet_Check`: set subclasses too, as `_pickle`.
+                if let Ok(set) = s.cast::<PySet>() {
                     for v in items {
                         set.add(v)?;
                     }
@@ -925,7 +929,8 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.truncate(m);
             }
             Opcode::Get => {
-                let idx = self.line_index("GET")?;
+                let line = self.line_with_newline()?;
+                let idx = text::memo_index(py, line)?;
                 if idx < 0 {
                     return Err(self.err(format_args!("Memo value not found at index {idx}")));
                 }
@@ -933,7 +938,10 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.push(o);
             }
             Opcode::Put => {
-                let idx = self.line_index("PUT")?;
+                // `_pickle` checks the stack before it reads the index.
+                let line = self.line_with_newline()?.to_vec();
+                self.top()?;
+                let idx = text::memo_index(py, &line)?;
                 if idx < 0 {
                     return Err(errors::value_error("negative PUT argument"));
                 }
@@ -1065,13 +1073,6 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         self.input.read(py, n)
     }
 
-    /// The decimal memo index line of GET/PUT.
-    fn line_index(&mut self, what: &str) -> PyResult<i64> {
-        let line = self.line()?.to_vec();
-        parse_decimal(&line)
-            .ok_or_else(|| errors::value_error(format!("invalid literal for {what}")))
-    }
-
     fn read_size8(&mut self, what: &str) -> PyResult<usize> {
         let n = u64::from_le_bytes(self.input.read_array::<8>(self.py)?);
         if n > isize::MAX as u64 {
@@ -1081,19 +1082,6 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             )));
         }
         Ok(n as usize)
-    }
-
-    fn parse_int(&self, line: &[u8], long: bool) -> PyResult<Bound<'py, PyAny>> {
-        let py = self.py;
-        let mut s = line;
-        if long {
-            s = s.strip_suffix(b"L").unwrap_or(s);
-        }
-        if let Some(v) = parse_decimal(s) {
-            return int_obj(py, v);
-        }
-        let text = String::from_utf8_lossy(s).into_owned();
-        py.get_type::<pyo3::types::PyInt>().call1((text, 0))
     }
 
     fn extension(&mut self, code: i64) -> PyResult<Bound<'py, PyAny>> {
@@ -1243,21 +1231,4 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             )),
         }
     }
-}
-
-/// A decimal (optionally signed) integer that fits i64, else None.
-fn parse_decimal(s: &[u8]) -> Option<i64> {
-    let t = std::str::from_utf8(s).ok()?;
-    let t = t.trim_end_matches(['\r', ' ']);
-    if t.is_empty() || t.len() > 18 {
-        return None;
-    }
-    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if digits.len() > 1 && digits.starts_with('0') {
-        return None;
-    }
-    t.parse().ok()
 }

@@ -91,6 +91,13 @@ def _importing(data, **kw):
     return brinery.loads(data, **kw)
 
 
+def _hungry(data, **kw):
+    if "allow" in kw and len(data) == len(SMALL_CORPUS[0][1]):
+        junk = b"x" * (pkgfuzz.MEMORY_STEP + (64 << 20))  # touched pages
+        del junk
+    return brinery.loads(data, **kw)
+
+
 def _panicking(data, **kw):
     class Panic(BaseException):
         pass
@@ -107,6 +114,7 @@ def _panicking(data, **kw):
         (_too_lenient, "safe", "brinery value None, pickle err"),
         (_importing, "safe-import", "safe-mode load imported ['pkgfuzz_spy_"),
         (_panicking, "allow", "brinery raised fatal Panic: a Rust panic"),
+        (_hungry, "memory", "peak RSS grew by"),
     ],
 )
 def test_oracles_catch_a_wrong_loader(wrong, mode, expected):
@@ -224,6 +232,90 @@ def test_empty_additems_appends_setitems_touch_nothing():
     # With items, a safe-set class is still not modified.
     with pytest.raises(pickle.UnpicklingError, match="refusing to modify"):
         brinery.loads(b"\x80\x04\x8c\x0bcollections\x8c\x07Counter\x93(K\x01e.")
+
+
+def test_long_binput_index_is_unsigned():
+    """`_pickle` reads LONG_BINPUT's index unsigned (found by pkgfuzz:
+    brinery called 2^31 and above negative). brinery keeps such an index in
+    its sparse memo; `_pickle` would size its memo array by it, so the
+    reference here is the pure-Python unpickler."""
+    data = b"\x80\x02]r\xff\xff\xff\xff0j\xff\xff\xff\xff."
+    assert brinery.loads(data) == pickle._loads(data) == []
+    assert brinery.load(io.BytesIO(data)) == []
+
+
+def test_bytearray_reduce_argument_is_a_new_bytes_object():
+    """Protocols 0-4 write bytearray(bytes): `_pickle` makes a new bytes
+    object, never CPython's cached 1-byte one that the pickle may memoize
+    elsewhere (found by pkgfuzz: brinery wrote a memo GET there)."""
+    for obj in ([bytearray(b"\xbd"), b"\xbd"], [b"\xbd", bytearray(b"\xbd")], [bytearray(b""), b""]):
+        for p in range(pickle.HIGHEST_PROTOCOL + 1):
+            assert brinery.dumps(obj, p) == pickle.dumps(obj, p), (obj, p)
+
+
+# Found by pkgfuzz: numpy's dtype.__setstate__ trusts its state, and both
+# numpy.dtype and numpy's array helpers are in the default safe set.
+NUMPY_CASES = {
+    # A mutant of a numpy fixture: the fields slot of the state is an int;
+    # `pickle.loads` and brinery's safe mode crashed the interpreter.
+    "fields slot -1 (segfault)": b'\x80\x02cnumpy.core.multiarray\n_reconstruct\nq\x00cnumpy\nndarray\nq\x01K\x00\x85q\x02U\x01bq\x03\x87q\x04Rq\x05(K\x01K\x05\x85q\x06cnumpy\ndtype\nq\x07U\x02i4q\x08K\x00K\x01\x87q\tRq\n(K\x03U\x01>qNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tq\x0cb\x89U\x14\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x7f\x00\x00\x00\x03q\rtq\x0eb.',
+    # dtype('O') with its flags set to 0 looks like plain data: _frombuffer
+    # then made an object array of the pointer 0x4141414141414141 (reading
+    # it crashed; any address could be given).
+    "object dtype with flags 0": b'\x80\x04\x8c\x13numpy._core.numeric\x8c\x0b_frombuffer\x93(C\x08AAAAAAAA\x8c\x05numpy\x8c\x05dtype\x93\x8c\x02O8\x89\x88\x87R(K\x03\x8c\x01|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tbK\x01\x85\x8c\x01CtR.',
+}
+
+_NUMPY_CHILD = r"""
+import json, pickle, sys
+import numpy, brinery
+out = {}
+for name, hexdata in json.loads(sys.stdin.read()).items():
+    try:
+        v = brinery.loads(bytes.fromhex(hexdata))
+        out[name] = ["value", repr(v)]
+    except pickle.UnpicklingError as e:
+        out[name] = [type(e).__name__, str(e)]
+# The dtype states numpy writes still load, as pickle loads them.
+arrays = [
+    numpy.arange(6, dtype=">i4").reshape(2, 3),
+    numpy.array([("x", 1)], dtype=[("n", "U1"), ("v", "<i8")]),
+    numpy.zeros(2, dtype=numpy.dtype([("a", "<i4"), ("b", "<f8")], align=True)),
+    numpy.zeros(2, dtype=numpy.dtype({"names": ["x"], "formats": ["<i2"], "titles": ["T"]})),
+    numpy.zeros(3, dtype=("<i4", (2,))),
+    numpy.array(["2020-01-01"], dtype="M8[ns]"),
+    numpy.array([b"ab"], dtype="S3"),
+    numpy.array([1, "x", None], dtype=object),
+]
+same = 0
+for a in arrays:
+    for p in range(pickle.HIGHEST_PROTOCOL + 1):
+        data = pickle.dumps(a, p)
+        b, c = brinery.loads(data), pickle.loads(data)
+        assert b.dtype == c.dtype and b.dtype.str == c.dtype.str and b.shape == c.shape, (a, p)
+        assert b.tobytes() == c.tobytes() if not c.dtype.hasobject else b.tolist() == c.tolist(), (a, p)
+        same += 1
+out["numpy round trips"] = same
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(not os.environ.get("CI") and __import__("importlib").util.find_spec("numpy") is None,
+                    reason="SKIP: numpy not installed")
+def test_numpy_dtype_states_numpy_would_crash_on_are_refused():
+    """Run in a child process (a regression would crash it, not pytest)."""
+    r = subprocess.run(
+        [sys.executable, "-c", _NUMPY_CHILD],
+        input=json.dumps({k: v.hex() for k, v in NUMPY_CASES.items()}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout)
+    for name in NUMPY_CASES:
+        kind, msg = out[name]
+        assert kind == "UnpicklingError" and "refusing a numpy dtype state" in msg, (name, out[name])
+    assert out["numpy round trips"] == 8 * (pickle.HIGHEST_PROTOCOL + 1)
 
 
 # ---------------------------------------------------------------- memory

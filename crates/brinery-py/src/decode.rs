@@ -19,6 +19,7 @@ use crate::errors;
 use crate::input::Input;
 
 mod fast;
+mod numpy_state;
 mod text;
 
 /// A memo index at most this far beyond the dense part grows it; larger
@@ -587,10 +588,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.memo_put(i as u64)?;
             }
             Opcode::LongBinPut => {
-                let i = i32::from_le_bytes(self.input.read_array::<4>(py)?);
-                if i < 0 {
-                    return Err(errors::value_error("negative LONG_BINPUT argument"));
-                }
+                // Unsigned, as `_pickle` reads it (`calc_binsize`): never
+                // negative on a 64-bit build.
+                let i = u32::from_le_bytes(self.input.read_array::<4>(py)?);
                 self.memo_put(i as u64)?;
             }
             Opcode::BinGet => {
@@ -1177,6 +1177,14 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
     fn build(&self, inst: &Bound<'py, PyAny>, state: Bound<'py, PyAny>) -> PyResult<()> {
         let py = self.py;
         self.untrusted_mutation(inst)?;
+        if self.ctx.globals.allow.lookup("numpy.dtype").is_none() {
+            if let Some(why) = numpy_state::refused_dtype_state(py, inst, &state)? {
+                return Err(self.err(format_args!(
+                    "refusing a numpy dtype state ({why}); numpy would trust it: \
+                     pass allow=['numpy.dtype'] to trust the pickle with it"
+                )));
+            }
+        }
         if let Some(setstate) = inst.getattr_opt(intern!(py, "__setstate__"))? {
             setstate.call1((state,))?;
             return Ok(());

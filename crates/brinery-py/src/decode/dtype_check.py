@@ -1,0 +1,92 @@
+"""BUILD of a numpy dtype in safe mode: only a state numpy itself writes.
+
+numpy's ``dtype.__setstate__`` trusts its argument: a state whose fields
+slot is an int crashes the interpreter, and a tampered flags word makes an
+``object`` dtype look like plain data (then ``frombuffer`` reads pointers
+from the pickle). brinery's decoder calls :func:`check` before a BUILD on a
+dtype when ``numpy.dtype`` was not trusted with ``allow=``: the state must be
+exactly the one numpy's ``__reduce__`` gives for a dtype built from the same
+parts with numpy's public constructor, and numpy's shared builtin dtypes are
+never changed. Found by the package's differential fuzzing
+(python/tests/pkgfuzz.py).
+"""
+
+import numpy
+
+ALIGNED_STRUCT = 0x80
+
+
+def _same(a, b):
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - a comparison that fails is a difference
+        return False
+
+
+def _canonical(dt, sub, names, fields, elsize, flags):
+    if dt.kind != "V":
+        return None, "a structured state for %r" % (dt,)
+    if sub is not None:
+        if names is not None or fields is not None:
+            return None, "both a subarray and fields"
+        if type(sub) is not tuple or len(sub) != 2 or not isinstance(sub[0], numpy.dtype) or type(sub[1]) is not tuple:
+            return None, "the subarray must be (dtype, shape)"
+        return numpy.dtype((sub[0], sub[1])), None
+    if type(names) is not tuple or type(fields) is not dict:
+        return None, "names must be a tuple and fields a dict"
+    formats, offsets, titles = [], [], []
+    for n in names:
+        v = fields.get(n) if type(n) is str else None
+        if type(v) is not tuple or len(v) not in (2, 3) or not isinstance(v[0], numpy.dtype) or type(v[1]) is not int:
+            return None, "field %r" % (n,)
+        formats.append(v[0])
+        offsets.append(v[1])
+        titles.append(v[2] if len(v) == 3 else None)
+    spec = {"names": list(names), "formats": formats, "offsets": offsets, "titles": titles, "itemsize": elsize}
+    return numpy.dtype(spec, align=bool(flags & ALIGNED_STRUCT)), None
+
+
+def check(dt, state):
+    """None when BUILD may give `state` to `dt.__setstate__`, else why not."""
+    if type(state) is not tuple or len(state) not in (8, 9):
+        return "the state must be a tuple of 8 or 9 items"
+    version, endian, sub, names, fields, elsize, align, flags = state[:8]
+    if type(version) is not int or version not in (3, 4):
+        return "version %r" % (version,)
+    if type(endian) is not str or endian not in ("<", ">", "|", "="):
+        return "byte order %r" % (endian,)
+    if not all(type(v) is int for v in (elsize, align, flags)):
+        return "elsize, alignment and flags must be ints"
+    own = dt.__reduce__()[2]
+    if (dt is numpy.dtype(dt.str) or dt is numpy.dtype(dt.char)) and not _same(state, own):
+        return "it would change numpy's shared %r" % (dt,)
+    if len(state) == 9:
+        md = state[8]
+        ok = (
+            dt.kind in "mM"
+            and type(md) is tuple
+            and len(md) == 2
+            and (md[0] is None or type(md[0]) is dict)
+            and type(md[1]) is tuple
+            and len(md[1]) == 4
+            and type(md[1][0]) in (str, bytes)
+            and all(type(v) is int for v in md[1][1:])
+        )
+        if not ok:
+            return "metadata %r" % (md,)
+    if sub is None and names is None:
+        if fields is not None:
+            return "fields without names"
+        if own[2] is not None or own[3] is not None or not _same(tuple(state[5:8]), tuple(own[5:8])):
+            return "size, alignment or flags other than numpy's for %r" % (dt,)
+        return None
+    try:
+        canon, why = _canonical(dt, sub, names, fields, elsize, flags)
+    except Exception as e:  # noqa: BLE001 - numpy refusing the parts
+        return "numpy refuses the parts: %s" % (e,)
+    if why is not None:
+        return why
+    cs = canon.__reduce__()[2]
+    if not (_same(cs[2], sub) and _same(cs[3], names) and _same(cs[4], fields) and tuple(cs[5:8]) == (elsize, align, flags)):
+        return "not the state numpy writes for %r" % (canon,)
+    return None

@@ -78,7 +78,7 @@ from pathlib import Path
 import brinery
 from brinery import _safe
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(os.environ.get("PKGFUZZ_ROOT") or Path(__file__).resolve().parents[2])
 
 # ---------------------------------------------------------------- corpus
 
@@ -653,6 +653,10 @@ def _refuse_mutation(target):
 
 
 _DTYPE_CHECK = {}
+# brinery's refusals of numpy calls that `_pickle` would make (and numpy
+# might crash on, or allocate for): the guarded pure-Python references
+# decide those inputs.
+_NUMPY_REFUSALS = ("refusing a numpy dtype state", "refusing to call numpy.ndarray")
 
 
 def dtype_state_refused(inst, state):
@@ -736,6 +740,33 @@ class GuardedRef(pickle._Unpickler):
             _refuse_mutation(self.stack[-3])
         return pickle._Unpickler.load_setitem(self)
 
+    def _refuse_array_call(self, f):
+        np = sys.modules.get("numpy")
+        if np is not None and f is np.ndarray:
+            raise pickle.UnpicklingError("reference: refusing to call numpy.ndarray directly")
+
+    def load_reduce(self):
+        if len(self.stack) >= 2:
+            self._refuse_array_call(self.stack[-2])
+        return pickle._Unpickler.load_reduce(self)
+
+    def load_newobj(self):
+        if len(self.stack) >= 2:
+            self._refuse_array_call(self.stack[-2])
+        return pickle._Unpickler.load_newobj(self)
+
+    def load_newobj_ex(self):
+        if len(self.stack) >= 3:
+            self._refuse_array_call(self.stack[-3])
+        return pickle._Unpickler.load_newobj_ex(self)
+
+    def _instantiate(self, klass, args):
+        self._refuse_array_call(klass)
+        return pickle._Unpickler._instantiate(self, klass, args)
+
+    dispatch[pickle.REDUCE[0]] = load_reduce
+    dispatch[pickle.NEWOBJ[0]] = load_newobj
+    dispatch[pickle.NEWOBJ_EX[0]] = load_newobj_ex
     dispatch[pickle.BUILD[0]] = load_build
     dispatch[pickle.APPENDS[0]] = load_appends
     dispatch[pickle.SETITEMS[0]] = load_setitems
@@ -906,8 +937,13 @@ class Stats:
         self.disagreements = []
         self.error_pairs = collections.Counter()
 
+    echo = False  # print each disagreement when found (long runs)
+
     def disagree(self, mode, name, data, why):
         self.c["disagreements"] += 1
+        if self.echo:
+            print("DISAGREEMENT [%s] %s: %s\n  input (%d bytes): %r" % (mode, name, why, len(data), data[:300]),
+                  flush=True)
         if len(self.disagreements) < 50:
             self.disagreements.append((mode, name, data, why))
 
@@ -928,7 +964,7 @@ class Harness:
         s = self.stats
         mine = run_measured(s, name, data, lambda: self.loads(data, allow=allow_pairs()))
         self.guard.restore()
-        if mine[0] == "err" and "refusing a numpy dtype state" in str(mine[1]):
+        if mine[0] == "err" and any(w in str(mine[1]) for w in _NUMPY_REFUSALS):
             # `_pickle` would hand the state to numpy (which may crash on it).
             ref = run(lambda: AllowRefPy(io.BytesIO(data)).load())
             self.stats.c["dtype-state-refusals"] += 1
@@ -988,7 +1024,7 @@ class Harness:
                 for m in new:  # so that the next case is checked on its own
                     sys.modules.pop(m, None)
         ref = run(lambda: SafeRef(io.BytesIO(data)).load())
-        dtype_refusal = mine[0] == "err" and "refusing a numpy dtype state" in str(mine[1])
+        dtype_refusal = mine[0] == "err" and any(w in str(mine[1]) for w in _NUMPY_REFUSALS)
         if not self._agrees(mine, ref) and not dtype_refusal:
             # The two CPython unpicklers differ on some inputs (the pure-Python
             # one accepts a FRAME longer than the data, raises other error
@@ -1442,6 +1478,7 @@ def main(argv=None):
     t0 = time.monotonic()
     h = Harness()
     h.crash_file = args.crash_file
+    h.stats.echo = not args.ci
     if args.ci:
         fuzz(CI_SEED, n_mutations=CI_MUTANTS, n_trees=CI_TREES, harness=h)
     else:

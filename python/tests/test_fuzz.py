@@ -263,6 +263,12 @@ NUMPY_CASES = {
     # then made an object array of the pointer 0x4141414141414141 (reading
     # it crashed; any address could be given).
     "object dtype with flags 0": b'\x80\x04\x8c\x13numpy._core.numeric\x8c\x0b_frombuffer\x93(C\x08AAAAAAAA\x8c\x05numpy\x8c\x05dtype\x93\x8c\x02O8\x89\x88\x87R(K\x03\x8c\x01|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tbK\x01\x85\x8c\x01CtR.',
+    # A 60-byte pickle asked for 8 GiB (_reconstruct's shape) and 64 GiB
+    # (numpy.ndarray called directly) in the default safe mode.
+    "_reconstruct shape 2^33": b"\x80\x04\x8c\x16numpy._core.multiarray\x8c\x0c_reconstruct\x93"
+    b"\x8c\x05numpy\x8c\x07ndarray\x93\x8a\x05\x00\x00\x00\x00\x02\x85C\x01b\x87R.",
+    "ndarray((2^33,))": b"\x80\x04\x8c\x05numpy\x8c\x07ndarray\x93\x8a\x05\x00\x00\x00\x00\x02\x85\x85R.",
+    "NEWOBJ ndarray((2^33,))": b"\x80\x04\x8c\x05numpy\x8c\x07ndarray\x93\x8a\x05\x00\x00\x00\x00\x02\x85\x85\x81.",
 }
 
 _NUMPY_CHILD = r"""
@@ -273,7 +279,7 @@ for name, hexdata in json.loads(sys.stdin.read()).items():
     try:
         v = brinery.loads(bytes.fromhex(hexdata))
         out[name] = ["value", repr(v)]
-    except pickle.UnpicklingError as e:
+    except (pickle.UnpicklingError, MemoryError) as e:
         out[name] = [type(e).__name__, str(e)]
 # The dtype states numpy writes still load, as pickle loads them.
 arrays = [
@@ -295,6 +301,18 @@ for a in arrays:
         assert b.tobytes() == c.tobytes() if not c.dtype.hasobject else b.tolist() == c.tolist(), (a, p)
         same += 1
 out["numpy round trips"] = same
+# No numpy fixture of the repository is refused by these rules.
+import glob, os, warnings
+warnings.simplefilter("ignore")
+refused, n = [], 0
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "*", "*.pkl"))):
+    n += 1
+    try:
+        brinery.loads(open(f, "rb").read(), encoding="latin1" if "/py2/" in f else "ASCII")
+    except Exception as e:
+        if "numpy dtype state" in str(e) or "numpy.ndarray" in str(e) or "empty shape" in str(e):
+            refused.append((f, str(e)))
+out["fixtures"] = [n, refused]
 print(json.dumps(out))
 """
 
@@ -304,7 +322,7 @@ print(json.dumps(out))
 def test_numpy_dtype_states_numpy_would_crash_on_are_refused():
     """Run in a child process (a regression would crash it, not pytest)."""
     r = subprocess.run(
-        [sys.executable, "-c", _NUMPY_CHILD],
+        [sys.executable, "-c", _NUMPY_CHILD, str(pkgfuzz.ROOT / "crates/brinery-numpy/tests/fixtures/pickles")],
         input=json.dumps({k: v.hex() for k, v in NUMPY_CASES.items()}),
         capture_output=True,
         text=True,
@@ -312,10 +330,19 @@ def test_numpy_dtype_states_numpy_would_crash_on_are_refused():
     )
     assert r.returncode == 0, r.stderr[-2000:]
     out = json.loads(r.stdout)
+    why = {
+        "fields slot -1 (segfault)": "refusing a numpy dtype state",
+        "object dtype with flags 0": "refusing a numpy dtype state",
+        "_reconstruct shape 2^33": "only the empty shape numpy writes",
+        "ndarray((2^33,))": "refusing to call numpy.ndarray directly",
+        "NEWOBJ ndarray((2^33,))": "refusing to call numpy.ndarray directly",
+    }
     for name in NUMPY_CASES:
         kind, msg = out[name]
-        assert kind == "UnpicklingError" and "refusing a numpy dtype state" in msg, (name, out[name])
+        assert kind in ("UnpicklingError", "UnsafeError") and why[name] in msg, (name, out[name])
     assert out["numpy round trips"] == 8 * (pickle.HIGHEST_PROTOCOL + 1)
+    n, refused = out["fixtures"]
+    assert n == 525 and refused == [], refused
 
 
 # ---------------------------------------------------------------- memory

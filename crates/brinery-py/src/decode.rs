@@ -984,6 +984,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                         args.get_type().name()?
                     )));
                 };
+                self.refuse_array_call(&f)?;
                 let o = f.call1(args.clone())?;
                 self.stack.push(o);
             }
@@ -1120,12 +1121,38 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         Ok(o)
     }
 
+    /// Calling `numpy.ndarray` itself (REDUCE, NEWOBJ, OBJ, INST) allocates
+    /// what its shape argument claims, not what the pickle holds; numpy's
+    /// pickles never do it (they call `_reconstruct` with an empty shape
+    /// and give the data to `__setstate__`). Refused unless allowed.
+    fn refuse_array_call(&self, f: &Bound<'py, PyAny>) -> PyResult<()> {
+        let py = self.py;
+        if !f.is_instance_of::<PyType>() {
+            return Ok(());
+        }
+        let Some(cache) = SAFE_CACHE.get(py) else {
+            return Ok(());
+        };
+        let Some(nd) = cache.bind(py).get_item("numpy.ndarray")? else {
+            return Ok(());
+        };
+        if !f.is(&nd) || self.ctx.globals.allow.lookup("numpy.ndarray").is_some() {
+            return Ok(());
+        }
+        Err(self.err(
+            "refusing to call numpy.ndarray directly: it would allocate what the \
+             pickle's shape claims (numpy's pickles call _reconstruct); pass \
+             allow=['numpy.ndarray'] to trust it",
+        ))
+    }
+
     fn instantiate(
         &self,
         cls: &Bound<'py, PyAny>,
         args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
+        self.refuse_array_call(cls)?;
         if args.is_empty()
             && cls.is_instance_of::<PyType>()
             && cls.getattr_opt(intern!(py, "__getinitargs__"))?.is_none()
@@ -1143,6 +1170,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         what: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
+        self.refuse_array_call(cls)?;
         if !cls.is_instance_of::<PyType>() {
             return Err(self.err(format_args!(
                 "{what} class argument must be a type, not {}",

@@ -14,6 +14,7 @@ never changed. Found by the package's differential fuzzing
 import numpy
 
 ALIGNED_STRUCT = 0x80
+# numpy keeps the flags in a char: numpy 1.x wrote -112 for 0x90.
 
 
 def _same(a, b):
@@ -23,27 +24,36 @@ def _same(a, b):
         return False
 
 
-def _canonical(dt, sub, names, fields, elsize, flags):
+def _canonical(dt, sub, names, fields, elsize):
+    """The dtypes numpy's public constructor makes from the parts (packed
+    and aligned: numpy 1.x wrote aligned structs without the aligned flag),
+    or why there are none."""
     if dt.kind != "V":
-        return None, "a structured state for %r" % (dt,)
+        return [], "a structured state for %r" % (dt,)
     if sub is not None:
         if names is not None or fields is not None:
-            return None, "both a subarray and fields"
+            return [], "both a subarray and fields"
         if type(sub) is not tuple or len(sub) != 2 or not isinstance(sub[0], numpy.dtype) or type(sub[1]) is not tuple:
-            return None, "the subarray must be (dtype, shape)"
-        return numpy.dtype((sub[0], sub[1])), None
+            return [], "the subarray must be (dtype, shape)"
+        return [numpy.dtype((sub[0], sub[1]))], None
     if type(names) is not tuple or type(fields) is not dict:
-        return None, "names must be a tuple and fields a dict"
+        return [], "names must be a tuple and fields a dict"
     formats, offsets, titles = [], [], []
     for n in names:
         v = fields.get(n) if type(n) is str else None
         if type(v) is not tuple or len(v) not in (2, 3) or not isinstance(v[0], numpy.dtype) or type(v[1]) is not int:
-            return None, "field %r" % (n,)
+            return [], "field %r" % (n,)
         formats.append(v[0])
         offsets.append(v[1])
         titles.append(v[2] if len(v) == 3 else None)
     spec = {"names": list(names), "formats": formats, "offsets": offsets, "titles": titles, "itemsize": elsize}
-    return numpy.dtype(spec, align=bool(flags & ALIGNED_STRUCT)), None
+    out, errors = [], []
+    for align in (False, True):
+        try:
+            out.append(numpy.dtype(spec, align=align))
+        except Exception as e:  # noqa: BLE001 - numpy refusing the parts
+            errors.append(str(e))
+    return out, (None if out else "numpy refuses the parts: %s" % errors[0])
 
 
 def check(dt, state):
@@ -77,16 +87,24 @@ def check(dt, state):
     if sub is None and names is None:
         if fields is not None:
             return "fields without names"
-        if own[2] is not None or own[3] is not None or not _same(tuple(state[5:8]), tuple(own[5:8])):
+        if own[2] is not None or own[3] is not None or (elsize, align, flags & 0xFF) != (own[5], own[6], own[7] & 0xFF):
             return "size, alignment or flags other than numpy's for %r" % (dt,)
         return None
     try:
-        canon, why = _canonical(dt, sub, names, fields, elsize, flags)
+        canons, why = _canonical(dt, sub, names, fields, elsize)
     except Exception as e:  # noqa: BLE001 - numpy refusing the parts
         return "numpy refuses the parts: %s" % (e,)
     if why is not None:
         return why
-    cs = canon.__reduce__()[2]
-    if not (_same(cs[2], sub) and _same(cs[3], names) and _same(cs[4], fields) and tuple(cs[5:8]) == (elsize, align, flags)):
-        return "not the state numpy writes for %r" % (canon,)
-    return None
+    for canon in canons:
+        cs = canon.__reduce__()[2]
+        if (
+            _same(cs[2], sub)
+            and _same(cs[3], names)
+            and _same(cs[4], fields)
+            and cs[5] == elsize
+            and align in (c.alignment for c in canons)
+            and cs[7] & 0xFF & ~ALIGNED_STRUCT == flags & 0xFF & ~ALIGNED_STRUCT
+        ):
+            return None
+    return "not the state numpy writes for %r" % (canons[0],)

@@ -656,23 +656,27 @@ _DTYPE_CHECK = {}
 # brinery's refusals of numpy calls that `_pickle` would make (and numpy
 # might crash on, or allocate for): the guarded pure-Python references
 # decide those inputs.
-_NUMPY_REFUSALS = ("refusing a numpy dtype state", "refusing to call numpy.ndarray")
+_NUMPY_REFUSALS = ("refusing a numpy dtype state", "refusing a numpy array state", "refusing to call numpy.ndarray")
 
 
-def dtype_state_refused(inst, state):
-    """brinery's rule for BUILD on a numpy dtype (numpy.dtype is never in
-    the harness's allow= pairs): the same checker, read from the crate.
-    (Shared code: it keeps the references from running states that crash
-    numpy; whether the rule is strict enough shows as a crash of the run.)"""
+def numpy_state_refused(inst, state):
+    """brinery's rules for BUILD on a numpy dtype or array (numpy.dtype and
+    numpy.ndarray are never in the harness's allow= pairs): the same
+    checker, read from the crate. (Shared code: it keeps the references
+    from running states numpy crashes or allocates on; whether the rules
+    are strict enough shows as a crash or a memory disagreement.)"""
     np = sys.modules.get("numpy")
-    if np is None or not isinstance(inst, np.dtype):
+    if np is None or not isinstance(inst, (np.dtype, np.ndarray)):
         return None
-    if "check" not in _DTYPE_CHECK:
+    if "ns" not in _DTYPE_CHECK:
         src = ROOT / "crates/brinery-py/src/decode/dtype_check.py"
         ns = {}
         exec(compile(src.read_text(), str(src), "exec"), ns)
-        _DTYPE_CHECK["check"] = ns["check"]
-    return _DTYPE_CHECK["check"](inst, state)
+        _DTYPE_CHECK["ns"] = ns
+    ns = _DTYPE_CHECK["ns"]
+    if isinstance(inst, np.dtype):
+        return ns["check"](inst, state)
+    return ns["check_array"](inst, state)
 
 
 class GuardedRef(pickle._Unpickler):
@@ -703,9 +707,9 @@ class GuardedRef(pickle._Unpickler):
     def load_build(self):
         if len(self.stack) >= 2:
             _refuse_mutation(self.stack[-2])
-            why = dtype_state_refused(self.stack[-2], self.stack[-1])
+            why = numpy_state_refused(self.stack[-2], self.stack[-1])
             if why:
-                raise pickle.UnpicklingError("reference: refusing a numpy dtype state (%s)" % why)
+                raise pickle.UnpicklingError("reference: refusing a numpy state (%s)" % why)
         return pickle._Unpickler.load_build(self)
 
     def load_appends(self):
@@ -1423,7 +1427,7 @@ def summary(h):
         % (c["allow-inputs"], c["corpus"], c["mutants"], c["allow-agreed-error"], c["allow-agreed-value"],
            c["safe-agreed-error"], c["safe-agreed-value"], c["file-agreed"], c["file-same-stop"], c["trees"],
            c["pickler-identical"], c["pickler-agreed-error"], c["pickler-roundtrip"], c["disagreements"]),
-        "  of which: %d numpy dtype states refused, %d safe-mode outcomes matched only by _pickle, "
+        "  of which: %d numpy states or calls refused, %d safe-mode outcomes matched only by _pickle, "
         "%d _pickle MemoryErrors (pure-Python reference used)"
         % (c["dtype-state-refusals"], c["safe-agreed-with-_pickle"], c["allow-ref-memoryerror"]),
     ]

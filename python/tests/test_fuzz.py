@@ -268,6 +268,11 @@ NUMPY_CASES = {
     "_reconstruct shape 2^33": b"\x80\x04\x8c\x16numpy._core.multiarray\x8c\x0c_reconstruct\x93"
     b"\x8c\x05numpy\x8c\x07ndarray\x93\x8a\x05\x00\x00\x00\x00\x02\x85C\x01b\x87R.",
     "ndarray((2^33,))": b"\x80\x04\x8c\x05numpy\x8c\x07ndarray\x93\x8a\x05\x00\x00\x00\x00\x02\x85\x85R.",
+    # An object array's state claiming 2^33 items with a list of one: numpy
+    # allocated the 64 GiB before it compared the list's length.
+    "object array state of 2^33 items": b"\x80\x04\x8c\x16numpy._core.multiarray\x8c\x0c_reconstruct\x93"
+    b"\x8c\x05numpy\x8c\x07ndarray\x93K\x00\x85C\x01b\x87R(K\x01\x8a\x05\x00\x00\x00\x00\x02\x85"
+    b"\x8c\x05numpy\x8c\x05dtype\x93\x8c\x02O8\x89\x88\x87R\x89]K\x01atb.",
     "NEWOBJ ndarray((2^33,))": b"\x80\x04\x8c\x05numpy\x8c\x07ndarray\x93\x8a\x05\x00\x00\x00\x00\x02\x85\x85\x81.",
 }
 
@@ -310,7 +315,7 @@ for f in sorted(glob.glob(os.path.join(sys.argv[1], "*", "*.pkl"))):
     try:
         brinery.loads(open(f, "rb").read(), encoding="latin1" if "/py2/" in f else "ASCII")
     except Exception as e:
-        if "numpy dtype state" in str(e) or "numpy.ndarray" in str(e) or "empty shape" in str(e):
+        if "refusing a numpy" in str(e) or "numpy.ndarray" in str(e) or "empty shape" in str(e):
             refused.append((f, str(e)))
 out["fixtures"] = [n, refused]
 print(json.dumps(out))
@@ -336,6 +341,7 @@ def test_numpy_dtype_states_numpy_would_crash_on_are_refused():
         "_reconstruct shape 2^33": "only the empty shape numpy writes",
         "ndarray((2^33,))": "refusing to call numpy.ndarray directly",
         "NEWOBJ ndarray((2^33,))": "refusing to call numpy.ndarray directly",
+        "object array state of 2^33 items": "refusing a numpy array state",
     }
     for name in NUMPY_CASES:
         kind, msg = out[name]

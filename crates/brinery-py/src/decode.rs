@@ -1205,11 +1205,19 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
     fn build(&self, inst: &Bound<'py, PyAny>, state: Bound<'py, PyAny>) -> PyResult<()> {
         let py = self.py;
         self.untrusted_mutation(inst)?;
-        if self.ctx.globals.allow.lookup("numpy.dtype").is_none() {
-            if let Some(why) = numpy_state::refused_dtype_state(py, inst, &state)? {
+        let allow = self.ctx.globals.allow;
+        let (trust_dtype, trust_array) = (
+            allow.lookup("numpy.dtype").is_some(),
+            allow.lookup("numpy.ndarray").is_some(),
+        );
+        if !(trust_dtype && trust_array) {
+            if let Some((what, why)) =
+                numpy_state::refused_numpy_state(py, inst, &state, trust_dtype, trust_array)?
+            {
+                let class = if what == "dtype" { "dtype" } else { "ndarray" };
                 return Err(self.err(format_args!(
-                    "refusing a numpy dtype state ({why}); numpy would trust it: \
-                     pass allow=['numpy.dtype'] to trust the pickle with it"
+                    "refusing a numpy {what} state ({why}); numpy would trust it: \
+                     pass allow=['numpy.{class}'] to trust the pickle with it"
                 )));
             }
         }

@@ -108,3 +108,34 @@ def check(dt, state):
         ):
             return None
     return "not the state numpy writes for %r" % (canons[0],)
+
+
+def check_array(arr, state):
+    """None when BUILD may give `state` to `arr.__setstate__` (an array
+    numpy's ``_reconstruct`` made), else why not: the data must be exactly
+    as long as the shape says. numpy checks that for bytes only after it
+    allocated an object array of the claimed shape (a 1-item list claiming
+    2**33 items asked for 64 GiB)."""
+    if type(state) is not tuple or len(state) not in (4, 5):
+        return "the state must be a tuple of 4 or 5 items"
+    if len(state) == 5 and type(state[0]) is not int:
+        return "version %r" % (state[0],)
+    shape, dt, _fortran, data = state[-4:]
+    if type(shape) is not tuple or not all(type(n) is int and n >= 0 for n in shape):
+        return "shape %r" % (shape,)
+    if not isinstance(dt, numpy.dtype):
+        return "the dtype must be a numpy dtype"
+    size = 1
+    for n in shape:
+        size *= n
+    if dt.hasobject:
+        if type(data) is not list or len(data) != size:
+            return "an object array of %d items needs a list of as many" % size
+        return None
+    try:
+        n = len(data) if type(data) is str else memoryview(data).nbytes
+    except TypeError:
+        return "the data must be bytes, not %s" % type(data).__name__
+    if n != size * dt.itemsize:
+        return "%d bytes of data for %d items of %d bytes" % (n, size, dt.itemsize)
+    return None

@@ -362,6 +362,22 @@ fn long_from_le<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     )
 }
 
+/// `bytes.decode(encoding)` ("utf-8" or "ascii", strict) of a text line:
+/// the text, or Python's own UnicodeDecodeError.
+fn strict_text(py: Python<'_>, b: &[u8], encoding: &str) -> PyResult<String> {
+    let ok = if encoding == "ascii" {
+        b.is_ascii()
+    } else {
+        std::str::from_utf8(b).is_ok()
+    };
+    if ok {
+        return Ok(std::str::from_utf8(b).expect("checked").to_string());
+    }
+    PyBytes::new(py, b)
+        .call_method1(intern!(py, "decode"), (encoding,))?
+        .extract()
+}
+
 fn utf8_str<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     // CPython validates while decoding; only lone surrogates (pickle's
     // "surrogatepass" UTF-8) take the slow path.
@@ -957,10 +973,12 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.push(o);
             }
             Opcode::Global => {
+                // Each line decoded as it is read, strictly (`_pickle`: a
+                // lone surrogate is a UnicodeDecodeError here).
                 let module = self.line()?.to_vec();
+                let module = strict_text(py, &module, "utf-8")?;
                 let name = self.line()?.to_vec();
-                let module = utf8_str(py, &module)?.extract::<String>()?;
-                let name = utf8_str(py, &name)?.extract::<String>()?;
+                let name = strict_text(py, &name, "utf-8")?;
                 let o = self.global(&module, &name)?;
                 self.stack.push(o);
             }
@@ -995,10 +1013,11 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             }
             Opcode::Inst => {
                 let m = self.pop_mark()?;
+                // ASCII, strictly, as `_pickle` decodes INST's lines.
                 let module = self.line()?.to_vec();
+                let module = strict_text(py, &module, "ascii")?;
                 let name = self.line()?.to_vec();
-                let module = String::from_utf8_lossy(&module).into_owned();
-                let name = String::from_utf8_lossy(&name).into_owned();
+                let name = strict_text(py, &name, "ascii")?;
                 let cls = self.global(&module, &name)?;
                 let args = self.pop_tuple_from(m)?;
                 let o = self.instantiate(&cls, &args)?;

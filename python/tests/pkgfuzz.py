@@ -557,6 +557,23 @@ def allow_pairs():
     return _TABLES["pairs"]
 
 
+def _pickle_bytearray8_bug(data):
+    """True if `data` has a BYTEARRAY8 whose length runs past the data:
+    `_pickle` (3.11) then prints "SystemError: deallocated bytearray object
+    has exported buffers" and raises MemoryError; the pure-Python reference
+    is used instead."""
+    if b"\x96" not in data:
+        return False
+    try:
+        for _op, _arg, _pos in pickletools.genops(data):
+            pass
+    except ValueError as e:
+        return "bytearray8" in str(e)
+    except Exception:  # noqa: BLE001 - other damage: not this case
+        return False
+    return False
+
+
 class WholeReader:
     """A file whose first ``read`` returns all the data: `_pickle` then
     works on one buffer exactly as ``pickle.loads`` does (its file mode
@@ -972,6 +989,8 @@ class Harness:
             # `_pickle` would hand the state to numpy (which may crash on it).
             ref = run(lambda: AllowRefPy(io.BytesIO(data)).load())
             self.stats.c["dtype-state-refusals"] += 1
+        elif _pickle_bytearray8_bug(data):
+            ref = run(lambda: AllowRefPy(io.BytesIO(data)).load())
         else:
             ref = run(lambda: AllowRef(WholeReader(data)).load())
         self.guard.restore()
@@ -1029,7 +1048,7 @@ class Harness:
                     sys.modules.pop(m, None)
         ref = run(lambda: SafeRef(io.BytesIO(data)).load())
         dtype_refusal = mine[0] == "err" and any(w in str(mine[1]) for w in _NUMPY_REFUSALS)
-        if not self._agrees(mine, ref) and not dtype_refusal:
+        if not self._agrees(mine, ref) and not dtype_refusal and not _pickle_bytearray8_bug(data):
             # The two CPython unpicklers differ on some inputs (the pure-Python
             # one accepts a FRAME longer than the data, raises other error
             # classes): agreeing with `_pickle` is agreeing with pickle.
@@ -1440,7 +1459,7 @@ def print_disagreements(h, limit=20):
 
 # The CI run: fixed seed, fixed counts (scripts/test-py.sh).
 CI_SEED = 17
-CI_MUTANTS = 5000
+CI_MUTANTS = 4000
 CI_TREES = 120
 
 

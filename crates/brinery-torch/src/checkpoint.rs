@@ -222,26 +222,21 @@ pub struct Loader {
     recover: bool,
 }
 
-impl Loader {
-    /// Default options ([`Limits::default`]).
-    pub fn new() -> Self {
-        Loader::default()
-    }
-
+brinery::setters!(Loader {
     /// Limits for the pickles in the file, and for copies this crate makes
     /// (`max_bytes` bounds inflated entries and strided copies).
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-
+    limits: Limits,
     /// Accept a zip checkpoint whose central directory is missing or
     /// corrupt, finding its records by scanning local headers (off by
     /// default: torch itself refuses such files, and a truncated download
     /// should fail loudly).
-    pub fn recover(mut self, on: bool) -> Self {
-        self.recover = on;
-        self
+    recover: bool,
+});
+
+impl Loader {
+    /// Default options ([`Limits::default`]).
+    pub fn new() -> Self {
+        Loader::default()
     }
 
     /// Memory-map a file and read its structure (storages stay on disk

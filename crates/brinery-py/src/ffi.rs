@@ -7,7 +7,7 @@
 //! - [`int_value`]: `PyLong_AsLongLongAndOverflow` on an exact `int`;
 //! - [`str_utf8`]: `PyUnicode_AsUTF8AndSize`, the UTF-8 form CPython keeps
 //!   in the string (no copy for ASCII), as `_pickle` uses;
-//! - [`with_buffer`]: `PyObject_GetBuffer`/`PyBuffer_IsContiguous`/
+//! - [`with_buffer`]: `PyObject_GetBuffer`, `PyBuffer_IsContiguous` and
 //!   `PyBuffer_Release`, the bytes of an in-band `PickleBuffer` without a
 //!   copy (nor a `raw()` memoryview);
 //! - [`BytesOut`]: `_pickle`'s output buffer, a `bytes` object written in

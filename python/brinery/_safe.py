@@ -135,6 +135,14 @@ def _np_reconstruct(real):
                 "numpy.core.multiarray._reconstruct",
                 "only numpy.ndarray (not %r) is in the safe set" % (subtype,),
             )
+        # numpy writes an empty shape here (the data comes with BUILD,
+        # which checks its length): any other would allocate what the
+        # pickle claims, not what it holds.
+        if shape not in ((0,), 0):
+            raise _unsafe_call(
+                "numpy.core.multiarray._reconstruct",
+                "only the empty shape numpy writes, not %r" % (shape,),
+            )
         return real(subtype, shape, dtype)
 
     return _reconstruct

@@ -19,6 +19,8 @@ use crate::errors;
 use crate::input::Input;
 
 mod fast;
+mod numpy_state;
+mod text;
 
 /// A memo index at most this far beyond the dense part grows it; larger
 /// ones go to the sparse map (a hostile PUT index allocates nothing big).
@@ -363,6 +365,22 @@ fn long_from_le<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     )
 }
 
+/// `bytes.decode(encoding)` ("utf-8" or "ascii", strict) of a text line:
+/// the text, or Python's own UnicodeDecodeError.
+fn strict_text(py: Python<'_>, b: &[u8], encoding: &str) -> PyResult<String> {
+    let ok = if encoding == "ascii" {
+        b.is_ascii()
+    } else {
+        std::str::from_utf8(b).is_ok()
+    };
+    if ok {
+        return Ok(std::str::from_utf8(b).expect("checked").to_string());
+    }
+    PyBytes::new(py, b)
+        .call_method1(intern!(py, "decode"), (encoding,))?
+        .extract()
+}
+
 fn utf8_str<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     // CPython validates while decoding; only lone surrogates (pickle's
     // "surrogatepass" UTF-8) take the slow path.
@@ -467,6 +485,18 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
 
     fn line(&mut self) -> PyResult<&[u8]> {
         self.line_min(2)
+    }
+
+    /// A number argument with its newline (at least one byte before it),
+    /// as `_pickle` hands it to `strtol`/`PyLong_FromString`.
+    fn line_with_newline(&mut self) -> PyResult<&[u8]> {
+        let py = self.py;
+        let line = self.input.readline(py)?;
+        if line.len() >= 2 && line.ends_with(b"\n") {
+            Ok(line)
+        } else {
+            Err(errors::unpickling(py, "pickle data was truncated"))
+        }
     }
 
     fn decode_text(&self, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
@@ -579,10 +609,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.memo_put(i as u64)?;
             }
             Opcode::LongBinPut => {
-                let i = i32::from_le_bytes(self.input.read_array::<4>(py)?);
-                if i < 0 {
-                    return Err(errors::value_error("negative LONG_BINPUT argument"));
-                }
+                // Unsigned, as `_pickle` reads it (`calc_binsize`): never
+                // negative on a 64-bit build.
+                let i = u32::from_le_bytes(self.input.read_array::<4>(py)?);
                 self.memo_put(i as u64)?;
             }
             Opcode::BinGet => {
@@ -609,6 +638,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 let m = self.pop_mark()?;
                 if m <= self.fence() || m > self.stack.len() {
                     return Err(self.underflow());
+                }
+                if self.stack.len() == m {
+                    return Ok(()); // nothing to set: `_pickle` looks at nothing
                 }
                 if (self.stack.len() - m) % 2 != 0 {
                     return Err(self.err("odd number of items for SETITEMS"));
@@ -704,10 +736,10 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             }
             return Ok(());
         }
-        self.untrusted_mutation(l)?;
         if items.is_empty() {
-            return Ok(());
+            return Ok(()); // nothing to append: `_pickle` looks at nothing
         }
+        self.untrusted_mutation(l)?;
         if let Some(extend) = l.getattr_opt(intern!(py, "extend"))? {
             extend.call1((PyList::new(py, items)?,))?;
         } else {
@@ -759,19 +791,13 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.proto = p;
             }
             Opcode::Int => {
-                let line = self.line()?.to_vec();
-                let o = if line == b"00" {
-                    pyo3::types::PyBool::new(py, false).to_owned().into_any()
-                } else if line == b"01" {
-                    pyo3::types::PyBool::new(py, true).to_owned().into_any()
-                } else {
-                    self.parse_int(&line, false)?
-                };
+                let line = self.line_with_newline()?;
+                let o = text::load_int(py, line)?;
                 self.stack.push(o);
             }
             Opcode::Long => {
-                let line = self.line()?.to_vec();
-                let o = self.parse_int(&line, true)?;
+                let line = self.line_with_newline()?;
+                let o = text::load_long(py, line)?;
                 self.stack.push(o);
             }
             Opcode::Long1 => {
@@ -790,19 +816,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.push(o);
             }
             Opcode::Float => {
-                let line = self.line()?.to_vec();
-                let s = String::from_utf8_lossy(&line);
-                let o = match s.trim().parse::<f64>() {
-                    Ok(v)
-                        if !s.contains(|c: char| {
-                            c.is_ascii_alphabetic() && c != 'e' && c != 'E'
-                        }) =>
-                    {
-                        PyFloat::new(py, v).into_any()
-                    }
-                    _ => py.get_type::<PyFloat>().call1((PyBytes::new(py, &line),))?,
-                };
-                self.stack.push(o);
+                let line = self.line_with_newline()?;
+                let v = text::load_float(line)?;
+                self.stack.push(PyFloat::new(py, v).into_any());
             }
             Opcode::String => {
                 let line = self.line_min(1)?.to_vec();
@@ -893,9 +909,13 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 if m <= self.fence() || m > self.stack.len() {
                     return Err(self.underflow());
                 }
+                if self.stack.len() == m {
+                    return Ok(()); // nothing to add: `_pickle` looks at nothing
+                }
                 let items: Vec<_> = self.stack.drain(m..).collect();
                 let s = self.stack[m - 1].clone();
-                if let Ok(set) = s.cast_exact::<PySet>() {
+                // `PySet_Check`: set subclasses too, as `_pickle`.
+                if let Ok(set) = s.cast::<PySet>() {
                     for v in items {
                         set.add(v)?;
                     }
@@ -930,7 +950,8 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.truncate(m);
             }
             Opcode::Get => {
-                let idx = self.line_index("GET")?;
+                let line = self.line_with_newline()?;
+                let idx = text::memo_index(py, line)?;
                 if idx < 0 {
                     return Err(self.err(format_args!("Memo value not found at index {idx}")));
                 }
@@ -938,7 +959,10 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.push(o);
             }
             Opcode::Put => {
-                let idx = self.line_index("PUT")?;
+                // `_pickle` checks the stack before it reads the index.
+                let line = self.line_with_newline()?.to_vec();
+                self.top()?;
+                let idx = text::memo_index(py, &line)?;
                 if idx < 0 {
                     return Err(errors::value_error("negative PUT argument"));
                 }
@@ -954,10 +978,12 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.push(o);
             }
             Opcode::Global => {
+                // Each line decoded as it is read, strictly (`_pickle`: a
+                // lone surrogate is a UnicodeDecodeError here).
                 let module = self.line()?.to_vec();
+                let module = strict_text(py, &module, "utf-8")?;
                 let name = self.line()?.to_vec();
-                let module = utf8_str(py, &module)?.extract::<String>()?;
-                let name = utf8_str(py, &name)?.extract::<String>()?;
+                let name = strict_text(py, &name, "utf-8")?;
                 let o = self.global(&module, &name)?;
                 self.stack.push(o);
             }
@@ -981,6 +1007,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                         args.get_type().name()?
                     )));
                 };
+                self.refuse_array_call(&f)?;
                 let o = f.call1(args.clone())?;
                 self.stack.push(o);
             }
@@ -991,10 +1018,11 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             }
             Opcode::Inst => {
                 let m = self.pop_mark()?;
+                // ASCII, strictly, as `_pickle` decodes INST's lines.
                 let module = self.line()?.to_vec();
+                let module = strict_text(py, &module, "ascii")?;
                 let name = self.line()?.to_vec();
-                let module = String::from_utf8_lossy(&module).into_owned();
-                let name = String::from_utf8_lossy(&name).into_owned();
+                let name = strict_text(py, &name, "ascii")?;
                 let cls = self.global(&module, &name)?;
                 let args = self.pop_tuple_from(m)?;
                 let o = self.instantiate(&cls, &args)?;
@@ -1070,13 +1098,6 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         self.input.read(py, n)
     }
 
-    /// The decimal memo index line of GET/PUT.
-    fn line_index(&mut self, what: &str) -> PyResult<i64> {
-        let line = self.line()?.to_vec();
-        parse_decimal(&line)
-            .ok_or_else(|| errors::value_error(format!("invalid literal for {what}")))
-    }
-
     fn read_size8(&mut self, what: &str) -> PyResult<usize> {
         let n = u64::from_le_bytes(self.input.read_array::<8>(self.py)?);
         if n > isize::MAX as u64 {
@@ -1086,19 +1107,6 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             )));
         }
         Ok(n as usize)
-    }
-
-    fn parse_int(&self, line: &[u8], long: bool) -> PyResult<Bound<'py, PyAny>> {
-        let py = self.py;
-        let mut s = line;
-        if long {
-            s = s.strip_suffix(b"L").unwrap_or(s);
-        }
-        if let Some(v) = parse_decimal(s) {
-            return int_obj(py, v);
-        }
-        let text = String::from_utf8_lossy(s).into_owned();
-        py.get_type::<pyo3::types::PyInt>().call1((text, 0))
     }
 
     fn extension(&mut self, code: i64) -> PyResult<Bound<'py, PyAny>> {
@@ -1137,12 +1145,38 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         Ok(o)
     }
 
+    /// Calling `numpy.ndarray` itself (REDUCE, NEWOBJ, OBJ, INST) allocates
+    /// what its shape argument claims, not what the pickle holds; numpy's
+    /// pickles never do it (they call `_reconstruct` with an empty shape
+    /// and give the data to `__setstate__`). Refused unless allowed.
+    fn refuse_array_call(&self, f: &Bound<'py, PyAny>) -> PyResult<()> {
+        let py = self.py;
+        if !f.is_instance_of::<PyType>() {
+            return Ok(());
+        }
+        let Some(cache) = SAFE_CACHE.get(py) else {
+            return Ok(());
+        };
+        let Some(nd) = cache.bind(py).get_item("numpy.ndarray")? else {
+            return Ok(());
+        };
+        if !f.is(&nd) || self.ctx.globals.allow.lookup("numpy.ndarray").is_some() {
+            return Ok(());
+        }
+        Err(self.err(
+            "refusing to call numpy.ndarray directly: it would allocate what the \
+             pickle's shape claims (numpy's pickles call _reconstruct); pass \
+             allow=['numpy.ndarray'] to trust it",
+        ))
+    }
+
     fn instantiate(
         &self,
         cls: &Bound<'py, PyAny>,
         args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
+        self.refuse_array_call(cls)?;
         if args.is_empty()
             && cls.is_instance_of::<PyType>()
             && cls.getattr_opt(intern!(py, "__getinitargs__"))?.is_none()
@@ -1160,6 +1194,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         what: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
+        self.refuse_array_call(cls)?;
         if !cls.is_instance_of::<PyType>() {
             return Err(self.err(format_args!(
                 "{what} class argument must be a type, not {}",
@@ -1194,6 +1229,22 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
     fn build(&self, inst: &Bound<'py, PyAny>, state: Bound<'py, PyAny>) -> PyResult<()> {
         let py = self.py;
         self.untrusted_mutation(inst)?;
+        let allow = self.ctx.globals.allow;
+        let (trust_dtype, trust_array) = (
+            allow.lookup("numpy.dtype").is_some(),
+            allow.lookup("numpy.ndarray").is_some(),
+        );
+        if !(trust_dtype && trust_array) {
+            if let Some((what, why)) =
+                numpy_state::refused_numpy_state(py, inst, &state, trust_dtype, trust_array)?
+            {
+                let class = if what == "dtype" { "dtype" } else { "ndarray" };
+                return Err(self.err(format_args!(
+                    "refusing a numpy {what} state ({why}); numpy would trust it: \
+                     pass allow=['numpy.{class}'] to trust the pickle with it"
+                )));
+            }
+        }
         if let Some(setstate) = inst.getattr_opt(intern!(py, "__setstate__"))? {
             setstate.call1((state,))?;
             return Ok(());
@@ -1248,21 +1299,4 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             )),
         }
     }
-}
-
-/// A decimal (optionally signed) integer that fits i64, else None.
-fn parse_decimal(s: &[u8]) -> Option<i64> {
-    let t = std::str::from_utf8(s).ok()?;
-    let t = t.trim_end_matches(['\r', ' ']);
-    if t.is_empty() || t.len() > 18 {
-        return None;
-    }
-    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if digits.len() > 1 && digits.starts_with('0') {
-        return None;
-    }
-    t.parse().ok()
 }

@@ -896,7 +896,14 @@ impl<'m, 'py> Enc<'m, 'py> {
             let args = if data.is_empty() {
                 PyTuple::empty(py)
             } else {
-                PyTuple::new(py, [PyBytes::new(py, &data)])?
+                // A new bytes object, as `_pickle`'s `PyBytes_FromObject`
+                // (never the cached 1-byte one: that one may be memoized
+                // elsewhere in the pickle).
+                let arg = PyBytes::new_with(py, data.len(), |buf| {
+                    buf.copy_from_slice(&data);
+                    Ok(())
+                })?;
+                PyTuple::new(py, [arg])?
             };
             let rv = PyTuple::new(
                 py,

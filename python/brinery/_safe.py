@@ -54,15 +54,11 @@ _PLAIN = {
     "collections.deque": ("collections", "deque"),
 }
 
-_NUMPY = {
-    "numpy.ndarray",
-    "numpy.dtype",
-    "numpy.core.multiarray._reconstruct",
-    "numpy._core.multiarray._reconstruct",
-    "numpy.core.multiarray.scalar",
-    "numpy._core.multiarray.scalar",
-    "numpy.core.numeric._frombuffer",
-    "numpy._core.numeric._frombuffer",
+# numpy's reconstructors, under both package names pickles use: numpy 1.x
+# writes `numpy.core`, numpy 2.x `numpy._core`.
+_NUMPY_RECONSTRUCTORS = ("multiarray._reconstruct", "multiarray.scalar", "numeric._frombuffer")
+_NUMPY = {"numpy.ndarray", "numpy.dtype"} | {
+    "%s.%s" % (package, name) for package in ("numpy.core", "numpy._core") for name in _NUMPY_RECONSTRUCTORS
 }
 
 _WRAPPED = {

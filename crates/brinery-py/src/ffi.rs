@@ -7,8 +7,9 @@
 //! - [`int_value`]: `PyLong_AsLongLongAndOverflow` on an exact `int`;
 //! - [`str_utf8`]: `PyUnicode_AsUTF8AndSize`, the UTF-8 form CPython keeps
 //!   in the string (no copy for ASCII), as `_pickle` uses;
-//! - [`with_buffer`]: `PyObject_GetBuffer`/`PyBuffer_Release`, the bytes
-//!   of an in-band `PickleBuffer` without a copy;
+//! - [`with_buffer`]: `PyObject_GetBuffer`, `PyBuffer_IsContiguous` and
+//!   `PyBuffer_Release`, the bytes of an in-band `PickleBuffer` without a
+//!   copy (nor a `raw()` memoryview);
 //! - [`BytesOut`]: `_pickle`'s output buffer, a `bytes` object written in
 //!   place and grown with `_PyBytes_Resize` (realloc), so `dumps` returns
 //!   it without copying the pickle once more.
@@ -54,6 +55,7 @@ extern "C" {
         flags: std::os::raw::c_int,
     ) -> std::os::raw::c_int;
     fn PyBuffer_Release(view: *mut RawBuffer);
+    fn PyBuffer_IsContiguous(view: *const RawBuffer, order: c_char) -> std::os::raw::c_int;
     // Not in the limited API, but exported by every CPython 3.x (3.9-3.14)
     // with this signature; `_pickle` grows its output buffer with it.
     fn _PyBytes_Resize(
@@ -66,7 +68,7 @@ extern "C" {
 const BYTES_OUT_START: usize = 4096;
 
 /// A growable output buffer that is a `bytes` object, as `_pickle`'s
-/// `output_buffer`: written in place, grown by doubling with
+/// `output_buffer`: written in place, grown by half as much again with
 /// `_PyBytes_Resize` (a realloc, which moves large buffers by remapping
 /// pages rather than copying), and handed out as the result without a
 /// copy.
@@ -143,11 +145,16 @@ impl<'py> BytesOut<'py> {
         Ok(())
     }
 
+    /// Room for `extra` more bytes: `_pickle`'s growth rule (1.5 times
+    /// what is needed), so the allocations follow the same sizes as
+    /// `pickle.dumps`'s (glibc then reuses the freed ones the same way;
+    /// doubling gave capacities past its mmap threshold, fresh pages on
+    /// every dump).
     #[cold]
     #[inline(never)]
     fn grow(&mut self, extra: usize) {
         let need = self.len.saturating_add(extra);
-        let cap = need.max(self.cap.saturating_mul(2));
+        let cap = (need / 2).saturating_mul(3).max(need);
         if let Err(e) = self.resize(cap) {
             self.err.get_or_insert(e);
         }
@@ -232,24 +239,45 @@ impl<'py> BytesOut<'py> {
     }
 }
 
-/// `f` on the bytes of `obj`'s contiguous buffer (`PyBUF_SIMPLE`), held
-/// exported (so neither freed nor resized) until `f` returns.
-pub fn with_buffer<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+/// `PyBUF_FULL_RO`: any layout (strides, suboffsets, format), as a
+/// `PickleBuffer` holds its view.
+const PYBUF_FULL_RO: std::os::raw::c_int = 0x011c;
+
+/// What [`with_buffer`] passes on: the bytes (empty when the buffer is not
+/// contiguous) and the view's flags.
+pub struct BufferView<'a> {
+    pub data: &'a [u8],
+    pub readonly: bool,
+    /// One contiguous block, in C or Fortran order, with no suboffsets
+    /// (`_pickle`'s condition for pickling a `PickleBuffer`).
+    pub contiguous: bool,
+}
+
+/// `f` on `obj`'s buffer (requested as `PyBUF_FULL_RO`, as `_pickle`'s
+/// `PickleBuffer` holds it), held exported (so neither freed nor resized)
+/// until `f` returns.
+pub fn with_buffer<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(BufferView<'_>) -> R) -> PyResult<R> {
     let mut view = std::mem::MaybeUninit::<RawBuffer>::zeroed();
-    // SAFETY: the GIL is held; on success the view describes `len`
-    // readable bytes at `buf` until PyBuffer_Release, called exactly once
-    // below; on failure an exception is set (taken into the PyErr).
+    // SAFETY: the GIL is held; on success the view describes its memory
+    // (`len` bytes at `buf` when contiguous) until PyBuffer_Release, called
+    // exactly once below; on failure an exception is set (taken into the
+    // PyErr).
     unsafe {
-        if PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), 0) != 0 {
+        if PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), PYBUF_FULL_RO) != 0 {
             return Err(PyErr::fetch(obj.py()));
         }
         let v = view.assume_init_mut();
-        let data: &[u8] = if v.len <= 0 || v.buf.is_null() {
+        let contiguous = v.suboffsets.is_null() && PyBuffer_IsContiguous(v, b'A' as c_char) != 0;
+        let data: &[u8] = if !contiguous || v.len <= 0 || v.buf.is_null() {
             &[]
         } else {
             std::slice::from_raw_parts(v.buf.cast::<u8>().cast_const(), v.len as usize)
         };
-        let r = f(data);
+        let r = f(BufferView {
+            data,
+            readonly: v.readonly != 0,
+            contiguous,
+        });
         PyBuffer_Release(v);
         Ok(r)
     }

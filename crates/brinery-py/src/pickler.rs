@@ -917,42 +917,40 @@ impl<'m, 'py> Enc<'m, 'py> {
     fn save_picklebuffer(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
         let py = self.py;
         if self.proto < 5 {
-            return Err(errors::pickling(
-                py,
-                "PickleBuffer can only be pickled with protocol >= 5",
-            ));
+            // `_pickle`'s message ("can only pickled" before 3.13).
+            let msg = if py.version_info() >= (3, 13) {
+                "PickleBuffer can only be pickled with protocol >= 5"
+            } else {
+                "PickleBuffer can only pickled with protocol >= 5"
+            };
+            return Err(errors::pickling(py, msg));
         }
-        let view = match obj.call_method0(intern!(py, "raw")) {
-            Ok(v) => v,
-            Err(e) if e.is_instance_of::<pyo3::exceptions::PyBufferError>(py) => {
+        // The buffer stays exported (its bytes in place) while the
+        // callback runs and the data is written, as `_pickle` holds the
+        // PickleBuffer's view.
+        ffi::with_buffer(obj, |view| {
+            if !view.contiguous {
                 return Err(errors::pickling(
                     py,
                     "PickleBuffer can not be pickled when pointing to a non-contiguous buffer",
-                ))
+                ));
             }
-            Err(e) => return Err(e),
-        };
-        let readonly = view.getattr(intern!(py, "readonly"))?.is_truthy()?;
-        let in_band = match self.hooks.buffer_callback.clone() {
-            Some(cb) => self.call(|| cb.call1((obj,))?.is_truthy())?,
-            None => true,
-        };
-        if in_band {
-            // The bytes in place (the buffer stays exported meanwhile).
-            ffi::with_buffer(&view, |data| {
-                if readonly {
-                    self.save_bytes_data(obj, data)
-                } else {
-                    self.save_bytearray_data(obj, data)
+            let in_band = match self.hooks.buffer_callback.clone() {
+                Some(cb) => self.call(|| cb.call1((obj,))?.is_truthy())?,
+                None => true,
+            };
+            if !in_band {
+                self.op(Opcode::NextBuffer);
+                if view.readonly {
+                    self.op(Opcode::ReadonlyBuffer);
                 }
-            })?
-        } else {
-            self.op(Opcode::NextBuffer);
-            if readonly {
-                self.op(Opcode::ReadonlyBuffer);
+                Ok(())
+            } else if view.readonly {
+                self.save_bytes_data(obj, view.data)
+            } else {
+                self.save_bytearray_data(obj, view.data)
             }
-            Ok(())
-        }
+        })?
     }
 
     fn save_unicode(&mut self, s: &Bound<'py, PyString>) -> PyResult<()> {

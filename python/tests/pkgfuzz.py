@@ -673,7 +673,13 @@ _DTYPE_CHECK = {}
 # brinery's refusals of numpy calls that `_pickle` would make (and numpy
 # might crash on, or allocate for): the guarded pure-Python references
 # decide those inputs.
-_NUMPY_REFUSALS = ("refusing a numpy dtype state", "refusing a numpy array state", "refusing to call numpy.ndarray")
+_NUMPY_REFUSALS = (
+    "refusing a numpy dtype state",
+    "refusing a numpy array state",
+    "refusing to call numpy.ndarray",
+    "(int): it would allocate",
+    "with a range of",
+)
 
 
 def numpy_state_refused(inst, state):
@@ -761,28 +767,36 @@ class GuardedRef(pickle._Unpickler):
             _refuse_mutation(self.stack[-3])
         return pickle._Unpickler.load_setitem(self)
 
-    def _refuse_array_call(self, f):
+    def _refuse_array_call(self, f, args=()):
         np = sys.modules.get("numpy")
         if np is not None and f is np.ndarray:
             raise pickle.UnpicklingError("reference: refusing to call numpy.ndarray directly")
+        # brinery's rule against safe-set calls that allocate what an
+        # argument claims (bytes(n), list(range(10**9))).
+        if not isinstance(args, tuple) or not args or not _is_safe_object(f):
+            return
+        if f in (bytes, bytearray) and isinstance(args[0], int):
+            raise pickle.UnpicklingError("reference: refusing %s(int)" % f.__name__)
+        if any(type(a) is range and len(a) > 1 << 20 for a in args) and f is not range:
+            raise pickle.UnpicklingError("reference: refusing a call with a large range")
 
     def load_reduce(self):
         if len(self.stack) >= 2:
-            self._refuse_array_call(self.stack[-2])
+            self._refuse_array_call(self.stack[-2], self.stack[-1])
         return pickle._Unpickler.load_reduce(self)
 
     def load_newobj(self):
         if len(self.stack) >= 2:
-            self._refuse_array_call(self.stack[-2])
+            self._refuse_array_call(self.stack[-2], self.stack[-1])
         return pickle._Unpickler.load_newobj(self)
 
     def load_newobj_ex(self):
         if len(self.stack) >= 3:
-            self._refuse_array_call(self.stack[-3])
+            self._refuse_array_call(self.stack[-3], self.stack[-2])
         return pickle._Unpickler.load_newobj_ex(self)
 
     def _instantiate(self, klass, args):
-        self._refuse_array_call(klass)
+        self._refuse_array_call(klass, tuple(args))
         return pickle._Unpickler._instantiate(self, klass, args)
 
     dispatch[pickle.REDUCE[0]] = load_reduce

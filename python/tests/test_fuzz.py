@@ -257,6 +257,30 @@ def test_global_and_inst_lines_are_decoded_strictly():
     assert compared == 5
 
 
+def test_safe_calls_that_would_allocate_what_an_argument_claims_are_refused():
+    """Found by the long pkgfuzz run: a 20-byte pickle made the default
+    safe mode allocate 2 GiB with builtins.bytes(2**31-1); list(range(...))
+    and friends the same. Trusting the class with allow= gives pickle's
+    behaviour (small sizes here)."""
+    big = b"\x80\x02cbuiltins\nbytes\nJ\xff\xff\xff\x7f\x85R."
+    cases = [
+        big,
+        b"\x80\x02cbuiltins\nbytearray\nJ\xff\xff\xff\x7f\x85R.",
+        b"\x80\x02cbuiltins\nlist\ncbuiltins\nrange\nJ\xff\xff\xff\x7f\x85R\x85R.",
+        b"\x80\x02cbuiltins\nfrozenset\ncbuiltins\nrange\nJ\xff\xff\xff\x7f\x85R\x85R.",
+        b"\x80\x02cbuiltins\nbytes\ncbuiltins\nrange\nJ\xff\xff\xff\x7f\x85R\x85\x81.",
+    ]
+    for data in cases:
+        with pytest.raises(pickle.UnpicklingError, match="it would allocate what the pickle claims"):
+            brinery.loads(data)
+    small = b"\x80\x02cbuiltins\nbytes\nK\x05\x85R."
+    with pytest.raises(pickle.UnpicklingError):
+        brinery.loads(small)
+    assert brinery.loads(small, allow=["builtins.bytes"]) == bytes(5) == pickle.loads(small)
+    assert brinery.loads(b"\x80\x02cbuiltins\nrange\nJ\xff\xff\xff\x7f\x85R.") == range(2**31 - 1)
+    assert brinery.loads(pickle.dumps([bytearray(b"ab"), b"", range(5)], 2)) == [bytearray(b"ab"), b"", range(5)]
+
+
 def test_long_binput_index_is_unsigned():
     """`_pickle` reads LONG_BINPUT's index unsigned (found by pkgfuzz:
     brinery called 2^31 and above negative). brinery keeps such an index in

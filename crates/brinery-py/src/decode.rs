@@ -1003,6 +1003,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                     )));
                 };
                 self.refuse_array_call(&f)?;
+                self.refuse_amplifier(&f, args)?;
                 let o = f.call1(args.clone())?;
                 self.stack.push(o);
             }
@@ -1165,6 +1166,47 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         ))
     }
 
+    /// A call of a safe-set class that would allocate what an argument
+    /// claims rather than what the pickle holds: `bytes(n)`/`bytearray(n)`
+    /// with an int (pickle never writes it), or any safe-set call given a
+    /// `range` of more than 2^20 items (`list(range(10**9))`). Refused
+    /// unless the class is trusted with `allow=`.
+    fn refuse_amplifier(&self, f: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>) -> PyResult<()> {
+        let py = self.py;
+        if args.is_empty() || self.ctx.globals.allow.everything || !is_safe_object(py, f) {
+            return Ok(());
+        }
+        let Some(cache) = SAFE_CACHE.get(py) else {
+            return Ok(());
+        };
+        let cache = cache.bind(py);
+        for key in ["builtins.bytes", "builtins.bytearray"] {
+            if let Some(c) = cache.get_item(key)? {
+                if f.is(&c)
+                    && self.ctx.globals.allow.lookup(key).is_none()
+                    && args.get_item(0)?.is_instance_of::<pyo3::types::PyInt>()
+                {
+                    return Err(self.err(format_args!(
+                        "refusing {key}(int): it would allocate what the pickle claims, \
+                         not what it holds; pass allow=['{key}'] to trust it"
+                    )));
+                }
+            }
+        }
+        for a in args.iter() {
+            if let Ok(r) = a.cast::<pyo3::types::PyRange>() {
+                if !f.is(r.get_type()) && r.len()? > 1 << 20 {
+                    return Err(self.err(format_args!(
+                        "refusing a call of a safe-set class with a range of {} items: \
+                         it would allocate what the pickle claims, not what it holds",
+                        r.len()?
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn instantiate(
         &self,
         cls: &Bound<'py, PyAny>,
@@ -1172,6 +1214,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         self.refuse_array_call(cls)?;
+        self.refuse_amplifier(cls, args)?;
         if args.is_empty()
             && cls.is_instance_of::<PyType>()
             && cls.getattr_opt(intern!(py, "__getinitargs__"))?.is_none()
@@ -1202,6 +1245,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 args.get_type().name()?
             )));
         };
+        self.refuse_amplifier(cls, args)?;
         let kw = match kwargs {
             Some(k) => match k.cast::<PyDict>() {
                 Ok(d) => Some(d.clone()),

@@ -679,6 +679,7 @@ _NUMPY_REFUSALS = (
     "refusing to call numpy.ndarray",
     "(int): it would allocate",
     "with a range of",
+    "would copy",
 )
 
 
@@ -771,14 +772,39 @@ class GuardedRef(pickle._Unpickler):
         np = sys.modules.get("numpy")
         if np is not None and f is np.ndarray:
             raise pickle.UnpicklingError("reference: refusing to call numpy.ndarray directly")
-        # brinery's rule against safe-set calls that allocate what an
-        # argument claims (bytes(n), list(range(10**9))).
+        # brinery's rules against safe-set calls that allocate what an
+        # argument claims (bytes(n), list(range(10**9)), copying one large
+        # memoized object again and again); classes trusted with allow= are
+        # exempt.
         if not isinstance(args, tuple) or not args or not _is_safe_object(f):
+            return
+        if any(f is t for t in self.trusted()):
             return
         if f in (bytes, bytearray) and isinstance(args[0], int):
             raise pickle.UnpicklingError("reference: refusing %s(int)" % f.__name__)
+        n = 0
+        for a in args:
+            try:
+                n += len(a)
+            except Exception:  # noqa: BLE001 - not sized
+                pass
+        self._copied = getattr(self, "_copied", 0) + n
+        if self._copied > 2 * self._offset() + (1 << 16):
+            raise pickle.UnpicklingError("reference: the calls would copy %d items" % self._copied)
         if any(type(a) is range and len(a) > 1 << 20 for a in args) and f is not range:
             raise pickle.UnpicklingError("reference: refusing a call with a large range")
+
+    def trusted(self):
+        return ()
+
+    def _offset(self):
+        """The offset of the next byte (not of the end of a read frame)."""
+        f = self._unframer.file_read.__self__
+        pos = f.tell()
+        cf = self._unframer.current_frame
+        if cf is not None:
+            pos -= len(cf.getbuffer()) - cf.tell()
+        return pos
 
     def load_reduce(self):
         if len(self.stack) >= 2:
@@ -836,6 +862,9 @@ class AllowRefPy(GuardedRef):
 
     def table(self):
         return allow_table()
+
+    def trusted(self):
+        return list(ALLOW_PLAIN.values())
 
 
 class SafeRefC(pickle.Unpickler):

@@ -281,6 +281,26 @@ def test_safe_calls_that_would_allocate_what_an_argument_claims_are_refused():
     assert brinery.loads(pickle.dumps([bytearray(b"ab"), b"", range(5)], 2)) == [bytearray(b"ab"), b"", range(5)]
 
 
+def test_safe_calls_copy_at_most_twice_the_input():
+    """Copying one large memoized object again and again (a 1 MiB bytes
+    object given to bytearray() 100 times by 600 bytes of pickle: 100 MiB)
+    is refused in safe mode; each argument of a pickle's own reductions was
+    built from its bytes, so the budget (twice the input read, plus 64 KiB)
+    never refuses them."""
+    big = b"x" * (1 << 20)
+    head = b"\x80\x04\x8e" + len(big).to_bytes(8, "little") + big + b"\x940"
+    head += b"\x8c\x08builtins\x8c\x09bytearray\x93\x940]("
+    rep = b"h\x01h\x00\x85R"
+    assert len(brinery.loads(head + rep + b"e.")) == 1
+    with pytest.raises(pickle.UnpicklingError, match="would copy"):
+        brinery.loads(head + rep * 100 + b"e.")
+    assert len(brinery.loads(head + rep * 100 + b"e.", allow=["builtins.bytearray"])) == 100
+    objs = [[bytearray(b"x" * 70000)] * 3, {frozenset(range(5000))}, [set(range(3000))] * 2]
+    for obj in objs:
+        for p in range(pickle.HIGHEST_PROTOCOL + 1):
+            assert brinery.loads(pickle.dumps(obj, p)) == obj
+
+
 def test_long_binput_index_is_unsigned():
     """`_pickle` reads LONG_BINPUT's index unsigned (found by pkgfuzz:
     brinery called 2^31 and above negative). brinery keeps such an index in

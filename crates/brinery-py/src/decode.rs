@@ -333,7 +333,16 @@ pub struct Decoder<'r, 'a, 'py> {
     ctx: Ctx<'r, 'py>,
     op_off: u64,
     op: Opcode,
+    /// Items and bytes safe-set calls copied from their arguments in this
+    /// load (see [`Decoder::refuse_amplifier`]).
+    copied: std::cell::Cell<u64>,
 }
+
+/// Safe-set calls may copy at most this many items or bytes from their
+/// arguments, plus twice the input read so far: enough for any pickle's own
+/// reductions (each argument was built from the input), not for copying one
+/// large memoized object again and again.
+const COPY_SLACK: u64 = 1 << 16;
 
 fn int_obj<'py>(py: Python<'py>, v: i64) -> PyResult<Bound<'py, PyAny>> {
     v.into_bound_py_any(py)
@@ -407,6 +416,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             ctx,
             op_off: 0,
             op: Opcode::Stop,
+            copied: std::cell::Cell::new(0),
         }
     }
 
@@ -1173,25 +1183,51 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
     /// unless the class is trusted with `allow=`.
     fn refuse_amplifier(&self, f: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>) -> PyResult<()> {
         let py = self.py;
-        if args.is_empty() || self.ctx.globals.allow.everything || !is_safe_object(py, f) {
+        if args.is_empty() || self.ctx.globals.allow.everything {
             return Ok(());
         }
         let Some(cache) = SAFE_CACHE.get(py) else {
             return Ok(());
         };
-        let cache = cache.bind(py);
-        for key in ["builtins.bytes", "builtins.bytearray"] {
-            if let Some(c) = cache.get_item(key)? {
-                if f.is(&c)
-                    && self.ctx.globals.allow.lookup(key).is_none()
-                    && args.get_item(0)?.is_instance_of::<pyo3::types::PyInt>()
-                {
-                    return Err(self.err(format_args!(
-                        "refusing {key}(int): it would allocate what the pickle claims, \
-                         not what it holds; pass allow=['{key}'] to trust it"
-                    )));
-                }
+        // The safe-set name `f` was resolved from; a class trusted with
+        // `allow=` behaves as with `_pickle`.
+        let mut key = None;
+        for (k, v) in cache.bind(py).iter() {
+            if v.is(f) {
+                key = Some(k.extract::<String>()?);
+                break;
             }
+        }
+        let Some(key) = key else {
+            return Ok(());
+        };
+        if self.ctx.globals.allow.lookup(&key).is_some() {
+            return Ok(());
+        }
+        if (key == "builtins.bytes" || key == "builtins.bytearray")
+            && args.get_item(0)?.is_instance_of::<pyo3::types::PyInt>()
+        {
+            return Err(self.err(format_args!(
+                "refusing {key}(int): it would allocate what the pickle claims, \
+                 not what it holds; pass allow=['{key}'] to trust it"
+            )));
+        }
+        // The copy budget: `bytearray(memo[big])` repeated would otherwise
+        // allocate a copy of `big` per six bytes of pickle.
+        let mut copied = self.copied.get();
+        for a in args.iter() {
+            if let Ok(n) = a.len() {
+                copied = copied.saturating_add(n as u64);
+            }
+        }
+        self.copied.set(copied);
+        if copied > 2 * self.input.offset() + COPY_SLACK {
+            return Err(self.err(format_args!(
+                "refusing a call of a safe-set class: the calls of this load would copy \
+                 {copied} items or bytes from {} bytes of pickle (it would allocate what \
+                 the pickle claims, not what it holds)",
+                self.input.offset()
+            )));
         }
         for a in args.iter() {
             if let Ok(r) = a.cast::<pyo3::types::PyRange>() {

@@ -321,6 +321,9 @@ pub struct Ctx<'r, 'py> {
     pub persistent_load: Option<Bound<'py, PyAny>>,
     pub buffers: Option<Bound<'py, PyAny>>,
     pub max_memo_entries: Option<usize>,
+    /// The `Unpickler` whose memo this is: lent back to it while
+    /// `find_class`/`persistent_load` run (`Unpickler.memo` is live there).
+    pub owner: Option<Bound<'py, crate::unpickler::Unpickler>>,
 }
 
 pub struct Decoder<'r, 'a, 'py> {
@@ -540,9 +543,11 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
     }
 
     fn global(&mut self, module: &str, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.ctx
-            .globals
-            .resolve(self.py, module, name, self.proto, self.op_off, self.op)
+        let ctx = &self.ctx;
+        let (py, proto, off, op) = (self.py, self.proto, self.op_off, self.op);
+        crate::memo::lend(ctx.owner.as_ref(), self.memo, || {
+            ctx.globals.resolve(py, module, name, proto, off, op)
+        })
     }
 
     /// Decode one pickle (up to STOP) and return its object.
@@ -1366,9 +1371,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         Ok(())
     }
 
-    fn persistent(&self, pid: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn persistent(&mut self, pid: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         match &self.ctx.persistent_load {
-            Some(f) => f.call1((pid,)),
+            Some(f) => crate::memo::lend(self.ctx.owner.as_ref(), self.memo, || f.call1((pid,))),
             None => Err(self.err(
                 "A load persistent id instruction was encountered, but no persistent_load function was specified.",
             )),

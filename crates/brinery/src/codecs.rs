@@ -1020,6 +1020,7 @@ pub(crate) fn decode(data: &[u8], encoding: &str, errors: &str) -> Result<Vec<u8
 #[cfg(test)]
 mod tests {
     use super::*;
+    use brinery_testutil::unhex;
 
     fn ok(data: &[u8], enc: &str, err: &str) -> String {
         let v = decode(data, enc, err).unwrap_or_else(|e| panic!("{enc}/{err}: {e}"));
@@ -1202,13 +1203,6 @@ mod tests {
             out.push((k, v));
         }
         out
-    }
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
     }
 
     /// The codecs brinery knows but does not implement: a case in one of

@@ -410,14 +410,15 @@ impl<'g, S> Frame<'g, S> {
 
 /// Builder methods that each set one field of an options struct:
 /// `setters!(Type { /// doc
-/// field: T, ... })` makes `pub fn field(mut self, field: T) -> Self`.
+/// field: T, ... })` makes `pub fn field(mut self, field: T) -> Self`;
+/// `field: T => conv` stores `conv(field)` (e.g. `&str => String::from`).
 macro_rules! setters {
-    ($t:ty { $($(#[$m:meta])* $field:ident: $ty:ty),* $(,)? }) => {
+    ($t:ty { $($(#[$m:meta])* $field:ident: $ty:ty $(=> $conv:path)?),* $(,)? }) => {
         impl $t {
             $(
                 $(#[$m])*
                 pub fn $field(mut self, $field: $ty) -> Self {
-                    self.$field = $field;
+                    self.$field = $($conv)?($field);
                     self
                 }
             )*

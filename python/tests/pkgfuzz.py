@@ -538,12 +538,7 @@ def allow_table():
     wrapper objects; `allow=` adds to the safe set) with ALLOW_PLAIN on top,
     plus the Python 2 spellings."""
     if "allow" not in _TABLES:
-        table = {}
-        for key in brinery.SAFE_NAMES:
-            try:
-                table[key] = _safe_resolve(key)
-            except ImportError:
-                pass
+        table = dict(safe_table())
         table.update(ALLOW_PLAIN)
         _TABLES["allow"] = _with_py2_names(table)
     return _TABLES["allow"]
@@ -755,26 +750,24 @@ class GuardedRef(pickle._Unpickler):
                 raise pickle.UnpicklingError("reference: refusing a numpy state (%s)" % why)
         return pickle._Unpickler.load_build(self)
 
-    def load_appends(self):
-        # The target is the top of the stack below the mark.
-        if self.metastack and self.metastack[-1]:
+    def _guard_mark_target(self, plain):
+        # The target is the top of the stack below the mark; nothing is
+        # changed when no item follows the mark.
+        if self.stack and self.metastack and self.metastack[-1]:
             t = self.metastack[-1][-1]
-            if type(t) is not list:
+            if type(t) is not plain:
                 _refuse_mutation(t)
+
+    def load_appends(self):
+        self._guard_mark_target(list)
         return pickle._Unpickler.load_appends(self)
 
     def load_setitems(self):
-        if self.metastack and self.metastack[-1]:
-            t = self.metastack[-1][-1]
-            if type(t) is not dict:
-                _refuse_mutation(t)
+        self._guard_mark_target(dict)
         return pickle._Unpickler.load_setitems(self)
 
     def load_additems(self):
-        if self.metastack and self.metastack[-1]:
-            t = self.metastack[-1][-1]
-            if type(t) is not set:
-                _refuse_mutation(t)
+        self._guard_mark_target(set)
         return pickle._Unpickler.load_additems(self)
 
     def load_append(self):

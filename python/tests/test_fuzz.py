@@ -24,6 +24,20 @@ def warm():
     pkgfuzz.warm_up_safe_set()
 
 
+def run_child(code, cases, *argv):
+    """Run `code` in a child Python with `cases` ({name: bytes}) as JSON on
+    stdin (a crash kills the child, not pytest); its JSON output."""
+    r = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        input=json.dumps({k: v.hex() for k, v in cases.items()}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout)
+
+
 def outcome(fn):
     try:
         return ("ok", repr(fn()))
@@ -393,15 +407,7 @@ print(json.dumps(out))
                     reason="SKIP: numpy not installed")
 def test_numpy_dtype_states_numpy_would_crash_on_are_refused():
     """Run in a child process (a regression would crash it, not pytest)."""
-    r = subprocess.run(
-        [sys.executable, "-c", _NUMPY_CHILD, str(pkgfuzz.ROOT / "crates/brinery-numpy/tests/fixtures/pickles")],
-        input=json.dumps({k: v.hex() for k, v in NUMPY_CASES.items()}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert r.returncode == 0, r.stderr[-2000:]
-    out = json.loads(r.stdout)
+    out = run_child(_NUMPY_CHILD, NUMPY_CASES, str(pkgfuzz.ROOT / "crates/brinery-numpy/tests/fixtures/pickles"))
     why = {
         "fields slot -1 (segfault)": "refusing a numpy dtype state",
         "object dtype with flags 0": "refusing a numpy dtype state",
@@ -470,15 +476,7 @@ def test_hostile_length_claims_cost_no_memory():
     (or a value for a sparse memo index), with at most 64 KiB traced by
     tracemalloc per load, peak RSS growing by under 16 MiB, and the process
     alive under an address-space limit 256 MiB above its size."""
-    r = subprocess.run(
-        [sys.executable, "-c", _MEMORY_CHILD],
-        input=json.dumps({k: v.hex() for k, v in HOSTILE.items()}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert r.returncode == 0, r.stderr[-2000:]
-    out = json.loads(r.stdout)
+    out = run_child(_MEMORY_CHILD, HOSTILE)
     assert len(out) == 2 * len(HOSTILE) + 1
     values = {"PUT 10^18", "LONG_BINPUT 2^31-1", "BINPUT 2^31-1 then MEMOIZE"}
     for name in HOSTILE:

@@ -463,6 +463,17 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         Ok(self.stack.last().expect("checked above"))
     }
 
+    /// The mark of APPENDS/SETITEMS/ADDITEMS, checked as `_pickle` checks
+    /// it; None when no item follows it (`_pickle` then looks at nothing,
+    /// not even the target).
+    fn items_mark(&mut self) -> PyResult<Option<usize>> {
+        let m = self.pop_mark()?;
+        if m <= self.fence() || m > self.stack.len() {
+            return Err(self.underflow());
+        }
+        Ok((self.stack.len() != m).then_some(m))
+    }
+
     fn pop_mark(&mut self) -> PyResult<usize> {
         self.marks
             .pop()
@@ -645,13 +656,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.set_items(&d, &[k, v])?;
             }
             Opcode::SetItems => {
-                let m = self.pop_mark()?;
-                if m <= self.fence() || m > self.stack.len() {
-                    return Err(self.underflow());
-                }
-                if self.stack.len() == m {
-                    return Ok(()); // nothing to set: `_pickle` looks at nothing
-                }
+                let Some(m) = self.items_mark()? else {
+                    return Ok(());
+                };
                 if (self.stack.len() - m) % 2 != 0 {
                     return Err(self.err("odd number of items for SETITEMS"));
                 }
@@ -665,10 +672,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.append_items(&l, vec![v])?;
             }
             Opcode::Appends => {
-                let m = self.pop_mark()?;
-                if m <= self.fence() || m > self.stack.len() {
-                    return Err(self.underflow());
-                }
+                let Some(m) = self.items_mark()? else {
+                    return Ok(());
+                };
                 let l = self.stack[m - 1].clone();
                 if let Ok(list) = l.cast_exact::<PyList>() {
                     // One slice assignment of a list that owns the items
@@ -915,13 +921,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             }
             Opcode::EmptySet => self.stack.push(PySet::empty(py)?.into_any()),
             Opcode::AddItems => {
-                let m = self.pop_mark()?;
-                if m <= self.fence() || m > self.stack.len() {
-                    return Err(self.underflow());
-                }
-                if self.stack.len() == m {
-                    return Ok(()); // nothing to add: `_pickle` looks at nothing
-                }
+                let Some(m) = self.items_mark()? else {
+                    return Ok(());
+                };
                 let items: Vec<_> = self.stack.drain(m..).collect();
                 let s = self.stack[m - 1].clone();
                 // `PySet_Check`: set subclasses too, as `_pickle`.

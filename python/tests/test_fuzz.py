@@ -24,6 +24,20 @@ def warm():
     pkgfuzz.warm_up_safe_set()
 
 
+def run_child(code, cases, *argv):
+    """Run `code` in a child Python with `cases` ({name: bytes}) as JSON on
+    stdin (a crash kills the child, not pytest); its JSON output."""
+    r = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        input=json.dumps({k: v.hex() for k, v in cases.items()}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout)
+
+
 def outcome(fn):
     try:
         return ("ok", repr(fn()))
@@ -257,6 +271,50 @@ def test_global_and_inst_lines_are_decoded_strictly():
     assert compared == 5
 
 
+def test_safe_calls_that_would_allocate_what_an_argument_claims_are_refused():
+    """Found by the long pkgfuzz run: a 20-byte pickle made the default
+    safe mode allocate 2 GiB with builtins.bytes(2**31-1); list(range(...))
+    and friends the same. Trusting the class with allow= gives pickle's
+    behaviour (small sizes here)."""
+    big = b"\x80\x02cbuiltins\nbytes\nJ\xff\xff\xff\x7f\x85R."
+    cases = [
+        big,
+        b"\x80\x02cbuiltins\nbytearray\nJ\xff\xff\xff\x7f\x85R.",
+        b"\x80\x02cbuiltins\nlist\ncbuiltins\nrange\nJ\xff\xff\xff\x7f\x85R\x85R.",
+        b"\x80\x02cbuiltins\nfrozenset\ncbuiltins\nrange\nJ\xff\xff\xff\x7f\x85R\x85R.",
+        b"\x80\x02cbuiltins\nbytes\ncbuiltins\nrange\nJ\xff\xff\xff\x7f\x85R\x85\x81.",
+    ]
+    for data in cases:
+        with pytest.raises(pickle.UnpicklingError, match="it would allocate what the pickle claims"):
+            brinery.loads(data)
+    small = b"\x80\x02cbuiltins\nbytes\nK\x05\x85R."
+    with pytest.raises(pickle.UnpicklingError):
+        brinery.loads(small)
+    assert brinery.loads(small, allow=["builtins.bytes"]) == bytes(5) == pickle.loads(small)
+    assert brinery.loads(b"\x80\x02cbuiltins\nrange\nJ\xff\xff\xff\x7f\x85R.") == range(2**31 - 1)
+    assert brinery.loads(pickle.dumps([bytearray(b"ab"), b"", range(5)], 2)) == [bytearray(b"ab"), b"", range(5)]
+
+
+def test_safe_calls_copy_at_most_twice_the_input():
+    """Copying one large memoized object again and again (a 1 MiB bytes
+    object given to bytearray() 100 times by 600 bytes of pickle: 100 MiB)
+    is refused in safe mode; each argument of a pickle's own reductions was
+    built from its bytes, so the budget (twice the input read, plus 64 KiB)
+    never refuses them."""
+    big = b"x" * (1 << 20)
+    head = b"\x80\x04\x8e" + len(big).to_bytes(8, "little") + big + b"\x940"
+    head += b"\x8c\x08builtins\x8c\x09bytearray\x93\x940]("
+    rep = b"h\x01h\x00\x85R"
+    assert len(brinery.loads(head + rep + b"e.")) == 1
+    with pytest.raises(pickle.UnpicklingError, match="would copy"):
+        brinery.loads(head + rep * 100 + b"e.")
+    assert len(brinery.loads(head + rep * 100 + b"e.", allow=["builtins.bytearray"])) == 100
+    objs = [[bytearray(b"x" * 70000)] * 3, {frozenset(range(5000))}, [set(range(3000))] * 2]
+    for obj in objs:
+        for p in range(pickle.HIGHEST_PROTOCOL + 1):
+            assert brinery.loads(pickle.dumps(obj, p)) == obj
+
+
 def test_long_binput_index_is_unsigned():
     """`_pickle` reads LONG_BINPUT's index unsigned (found by pkgfuzz:
     brinery called 2^31 and above negative). brinery keeps such an index in
@@ -349,15 +407,7 @@ print(json.dumps(out))
                     reason="SKIP: numpy not installed")
 def test_numpy_dtype_states_numpy_would_crash_on_are_refused():
     """Run in a child process (a regression would crash it, not pytest)."""
-    r = subprocess.run(
-        [sys.executable, "-c", _NUMPY_CHILD, str(pkgfuzz.ROOT / "crates/brinery-numpy/tests/fixtures/pickles")],
-        input=json.dumps({k: v.hex() for k, v in NUMPY_CASES.items()}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert r.returncode == 0, r.stderr[-2000:]
-    out = json.loads(r.stdout)
+    out = run_child(_NUMPY_CHILD, NUMPY_CASES, str(pkgfuzz.ROOT / "crates/brinery-numpy/tests/fixtures/pickles"))
     why = {
         "fields slot -1 (segfault)": "refusing a numpy dtype state",
         "object dtype with flags 0": "refusing a numpy dtype state",
@@ -426,15 +476,7 @@ def test_hostile_length_claims_cost_no_memory():
     (or a value for a sparse memo index), with at most 64 KiB traced by
     tracemalloc per load, peak RSS growing by under 16 MiB, and the process
     alive under an address-space limit 256 MiB above its size."""
-    r = subprocess.run(
-        [sys.executable, "-c", _MEMORY_CHILD],
-        input=json.dumps({k: v.hex() for k, v in HOSTILE.items()}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert r.returncode == 0, r.stderr[-2000:]
-    out = json.loads(r.stdout)
+    out = run_child(_MEMORY_CHILD, HOSTILE)
     assert len(out) == 2 * len(HOSTILE) + 1
     values = {"PUT 10^18", "LONG_BINPUT 2^31-1", "BINPUT 2^31-1 then MEMOIZE"}
     for name in HOSTILE:

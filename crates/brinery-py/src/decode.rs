@@ -336,7 +336,16 @@ pub struct Decoder<'r, 'a, 'py> {
     ctx: Ctx<'r, 'py>,
     op_off: u64,
     op: Opcode,
+    /// Items and bytes safe-set calls copied from their arguments in this
+    /// load (see [`Decoder::refuse_amplifier`]).
+    copied: std::cell::Cell<u64>,
 }
+
+/// Safe-set calls may copy at most this many items or bytes from their
+/// arguments, plus twice the input read so far: enough for any pickle's own
+/// reductions (each argument was built from the input), not for copying one
+/// large memoized object again and again.
+const COPY_SLACK: u64 = 1 << 16;
 
 fn int_obj<'py>(py: Python<'py>, v: i64) -> PyResult<Bound<'py, PyAny>> {
     v.into_bound_py_any(py)
@@ -410,6 +419,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             ctx,
             op_off: 0,
             op: Opcode::Stop,
+            copied: std::cell::Cell::new(0),
         }
     }
 
@@ -451,6 +461,17 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             return Err(self.underflow());
         }
         Ok(self.stack.last().expect("checked above"))
+    }
+
+    /// The mark of APPENDS/SETITEMS/ADDITEMS, checked as `_pickle` checks
+    /// it; None when no item follows it (`_pickle` then looks at nothing,
+    /// not even the target).
+    fn items_mark(&mut self) -> PyResult<Option<usize>> {
+        let m = self.pop_mark()?;
+        if m <= self.fence() || m > self.stack.len() {
+            return Err(self.underflow());
+        }
+        Ok((self.stack.len() != m).then_some(m))
     }
 
     fn pop_mark(&mut self) -> PyResult<usize> {
@@ -635,13 +656,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.set_items(&d, &[k, v])?;
             }
             Opcode::SetItems => {
-                let m = self.pop_mark()?;
-                if m <= self.fence() || m > self.stack.len() {
-                    return Err(self.underflow());
-                }
-                if self.stack.len() == m {
-                    return Ok(()); // nothing to set: `_pickle` looks at nothing
-                }
+                let Some(m) = self.items_mark()? else {
+                    return Ok(());
+                };
                 if (self.stack.len() - m) % 2 != 0 {
                     return Err(self.err("odd number of items for SETITEMS"));
                 }
@@ -655,10 +672,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.append_items(&l, vec![v])?;
             }
             Opcode::Appends => {
-                let m = self.pop_mark()?;
-                if m <= self.fence() || m > self.stack.len() {
-                    return Err(self.underflow());
-                }
+                let Some(m) = self.items_mark()? else {
+                    return Ok(());
+                };
                 let l = self.stack[m - 1].clone();
                 if let Ok(list) = l.cast_exact::<PyList>() {
                     // One slice assignment of a list that owns the items
@@ -905,13 +921,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             }
             Opcode::EmptySet => self.stack.push(PySet::empty(py)?.into_any()),
             Opcode::AddItems => {
-                let m = self.pop_mark()?;
-                if m <= self.fence() || m > self.stack.len() {
-                    return Err(self.underflow());
-                }
-                if self.stack.len() == m {
-                    return Ok(()); // nothing to add: `_pickle` looks at nothing
-                }
+                let Some(m) = self.items_mark()? else {
+                    return Ok(());
+                };
                 let items: Vec<_> = self.stack.drain(m..).collect();
                 let s = self.stack[m - 1].clone();
                 // `PySet_Check`: set subclasses too, as `_pickle`.
@@ -1008,6 +1020,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                     )));
                 };
                 self.refuse_array_call(&f)?;
+                self.refuse_amplifier(&f, args)?;
                 let o = f.call1(args.clone())?;
                 self.stack.push(o);
             }
@@ -1170,6 +1183,73 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         ))
     }
 
+    /// A call of a safe-set class that would allocate what an argument
+    /// claims rather than what the pickle holds: `bytes(n)`/`bytearray(n)`
+    /// with an int (pickle never writes it), or any safe-set call given a
+    /// `range` of more than 2^20 items (`list(range(10**9))`). Refused
+    /// unless the class is trusted with `allow=`.
+    fn refuse_amplifier(&self, f: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>) -> PyResult<()> {
+        let py = self.py;
+        if args.is_empty() || self.ctx.globals.allow.everything {
+            return Ok(());
+        }
+        let Some(cache) = SAFE_CACHE.get(py) else {
+            return Ok(());
+        };
+        // The safe-set name `f` was resolved from; a class trusted with
+        // `allow=` behaves as with `_pickle`.
+        let mut key = None;
+        for (k, v) in cache.bind(py).iter() {
+            if v.is(f) {
+                key = Some(k.extract::<String>()?);
+                break;
+            }
+        }
+        let Some(key) = key else {
+            return Ok(());
+        };
+        if self.ctx.globals.allow.lookup(&key).is_some() {
+            return Ok(());
+        }
+        if (key == "builtins.bytes" || key == "builtins.bytearray")
+            && args.get_item(0)?.is_instance_of::<pyo3::types::PyInt>()
+        {
+            return Err(self.err(format_args!(
+                "refusing {key}(int): it would allocate what the pickle claims, \
+                 not what it holds; pass allow=['{key}'] to trust it"
+            )));
+        }
+        // The copy budget: `bytearray(memo[big])` repeated would otherwise
+        // allocate a copy of `big` per six bytes of pickle.
+        let mut copied = self.copied.get();
+        for a in args.iter() {
+            if let Ok(n) = a.len() {
+                copied = copied.saturating_add(n as u64);
+            }
+        }
+        self.copied.set(copied);
+        if copied > 2 * self.input.offset() + COPY_SLACK {
+            return Err(self.err(format_args!(
+                "refusing a call of a safe-set class: the calls of this load would copy \
+                 {copied} items or bytes from {} bytes of pickle (it would allocate what \
+                 the pickle claims, not what it holds)",
+                self.input.offset()
+            )));
+        }
+        for a in args.iter() {
+            if let Ok(r) = a.cast::<pyo3::types::PyRange>() {
+                if !f.is(r.get_type()) && r.len()? > 1 << 20 {
+                    return Err(self.err(format_args!(
+                        "refusing a call of a safe-set class with a range of {} items: \
+                         it would allocate what the pickle claims, not what it holds",
+                        r.len()?
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn instantiate(
         &self,
         cls: &Bound<'py, PyAny>,
@@ -1177,6 +1257,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         self.refuse_array_call(cls)?;
+        self.refuse_amplifier(cls, args)?;
         if args.is_empty()
             && cls.is_instance_of::<PyType>()
             && cls.getattr_opt(intern!(py, "__getinitargs__"))?.is_none()
@@ -1207,6 +1288,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 args.get_type().name()?
             )));
         };
+        self.refuse_amplifier(cls, args)?;
         let kw = match kwargs {
             Some(k) => match k.cast::<PyDict>() {
                 Ok(d) => Some(d.clone()),

@@ -2199,7 +2199,25 @@ fn series(c: &Call<'_, '_>) -> Result<Series> {
         index: idx,
         values,
         attrs: attrs(c),
+        dtype_unnamed: arrow_dtype_unnamed(m.blocks[0].0),
     })
+}
+
+/// True for a pandas 2.x ArrowExtensionArray whose `ArrowDtype` state has
+/// `storage` and no `_storage` (pandas 3 cannot name that dtype).
+fn arrow_dtype_unnamed(v: NodeRef<'_, '_>) -> bool {
+    let Some(c) = call(v) else { return false };
+    // 1.5's `_data` pickles pandas 3 cannot load at all; 2.x's `_pa_array`
+    // ones it loads with the unnamed dtype.
+    if short(c.name) != "ArrowExtensionArray" || state_get(&c, "_pa_array").is_none() {
+        return false;
+    }
+    let Some(d) = state_get(&c, "_dtype").and_then(call) else {
+        return false;
+    };
+    d.name == "ArrowDtype"
+        && state_get(&d, "_storage").is_none()
+        && state_get(&d, "storage").is_some()
 }
 
 /// The pandas object at `v`: `Ok(None)` when it is no DataFrame, Series

@@ -608,6 +608,10 @@ pub struct Series {
     pub values: Array,
     /// `s.attrs` (a dict node), if not empty.
     pub attrs: Option<NodeId>,
+    /// pandas 3 cannot name the dtype: an ArrowDtype pickled by pandas
+    /// 2.x keeps `storage` where pandas 3 reads `_storage`, so pandas 3's
+    /// repr has no `dtype:` footer (brinery's repr follows it).
+    pub dtype_unnamed: bool,
 }
 
 /// What a pickle's object is.

@@ -542,10 +542,12 @@ pub fn series_repr(s: &Series) -> String {
         }
         footer.push_str(&format!("Length: {n}"));
     }
-    if !footer.is_empty() {
-        footer.push_str(", ");
+    if !s.dtype_unnamed {
+        if !footer.is_empty() {
+            footer.push_str(", ");
+        }
+        footer.push_str(&format!("dtype: {}", s.values.dtype.name()));
     }
-    footer.push_str(&format!("dtype: {}", s.values.dtype.name()));
     if let (Dtype::Category { ordered }, Values::Categorical { categories, .. }) =
         (&s.values.dtype, &s.values.values)
     {

@@ -141,6 +141,23 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
         }
     }
 
+    /// Where the items of APPENDS/SETITEMS (`marked`: from the topmost
+    /// mark) or APPEND/SETITEM (the top `single` items, above the fence)
+    /// start, and the container below them; `None` leaves the opcode to the
+    /// general loop.
+    #[inline(always)]
+    fn fill_start(&self, marked: bool, single: usize) -> Option<(usize, NodeId)> {
+        if marked {
+            let x = *self.marks.last()?;
+            return Some((x, self.mark_target(x)?));
+        }
+        let len = self.stack.len();
+        if len < single + 1 + self.fence_below(0) {
+            return None;
+        }
+        Some((len - single, self.stack[len - single - 1]))
+    }
+
     /// The target of APPENDS/SETITEMS at `mark` (popped by the caller).
     #[inline(always)]
     fn mark_target(&self, mark: usize) -> Option<NodeId> {
@@ -320,25 +337,7 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
                     pos + 1
                 }
                 APPENDS | APPEND => {
-                    let x = if op == APPENDS {
-                        match self.marks.last() {
-                            Some(&m) => m,
-                            None => return Ok(()),
-                        }
-                    } else {
-                        // APPEND: one item above the list, above the fence.
-                        let len = self.stack.len();
-                        if len < 2 + self.fence_below(0) {
-                            return Ok(());
-                        }
-                        len - 1
-                    };
-                    let fenced = if op == APPENDS {
-                        self.mark_target(x)
-                    } else {
-                        Some(self.stack[x - 1])
-                    };
-                    let Some(target) = fenced else {
+                    let Some((x, target)) = self.fill_start(op == APPENDS, 1) else {
                         return Ok(());
                     };
                     let items = &self.stack[x..];
@@ -381,24 +380,7 @@ impl<'a, R: Read<'a> + ?Sized> Machine<'_, 'a, '_, R> {
                     pos + 1
                 }
                 SETITEMS | SETITEM => {
-                    let x = if op == SETITEMS {
-                        match self.marks.last() {
-                            Some(&m) => m,
-                            None => return Ok(()),
-                        }
-                    } else {
-                        let len = self.stack.len();
-                        if len < 3 + self.fence_below(0) {
-                            return Ok(());
-                        }
-                        len - 2
-                    };
-                    let fenced = if op == SETITEMS {
-                        self.mark_target(x)
-                    } else {
-                        Some(self.stack[x - 1])
-                    };
-                    let Some(target) = fenced else {
+                    let Some((x, target)) = self.fill_start(op == SETITEMS, 2) else {
                         return Ok(());
                     };
                     let n = self.stack.len() - x;

@@ -5,7 +5,9 @@ safe-mode and file oracles as pkgfuzz.py; a disagreement or a crash stops the
 run with the input (libFuzzer writes it as crash-*).
 
     pip install atheris==3.0.0                 # CPython 3.11 wheel
-    # the extension built with libFuzzer's coverage instrumentation:
+    # the extension built with libFuzzer's coverage instrumentation (an
+    # explicit target keeps build scripts and proc macros uninstrumented):
+    CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu CARGO_TARGET_DIR=/tmp/sancov \
     RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=3 \
       -Cllvm-args=-sanitizer-coverage-inline-8bit-counters \
       -Cllvm-args=-sanitizer-coverage-pc-table \
@@ -16,6 +18,13 @@ run with the input (libFuzzer writes it as crash-*).
 CORPUS_DIR starts empty; the repository's seeds and fixtures (pkgfuzz's
 corpus) are added to it on the first run. Without the instrumented build,
 atheris still runs, guided by the Python code's coverage only.
+
+Session 5 run (CPython 3.11.7, atheris 3.0.0, instrumented build, nice 19 on
+a loaded 2-core machine, -max_total_time=1200 -max_len=8192): 23,485
+executions, coverage 1,745 -> 2,311 of 43,972 instrumented edges, 839 new
+corpus units, no crash and no disagreement. The slow units (up to 84 s) are
+`_pickle`'s: the references size their memo by a LONG_BINPUT index;
+brinery takes under 10 ms on each.
 """
 
 import os

@@ -803,9 +803,15 @@ fn nested_type(v: NodeRef<'_, '_>, depth: usize) -> Result<ArrowType> {
         let fc = call(f).ok_or_else(|| bad("arrow field is not a pyarrow call"))?;
         if fc.name != "field" {
             // `list_(type)`: the field is `item`.
+            let ty = nested_type(f, depth + 1)?;
+            if matches!(ty, ArrowType::Dictionary { .. }) {
+                return Err(Error::unsupported(
+                    "arrow dictionary inside a nested column",
+                ));
+            }
             return Ok(ArrowField {
                 name: "item".into(),
-                ty: nested_type(f, depth + 1)?,
+                ty,
                 nullable: true,
             });
         }
@@ -816,6 +822,12 @@ fn nested_type(v: NodeRef<'_, '_>, depth: usize) -> Result<ArrowType> {
                 .ok_or_else(|| bad("arrow field without a type"))?,
             depth + 1,
         )?;
+        if matches!(ty, ArrowType::Dictionary { .. }) {
+            // How pandas prints these is not checked against pandas.
+            return Err(Error::unsupported(
+                "arrow dictionary inside a nested column",
+            ));
+        }
         let nullable = fc.args.get(&2).and_then(|b| b.as_bool()).unwrap_or(true);
         if fc.args.get(&3).is_some_and(|m| !m.is_none()) {
             return Err(Error::unsupported("arrow field metadata"));

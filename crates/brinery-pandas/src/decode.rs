@@ -674,121 +674,114 @@ fn arrow_array(v: NodeRef<'_, '_>) -> Result<(Array, String)> {
 /// A flat arrow array's state `(type, length, null_count, offset,
 /// buffers, children, dictionary)` of type `ty`.
 fn flat_state(t: NodeRef<'_, '_>, ty: &FlatType) -> Result<Array> {
-    let v = t;
-    {
-        {
-            let len = t.get(&1).and_then(|x| x.as_i64()).unwrap_or(-1);
-            let off = t.get(&3).and_then(|x| x.as_i64()).unwrap_or(-1);
-            let (Ok(len), Ok(off)) = (usize::try_from(len), usize::try_from(off)) else {
-                return Err(bad("arrow array with a negative length or offset"));
-            };
-            let bufs: Vec<Option<&[u8]>> = t
-                .get(&4)
-                .and_then(|b| b.as_items())
-                .ok_or_else(|| bad("arrow array without buffers"))?
-                .iter()
-                .map(|&b| bytes_of(v.graph().view(b)))
-                .collect();
-            let valid = bitmap(bufs.first().copied().flatten(), off, len)?;
-            let mask = valid.map(|v| v.into_iter().map(|x| !x).collect::<Vec<_>>());
-            let data = |i: usize| bufs.get(i).copied().flatten().unwrap_or(&[]);
-            let a = match ty.name.as_str() {
-                "string" | "large_string" => {
-                    let w = if ty.name == "string" { 4 } else { 8 };
-                    let offs = data(1);
-                    let body = data(2);
-                    if offs.len() < (off + len + 1) * w {
-                        return Err(bad("arrow string offsets are shorter than the array"));
-                    }
-                    let mut s = Strings::new();
-                    s.data.reserve(body.len());
-                    s.offsets.reserve(len);
-                    let at = |i: usize| -> usize {
-                        let c = &offs[i * w..i * w + w];
-                        if w == 4 {
-                            u32::from_le_bytes(c.try_into().unwrap_or([0; 4])) as usize
-                        } else {
-                            u64::from_le_bytes(c.try_into().unwrap_or([0; 8])) as usize
-                        }
-                    };
-                    for i in 0..len {
-                        let missing = mask.as_ref().is_some_and(|m| m[i]);
-                        if missing {
-                            s.push(None);
-                            continue;
-                        }
-                        let (a, b) = (at(off + i), at(off + i + 1));
-                        let piece = body
-                            .get(a..b)
-                            .ok_or_else(|| bad("arrow string offset out of range"))?;
-                        let piece = std::str::from_utf8(piece)
-                            .map_err(|_| bad("arrow string is not UTF-8"))?;
-                        s.push(Some(piece));
-                    }
-                    Array::new(Dtype::Object, Values::Str(s))
-                }
-                "bool" => {
-                    let bits = bitmap(Some(data(1)), off, len)?.unwrap_or_default();
-                    Array {
-                        dtype: Dtype::Boolean,
-                        values: Values::Bool(bits),
-                        mask,
-                    }
-                }
-                name => {
-                    let (w, dtype): (usize, Dtype) = match name {
-                        "int8" => (1, Dtype::Int(8)),
-                        "int16" => (2, Dtype::Int(16)),
-                        "int32" => (4, Dtype::Int(32)),
-                        "int64" => (8, Dtype::Int(64)),
-                        "uint8" => (1, Dtype::UInt(8)),
-                        "uint16" => (2, Dtype::UInt(16)),
-                        "uint32" => (4, Dtype::UInt(32)),
-                        "uint64" => (8, Dtype::UInt(64)),
-                        "float" => (4, Dtype::Float(32)),
-                        "double" => (8, Dtype::Float(64)),
-                        "timestamp" => (
-                            8,
-                            Dtype::Datetime(ty.unit.unwrap_or(TimeUnit::Nanosecond), ty.tz.clone()),
-                        ),
-                        "duration" => {
-                            (8, Dtype::Timedelta(ty.unit.unwrap_or(TimeUnit::Nanosecond)))
-                        }
-                        other => return Err(Error::unsupported(format!("arrow type {other}"))),
-                    };
-                    let body = data(1);
-                    let body = body
-                        .get(off * w..(off + len) * w)
-                        .ok_or_else(|| bad("arrow data buffer is shorter than the array"))?;
-                    let np_kind = match &dtype {
-                        Dtype::Int(_) | Dtype::Datetime(..) | Dtype::Timedelta(_) => Kind::Int,
-                        Dtype::UInt(_) => Kind::UInt,
-                        _ => Kind::Float,
-                    };
-                    let np = NpArray::new(
-                        brinery_numpy::Dtype::new(np_kind, w, ByteOrder::Little),
-                        vec![len],
-                        brinery_numpy::Order::C,
-                        brinery::Buf::Borrowed(body),
-                    )?;
-                    let values = match &dtype {
-                        Dtype::Float(_) => Values::Float(read_floats(&np)?),
-                        Dtype::UInt(_) => {
-                            Values::UInt(read_ints(&np)?.into_iter().map(|x| x as u64).collect())
-                        }
-                        Dtype::Datetime(..) | Dtype::Timedelta(_) => Values::Ticks(read_ints(&np)?),
-                        _ => Values::Int(read_ints(&np)?),
-                    };
-                    Array {
-                        dtype,
-                        values,
-                        mask,
-                    }
+    let len = t.get(&1).and_then(|x| x.as_i64()).unwrap_or(-1);
+    let off = t.get(&3).and_then(|x| x.as_i64()).unwrap_or(-1);
+    let (Ok(len), Ok(off)) = (usize::try_from(len), usize::try_from(off)) else {
+        return Err(bad("arrow array with a negative length or offset"));
+    };
+    let bufs: Vec<Option<&[u8]>> = t
+        .get(&4)
+        .and_then(|b| b.as_items())
+        .ok_or_else(|| bad("arrow array without buffers"))?
+        .iter()
+        .map(|&b| bytes_of(t.graph().view(b)))
+        .collect();
+    let valid = bitmap(bufs.first().copied().flatten(), off, len)?;
+    let mask = valid.map(|v| v.into_iter().map(|x| !x).collect::<Vec<_>>());
+    let data = |i: usize| bufs.get(i).copied().flatten().unwrap_or(&[]);
+    let a = match ty.name.as_str() {
+        "string" | "large_string" => {
+            let w = if ty.name == "string" { 4 } else { 8 };
+            let offs = data(1);
+            let body = data(2);
+            if offs.len() < (off + len + 1) * w {
+                return Err(bad("arrow string offsets are shorter than the array"));
+            }
+            let mut s = Strings::new();
+            s.data.reserve(body.len());
+            s.offsets.reserve(len);
+            let at = |i: usize| -> usize {
+                let c = &offs[i * w..i * w + w];
+                if w == 4 {
+                    u32::from_le_bytes(c.try_into().unwrap_or([0; 4])) as usize
+                } else {
+                    u64::from_le_bytes(c.try_into().unwrap_or([0; 8])) as usize
                 }
             };
-            Ok(a)
+            for i in 0..len {
+                let missing = mask.as_ref().is_some_and(|m| m[i]);
+                if missing {
+                    s.push(None);
+                    continue;
+                }
+                let (a, b) = (at(off + i), at(off + i + 1));
+                let piece = body
+                    .get(a..b)
+                    .ok_or_else(|| bad("arrow string offset out of range"))?;
+                let piece =
+                    std::str::from_utf8(piece).map_err(|_| bad("arrow string is not UTF-8"))?;
+                s.push(Some(piece));
+            }
+            Array::new(Dtype::Object, Values::Str(s))
         }
-    }
+        "bool" => {
+            let bits = bitmap(Some(data(1)), off, len)?.unwrap_or_default();
+            Array {
+                dtype: Dtype::Boolean,
+                values: Values::Bool(bits),
+                mask,
+            }
+        }
+        name => {
+            let (w, dtype): (usize, Dtype) = match name {
+                "int8" => (1, Dtype::Int(8)),
+                "int16" => (2, Dtype::Int(16)),
+                "int32" => (4, Dtype::Int(32)),
+                "int64" => (8, Dtype::Int(64)),
+                "uint8" => (1, Dtype::UInt(8)),
+                "uint16" => (2, Dtype::UInt(16)),
+                "uint32" => (4, Dtype::UInt(32)),
+                "uint64" => (8, Dtype::UInt(64)),
+                "float" => (4, Dtype::Float(32)),
+                "double" => (8, Dtype::Float(64)),
+                "timestamp" => (
+                    8,
+                    Dtype::Datetime(ty.unit.unwrap_or(TimeUnit::Nanosecond), ty.tz.clone()),
+                ),
+                "duration" => (8, Dtype::Timedelta(ty.unit.unwrap_or(TimeUnit::Nanosecond))),
+                other => return Err(Error::unsupported(format!("arrow type {other}"))),
+            };
+            let body = data(1);
+            let body = body
+                .get(off * w..(off + len) * w)
+                .ok_or_else(|| bad("arrow data buffer is shorter than the array"))?;
+            let np_kind = match &dtype {
+                Dtype::Int(_) | Dtype::Datetime(..) | Dtype::Timedelta(_) => Kind::Int,
+                Dtype::UInt(_) => Kind::UInt,
+                _ => Kind::Float,
+            };
+            let np = NpArray::new(
+                brinery_numpy::Dtype::new(np_kind, w, ByteOrder::Little),
+                vec![len],
+                brinery_numpy::Order::C,
+                brinery::Buf::Borrowed(body),
+            )?;
+            let values = match &dtype {
+                Dtype::Float(_) => Values::Float(read_floats(&np)?),
+                Dtype::UInt(_) => {
+                    Values::UInt(read_ints(&np)?.into_iter().map(|x| x as u64).collect())
+                }
+                Dtype::Datetime(..) | Dtype::Timedelta(_) => Values::Ticks(read_ints(&np)?),
+                _ => Values::Int(read_ints(&np)?),
+            };
+            Array {
+                dtype,
+                values,
+                mask,
+            }
+        }
+    };
+    Ok(a)
 }
 
 // ---------------------------------------------------------------------------
@@ -810,9 +803,15 @@ fn nested_type(v: NodeRef<'_, '_>, depth: usize) -> Result<ArrowType> {
         let fc = call(f).ok_or_else(|| bad("arrow field is not a pyarrow call"))?;
         if fc.name != "field" {
             // `list_(type)`: the field is `item`.
+            let ty = nested_type(f, depth + 1)?;
+            if matches!(ty, ArrowType::Dictionary { .. }) {
+                return Err(Error::unsupported(
+                    "arrow dictionary inside a nested column",
+                ));
+            }
             return Ok(ArrowField {
                 name: "item".into(),
-                ty: nested_type(f, depth + 1)?,
+                ty,
                 nullable: true,
             });
         }
@@ -823,6 +822,12 @@ fn nested_type(v: NodeRef<'_, '_>, depth: usize) -> Result<ArrowType> {
                 .ok_or_else(|| bad("arrow field without a type"))?,
             depth + 1,
         )?;
+        if matches!(ty, ArrowType::Dictionary { .. }) {
+            // How pandas prints these is not checked against pandas.
+            return Err(Error::unsupported(
+                "arrow dictionary inside a nested column",
+            ));
+        }
         let nullable = fc.args.get(&2).and_then(|b| b.as_bool()).unwrap_or(true);
         if fc.args.get(&3).is_some_and(|m| !m.is_none()) {
             return Err(Error::unsupported("arrow field metadata"));

@@ -144,6 +144,12 @@ for v in $VERSIONS; do
     # Run from an empty directory so `import brinery` is the installed wheel.
     step "pytest python/tests ($v)" \
         bash -c "cd '$RUNDIR' && '$venv/bin/python' -m pytest -q -p no:cacheprovider '$ROOT/python/tests'"
+    # The package's differential fuzz run (python/tests/pkgfuzz.py): fixed
+    # seed and counts, asserted; once, on the build Python (about a minute).
+    if [ "$v" = "$BUILD_V" ]; then
+        step "package fuzz vs pickle ($v)" \
+            bash -c "set -o pipefail; cd '$RUNDIR' && '$venv/bin/python' -W ignore '$ROOT/python/tests/pkgfuzz.py' --ci | tail -6"
+    fi
     for mode in allow safe; do
         step "CPython pickletester, $mode mode ($v)" \
             bash -c "cd '$RUNDIR' && BRINERY_SUITE_MODE=$mode '$venv/bin/python' '$ROOT/python/tests/run_cpython_suite.py' --json '$ROOT/target/py-suite-$v-$mode.json' | tail -15"

@@ -200,9 +200,9 @@ def main():
         tr = best(lambda: recipe_loads(data), args.repeat)
         pp = peak_kib(data, "pickle")
         pb = peak_kib(data, "brinery")
-        print("%-11s %8.1f | %8.3fs %8.3fs %6.2f | %8.3fs %8.3fs %6.2f %4s | %8.3fs %6.2f | %9d %9d" % (
-            name, len(data) / 1e6, tp, tb, tp / tb, dp, db, dp / db, "yes" if same else "NO",
-            tr, tr / tb, pp, pb))
+        print("%-11s %8.1f | %7.1fms %7.1fms %6.2f | %7.1fms %7.1fms %6.2f %4s | %7.1fms %6.2f | %9d %9d" % (
+            name, len(data) / 1e6, tp * 1e3, tb * 1e3, tp / tb, dp * 1e3, db * 1e3, dp / db, "yes" if same else "NO",
+            tr * 1e3, tr / tb, pp, pb))
     if have_torch:
         torch_section(workloads, args.repeat)
     else:

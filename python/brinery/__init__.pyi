@@ -1,6 +1,8 @@
 import os
 from typing import IO, Any, Callable, Iterable, Literal, Mapping, Optional, Sequence, Tuple, Union
 
+from typing_extensions import TypedDict, Unpack
+
 from pickle import PicklingError as PicklingError
 from pickle import UnpicklingError as UnpicklingError
 
@@ -24,30 +26,21 @@ class UnsafeError(UnpicklingError):
         opcode: Optional[str] = ...,
     ) -> None: ...
 
-def loads(
-    data: _Buffer,
-    /,
-    *,
-    allow: _Allow = ...,
-    encoding: str = "ASCII",
-    errors: str = "strict",
-    fix_imports: bool = True,
-    buffers: Optional[Iterable[Any]] = None,
-    persistent_load: Optional[Callable[[Any], Any]] = None,
-    limits: Optional[Mapping[str, int]] = None,
-) -> Any: ...
-def load(
-    file: IO[bytes],
-    /,
-    *,
-    allow: _Allow = ...,
-    encoding: str = "ASCII",
-    errors: str = "strict",
-    fix_imports: bool = True,
-    buffers: Optional[Iterable[Any]] = None,
-    persistent_load: Optional[Callable[[Any], Any]] = None,
-    limits: Optional[Mapping[str, int]] = None,
-) -> Any: ...
+class _LoadOptions(TypedDict, total=False):
+    """The keyword arguments of `loads` and `load` (all optional; defaults:
+    allow=(), encoding="ASCII", errors="strict", fix_imports=True,
+    buffers=None, persistent_load=None, limits=None)."""
+
+    allow: _Allow
+    encoding: str
+    errors: str
+    fix_imports: bool
+    buffers: Optional[Iterable[Any]]
+    persistent_load: Optional[Callable[[Any], Any]]
+    limits: Optional[Mapping[str, int]]
+
+def loads(data: _Buffer, /, **options: Unpack[_LoadOptions]) -> Any: ...
+def load(file: IO[bytes], /, **options: Unpack[_LoadOptions]) -> Any: ...
 def dumps(
     obj: Any,
     protocol: Optional[int] = None,

@@ -54,15 +54,11 @@ _PLAIN = {
     "collections.deque": ("collections", "deque"),
 }
 
-_NUMPY = {
-    "numpy.ndarray",
-    "numpy.dtype",
-    "numpy.core.multiarray._reconstruct",
-    "numpy._core.multiarray._reconstruct",
-    "numpy.core.multiarray.scalar",
-    "numpy._core.multiarray.scalar",
-    "numpy.core.numeric._frombuffer",
-    "numpy._core.numeric._frombuffer",
+# numpy's reconstructors, under both package names pickles use: numpy 1.x
+# writes `numpy.core`, numpy 2.x `numpy._core`.
+_NUMPY_RECONSTRUCTORS = ("multiarray._reconstruct", "multiarray.scalar", "numeric._frombuffer")
+_NUMPY = {"numpy.ndarray", "numpy.dtype"} | {
+    "%s.%s" % (package, name) for package in ("numpy.core", "numpy._core") for name in _NUMPY_RECONSTRUCTORS
 }
 
 _WRAPPED = {
@@ -134,6 +130,14 @@ def _np_reconstruct(real):
             raise _unsafe_call(
                 "numpy.core.multiarray._reconstruct",
                 "only numpy.ndarray (not %r) is in the safe set" % (subtype,),
+            )
+        # numpy writes an empty shape here (the data comes with BUILD,
+        # which checks its length): any other would allocate what the
+        # pickle claims, not what it holds.
+        if shape not in ((0,), 0):
+            raise _unsafe_call(
+                "numpy.core.multiarray._reconstruct",
+                "only the empty shape numpy writes, not %r" % (shape,),
             )
         return real(subtype, shape, dtype)
 

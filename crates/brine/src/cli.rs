@@ -506,8 +506,9 @@ pub struct FromJsonArgs {
     pub write: WriteArgs,
 }
 
+/// The `IN OUT` arguments of the commands that rewrite a pickle file.
 #[derive(Args, Debug)]
-pub struct ConvertArgs {
+pub struct InOutArgs {
     /// The pickle to read (`-` for standard input)
     #[arg(value_name = "IN", value_hint = ValueHint::FilePath)]
     pub input: PathBuf,
@@ -515,6 +516,12 @@ pub struct ConvertArgs {
     /// Where to write (`-` for standard output)
     #[arg(value_name = "OUT")]
     pub output: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub io: InOutArgs,
 
     /// Protocol to write (default: each pickle's own protocol)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=5))]
@@ -529,13 +536,8 @@ pub struct ConvertArgs {
 
 #[derive(Args, Debug)]
 pub struct OptimizeArgs {
-    /// The pickle to read (`-` for standard input)
-    #[arg(value_name = "IN", value_hint = ValueHint::FilePath)]
-    pub input: PathBuf,
-
-    /// Where to write (`-` for standard output)
-    #[arg(value_name = "OUT")]
-    pub output: PathBuf,
+    #[command(flatten)]
+    pub io: InOutArgs,
 
     #[command(flatten)]
     pub write: WriteArgs,
@@ -709,6 +711,18 @@ pub struct PrettyArgs {
     pub width: Option<usize>,
 }
 
+/// How `brine shelve show|get` open the shelf, read the pickle and print
+/// it.
+#[derive(Args, Debug)]
+pub struct ShelfValueArgs {
+    #[command(flatten)]
+    pub view: PrettyArgs,
+    #[command(flatten)]
+    pub shelf: ShelfArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ShelveCommand {
     /// Print the whole shelf like dict(shelve.open(DB)) (as `brine show
@@ -721,11 +735,7 @@ pub enum ShelveCommand {
         #[arg(long)]
         repr: bool,
         #[command(flatten)]
-        view: PrettyArgs,
-        #[command(flatten)]
-        shelf: ShelfArgs,
-        #[command(flatten)]
-        read: ReadArgs,
+        value: ShelfValueArgs,
     },
     /// List the keys (one per line, in Python's iteration order)
     Ls {
@@ -760,11 +770,7 @@ pub enum ShelveCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         #[command(flatten)]
-        view: PrettyArgs,
-        #[command(flatten)]
-        shelf: ShelfArgs,
-        #[command(flatten)]
-        read: ReadArgs,
+        value: ShelfValueArgs,
     },
     /// Store the object of a pickle file under KEY (`shelf[KEY] = value`)
     Put {

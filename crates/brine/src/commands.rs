@@ -448,7 +448,7 @@ fn from_json(a: FromJsonArgs, progress: Progress) -> Result<(), CliError> {
 // convert / optimize
 
 fn convert(a: ConvertArgs, progress: Progress) -> Result<(), CliError> {
-    let input = open_input(&a.input, progress)?;
+    let input = open_input(&a.io.input, progress)?;
     let big = input.is_big();
     let (name, data) = input.read_all()?;
     if input::content(&data) != Content::Pickle {
@@ -456,8 +456,8 @@ fn convert(a: ConvertArgs, progress: Progress) -> Result<(), CliError> {
             "{name}: a numpy file, not a pickle: nothing to convert"
         )));
     }
-    let bar = progress.writer_bar(big, data.len() as u64, &a.output);
-    let mut out = Output::create(&a.output, true, a.write.format_for(&a.output), bar)?;
+    let bar = progress.writer_bar(big, data.len() as u64, &a.io.output);
+    let mut out = Output::create(&a.io.output, true, a.write.format_for(&a.io.output), bar)?;
     let out_name = out.name().to_string();
     let mut buffers = Vec::new();
     for b in &a.read.buffers {
@@ -490,11 +490,11 @@ fn convert(a: ConvertArgs, progress: Progress) -> Result<(), CliError> {
 }
 
 fn optimize(a: OptimizeArgs, progress: Progress) -> Result<(), CliError> {
-    let input = open_input(&a.input, progress)?;
+    let input = open_input(&a.io.input, progress)?;
     let big = input.is_big();
     let (name, data) = input.read_all()?;
-    let bar = progress.writer_bar(big, data.len() as u64, &a.output);
-    let mut out = Output::create(&a.output, true, a.write.format_for(&a.output), bar)?;
+    let bar = progress.writer_bar(big, data.len() as u64, &a.io.output);
+    let mut out = Output::create(&a.io.output, true, a.write.format_for(&a.io.output), bar)?;
     let mut pos = 0;
     loop {
         let rest = &data[pos..];

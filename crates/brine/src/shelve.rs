@@ -10,7 +10,8 @@ use brinery_scan::{Finding, FindingKind, Report, Scanner, Severity, Verdict};
 use brinery_shelve::{Entry, Format, KeyEncoding, Listing, OpenOptions, Shelf};
 
 use crate::cli::{
-    ColorChoice, NewFormat, ReadArgs, ShelfArgs, ShelveArgs, ShelveCommand, ShowArgs,
+    ColorChoice, NewFormat, ReadArgs, ShelfArgs, ShelfValueArgs, ShelveArgs, ShelveCommand,
+    ShowArgs,
 };
 use crate::commands::{default_width, detect_protocol};
 use crate::error::{CliError, EXIT_DATA, EXIT_IO, EXIT_USAGE};
@@ -340,9 +341,7 @@ pub fn run(a: ShelveArgs, progress: Progress) -> Result<(), CliError> {
         ShelveCommand::Show {
             db,
             repr,
-            view,
-            shelf,
-            read,
+            value: ShelfValueArgs { view, shelf, read },
         } => show_shelf(&db, &shelf, repr, view.width, view.color, &read),
         ShelveCommand::Ls {
             db,
@@ -356,9 +355,7 @@ pub fn run(a: ShelveArgs, progress: Progress) -> Result<(), CliError> {
             repr,
             raw,
             output,
-            view,
-            shelf,
-            read,
+            value: ShelfValueArgs { view, shelf, read },
         } => {
             let s = open(&db, &shelf)?;
             let k = s.key(&key).map_err(shelf_err)?;

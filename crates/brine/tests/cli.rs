@@ -80,6 +80,18 @@ fn have_python(test: &str) -> bool {
     .is_some()
 }
 
+/// For a test that needs python3: `f(folder, protocol, bytes, path)` for
+/// CPython's sample pickle at each protocol, written to a scratch folder
+/// (see [`samples_in`]); nothing after a loud SKIP (see [`have_python`]).
+fn each_sample(test: &str, mut f: impl FnMut(&Path, u8, Vec<u8>, PathBuf)) {
+    let Some(dir) = python_and_tmp(test) else {
+        return;
+    };
+    for (proto, data, input) in samples_in(dir.path(), "in") {
+        f(dir.path(), proto, data, input);
+    }
+}
+
 /// For a test that needs python3: a scratch folder, or `None` after a
 /// loud SKIP (see [`have_python`]).
 fn python_and_tmp(test: &str) -> Option<tempfile::TempDir> {
@@ -709,38 +721,43 @@ fn dis_all_continues_after_stop() {
 // ---------------------------------------------------------------------------
 // convert / optimize
 
+/// `brine CMD input output` writes `want` to `output`, and `brine CMD - -`
+/// turns `data` on stdin into `want` on stdout.
+fn file_and_pipe(cmd: &str, input: &Path, output: &Path, data: &[u8], want: &[u8], proto: u8) {
+    ok(&[cmd, path_str(input), path_str(output)], b"");
+    assert!(
+        std::fs::read(output).unwrap() == want,
+        "{cmd}: protocol {proto} not byte-identical"
+    );
+    assert!(
+        ok(&[cmd, "-", "-"], data) == want,
+        "{cmd}: protocol {proto} via -"
+    );
+}
+
 #[test]
 fn convert_is_byte_identical_for_cpython_pickles() {
-    let Some(dir) = python_and_tmp("convert_is_byte_identical_for_cpython_pickles") else {
-        return;
-    };
-    for (proto, data, input) in samples_in(dir.path(), "in") {
-        let output = dir.path().join(format!("out{proto}.pkl"));
-        ok(&["convert", path_str(&input), path_str(&output)], b"");
-        assert!(
-            std::fs::read(&output).unwrap() == data,
-            "protocol {proto} not byte-identical"
-        );
-        // stdin to stdout
-        assert!(
-            ok(&["convert", "-", "-"], &data) == data,
-            "protocol {proto} via -"
-        );
-        // The dogs at every protocol agree with CPython's pickler.
-        let want = py_ok(
-            &format!(
-                "import pickle,sys; sys.stdout.buffer.write(pickle.dumps(\
+    each_sample(
+        "convert_is_byte_identical_for_cpython_pickles",
+        |dir, proto, data, input| {
+            let output = dir.join(format!("out{proto}.pkl"));
+            file_and_pipe("convert", &input, &output, &data, &data, proto);
+            // The dogs at every protocol agree with CPython's pickler.
+            let want = py_ok(
+                &format!(
+                    "import pickle,sys; sys.stdout.buffer.write(pickle.dumps(\
                  pickle.load(open(sys.argv[1],'rb')), protocol={proto}))"
-            ),
-            &[DOGS],
-            b"",
-        );
-        let got = ok(
-            &["convert", "--protocol", &proto.to_string(), DOGS, "-"],
-            b"",
-        );
-        assert_eq!(got, want, "dogs at protocol {proto}");
-    }
+                ),
+                &[DOGS],
+                b"",
+            );
+            let got = ok(
+                &["convert", "--protocol", &proto.to_string(), DOGS, "-"],
+                b"",
+            );
+            assert_eq!(got, want, "dogs at protocol {proto}");
+        },
+    );
 }
 
 #[test]
@@ -764,24 +781,19 @@ fn convert_in_place_and_multi_pickle() {
 
 #[test]
 fn optimize_equals_pickletools_optimize() {
-    let Some(dir) = python_and_tmp("optimize_equals_pickletools_optimize") else {
-        return;
-    };
-    for (proto, data, input) in samples_in(dir.path(), "in") {
-        let want = py_ok(
-            "import pickletools,sys; \
+    each_sample(
+        "optimize_equals_pickletools_optimize",
+        |dir, proto, data, input| {
+            let want = py_ok(
+                "import pickletools,sys; \
              sys.stdout.buffer.write(pickletools.optimize(open(sys.argv[1],'rb').read()))",
-            &[path_str(&input)],
-            b"",
-        );
-        let output = dir.path().join(format!("opt{proto}.pkl"));
-        ok(&["optimize", path_str(&input), path_str(&output)], b"");
-        assert!(std::fs::read(&output).unwrap() == want, "protocol {proto}");
-        assert!(
-            ok(&["optimize", "-", "-"], &data) == want,
-            "protocol {proto} via -"
-        );
-    }
+                &[path_str(&input)],
+                b"",
+            );
+            let output = dir.join(format!("opt{proto}.pkl"));
+            file_and_pipe("optimize", &input, &output, &data, &want, proto);
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -789,11 +801,8 @@ fn optimize_equals_pickletools_optimize() {
 
 #[test]
 fn json_round_trip_is_lossless() {
-    let Some(dir) = python_and_tmp("json_round_trip_is_lossless") else {
-        return;
-    };
-    for (proto, data, input) in samples_in(dir.path(), "in") {
-        let json = dir.path().join(format!("j{proto}.json"));
+    each_sample("json_round_trip_is_lossless", |dir, proto, data, input| {
+        let json = dir.join(format!("j{proto}.json"));
         ok(&["json", "-o", path_str(&json), path_str(&input)], b"");
         // Valid JSON for Python's json module.
         py_ok(
@@ -801,7 +810,7 @@ fn json_round_trip_is_lossless() {
             &[path_str(&json)],
             b"",
         );
-        let back = dir.path().join(format!("back{proto}.pkl"));
+        let back = dir.join(format!("back{proto}.pkl"));
         ok(&["from-json", path_str(&json), path_str(&back)], b"");
         assert!(
             std::fs::read(&back).unwrap() == data,
@@ -816,7 +825,7 @@ fn json_round_trip_is_lossless() {
         // --protocol overrides the recorded protocol.
         let p2 = ok(&["from-json", "--protocol", "2", "-", "-"], &j);
         assert_eq!(&p2[..2], b"\x80\x02");
-    }
+    });
 }
 
 #[test]

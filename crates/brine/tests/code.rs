@@ -3,24 +3,18 @@
 //! signature; `show --code` prints exactly what `dis.dis()` printed on the
 //! version that wrote it. `brine graph` writes SVG, DOT and HTML.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn brine(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_brine"))
-        .args(args)
-        .output()
-        .expect("run brine")
-}
+use std::path::{Path, PathBuf};
+
+use common::{fails, ok};
 
 /// The tree `brine show --color never [extra] path` prints (it must succeed).
 fn show_tree(path: &Path, extra: &[&str]) -> String {
     let mut args = vec!["show", "--color", "never"];
     args.extend_from_slice(extra);
     args.push(path.to_str().unwrap());
-    let out = brine(&args);
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    ok(&args)
 }
 
 fn fixtures() -> PathBuf {
@@ -29,7 +23,8 @@ fn fixtures() -> PathBuf {
 
 #[test]
 fn show_code_equals_dis_dis() {
-    let mut n = 0;
+    // (version folder, file, what dis.dis printed)
+    let mut cases = Vec::new();
     for v in [
         "py27", "py36", "py37", "py38", "py39", "py310", "py311", "py312", "py313",
     ] {
@@ -38,29 +33,23 @@ fn show_code_equals_dis_dis() {
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
                 .unwrap();
         for (file, want) in expected.as_object().unwrap() {
-            let want = want["dis"].as_str().unwrap();
-            let path = dir.join(file);
-            let path = path.to_str().unwrap();
-            // Python 2's str is bytes (its bytecode too); 3.6 is named, as
-            // its code objects are those of 3.7 but its dis does not show
-            // nested code.
-            let out = match v {
-                "py27" => brine(&["show", "--code", "--encoding", "bytes", path]),
-                "py36" => brine(&["show", "--code", "--python", "3.6", path]),
-                _ => brine(&["show", "--code", path]),
-            };
-            assert!(
-                out.status.success(),
-                "{v} {file}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let got = String::from_utf8_lossy(&out.stdout);
-            assert_eq!(got, want, "{v} {file}");
-            n += 1;
+            cases.push((v, dir.join(file), want["dis"].as_str().unwrap().to_string()));
         }
     }
-    println!("cli show --code: {n}/198 identical to dis.dis");
-    assert_eq!(n, 198);
+    for (v, path, want) in &cases {
+        let path = path.to_str().unwrap();
+        // Python 2's str is bytes (its bytecode too); 3.6 is named, as
+        // its code objects are those of 3.7 but its dis does not show
+        // nested code.
+        let got = match *v {
+            "py27" => ok(&["show", "--code", "--encoding", "bytes", path]),
+            "py36" => ok(&["show", "--code", "--python", "3.6", path]),
+            _ => ok(&["show", "--code", path]),
+        };
+        assert_eq!(&got, want, "{path}");
+    }
+    println!("cli show --code: {}/198 identical to dis.dis", cases.len());
+    assert_eq!(cases.len(), 198);
 }
 
 #[test]
@@ -97,14 +86,14 @@ fn tree_names_functions() {
     }
     // A version brinery does not know is a usage error.
     let path = fixtures().join("py38/dill-simple.pkl");
-    let out = brine(&["show", "--code", "--python", "3.5", path.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("2.7 and 3.6-3.13"));
+    let (code, err) = fails(&["show", "--code", "--python", "3.5", path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("2.7 and 3.6-3.13"), "{err}");
     // Not a function: a clear error.
     let dogs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/dogs.pkl");
-    let out = brine(&["show", "--code", dogs.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a function"));
+    let (code, err) = fails(&["show", "--code", dogs.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("not a function"), "{err}");
 }
 
 #[test]
@@ -114,17 +103,12 @@ fn graph_writes_svg_dot_and_html() {
     std::fs::create_dir_all(&dir).unwrap();
     for ext in ["svg", "dot", "html"] {
         let out_path = dir.join(format!("g.{ext}"));
-        let out = brine(&[
+        ok(&[
             "graph",
             ex.to_str().unwrap(),
             "-o",
             out_path.to_str().unwrap(),
         ]);
-        assert!(
-            out.status.success(),
-            "{ext}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         let text = std::fs::read_to_string(&out_path).unwrap();
         match ext {
             "svg" => assert!(text.contains("<svg") && text.contains("shared")),
@@ -132,10 +116,6 @@ fn graph_writes_svg_dot_and_html() {
             _ => assert!(text.contains("8 boxes") && text.contains("1 cycle arrows")),
         }
     }
-    let out = brine(&["graph", ex.to_str().unwrap(), "-o", "x.png"]);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "unknown picture format is a usage error"
-    );
+    let (code, _) = fails(&["graph", ex.to_str().unwrap(), "-o", "x.png"]);
+    assert_eq!(code, 2, "unknown picture format is a usage error");
 }

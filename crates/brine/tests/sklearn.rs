@@ -198,13 +198,7 @@ fn show_prints_sklearn_repr() {
         let exp = expected(v);
         for (name, case) in exp["cases"].as_object().unwrap() {
             let path = fixtures(v).join(case["joblib"].as_str().unwrap());
-            let o = brine(&["show", path.to_str().unwrap()]);
-            assert!(
-                o.status.success(),
-                "{name}: {}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            let text = String::from_utf8(o.stdout).unwrap();
+            let text = ok(&["show", path.to_str().unwrap()]);
             let want = format!(
                 "{}\n\n{}",
                 case["repr"].as_str().unwrap(),

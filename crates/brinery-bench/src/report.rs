@@ -43,6 +43,9 @@ pub struct Table {
     pub numeric: bool,
 }
 
+/// A column of a per-workload table: its header and its cell.
+type Column<'a> = (&'a str, &'a dyn Fn(&Row) -> String);
+
 impl Table {
     fn new(title: &str, headers: &[&str]) -> Table {
         Table {
@@ -52,6 +55,17 @@ impl Table {
             notes: Vec::new(),
             numeric: true,
         }
+    }
+
+    /// A table with a row per workload: `columns` are each header and
+    /// how a row's cell is written.
+    fn per_workload(title: &str, rows: &[Row], columns: &[Column]) -> Table {
+        let headers: Vec<&str> = columns.iter().map(|c| c.0).collect();
+        let mut t = Table::new(title, &headers);
+        for r in rows {
+            t.rows.push(columns.iter().map(|c| (c.1)(r)).collect());
+        }
+        t
     }
 
     pub fn text(&self) -> String {
@@ -226,41 +240,31 @@ fn py<'a>(r: &'a Row, f: impl Fn(&'a PyTimes) -> &'a Outcome) -> Option<&'a Outc
 }
 
 pub fn decode_table(rows: &[Row]) -> Table {
-    let mut t = Table::new(
+    let mut t = Table::per_workload(
         "Decode (best time per load)",
+        rows,
         &[
-            "workload",
-            "size",
-            "brinery graph",
-            "MB/s",
-            "graph (mmap)",
-            "brinery typed",
-            "serde-pickle Value",
-            "serde-pickle typed",
-            "CPython gc on",
-            "CPython gc off",
-            "× CPython gc off",
-            "× CPython gc on",
-            "× serde-pickle",
+            ("workload", &|r| r.name.clone()),
+            ("size", &|r| size_cell(r.size)),
+            ("brinery graph", &|r| cell(&r.graph)),
+            ("MB/s", &|r| mbps(r.size, &r.graph)),
+            ("graph (mmap)", &|r| cell(&r.mmap)),
+            ("brinery typed", &|r| cell(&r.typed.brinery_decode)),
+            ("serde-pickle Value", &|r| cell(&r.sp_value)),
+            ("serde-pickle typed", &|r| cell(&r.typed.sp_decode)),
+            ("CPython gc on", &|r| opt_cell(py(r, |p| &p.loads_gc_on))),
+            ("CPython gc off", &|r| opt_cell(py(r, |p| &p.loads_gc_off))),
+            ("× CPython gc off", &|r| {
+                ratio_cell(ratio(&r.graph, py(r, |p| &p.loads_gc_off)))
+            }),
+            ("× CPython gc on", &|r| {
+                ratio_cell(ratio(&r.graph, py(r, |p| &p.loads_gc_on)))
+            }),
+            ("× serde-pickle", &|r| {
+                ratio_cell(ratio(&r.graph, Some(&r.sp_value)))
+            }),
         ],
     );
-    for r in rows {
-        t.rows.push(vec![
-            r.name.clone(),
-            size_cell(r.size),
-            cell(&r.graph),
-            mbps(r.size, &r.graph),
-            cell(&r.mmap),
-            cell(&r.typed.brinery_decode),
-            cell(&r.sp_value),
-            cell(&r.typed.sp_decode),
-            opt_cell(py(r, |p| &p.loads_gc_on)),
-            opt_cell(py(r, |p| &p.loads_gc_off)),
-            ratio_cell(ratio(&r.graph, py(r, |p| &p.loads_gc_off))),
-            ratio_cell(ratio(&r.graph, py(r, |p| &p.loads_gc_on))),
-            ratio_cell(ratio(&r.graph, Some(&r.sp_value))),
-        ]);
-    }
     t.notes = vec![
         "brinery graph = `brinery::loads(&bytes)`; graph (mmap) = map the file + `loads` (page faults included); \
          typed = `brinery::from_slice::<T>` / `serde_pickle::from_slice::<T>` with T per workload: "
@@ -279,40 +283,33 @@ fn type_list(rows: &[Row]) -> String {
 }
 
 pub fn encode_table(rows: &[Row]) -> Table {
-    let mut t = Table::new(
+    let mut t = Table::per_workload(
         "Encode (best time per dump, protocol 5 unless noted)",
+        rows,
         &[
-            "workload",
-            "brinery graph",
-            "identical",
-            "MB/s",
-            "brinery serde",
-            "serde identical",
-            "serde-pickle Value (proto 3)",
-            "CPython dumps",
-            "× CPython",
-            "× serde-pickle",
-        ],
-    );
-    for r in rows {
-        t.rows.push(vec![
-            r.name.clone(),
-            cell(&r.graph_encode),
-            ident(r.graph_identical).into(),
-            mbps(r.size, &r.graph_encode),
-            cell(&r.typed.brinery_encode),
-            ident(r.typed.brinery_encode_identical).into(),
-            cell(&r.sp_encode),
-            match &r.py {
+            ("workload", &|r| r.name.clone()),
+            ("brinery graph", &|r| cell(&r.graph_encode)),
+            ("identical", &|r| ident(r.graph_identical).into()),
+            ("MB/s", &|r| mbps(r.size, &r.graph_encode)),
+            ("brinery serde", &|r| cell(&r.typed.brinery_encode)),
+            ("serde identical", &|r| {
+                ident(r.typed.brinery_encode_identical).into()
+            }),
+            ("serde-pickle Value (proto 3)", &|r| cell(&r.sp_encode)),
+            ("CPython dumps", &|r| match &r.py {
                 Some(p) if p.dumps_identical == Some(false) => {
                     format!("{} (≠ input)", cell(&p.dumps))
                 }
                 _ => opt_cell(py(r, |p| &p.dumps)),
-            },
-            ratio_cell(ratio(&r.graph_encode, py(r, |p| &p.dumps))),
-            ratio_cell(ratio(&r.graph_encode, Some(&r.sp_encode))),
-        ]);
-    }
+            }),
+            ("× CPython", &|r| {
+                ratio_cell(ratio(&r.graph_encode, py(r, |p| &p.dumps)))
+            }),
+            ("× serde-pickle", &|r| {
+                ratio_cell(ratio(&r.graph_encode, Some(&r.sp_encode)))
+            }),
+        ],
+    );
     t.notes = vec![
         "brinery graph = `brinery::dumps(&graph, 5)`, identical = byte-identical to the input file \
          (written by CPython); brinery serde = `SerOptions::new().protocol(5).to_vec(&typed)`; \

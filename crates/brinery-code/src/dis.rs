@@ -178,19 +178,23 @@ impl PyVersion {
         PyVersion::ALL.into_iter().find(|v| v.to_string() == s)
     }
 
+    /// `(major, minor)` of each of [`PyVersion::ALL`], in its order (the
+    /// order the variants are declared in).
+    const TUPLES: [(u8, u8); 9] = [
+        (2, 7),
+        (3, 6),
+        (3, 7),
+        (3, 8),
+        (3, 9),
+        (3, 10),
+        (3, 11),
+        (3, 12),
+        (3, 13),
+    ];
+
     /// `(major, minor)`.
     pub fn tuple(self) -> (u8, u8) {
-        match self {
-            PyVersion::V2_7 => (2, 7),
-            PyVersion::V3_6 => (3, 6),
-            PyVersion::V3_7 => (3, 7),
-            PyVersion::V3_8 => (3, 8),
-            PyVersion::V3_9 => (3, 9),
-            PyVersion::V3_10 => (3, 10),
-            PyVersion::V3_11 => (3, 11),
-            PyVersion::V3_12 => (3, 12),
-            PyVersion::V3_13 => (3, 13),
-        }
+        PyVersion::TUPLES[self as usize]
     }
 
     /// The opcode table.
@@ -1107,4 +1111,21 @@ pub(crate) fn globals_referenced(code: &Code<'_, '_>, version: Option<PyVersion>
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PyVersion;
+
+    /// `tuple` indexes its table by the variant: ALL is in declaration
+    /// order.
+    #[test]
+    fn versions_in_declaration_order() {
+        for (i, v) in PyVersion::ALL.into_iter().enumerate() {
+            assert_eq!(v as usize, i);
+            assert_eq!(PyVersion::parse(&v.to_string()), Some(v));
+        }
+        assert_eq!(PyVersion::V2_7.tuple(), (2, 7));
+        assert_eq!(PyVersion::V3_13.to_string(), "3.13");
+    }
 }

@@ -295,17 +295,20 @@ mod tests {
         assert_eq!((d, p.len()), (None, 16));
         let (d, _) = digest_and_payload(b"{sha3_384}xxxxxxxxxxxxxxxxxxxxxxxx").unwrap();
         assert_eq!(d, Some(Digest::Sha3_384));
-        for bad in [
-            &b"{sha1}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"[..],
-            b"sha256}xxxxxxxxxxxxxxxxxxxxxxxx",
-            b"{sha256xxxxxxxxxxxxxxxxxxxxxxxxx",
-            b"",
-            b"{",
-            b"{}",
-            b"{md5",
+        for (bad, why) in [
+            (
+                &b"{sha1}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"[..],
+                "a digest not accepted",
+            ),
+            (b"sha256}xxxxxxxxxxxxxxxxxxxxxxxx", "no opening brace"),
+            (b"{sha256xxxxxxxxxxxxxxxxxxxxxxxxx", "no closing brace"),
+            (b"", "empty"),
+            (b"{", "a lone brace"),
+            (b"{}", "an empty name"),
+            (b"{md5", "an unclosed name"),
         ] {
             let e = digest_and_payload(bad).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Authentication, "{bad:?}");
+            assert_eq!(e.kind(), ErrorKind::Authentication, "{why}: {bad:?}");
         }
     }
 }

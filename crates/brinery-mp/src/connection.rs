@@ -517,27 +517,17 @@ impl Connection {
         let restore = self.opts.timeout;
         let reader = self.reader()?;
         let r = if timeout.is_zero() {
-            reader
-                .get_ref()
-                .set_nonblocking(true)
-                .map_err(|e| Error::io("poll", e))?;
-            let r = reader.fill_buf().map(|b| b.len());
-            reader
-                .get_ref()
-                .set_nonblocking(false)
-                .map_err(|e| Error::io("poll", e))?;
-            r
+            fill_with(
+                reader,
+                |s| s.set_nonblocking(true),
+                |s| s.set_nonblocking(false),
+            )?
         } else {
-            reader
-                .get_ref()
-                .set_read_timeout(Some(timeout))
-                .map_err(|e| Error::io("poll", e))?;
-            let r = reader.fill_buf().map(|b| b.len());
-            reader
-                .get_ref()
-                .set_read_timeout(restore)
-                .map_err(|e| Error::io("poll", e))?;
-            r
+            fill_with(
+                reader,
+                |s| s.set_read_timeout(Some(timeout)),
+                |s| s.set_read_timeout(restore),
+            )?
         };
         match r {
             Ok(0) => {
@@ -592,4 +582,17 @@ impl Drop for Connection {
     fn drop(&mut self) {
         let _ = self.close();
     }
+}
+
+/// `fill_buf` with the socket set by `set` for the call and reset by
+/// `reset` after it (for `poll`): the bytes buffered, or the read's error.
+fn fill_with(
+    reader: &mut BufReader<Stream>,
+    set: impl Fn(&Stream) -> io::Result<()>,
+    reset: impl Fn(&Stream) -> io::Result<()>,
+) -> Result<io::Result<usize>> {
+    set(reader.get_ref()).map_err(|e| Error::io("poll", e))?;
+    let r = reader.fill_buf().map(|b| b.len());
+    reset(reader.get_ref()).map_err(|e| Error::io("poll", e))?;
+    Ok(r)
 }

@@ -11,59 +11,94 @@ use brinery_mp::{Connection, Digest, ErrorKind, Handshake, Options, Result};
 use common::*;
 use serde::Serialize;
 
-/// Run `rust` against peer.py `scenario` with Python as the client (Rust
-/// listens), then with Python as the listener (Rust connects). The peer's
-/// stdout for each.
-fn both_roles(
-    py: &Py,
+/// One peer.py run: which Python, over which transport, with which Rust
+/// options and Python authkey (by default [`opts`] and [`KEY`]).
+struct Run<'a> {
+    py: &'a Py,
     t: Transport,
-    opts: &Options,
-    py_key: Option<&[u8]>,
-    scenario: &str,
-    arg: &str,
-    rust: impl Fn(Result<Connection>),
-) -> [Vec<String>; 2] {
-    [
-        python_client(py, t, opts, py_key, scenario, arg, &rust),
-        python_listener(py, t, opts, py_key, scenario, arg, &rust),
-    ]
+    opts: Options,
+    key: Option<&'a [u8]>,
 }
 
-fn python_client(
-    py: &Py,
-    t: Transport,
-    opts: &Options,
-    py_key: Option<&[u8]>,
-    scenario: &str,
-    arg: &str,
-    rust: impl Fn(Result<Connection>),
-) -> Vec<String> {
-    let listener = opts.bind(&t.bind_address()).unwrap();
-    let peer = spawn(
+fn run(py: &Py, t: Transport) -> Run<'_> {
+    Run {
         py,
-        "client",
-        &listener.address().to_string(),
-        py_key,
-        scenario,
-        arg,
-    );
-    rust(listener.accept());
-    peer.finish()
+        t,
+        opts: opts(),
+        key: Some(KEY),
+    }
 }
 
-fn python_listener(
-    py: &Py,
-    t: Transport,
-    opts: &Options,
-    py_key: Option<&[u8]>,
+impl<'a> Run<'a> {
+    /// Rust with these options.
+    fn opts(self, opts: Options) -> Self {
+        Run { opts, ..self }
+    }
+
+    /// Python with this authkey (`None`: none).
+    fn key(self, key: Option<&'a [u8]>) -> Self {
+        Run { key, ..self }
+    }
+
+    /// Run `rust` against peer.py `scenario` with Python as the client
+    /// (Rust listens); the peer's stdout.
+    fn client(&self, scenario: &str, arg: &str, rust: impl Fn(Result<Connection>)) -> Vec<String> {
+        let listener = self.opts.bind(&self.t.bind_address()).unwrap();
+        let address = listener.address().to_string();
+        let peer = spawn(self.py, "client", &address, self.key, scenario, arg);
+        rust(listener.accept());
+        peer.finish()
+    }
+
+    /// The same with Python as the listener (Rust connects).
+    fn listener(
+        &self,
+        scenario: &str,
+        arg: &str,
+        rust: impl Fn(Result<Connection>),
+    ) -> Vec<String> {
+        let bind = self.t.bind_address();
+        let mut peer = spawn(self.py, "listen", &bind, self.key, scenario, arg);
+        let address = peer.address();
+        rust(self.opts.connect(&address));
+        peer.finish()
+    }
+
+    /// Both: Python as the client, then as the listener.
+    fn both(
+        &self,
+        scenario: &str,
+        arg: &str,
+        rust: impl Fn(Result<Connection>),
+    ) -> [Vec<String>; 2] {
+        [
+            self.client(scenario, arg, &rust),
+            self.listener(scenario, arg, &rust),
+        ]
+    }
+}
+
+/// `scenario` with every Python, over both transports, in both roles
+/// (4 runs per Python, tallied under `name`): `rust` is the Rust side,
+/// `check` looks at each peer's stdout. `pythons(what)` finds the versions.
+fn every_way(
+    what: &str,
+    name: &str,
     scenario: &str,
     arg: &str,
-    rust: impl Fn(Result<Connection>),
-) -> Vec<String> {
-    let mut peer = spawn(py, "listen", &t.bind_address(), py_key, scenario, arg);
-    let address = peer.address();
-    rust(opts.connect(&address));
-    peer.finish()
+    rust: impl Fn(Result<Connection>) + Sync,
+    check: impl Fn(&Py, Transport, &[String]) + Sync,
+) {
+    let pys = pythons(what);
+    let tally = each_python(&pys, |py, tally| {
+        for t in TRANSPORTS {
+            for lines in run(py, t).both(scenario, arg, &rust) {
+                check(py, t, &lines);
+                tally.add(py);
+            }
+        }
+    });
+    tally.check(name, &pys, |_| 4);
 }
 
 fn echo_graphs(conn: Result<Connection>) {
@@ -77,45 +112,46 @@ fn echo_graphs(conn: Result<Connection>) {
 
 #[test]
 fn every_builtin_nested_shared_both_roles_tcp_unix() {
-    let pys = pythons("every_builtin test");
-    let tally = each_python(&pys, |py, tally| {
-        for t in TRANSPORTS {
-            for lines in both_roles(py, t, &opts(), Some(KEY), "echo_values", "", echo_graphs) {
-                assert!(
-                    has(&lines, "OK values 92/92 byte-identical"),
-                    "{py:?} {t:?} {lines:?}"
-                );
-                assert!(has(&lines, "OK shared identity kept"));
-                assert!(has(&lines, "OK cycle kept"));
-                tally.add(py);
-            }
-        }
-    });
-    tally.check("every builtin type (92 values per run)", &pys, |_| 4);
+    let check = |py: &Py, t: Transport, lines: &[String]| {
+        assert!(
+            has(lines, "OK values 92/92 byte-identical"),
+            "{py:?} {t:?} {lines:?}"
+        );
+        assert!(has(lines, "OK shared identity kept"));
+        assert!(has(lines, "OK cycle kept"));
+    };
+    every_way(
+        "every_builtin test",
+        "every builtin type (92 values per run)",
+        "echo_values",
+        "",
+        echo_graphs,
+        check,
+    );
 }
 
 #[test]
 fn bytes_messages_of_many_sizes() {
-    let pys = pythons("bytes test");
-    let tally = each_python(&pys, |py, tally| {
-        for t in TRANSPORTS {
-            let rust = |conn: Result<Connection>| {
-                let mut conn = conn.unwrap();
-                loop {
-                    let b = conn.recv_bytes().unwrap();
-                    if b == b"END" {
-                        break;
-                    }
-                    conn.send_bytes(&b).unwrap();
-                }
-            };
-            for lines in both_roles(py, t, &opts(), Some(KEY), "echo_bytes", "", rust) {
-                assert!(has(&lines, "OK bytes 11/11"), "{lines:?}");
-                tally.add(py);
+    let rust = |conn: Result<Connection>| {
+        let mut conn = conn.unwrap();
+        loop {
+            let b = conn.recv_bytes().unwrap();
+            if b == b"END" {
+                break;
             }
+            conn.send_bytes(&b).unwrap();
         }
-    });
-    tally.check("bytes messages", &pys, |_| 4);
+    };
+    every_way(
+        "bytes test",
+        "bytes messages",
+        "echo_bytes",
+        "",
+        rust,
+        |_, _, lines| {
+            assert!(has(lines, "OK bytes 11/11"), "{lines:?}");
+        },
+    );
 }
 
 #[derive(Serialize)]
@@ -158,25 +194,18 @@ fn send_rust_values(conn: Result<Connection>) {
 
 #[test]
 fn rust_values_reach_python() {
-    let pys = pythons("rust values test");
-    let tally = each_python(&pys, |py, tally| {
-        for t in TRANSPORTS {
-            for lines in both_roles(
-                py,
-                t,
-                &opts(),
-                Some(KEY),
-                "rust_values",
-                "",
-                send_rust_values,
-            ) {
-                assert!(has(&lines, "OK rust values 7/7"), "{lines:?}");
-                assert!(has(&lines, "OK rust graph shares"), "{lines:?}");
-                tally.add(py);
-            }
-        }
-    });
-    tally.check("rust values", &pys, |_| 4);
+    let check = |_: &Py, _, lines: &[String]| {
+        assert!(has(lines, "OK rust values 7/7"), "{lines:?}");
+        assert!(has(lines, "OK rust graph shares"), "{lines:?}");
+    };
+    every_way(
+        "rust values test",
+        "rust values",
+        "rust_values",
+        "",
+        send_rust_values,
+        check,
+    );
 }
 
 const BIG: usize = 100 << 20;
@@ -211,9 +240,9 @@ fn hundred_megabyte_message() {
         for (t, rust_listens) in combos {
             let arg = BIG.to_string();
             let lines = if rust_listens {
-                python_client(&py, t, &opts(), Some(KEY), "big", &arg, rust)
+                run(&py, t).client("big", &arg, rust)
             } else {
-                python_listener(&py, t, &opts(), Some(KEY), "big", &arg, rust)
+                run(&py, t).listener("big", &arg, rust)
             };
             assert!(has(&lines, &want), "{lines:?}");
             tally.add(&py);
@@ -242,12 +271,8 @@ fn oversized_message_refused_without_allocating() {
     };
     let pys = pythons("oversized test");
     let tally = each_python(&pys, |py, tally| {
-        let t = if py.modern() {
-            Transport::Unix
-        } else {
-            Transport::Tcp
-        };
-        for lines in both_roles(py, t, &opts(), Some(KEY), "too_large", "73400320", rust) {
+        let t = py.modern_or(Transport::Unix, Transport::Tcp);
+        for lines in run(py, t).both("too_large", "73400320", rust) {
             assert!(
                 lines.iter().any(|l| l.starts_with("OK peer closed")),
                 "{lines:?}"
@@ -268,22 +293,22 @@ fn message_split_over_many_reads() {
         assert_eq!(conn.recv_bytes().unwrap(), b"long form header");
         conn.send_value(&16u32).unwrap();
     };
-    let pys = pythons("split test");
-    let tally = each_python(&pys, |py, tally| {
-        for t in TRANSPORTS {
-            for lines in both_roles(py, t, &opts(), Some(KEY), "split", "", rust) {
-                assert!(
-                    lines
-                        .iter()
-                        .any(|l| l.starts_with("OK split") && l.ends_with("identical")),
-                    "{lines:?}"
-                );
-                assert!(has(&lines, "OK long form sent 16"), "{lines:?}");
-                tally.add(py);
-            }
-        }
-    });
-    tally.check("split reads", &pys, |_| 4);
+    every_way(
+        "split test",
+        "split reads",
+        "split",
+        "",
+        rust,
+        |_, _, lines| {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with("OK split") && l.ends_with("identical")),
+                "{lines:?}"
+            );
+            assert!(has(lines, "OK long form sent 16"), "{lines:?}");
+        },
+    );
 }
 
 #[test]
@@ -295,7 +320,7 @@ fn wrong_authkey_refused_on_both_sides() {
     let pys = pythons("wrong authkey test");
     let tally = each_python(&pys, |py, tally| {
         for t in TRANSPORTS {
-            for lines in both_roles(py, t, &opts(), Some(b"not the key"), "basic", "", rust) {
+            for lines in run(py, t).key(Some(b"not the key")).both("basic", "", rust) {
                 assert!(
                     lines.iter().any(|l| l.starts_with("OK AUTH_REFUSED")),
                     "{py:?} {t:?} {lines:?}"
@@ -304,7 +329,11 @@ fn wrong_authkey_refused_on_both_sides() {
             }
             // Legacy-only Rust with a wrong key: refused too.
             let legacy = opts().handshake(Handshake::LegacyMd5);
-            for lines in both_roles(py, t, &legacy, Some(b"other"), "basic", "", rust) {
+            for lines in run(py, t)
+                .opts(legacy)
+                .key(Some(b"other"))
+                .both("basic", "", rust)
+            {
                 assert!(lines.iter().any(|l| l.starts_with("OK AUTH_REFUSED")));
                 tally.add(py);
             }
@@ -334,13 +363,9 @@ fn digest_negotiation_and_md5_fallback() {
     let tally = each_python(&pys, |py, tally| {
         // Default Rust (negotiating, sha256): 3.12+ answer {sha256} both
         // ways; 3.9-3.11 answer raw MD5 and send a legacy challenge.
-        let d = if py.modern() {
-            Digest::Sha256
-        } else {
-            Digest::Md5
-        };
+        let d = py.modern_or(Digest::Sha256, Digest::Md5);
         for t in TRANSPORTS {
-            for lines in both_roles(py, t, &opts(), Some(KEY), "basic", "", basic(Some((d, d)))) {
+            for lines in run(py, t).both("basic", "", basic(Some((d, d)))) {
                 assert!(has(&lines, BASIC_OK), "{lines:?}");
                 tally.add(py);
             }
@@ -349,15 +374,10 @@ fn digest_negotiation_and_md5_fallback() {
         // modern ones fall back.
         let legacy = opts().handshake(Handshake::LegacyMd5);
         let expect = Some((Digest::Md5, Digest::Md5));
-        for lines in both_roles(
-            py,
-            Transport::Tcp,
-            &legacy,
-            Some(KEY),
-            "basic",
-            "",
-            basic(expect),
-        ) {
+        for lines in run(py, Transport::Tcp)
+            .opts(legacy)
+            .both("basic", "", basic(expect))
+        {
             assert!(has(&lines, BASIC_OK), "{lines:?}");
             tally.add(py);
         }
@@ -365,31 +385,18 @@ fn digest_negotiation_and_md5_fallback() {
         // legacy Python with raw MD5 over the prefixed challenge.
         for dig in Digest::ALL {
             let o = opts().handshake(Handshake::Negotiate(dig));
-            let peer = if py.modern() { dig } else { Digest::Md5 };
-            let ours = if py.modern() {
-                Digest::Sha256
-            } else {
-                Digest::Md5
-            };
-            let lines = python_client(
-                py,
-                Transport::Unix,
-                &o,
-                Some(KEY),
-                "basic",
-                "",
-                basic(Some((peer, ours))),
-            );
+            let peer = py.modern_or(dig, Digest::Md5);
+            let ours = py.modern_or(Digest::Sha256, Digest::Md5);
+            let lines =
+                run(py, Transport::Unix)
+                    .opts(o)
+                    .client("basic", "", basic(Some((peer, ours))));
             assert!(has(&lines, BASIC_OK), "{lines:?}");
             tally.add(py);
             // Python 3.12+ challenging with each digest (deliver_challenge's
             // digest_name); Rust answers in it.
             if py.modern() {
-                let lines = python_listener(
-                    py,
-                    Transport::Tcp,
-                    &opts(),
-                    Some(KEY),
+                let lines = run(py, Transport::Tcp).listener(
                     &format!("digest:{}", dig.name()),
                     "",
                     basic(Some((Digest::Sha256, dig))),
@@ -399,26 +406,21 @@ fn digest_negotiation_and_md5_fallback() {
             }
         }
     });
-    tally.check("handshake", &pys, |py| if py.modern() { 16 } else { 11 });
+    tally.check("handshake", &pys, |py| py.modern_or(16, 11));
 }
 
 #[test]
 fn no_authkey_on_either_side() {
     let pys = pythons("no authkey test");
     let tally = each_python(&pys, |py, tally| {
-        let lines = both_roles(
-            py,
-            Transport::Tcp,
-            &Options::new().timeout(TIMEOUT).accept_timeout(TIMEOUT),
-            None,
-            "basic",
-            "",
-            |c| {
+        let lines = run(py, Transport::Tcp)
+            .opts(Options::new().timeout(TIMEOUT).accept_timeout(TIMEOUT))
+            .key(None)
+            .both("basic", "", |c| {
                 let c = c.unwrap();
                 assert!(c.auth().is_none());
                 basic(None)(Ok(c))
-            },
-        );
+            });
         for l in lines {
             assert!(has(&l, BASIC_OK), "{l:?}");
             tally.add(py);
@@ -481,7 +483,7 @@ fn truncated_oversized_headers_and_peer_closing() {
             };
             let lines = if hexbytes.is_empty() {
                 // A clean close: Python sends one whole empty message, then closes.
-                python_client(py, t, &opts(), Some(KEY), "raw", "00000000", |conn| {
+                run(py, t).client("raw", "00000000", |conn| {
                     let mut conn = conn.unwrap();
                     assert_eq!(conn.recv_bytes().unwrap(), b"");
                     let e = conn.recv_bytes().unwrap_err();
@@ -489,9 +491,9 @@ fn truncated_oversized_headers_and_peer_closing() {
                     assert_eq!(e.offset(), None);
                 })
             } else if i % 2 == 0 {
-                python_client(py, t, &opts(), Some(KEY), "raw", hexbytes, rust)
+                run(py, t).client("raw", hexbytes, rust)
             } else {
-                python_listener(py, t, &opts(), Some(KEY), "raw", hexbytes, rust)
+                run(py, t).listener("raw", hexbytes, rust)
             };
             assert!(has(&lines, "OK raw sent"), "{lines:?}");
             tally.add(py);
@@ -507,48 +509,24 @@ fn garbage_pickle_is_a_decode_error_with_offset() {
         None => return,
     };
     // A frame holding "\x80\x04K\x01\xff": an unknown opcode at byte 4.
-    let lines = python_client(
-        &py,
-        Transport::Tcp,
-        &opts(),
-        Some(KEY),
-        "raw",
-        "000000058004", /* cut */
-        |c| {
-            let mut c = c.unwrap();
-            assert_eq!(c.recv().unwrap_err().kind(), ErrorKind::Truncated);
-        },
-    );
+    let lines = run(&py, Transport::Tcp).client("raw", "000000058004" /* cut */, |c| {
+        let mut c = c.unwrap();
+        assert_eq!(c.recv().unwrap_err().kind(), ErrorKind::Truncated);
+    });
     assert!(has(&lines, "OK raw sent"));
-    let lines = python_client(
-        &py,
-        Transport::Tcp,
-        &opts(),
-        Some(KEY),
-        "raw",
-        "00000005800a4b01ff",
-        |c| {
-            let mut c = c.unwrap();
-            let e = c.recv().unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
-            assert!(e.pickle_error().is_some());
-        },
-    );
+    let lines = run(&py, Transport::Tcp).client("raw", "00000005800a4b01ff", |c| {
+        let mut c = c.unwrap();
+        let e = c.recv().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+        assert!(e.pickle_error().is_some());
+    });
     assert!(has(&lines, "OK raw sent"));
-    let lines = python_client(
-        &py,
-        Transport::Unix,
-        &opts(),
-        Some(KEY),
-        "raw",
-        "0000000680044b01ff2e",
-        |c| {
-            let mut c = c.unwrap();
-            let e = c.recv().unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
-            assert_eq!(e.offset(), Some(4), "{e}");
-        },
-    );
+    let lines = run(&py, Transport::Unix).client("raw", "0000000680044b01ff2e", |c| {
+        let mut c = c.unwrap();
+        let e = c.recv().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+        assert_eq!(e.offset(), Some(4), "{e}");
+    });
     assert!(has(&lines, "OK raw sent"));
 }
 
@@ -556,11 +534,7 @@ fn garbage_pickle_is_a_decode_error_with_offset() {
 fn timeouts() {
     let pys = pythons("timeout test");
     let tally = each_python(&pys, |py, tally| {
-        let t = if py.modern() {
-            Transport::Tcp
-        } else {
-            Transport::Unix
-        };
+        let t = py.modern_or(Transport::Tcp, Transport::Unix);
         // Nothing arrives for a while: Timeout, the connection stays in
         // step, poll sees the message when it comes.
         let stall = |conn: Result<Connection>| {
@@ -575,7 +549,7 @@ fn timeouts() {
             assert_eq!(g.root().as_str(), Some("late"));
             conn.send_value("ack").unwrap();
         };
-        for lines in both_roles(py, t, &opts(), Some(KEY), "stall", "1.5", stall) {
+        for lines in run(py, t).both("stall", "1.5", stall) {
             assert!(has(&lines, "OK ack"), "{lines:?}");
             tally.add(py);
         }
@@ -589,12 +563,12 @@ fn timeouts() {
             assert_eq!(e.offset(), Some(14), "{e}");
             assert_eq!(conn.recv_bytes().unwrap_err().kind(), ErrorKind::Broken);
         };
-        let lines = python_client(py, t, &opts(), Some(KEY), "stall_mid", "1.5", stall_mid);
+        let lines = run(py, t).client("stall_mid", "1.5", stall_mid);
         assert!(has(&lines, "OK stalled"));
         tally.add(py);
         // A client that never answers the challenge: accept times out.
         let short = opts().timeout(Duration::from_millis(300));
-        let lines = python_client(py, t, &short, Some(KEY), "silent", "2.0", |conn| {
+        let lines = run(py, t).opts(short).client("silent", "2.0", |conn| {
             assert_eq!(conn.unwrap_err().kind(), ErrorKind::Timeout);
         });
         assert!(has(&lines, "OK silent"));
@@ -609,27 +583,24 @@ fn example_worker_with_python_driver() {
     #[allow(dead_code)]
     mod worker;
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
-    let pys = pythons("example test");
-    let tally = each_python(&pys, |py, tally| {
-        for t in TRANSPORTS {
-            for lines in both_roles(py, t, &opts(), Some(KEY), "worker_driver", dir, |conn| {
-                let served = worker::serve(&mut conn.unwrap()).unwrap();
-                assert_eq!(served, 4);
-            }) {
-                assert!(has(&lines, "OK sum 5050"), "{lines:?}");
-                assert!(
-                    has(
-                        &lines,
-                        "OK stats {'count': 4, 'mean': 2.5, 'min': 1.0, 'max': 4.0}"
-                    ),
-                    "{lines:?}"
-                );
-                assert!(has(&lines, "OK error unknown op 'fly'"), "{lines:?}");
-                tally.add(py);
-            }
-        }
-    });
-    tally.check("example worker", &pys, |_| 4);
+    let rust = |conn: Result<Connection>| {
+        let served = worker::serve(&mut conn.unwrap()).unwrap();
+        assert_eq!(served, 4);
+    };
+    let check = |_: &Py, _, lines: &[String]| {
+        assert!(has(lines, "OK sum 5050"), "{lines:?}");
+        let stats = "OK stats {'count': 4, 'mean': 2.5, 'min': 1.0, 'max': 4.0}";
+        assert!(has(lines, stats), "{lines:?}");
+        assert!(has(lines, "OK error unknown op 'fly'"), "{lines:?}");
+    };
+    every_way(
+        "example test",
+        "example worker",
+        "worker_driver",
+        dir,
+        rust,
+        check,
+    );
 }
 
 #[test]
@@ -639,22 +610,14 @@ fn over_two_gib_with_python_long_header() {
         return;
     };
     let n: usize = (1 << 31) + 5;
-    let lines = python_client(
-        &py,
-        Transport::Tcp,
-        &opts(),
-        Some(KEY),
-        "huge",
-        &n.to_string(),
-        |c| {
-            let mut c = c.unwrap();
-            c.set_timeout(Some(Duration::from_secs(300))).unwrap();
-            c.set_max_message(u64::MAX);
-            let b = c.recv_bytes().unwrap();
-            assert_eq!((b.len(), b[0], b[n - 1]), (n, 1, 9));
-            c.send_bytes(&b).unwrap();
-        },
-    );
+    let lines = run(&py, Transport::Tcp).client("huge", &n.to_string(), |c| {
+        let mut c = c.unwrap();
+        c.set_timeout(Some(Duration::from_secs(300))).unwrap();
+        c.set_max_message(u64::MAX);
+        let b = c.recv_bytes().unwrap();
+        assert_eq!((b.len(), b[0], b[n - 1]), (n, 1, 9));
+        c.send_bytes(&b).unwrap();
+    });
     assert!(
         has(&lines, &format!("OK huge header -1 size {n} last 09")),
         "{lines:?}"
@@ -667,23 +630,15 @@ fn received_pickles_are_data_never_run() {
     let tally = each_python(&pys, |py, tally| {
         let dir = sock_path();
         let marker = dir.with_file_name("pwned");
-        let lines = python_client(
-            py,
-            Transport::Tcp,
-            &opts(),
-            Some(KEY),
-            "evil",
-            marker.to_str().unwrap(),
-            |c| {
-                let mut c = c.unwrap();
-                let g = c.recv().unwrap();
-                // The call is recorded, not made.
-                let text = brinery::repr_root(&g).unwrap();
-                assert!(text.contains("system"), "{text}");
-                assert!(matches!(g.root().node(), Some(brinery::Node::Object(_))));
-                c.send_value("not run").unwrap();
-            },
-        );
+        let lines = run(py, Transport::Tcp).client("evil", marker.to_str().unwrap(), |c| {
+            let mut c = c.unwrap();
+            let g = c.recv().unwrap();
+            // The call is recorded, not made.
+            let text = brinery::repr_root(&g).unwrap();
+            assert!(text.contains("system"), "{text}");
+            assert!(matches!(g.root().node(), Some(brinery::Node::Object(_))));
+            c.send_value("not run").unwrap();
+        });
         assert!(has(&lines, "OK not run"), "{lines:?}");
         assert!(!marker.exists(), "the command ran");
         tally.add(py);

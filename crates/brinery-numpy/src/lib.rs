@@ -54,4 +54,7 @@ pub use crate::npy::{
 };
 pub use crate::npz::{read_npz, write_npz, Npz, DEFAULT_NPZ_LIMIT};
 pub use crate::pickle::{dumps_array, ArrayForm, ArrayPickler, NumpyVersion};
-pub use crate::repr::{array_repr, array_repr_in, civil_from_days, repr_hook, scalar_repr};
+pub use crate::repr::{
+    array_repr, array_repr_in, array_str, civil_from_days, object_array_repr, object_array_str,
+    repr_hook, scalar_repr,
+};

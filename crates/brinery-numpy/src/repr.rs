@@ -882,6 +882,18 @@ fn dtype_short_repr(d: &Dtype) -> String {
 
 /// The body of `array2string(a, separator=', ')` and the element count.
 fn array_body(a: &Array<'_>, g: Option<&Graph<'_>>, prefix_len: usize) -> String {
+    // array2string takes the `)` suffix off the line width.
+    body_with(a, g, ", ", prefix_len, LINEWIDTH - 1)
+}
+
+/// The body of `array2string(a, separator)`.
+fn body_with(
+    a: &Array<'_>,
+    g: Option<&Graph<'_>>,
+    separator: &str,
+    prefix_len: usize,
+    width: usize,
+) -> String {
     let n = a.len();
     if n == 0 {
         return "[]".into();
@@ -910,12 +922,11 @@ fn array_body(a: &Array<'_>, g: Option<&Graph<'_>>, prefix_len: usize) -> String
     let layout = Layout {
         shape: a.shape(),
         summarize,
-        separator: ", ",
+        separator,
         elem: &elem,
     };
     let mut index = Vec::new();
-    // array2string takes the `)` suffix off the line width.
-    layout.recurse(&mut index, &hanging, LINEWIDTH - 1)
+    layout.recurse(&mut index, &hanging, width)
 }
 
 /// A graph reference with one lifetime (graphs are covariant).
@@ -933,6 +944,59 @@ pub fn array_repr(a: &Array<'_>) -> String {
 /// `repr`, lists as `list([...])`).
 pub fn array_repr_in(a: &Array<'_>, g: &Graph<'_>) -> String {
     repr_impl(a, Some(g))
+}
+
+/// numpy's `str(array)` (`array2string(a, separator=' ')`) of an array
+/// that is not an object array (object elements print as `...`).
+pub fn array_str(a: &Array<'_>) -> String {
+    if a.ndim() == 0 {
+        return scalar_repr(a);
+    }
+    body_with(a, None, " ", 0, LINEWIDTH)
+}
+
+/// numpy's `str()` of a 1-D object array whose elements' `repr`s are
+/// `reprs` (`[array([1, 2]) None]`).
+pub fn object_array_str(reprs: &[String]) -> String {
+    words_1d(reprs, " ", 0, LINEWIDTH)
+}
+
+/// numpy's `repr()` of a 1-D object array whose elements' `repr`s are
+/// `reprs` (`array([array([1, 2]), None], dtype=object)`).
+pub fn object_array_repr(reprs: &[String]) -> String {
+    let prefix = "array(";
+    if reprs.is_empty() {
+        return "array([], dtype=object)".into();
+    }
+    let arr = format!(
+        "{prefix}{},",
+        words_1d(reprs, ", ", prefix.len(), LINEWIDTH - 1)
+    );
+    let extra = "dtype=object)";
+    let last = arr.len() - arr.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let spacer = if last + extra.len() + 1 > LINEWIDTH {
+        format!("\n{}", " ".repeat(prefix.len()))
+    } else {
+        " ".into()
+    };
+    format!("{arr}{spacer}{extra}")
+}
+
+/// `_formatArray` over pre-formatted 1-D elements.
+fn words_1d(words: &[String], separator: &str, prefix_len: usize, width: usize) -> String {
+    let n = words.len();
+    if n == 0 {
+        return "[]".into();
+    }
+    let elem = |i: usize| -> String { words.get(i).cloned().unwrap_or_default() };
+    let shape = [n];
+    let layout = Layout {
+        shape: &shape,
+        summarize: n > THRESHOLD,
+        separator,
+        elem: &elem,
+    };
+    layout.recurse(&mut Vec::new(), &" ".repeat(prefix_len + 1), width)
 }
 
 fn repr_impl(a: &Array<'_>, g: Option<&Graph<'_>>) -> String {

@@ -297,6 +297,23 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
             .map_err(arrow_err)?;
             (Arc::new(st) as ArrayRef, "object".into(), d.name(), J::Null)
         }
+        // ArrowDtype lists, structs, dictionaries: written natively.
+        (_, Values::Arrow(n)) => (
+            nested_to_arrow(n, col)?,
+            logical_type(&n.ty),
+            d.name(),
+            J::Null,
+        ),
+        // pyarrow refuses complex numpy data ("Unsupported numpy type 15").
+        (Dtype::Complex(_), _) => {
+            return Err(unsupported(
+                col,
+                format!(
+                    "{} columns in Arrow output (pyarrow and pandas refuse complex data too)",
+                    a.dtype.name()
+                ),
+            ))
+        }
         (d, _) => {
             return Err(unsupported(
                 col,
@@ -568,6 +585,8 @@ fn empty_like(a: &Array) -> Array {
             left: Box::new(empty_like(left)),
             right: Box::new(empty_like(right)),
         },
+        Values::Complex(_) => Values::Complex(Vec::new()),
+        Values::Arrow(n) => Values::Arrow(Box::new(crate::model::ArrowNested::empty(&n.ty))),
     };
     Array {
         dtype: a.dtype.clone(),
@@ -795,4 +814,167 @@ pub fn into_ipc<W: std::io::Write>(df: DataFrame, w: W) -> Result<()> {
 #[cfg(feature = "parquet")]
 pub(crate) fn parquet_batch(df: DataFrame) -> Result<RecordBatch> {
     batch(df, true)
+}
+
+// ---------------------------------------------------------------------------
+// nested ArrowDtype columns (list, large_list, struct, dictionary)
+
+/// pyarrow's `get_logical_type` (the `pandas_type` of the metadata).
+fn logical_type(t: &crate::model::ArrowType) -> String {
+    use crate::model::ArrowType as T;
+    match t {
+        T::Bool => "bool".into(),
+        T::Int(b) => format!("int{b}"),
+        T::UInt(b) => format!("uint{b}"),
+        T::Float(b) => format!("float{b}"),
+        T::Utf8 | T::LargeUtf8 => "unicode".into(),
+        T::List(f) => format!("list[{}]", logical_type(&f.ty)),
+        T::Dictionary { .. } => "categorical".into(),
+        T::LargeList(_) | T::Struct(_) => "object".into(),
+    }
+}
+
+/// A nested Arrow array as an arrow-rs array (offsets and keys are
+/// checked again: the model's fields are public).
+fn nested_to_arrow(n: &crate::model::ArrowNested, col: &str) -> Result<ArrayRef> {
+    use crate::model::{ArrowData as D, ArrowType as T};
+    use arrow_array::types as t;
+    use arrow_array::{LargeListArray, ListArray, PrimitiveArray, StringArray, StructArray};
+    use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
+    let bad = |what: &str| unsupported(col, format!("nested arrow values: {what}"));
+    let len = n.len();
+    if n.valid.as_ref().is_some_and(|v| v.len() != len) {
+        return Err(bad("validity of a different length"));
+    }
+    let nulls = n.valid.as_ref().map(|v| NullBuffer::from(v.clone()));
+    fn prim<T: arrow_array::ArrowPrimitiveType>(
+        v: Vec<T::Native>,
+        nulls: Option<NullBuffer>,
+    ) -> ArrayRef {
+        Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(v), nulls))
+    }
+    let ints = |v: &Values| -> Vec<i64> {
+        match v {
+            Values::Int(x) => x.clone(),
+            Values::UInt(x) => x.iter().map(|&u| u as i64).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let offsets_ok = |o: &[usize], child: usize| {
+        o.len() == len + 1 && o.windows(2).all(|w| w[0] <= w[1]) && o.last() <= Some(&child)
+    };
+    Ok(match (&n.ty, &n.data) {
+        (T::Bool, D::Flat(Values::Bool(v))) => Arc::new(BooleanArray::new(
+            arrow_buffer::BooleanBuffer::from(v.clone()),
+            nulls,
+        )),
+        (T::Int(_) | T::UInt(_), D::Flat(v @ (Values::Int(_) | Values::UInt(_)))) => {
+            let x = ints(v);
+            match n.ty {
+                T::Int(8) => prim::<t::Int8Type>(x.iter().map(|&v| v as i8).collect(), nulls),
+                T::Int(16) => prim::<t::Int16Type>(x.iter().map(|&v| v as i16).collect(), nulls),
+                T::Int(32) => prim::<t::Int32Type>(x.iter().map(|&v| v as i32).collect(), nulls),
+                T::Int(_) => prim::<t::Int64Type>(x, nulls),
+                T::UInt(8) => prim::<t::UInt8Type>(x.iter().map(|&v| v as u8).collect(), nulls),
+                T::UInt(16) => prim::<t::UInt16Type>(x.iter().map(|&v| v as u16).collect(), nulls),
+                T::UInt(32) => prim::<t::UInt32Type>(x.iter().map(|&v| v as u32).collect(), nulls),
+                _ => prim::<t::UInt64Type>(x.iter().map(|&v| v as u64).collect(), nulls),
+            }
+        }
+        (T::Float(32), D::Flat(Values::Float(v))) => {
+            prim::<t::Float32Type>(v.iter().map(|&x| x as f32).collect(), nulls)
+        }
+        (T::Float(_), D::Flat(Values::Float(v))) => prim::<t::Float64Type>(v.clone(), nulls),
+        (T::Utf8, D::Flat(Values::Str(s))) => {
+            Arc::new(StringArray::from(s.iter().collect::<Vec<Option<&str>>>()))
+        }
+        (T::LargeUtf8, D::Flat(Values::Str(s))) => Arc::new(LargeStringArray::from(
+            s.iter().collect::<Vec<Option<&str>>>(),
+        )),
+        (T::List(f) | T::LargeList(f), D::List { offsets, child }) => {
+            if !offsets_ok(offsets, child.len()) {
+                return Err(bad("list offsets out of order or out of range"));
+            }
+            let c = nested_to_arrow(child, col)?;
+            let field = Arc::new(Field::new(&f.name, c.data_type().clone(), f.nullable));
+            if matches!(n.ty, T::List(_)) {
+                let o: Vec<i32> = offsets
+                    .iter()
+                    .map(|&o| i32::try_from(o).map_err(|_| bad("list offsets beyond i32")))
+                    .collect::<Result<_>>()?;
+                Arc::new(
+                    ListArray::try_new(field, OffsetBuffer::new(ScalarBuffer::from(o)), c, nulls)
+                        .map_err(arrow_err)?,
+                )
+            } else {
+                let o: Vec<i64> = offsets.iter().map(|&o| o as i64).collect();
+                Arc::new(
+                    LargeListArray::try_new(
+                        field,
+                        OffsetBuffer::new(ScalarBuffer::from(o)),
+                        c,
+                        nulls,
+                    )
+                    .map_err(arrow_err)?,
+                )
+            }
+        }
+        (T::Struct(fs), D::Struct { len, children }) if fs.len() == children.len() => {
+            if fs.is_empty() {
+                Arc::new(StructArray::new_empty_fields(*len, nulls))
+            } else {
+                let mut arrays = Vec::with_capacity(children.len());
+                let mut fields = Vec::with_capacity(children.len());
+                for (f, c) in fs.iter().zip(children) {
+                    if c.len() != *len {
+                        return Err(bad("struct field of a different length"));
+                    }
+                    let a = nested_to_arrow(c, col)?;
+                    fields.push(Field::new(&f.name, a.data_type().clone(), f.nullable));
+                    arrays.push(a);
+                }
+                Arc::new(
+                    StructArray::try_new(arrow_schema::Fields::from(fields), arrays, nulls)
+                        .map_err(arrow_err)?,
+                )
+            }
+        }
+        (T::Dictionary { index, .. }, D::Dictionary { keys, values }) => {
+            if keys
+                .iter()
+                .any(|&k| k < 0 || k as u64 >= values.len() as u64)
+                && !values.is_empty()
+            {
+                return Err(bad("dictionary key out of range"));
+            }
+            let vals = nested_to_arrow(values, col)?;
+            macro_rules! dict {
+                ($k:ty, $n:ty) => {
+                    Arc::new(
+                        DictionaryArray::<$k>::try_new(
+                            PrimitiveArray::<$k>::new(
+                                ScalarBuffer::from(
+                                    keys.iter().map(|&k| k as $n).collect::<Vec<$n>>(),
+                                ),
+                                nulls,
+                            ),
+                            vals,
+                        )
+                        .map_err(arrow_err)?,
+                    ) as ArrayRef
+                };
+            }
+            match **index {
+                T::Int(8) => dict!(t::Int8Type, i8),
+                T::Int(16) => dict!(t::Int16Type, i16),
+                T::Int(32) => dict!(t::Int32Type, i32),
+                T::Int(_) => dict!(t::Int64Type, i64),
+                T::UInt(8) => dict!(t::UInt8Type, u8),
+                T::UInt(16) => dict!(t::UInt16Type, u16),
+                T::UInt(32) => dict!(t::UInt32Type, u32),
+                _ => dict!(t::UInt64Type, u64),
+            }
+        }
+        _ => return Err(bad("values that do not match their type")),
+    })
 }

@@ -7,7 +7,8 @@ use brinery_numpy::{Array as NpArray, ByteOrder, Kind, TimeUnit};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
-    Array, Cell, Closed, DataFrame, Dtype, Index, Pandas, Series, StringStorage, Strings, Values,
+    Array, ArrowData, ArrowField, ArrowNested, ArrowType, Cell, Closed, DataFrame, Dtype, Index,
+    Pandas, Series, StringStorage, Strings, Values,
 };
 use crate::tz::Tz;
 
@@ -250,6 +251,14 @@ fn read_ints(np: &NpArray<'_>) -> Result<Vec<i64>> {
     })
 }
 
+fn sign_extend(u: u64, w: usize, signed: bool) -> i64 {
+    if !signed || w == 8 {
+        return u as i64;
+    }
+    let shift = 64 - 8 * w as u32;
+    ((u << shift) as i64) >> shift
+}
+
 fn read_floats(np: &NpArray<'_>) -> Result<Vec<f64>> {
     let d = np.dtype();
     let (b, big) = c_bytes(np, "a float")?;
@@ -315,6 +324,35 @@ fn np_values(g: &brinery::Graph<'_>, np: &NpArray<'_>) -> Result<Array> {
             Values::UInt(read_ints(np)?.into_iter().map(|x| x as u64).collect()),
         ),
         Kind::Float => Array::new(Dtype::Float(bits), Values::Float(read_floats(np)?)),
+        Kind::Complex if d.itemsize == 8 || d.itemsize == 16 => {
+            let (b, big) = c_bytes(np, "a complex")?;
+            let h = d.itemsize / 2;
+            let part = |c: &[u8]| -> f64 {
+                if h == 4 {
+                    let a: [u8; 4] = c.try_into().unwrap_or([0; 4]);
+                    f64::from(if big {
+                        f32::from_be_bytes(a)
+                    } else {
+                        f32::from_le_bytes(a)
+                    })
+                } else {
+                    let a: [u8; 8] = c.try_into().unwrap_or([0; 8]);
+                    if big {
+                        f64::from_be_bytes(a)
+                    } else {
+                        f64::from_le_bytes(a)
+                    }
+                }
+            };
+            Array::new(
+                Dtype::Complex(bits),
+                Values::Complex(
+                    b.chunks_exact(d.itemsize)
+                        .map(|c| (part(&c[..h]), part(&c[h..])))
+                        .collect(),
+                ),
+            )
+        }
         Kind::Datetime => Array::new(
             Dtype::Datetime(time_unit(np)?, None),
             Values::Ticks(read_ints(np)?),
@@ -359,6 +397,7 @@ fn split_rows(a: Array, k: usize) -> Result<Vec<Array>> {
         Values::Float(v) => chunks(v, n, k).into_iter().map(Values::Float).collect(),
         Values::Ticks(v) => chunks(v, n, k).into_iter().map(Values::Ticks).collect(),
         Values::Object(v) => chunks(v, n, k).into_iter().map(Values::Object).collect(),
+        Values::Complex(v) => chunks(v, n, k).into_iter().map(Values::Complex).collect(),
         _ => return Err(bad("a 2-D block of an extension type")),
     };
     Ok(parts
@@ -518,13 +557,13 @@ fn bytes_of<'g>(v: NodeRef<'g, '_>) -> Option<&'g [u8]> {
     }
 }
 
-struct ArrowType {
+struct FlatType {
     name: String,
     unit: Option<TimeUnit>,
     tz: Option<Tz>,
 }
 
-fn arrow_type(v: NodeRef<'_, '_>) -> Result<ArrowType> {
+fn arrow_type(v: NodeRef<'_, '_>) -> Result<FlatType> {
     let c = call(v).ok_or_else(|| bad("arrow type is not a pyarrow call"))?;
     match c.name {
         "type_for_alias" => {
@@ -537,7 +576,7 @@ fn arrow_type(v: NodeRef<'_, '_>) -> Result<ArrowType> {
                 "bool" | "boolean" => ("bool", None),
                 other => (other, None),
             };
-            Ok(ArrowType {
+            Ok(FlatType {
                 name: name.into(),
                 unit,
                 tz: None,
@@ -555,7 +594,7 @@ fn arrow_type(v: NodeRef<'_, '_>) -> Result<ArrowType> {
                 ),
                 _ => None,
             };
-            Ok(ArrowType {
+            Ok(FlatType {
                 name: c.name.into(),
                 unit: Some(u),
                 tz,
@@ -593,7 +632,16 @@ fn arrow_array(v: NodeRef<'_, '_>) -> Result<(Array, String)> {
                 parts.push(arrow_array(v.graph().view(id))?);
             }
             if parts.is_empty() {
-                let t = arrow_type(c.args.get(&1).ok_or_else(|| bad("chunked_array type"))?)?;
+                let tnode = c.args.get(&1).ok_or_else(|| bad("chunked_array type"))?;
+                if is_nested_type(tnode) {
+                    let ty = nested_type(tnode, 0)?;
+                    let a = Array::new(
+                        Dtype::Object,
+                        Values::Arrow(Box::new(ArrowNested::empty(&ty))),
+                    );
+                    return Ok((a, ty.name()));
+                }
+                let t = arrow_type(tnode)?;
                 return Ok((empty_arrow(&t)?, t.name));
             }
             let name = parts[0].1.clone();
@@ -611,7 +659,35 @@ fn arrow_array(v: NodeRef<'_, '_>) -> Result<(Array, String)> {
                 .args
                 .get(&0)
                 .ok_or_else(|| bad("_restore_array without a state"))?;
-            let ty = arrow_type(t.get(&0).ok_or_else(|| bad("arrow array without a type"))?)?;
+            let tnode = t.get(&0).ok_or_else(|| bad("arrow array without a type"))?;
+            if is_nested_type(tnode) {
+                let ty = nested_type(tnode, 0)?;
+                let n = nested_state(t, &ty, 0)?;
+                let mask = n
+                    .valid
+                    .as_ref()
+                    .map(|v| v.iter().map(|x| !x).collect::<Vec<_>>());
+                let a = Array {
+                    dtype: Dtype::Object,
+                    values: Values::Arrow(Box::new(n)),
+                    mask,
+                };
+                return Ok((a, ty.name()));
+            }
+            let ty = arrow_type(tnode)?;
+            let a = flat_state(t, &ty)?;
+            Ok((a, ty.name))
+        }
+        other => Err(Error::unsupported(format!("pyarrow {other} in _pa_array"))),
+    }
+}
+
+/// A flat arrow array's state `(type, length, null_count, offset,
+/// buffers, children, dictionary)` of type `ty`.
+fn flat_state(t: NodeRef<'_, '_>, ty: &FlatType) -> Result<Array> {
+    let v = t;
+    {
+        {
             let len = t.get(&1).and_then(|x| x.as_i64()).unwrap_or(-1);
             let off = t.get(&3).and_then(|x| x.as_i64()).unwrap_or(-1);
             let (Ok(len), Ok(off)) = (usize::try_from(len), usize::try_from(off)) else {
@@ -721,13 +797,441 @@ fn arrow_array(v: NodeRef<'_, '_>) -> Result<(Array, String)> {
                     }
                 }
             };
-            Ok((a, ty.name))
+            Ok(a)
         }
-        other => Err(Error::unsupported(format!("pyarrow {other} in _pa_array"))),
     }
 }
 
-fn empty_arrow(t: &ArrowType) -> Result<Array> {
+// ---------------------------------------------------------------------------
+// nested Arrow arrays (ArrowDtype list / large_list / struct / dictionary)
+
+fn is_nested_type(v: NodeRef<'_, '_>) -> bool {
+    call(v).is_some_and(|c| matches!(c.name, "list_" | "large_list" | "struct" | "dictionary"))
+}
+
+/// A pyarrow type node (`type_for_alias`, `list_(field)`,
+/// `large_list(field)`, `struct([fields])`, `dictionary(index, value,
+/// ordered)`) of a nested column or its children.
+fn nested_type(v: NodeRef<'_, '_>, depth: usize) -> Result<ArrowType> {
+    if depth > MAX_DEPTH {
+        return Err(bad("arrow types nested too deeply"));
+    }
+    let c = call(v).ok_or_else(|| bad("arrow type is not a pyarrow call"))?;
+    let field_of = |f: NodeRef<'_, '_>| -> Result<ArrowField> {
+        let fc = call(f).ok_or_else(|| bad("arrow field is not a pyarrow call"))?;
+        if fc.name != "field" {
+            // `list_(type)`: the field is `item`.
+            return Ok(ArrowField {
+                name: "item".into(),
+                ty: nested_type(f, depth + 1)?,
+                nullable: true,
+            });
+        }
+        let name = str_arg(&fc, 0).ok_or_else(|| bad("arrow field without a name"))?;
+        let ty = nested_type(
+            fc.args
+                .get(&1)
+                .ok_or_else(|| bad("arrow field without a type"))?,
+            depth + 1,
+        )?;
+        let nullable = fc.args.get(&2).and_then(|b| b.as_bool()).unwrap_or(true);
+        if fc.args.get(&3).is_some_and(|m| !m.is_none()) {
+            return Err(Error::unsupported("arrow field metadata"));
+        }
+        Ok(ArrowField {
+            name: name.to_string(),
+            ty,
+            nullable,
+        })
+    };
+    Ok(match c.name {
+        "type_for_alias" => {
+            let n = str_arg(&c, 0).ok_or_else(|| bad("type_for_alias without a name"))?;
+            match n {
+                "bool" | "boolean" => ArrowType::Bool,
+                "int8" => ArrowType::Int(8),
+                "int16" => ArrowType::Int(16),
+                "int32" => ArrowType::Int(32),
+                "int64" => ArrowType::Int(64),
+                "uint8" => ArrowType::UInt(8),
+                "uint16" => ArrowType::UInt(16),
+                "uint32" => ArrowType::UInt(32),
+                "uint64" => ArrowType::UInt(64),
+                "float" | "float32" => ArrowType::Float(32),
+                "double" | "float64" => ArrowType::Float(64),
+                "str" | "utf8" | "string" => ArrowType::Utf8,
+                "large_str" | "large_utf8" | "large_string" => ArrowType::LargeUtf8,
+                other => {
+                    return Err(Error::unsupported(format!(
+                        "arrow type {other} inside a nested column"
+                    )))
+                }
+            }
+        }
+        "list_" | "large_list" => {
+            if c.args.get(&1).is_some_and(|x| !x.is_none()) {
+                return Err(Error::unsupported("arrow fixed_size_list"));
+            }
+            let f = field_of(
+                c.args
+                    .get(&0)
+                    .ok_or_else(|| bad("arrow list without a field"))?,
+            )?;
+            if c.name == "list_" {
+                ArrowType::List(Box::new(f))
+            } else {
+                ArrowType::LargeList(Box::new(f))
+            }
+        }
+        "struct" => {
+            let fields = c
+                .args
+                .get(&0)
+                .and_then(|l| l.as_items())
+                .ok_or_else(|| bad("arrow struct without fields"))?;
+            let mut out = Vec::with_capacity(fields.len());
+            for &f in fields {
+                out.push(field_of(v.graph().view(f))?);
+            }
+            ArrowType::Struct(out)
+        }
+        "dictionary" => {
+            let index = nested_type(
+                c.args
+                    .get(&0)
+                    .ok_or_else(|| bad("arrow dictionary without an index type"))?,
+                depth + 1,
+            )?;
+            if !matches!(index, ArrowType::Int(_) | ArrowType::UInt(_)) {
+                return Err(bad("arrow dictionary index is not an integer type"));
+            }
+            let value = nested_type(
+                c.args
+                    .get(&1)
+                    .ok_or_else(|| bad("arrow dictionary without a value type"))?,
+                depth + 1,
+            )?;
+            if !matches!(
+                value,
+                ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Int(_) | ArrowType::UInt(_)
+            ) {
+                return Err(Error::unsupported(format!(
+                    "arrow dictionary of {}",
+                    value.name()
+                )));
+            }
+            let ordered = c.args.get(&2).and_then(|b| b.as_bool()).unwrap_or(false);
+            ArrowType::Dictionary {
+                index: Box::new(index),
+                value: Box::new(value),
+                ordered,
+            }
+        }
+        other => return Err(Error::unsupported(format!("arrow type {other}"))),
+    })
+}
+
+/// The flat decoder's view of a flat [`ArrowType`].
+fn flat_type(ty: &ArrowType) -> FlatType {
+    let name = match ty {
+        ArrowType::Bool => "bool".to_string(),
+        ArrowType::Float(32) => "float".to_string(),
+        ArrowType::Float(_) => "double".to_string(),
+        other => other.name(),
+    };
+    FlatType {
+        name,
+        unit: None,
+        tz: None,
+    }
+}
+
+fn le_uint(b: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    a[..b.len().min(8)].copy_from_slice(&b[..b.len().min(8)]);
+    u64::from_le_bytes(a)
+}
+
+/// The arrow state tuple `(type, length, null_count, offset, buffers,
+/// children, dictionary)` of a value of type `ty`, validated against the
+/// bytes present; the result has offset 0.
+fn nested_state(t: NodeRef<'_, '_>, ty: &ArrowType, depth: usize) -> Result<ArrowNested> {
+    if depth > MAX_DEPTH {
+        return Err(bad("arrow arrays nested too deeply"));
+    }
+    let g = t.graph();
+    let len = t.get(&1).and_then(|x| x.as_i64()).unwrap_or(-1);
+    let off = t.get(&3).and_then(|x| x.as_i64()).unwrap_or(-1);
+    let (Ok(len), Ok(off)) = (usize::try_from(len), usize::try_from(off)) else {
+        return Err(bad("arrow array with a negative length or offset"));
+    };
+    if matches!(
+        ty,
+        ArrowType::Bool
+            | ArrowType::Int(_)
+            | ArrowType::UInt(_)
+            | ArrowType::Float(_)
+            | ArrowType::Utf8
+            | ArrowType::LargeUtf8
+    ) {
+        let a = flat_state(t, &flat_type(ty))?;
+        let valid = match (&a.values, &a.mask) {
+            (Values::Str(s), _) => s.valid.clone(),
+            (_, Some(m)) if m.iter().any(|&x| x) => Some(m.iter().map(|x| !x).collect()),
+            _ => None,
+        };
+        return Ok(ArrowNested {
+            ty: ty.clone(),
+            valid,
+            data: ArrowData::Flat(a.values),
+        });
+    }
+    let bufs: Vec<Option<&[u8]>> = t
+        .get(&4)
+        .and_then(|b| b.as_items())
+        .ok_or_else(|| bad("arrow array without buffers"))?
+        .iter()
+        .map(|&b| bytes_of(g.view(b)))
+        .collect();
+    let children: Vec<NodeRef<'_, '_>> = t
+        .get(&5)
+        .and_then(|b| b.as_items())
+        .map(|c| c.iter().map(|&i| g.view(i)).collect())
+        .unwrap_or_default();
+    let valid = bitmap(bufs.first().copied().flatten(), off, len)?;
+    let valid = valid.filter(|v| v.iter().any(|&x| !x));
+    let data = |i: usize| bufs.get(i).copied().flatten().unwrap_or(&[]);
+    let data = match ty {
+        ArrowType::List(f) | ArrowType::LargeList(f) => {
+            let w = if matches!(ty, ArrowType::List(_)) {
+                4
+            } else {
+                8
+            };
+            let [c] = children.as_slice() else {
+                return Err(bad("arrow list without exactly one child"));
+            };
+            let child = nested_state(*c, &f.ty, depth + 1)?;
+            let raw = data(1);
+            let need = off
+                .checked_add(len)
+                .and_then(|x| x.checked_add(1))
+                .and_then(|x| x.checked_mul(w))
+                .ok_or_else(|| bad("arrow list length overflows"))?;
+            if raw.len() < need {
+                return Err(bad("arrow list offsets are shorter than the array"));
+            }
+            let mut offsets = Vec::with_capacity(len + 1);
+            for i in off..=off + len {
+                let o = usize::try_from(le_uint(&raw[i * w..i * w + w]))
+                    .ok()
+                    .filter(|&o| o <= child.len())
+                    .ok_or_else(|| bad("arrow list offset out of range"))?;
+                if offsets.last().is_some_and(|&p| o < p) {
+                    return Err(bad("arrow list offsets decrease"));
+                }
+                offsets.push(o);
+            }
+            ArrowData::List {
+                offsets,
+                child: Box::new(child),
+            }
+        }
+        ArrowType::Struct(fields) => {
+            if children.len() != fields.len() {
+                return Err(bad(format!(
+                    "arrow struct of {} fields has {} children",
+                    fields.len(),
+                    children.len()
+                )));
+            }
+            let mut out = Vec::with_capacity(fields.len());
+            for (f, c) in fields.iter().zip(&children) {
+                let child = nested_state(*c, &f.ty, depth + 1)?;
+                if child.len() < off + len {
+                    return Err(bad(format!(
+                        "arrow struct field '{}' is shorter than the struct",
+                        f.name
+                    )));
+                }
+                out.push(slice_nested(child, off, len));
+            }
+            ArrowData::Struct { len, children: out }
+        }
+        ArrowType::Dictionary { index, value, .. } => {
+            let dict = t
+                .get(&6)
+                .filter(|d| !d.is_none())
+                .ok_or_else(|| bad("arrow dictionary array without a dictionary"))?;
+            let values = nested_state(dict, value, depth + 1)?;
+            let (ArrowType::Int(b) | ArrowType::UInt(b)) = **index else {
+                return Err(bad("arrow dictionary index is not an integer type"));
+            };
+            let w = usize::from(b / 8);
+            let raw = data(1);
+            let body = raw
+                .get(off * w..(off + len) * w)
+                .ok_or_else(|| bad("arrow dictionary indices are shorter than the array"))?;
+            let signed = matches!(**index, ArrowType::Int(_));
+            let mut keys = Vec::with_capacity(len);
+            for (i, c) in body.chunks_exact(w).enumerate() {
+                let u = le_uint(c);
+                let k = sign_extend(u, w, signed);
+                let is_valid = valid.as_ref().is_none_or(|v| v[i]);
+                if !is_valid {
+                    keys.push(0);
+                    continue;
+                }
+                if k < 0 || k as u64 >= values.len() as u64 {
+                    return Err(bad(format!(
+                        "arrow dictionary index {k} outside a dictionary of {}",
+                        values.len()
+                    )));
+                }
+                keys.push(k);
+            }
+            ArrowData::Dictionary {
+                keys,
+                values: Box::new(values),
+            }
+        }
+        _ => return Err(Error::unsupported(format!("arrow type {}", ty.name()))),
+    };
+    Ok(ArrowNested {
+        ty: ty.clone(),
+        valid,
+        data,
+    })
+}
+
+fn slice_vec<T: Clone>(v: &[T], off: usize, len: usize) -> Vec<T> {
+    v[off..off + len].to_vec()
+}
+
+/// `n[off..off + len]` (in range).
+fn slice_nested(n: ArrowNested, off: usize, len: usize) -> ArrowNested {
+    if off == 0 && n.len() == len {
+        return n;
+    }
+    let valid = n.valid.as_ref().map(|v| slice_vec(v, off, len));
+    let data = match n.data {
+        ArrowData::Flat(v) => ArrowData::Flat(match v {
+            Values::Bool(x) => Values::Bool(slice_vec(&x, off, len)),
+            Values::Int(x) => Values::Int(slice_vec(&x, off, len)),
+            Values::UInt(x) => Values::UInt(slice_vec(&x, off, len)),
+            Values::Float(x) => Values::Float(slice_vec(&x, off, len)),
+            Values::Str(s) => {
+                let mut o = Strings::new();
+                for i in off..off + len {
+                    o.push(s.get(i));
+                }
+                Values::Str(o)
+            }
+            other => other,
+        }),
+        ArrowData::List { offsets, child } => ArrowData::List {
+            offsets: slice_vec(&offsets, off, len + 1),
+            child,
+        },
+        ArrowData::Struct { children, .. } => ArrowData::Struct {
+            len,
+            children: children
+                .into_iter()
+                .map(|c| slice_nested(c, off, len))
+                .collect(),
+        },
+        ArrowData::Dictionary { keys, values } => ArrowData::Dictionary {
+            keys: slice_vec(&keys, off, len),
+            values,
+        },
+    };
+    ArrowNested {
+        ty: n.ty,
+        valid,
+        data,
+    }
+}
+
+/// `a` followed by `b` (chunks of one chunked array).
+fn concat_nested(a: ArrowNested, b: ArrowNested) -> Result<ArrowNested> {
+    if a.ty != b.ty {
+        return Err(bad("chunks of a chunked_array have different types"));
+    }
+    let (n, m) = (a.len(), b.len());
+    let valid = match (&a.valid, &b.valid) {
+        (None, None) => None,
+        _ => {
+            let mut v = a.valid.clone().unwrap_or_else(|| vec![true; n]);
+            v.extend(b.valid.clone().unwrap_or_else(|| vec![true; m]));
+            Some(v)
+        }
+    };
+    let data = match (a.data, b.data) {
+        (ArrowData::Flat(x), ArrowData::Flat(y)) => {
+            let mut xa = Array::new(Dtype::Object, x);
+            append(&mut xa, Array::new(Dtype::Object, y))?;
+            ArrowData::Flat(xa.values)
+        }
+        (
+            ArrowData::List {
+                offsets: oa,
+                child: ca,
+            },
+            ArrowData::List {
+                offsets: ob,
+                child: cb,
+            },
+        ) => {
+            let (a0, a1) = (oa[0], oa[n]);
+            let (b0, b1) = (ob[0], ob[m]);
+            let ca = slice_nested(*ca, a0, a1 - a0);
+            let cb = slice_nested(*cb, b0, b1 - b0);
+            let mut offsets: Vec<usize> = oa.iter().map(|o| o - a0).collect();
+            let base = a1 - a0;
+            offsets.extend(ob[1..].iter().map(|o| o - b0 + base));
+            ArrowData::List {
+                offsets,
+                child: Box::new(concat_nested(ca, cb)?),
+            }
+        }
+        (ArrowData::Struct { children: ca, .. }, ArrowData::Struct { children: cb, .. }) => {
+            let mut children = Vec::with_capacity(ca.len());
+            for (x, y) in ca.into_iter().zip(cb) {
+                children.push(concat_nested(x, y)?);
+            }
+            ArrowData::Struct {
+                len: n + m,
+                children,
+            }
+        }
+        (
+            ArrowData::Dictionary {
+                keys: ka,
+                values: va,
+            },
+            ArrowData::Dictionary {
+                keys: kb,
+                values: vb,
+            },
+        ) => {
+            let shift = va.len() as i64;
+            let mut keys = ka;
+            keys.extend(kb.iter().map(|k| k + shift));
+            ArrowData::Dictionary {
+                keys,
+                values: Box::new(concat_nested(*va, *vb)?),
+            }
+        }
+        _ => return Err(bad("chunks of a chunked_array have different types")),
+    };
+    Ok(ArrowNested {
+        ty: a.ty,
+        valid,
+        data,
+    })
+}
+
+fn empty_arrow(t: &FlatType) -> Result<Array> {
     Ok(match t.name.as_str() {
         "string" | "large_string" => Array::new(Dtype::Object, Values::Str(Strings::new())),
         "bool" => Array::new(Dtype::Boolean, Values::Bool(vec![])),
@@ -754,6 +1258,10 @@ fn append(a: &mut Array, b: Array) -> Result<()> {
             for s in y.iter() {
                 x.push(s);
             }
+        }
+        (Values::Arrow(x), Values::Arrow(y)) => {
+            let first = std::mem::replace(x.as_mut(), ArrowNested::empty(&ArrowType::Bool));
+            **x = concat_nested(first, *y)?;
         }
         _ => return Err(bad("chunks of a chunked_array have different types")),
     }
@@ -1702,7 +2210,25 @@ fn series(c: &Call<'_, '_>) -> Result<Series> {
         index: idx,
         values,
         attrs: attrs(c),
+        dtype_unnamed: arrow_dtype_unnamed(m.blocks[0].0),
     })
+}
+
+/// True for a pandas 2.x ArrowExtensionArray whose `ArrowDtype` state has
+/// `storage` and no `_storage` (pandas 3 cannot name that dtype).
+fn arrow_dtype_unnamed(v: NodeRef<'_, '_>) -> bool {
+    let Some(c) = call(v) else { return false };
+    // 1.5's `_data` pickles pandas 3 cannot load at all; 2.x's `_pa_array`
+    // ones it loads with the unnamed dtype.
+    if short(c.name) != "ArrowExtensionArray" || state_get(&c, "_pa_array").is_none() {
+        return false;
+    }
+    let Some(d) = state_get(&c, "_dtype").and_then(call) else {
+        return false;
+    };
+    d.name == "ArrowDtype"
+        && state_get(&d, "_storage").is_none()
+        && state_get(&d, "storage").is_some()
 }
 
 /// The pandas object at `v`: `Ok(None)` when it is no DataFrame, Series

@@ -197,6 +197,101 @@ fn format_floats(vals: &[f64], space: bool, na_rep: &str) -> Vec<String> {
     out
 }
 
+/// Python's `repr(complex)`: `(1+2j)`, `1j`, `(-0-0.5j)`.
+pub(crate) fn complex_repr(re: f64, im: f64) -> String {
+    let part = |x: f64| {
+        let s = float_repr(x);
+        match s.strip_suffix(".0") {
+            Some(t) => t.to_string(),
+            None => s,
+        }
+    };
+    let imag = part(im);
+    if re == 0.0 && re.is_sign_positive() {
+        return format!("{imag}j");
+    }
+    let sign = if imag.starts_with('-') { "" } else { "+" };
+    format!("({}{sign}{imag}j)", part(re))
+}
+
+/// pandas' `_trim_zeros_complex` over `format(z, " .6f")`-style strings.
+fn trim_zeros_complex(strs: Vec<String>) -> Vec<String> {
+    let n = strs.len();
+    let mut parts: Vec<String> = Vec::with_capacity(2 * n);
+    let mut imags: Vec<String> = Vec::with_capacity(n);
+    for x in &strs {
+        // The imaginary part starts at the last sign not after an 'e'.
+        let body = x.strip_suffix('j').unwrap_or(x);
+        let b = body.as_bytes();
+        let pos = (1..b.len())
+            .rev()
+            .find(|&i| (b[i] == b'+' || b[i] == b'-') && b[i - 1] != b'e')
+            .unwrap_or(0);
+        parts.push(body[..pos].to_string());
+        imags.push(body[pos..].to_string());
+    }
+    parts.extend(imags);
+    let padded = trim_zeros(parts);
+    let Some(w) = padded.iter().map(|p| p.chars().count()).max() else {
+        return Vec::new();
+    };
+    let w = w.saturating_sub(1);
+    (0..n)
+        .map(|i| {
+            let (re, im) = (&padded[i], &padded[n + i]);
+            let (sign, rest) = im.split_at(im.len().min(1));
+            format!("{re}{sign}{rest:>w$}j")
+        })
+        .collect()
+}
+
+/// pandas' FloatArrayFormatter over complex values.
+fn format_complex(vals: &[(f64, f64)], space: bool) -> Vec<String> {
+    let na = "NaN";
+    let with = |sci_fmt: bool| -> Vec<String> {
+        let f = |x: f64, sp: bool| {
+            if sci_fmt {
+                sci(x, PRECISION, sp)
+            } else {
+                fixed(x, PRECISION, sp)
+            }
+        };
+        let strs = vals
+            .iter()
+            .map(|&(re, im)| match (re.is_nan(), im.is_nan()) {
+                (false, false) => {
+                    let i = f(im, false);
+                    let sign = if i.starts_with('-') { "" } else { "+" };
+                    format!("{}{sign}{i}j", f(re, space))
+                }
+                (false, true) => format!("{}+{na}j", f(re, space)),
+                (true, false) => {
+                    let t = f(im, space).trim().to_string();
+                    if t.starts_with('-') {
+                        format!("{na}{t}j")
+                    } else {
+                        format!("{na}+{t}j")
+                    }
+                }
+                (true, true) => format!("{na}+{na}j"),
+            })
+            .collect();
+        trim_zeros_complex(strs)
+    };
+    let out = with(false);
+    let maxlen = out.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+    let too_long = maxlen > PRECISION + 6;
+    let abs: Vec<f64> = vals.iter().map(|&(re, im)| re.hypot(im)).collect();
+    let large = abs.iter().any(|&x| x > 1e6);
+    let small = abs
+        .iter()
+        .any(|&x| x < 10f64.powi(-(PRECISION as i32)) && x > 0.0);
+    if small || (too_long && large) {
+        return with(true);
+    }
+    out
+}
+
 /// `f"{x: .6f}"` trimmed: a float in an object column.
 fn single_float(x: f64, space: bool) -> String {
     trim_single(fixed(x, PRECISION, space))
@@ -463,6 +558,8 @@ pub(crate) fn pprint(c: &Cell) -> String {
             timedelta_text(*t, *u, f)
         }
         Cell::Object(_, text) | Cell::Bytes(_, text) => text.clone(),
+        Cell::Complex(re, im) => complex_repr(*re, *im),
+        Cell::Nested(text) => text.clone(),
     }
 }
 
@@ -522,6 +619,7 @@ pub(crate) fn format_array(a: &Array, space: bool) -> Vec<String> {
     let n = a.len();
     match (&a.dtype, &a.values) {
         (Dtype::Float(_), Values::Float(v)) => format_floats(v, space, "NaN"),
+        (Dtype::Complex(_), Values::Complex(v)) => format_complex(v, space),
         (Dtype::Int(_), Values::Int(v)) => v
             .iter()
             .map(|x| {
@@ -705,6 +803,13 @@ pub(crate) fn csv_values(a: &Array) -> Vec<String> {
             if matches!(categories.values, Values::Ticks(_)) =>
         {
             csv_values(&take(categories, codes))
+        }
+        (_, Values::Arrow(nested)) => {
+            let rows: Vec<usize> = (0..n).collect();
+            crate::nested::texts(nested, &rows)
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect()
         }
         _ => (0..n)
             .map(|i| {

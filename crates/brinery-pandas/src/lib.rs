@@ -32,6 +32,7 @@ mod decode;
 mod error;
 mod format;
 mod model;
+mod nested;
 mod repr;
 mod tz;
 
@@ -47,7 +48,8 @@ pub use crate::decode::from_node;
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::format::label_repr;
 pub use crate::model::{
-    Array, Cell, Closed, DataFrame, Dtype, Index, Pandas, Series, StringStorage, Strings, Values,
+    Array, ArrowData, ArrowField, ArrowNested, ArrowType, Cell, Closed, DataFrame, Dtype, Index,
+    Pandas, Series, StringStorage, Strings, Values,
 };
 #[cfg(feature = "parquet")]
 pub use crate::pq::{into_parquet, write_parquet};

@@ -37,6 +37,11 @@ pub enum Cell {
     /// Any other Python object: the node and its `str()` as pandas would
     /// print it (brinery's `repr` for objects without a known `str`).
     Object(NodeId, String),
+    /// A complex number (real, imaginary).
+    Complex(f64, f64),
+    /// A value of a nested ArrowDtype column (list, struct, dictionary) as
+    /// its `str()` in pandas (`[1 2]`, `{'a': 1, 'b': 'x'}`).
+    Nested(String),
 }
 
 impl Cell {
@@ -138,6 +143,11 @@ pub enum Values {
         /// Right ends.
         right: Box<Array>,
     },
+    /// Complex numbers as (real, imaginary); complex64 values are exact
+    /// in f64.
+    Complex(Vec<(f64, f64)>),
+    /// A nested Arrow array (ArrowDtype list, struct, dictionary).
+    Arrow(Box<ArrowNested>),
 }
 
 impl Values {
@@ -152,6 +162,8 @@ impl Values {
             Values::Object(v) => v.len(),
             Values::Categorical { codes, .. } => codes.len(),
             Values::Interval { left, .. } => left.len(),
+            Values::Complex(v) => v.len(),
+            Values::Arrow(a) => a.len(),
         }
     }
     /// True when empty.
@@ -214,6 +226,8 @@ pub enum Dtype {
     UInt(u8),
     /// numpy `float32`/`float64` (bits).
     Float(u8),
+    /// numpy `complex64`/`complex128` (bits).
+    Complex(u8),
     /// `object`.
     Object,
     /// `datetime64[unit]` or `datetime64[unit, tz]`.
@@ -265,6 +279,7 @@ impl Dtype {
             Dtype::Int(b) => format!("int{b}"),
             Dtype::UInt(b) => format!("uint{b}"),
             Dtype::Float(b) => format!("float{b}"),
+            Dtype::Complex(b) => format!("complex{b}"),
             Dtype::Object => "object".into(),
             Dtype::Datetime(u, None) => format!("datetime64[{}]", unit_code(*u)),
             Dtype::Datetime(u, Some(tz)) => format!("datetime64[{}, {}]", unit_code(*u), tz.name()),
@@ -351,6 +366,8 @@ impl Array {
             Values::Object(v) => v[i].is_missing(),
             Values::Categorical { codes, .. } => codes[i] < 0,
             Values::Interval { left, .. } => left.is_missing(i),
+            Values::Complex(v) => v[i].0.is_nan() || v[i].1.is_nan(),
+            Values::Arrow(a) => !a.is_valid(i),
             _ => false,
         }
     }
@@ -401,6 +418,18 @@ impl Array {
                     Cell::Tuple(vec![left.cell(i), right.cell(i)])
                 }
             }
+            Values::Complex(v) => {
+                let (re, im) = v[i];
+                if re.is_nan() || im.is_nan() {
+                    Cell::NaN
+                } else {
+                    Cell::Complex(re, im)
+                }
+            }
+            Values::Arrow(a) => match crate::nested::texts(a, &[i]).pop().flatten() {
+                Some(t) => Cell::Nested(t),
+                None => Cell::NA,
+            },
         }
     }
 }
@@ -579,6 +608,10 @@ pub struct Series {
     pub values: Array,
     /// `s.attrs` (a dict node), if not empty.
     pub attrs: Option<NodeId>,
+    /// pandas 3 cannot name the dtype: an ArrowDtype pickled by pandas
+    /// 2.x keeps `storage` where pandas 3 reads `_storage`, so pandas 3's
+    /// repr has no `dtype:` footer (brinery's repr follows it).
+    pub dtype_unnamed: bool,
 }
 
 /// What a pickle's object is.
@@ -590,4 +623,176 @@ pub enum Pandas {
     Series(Series),
     /// An Index on its own.
     Index(Index),
+}
+
+/// A pyarrow `DataType` of a nested ArrowDtype column or of its children.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ArrowType {
+    /// `bool`.
+    Bool,
+    /// `int8`..`int64` (bits).
+    Int(u8),
+    /// `uint8`..`uint64` (bits).
+    UInt(u8),
+    /// `float` (32) / `double` (64).
+    Float(u8),
+    /// `string` (32-bit offsets).
+    Utf8,
+    /// `large_string` (64-bit offsets).
+    LargeUtf8,
+    /// `list<item: T>`.
+    List(Box<ArrowField>),
+    /// `large_list<item: T>`.
+    LargeList(Box<ArrowField>),
+    /// `struct<a: T, ...>`.
+    Struct(Vec<ArrowField>),
+    /// `dictionary<values=T, indices=I, ordered=0>`.
+    Dictionary {
+        /// The index type (`Int`/`UInt`).
+        index: Box<ArrowType>,
+        /// The value type.
+        value: Box<ArrowType>,
+        /// Whether the dictionary is ordered.
+        ordered: bool,
+    },
+}
+
+impl ArrowType {
+    /// What pyarrow prints as the type (`list<item: int64>`,
+    /// `struct<a: int64, b: string>`, `dictionary<values=string,
+    /// indices=int32, ordered=0>`).
+    pub fn name(&self) -> String {
+        match self {
+            ArrowType::Bool => "bool".into(),
+            ArrowType::Int(b) => format!("int{b}"),
+            ArrowType::UInt(b) => format!("uint{b}"),
+            ArrowType::Float(32) => "float".into(),
+            ArrowType::Float(_) => "double".into(),
+            ArrowType::Utf8 => "string".into(),
+            ArrowType::LargeUtf8 => "large_string".into(),
+            ArrowType::List(f) => format!("list<{}>", f.text()),
+            ArrowType::LargeList(f) => format!("large_list<{}>", f.text()),
+            ArrowType::Struct(fs) => format!(
+                "struct<{}>",
+                fs.iter().map(|f| f.text()).collect::<Vec<_>>().join(", ")
+            ),
+            ArrowType::Dictionary {
+                index,
+                value,
+                ordered,
+            } => format!(
+                "dictionary<values={}, indices={}, ordered={}>",
+                value.name(),
+                index.name(),
+                u8::from(*ordered)
+            ),
+        }
+    }
+}
+
+/// A named child type (pyarrow's `Field`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArrowField {
+    /// The field name (`item` for lists).
+    pub name: String,
+    /// Its type.
+    pub ty: ArrowType,
+    /// Whether it may hold nulls.
+    pub nullable: bool,
+}
+
+impl ArrowField {
+    fn text(&self) -> String {
+        let nn = if self.nullable { "" } else { " not null" };
+        format!("{}: {}{nn}", self.name, self.ty.name())
+    }
+}
+
+/// The data of a nested Arrow array: a type, a validity (`false` =
+/// null) and the values; offset 0 (slices are applied when read).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArrowNested {
+    /// The type.
+    pub ty: ArrowType,
+    /// `Some` when any value is null.
+    pub valid: Option<Vec<bool>>,
+    /// The values.
+    pub data: ArrowData,
+}
+
+/// The values of an [`ArrowNested`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum ArrowData {
+    /// Bools, ints, floats or strings (`Values::Bool/Int/UInt/Float/Str`;
+    /// nulls are in the validity).
+    Flat(Values),
+    /// List `i` is `child[offsets[i]..offsets[i + 1]]` (`len + 1`
+    /// non-decreasing offsets within the child).
+    List {
+        /// Offsets into the child.
+        offsets: Vec<usize>,
+        /// The child values.
+        child: Box<ArrowNested>,
+    },
+    /// One child per field, each as long as the struct.
+    Struct {
+        /// Number of values.
+        len: usize,
+        /// The fields' values.
+        children: Vec<ArrowNested>,
+    },
+    /// Value `i` is `values[keys[i]]` (keys of null slots are 0).
+    Dictionary {
+        /// Keys into the dictionary.
+        keys: Vec<i64>,
+        /// The dictionary.
+        values: Box<ArrowNested>,
+    },
+}
+
+impl ArrowNested {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match &self.data {
+            ArrowData::Flat(v) => v.len(),
+            ArrowData::List { offsets, .. } => offsets.len().saturating_sub(1),
+            ArrowData::Struct { len, .. } => *len,
+            ArrowData::Dictionary { keys, .. } => keys.len(),
+        }
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// An empty array of a nested type (a chunked array without chunks).
+    pub fn empty(ty: &ArrowType) -> ArrowNested {
+        let data = match ty {
+            ArrowType::Bool => ArrowData::Flat(Values::Bool(Vec::new())),
+            ArrowType::Int(_) => ArrowData::Flat(Values::Int(Vec::new())),
+            ArrowType::UInt(_) => ArrowData::Flat(Values::UInt(Vec::new())),
+            ArrowType::Float(_) => ArrowData::Flat(Values::Float(Vec::new())),
+            ArrowType::Utf8 | ArrowType::LargeUtf8 => ArrowData::Flat(Values::Str(Strings::new())),
+            ArrowType::List(f) | ArrowType::LargeList(f) => ArrowData::List {
+                offsets: vec![0],
+                child: Box::new(ArrowNested::empty(&f.ty)),
+            },
+            ArrowType::Struct(fs) => ArrowData::Struct {
+                len: 0,
+                children: fs.iter().map(|f| ArrowNested::empty(&f.ty)).collect(),
+            },
+            ArrowType::Dictionary { value, .. } => ArrowData::Dictionary {
+                keys: Vec::new(),
+                values: Box::new(ArrowNested::empty(value)),
+            },
+        };
+        ArrowNested {
+            ty: ty.clone(),
+            valid: None,
+            data,
+        }
+    }
+    /// True unless value `i` is null.
+    pub fn is_valid(&self, i: usize) -> bool {
+        self.valid.as_ref().is_none_or(|v| v[i])
+    }
 }

@@ -154,6 +154,14 @@ fn take_array(a: &Array, rows: &[usize]) -> Array {
             left: Box::new(take_array(left, rows)),
             right: Box::new(take_array(right, rows)),
         },
+        Values::Complex(v) => Values::Complex(t(v, rows)),
+        // The cells' text, computed with the whole column's conversion.
+        Values::Arrow(n) => Values::Object(
+            crate::nested::texts(n, rows)
+                .into_iter()
+                .map(|x| x.map_or(Cell::NA, Cell::Nested))
+                .collect(),
+        ),
     };
     Array {
         dtype: a.dtype.clone(),
@@ -265,6 +273,7 @@ fn is_numeric(d: &Dtype) -> bool {
             | Dtype::Int(_)
             | Dtype::UInt(_)
             | Dtype::Float(_)
+            | Dtype::Complex(_)
             | Dtype::MaskedInt(_)
             | Dtype::MaskedUInt(_)
             | Dtype::MaskedFloat(_)
@@ -533,10 +542,12 @@ pub fn series_repr(s: &Series) -> String {
         }
         footer.push_str(&format!("Length: {n}"));
     }
-    if !footer.is_empty() {
-        footer.push_str(", ");
+    if !s.dtype_unnamed {
+        if !footer.is_empty() {
+            footer.push_str(", ");
+        }
+        footer.push_str(&format!("dtype: {}", s.values.dtype.name()));
     }
-    footer.push_str(&format!("dtype: {}", s.values.dtype.name()));
     if let (Dtype::Category { ordered }, Values::Categorical { categories, .. }) =
         (&s.values.dtype, &s.values.values)
     {

@@ -24,13 +24,18 @@ fn patch(g: &mut Graph<'static>, from: &[u8], to: &[u8]) {
         if !seen.insert(id) {
             continue;
         }
-        if matches!(g.node(id), Node::Bytes(b) if b.as_slice() == from) {
+        if matches!(g.node(id), Node::Bytes(b) | Node::ByteArray(b) if b.as_slice() == from) {
             hits.push(id);
         }
         g.node(id).for_each_child(|c| stack.push(c));
     }
     assert_eq!(hits.len(), 1, "one bytes node {from:?}");
-    *g.node_mut(hits[0]) = Node::Bytes(Buf::Owned(to.to_vec().into_boxed_slice()));
+    let to = Buf::Owned(to.to_vec().into_boxed_slice());
+    // Arrow buffers are bytearrays (py_buffer(bytearray(...))).
+    *g.node_mut(hits[0]) = match g.node(hits[0]) {
+        Node::ByteArray(_) => Node::ByteArray(to),
+        _ => Node::Bytes(to),
+    };
 }
 
 fn err(g: &Graph<'_>) -> brinery_pandas::Error {
@@ -95,4 +100,67 @@ fn column_length_disagrees_with_index() {
     patch(&mut g, &from, &to);
     let e = err(&g);
     assert_eq!(e.place(), Some("column 'f32'"), "{e}");
+}
+
+/// `arrow_nested`: `l` = list<int64> [[1, 2], None, [3], []] (offsets
+/// 0 2 2 3 3), `d` = dictionary<int32, string> keys 0 1 0 (null).
+fn i32s(v: &[i32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+#[test]
+fn arrow_list_offset_beyond_its_child() {
+    let mut g = load("arrow_nested.p4.pkl");
+    patch(&mut g, &i32s(&[0, 2, 2, 3, 3]), &i32s(&[0, 2, 2, 3, 9]));
+    let e = err(&g);
+    assert_eq!(e.kind(), ErrorKind::Malformed);
+    assert_eq!(e.place(), Some("column 'l'"));
+    assert!(e.to_string().contains("list offset out of range"), "{e}");
+}
+
+#[test]
+fn arrow_list_offsets_decreasing() {
+    let mut g = load("arrow_nested.p4.pkl");
+    patch(&mut g, &i32s(&[0, 2, 2, 3, 3]), &i32s(&[0, 2, 1, 3, 3]));
+    let e = err(&g);
+    assert_eq!(e.place(), Some("column 'l'"));
+    assert!(e.to_string().contains("offsets decrease"), "{e}");
+}
+
+#[test]
+fn arrow_list_offsets_cut_short() {
+    let mut g = load("arrow_nested.p4.pkl");
+    patch(&mut g, &i32s(&[0, 2, 2, 3, 3]), &i32s(&[0, 2]));
+    let e = err(&g);
+    assert_eq!(e.place(), Some("column 'l'"));
+    assert!(e.to_string().contains("shorter than the array"), "{e}");
+}
+
+#[test]
+fn arrow_dictionary_key_outside_the_dictionary() {
+    let mut g = load("arrow_nested.p4.pkl");
+    patch(&mut g, &i32s(&[0, 1, 0, 0]), &i32s(&[0, 5, 0, 0]));
+    let e = err(&g);
+    assert_eq!(e.kind(), ErrorKind::Malformed);
+    assert_eq!(e.place(), Some("column 'd'"));
+    assert!(
+        e.to_string()
+            .contains("dictionary index 5 outside a dictionary of 2"),
+        "{e}"
+    );
+}
+
+#[test]
+fn complex64_values_are_exact() {
+    // complex.p4.pkl's complex64 column, widened to f64 pairs.
+    let g = load("complex.p4.pkl");
+    let p = brinery_pandas::from_node(g.root()).unwrap().unwrap();
+    let brinery_pandas::Pandas::DataFrame(df) = p else {
+        panic!("a frame")
+    };
+    assert_eq!(df.data[1].dtype.name(), "complex64");
+    assert_eq!(
+        df.data[1].values,
+        brinery_pandas::Values::Complex(vec![(1.0, 2.0), (-0.0, -0.5), (2.5, 0.0), (3.0, 0.0)])
+    );
 }

@@ -19,6 +19,8 @@ use crate::errors;
 use crate::input::Input;
 
 mod fast;
+mod numpy_state;
+mod text;
 
 /// A memo index at most this far beyond the dense part grows it; larger
 /// ones go to the sparse map (a hostile PUT index allocates nothing big).
@@ -319,6 +321,9 @@ pub struct Ctx<'r, 'py> {
     pub persistent_load: Option<Bound<'py, PyAny>>,
     pub buffers: Option<Bound<'py, PyAny>>,
     pub max_memo_entries: Option<usize>,
+    /// The `Unpickler` whose memo this is: lent back to it while
+    /// `find_class`/`persistent_load` run (`Unpickler.memo` is live there).
+    pub owner: Option<Bound<'py, crate::unpickler::Unpickler>>,
 }
 
 pub struct Decoder<'r, 'a, 'py> {
@@ -331,7 +336,16 @@ pub struct Decoder<'r, 'a, 'py> {
     ctx: Ctx<'r, 'py>,
     op_off: u64,
     op: Opcode,
+    /// Items and bytes safe-set calls copied from their arguments in this
+    /// load (see [`Decoder::refuse_amplifier`]).
+    copied: std::cell::Cell<u64>,
 }
+
+/// Safe-set calls may copy at most this many items or bytes from their
+/// arguments, plus twice the input read so far: enough for any pickle's own
+/// reductions (each argument was built from the input), not for copying one
+/// large memoized object again and again.
+const COPY_SLACK: u64 = 1 << 16;
 
 fn int_obj<'py>(py: Python<'py>, v: i64) -> PyResult<Bound<'py, PyAny>> {
     v.into_bound_py_any(py)
@@ -358,6 +372,22 @@ fn long_from_le<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
         (PyBytes::new(py, b), intern!(py, "little")),
         Some(&kwargs),
     )
+}
+
+/// `bytes.decode(encoding)` ("utf-8" or "ascii", strict) of a text line:
+/// the text, or Python's own UnicodeDecodeError.
+fn strict_text(py: Python<'_>, b: &[u8], encoding: &str) -> PyResult<String> {
+    let ok = if encoding == "ascii" {
+        b.is_ascii()
+    } else {
+        std::str::from_utf8(b).is_ok()
+    };
+    if ok {
+        return Ok(std::str::from_utf8(b).expect("checked").to_string());
+    }
+    PyBytes::new(py, b)
+        .call_method1(intern!(py, "decode"), (encoding,))?
+        .extract()
 }
 
 fn utf8_str<'py>(py: Python<'py>, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
@@ -389,6 +419,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             ctx,
             op_off: 0,
             op: Opcode::Stop,
+            copied: std::cell::Cell::new(0),
         }
     }
 
@@ -432,6 +463,17 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         Ok(self.stack.last().expect("checked above"))
     }
 
+    /// The mark of APPENDS/SETITEMS/ADDITEMS, checked as `_pickle` checks
+    /// it; None when no item follows it (`_pickle` then looks at nothing,
+    /// not even the target).
+    fn items_mark(&mut self) -> PyResult<Option<usize>> {
+        let m = self.pop_mark()?;
+        if m <= self.fence() || m > self.stack.len() {
+            return Err(self.underflow());
+        }
+        Ok((self.stack.len() != m).then_some(m))
+    }
+
     fn pop_mark(&mut self) -> PyResult<usize> {
         self.marks
             .pop()
@@ -464,6 +506,18 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
 
     fn line(&mut self) -> PyResult<&[u8]> {
         self.line_min(2)
+    }
+
+    /// A number argument with its newline (at least one byte before it),
+    /// as `_pickle` hands it to `strtol`/`PyLong_FromString`.
+    fn line_with_newline(&mut self) -> PyResult<&[u8]> {
+        let py = self.py;
+        let line = self.input.readline(py)?;
+        if line.len() >= 2 && line.ends_with(b"\n") {
+            Ok(line)
+        } else {
+            Err(errors::unpickling(py, "pickle data was truncated"))
+        }
     }
 
     fn decode_text(&self, b: &[u8]) -> PyResult<Bound<'py, PyAny>> {
@@ -500,9 +554,11 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
     }
 
     fn global(&mut self, module: &str, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        self.ctx
-            .globals
-            .resolve(self.py, module, name, self.proto, self.op_off, self.op)
+        let ctx = &self.ctx;
+        let (py, proto, off, op) = (self.py, self.proto, self.op_off, self.op);
+        crate::memo::lend(ctx.owner.as_ref(), self.memo, || {
+            ctx.globals.resolve(py, module, name, proto, off, op)
+        })
     }
 
     /// Decode one pickle (up to STOP) and return its object.
@@ -574,10 +630,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.memo_put(i as u64)?;
             }
             Opcode::LongBinPut => {
-                let i = i32::from_le_bytes(self.input.read_array::<4>(py)?);
-                if i < 0 {
-                    return Err(errors::value_error("negative LONG_BINPUT argument"));
-                }
+                // Unsigned, as `_pickle` reads it (`calc_binsize`): never
+                // negative on a 64-bit build.
+                let i = u32::from_le_bytes(self.input.read_array::<4>(py)?);
                 self.memo_put(i as u64)?;
             }
             Opcode::BinGet => {
@@ -601,10 +656,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.set_items(&d, &[k, v])?;
             }
             Opcode::SetItems => {
-                let m = self.pop_mark()?;
-                if m <= self.fence() || m > self.stack.len() {
-                    return Err(self.underflow());
-                }
+                let Some(m) = self.items_mark()? else {
+                    return Ok(());
+                };
                 if (self.stack.len() - m) % 2 != 0 {
                     return Err(self.err("odd number of items for SETITEMS"));
                 }
@@ -618,10 +672,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.append_items(&l, vec![v])?;
             }
             Opcode::Appends => {
-                let m = self.pop_mark()?;
-                if m <= self.fence() || m > self.stack.len() {
-                    return Err(self.underflow());
-                }
+                let Some(m) = self.items_mark()? else {
+                    return Ok(());
+                };
                 let l = self.stack[m - 1].clone();
                 if let Ok(list) = l.cast_exact::<PyList>() {
                     // One slice assignment of a list that owns the items
@@ -699,10 +752,10 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             }
             return Ok(());
         }
-        self.untrusted_mutation(l)?;
         if items.is_empty() {
-            return Ok(());
+            return Ok(()); // nothing to append: `_pickle` looks at nothing
         }
+        self.untrusted_mutation(l)?;
         if let Some(extend) = l.getattr_opt(intern!(py, "extend"))? {
             extend.call1((PyList::new(py, items)?,))?;
         } else {
@@ -754,19 +807,13 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.proto = p;
             }
             Opcode::Int => {
-                let line = self.line()?.to_vec();
-                let o = if line == b"00" {
-                    pyo3::types::PyBool::new(py, false).to_owned().into_any()
-                } else if line == b"01" {
-                    pyo3::types::PyBool::new(py, true).to_owned().into_any()
-                } else {
-                    self.parse_int(&line, false)?
-                };
+                let line = self.line_with_newline()?;
+                let o = text::load_int(py, line)?;
                 self.stack.push(o);
             }
             Opcode::Long => {
-                let line = self.line()?.to_vec();
-                let o = self.parse_int(&line, true)?;
+                let line = self.line_with_newline()?;
+                let o = text::load_long(py, line)?;
                 self.stack.push(o);
             }
             Opcode::Long1 => {
@@ -785,19 +832,9 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.push(o);
             }
             Opcode::Float => {
-                let line = self.line()?.to_vec();
-                let s = String::from_utf8_lossy(&line);
-                let o = match s.trim().parse::<f64>() {
-                    Ok(v)
-                        if !s.contains(|c: char| {
-                            c.is_ascii_alphabetic() && c != 'e' && c != 'E'
-                        }) =>
-                    {
-                        PyFloat::new(py, v).into_any()
-                    }
-                    _ => py.get_type::<PyFloat>().call1((PyBytes::new(py, &line),))?,
-                };
-                self.stack.push(o);
+                let line = self.line_with_newline()?;
+                let v = text::load_float(line)?;
+                self.stack.push(PyFloat::new(py, v).into_any());
             }
             Opcode::String => {
                 let line = self.line_min(1)?.to_vec();
@@ -884,13 +921,13 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             }
             Opcode::EmptySet => self.stack.push(PySet::empty(py)?.into_any()),
             Opcode::AddItems => {
-                let m = self.pop_mark()?;
-                if m <= self.fence() || m > self.stack.len() {
-                    return Err(self.underflow());
-                }
+                let Some(m) = self.items_mark()? else {
+                    return Ok(());
+                };
                 let items: Vec<_> = self.stack.drain(m..).collect();
                 let s = self.stack[m - 1].clone();
-                if let Ok(set) = s.cast_exact::<PySet>() {
+                // `PySet_Check`: set subclasses too, as `_pickle`.
+                if let Ok(set) = s.cast::<PySet>() {
                     for v in items {
                         set.add(v)?;
                     }
@@ -925,7 +962,8 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.truncate(m);
             }
             Opcode::Get => {
-                let idx = self.line_index("GET")?;
+                let line = self.line_with_newline()?;
+                let idx = text::memo_index(py, line)?;
                 if idx < 0 {
                     return Err(self.err(format_args!("Memo value not found at index {idx}")));
                 }
@@ -933,7 +971,10 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.push(o);
             }
             Opcode::Put => {
-                let idx = self.line_index("PUT")?;
+                // `_pickle` checks the stack before it reads the index.
+                let line = self.line_with_newline()?.to_vec();
+                self.top()?;
+                let idx = text::memo_index(py, &line)?;
                 if idx < 0 {
                     return Err(errors::value_error("negative PUT argument"));
                 }
@@ -949,10 +990,12 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 self.stack.push(o);
             }
             Opcode::Global => {
+                // Each line decoded as it is read, strictly (`_pickle`: a
+                // lone surrogate is a UnicodeDecodeError here).
                 let module = self.line()?.to_vec();
+                let module = strict_text(py, &module, "utf-8")?;
                 let name = self.line()?.to_vec();
-                let module = utf8_str(py, &module)?.extract::<String>()?;
-                let name = utf8_str(py, &name)?.extract::<String>()?;
+                let name = strict_text(py, &name, "utf-8")?;
                 let o = self.global(&module, &name)?;
                 self.stack.push(o);
             }
@@ -976,6 +1019,8 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                         args.get_type().name()?
                     )));
                 };
+                self.refuse_array_call(&f)?;
+                self.refuse_amplifier(&f, args)?;
                 let o = f.call1(args.clone())?;
                 self.stack.push(o);
             }
@@ -986,10 +1031,11 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             }
             Opcode::Inst => {
                 let m = self.pop_mark()?;
+                // ASCII, strictly, as `_pickle` decodes INST's lines.
                 let module = self.line()?.to_vec();
+                let module = strict_text(py, &module, "ascii")?;
                 let name = self.line()?.to_vec();
-                let module = String::from_utf8_lossy(&module).into_owned();
-                let name = String::from_utf8_lossy(&name).into_owned();
+                let name = strict_text(py, &name, "ascii")?;
                 let cls = self.global(&module, &name)?;
                 let args = self.pop_tuple_from(m)?;
                 let o = self.instantiate(&cls, &args)?;
@@ -1065,13 +1111,6 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         self.input.read(py, n)
     }
 
-    /// The decimal memo index line of GET/PUT.
-    fn line_index(&mut self, what: &str) -> PyResult<i64> {
-        let line = self.line()?.to_vec();
-        parse_decimal(&line)
-            .ok_or_else(|| errors::value_error(format!("invalid literal for {what}")))
-    }
-
     fn read_size8(&mut self, what: &str) -> PyResult<usize> {
         let n = u64::from_le_bytes(self.input.read_array::<8>(self.py)?);
         if n > isize::MAX as u64 {
@@ -1081,19 +1120,6 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
             )));
         }
         Ok(n as usize)
-    }
-
-    fn parse_int(&self, line: &[u8], long: bool) -> PyResult<Bound<'py, PyAny>> {
-        let py = self.py;
-        let mut s = line;
-        if long {
-            s = s.strip_suffix(b"L").unwrap_or(s);
-        }
-        if let Some(v) = parse_decimal(s) {
-            return int_obj(py, v);
-        }
-        let text = String::from_utf8_lossy(s).into_owned();
-        py.get_type::<pyo3::types::PyInt>().call1((text, 0))
     }
 
     fn extension(&mut self, code: i64) -> PyResult<Bound<'py, PyAny>> {
@@ -1132,12 +1158,106 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         Ok(o)
     }
 
+    /// Calling `numpy.ndarray` itself (REDUCE, NEWOBJ, OBJ, INST) allocates
+    /// what its shape argument claims, not what the pickle holds; numpy's
+    /// pickles never do it (they call `_reconstruct` with an empty shape
+    /// and give the data to `__setstate__`). Refused unless allowed.
+    fn refuse_array_call(&self, f: &Bound<'py, PyAny>) -> PyResult<()> {
+        let py = self.py;
+        if !f.is_instance_of::<PyType>() {
+            return Ok(());
+        }
+        let Some(cache) = SAFE_CACHE.get(py) else {
+            return Ok(());
+        };
+        let Some(nd) = cache.bind(py).get_item("numpy.ndarray")? else {
+            return Ok(());
+        };
+        if !f.is(&nd) || self.ctx.globals.allow.lookup("numpy.ndarray").is_some() {
+            return Ok(());
+        }
+        Err(self.err(
+            "refusing to call numpy.ndarray directly: it would allocate what the \
+             pickle's shape claims (numpy's pickles call _reconstruct); pass \
+             allow=['numpy.ndarray'] to trust it",
+        ))
+    }
+
+    /// A call of a safe-set class that would allocate what an argument
+    /// claims rather than what the pickle holds: `bytes(n)`/`bytearray(n)`
+    /// with an int (pickle never writes it), or any safe-set call given a
+    /// `range` of more than 2^20 items (`list(range(10**9))`). Refused
+    /// unless the class is trusted with `allow=`.
+    fn refuse_amplifier(&self, f: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>) -> PyResult<()> {
+        let py = self.py;
+        if args.is_empty() || self.ctx.globals.allow.everything {
+            return Ok(());
+        }
+        let Some(cache) = SAFE_CACHE.get(py) else {
+            return Ok(());
+        };
+        // The safe-set name `f` was resolved from; a class trusted with
+        // `allow=` behaves as with `_pickle`.
+        let mut key = None;
+        for (k, v) in cache.bind(py).iter() {
+            if v.is(f) {
+                key = Some(k.extract::<String>()?);
+                break;
+            }
+        }
+        let Some(key) = key else {
+            return Ok(());
+        };
+        if self.ctx.globals.allow.lookup(&key).is_some() {
+            return Ok(());
+        }
+        if (key == "builtins.bytes" || key == "builtins.bytearray")
+            && args.get_item(0)?.is_instance_of::<pyo3::types::PyInt>()
+        {
+            return Err(self.err(format_args!(
+                "refusing {key}(int): it would allocate what the pickle claims, \
+                 not what it holds; pass allow=['{key}'] to trust it"
+            )));
+        }
+        // The copy budget: `bytearray(memo[big])` repeated would otherwise
+        // allocate a copy of `big` per six bytes of pickle.
+        let mut copied = self.copied.get();
+        for a in args.iter() {
+            if let Ok(n) = a.len() {
+                copied = copied.saturating_add(n as u64);
+            }
+        }
+        self.copied.set(copied);
+        if copied > 2 * self.input.offset() + COPY_SLACK {
+            return Err(self.err(format_args!(
+                "refusing a call of a safe-set class: the calls of this load would copy \
+                 {copied} items or bytes from {} bytes of pickle (it would allocate what \
+                 the pickle claims, not what it holds)",
+                self.input.offset()
+            )));
+        }
+        for a in args.iter() {
+            if let Ok(r) = a.cast::<pyo3::types::PyRange>() {
+                if !f.is(r.get_type()) && r.len()? > 1 << 20 {
+                    return Err(self.err(format_args!(
+                        "refusing a call of a safe-set class with a range of {} items: \
+                         it would allocate what the pickle claims, not what it holds",
+                        r.len()?
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn instantiate(
         &self,
         cls: &Bound<'py, PyAny>,
         args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
+        self.refuse_array_call(cls)?;
+        self.refuse_amplifier(cls, args)?;
         if args.is_empty()
             && cls.is_instance_of::<PyType>()
             && cls.getattr_opt(intern!(py, "__getinitargs__"))?.is_none()
@@ -1155,6 +1275,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         what: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
+        self.refuse_array_call(cls)?;
         if !cls.is_instance_of::<PyType>() {
             return Err(self.err(format_args!(
                 "{what} class argument must be a type, not {}",
@@ -1167,6 +1288,7 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
                 args.get_type().name()?
             )));
         };
+        self.refuse_amplifier(cls, args)?;
         let kw = match kwargs {
             Some(k) => match k.cast::<PyDict>() {
                 Ok(d) => Some(d.clone()),
@@ -1189,6 +1311,22 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
     fn build(&self, inst: &Bound<'py, PyAny>, state: Bound<'py, PyAny>) -> PyResult<()> {
         let py = self.py;
         self.untrusted_mutation(inst)?;
+        let allow = self.ctx.globals.allow;
+        let (trust_dtype, trust_array) = (
+            allow.lookup("numpy.dtype").is_some(),
+            allow.lookup("numpy.ndarray").is_some(),
+        );
+        if !(trust_dtype && trust_array) {
+            if let Some((what, why)) =
+                numpy_state::refused_numpy_state(py, inst, &state, trust_dtype, trust_array)?
+            {
+                let class = if what == "dtype" { "dtype" } else { "ndarray" };
+                return Err(self.err(format_args!(
+                    "refusing a numpy {what} state ({why}); numpy would trust it: \
+                     pass allow=['numpy.{class}'] to trust the pickle with it"
+                )));
+            }
+        }
         if let Some(setstate) = inst.getattr_opt(intern!(py, "__setstate__"))? {
             setstate.call1((state,))?;
             return Ok(());
@@ -1235,29 +1373,12 @@ impl<'r, 'a, 'py> Decoder<'r, 'a, 'py> {
         Ok(())
     }
 
-    fn persistent(&self, pid: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn persistent(&mut self, pid: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         match &self.ctx.persistent_load {
-            Some(f) => f.call1((pid,)),
+            Some(f) => crate::memo::lend(self.ctx.owner.as_ref(), self.memo, || f.call1((pid,))),
             None => Err(self.err(
                 "A load persistent id instruction was encountered, but no persistent_load function was specified.",
             )),
         }
     }
-}
-
-/// A decimal (optionally signed) integer that fits i64, else None.
-fn parse_decimal(s: &[u8]) -> Option<i64> {
-    let t = std::str::from_utf8(s).ok()?;
-    let t = t.trim_end_matches(['\r', ' ']);
-    if t.is_empty() || t.len() > 18 {
-        return None;
-    }
-    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if digits.len() > 1 && digits.starts_with('0') {
-        return None;
-    }
-    t.parse().ok()
 }

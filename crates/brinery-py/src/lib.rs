@@ -16,6 +16,7 @@ mod errors;
 mod ffi;
 mod graph;
 mod input;
+mod memo;
 mod pickler;
 mod unpickler;
 
@@ -26,11 +27,11 @@ fn _brinery(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(unpickler::loads, m)?)?;
     m.add_function(wrap_pyfunction!(unpickler::load, m)?)?;
     m.add_class::<unpickler::Unpickler>()?;
-    m.add_class::<unpickler::UnpicklerMemoProxy>()?;
+    m.add_class::<memo::UnpicklerMemoProxy>()?;
     m.add_function(wrap_pyfunction!(pickler::dumps, m)?)?;
     m.add_function(wrap_pyfunction!(pickler::dump, m)?)?;
     m.add_class::<pickler::Pickler>()?;
-    m.add_class::<pickler::PicklerMemoProxy>()?;
+    m.add_class::<memo::PicklerMemoProxy>()?;
     m.add_function(wrap_pyfunction!(graph::scan, m)?)?;
     m.add_function(wrap_pyfunction!(graph::parse, m)?)?;
     m.add_class::<graph::Graph>()?;

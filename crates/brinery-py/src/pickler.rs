@@ -22,6 +22,7 @@ use pyo3::{intern, PyTypeInfo};
 
 use crate::errors;
 use crate::ffi;
+use crate::memo::{self, MemoTable, PicklerMemoProxy};
 
 const FRAME_SIZE_MIN: usize = 4;
 const FRAME_SIZE_TARGET: usize = 64 * 1024;
@@ -122,10 +123,41 @@ impl PMemo {
     }
 }
 
-/// Object addresses are distinct and aligned: a folded multiply of the
-/// address spreads them over all bits (the table uses the low bits for
-/// the bucket and the high ones as a tag); SipHash costs more than the
-/// rest of a memo lookup.
+impl MemoTable for PMemo {
+    /// `{id(obj): (index, obj)}` entries.
+    fn view<'py>(&self, py: Python<'py>) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
+        self.entries()
+            .map(|(k, idx, obj)| {
+                let v = PyTuple::new(
+                    py,
+                    [idx.into_pyobject(py)?.into_any(), obj.bind(py).clone()],
+                )?;
+                Ok((k.into_pyobject(py)?.into_any(), v.into_any()))
+            })
+            .collect()
+    }
+
+    /// The key is ignored (as by `_pickle`); the value is `(index, obj)`.
+    fn put_entry(&mut self, _key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let t = match value.cast::<PyTuple>() {
+            Ok(t) if t.len() == 2 => t,
+            _ => return Err(errors::type_error("'memo' values must be 2-item tuples")),
+        };
+        let idx: u32 = t
+            .get_item(0)?
+            .extract()
+            .map_err(|_| errors::type_error("an integer is required"))?;
+        self.insert(&t.get_item(1)?, idx);
+        Ok(())
+    }
+}
+
+/// Object addresses are distinct and 16-byte aligned. The table (hashbrown)
+/// takes the bucket from the low bits of the hash and a 7-bit tag from the
+/// top ones: the address divided by 16 below, so objects allocated one
+/// after another (a list of records) sit in neighbouring buckets and the
+/// memo is walked nearly in order, as `_pickle`'s memo hashes `key >> 3`;
+/// a multiply of the address folded into the top bits for the tag.
 #[derive(Default)]
 pub struct PtrHasher(u64);
 
@@ -140,8 +172,9 @@ impl Hasher for PtrHasher {
     }
     #[inline]
     fn write_usize(&mut self, x: usize) {
-        let m = (x as u128).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = (m as u64) ^ ((m >> 64) as u64);
+        let x = x as u64;
+        let tag = x.wrapping_mul(0x9E37_79B9_7F4A_7C15) & (0x7f << 57);
+        self.0 = ((x >> 4) & !(0x7f << 57)) | tag;
     }
 }
 
@@ -184,6 +217,9 @@ struct Hooks<'py> {
     dispatch_table: Option<Bound<'py, PyAny>>,
     buffer_callback: Option<Bound<'py, PyAny>>,
     write: Option<Bound<'py, PyAny>>,
+    /// The `Pickler` whose memo this is (lent back to it around calls of
+    /// Python code, so `Pickler.memo` is live there).
+    owner: Option<Bound<'py, Pickler>>,
 }
 
 struct Enc<'m, 'py> {
@@ -194,7 +230,7 @@ struct Enc<'m, 'py> {
     fast: bool,
     framing: bool,
     frame_start: Option<usize>,
-    out: Vec<u8>,
+    out: ffi::BytesOut<'py>,
     memo: &'m mut PMemo,
     hooks: Hooks<'py>,
     depth: usize,
@@ -228,7 +264,7 @@ impl<'m, 'py> Enc<'m, 'py> {
             fast,
             framing: false,
             frame_start: None,
-            out: Vec::new(),
+            out: ffi::BytesOut::new(py)?,
             memo,
             hooks,
             depth: 0,
@@ -277,18 +313,28 @@ impl<'m, 'py> Enc<'m, 'py> {
         self.fast_leave(obj.as_any());
         Ok(())
     }
+
+    /// Run `f`, which calls Python code, with the memo readable through
+    /// `Pickler.memo` (see `memo::lend`).
+    #[inline]
+    fn call<R>(&mut self, f: impl FnOnce() -> PyResult<R>) -> PyResult<R> {
+        memo::lend(self.hooks.owner.as_ref(), self.memo, f)
+    }
+
     // ---- output and framing -------------------------------------------
 
-    #[inline]
+    /// Always inlined: most writes are a few bytes of constant length,
+    /// then copied with a move or two rather than a call of `memcpy`.
+    #[inline(always)]
     fn write(&mut self, data: &[u8]) {
         if self.framing && self.frame_start.is_none() {
             self.frame_start = Some(self.out.len());
-            self.out.extend_from_slice(&[0u8; FRAME_HEADER_SIZE]);
+            self.out.extend(&[0u8; FRAME_HEADER_SIZE]);
         }
-        self.out.extend_from_slice(data);
+        self.out.extend(data);
     }
 
-    #[inline]
+    #[inline(always)]
     fn op(&mut self, op: Opcode) {
         self.write(&[op.code()]);
     }
@@ -300,34 +346,39 @@ impl<'m, 'py> Enc<'m, 'py> {
         let Some(start) = self.frame_start.take() else {
             return;
         };
-        let frame_len = self.out.len() - start - FRAME_HEADER_SIZE;
+        // (Shorter only after a failed resize, reported by `out.check`.)
+        let Some(frame_len) = self.out.len().checked_sub(start + FRAME_HEADER_SIZE) else {
+            return;
+        };
         if frame_len >= FRAME_SIZE_MIN {
-            self.out[start] = Opcode::Frame.code();
-            self.out[start + 1..start + 9].copy_from_slice(&(frame_len as u64).to_le_bytes());
+            let out = self.out.as_mut_slice();
+            out[start] = Opcode::Frame.code();
+            out[start + 1..start + 9].copy_from_slice(&(frame_len as u64).to_le_bytes());
         } else {
-            self.out.drain(start..start + FRAME_HEADER_SIZE);
+            self.out.remove(start..start + FRAME_HEADER_SIZE);
         }
     }
 
     fn flush_to_file(&mut self) -> PyResult<()> {
-        if let Some(w) = &self.hooks.write {
+        if let Some(w) = self.hooks.write.clone() {
             if !self.out.is_empty() {
-                w.call1((PyBytes::new(self.py, &self.out),))?;
+                let data = self.out.take()?;
+                self.call(|| w.call1((data,)))?;
             }
-            self.out.clear();
         }
         Ok(())
     }
 
     #[inline]
     fn opcode_boundary(&mut self) -> PyResult<()> {
+        self.out.check()?;
         let Some(start) = self.frame_start else {
             return Ok(());
         };
         if !self.framing {
             return Ok(());
         }
-        if self.out.len() - start - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET {
+        if self.out.len().saturating_sub(start + FRAME_HEADER_SIZE) >= FRAME_SIZE_TARGET {
             self.commit_frame();
             if self.hooks.write.is_some() {
                 self.flush_to_file()?;
@@ -354,14 +405,11 @@ impl<'m, 'py> Enc<'m, 'py> {
         if bypass && self.hooks.write.is_some() {
             self.flush_to_file()?;
             let w = self.hooks.write.clone().expect("checked");
-            match payload {
-                Some(p) if p.is_exact_instance_of::<PyBytes>() => {
-                    w.call1((p,))?;
-                }
-                _ => {
-                    w.call1((PyBytes::new(self.py, data),))?;
-                }
-            }
+            let data = match payload {
+                Some(p) if p.is_exact_instance_of::<PyBytes>() => p.clone(),
+                _ => PyBytes::new(self.py, data).into_any(),
+            };
+            self.call(|| w.call1((data,)))?;
         } else {
             self.write(data);
         }
@@ -454,6 +502,13 @@ impl<'m, 'py> Enc<'m, 'py> {
     fn save_borrowed(&mut self, item: pyo3::Borrowed<'_, 'py, PyAny>) -> PyResult<bool> {
         if self.runs_no_code(&item) {
             self.opcode_boundary()?;
+            // Small ints (the commonest item) without the general dispatch.
+            if self.bin && item.get_type_ptr() == self.tp.int {
+                if let Some(v) = ffi::int_value(&item).and_then(|v| i32::try_from(v).ok()) {
+                    self.write_binint(v);
+                    return Ok(true);
+                }
+            }
             self.save_value(&item)?;
             return Ok(true);
         }
@@ -565,8 +620,8 @@ impl<'m, 'py> Enc<'m, 'py> {
             return self.save_picklebuffer(obj);
         }
         let mut reduce_value = None;
-        if let Some(ro) = &self.hooks.reducer_override {
-            let rv = ro.call1((obj,))?;
+        if let Some(ro) = self.hooks.reducer_override.clone() {
+            let rv = self.call(|| ro.call1((obj,)))?;
             if !rv.is(py.NotImplemented()) {
                 reduce_value = Some(rv);
             }
@@ -579,22 +634,23 @@ impl<'m, 'py> Enc<'m, 'py> {
             if ty.is(PyFunction::type_object(py)) {
                 return self.save_global(obj, None);
             }
-            let reduce_func = match &self.hooks.dispatch_table {
+            let reduce_func = match self.hooks.dispatch_table.clone() {
                 None => self.sh.dispatch_table.bind(py).get_item(&ty)?,
-                Some(dt) => match dt.get_item(&ty) {
+                Some(dt) => match self.call(|| dt.get_item(&ty)) {
                     Ok(f) => Some(f),
                     Err(e) if e.is_instance_of::<pyo3::exceptions::PyKeyError>(py) => None,
                     Err(e) => return Err(e),
                 },
             };
+            let proto = self.proto;
             let rv = if let Some(f) = reduce_func {
-                f.call1((obj,))?
+                self.call(|| f.call1((obj,)))?
             } else if ty.is_subclass(&PyType::type_object(py))? {
                 return self.save_global(obj, None);
             } else if let Some(f) = obj.getattr_opt(intern!(py, "__reduce_ex__"))? {
-                f.call1((self.proto,))?
+                self.call(|| f.call1((proto,)))?
             } else if let Some(f) = obj.getattr_opt(intern!(py, "__reduce__"))? {
-                f.call0()?
+                self.call(|| f.call0())?
             } else {
                 return Err(errors::pickling(
                     py,
@@ -613,12 +669,12 @@ impl<'m, 'py> Enc<'m, 'py> {
                 "__reduce__ must return a string or tuple",
             ));
         };
-        self.save_reduce(t, Some(obj))
+        self.save_reduce(Reduce::parse(t)?, Some(obj))
     }
 
     fn save_pers(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<bool> {
         let f = self.hooks.persistent_id.clone().expect("checked by caller");
-        let pid = f.call1((obj,))?;
+        let pid = self.call(|| f.call1((obj,)))?;
         if pid.is_none() {
             return Ok(false);
         }
@@ -649,17 +705,9 @@ impl<'m, 'py> Enc<'m, 'py> {
             obj.extract::<i64>().ok()
         };
         if let Some(v) = v {
-            if (i32::MIN as i64..=i32::MAX as i64).contains(&v) {
+            if let Ok(v) = i32::try_from(v) {
                 if self.bin {
-                    if (0..256).contains(&v) {
-                        self.write(&[Opcode::BinInt1.code(), v as u8]);
-                    } else if (0..65536).contains(&v) {
-                        let b = (v as u16).to_le_bytes();
-                        self.write(&[Opcode::BinInt2.code(), b[0], b[1]]);
-                    } else {
-                        let b = (v as i32).to_le_bytes();
-                        self.write(&[Opcode::BinInt.code(), b[0], b[1], b[2], b[3]]);
-                    }
+                    self.write_binint(v);
                 } else {
                     let s = format!("{}{}\n", Opcode::Int.code() as char, v);
                     self.write(s.as_bytes());
@@ -721,6 +769,20 @@ impl<'m, 'py> Enc<'m, 'py> {
         Ok(())
     }
 
+    /// BININT1, BININT2 or BININT: the shortest that holds `v`.
+    #[inline(always)]
+    fn write_binint(&mut self, v: i32) {
+        if (0..256).contains(&v) {
+            self.write(&[Opcode::BinInt1.code(), v as u8]);
+        } else if (0..65536).contains(&v) {
+            let b = (v as u16).to_le_bytes();
+            self.write(&[Opcode::BinInt2.code(), b[0], b[1]]);
+        } else {
+            let b = v.to_le_bytes();
+            self.write(&[Opcode::BinInt.code(), b[0], b[1], b[2], b[3]]);
+        }
+    }
+
     /// A protocol-0 text argument: `op`, `repr(obj)`, `end`.
     fn write_repr(&mut self, op: Opcode, obj: &Bound<'py, PyAny>, end: &[u8]) -> PyResult<()> {
         let r = obj.repr()?;
@@ -770,7 +832,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                     [self.sh.codecs_encode.bind(py).clone(), args.into_any()],
                 )?
             };
-            return self.save_reduce(&rv, Some(b.as_any()));
+            return self.save_reduce(Reduce::parse(&rv)?, Some(b.as_any()));
         }
         self.save_bytes_data(b.as_any(), b.as_bytes())
     }
@@ -834,13 +896,20 @@ impl<'m, 'py> Enc<'m, 'py> {
             let args = if data.is_empty() {
                 PyTuple::empty(py)
             } else {
-                PyTuple::new(py, [PyBytes::new(py, &data)])?
+                // A new bytes object, as `_pickle`'s `PyBytes_FromObject`
+                // (never the cached 1-byte one: that one may be memoized
+                // elsewhere in the pickle).
+                let arg = PyBytes::new_with(py, data.len(), |buf| {
+                    buf.copy_from_slice(&data);
+                    Ok(())
+                })?;
+                PyTuple::new(py, [arg])?
             };
             let rv = PyTuple::new(
                 py,
                 [PyByteArray::type_object(py).into_any(), args.into_any()],
             )?;
-            return self.save_reduce(&rv, Some(b.as_any()));
+            return self.save_reduce(Reduce::parse(&rv)?, Some(b.as_any()));
         }
         self.save_bytearray_data(b.as_any(), &data)
     }
@@ -848,42 +917,40 @@ impl<'m, 'py> Enc<'m, 'py> {
     fn save_picklebuffer(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
         let py = self.py;
         if self.proto < 5 {
-            return Err(errors::pickling(
-                py,
-                "PickleBuffer can only be pickled with protocol >= 5",
-            ));
+            // `_pickle`'s message ("can only pickled" before 3.13).
+            let msg = if py.version_info() >= (3, 13) {
+                "PickleBuffer can only be pickled with protocol >= 5"
+            } else {
+                "PickleBuffer can only pickled with protocol >= 5"
+            };
+            return Err(errors::pickling(py, msg));
         }
-        let view = match obj.call_method0(intern!(py, "raw")) {
-            Ok(v) => v,
-            Err(e) if e.is_instance_of::<pyo3::exceptions::PyBufferError>(py) => {
+        // The buffer stays exported (its bytes in place) while the
+        // callback runs and the data is written, as `_pickle` holds the
+        // PickleBuffer's view.
+        ffi::with_buffer(obj, |view| {
+            if !view.contiguous {
                 return Err(errors::pickling(
                     py,
                     "PickleBuffer can not be pickled when pointing to a non-contiguous buffer",
-                ))
+                ));
             }
-            Err(e) => return Err(e),
-        };
-        let readonly = view.getattr(intern!(py, "readonly"))?.is_truthy()?;
-        let in_band = match &self.hooks.buffer_callback {
-            Some(cb) => cb.call1((obj,))?.is_truthy()?,
-            None => true,
-        };
-        if in_band {
-            // The bytes in place (the buffer stays exported meanwhile).
-            ffi::with_buffer(&view, |data| {
-                if readonly {
-                    self.save_bytes_data(obj, data)
-                } else {
-                    self.save_bytearray_data(obj, data)
+            let in_band = match self.hooks.buffer_callback.clone() {
+                Some(cb) => self.call(|| cb.call1((obj,))?.is_truthy())?,
+                None => true,
+            };
+            if !in_band {
+                self.op(Opcode::NextBuffer);
+                if view.readonly {
+                    self.op(Opcode::ReadonlyBuffer);
                 }
-            })?
-        } else {
-            self.op(Opcode::NextBuffer);
-            if readonly {
-                self.op(Opcode::ReadonlyBuffer);
+                Ok(())
+            } else if view.readonly {
+                self.save_bytes_data(obj, view.data)
+            } else {
+                self.save_bytearray_data(obj, view.data)
             }
-            Ok(())
-        }
+        })?
     }
 
     fn save_unicode(&mut self, s: &Bound<'py, PyString>) -> PyResult<()> {
@@ -1039,9 +1106,9 @@ impl<'m, 'py> Enc<'m, 'py> {
         }
     }
 
-    fn next(it: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn next(&mut self, it: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let py = it.py();
-        match it.call_method0(intern!(py, "__next__")) {
+        match self.call(|| it.call_method0(intern!(py, "__next__"))) {
             Ok(v) => Ok(Some(v)),
             Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => Ok(None),
             Err(e) => Err(e),
@@ -1079,20 +1146,20 @@ impl<'m, 'py> Enc<'m, 'py> {
             (Opcode::Append, Opcode::Appends)
         };
         if self.proto == 0 {
-            while let Some(item) = Self::next(&it)? {
+            while let Some(item) = self.next(&it)? {
                 self.save_item(&item, dict)?;
                 self.op(one);
             }
             return Ok(());
         }
         loop {
-            let Some(first) = Self::next(&it)? else {
+            let Some(first) = self.next(&it)? else {
                 break;
             };
             if dict {
                 self.pair(&first)?;
             }
-            let Some(mut obj) = Self::next(&it)? else {
+            let Some(mut obj) = self.next(&it)? else {
                 self.save_item(&first, dict)?;
                 self.op(one);
                 break;
@@ -1106,7 +1173,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                 if n == BATCHSIZE {
                     break;
                 }
-                match Self::next(&it)? {
+                match self.next(&it)? {
                     Some(o) => obj = o,
                     None => break,
                 }
@@ -1172,7 +1239,7 @@ impl<'m, 'py> Enc<'m, 'py> {
             let items = PyList::new(py, s.iter())?;
             let args = PyTuple::new(py, [items])?;
             let rv = PyTuple::new(py, [PySet::type_object(py).into_any(), args.into_any()])?;
-            return self.save_reduce(&rv, Some(s.as_any()));
+            return self.save_reduce(Reduce::parse(&rv)?, Some(s.as_any()));
         }
         self.op(Opcode::EmptySet);
         self.memo_put(s.as_any())?;
@@ -1205,7 +1272,7 @@ impl<'m, 'py> Enc<'m, 'py> {
                 py,
                 [PyFrozenSet::type_object(py).into_any(), args.into_any()],
             )?;
-            return self.save_reduce(&rv, Some(s.as_any()));
+            return self.save_reduce(Reduce::parse(&rv)?, Some(s.as_any()));
         }
         self.op(Opcode::Mark);
         for item in s.iter() {
@@ -1234,7 +1301,7 @@ impl<'m, 'py> Enc<'m, 'py> {
         if let Some(s) = singleton {
             let args = PyTuple::new(py, [s])?;
             let rv = PyTuple::new(py, [PyType::type_object(py).into_any(), args.into_any()])?;
-            return self.save_reduce(&rv, Some(obj));
+            return self.save_reduce(Reduce::parse(&rv)?, Some(obj));
         }
         self.save_global(obj, None)
     }
@@ -1356,7 +1423,7 @@ impl<'m, 'py> Enc<'m, 'py> {
         } else if !parent_is_module {
             let args = PyTuple::new(py, [parent, PyString::new(py, &lastname).into_any()])?;
             let rv = PyTuple::new(py, [self.sh.getattr.bind(py).clone(), args.into_any()])?;
-            self.save_reduce(&rv, None)?;
+            self.save_reduce(Reduce::parse(&rv)?, None)?;
         } else {
             self.op(Opcode::Global);
             let (mut m, mut n) = (module_name.clone(), gname.clone());
@@ -1392,74 +1459,17 @@ impl<'m, 'py> Enc<'m, 'py> {
         self.memo_put(obj)
     }
 
-    fn save_reduce(
-        &mut self,
-        args: &Bound<'py, PyTuple>,
-        obj: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<()> {
+    fn save_reduce(&mut self, r: Reduce<'py>, obj: Option<&Bound<'py, PyAny>>) -> PyResult<()> {
         let py = self.py;
-        let size = args.len();
-        if !(2..=6).contains(&size) {
-            return Err(errors::pickling(
-                py,
-                "tuple returned by __reduce__ must contain 2 through 6 elements",
-            ));
-        }
-        let get = |i: usize| -> PyResult<Option<Bound<'py, PyAny>>> {
-            if i < size {
-                let v = args.get_item(i)?;
-                Ok(if v.is_none() { None } else { Some(v) })
-            } else {
-                Ok(None)
-            }
-        };
-        let callable = args.get_item(0)?;
-        let argtup = args.get_item(1)?;
-        let state = get(2)?;
-        let listitems = get(3)?;
-        let dictitems = get(4)?;
-        let state_setter = get(5)?;
-        if !callable.is_callable() {
-            return Err(errors::pickling(
-                py,
-                "first item of the tuple returned by __reduce__ must be callable",
-            ));
-        }
-        let Ok(argtup) = argtup.cast::<PyTuple>() else {
-            return Err(errors::pickling(
-                py,
-                "second item of the tuple returned by __reduce__ must be a tuple",
-            ));
-        };
-        let is_iter =
-            |o: &Bound<'py, PyAny>| -> PyResult<bool> { o.hasattr(intern!(py, "__next__")) };
-        if let Some(l) = &listitems {
-            if !is_iter(l)? {
-                return Err(not_a(
-                    py,
-                    "fourth element of the tuple returned by __reduce__ must be an iterator",
-                    l,
-                ));
-            }
-        }
-        if let Some(d) = &dictitems {
-            if !is_iter(d)? {
-                return Err(not_a(
-                    py,
-                    "fifth element of the tuple returned by __reduce__ must be an iterator",
-                    d,
-                ));
-            }
-        }
-        if let Some(s) = &state_setter {
-            if !s.is_callable() {
-                return Err(not_a(
-                    py,
-                    "sixth element of the tuple returned by __reduce__ must be a function",
-                    s,
-                ));
-            }
-        }
+        let Reduce {
+            callable,
+            args: argtup,
+            state,
+            listitems,
+            dictitems,
+            state_setter,
+        } = r;
+        let argtup = &argtup;
         let (mut use_newobj, mut use_newobj_ex) = (false, false);
         if self.proto >= 2 {
             if let Some(name) = callable.getattr_opt(intern!(py, "__name__"))? {
@@ -1587,13 +1597,103 @@ impl<'m, 'py> Enc<'m, 'py> {
             }
         }
         let r = self.save(obj, false);
-        let r = r.map(|()| {
+        let r = r.and_then(|()| {
             self.op(Opcode::Stop);
             self.commit_frame();
+            self.out.check()
         });
         self.framing = false;
         self.frame_start = None;
         r
+    }
+}
+
+/// The parts of a reduce value (`__reduce_ex__`, a dispatch table entry,
+/// `reducer_override`, or one `save` makes itself), checked as
+/// `_pickle`'s `save_reduce` checks them; absent and None parts are None.
+struct Reduce<'py> {
+    callable: Bound<'py, PyAny>,
+    args: Bound<'py, PyTuple>,
+    state: Option<Bound<'py, PyAny>>,
+    listitems: Option<Bound<'py, PyAny>>,
+    dictitems: Option<Bound<'py, PyAny>>,
+    state_setter: Option<Bound<'py, PyAny>>,
+}
+
+impl<'py> Reduce<'py> {
+    /// A 2- to 6-tuple, checked (errors as `_pickle`'s).
+    fn parse(args: &Bound<'py, PyTuple>) -> PyResult<Self> {
+        let py = args.py();
+        let size = args.len();
+        if !(2..=6).contains(&size) {
+            return Err(errors::pickling(
+                py,
+                "tuple returned by __reduce__ must contain 2 through 6 elements",
+            ));
+        }
+        let get = |i: usize| -> PyResult<Option<Bound<'py, PyAny>>> {
+            if i < size {
+                let v = args.get_item(i)?;
+                Ok(if v.is_none() { None } else { Some(v) })
+            } else {
+                Ok(None)
+            }
+        };
+        let callable = args.get_item(0)?;
+        let argtup = args.get_item(1)?;
+        let state = get(2)?;
+        let listitems = get(3)?;
+        let dictitems = get(4)?;
+        let state_setter = get(5)?;
+        if !callable.is_callable() {
+            return Err(errors::pickling(
+                py,
+                "first item of the tuple returned by __reduce__ must be callable",
+            ));
+        }
+        let Ok(args) = argtup.cast_into::<PyTuple>() else {
+            return Err(errors::pickling(
+                py,
+                "second item of the tuple returned by __reduce__ must be a tuple",
+            ));
+        };
+        let is_iter =
+            |o: &Bound<'py, PyAny>| -> PyResult<bool> { o.hasattr(intern!(py, "__next__")) };
+        if let Some(l) = &listitems {
+            if !is_iter(l)? {
+                return Err(not_a(
+                    py,
+                    "fourth element of the tuple returned by __reduce__ must be an iterator",
+                    l,
+                ));
+            }
+        }
+        if let Some(d) = &dictitems {
+            if !is_iter(d)? {
+                return Err(not_a(
+                    py,
+                    "fifth element of the tuple returned by __reduce__ must be an iterator",
+                    d,
+                ));
+            }
+        }
+        if let Some(s) = &state_setter {
+            if !s.is_callable() {
+                return Err(not_a(
+                    py,
+                    "sixth element of the tuple returned by __reduce__ must be a function",
+                    s,
+                ));
+            }
+        }
+        Ok(Reduce {
+            callable,
+            args,
+            state,
+            listitems,
+            dictitems,
+            state_setter,
+        })
     }
 }
 
@@ -1693,14 +1793,15 @@ fn check_buffer_callback(proto: u8, cb: Option<&Bound<'_, PyAny>>) -> PyResult<(
     Ok(())
 }
 
-/// `dumps`/`dump` without a `Pickler`: the bytes, or written to `write`.
+/// `dumps`/`dump` without a `Pickler`: the bytes, or written to `write`
+/// (then the bytes returned are empty).
 fn dump_plain<'py>(
     obj: &Bound<'py, PyAny>,
     protocol: Option<&Bound<'py, PyAny>>,
     fix_imports: bool,
     buffer_callback: Option<&Bound<'py, PyAny>>,
     write: Option<Bound<'py, PyAny>>,
-) -> PyResult<Vec<u8>> {
+) -> PyResult<Bound<'py, PyBytes>> {
     let py = obj.py();
     let proto = resolve_protocol(py, protocol)?;
     check_buffer_callback(proto, buffer_callback)?;
@@ -1712,6 +1813,7 @@ fn dump_plain<'py>(
         dispatch_table: None,
         buffer_callback: buffer_callback.filter(|c| !c.is_none()).cloned(),
         write,
+        owner: None,
     };
     let fix_imports = fix_imports && proto < 3;
     let mut enc = Enc::new(py, proto, fix_imports, false, &mut memo, hooks)?;
@@ -1719,7 +1821,7 @@ fn dump_plain<'py>(
         if to_file {
             enc.flush_to_file()?;
         }
-        Ok(std::mem::take(&mut enc.out))
+        enc.out.finish()
     });
     memo.clear_with(py);
     r
@@ -1729,14 +1831,12 @@ fn dump_plain<'py>(
 #[pyfunction]
 #[pyo3(signature = (obj, protocol=None, *, fix_imports=true, buffer_callback=None))]
 pub fn dumps<'py>(
-    py: Python<'py>,
     obj: &Bound<'py, PyAny>,
     protocol: Option<&Bound<'py, PyAny>>,
     fix_imports: bool,
     buffer_callback: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let out = dump_plain(obj, protocol, fix_imports, buffer_callback, None)?;
-    Ok(PyBytes::new(py, &out))
+    dump_plain(obj, protocol, fix_imports, buffer_callback, None)
 }
 
 /// `dump(obj, file, protocol=None, *, fix_imports=True, buffer_callback=None)`
@@ -1763,22 +1863,12 @@ pub struct Pickler {
     proto: u8,
     fix_imports: bool,
     buffer_callback: Option<Py<PyAny>>,
-    memo: PMemo,
+    pub(crate) memo: PMemo,
     /// `_pickle` keeps `fast` and `bin` as C ints (`p.fast = 1` works).
     #[pyo3(get, set)]
     fast: i32,
     #[pyo3(get, set)]
     bin: i32,
-}
-
-impl Pickler {
-    fn memo_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (k, idx, obj) in self.memo.entries() {
-            d.set_item(k, (idx, obj.bind(py)))?;
-        }
-        Ok(d)
-    }
 }
 
 #[pymethods]
@@ -1850,6 +1940,7 @@ impl Pickler {
             dispatch_table: slf.getattr_opt(intern!(py, "dispatch_table"))?,
             buffer_callback: cb.map(|c| c.into_bound(py)),
             write: Some(write),
+            owner: Some(slf.clone()),
         };
         let result =
             Enc::new(py, proto, fix_imports, fast, &mut memo, hooks).and_then(|mut enc| {
@@ -1869,58 +1960,14 @@ impl Pickler {
     /// (`copy()` gives `{id(obj): (index, obj)}`, `clear()` empties it).
     #[getter]
     fn get_memo(slf: &Bound<'_, Self>) -> PicklerMemoProxy {
-        PicklerMemoProxy {
-            pickler: slf.clone().unbind(),
-        }
+        memo::proxy(slf)
     }
 
     /// Replace the memo with a copy of a `PicklerMemoProxy`'s memo or of a
     /// dict whose values are `(index, obj)` pairs (keys are ignored, as
     /// with `_pickle`).
     #[setter]
-    fn set_memo(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let py = value.py();
-        let d = errors::memo_source(value, "a PicklerMemoProxy", |p: &PicklerMemoProxy| {
-            p.copy(py)
-        })?;
-        let mut memo = PMemo::default();
-        for (_, v) in d.iter() {
-            let t = match v.cast::<PyTuple>() {
-                Ok(t) if t.len() == 2 => t,
-                _ => return Err(errors::type_error("'memo' values must be 2-item tuples")),
-            };
-            let idx: u32 = t
-                .get_item(0)?
-                .extract()
-                .map_err(|_| errors::type_error("an integer is required"))?;
-            let obj = t.get_item(1)?;
-            memo.insert(&obj, idx);
-        }
-        self.memo = memo;
-        Ok(())
-    }
-}
-
-/// `Pickler.memo`: a live view of a pickler's memo (`_pickle`'s
-/// `PicklerMemoProxy`).
-#[pyclass(module = "brinery", frozen)]
-pub struct PicklerMemoProxy {
-    pickler: Py<Pickler>,
-}
-
-#[pymethods]
-impl PicklerMemoProxy {
-    /// A copy of the memo: `{id(obj): (index, obj)}`.
-    fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        self.pickler.bind(py).borrow().memo_dict(py)
-    }
-
-    /// Empty the pickler's memo.
-    fn clear(&self, py: Python<'_>) {
-        self.pickler.bind(py).borrow_mut().memo = PMemo::default();
-    }
-
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        errors::memo_reduce(&self.copy(py)?)
+    fn set_memo(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        memo::assign(slf, value)
     }
 }

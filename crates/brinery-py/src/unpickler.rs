@@ -7,6 +7,7 @@ use pyo3::{intern, PyTypeInfo};
 use crate::decode::{Allow, Ctx, Decoder, Globals, Memo};
 use crate::errors;
 use crate::input::{FileSrc, Input};
+use crate::memo::{self, MemoTable, UnpicklerMemoProxy};
 
 /// Options common to `loads`, `load` and `Unpickler`.
 struct Opts {
@@ -53,6 +54,7 @@ fn run_proto<'py>(
     find_class: Option<Bound<'py, PyAny>>,
     persistent_load: Option<Bound<'py, PyAny>>,
     buffers: Option<Bound<'py, PyAny>>,
+    owner: Option<Bound<'py, Unpickler>>,
 ) -> (PyResult<Bound<'py, PyAny>>, u8) {
     let ctx = Ctx {
         globals: Globals {
@@ -65,6 +67,7 @@ fn run_proto<'py>(
         persistent_load,
         buffers,
         max_memo_entries: opts.max_memo_entries,
+        owner,
     };
     let mut dec = Decoder::new(py, input, memo, ctx);
     let r = dec.load();
@@ -145,7 +148,7 @@ fn one_shot<'py>(
     let buffers = iter_buffers(buffers)?;
     let pl = persistent_load.filter(|p| !p.is_none()).cloned();
     let mut memo = Memo::default();
-    let (r, _) = run_proto(py, input, &mut memo, opts, None, pl, buffers);
+    let (r, _) = run_proto(py, input, &mut memo, opts, None, pl, buffers, None);
     memo.clear_with(py);
     r
 }
@@ -223,8 +226,28 @@ pub struct Unpickler {
     file: Option<Py<PyAny>>,
     opts: Option<Opts>,
     buffers: Option<Py<PyAny>>,
-    memo: Memo,
+    pub(crate) memo: Memo,
     proto: u8,
+}
+
+/// The unpickler's memo as its proxy shows it: `{index: obj}`.
+impl MemoTable for Memo {
+    fn view<'py>(&self, py: Python<'py>) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
+        self.items()
+            .map(|(k, v)| Ok((k.into_pyobject(py)?.into_any(), v.bind(py).clone())))
+            .collect()
+    }
+
+    fn put_entry(&mut self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let k: i64 = key
+            .extract()
+            .map_err(|_| errors::type_error("memo key must be integers"))?;
+        if k < 0 {
+            return Err(errors::value_error("memo key must be positive integers."));
+        }
+        self.put(k as u64, value.clone().unbind());
+        Ok(())
+    }
 }
 
 #[pymethods]
@@ -300,6 +323,7 @@ impl Unpickler {
                 find_class,
                 pl,
                 buffers.map(|b| b.into_bound(py)),
+                Some(slf.clone()),
             ),
             Err(e) => (Err(e), 0),
         };
@@ -338,58 +362,13 @@ impl Unpickler {
     /// (`copy()` gives `{index: object}`, `clear()` empties it).
     #[getter]
     fn get_memo(slf: &Bound<'_, Self>) -> UnpicklerMemoProxy {
-        UnpicklerMemoProxy {
-            unpickler: slf.clone().unbind(),
-        }
+        memo::proxy(slf)
     }
 
     /// Replace the memo with a copy of an `UnpicklerMemoProxy`'s memo or
     /// of a dict `{index: object}`.
     #[setter]
-    fn set_memo(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let py = value.py();
-        let d = errors::memo_source(value, "an UnpicklerMemoProxy", |p: &UnpicklerMemoProxy| {
-            p.copy(py)
-        })?;
-        let mut memo = Memo::default();
-        for (k, v) in d.iter() {
-            let k: i64 = k
-                .extract()
-                .map_err(|_| errors::type_error("memo key must be integers"))?;
-            if k < 0 {
-                return Err(errors::value_error("memo key must be positive integers."));
-            }
-            memo.put(k as u64, v.unbind());
-        }
-        self.memo = memo;
-        Ok(())
-    }
-}
-
-/// `Unpickler.memo`: a live view of an unpickler's memo (`_pickle`'s
-/// `UnpicklerMemoProxy`).
-#[pyclass(module = "brinery", frozen)]
-pub struct UnpicklerMemoProxy {
-    unpickler: Py<Unpickler>,
-}
-
-#[pymethods]
-impl UnpicklerMemoProxy {
-    /// A copy of the memo: `{index: object}`.
-    fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for (k, v) in self.unpickler.bind(py).borrow().memo.items() {
-            d.set_item(k, v.bind(py))?;
-        }
-        Ok(d)
-    }
-
-    /// Empty the unpickler's memo.
-    fn clear(&self, py: Python<'_>) {
-        self.unpickler.bind(py).borrow_mut().memo.clear();
-    }
-
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        errors::memo_reduce(&self.copy(py)?)
+    fn set_memo(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        memo::assign(slf, value)
     }
 }

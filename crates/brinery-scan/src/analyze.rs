@@ -1021,22 +1021,13 @@ mod tests {
             .collect();
         inputs.push(b"(I0x10\nI1\nF1e5\nS'a'\nV\\u1234\nL12L\nl(dp0\nS'k'\np1\ng1\ns.".to_vec());
         let policy = Policy::new();
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = brinery_testutil::XorShift(0x2545_f491_4f6c_dd1d);
         let mut checked = 0;
         for base in &inputs {
             for round in 0..200 {
                 let mut data = base.clone();
                 if round > 0 && !data.is_empty() {
-                    for _ in 0..(1 + next() % 3) {
-                        let i = (next() as usize) % data.len();
-                        data[i] = next() as u8;
-                    }
+                    rng.mutate(&mut data);
                 }
                 if let Some(end) = inert_prefix(&data) {
                     checked += 1;

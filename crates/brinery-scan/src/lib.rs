@@ -77,38 +77,14 @@ impl Default for Scanner {
     }
 }
 
-impl Scanner {
-    /// The built-in policy, 4 GiB of decompressed data per file, 8
-    /// nested container layers.
-    pub fn new() -> Self {
-        Scanner {
-            policy: Policy::new(),
-            max_decompressed: 4 << 30,
-            max_depth: 8,
-            events_only: true,
-            stress: false,
-        }
-    }
-
+brinery::setters!(Scanner {
     /// Use `policy` (the built-in rules plus its allow/deny lists).
-    pub fn policy(mut self, policy: Policy) -> Self {
-        self.policy = policy;
-        self
-    }
-
+    policy: Policy,
     /// Most bytes decompressed (all layers together) per file; beyond it
     /// the report is incomplete.
-    pub fn max_decompressed(mut self, bytes: u64) -> Self {
-        self.max_decompressed = bytes;
-        self
-    }
-
+    max_decompressed: u64,
     /// Most nested container layers (a zip in a tar in a gzip is 3).
-    pub fn max_depth(mut self, depth: usize) -> Self {
-        self.max_depth = depth;
-        self
-    }
-
+    max_depth: usize,
     /// Decode pickles in brinery's events-only mode (the default): memory
     /// bounded by what the pickle's stack and memo need, not by the size of
     /// the object (see `brinery::Unpickler::events_only`; a pickle that mode
@@ -122,9 +98,20 @@ impl Scanner {
     /// let full = Scanner::new().events_only(false).scan_bytes(data);
     /// assert_eq!(lean.to_json(), full.to_json());
     /// ```
-    pub fn events_only(mut self, on: bool) -> Self {
-        self.events_only = on;
-        self
+    events_only: bool,
+});
+
+impl Scanner {
+    /// The built-in policy, 4 GiB of decompressed data per file, 8
+    /// nested container layers.
+    pub fn new() -> Self {
+        Scanner {
+            policy: Policy::new(),
+            max_decompressed: 4 << 30,
+            max_depth: 8,
+            events_only: true,
+            stress: false,
+        }
     }
 
     /// For tests: events-only decoding frees unreachable nodes every few

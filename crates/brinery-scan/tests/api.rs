@@ -150,13 +150,7 @@ fn decompression_limit_is_incomplete() {
 #[test]
 fn mutations_never_panic() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = brinery_testutil::XorShift(0x9e37_79b9_7f4a_7c15);
     let scanner = Scanner::new().max_decompressed(1 << 24);
     let mut runs = 0;
     // The malicious samples, the harmless tricks, and the benign files of
@@ -173,15 +167,15 @@ fn mutations_never_panic() {
             let base = std::fs::read(e.unwrap().path()).unwrap();
             for _ in 0..20 {
                 let mut data = base.clone();
-                for _ in 0..(1 + next() % 4) {
+                for _ in 0..(1 + rng.next_u64() % 4) {
                     if data.is_empty() {
                         break;
                     }
-                    let i = (next() as usize) % data.len();
-                    data[i] = next() as u8;
+                    let i = (rng.next_u64() as usize) % data.len();
+                    data[i] = rng.next_u64() as u8;
                 }
-                if next() % 3 == 0 {
-                    let cut = (next() as usize) % (data.len() + 1);
+                if rng.next_u64() % 3 == 0 {
+                    let cut = (rng.next_u64() as usize) % (data.len() + 1);
                     data.truncate(cut);
                 }
                 let r = scanner.scan_bytes(&data);

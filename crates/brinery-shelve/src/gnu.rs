@@ -22,11 +22,15 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Key, RawEntry};
 
-const OMAGIC: u32 = 0x1357_9ace;
-const MAGIC32: u32 = 0x1357_9acd;
-const MAGIC64: u32 = 0x1357_9acf;
-const NUMSYNC32: u32 = 0x1357_9ad0;
-const NUMSYNC64: u32 = 0x1357_9ad1;
+/// GDBM's magic numbers and the layout each announces:
+/// `(magic, offset64, numsync)`.
+const MAGICS: [(u32, bool, bool); 5] = [
+    (0x1357_9ace, true, false),  // GDBM_OMAGIC (old 64-bit files)
+    (0x1357_9acd, false, false), // GDBM_MAGIC32
+    (0x1357_9acf, true, false),  // GDBM_MAGIC64
+    (0x1357_9ad0, false, true),  // GDBM_NUMSYNC_MAGIC32
+    (0x1357_9ad1, true, true),   // GDBM_NUMSYNC_MAGIC64
+];
 /// Number of avail entries kept in each bucket.
 const BUCKET_AVAIL: u64 = 6;
 /// Most avail blocks followed from the header (a chain in a valid file
@@ -126,12 +130,8 @@ pub(crate) fn layout_of(head: &[u8]) -> Option<GdbmLayout> {
         } else {
             u32::from_le_bytes(b)
         };
-        let (offset64, numsync) = match m {
-            MAGIC32 => (false, false),
-            MAGIC64 | OMAGIC => (true, false),
-            NUMSYNC32 => (false, true),
-            NUMSYNC64 => (true, true),
-            _ => continue,
+        let Some(&(_, offset64, numsync)) = MAGICS.iter().find(|k| k.0 == m) else {
+            continue;
         };
         return Some(GdbmLayout {
             big_endian,
@@ -148,14 +148,17 @@ struct Bytes<'a> {
 }
 
 impl Bytes<'_> {
-    fn u32(&self, at: u64) -> u32 {
+    /// The `N` bytes at `at`, most significant first.
+    fn big_endian<const N: usize>(&self, at: u64) -> [u8; N] {
         let at = at as usize;
-        let a: [u8; 4] = self.b[at..at + 4].try_into().unwrap_or([0; 4]);
-        if self.layout.big_endian {
-            u32::from_be_bytes(a)
-        } else {
-            u32::from_le_bytes(a)
+        let mut a: [u8; N] = self.b[at..at + N].try_into().unwrap_or([0; N]);
+        if !self.layout.big_endian {
+            a.reverse();
         }
+        a
+    }
+    fn u32(&self, at: u64) -> u32 {
+        u32::from_be_bytes(self.big_endian(at))
     }
     fn i32(&self, at: u64) -> i32 {
         self.u32(at) as i32
@@ -164,13 +167,7 @@ impl Bytes<'_> {
     /// bounds check rejects.
     fn off(&self, at: u64) -> u64 {
         let v: i64 = if self.layout.offset64 {
-            let at = at as usize;
-            let a: [u8; 8] = self.b[at..at + 8].try_into().unwrap_or([0; 8]);
-            if self.layout.big_endian {
-                i64::from_be_bytes(a)
-            } else {
-                i64::from_le_bytes(a)
-            }
+            i64::from_be_bytes(self.big_endian(at))
         } else {
             i64::from(self.i32(at))
         };

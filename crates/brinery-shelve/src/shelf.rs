@@ -86,18 +86,25 @@ pub struct OpenOptions {
     keyencoding: KeyEncoding,
 }
 
+brinery::setters!(OpenOptions {
+    /// Open for update (`flag='c'` when combined with [`Self::create`],
+    /// else `'w'`). GDBM files cannot be opened for writing.
+    write: bool,
+    /// sqlitedict without autocommit: writes collect in one transaction
+    /// until [`Shelf::commit`] (dropping the shelf rolls them back). The
+    /// default is autocommit: every write is its own transaction, as
+    /// `dbm.sqlite3` and `SqliteDict(autocommit=True)` do.
+    manual_commit: bool,
+    /// shelve's `keyencoding` (default UTF-8): how `str` keys are stored
+    /// in `dbm` databases (not used for sqlitedict, whose keys are TEXT).
+    keyencoding: KeyEncoding,
+});
+
 impl OpenOptions {
     /// Read-only, format by content, default table, default protocol,
     /// autocommit.
     pub fn new() -> Self {
         OpenOptions::default()
-    }
-
-    /// Open for update (`flag='c'` when combined with [`Self::create`],
-    /// else `'w'`). GDBM files cannot be opened for writing.
-    pub fn write(mut self, on: bool) -> Self {
-        self.write = on;
-        self
     }
 
     /// Create the shelf in this format when it does not exist (implies
@@ -119,22 +126,6 @@ impl OpenOptions {
     /// [`Format::default_protocol`]).
     pub fn protocol(mut self, protocol: u8) -> Self {
         self.protocol = Some(protocol.min(brinery::HIGHEST_PROTOCOL));
-        self
-    }
-
-    /// sqlitedict without autocommit: writes collect in one transaction
-    /// until [`Shelf::commit`] (dropping the shelf rolls them back). The
-    /// default is autocommit: every write is its own transaction, as
-    /// `dbm.sqlite3` and `SqliteDict(autocommit=True)` do.
-    pub fn manual_commit(mut self, on: bool) -> Self {
-        self.manual_commit = on;
-        self
-    }
-
-    /// shelve's `keyencoding` (default UTF-8): how `str` keys are stored
-    /// in `dbm` databases (not used for sqlitedict, whose keys are TEXT).
-    pub fn keyencoding(mut self, enc: KeyEncoding) -> Self {
-        self.keyencoding = enc;
         self
     }
 

@@ -8,9 +8,18 @@ mod common;
 
 use std::path::Path;
 
-use brinery_shelve::{ErrorKind, Format, OpenOptions, Shelf};
+use brinery_shelve::{Entry, ErrorKind, Format, Listing, OpenOptions, Shelf};
 
 use common::copy_fixture;
+
+/// The entries whose value could not be read.
+fn unreadable(listing: &Listing) -> Vec<&Entry> {
+    listing
+        .entries
+        .iter()
+        .filter(|e| e.value.is_err())
+        .collect()
+}
 
 fn edit_dir(base: &Path, f: impl FnOnce(Vec<String>) -> Vec<String>) {
     let dir = format!("{}.dir", base.display());
@@ -80,11 +89,7 @@ fn dumb_value_past_the_end() {
     // 'big' has a size beyond 64 bits: its line is corrupt.
     assert_eq!(listing.problems.len(), 1);
     assert!(listing.problems[0].to_string().contains("number too large"));
-    let bad: Vec<_> = listing
-        .entries
-        .iter()
-        .filter(|e| e.value.is_err())
-        .collect();
+    let bad = unreadable(&listing);
     assert_eq!(bad.len(), 2);
     for e in &bad {
         let err = e.value.as_ref().unwrap_err();
@@ -196,11 +201,7 @@ fn gdbm_value_outside_the_file() {
     let shelf = Shelf::open(&path).unwrap();
     let listing = shelf.entries().unwrap();
     assert!(listing.problems.is_empty());
-    let bad: Vec<_> = listing
-        .entries
-        .iter()
-        .filter(|e| e.value.is_err())
-        .collect();
+    let bad = unreadable(&listing);
     assert_eq!(bad.len(), 1);
     assert_eq!(bad[0].key.as_str(), Some(key.as_str()));
     let msg = bad[0].value.as_ref().unwrap_err().to_string();

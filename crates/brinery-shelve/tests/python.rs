@@ -16,6 +16,12 @@ use serde_json::Value;
 
 use common::*;
 
+/// The Python found (`None`: the test is skipped) and a fresh temporary
+/// directory.
+fn with_tmp(py: Option<String>) -> Option<(String, tempfile::TempDir)> {
+    Some((py?, tempfile::tempdir().unwrap()))
+}
+
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
@@ -135,10 +141,9 @@ fn round_trip(py: &str, format: Format, source: &str, file: &Path, table: Option
 
 #[test]
 fn sqlite3_round_trip_with_python_313() {
-    let Some(py) = python313("dbm.sqlite3 round trip") else {
+    let Some((py, tmp)) = with_tmp(python313("dbm.sqlite3 round trip")) else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
     let n = round_trip(
         &py,
         Format::Sqlite3,
@@ -190,10 +195,9 @@ fn dumb_round_trip_with_python() {
 
 #[test]
 fn sqlitedict_round_trip_with_python() {
-    let Some(py) = python_sqlitedict("sqlitedict round trip") else {
+    let Some((py, tmp)) = with_tmp(python_sqlitedict("sqlitedict round trip")) else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("sd.sqlite");
     let n = round_trip(
         &py,
@@ -308,11 +312,10 @@ fn payload_ok(key: &str, g: &Graph<'_>) -> bool {
 /// lost), and every value is whole (nothing torn).
 #[test]
 fn sqlite3_concurrent_python_and_brinery() {
-    let Some(py) = python313("dbm.sqlite3 concurrency") else {
+    const N: usize = 400;
+    let Some((py, tmp)) = with_tmp(python313("dbm.sqlite3 concurrency")) else {
         return;
     };
-    const N: usize = 400;
-    let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("c.db");
     // Python writes, brinery reads.
     let mut child = Command::new(&py)
@@ -407,10 +410,9 @@ fn sqlite3_concurrent_python_and_brinery() {
 /// the same `str`, and brinery's Latin-1 keys are read by Python.
 #[test]
 fn keyencoding_latin1_with_python() {
-    let Some(py) = python3("keyencoding round trip") else {
+    let Some((py, tmp)) = with_tmp(python3("keyencoding round trip")) else {
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
     let base = tmp.path().join("l1");
     let code = "import shelve, dbm.dumb, sys\n\
                 s = shelve.Shelf(dbm.dumb.open(sys.argv[1], 'c'), keyencoding='latin-1')\n\

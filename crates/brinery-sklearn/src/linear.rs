@@ -3,12 +3,12 @@
 
 use crate::error::{At, Error, Result};
 use crate::math::{argmax, dot, expit, np_sum, softmax};
-use crate::predict::{classes, n_features_in, unsupported, Estimator, Method, Output, X};
+use crate::predict::{
+    classes, estimator, n_features_in, unsupported, Estimator, Head, Method, Output, X,
+};
 use crate::value::{Labels, Obj};
 
 struct Linear {
-    class: String,
-    n_features: Option<usize>,
     /// `k × f`, row-major.
     coef: Vec<f64>,
     k: usize,
@@ -19,7 +19,9 @@ struct Linear {
 }
 
 impl Linear {
-    fn new(o: &Obj<'_, '_>) -> Result<Linear> {
+    /// The estimator's head (`n_features_in_`, else the columns of
+    /// `coef_`) and its linear part.
+    fn new(o: &Obj<'_, '_>) -> Result<(Head, Linear)> {
         let c = o.arr("coef_")?;
         let (k, f, flat) = match c.shape[..] {
             [f] => (1, f, true),
@@ -47,15 +49,15 @@ impl Linear {
                 .at("coef_"));
             }
         }
-        Ok(Linear {
-            class: o.class(),
-            n_features: Some(n_features.unwrap_or(f)),
+        let head = Head::of(o).or_width(Some(f));
+        let lin = Linear {
             coef: c.data,
             k,
             f,
             flat,
             intercept,
-        })
+        };
+        Ok((head, lin))
     }
 
     /// `safe_sparse_dot(X, coef_.T) + intercept_`, row-major `n × k`.
@@ -80,37 +82,29 @@ impl Linear {
     }
 }
 
-struct Regressor(Linear);
+struct Regressor {
+    head: Head,
+    lin: Linear,
+}
 
-impl Estimator for Regressor {
-    fn class(&self) -> &str {
-        &self.0.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.0.n_features
-    }
-    fn methods(&self) -> Vec<Method> {
-        vec![Method::Predict]
-    }
-    fn run(&self, m: Method, x: &X) -> Result<Output> {
-        match m {
-            Method::Predict => {
-                let l = &self.0;
-                let d = l.decision(x);
-                // SGDRegressor ravels; a 2-d coef_ (several targets) stays 2-d.
-                if l.flat || (l.k == 1 && self.0.class.ends_with("SGDRegressor")) {
-                    Ok(Output::vec1(d))
-                } else {
-                    Ok(Output::mat(x.rows, l.k, d))
-                }
-            }
-            _ => Err(unsupported(&self.0.class, m)),
+impl Regressor {
+    fn predict(&self, x: &X) -> Result<Output> {
+        let l = &self.lin;
+        let d = l.decision(x);
+        // SGDRegressor ravels; a 2-d coef_ (several targets) stays 2-d.
+        if l.flat || (l.k == 1 && self.head.class.ends_with("SGDRegressor")) {
+            Ok(Output::vec1(d))
+        } else {
+            Ok(Output::mat(x.rows, l.k, d))
         }
     }
 }
 
+estimator!(Regressor { Predict => predict });
+
 pub(crate) fn regressor(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
-    Ok(Box::new(Regressor(Linear::new(&o)?)))
+    let (head, lin) = Linear::new(&o)?;
+    Ok(Box::new(Regressor { head, lin }))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -123,6 +117,7 @@ enum Proba {
 }
 
 struct Classifier {
+    head: Head,
     lin: Linear,
     classes: Labels,
     proba: Proba,
@@ -138,7 +133,7 @@ impl Classifier {
         let n = x.rows;
         match self.proba {
             Proba::None => Err(Error::unsupported(
-                &self.lin.class,
+                &self.head.class,
                 "predict_proba",
                 "this loss has no probabilities",
             )),
@@ -178,11 +173,8 @@ impl Classifier {
 }
 
 impl Estimator for Classifier {
-    fn class(&self) -> &str {
-        &self.lin.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.lin.n_features
+    fn head(&self) -> &Head {
+        &self.head
     }
     fn methods(&self) -> Vec<Method> {
         let mut m = vec![Method::Predict, Method::DecisionFunction];
@@ -204,13 +196,13 @@ impl Estimator for Classifier {
                 Ok(Output::Labels(self.classes.take(&idx)?))
             }
             Method::PredictProba => self.proba(x),
-            Method::Transform => Err(unsupported(&self.lin.class, m)),
+            Method::Transform => Err(unsupported(&self.head.class, m)),
         }
     }
 }
 
 pub(crate) fn classifier(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
-    let lin = Linear::new(&o)?;
+    let (head, lin) = Linear::new(&o)?;
     let classes = classes(&o)?;
     let n = classes.len();
     if (n == 2 && lin.k != 1) || (n > 2 && lin.k != n) || n < 2 {
@@ -250,6 +242,7 @@ pub(crate) fn classifier(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
         _ => Proba::None,
     };
     Ok(Box::new(Classifier {
+        head,
         lin,
         classes,
         proba,

@@ -1,10 +1,12 @@
 //! Pipelines, clustering, naive Bayes, neighbors and the preprocessing
 //! transformers.
 
+use brinery::NodeRef;
+
 use crate::error::{At, Error, Result};
 use crate::math::{argmax, dot, logsumexp, np_sum};
 use crate::predict::{
-    check_features, classes, compile, n_features_in, unsupported, Estimator, Method, Output, X,
+    check_features, classes, compile, estimator, unsupported, Estimator, Head, Method, Output, X,
 };
 use crate::value::{labels, num_array, Labels, Mat, Obj};
 
@@ -45,18 +47,13 @@ fn values_to_x(out: Output) -> Result<X> {
 }
 
 struct Pipeline {
-    class: String,
-    n_features: Option<usize>,
+    head: Head,
     steps: Vec<(String, Box<dyn Estimator>)>,
 }
 
 impl Estimator for Pipeline {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features
-            .or_else(|| self.steps.first().and_then(|s| s.1.n_features()))
+    fn head(&self) -> &Head {
+        &self.head
     }
     fn methods(&self) -> Vec<Method> {
         self.steps.last().map(|s| s.1.methods()).unwrap_or_default()
@@ -75,30 +72,94 @@ impl Estimator for Pipeline {
     }
 }
 
+/// One `(name, estimator, ...)` tuple of a list attribute (`steps`,
+/// `transformers_`, `transformer_list`), with its path for errors.
+struct Named<'g, 'a> {
+    /// `attribute[i]`.
+    at: String,
+    /// The name (`?` if it is not a string).
+    name: String,
+    tuple: NodeRef<'g, 'a>,
+}
+
+impl<'g, 'a> Named<'g, 'a> {
+    /// The tuples of `o.attr`.
+    fn list(o: &Obj<'g, 'a>, attr: &str) -> Result<Vec<Named<'g, 'a>>> {
+        Ok(o.req(attr)?
+            .iter()
+            .enumerate()
+            .map(|(i, tuple)| Named {
+                at: format!("{attr}[{i}]"),
+                name: tuple
+                    .get(&0)
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("?")
+                    .to_string(),
+                tuple,
+            })
+            .collect())
+    }
+
+    /// Item `k` of the tuple; `missing` is the error message without it.
+    fn item(&self, k: usize, missing: &str) -> Result<NodeRef<'g, 'a>> {
+        self.tuple
+            .get(&k)
+            .ok_or_else(|| Error::invalid(missing).at(&self.at))
+    }
+}
+
 pub(crate) fn pipeline(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let mut steps = Vec::new();
-    for (i, st) in o.req("steps")?.iter().enumerate() {
-        let name = st
-            .get(&0)
-            .and_then(|n| n.as_str())
-            .unwrap_or("?")
-            .to_string();
-        let est = st.get(&1).ok_or_else(|| {
-            Error::invalid("a step is not a (name, estimator) pair").at(&format!("steps[{i}]"))
-        })?;
+    for st in Named::list(&o, "steps")? {
+        let est = st.item(1, "a step is not a (name, estimator) pair")?;
         if est.is_none() || est.as_str() == Some("passthrough") {
             continue;
         }
-        steps.push((name.clone(), compile(est).at(&format!("steps[{i}]"))?));
+        steps.push((st.name, compile(est).at(&st.at)?));
     }
     if steps.is_empty() {
         return Err(Error::invalid("pipeline without estimators").at("steps"));
     }
     Ok(Box::new(Pipeline {
-        class: o.class(),
-        n_features: n_features_in(&o),
+        head: Head::of(&o).or_width(steps.first().and_then(|s| s.1.n_features())),
         steps,
     }))
+}
+
+/// The boolean attributes that make an estimator inspection-only when
+/// True: `(attribute, method refused, why)`.
+const REFUSED_IF_TRUE: &[(&str, &str, &str)] = &[
+    (
+        "outputs_2d_",
+        "predict",
+        "multi-output targets are inspection-only",
+    ),
+    (
+        "add_indicator",
+        "transform",
+        "add_indicator=True is inspection-only",
+    ),
+    (
+        "_infrequent_enabled",
+        "transform",
+        "infrequent categories are inspection-only",
+    ),
+    (
+        "sparse_output_",
+        "transform",
+        "sparse output is inspection-only",
+    ),
+];
+
+/// An [`crate::ErrorKind::Unsupported`] error when the attribute `flag`
+/// (one of [`REFUSED_IF_TRUE`]) is True.
+fn refuse_if(o: &Obj<'_, '_>, flag: &str) -> Result<()> {
+    match REFUSED_IF_TRUE.iter().find(|r| r.0 == flag) {
+        Some(&(_, method, why)) if o.is_true(flag) => {
+            Err(Error::unsupported(&o.class(), method, why))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn dims(m: &Mat, what: &str) -> Result<(usize, usize)> {
@@ -106,76 +167,75 @@ fn dims(m: &Mat, what: &str) -> Result<(usize, usize)> {
 }
 
 struct KMeans {
-    class: String,
-    n_features: Option<usize>,
+    head: Head,
     centers: Vec<f64>,
     k: usize,
     f: usize,
 }
 
-impl Estimator for KMeans {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features.or(Some(self.f))
-    }
-    fn methods(&self) -> Vec<Method> {
-        vec![Method::Predict, Method::Transform]
-    }
-    fn run(&self, m: Method, x: &X) -> Result<Output> {
-        let (k, f) = (self.k, self.f);
-        let cn: Vec<f64> = (0..k)
+impl KMeans {
+    /// `||c||²` of each center.
+    fn center_norms(&self) -> Vec<f64> {
+        let f = self.f;
+        (0..self.k)
             .map(|j| {
                 let c = &self.centers[j * f..(j + 1) * f];
                 dot(c, c)
             })
-            .collect();
-        match m {
-            Method::Predict => {
-                // _labels_inertia: ||c||² - 2 x·c, first minimum
-                let mut out = Vec::with_capacity(x.rows);
-                for i in 0..x.rows {
-                    let r = x.row(i);
-                    let mut best = 0usize;
-                    let mut bd = f64::INFINITY;
-                    for (j, cnj) in cn.iter().enumerate() {
-                        let d = cnj - 2.0 * dot(r, &self.centers[j * f..(j + 1) * f]);
-                        if d < bd {
-                            bd = d;
-                            best = j;
-                        }
-                    }
-                    out.push(best as i64);
+            .collect()
+    }
+
+    /// `_labels_inertia`: `||c||² - 2 x·c`, first minimum.
+    fn predict(&self, x: &X) -> Result<Output> {
+        let f = self.f;
+        let cn = self.center_norms();
+        let mut out = Vec::with_capacity(x.rows);
+        for i in 0..x.rows {
+            let r = x.row(i);
+            let mut best = 0usize;
+            let mut bd = f64::INFINITY;
+            for (j, cnj) in cn.iter().enumerate() {
+                let d = cnj - 2.0 * dot(r, &self.centers[j * f..(j + 1) * f]);
+                if d < bd {
+                    bd = d;
+                    best = j;
                 }
-                Ok(Output::Labels(Labels::Int(out)))
             }
-            Method::Transform => {
-                // euclidean_distances: ((-2 x·c) + ||x||²) + ||c||², clipped, sqrt
-                let mut out = Vec::with_capacity(x.rows * k);
-                for i in 0..x.rows {
-                    let r = x.row(i);
-                    let xx = dot(r, r);
-                    for (j, cnj) in cn.iter().enumerate() {
-                        let mut d = -2.0 * dot(r, &self.centers[j * f..(j + 1) * f]);
-                        d += xx;
-                        d += cnj;
-                        out.push(d.max(0.0).sqrt());
-                    }
-                }
-                Ok(Output::mat(x.rows, k, out))
-            }
-            _ => Err(unsupported(&self.class, m)),
+            out.push(best as i64);
         }
+        Ok(Output::Labels(Labels::Int(out)))
+    }
+
+    /// `euclidean_distances`: `((-2 x·c) + ||x||²) + ||c||²`, clipped,
+    /// square root.
+    fn transform(&self, x: &X) -> Result<Output> {
+        let (k, f) = (self.k, self.f);
+        let cn = self.center_norms();
+        let mut out = Vec::with_capacity(x.rows * k);
+        for i in 0..x.rows {
+            let r = x.row(i);
+            let xx = dot(r, r);
+            for (j, cnj) in cn.iter().enumerate() {
+                let mut d = -2.0 * dot(r, &self.centers[j * f..(j + 1) * f]);
+                d += xx;
+                d += cnj;
+                out.push(d.max(0.0).sqrt());
+            }
+        }
+        Ok(Output::mat(x.rows, k, out))
     }
 }
+
+estimator!(KMeans {
+    Predict => predict,
+    Transform => transform,
+});
 
 pub(crate) fn kmeans(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let c = o.arr("cluster_centers_")?;
     let (k, f) = dims(&c, "cluster_centers_")?;
     Ok(Box::new(KMeans {
-        class: o.class(),
-        n_features: n_features_in(&o),
+        head: Head::of(&o).or_width(Some(f)),
         centers: c.data,
         k,
         f,
@@ -183,8 +243,7 @@ pub(crate) fn kmeans(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
 }
 
 struct GaussianNb {
-    class: String,
-    n_features: Option<usize>,
+    head: Head,
     classes: Labels,
     theta: Vec<f64>,
     var: Vec<f64>,
@@ -220,38 +279,29 @@ impl GaussianNb {
     }
 }
 
-impl Estimator for GaussianNb {
-    fn class(&self) -> &str {
-        &self.class
+impl GaussianNb {
+    fn predict(&self, x: &X) -> Result<Output> {
+        let idx: Vec<usize> = self.jll(x).chunks(self.classes.len()).map(argmax).collect();
+        Ok(Output::Labels(self.classes.take(&idx)?))
     }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features.or(Some(self.f))
-    }
-    fn methods(&self) -> Vec<Method> {
-        vec![Method::Predict, Method::PredictProba]
-    }
-    fn run(&self, m: Method, x: &X) -> Result<Output> {
+
+    fn predict_proba(&self, x: &X) -> Result<Output> {
         let k = self.classes.len();
-        let jll = self.jll(x);
-        match m {
-            Method::Predict => {
-                let idx: Vec<usize> = jll.chunks(k).map(argmax).collect();
-                Ok(Output::Labels(self.classes.take(&idx)?))
+        let mut p = self.jll(x);
+        for row in p.chunks_mut(k) {
+            let l = logsumexp(row);
+            for v in row.iter_mut() {
+                *v = (*v - l).exp();
             }
-            Method::PredictProba => {
-                let mut p = jll;
-                for row in p.chunks_mut(k) {
-                    let l = logsumexp(row);
-                    for v in row.iter_mut() {
-                        *v = (*v - l).exp();
-                    }
-                }
-                Ok(Output::mat(x.rows, k, p))
-            }
-            _ => Err(unsupported(&self.class, m)),
         }
+        Ok(Output::mat(x.rows, k, p))
     }
 }
+
+estimator!(GaussianNb {
+    Predict => predict,
+    PredictProba => predict_proba,
+});
 
 pub(crate) fn gaussian_nb(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let classes = classes(&o)?;
@@ -272,8 +322,7 @@ pub(crate) fn gaussian_nb(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
         )));
     }
     Ok(Box::new(GaussianNb {
-        class: o.class(),
-        n_features: n_features_in(&o),
+        head: Head::of(&o).or_width(Some(f)),
         classes,
         theta: theta.data,
         var: var.data,
@@ -289,8 +338,7 @@ enum Metric {
 }
 
 struct KNeighbors {
-    class: String,
-    n_features: Option<usize>,
+    head: Head,
     fit_x: Vec<f64>,
     n: usize,
     f: usize,
@@ -331,11 +379,8 @@ impl KNeighbors {
 }
 
 impl Estimator for KNeighbors {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features.or(Some(self.f))
+    fn head(&self) -> &Head {
+        &self.head
     }
     fn methods(&self) -> Vec<Method> {
         if self.classes.is_some() {
@@ -386,7 +431,7 @@ impl Estimator for KNeighbors {
                     Ok(Output::Labels(cl.take(&idx)?))
                 }
             }
-            _ => Err(unsupported(&self.class, m)),
+            _ => Err(unsupported(&self.head.class, m)),
         }
     }
 }
@@ -423,13 +468,7 @@ pub(crate) fn kneighbors(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
             ))
         }
     };
-    if o.get("outputs_2d_").and_then(|v| v.as_bool()) == Some(true) {
-        return Err(Error::unsupported(
-            &class,
-            "predict",
-            "multi-output targets are inspection-only",
-        ));
-    }
+    refuse_if(&o, "outputs_2d_")?;
     let fx = o.arr("_fit_X")?;
     let (n, f) = dims(&fx, "_fit_X")?;
     let y = num_array(o.req("_y")?).at("_y")?.data;
@@ -448,8 +487,7 @@ pub(crate) fn kneighbors(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
         None
     };
     Ok(Box::new(KNeighbors {
-        class,
-        n_features: n_features_in(&o),
+        head: Head::of(&o).or_width(Some(f)),
         fit_x: fx.data,
         n,
         f,
@@ -463,8 +501,7 @@ pub(crate) fn kneighbors(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
 /// StandardScaler / MinMaxScaler / RobustScaler: `(x - sub) / div` or
 /// `x * mul + add`, per feature, in scikit-learn's order.
 struct Scaler {
-    class: String,
-    n_features: Option<usize>,
+    head: Head,
     ops: Vec<(Op, Vec<f64>)>,
     clip: Option<(f64, f64)>,
 }
@@ -477,21 +514,8 @@ enum Op {
     Add,
 }
 
-impl Estimator for Scaler {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features
-            .or_else(|| self.ops.first().map(|o| o.1.len()))
-    }
-    fn methods(&self) -> Vec<Method> {
-        vec![Method::Transform]
-    }
-    fn run(&self, m: Method, x: &X) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(unsupported(&self.class, m));
-        }
+impl Scaler {
+    fn transform(&self, x: &X) -> Result<Output> {
         let mut v = x.v.clone();
         for (op, p) in &self.ops {
             if p.len() != x.cols {
@@ -521,77 +545,60 @@ impl Estimator for Scaler {
     }
 }
 
+estimator!(Scaler { Transform => transform });
+
 pub(crate) fn scaler(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let mut ops = Vec::new();
     let mut clip = None;
     let vec_of = |name: &str| -> Result<Option<Vec<f64>>> { Ok(o.opt_arr(name)?.map(|m| m.data)) };
-    match o.name().as_str() {
-        "StandardScaler" => {
-            if o.bool("with_mean")? {
-                if let Some(m) = vec_of("mean_")? {
-                    ops.push((Op::Sub, m));
-                }
+    if o.name() == "MinMaxScaler" {
+        ops.push((Op::Mul, o.arr("scale_")?.data));
+        ops.push((Op::Add, o.arr("min_")?.data));
+        if o.is_true("clip") {
+            let r = num_array(o.req("feature_range")?).at("feature_range")?;
+            if r.len() != 2 {
+                return Err(Error::invalid("feature_range is not a pair").at("feature_range"));
             }
-            if o.bool("with_std")? {
-                if let Some(s) = vec_of("scale_")? {
-                    ops.push((Op::Div, s));
-                }
-            }
+            clip = Some((r.data[0], r.data[1]));
         }
-        "MinMaxScaler" => {
-            ops.push((Op::Mul, o.arr("scale_")?.data));
-            ops.push((Op::Add, o.arr("min_")?.data));
-            if o.get("clip").and_then(|c| c.as_bool()) == Some(true) {
-                let r = num_array(o.req("feature_range")?).at("feature_range")?;
-                if r.len() != 2 {
-                    return Err(Error::invalid("feature_range is not a pair").at("feature_range"));
-                }
-                clip = Some((r.data[0], r.data[1]));
-            }
-        }
-        _ => {
-            if o.bool("with_centering")? {
-                if let Some(c) = vec_of("center_")? {
-                    ops.push((Op::Sub, c));
-                }
-            }
-            if o.bool("with_scaling")? {
-                if let Some(s) = vec_of("scale_")? {
-                    ops.push((Op::Div, s));
+    } else {
+        // StandardScaler, RobustScaler: `(flag, attribute, op)`, each
+        // applied when the flag is set and the attribute is not None.
+        let steps = if o.name() == "StandardScaler" {
+            [
+                ("with_mean", "mean_", Op::Sub),
+                ("with_std", "scale_", Op::Div),
+            ]
+        } else {
+            [
+                ("with_centering", "center_", Op::Sub),
+                ("with_scaling", "scale_", Op::Div),
+            ]
+        };
+        for (flag, attr, op) in steps {
+            if o.bool(flag)? {
+                if let Some(v) = vec_of(attr)? {
+                    ops.push((op, v));
                 }
             }
         }
     }
     Ok(Box::new(Scaler {
-        class: o.class(),
-        n_features: n_features_in(&o),
+        head: Head::of(&o).or_width(ops.first().map(|o| o.1.len())),
         ops,
         clip,
     }))
 }
 
 struct Imputer {
-    class: String,
-    n_features: Option<usize>,
+    head: Head,
     stats: Vec<f64>,
     missing: f64,
     keep_empty: bool,
 }
 
-impl Estimator for Imputer {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features.or(Some(self.stats.len()))
-    }
-    fn methods(&self) -> Vec<Method> {
-        vec![Method::Transform]
-    }
-    fn run(&self, m: Method, x: &X) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(unsupported(&self.class, m));
-        }
+impl Imputer {
+    fn transform(&self, x: &X) -> Result<Output> {
         let keep: Vec<usize> = (0..self.stats.len())
             .filter(|&j| self.keep_empty || !self.stats[j].is_nan())
             .collect();
@@ -622,15 +629,11 @@ impl Estimator for Imputer {
     }
 }
 
+estimator!(Imputer { Transform => transform });
+
 pub(crate) fn simple_imputer(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let class = o.class();
-    if o.get("add_indicator").and_then(|v| v.as_bool()) == Some(true) {
-        return Err(Error::unsupported(
-            &class,
-            "transform",
-            "add_indicator=True is inspection-only",
-        ));
-    }
+    refuse_if(&o, "add_indicator")?;
     let missing = match o.get("missing_values") {
         Some(v) => crate::value::scalar_f64(v)
             .map_err(|_| Error::unsupported(&class, "transform", "non-numeric missing_values"))?,
@@ -638,17 +641,15 @@ pub(crate) fn simple_imputer(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     };
     let stats = o.arr("statistics_")?.data;
     Ok(Box::new(Imputer {
-        class,
-        n_features: n_features_in(&o),
+        head: Head::of(&o).or_width(Some(stats.len())),
         stats,
         missing,
-        keep_empty: o.get("keep_empty_features").and_then(|v| v.as_bool()) == Some(true),
+        keep_empty: o.is_true("keep_empty_features"),
     }))
 }
 
 struct Pca {
-    class: String,
-    n_features: Option<usize>,
+    head: Head,
     mean: Vec<f64>,
     comp: Vec<f64>,
     nc: usize,
@@ -658,20 +659,8 @@ struct Pca {
     center_after: bool,
 }
 
-impl Estimator for Pca {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features.or(Some(self.f))
-    }
-    fn methods(&self) -> Vec<Method> {
-        vec![Method::Transform]
-    }
-    fn run(&self, m: Method, x: &X) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(unsupported(&self.class, m));
-        }
+impl Pca {
+    fn transform(&self, x: &X) -> Result<Output> {
         let (nc, f) = (self.nc, self.f);
         let mut out = Vec::with_capacity(x.rows * nc);
         let mc: Vec<f64> = (0..nc)
@@ -699,6 +688,8 @@ impl Estimator for Pca {
         Ok(Output::mat(x.rows, nc, out))
     }
 }
+
+estimator!(Pca { Transform => transform });
 
 pub(crate) fn pca(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let comp = o.arr("components_")?;
@@ -734,8 +725,7 @@ pub(crate) fn pca(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
         None
     };
     Ok(Box::new(Pca {
-        class: o.class(),
-        n_features: n_features_in(&o),
+        head: Head::of(&o).or_width(Some(f)),
         mean,
         comp: comp.data,
         nc,
@@ -746,27 +736,14 @@ pub(crate) fn pca(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
 }
 
 struct OneHot {
-    class: String,
-    n_features: Option<usize>,
+    head: Head,
     cats: Vec<Vec<f64>>,
     drop: Vec<Option<usize>>,
     ignore_unknown: bool,
 }
 
-impl Estimator for OneHot {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features.or(Some(self.cats.len()))
-    }
-    fn methods(&self) -> Vec<Method> {
-        vec![Method::Transform]
-    }
-    fn run(&self, m: Method, x: &X) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(unsupported(&self.class, m));
-        }
+impl OneHot {
+    fn transform(&self, x: &X) -> Result<Output> {
         let widths: Vec<usize> = self
             .cats
             .iter()
@@ -809,15 +786,11 @@ impl Estimator for OneHot {
     }
 }
 
+estimator!(OneHot { Transform => transform });
+
 pub(crate) fn one_hot(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let class = o.class();
-    if o.get("_infrequent_enabled").and_then(|v| v.as_bool()) == Some(true) {
-        return Err(Error::unsupported(
-            &class,
-            "transform",
-            "infrequent categories are inspection-only",
-        ));
-    }
+    refuse_if(&o, "_infrequent_enabled")?;
     let mut cats = Vec::new();
     for (j, c) in o.req("categories_")?.iter().enumerate() {
         cats.push(
@@ -873,8 +846,7 @@ pub(crate) fn one_hot(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     }
     let hu = o.opt_str("handle_unknown")?.unwrap_or("error");
     Ok(Box::new(OneHot {
-        class,
-        n_features: n_features_in(&o),
+        head: Head::of(&o).or_width(Some(cats.len())),
         cats,
         drop,
         ignore_unknown: hu != "error",
@@ -894,25 +866,12 @@ struct Part {
 /// ColumnTransformer / FeatureUnion `transform`: each part's output side
 /// by side (`np.hstack`), in order.
 struct Concat {
-    class: String,
-    n_features: Option<usize>,
+    head: Head,
     parts: Vec<Part>,
 }
 
-impl Estimator for Concat {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features
-    }
-    fn methods(&self) -> Vec<Method> {
-        vec![Method::Transform]
-    }
-    fn run(&self, m: Method, x: &X) -> Result<Output> {
-        if m != Method::Transform {
-            return Err(unsupported(&self.class, m));
-        }
+impl Concat {
+    fn transform(&self, x: &X) -> Result<Output> {
         let mut blocks: Vec<X> = Vec::new();
         for p in &self.parts {
             let sub = match &p.cols {
@@ -962,13 +921,29 @@ impl Estimator for Concat {
     }
 }
 
+estimator!(Concat { Transform => transform });
+
+impl Part {
+    /// The part named by `named`, with the estimator `t` of `class`.
+    fn new(
+        class: &str,
+        named: Named<'_, '_>,
+        t: NodeRef<'_, '_>,
+        cols: Option<Vec<usize>>,
+        weight: Option<f64>,
+    ) -> Result<Part> {
+        Ok(Part {
+            est: part_estimator(class, t, &named.at)?,
+            name: named.name,
+            cols,
+            weight,
+        })
+    }
+}
+
 /// A part's estimator: `None` for `'passthrough'` and for a
 /// FunctionTransformer without a function (both pass columns through).
-fn part_estimator(
-    class: &str,
-    t: brinery::NodeRef<'_, '_>,
-    at: &str,
-) -> Result<Option<Box<dyn Estimator>>> {
+fn part_estimator(class: &str, t: NodeRef<'_, '_>, at: &str) -> Result<Option<Box<dyn Estimator>>> {
     if t.as_str() == Some("passthrough") {
         return Ok(None);
     }
@@ -991,13 +966,7 @@ fn part_estimator(
 
 pub(crate) fn column_transformer(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let class = o.class();
-    if o.get("sparse_output_").and_then(|v| v.as_bool()) == Some(true) {
-        return Err(Error::unsupported(
-            &class,
-            "transform",
-            "sparse output is inspection-only",
-        ));
-    }
+    refuse_if(&o, "sparse_output_")?;
     if o.get("transformer_weights").is_some_and(|w| !w.is_none()) {
         return Err(Error::unsupported(
             &class,
@@ -1006,19 +975,10 @@ pub(crate) fn column_transformer(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
         ));
     }
     let mut parts = Vec::new();
-    for (i, t) in o.req("transformers_")?.iter().enumerate() {
-        let at = format!("transformers_[{i}]");
-        let name = t
-            .get(&0)
-            .and_then(|n| n.as_str())
-            .unwrap_or("?")
-            .to_string();
-        let est = t
-            .get(&1)
-            .ok_or_else(|| Error::invalid("not a (name, transformer, columns) triple").at(&at))?;
-        let cols_node = t
-            .get(&2)
-            .ok_or_else(|| Error::invalid("not a (name, transformer, columns) triple").at(&at))?;
+    for t in Named::list(&o, "transformers_")? {
+        let at = &t.at;
+        let est = t.item(1, "not a (name, transformer, columns) triple")?;
+        let cols_node = t.item(2, "not a (name, transformer, columns) triple")?;
         if est.as_str() == Some("drop") {
             continue;
         }
@@ -1035,7 +995,7 @@ pub(crate) fn column_transformer(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
                             "transform",
                             "columns selected by name or mask are inspection-only",
                         )
-                        .at(&at))
+                        .at(at))
                     }
                 }
             }
@@ -1049,23 +1009,17 @@ pub(crate) fn column_transformer(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
                         "transform",
                         "this column selection is inspection-only",
                     )
-                    .at(&at))
+                    .at(at))
                 }
             }
         };
         if cols.is_empty() {
             continue;
         }
-        parts.push(Part {
-            est: part_estimator(&class, est, &at)?,
-            name,
-            cols: Some(cols),
-            weight: None,
-        });
+        parts.push(Part::new(&class, t, est, Some(cols), None)?);
     }
     Ok(Box::new(Concat {
-        class,
-        n_features: n_features_in(&o),
+        head: Head::of(&o),
         parts,
     }))
 }
@@ -1074,33 +1028,19 @@ pub(crate) fn feature_union(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     let class = o.class();
     let weights = o.get("transformer_weights").filter(|w| !w.is_none());
     let mut parts = Vec::new();
-    for (i, t) in o.req("transformer_list")?.iter().enumerate() {
-        let at = format!("transformer_list[{i}]");
-        let name = t
-            .get(&0)
-            .and_then(|n| n.as_str())
-            .unwrap_or("?")
-            .to_string();
-        let est = t
-            .get(&1)
-            .ok_or_else(|| Error::invalid("not a (name, transformer) pair").at(&at))?;
+    for t in Named::list(&o, "transformer_list")? {
+        let est = t.item(1, "not a (name, transformer) pair")?;
         if est.is_none() || est.as_str() == Some("drop") {
             continue;
         }
-        let weight = match weights.and_then(|w| w.get(name.as_str())) {
+        let weight = match weights.and_then(|w| w.get(t.name.as_str())) {
             Some(w) => Some(crate::value::scalar_f64(w).at("transformer_weights")?),
             None => None,
         };
-        parts.push(Part {
-            est: part_estimator(&class, est, &at)?,
-            name,
-            cols: None,
-            weight,
-        });
+        parts.push(Part::new(&class, t, est, None, weight)?);
     }
     Ok(Box::new(Concat {
-        class,
-        n_features: n_features_in(&o),
+        head: Head::of(&o),
         parts,
     }))
 }

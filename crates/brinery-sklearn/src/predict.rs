@@ -117,17 +117,80 @@ impl X {
     }
 }
 
+/// What every compiled estimator records: its class and the number of
+/// features it expects.
+#[derive(Clone, Debug)]
+pub(crate) struct Head {
+    /// `module.Name`.
+    pub class: String,
+    /// `n_features_in_`, or what the fitted arrays imply when it is not
+    /// recorded.
+    pub n_features: Option<usize>,
+}
+
+impl Head {
+    /// The class and `n_features_in_` of `o`.
+    pub fn of(o: &Obj<'_, '_>) -> Head {
+        Head {
+            class: o.class(),
+            n_features: n_features_in(o),
+        }
+    }
+
+    /// Without `n_features_in_`, expect `width` features.
+    pub fn or_width(mut self, width: Option<usize>) -> Head {
+        self.n_features = self.n_features.or(width);
+        self
+    }
+}
+
 /// One compiled estimator.
 pub(crate) trait Estimator: Send + Sync {
+    /// Class and expected features.
+    fn head(&self) -> &Head;
     /// `module.Name`.
-    fn class(&self) -> &str;
+    fn class(&self) -> &str {
+        &self.head().class
+    }
     /// `n_features_in_`, when known.
-    fn n_features(&self) -> Option<usize>;
-    /// Run `method`; the default says it is unsupported.
+    fn n_features(&self) -> Option<usize> {
+        self.head().n_features
+    }
+    /// Run `method`; a method the estimator lacks is an
+    /// [`crate::ErrorKind::Unsupported`] error.
     fn run(&self, method: Method, x: &X) -> Result<Output>;
     /// The methods this estimator implements.
     fn methods(&self) -> Vec<Method>;
 }
+
+/// `impl Estimator` for a type with a `head: Head` field and a fixed set
+/// of methods, each an inherent method `fn(&self, &X) -> Result<Output>`:
+/// `estimator!(Type { Predict => predict, Transform => transform });`.
+/// The methods not named are unsupported.
+macro_rules! estimator {
+    ($ty:ty { $($method:ident => $f:ident),* $(,)? }) => {
+        impl $crate::predict::Estimator for $ty {
+            fn head(&self) -> &$crate::predict::Head {
+                &self.head
+            }
+            fn methods(&self) -> Vec<$crate::predict::Method> {
+                vec![$($crate::predict::Method::$method),*]
+            }
+            fn run(
+                &self,
+                m: $crate::predict::Method,
+                x: &$crate::predict::X,
+            ) -> $crate::error::Result<$crate::predict::Output> {
+                match m {
+                    $($crate::predict::Method::$method => self.$f(x),)*
+                    #[allow(unreachable_patterns)]
+                    _ => Err($crate::predict::unsupported(&self.head.class, m)),
+                }
+            }
+        }
+    };
+}
+pub(crate) use estimator;
 
 pub(crate) fn unsupported(class: &str, m: Method) -> Error {
     Error::unsupported(class, m.name(), "")
@@ -244,10 +307,9 @@ pub(crate) fn compile(node: NodeRef<'_, '_>) -> Result<Box<dyn Estimator>> {
             ),
         )
     })?;
-    let class = o.class();
     let name = o.name();
-    if !class.starts_with("sklearn.") {
-        return Ok(Box::new(InspectOnly { class }));
+    if !o.class().starts_with("sklearn.") {
+        return Ok(Box::new(InspectOnly::of(&o)));
     }
     match name.as_str() {
         "LinearRegression" | "Ridge" | "Lasso" | "ElasticNet" | "SGDRegressor" | "LinearSVR" => {
@@ -278,26 +340,34 @@ pub(crate) fn compile(node: NodeRef<'_, '_>) -> Result<Box<dyn Estimator>> {
         "SimpleImputer" => crate::misc::simple_imputer(o),
         "PCA" => crate::misc::pca(o),
         "OneHotEncoder" => crate::misc::one_hot(o),
-        _ => Ok(Box::new(InspectOnly { class })),
+        _ => Ok(Box::new(InspectOnly::of(&o))),
     }
 }
 
 /// An estimator brinery-sklearn can show but not run: every method is an
 /// [`crate::ErrorKind::Unsupported`] error naming the class and method.
 struct InspectOnly {
-    class: String,
+    head: Head,
+}
+
+impl InspectOnly {
+    fn of(o: &Obj<'_, '_>) -> InspectOnly {
+        InspectOnly {
+            head: Head {
+                class: o.class(),
+                n_features: None,
+            },
+        }
+    }
 }
 
 impl Estimator for InspectOnly {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        None
+    fn head(&self) -> &Head {
+        &self.head
     }
     fn run(&self, method: Method, _: &X) -> Result<Output> {
         Err(Error::unsupported(
-            &self.class,
+            &self.head.class,
             method.name(),
             "this estimator is inspection-only (no Rust implementation of its methods)",
         ))

@@ -6,7 +6,9 @@ use brinery_numpy::{Array, Kind};
 
 use crate::error::{At, Error, Result};
 use crate::math::{argmax, expit, logsumexp, np_sum, softmax};
-use crate::predict::{classes, n_features_in, unsupported, Estimator, Method, Output, X};
+use crate::predict::{
+    classes, estimator, n_features_in, unsupported, Estimator, Head, Method, Output, X,
+};
 use crate::value::{num_array, scalar_i64, Labels, Obj, Records};
 
 /// One node of a compiled tree.
@@ -54,6 +56,29 @@ struct Fast {
 }
 
 const LEAF: u32 = u32::MAX;
+
+impl Fast {
+    /// The child of this split node that feature value `v` goes to, as
+    /// scikit-learn decides on float32 data (`v` is rounded to f32 first).
+    /// A NaN is an error unless the tree has missing-value support.
+    #[inline]
+    fn child(&self, v: f64, has_missing: bool) -> Result<u32> {
+        let v = v as f32 as f64;
+        let go_left = if v <= self.threshold {
+            true
+        } else if v.is_nan() {
+            if !has_missing {
+                return Err(Error::input(
+                    "Input X contains NaN (this tree has no missing-value support)",
+                ));
+            }
+            self.missing_left
+        } else {
+            false
+        };
+        Ok(if go_left { self.left } else { self.right })
+    }
+}
 
 /// Rows traversed in lockstep by the block traversals.
 const LANES: usize = 1;
@@ -209,20 +234,7 @@ impl Tree {
             if n.left == LEAF {
                 return Ok(i);
             }
-            let v = x[n.feature as usize] as f32 as f64;
-            let go_left = if v <= n.threshold {
-                true
-            } else if v.is_nan() {
-                if !self.has_missing {
-                    return Err(Error::input(
-                        "Input X contains NaN (this tree has no missing-value support)",
-                    ));
-                }
-                n.missing_left
-            } else {
-                false
-            };
-            i = if go_left { n.left } else { n.right } as usize;
+            i = n.child(x[n.feature as usize], self.has_missing)? as usize;
         }
     }
 
@@ -255,20 +267,8 @@ impl Tree {
                         active -= 1;
                         continue;
                     }
-                    let v = x.v[(base + j) * x.cols + n.feature as usize] as f32 as f64;
-                    let go_left = if v <= n.threshold {
-                        true
-                    } else if v.is_nan() {
-                        if !self.has_missing {
-                            return Err(Error::input(
-                                "Input X contains NaN (this tree has no missing-value support)",
-                            ));
-                        }
-                        n.missing_left
-                    } else {
-                        false
-                    };
-                    idx[j] = if go_left { n.left } else { n.right };
+                    let v = x.v[(base + j) * x.cols + n.feature as usize];
+                    idx[j] = n.child(v, self.has_missing)?;
                 }
             }
             chunk.copy_from_slice(&idx[..chunk.len()]);
@@ -296,8 +296,7 @@ fn tree_of(o: &Obj<'_, '_>) -> Result<Tree> {
 }
 
 struct TreeClassifier {
-    class: String,
-    n_features: Option<usize>,
+    head: Head,
     tree: Tree,
     n_classes: usize,
     classes: Labels,
@@ -319,38 +318,31 @@ impl TreeClassifier {
     }
 }
 
-impl Estimator for TreeClassifier {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features
-    }
-    fn methods(&self) -> Vec<Method> {
-        vec![Method::Predict, Method::PredictProba]
-    }
-    fn run(&self, m: Method, x: &X) -> Result<Output> {
+impl TreeClassifier {
+    fn predict(&self, x: &X) -> Result<Output> {
         let k = self.n_classes;
-        match m {
-            Method::Predict => {
-                let mut idx = Vec::with_capacity(x.rows);
-                for i in 0..x.rows {
-                    let leaf = self.tree.apply(x.row(i))?;
-                    idx.push(argmax(&self.tree.value(leaf)[..k]));
-                }
-                Ok(Output::Labels(self.classes.take(&idx)?))
-            }
-            Method::PredictProba => {
-                let mut out = vec![0.0; x.rows * k];
-                for i in 0..x.rows {
-                    self.proba_into(x.row(i), &mut out[i * k..(i + 1) * k])?;
-                }
-                Ok(Output::mat(x.rows, k, out))
-            }
-            _ => Err(unsupported(&self.class, m)),
+        let mut idx = Vec::with_capacity(x.rows);
+        for i in 0..x.rows {
+            let leaf = self.tree.apply(x.row(i))?;
+            idx.push(argmax(&self.tree.value(leaf)[..k]));
         }
+        Ok(Output::Labels(self.classes.take(&idx)?))
+    }
+
+    fn predict_proba(&self, x: &X) -> Result<Output> {
+        let k = self.n_classes;
+        let mut out = vec![0.0; x.rows * k];
+        for i in 0..x.rows {
+            self.proba_into(x.row(i), &mut out[i * k..(i + 1) * k])?;
+        }
+        Ok(Output::mat(x.rows, k, out))
     }
 }
+
+estimator!(TreeClassifier {
+    Predict => predict,
+    PredictProba => predict_proba,
+});
 
 fn tree_classifier_of(o: &Obj<'_, '_>) -> Result<TreeClassifier> {
     let tree = tree_of(o)?;
@@ -373,8 +365,7 @@ fn tree_classifier_of(o: &Obj<'_, '_>) -> Result<TreeClassifier> {
         probs.extend(v.iter().map(|p| p / norm));
     }
     Ok(TreeClassifier {
-        class: o.class(),
-        n_features: n_features_in(o),
+        head: Head::of(o),
         tree,
         n_classes,
         classes,
@@ -387,8 +378,7 @@ pub(crate) fn tree_classifier(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
 }
 
 struct TreeRegressor {
-    class: String,
-    n_features: Option<usize>,
+    head: Head,
     tree: Tree,
 }
 
@@ -398,28 +388,16 @@ impl TreeRegressor {
     }
 }
 
-impl Estimator for TreeRegressor {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features
-    }
-    fn methods(&self) -> Vec<Method> {
-        vec![Method::Predict]
-    }
-    fn run(&self, m: Method, x: &X) -> Result<Output> {
-        match m {
-            Method::Predict => {
-                let v = (0..x.rows)
-                    .map(|i| self.predict_one(x.row(i)))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Output::vec1(v))
-            }
-            _ => Err(unsupported(&self.class, m)),
-        }
+impl TreeRegressor {
+    fn predict(&self, x: &X) -> Result<Output> {
+        let v = (0..x.rows)
+            .map(|i| self.predict_one(x.row(i)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Output::vec1(v))
     }
 }
+
+estimator!(TreeRegressor { Predict => predict });
 
 fn tree_regressor_of(o: &Obj<'_, '_>) -> Result<TreeRegressor> {
     let tree = tree_of(o)?;
@@ -429,8 +407,7 @@ fn tree_regressor_of(o: &Obj<'_, '_>) -> Result<TreeRegressor> {
         ));
     }
     Ok(TreeRegressor {
-        class: o.class(),
-        n_features: n_features_in(o),
+        head: Head::of(o),
         tree,
     })
 }
@@ -506,62 +483,62 @@ fn par_blocks(
     Ok(out)
 }
 
-struct ForestClassifier {
-    class: String,
-    n_features: Option<usize>,
-    trees: Vec<TreeClassifier>,
-    classes: Labels,
+/// A tree of a forest: its structure and the numbers each leaf adds to
+/// the forest's mean.
+trait ForestTree: Sync {
+    fn tree(&self) -> &Tree;
+    /// The numbers of `leaf` (class probabilities, or the value).
+    fn leaf_row(&self, leaf: usize) -> &[f64];
 }
 
-impl ForestClassifier {
-    fn proba(&self, x: &X) -> Result<Vec<f64>> {
-        let k = self.classes.len();
-        let n = self.trees.len() as f64;
-        par_blocks(x.rows, k, |first, rows, out| {
-            let mut leaves = vec![0u32; rows];
-            for t in &self.trees {
-                t.tree.apply_block(x, first, &mut leaves)?;
-                for (row, &leaf) in out.chunks_mut(k).zip(&leaves) {
-                    let l = leaf as usize;
-                    for (o, &p) in row.iter_mut().zip(&t.probs[l * k..(l + 1) * k]) {
-                        *o += p;
-                    }
+impl ForestTree for TreeClassifier {
+    fn tree(&self) -> &Tree {
+        &self.tree
+    }
+    fn leaf_row(&self, leaf: usize) -> &[f64] {
+        let k = self.n_classes;
+        &self.probs[leaf * k..(leaf + 1) * k]
+    }
+}
+
+impl ForestTree for TreeRegressor {
+    fn tree(&self) -> &Tree {
+        &self.tree
+    }
+    fn leaf_row(&self, leaf: usize) -> &[f64] {
+        &self.tree.value(leaf)[..1]
+    }
+}
+
+/// For each row of `x`, the mean over `trees` of the leaf rows it lands
+/// in (`width` numbers per row, summed tree by tree, then divided): a
+/// forest's `predict_proba`, or a regression forest's `predict`.
+fn forest_mean<T: ForestTree>(trees: &[T], x: &X, width: usize) -> Result<Vec<f64>> {
+    let n = trees.len() as f64;
+    par_blocks(x.rows, width, |first, rows, out| {
+        let mut leaves = vec![0u32; rows];
+        for t in trees {
+            t.tree().apply_block(x, first, &mut leaves)?;
+            for (row, &leaf) in out.chunks_mut(width).zip(&leaves) {
+                for (o, &p) in row.iter_mut().zip(t.leaf_row(leaf as usize)) {
+                    *o += p;
                 }
             }
-            for v in out.iter_mut() {
-                *v /= n;
-            }
-            Ok(())
-        })
-    }
-}
-
-impl Estimator for ForestClassifier {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features
-    }
-    fn methods(&self) -> Vec<Method> {
-        vec![Method::Predict, Method::PredictProba]
-    }
-    fn run(&self, m: Method, x: &X) -> Result<Output> {
-        let k = self.classes.len();
-        match m {
-            Method::PredictProba => Ok(Output::mat(x.rows, k, self.proba(x)?)),
-            Method::Predict => {
-                let p = self.proba(x)?;
-                let idx: Vec<usize> = p.chunks(k).map(argmax).collect();
-                Ok(Output::Labels(self.classes.take(&idx)?))
-            }
-            _ => Err(unsupported(&self.class, m)),
         }
-    }
+        for v in out.iter_mut() {
+            *v /= n;
+        }
+        Ok(())
+    })
 }
 
-pub(crate) fn forest_classifier(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
-    let classes = classes(&o)?;
+/// The trees of `estimators_`, each read by `read` and then passed to
+/// `check` with its index; at least one.
+fn forest_trees<T>(
+    o: &Obj<'_, '_>,
+    read: impl Fn(&Obj<'_, '_>) -> Result<T>,
+    check: impl Fn(usize, &T) -> Result<()>,
+) -> Result<Vec<T>> {
     let mut trees = Vec::new();
     for (i, e) in items(o.req("estimators_")?)
         .at("estimators_")?
@@ -570,8 +547,48 @@ pub(crate) fn forest_classifier(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
     {
         let eo = Obj::new(e).ok_or_else(|| Error::invalid("estimator is not an object"));
         let t = eo
-            .and_then(|eo| tree_classifier_of(&eo))
+            .and_then(|eo| read(&eo))
             .map_err(|e| e.at(&format!("estimators_[{i}]")))?;
+        check(i, &t)?;
+        trees.push(t);
+    }
+    if trees.is_empty() {
+        return Err(Error::invalid("forest without trees").at("estimators_"));
+    }
+    Ok(trees)
+}
+
+struct ForestClassifier {
+    head: Head,
+    trees: Vec<TreeClassifier>,
+    classes: Labels,
+}
+
+impl ForestClassifier {
+    fn predict(&self, x: &X) -> Result<Output> {
+        let p = self.predict_proba_rows(x)?;
+        let idx: Vec<usize> = p.chunks(self.classes.len()).map(argmax).collect();
+        Ok(Output::Labels(self.classes.take(&idx)?))
+    }
+
+    fn predict_proba(&self, x: &X) -> Result<Output> {
+        let p = self.predict_proba_rows(x)?;
+        Ok(Output::mat(x.rows, self.classes.len(), p))
+    }
+
+    fn predict_proba_rows(&self, x: &X) -> Result<Vec<f64>> {
+        forest_mean(&self.trees, x, self.classes.len())
+    }
+}
+
+estimator!(ForestClassifier {
+    Predict => predict,
+    PredictProba => predict_proba,
+});
+
+pub(crate) fn forest_classifier(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
+    let classes = classes(&o)?;
+    let trees = forest_trees(&o, tree_classifier_of, |i, t| {
         if t.n_classes != classes.len() {
             return Err(Error::invalid(format!(
                 "tree {i} has {} classes, the forest {}",
@@ -579,76 +596,32 @@ pub(crate) fn forest_classifier(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
                 classes.len()
             )));
         }
-        trees.push(t);
-    }
-    if trees.is_empty() {
-        return Err(Error::invalid("forest without trees").at("estimators_"));
-    }
+        Ok(())
+    })?;
     Ok(Box::new(ForestClassifier {
-        class: o.class(),
-        n_features: n_features_in(&o),
+        head: Head::of(&o),
         trees,
         classes,
     }))
 }
 
 struct ForestRegressor {
-    class: String,
-    n_features: Option<usize>,
+    head: Head,
     trees: Vec<TreeRegressor>,
 }
 
-impl Estimator for ForestRegressor {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features
-    }
-    fn methods(&self) -> Vec<Method> {
-        vec![Method::Predict]
-    }
-    fn run(&self, m: Method, x: &X) -> Result<Output> {
-        if m != Method::Predict {
-            return Err(unsupported(&self.class, m));
-        }
-        let n = self.trees.len() as f64;
-        let v = par_blocks(x.rows, 1, |first, rows, out| {
-            let mut leaves = vec![0u32; rows];
-            for t in &self.trees {
-                t.tree.apply_block(x, first, &mut leaves)?;
-                for (o, &leaf) in out.iter_mut().zip(&leaves) {
-                    *o += t.tree.value(leaf as usize)[0];
-                }
-            }
-            for o in out.iter_mut() {
-                *o /= n;
-            }
-            Ok(())
-        })?;
-        Ok(Output::vec1(v))
+impl ForestRegressor {
+    fn predict(&self, x: &X) -> Result<Output> {
+        Ok(Output::vec1(forest_mean(&self.trees, x, 1)?))
     }
 }
 
+estimator!(ForestRegressor { Predict => predict });
+
 pub(crate) fn forest_regressor(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
-    let mut trees = Vec::new();
-    for (i, e) in items(o.req("estimators_")?)
-        .at("estimators_")?
-        .into_iter()
-        .enumerate()
-    {
-        let eo = Obj::new(e).ok_or_else(|| Error::invalid("estimator is not an object"));
-        trees.push(
-            eo.and_then(|eo| tree_regressor_of(&eo))
-                .map_err(|e| e.at(&format!("estimators_[{i}]")))?,
-        );
-    }
-    if trees.is_empty() {
-        return Err(Error::invalid("forest without trees").at("estimators_"));
-    }
+    let trees = forest_trees(&o, tree_regressor_of, |_, _| Ok(()))?;
     Ok(Box::new(ForestRegressor {
-        class: o.class(),
-        n_features: n_features_in(&o),
+        head: Head::of(&o),
         trees,
     }))
 }
@@ -672,8 +645,7 @@ enum Link {
 }
 
 struct Boosting {
-    class: String,
-    n_features: Option<usize>,
+    head: Head,
     classes: Option<Labels>,
     /// K raw outputs per row.
     k: usize,
@@ -770,17 +742,14 @@ impl Boosting {
                 }
                 Ok(p)
             }
-            Link::Identity | Link::Log => Err(unsupported(&self.class, Method::PredictProba)),
+            Link::Identity | Link::Log => Err(unsupported(&self.head.class, Method::PredictProba)),
         }
     }
 }
 
 impl Estimator for Boosting {
-    fn class(&self) -> &str {
-        &self.class
-    }
-    fn n_features(&self) -> Option<usize> {
-        self.n_features
+    fn head(&self) -> &Head {
+        &self.head
     }
     fn methods(&self) -> Vec<Method> {
         if self.classes.is_some() {
@@ -796,7 +765,7 @@ impl Estimator for Boosting {
     fn run(&self, m: Method, x: &X) -> Result<Output> {
         let Some(classes) = &self.classes else {
             if m != Method::Predict {
-                return Err(unsupported(&self.class, m));
+                return Err(unsupported(&self.head.class, m));
             }
             let mut v = self.raw(x)?;
             if self.link == Link::Log {
@@ -838,7 +807,7 @@ impl Estimator for Boosting {
                 };
                 Ok(Output::Labels(classes.take(&idx)?))
             }
-            Method::Transform => Err(unsupported(&self.class, m)),
+            Method::Transform => Err(unsupported(&self.head.class, m)),
         }
     }
 }
@@ -958,8 +927,7 @@ pub(crate) fn gradient_boosting(o: Obj<'_, '_>) -> Result<Box<dyn Estimator>> {
         Link::Softmax
     };
     Ok(Box::new(Boosting {
-        class,
-        n_features: n_features_in(&o),
+        head: Head::of(&o),
         classes,
         k,
         link,
@@ -1158,8 +1126,7 @@ pub(crate) fn hist_gradient_boosting(o: Obj<'_, '_>) -> Result<Box<dyn Estimator
     };
     let classes = if is_clf { Some(classes(&o)?) } else { None };
     Ok(Box::new(Boosting {
-        class,
-        n_features: Some(n_features),
+        head: Head::of(&o).or_width(Some(n_features)),
         classes,
         k,
         link,

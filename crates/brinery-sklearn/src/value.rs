@@ -56,6 +56,11 @@ impl<'g, 'a> Obj<'g, 'a> {
         self.node.get(name)
     }
 
+    /// Whether the attribute `name` is `True`.
+    pub(crate) fn is_true(&self, name: &str) -> bool {
+        self.get(name).and_then(|v| v.as_bool()) == Some(true)
+    }
+
     /// The attribute `name`, or an error naming it.
     pub fn req(&self, name: &str) -> Result<NodeRef<'g, 'a>> {
         self.get(name).ok_or_else(|| {

@@ -11,6 +11,13 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(fixtures("sk1.9").join(name)).unwrap()
 }
 
+/// The fixture `name`, compiled.
+fn model(name: &str) -> Model {
+    let data = fixture(name);
+    let g = load(&data).unwrap();
+    Model::from_node(g.root()).unwrap()
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> usize {
     hay.windows(needle.len())
         .position(|w| w == needle)
@@ -93,9 +100,7 @@ fn wrong_number_of_features_is_bad_input() {
         "kmeans.pkl",
         "hgb_multi.pkl",
     ] {
-        let data = fixture(f);
-        let g = load(&data).unwrap();
-        let m = Model::from_node(g.root()).unwrap();
+        let m = model(f);
         let e = m.run(Method::Predict, x(3).view()).unwrap_err();
         assert_eq!(e.kind(), &ErrorKind::BadInput, "{f}");
         assert!(e.to_string().contains("X has 3 features"), "{f}: {e}");
@@ -104,9 +109,7 @@ fn wrong_number_of_features_is_bad_input() {
 
 #[test]
 fn unsupported_names_class_and_method() {
-    let data = fixture("svc.pkl");
-    let g = load(&data).unwrap();
-    let m = Model::from_node(g.root()).unwrap();
+    let m = model("svc.pkl");
     let e = m.run(Method::DecisionFunction, x(4).view()).unwrap_err();
     assert_eq!(
         e.kind(),
@@ -116,9 +119,7 @@ fn unsupported_names_class_and_method() {
         }
     );
     // a method the estimator does not have
-    let data = fixture("linsvc.pkl");
-    let g = load(&data).unwrap();
-    let m = Model::from_node(g.root()).unwrap();
+    let m = model("linsvc.pkl");
     let e = m.run(Method::PredictProba, x(4).view()).unwrap_err();
     assert!(
         matches!(e.kind(), ErrorKind::Unsupported { method, .. } if method == "predict_proba"),
@@ -131,13 +132,25 @@ fn unsupported_names_class_and_method() {
 #[test]
 fn unknown_category_is_bad_input_unless_ignored() {
     // the fixture ignores unknown categories: they encode as all zeros
-    let data = fixture("onehot.pkl");
-    let g = load(&data).unwrap();
-    let m = Model::from_node(g.root()).unwrap();
+    let m = model("onehot.pkl");
     let out = m
         .run(Method::Transform, ndarray::array![[9.0, 9.0, 90.0]].view())
         .unwrap();
     assert!(out.to_matrix().unwrap().iter().all(|&v| v == 0.0));
+}
+
+/// Load `data` and, if that works, show it, export its trees, compile it
+/// and run every method: results or errors, never a panic.
+fn use_everything(data: &[u8]) {
+    let Ok(g) = load(data) else { return };
+    let _ = brinery_sklearn::summary(g.root());
+    let _ = brinery_sklearn::sklearn_repr(g.root());
+    let _ = brinery_sklearn::export_trees(g.root());
+    if let Ok(m) = Model::from_node(g.root()) {
+        for meth in Method::ALL {
+            let _ = m.run(meth, x(4).view());
+        }
+    }
 }
 
 /// Every truncation of every fixture: load, compile and run never panic.
@@ -155,14 +168,7 @@ fn truncations_never_panic() {
         let step = (data.len() / 150).max(1);
         for cut in (0..data.len()).step_by(step) {
             n += 1;
-            let Ok(g) = load(&data[..cut]) else { continue };
-            let _ = brinery_sklearn::summary(g.root());
-            let _ = brinery_sklearn::sklearn_repr(g.root());
-            if let Ok(m) = Model::from_node(g.root()) {
-                for meth in Method::ALL {
-                    let _ = m.run(meth, x(4).view());
-                }
-            }
+            use_everything(&data[..cut]);
         }
     }
     println!("{n} truncated inputs handled without a panic");
@@ -181,14 +187,7 @@ fn corrupted_bytes_never_panic() {
                 let mut d = data.clone();
                 d[pos] = v;
                 n += 1;
-                let Ok(g) = load(&d) else { continue };
-                let _ = brinery_sklearn::summary(g.root());
-                let _ = brinery_sklearn::export_trees(g.root());
-                if let Ok(m) = Model::from_node(g.root()) {
-                    for meth in Method::ALL {
-                        let _ = m.run(meth, x(4).view());
-                    }
-                }
+                use_everything(&d);
             }
         }
     }

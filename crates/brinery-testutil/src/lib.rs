@@ -236,3 +236,51 @@ impl VersionGaps {
         }
     }
 }
+
+/// Lower-case hex of `bytes` (as Python's `bytes.hex()`).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of the hex string `s` (as Python's `bytes.fromhex` without
+/// spaces); panics on anything else: test data is trusted to have its
+/// shape.
+pub fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digits"))
+        .collect()
+}
+
+/// Marsaglia's xorshift64 generator (shifts 13, 7, 17): the reproducible
+/// byte mutations of the hostile-input tests. The seed must not be 0.
+///
+/// ```
+/// let mut rng = brinery_testutil::XorShift(1);
+/// assert_eq!(rng.next_u64(), 1082269761);
+/// let mut data = *b"abcdef";
+/// rng.mutate(&mut data);
+/// assert_ne!(&data, b"abcdef");
+/// ```
+#[derive(Clone, Debug)]
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    /// The next value.
+    pub fn next_u64(&mut self) -> u64 {
+        let s = &mut self.0;
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        *s
+    }
+
+    /// Overwrite 1 to 3 random bytes of `data` (not empty) with random
+    /// values.
+    pub fn mutate(&mut self, data: &mut [u8]) {
+        for _ in 0..1 + self.next_u64() % 3 {
+            let i = (self.next_u64() % data.len() as u64) as usize;
+            data[i] = self.next_u64() as u8;
+        }
+    }
+}

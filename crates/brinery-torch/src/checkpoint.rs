@@ -222,26 +222,21 @@ pub struct Loader {
     recover: bool,
 }
 
-impl Loader {
-    /// Default options ([`Limits::default`]).
-    pub fn new() -> Self {
-        Loader::default()
-    }
-
+brinery::setters!(Loader {
     /// Limits for the pickles in the file, and for copies this crate makes
     /// (`max_bytes` bounds inflated entries and strided copies).
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-
+    limits: Limits,
     /// Accept a zip checkpoint whose central directory is missing or
     /// corrupt, finding its records by scanning local headers (off by
     /// default: torch itself refuses such files, and a truncated download
     /// should fail loudly).
-    pub fn recover(mut self, on: bool) -> Self {
-        self.recover = on;
-        self
+    recover: bool,
+});
+
+impl Loader {
+    /// Default options ([`Limits::default`]).
+    pub fn new() -> Self {
+        Loader::default()
     }
 
     /// Memory-map a file and read its structure (storages stay on disk
@@ -338,6 +333,22 @@ pub(crate) struct Parsed {
     pub(crate) notes: Vec<String>,
     /// Tensor name → first index in `tensors`.
     pub(crate) index: HashMap<String, usize>,
+}
+
+impl Parsed {
+    /// Nothing parsed yet of a `format` file whose numbers are little- or
+    /// big-endian.
+    fn with_byte_order(format: Format, little: bool) -> Parsed {
+        Parsed {
+            format: Some(format),
+            byte_order: Some(if little {
+                ByteOrder::Little
+            } else {
+                ByteOrder::Big
+            }),
+            ..Parsed::default()
+        }
+    }
 }
 
 /// An opened PyTorch checkpoint: its tensor table, non-tensor values and
@@ -887,6 +898,17 @@ fn pickle_at<'d>(
     Ok((g, pos + used))
 }
 
+/// The 8-byte integer at `pos` in the given byte order (legacy and tar
+/// storages start with their element count), if the bytes are there.
+fn u64_at(data: &[u8], pos: usize, little: bool) -> Option<u64> {
+    let b: [u8; 8] = data.get(pos..pos.checked_add(8)?)?.try_into().ok()?;
+    Some(if little {
+        u64::from_le_bytes(b)
+    } else {
+        u64::from_be_bytes(b)
+    })
+}
+
 fn parse_legacy(data: &[u8], limits: &Limits) -> Result<Parsed> {
     let (magic, pos) = pickle_at(data, 0, limits, "magic number")?;
     let expected = "1950a86a20f9469cfc6c";
@@ -926,16 +948,8 @@ fn parse_legacy(data: &[u8], limits: &Limits) -> Result<Parsed> {
     let mut ranges: HashMap<String, (usize, usize)> = HashMap::new();
     for key in &keys {
         let &(es, _) = elem.get(key.as_str()).unwrap_or(&(1, 0));
-        let count = data
-            .get(pos..pos + 8)
+        let n = u64_at(data, pos, little)
             .ok_or_else(|| eof(format!("storage '{key}': size missing at byte {pos}")))?;
-        let mut c = [0u8; 8];
-        c.copy_from_slice(count);
-        let n = if little {
-            u64::from_le_bytes(c)
-        } else {
-            u64::from_be_bytes(c)
-        };
         let len = n
             .checked_mul(es as u64)
             .filter(|&l| l <= (data.len() - pos - 8) as u64)
@@ -949,15 +963,7 @@ fn parse_legacy(data: &[u8], limits: &Limits) -> Result<Parsed> {
         ranges.insert(key.clone(), (pos + 8, len));
         pos += 8 + len;
     }
-    let mut parsed = Parsed {
-        format: Some(Format::Legacy),
-        byte_order: Some(if little {
-            ByteOrder::Little
-        } else {
-            ByteOrder::Big
-        }),
-        ..Parsed::default()
-    };
+    let mut parsed = Parsed::with_byte_order(Format::Legacy, little);
     let mut resolver = |sid: &StorageId| -> Result<Resolved> {
         let &(start, len) = ranges.get(&sid.key).ok_or_else(|| {
             invalid(format!(
@@ -1035,15 +1041,7 @@ fn parse_tar(data: &[u8], limits: &Limits) -> Result<Parsed> {
         }
         None => true,
     };
-    let mut parsed = Parsed {
-        format: Some(Format::Tar),
-        byte_order: Some(if little {
-            ByteOrder::Little
-        } else {
-            ByteOrder::Big
-        }),
-        ..Parsed::default()
-    };
+    let mut parsed = Parsed::with_byte_order(Format::Tar, little);
     let (s, l) = member("storages")?;
     let storages = tar_storages(&data[..s + l], s, little, limits, &mut parsed)?;
     let (s, l) = member("tensors")?;
@@ -1073,12 +1071,7 @@ fn tar_storages(
     limits: &Limits,
     parsed: &mut Parsed,
 ) -> Result<TarStorages> {
-    let (n, mut pos) = pickle_at(sd, s, limits, "storages count")?;
-    let n = n
-        .root()
-        .as_i64()
-        .filter(|&n| n >= 0)
-        .ok_or_else(|| invalid("storages count is not an int"))?;
+    let (n, mut pos) = tar_count(sd, s, limits, "storages count")?;
     let mut storages = TarStorages::new();
     for _ in 0..n {
         let (args, p) = pickle_at(sd, pos, limits, "storage header")?;
@@ -1092,16 +1085,8 @@ fn tar_storages(
             .and_then(|t| t.as_global().map(|(_, n)| n.to_string()))
             .and_then(|n| DType::from_storage_name(&n))
             .ok_or_else(|| invalid(format!("storage '{key}' has an unknown storage type")))?;
-        let c = sd
-            .get(p..p + 8)
+        let count = u64_at(sd, p, little)
             .ok_or_else(|| eof(format!("storage '{key}': size missing at byte {p}")))?;
-        let mut b = [0u8; 8];
-        b.copy_from_slice(c);
-        let count = if little {
-            u64::from_le_bytes(b)
-        } else {
-            u64::from_be_bytes(b)
-        };
         let len = count
             .checked_mul(dtype.size() as u64)
             .filter(|&x| x <= (sd.len() - p - 8) as u64)
@@ -1145,6 +1130,18 @@ fn tar_storages(
     Ok(storages)
 }
 
+/// The pickled count (a non-negative int) a tar member starts with, at
+/// `s` in `data`, and the byte after it.
+fn tar_count(data: &[u8], s: usize, limits: &Limits, what: &str) -> Result<(i64, usize)> {
+    let (n, pos) = pickle_at(data, s, limits, what)?;
+    let n = n
+        .root()
+        .as_i64()
+        .filter(|&n| n >= 0)
+        .ok_or_else(|| invalid(format!("{what} is not an int")))?;
+    Ok((n, pos))
+}
+
 /// The `tensors` member (`td` ends with it; it starts at `s`): a count,
 /// then (key, storage_id, type) + a binary header for each.
 fn tar_tensors(
@@ -1153,12 +1150,7 @@ fn tar_tensors(
     storages: &TarStorages,
     limits: &Limits,
 ) -> Result<HashMap<String, (TensorInfo, Placement)>> {
-    let (n, mut pos) = pickle_at(td, s, limits, "tensors count")?;
-    let n = n
-        .root()
-        .as_i64()
-        .filter(|&n| n >= 0)
-        .ok_or_else(|| invalid("tensors count is not an int"))?;
+    let (n, mut pos) = tar_count(td, s, limits, "tensors count")?;
     let mut tensors: HashMap<String, (TensorInfo, Placement)> = HashMap::new();
     for _ in 0..n {
         let (args, p) = pickle_at(td, pos, limits, "tensor header")?;

@@ -401,16 +401,8 @@ pub(crate) fn walk_with(
             ));
         }
         // Tensors and storages first (they are leaves).
-        match classify(g, id)? {
-            Kind::Tensor(info, known, sid) => {
-                found.tensors.push(FoundTensor {
-                    name: path,
-                    info,
-                    dtype_known: known,
-                    sid,
-                });
-                continue;
-            }
+        let tensor = match classify(g, id)? {
+            Kind::Tensor(info, known, sid) => Some((info, known, sid)),
             Kind::Storage(sid) => {
                 let info = TensorInfo {
                     dtype: sid.storage_dtype,
@@ -420,13 +412,7 @@ pub(crate) fn walk_with(
                     storage: sid.key.clone(),
                     requires_grad: false,
                 };
-                found.tensors.push(FoundTensor {
-                    name: path,
-                    info,
-                    dtype_known: true,
-                    sid,
-                });
-                continue;
+                Some((info, true, sid))
             }
             Kind::Unsupported(what) => {
                 found.notes.push(format!(
@@ -434,7 +420,16 @@ pub(crate) fn walk_with(
                 ));
                 continue;
             }
-            Kind::No => {}
+            Kind::No => None,
+        };
+        if let Some((info, dtype_known, sid)) = tensor {
+            found.tensors.push(FoundTensor {
+                name: path,
+                info,
+                dtype_known,
+                sid,
+            });
+            continue;
         }
         let node = g.node(id);
         if let Node::PersistentId(pid) = node {

@@ -105,24 +105,21 @@ fn clip(s: &str, n: usize) -> String {
     out
 }
 
-/// Is this node drawn inside its parent's box rather than as a box?
+/// Is this node drawn inside its parent's box rather than as a box? All
+/// but the containers and objects (the boxes [`title`] names) are.
 fn is_scalar(n: NodeRef<'_, '_>) -> bool {
-    matches!(
-        n.node(),
+    match n.node() {
         Some(
-            Node::None
-                | Node::Bool(_)
-                | Node::Int(_)
-                | Node::BigInt(_)
-                | Node::Float(_)
-                | Node::Str(_)
-                | Node::Bytes(_)
-                | Node::ByteArray(_)
-                | Node::Global(_)
-                | Node::PersistentId(_)
-                | Node::Buffer(_)
+            Node::List(_)
+            | Node::Tuple(_)
+            | Node::Dict(_)
+            | Node::Set(_)
+            | Node::FrozenSet(_)
+            | Node::Object(_),
         )
-    )
+        | None => false,
+        Some(_) => true,
+    }
 }
 
 fn scalar_text(n: NodeRef<'_, '_>, max: usize) -> String {

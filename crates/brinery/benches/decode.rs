@@ -2,9 +2,10 @@
 //! decode, on the issue-6 workloads. `cargo bench -p brinery --bench decode`
 mod common;
 
-use common::{big_group, big_workloads, Record};
+use common::{big_group, big_workloads, each_typed, TypedBench};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 fn graph(c: &mut Criterion) {
     let files = big_workloads();
@@ -19,42 +20,34 @@ fn graph(c: &mut Criterion) {
 }
 
 fn typed(c: &mut Criterion) {
-    fn one<T: DeserializeOwned>(
-        g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-        id: &str,
-        data: &[u8],
-    ) {
-        g.throughput(Throughput::Bytes(data.len() as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(id), data, |b, data| {
-            b.iter_with_large_drop(|| brinery::from_slice::<T>(data).expect("decode"))
-        });
-    }
-    let files = big_workloads();
-    let mut g = big_group(c, "decode_typed");
-    for (name, data) in &files {
-        match *name {
-            "records" => one::<Vec<Record>>(&mut g, "records/Record", data),
-            "ints" => one::<Vec<i64>>(&mut g, "ints/i64", data),
-            "strings" => one::<Vec<String>>(&mut g, "strings/String", data),
-            "blob" => {
-                one::<serde_bytes::ByteBuf>(&mut g, "blob/ByteBuf", data);
-                // Borrowed: no copy of the 200 MiB payload.
-                g.bench_with_input(
-                    BenchmarkId::from_parameter("blob/borrowed"),
-                    data,
-                    |b, data| {
-                        b.iter(|| {
-                            brinery::from_slice::<&serde_bytes::Bytes>(data)
-                                .expect("decode")
-                                .len()
-                        })
-                    },
-                );
-            }
-            _ => one::<brinery::Value>(&mut g, &format!("{name}/Value"), data),
+    struct Decode<'c>(criterion::BenchmarkGroup<'c, criterion::measurement::WallTime>);
+    impl TypedBench for Decode<'_> {
+        fn one<T: DeserializeOwned + Serialize>(&mut self, id: &str, data: &[u8]) {
+            self.0.throughput(Throughput::Bytes(data.len() as u64));
+            self.0
+                .bench_with_input(BenchmarkId::from_parameter(id), data, |b, data| {
+                    b.iter_with_large_drop(|| brinery::from_slice::<T>(data).expect("decode"))
+                });
         }
     }
-    g.finish();
+    let files = big_workloads();
+    let mut g = Decode(big_group(c, "decode_typed"));
+    each_typed(&files, &mut g);
+    // Borrowed: no copy of the 200 MiB payload.
+    if let Some((_, data)) = files.iter().find(|(name, _)| *name == "blob") {
+        g.0.bench_with_input(
+            BenchmarkId::from_parameter("blob/borrowed"),
+            data,
+            |b, data| {
+                b.iter(|| {
+                    brinery::from_slice::<&serde_bytes::Bytes>(data)
+                        .expect("decode")
+                        .len()
+                })
+            },
+        );
+    }
+    g.0.finish();
 }
 
 criterion_group!(benches, graph, typed);

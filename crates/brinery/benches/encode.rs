@@ -3,7 +3,7 @@
 //! `cargo bench -p brinery --bench encode`
 mod common;
 
-use common::{big_group, big_workloads, Record};
+use common::{big_group, big_workloads, each_typed, TypedBench};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -27,30 +27,22 @@ fn graph(c: &mut Criterion) {
 }
 
 fn serde(c: &mut Criterion) {
-    fn one<T: DeserializeOwned + Serialize>(
-        g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-        id: &str,
-        data: &[u8],
-    ) {
-        let value: T = brinery::from_slice(data).expect("decode");
-        let opts = brinery::serde::SerOptions::new().protocol(5);
-        g.throughput(Throughput::Bytes(data.len() as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(id), &value, |b, value| {
-            b.iter_with_large_drop(|| opts.to_vec(value).expect("encode"))
-        });
-    }
-    let files = big_workloads();
-    let mut g = big_group(c, "encode_serde");
-    for (name, data) in &files {
-        match *name {
-            "records" => one::<Vec<Record>>(&mut g, "records/Record", data),
-            "ints" => one::<Vec<i64>>(&mut g, "ints/i64", data),
-            "strings" => one::<Vec<String>>(&mut g, "strings/String", data),
-            "blob" => one::<serde_bytes::ByteBuf>(&mut g, "blob/ByteBuf", data),
-            _ => one::<brinery::Value>(&mut g, &format!("{name}/Value"), data),
+    struct Encode<'c>(criterion::BenchmarkGroup<'c, criterion::measurement::WallTime>);
+    impl TypedBench for Encode<'_> {
+        fn one<T: DeserializeOwned + Serialize>(&mut self, id: &str, data: &[u8]) {
+            let value: T = brinery::from_slice(data).expect("decode");
+            let opts = brinery::serde::SerOptions::new().protocol(5);
+            self.0.throughput(Throughput::Bytes(data.len() as u64));
+            self.0
+                .bench_with_input(BenchmarkId::from_parameter(id), &value, |b, value| {
+                    b.iter_with_large_drop(|| opts.to_vec(value).expect("encode"))
+                });
         }
     }
-    g.finish();
+    let files = big_workloads();
+    let mut g = Encode(big_group(c, "encode_serde"));
+    each_typed(&files, &mut g);
+    g.0.finish();
 }
 
 criterion_group!(benches, graph, serde);

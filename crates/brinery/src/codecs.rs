@@ -508,28 +508,24 @@ impl Decoder<'_> {
         Ok(())
     }
 
+    /// Whether a UTF-16/32 decode is big-endian, and where its text
+    /// starts: the order given, or (`Detect`) the one of a byte order mark
+    /// (`le_bom`, `be_bom`) at the start, which is skipped, else the
+    /// machine's.
+    fn byte_order(&self, order: Order, le_bom: &[u8], be_bom: &[u8]) -> (bool, usize) {
+        match order {
+            Order::Le => (false, 0),
+            Order::Be => (true, 0),
+            Order::Detect if self.data.starts_with(le_bom) => (false, le_bom.len()),
+            Order::Detect if self.data.starts_with(be_bom) => (true, be_bom.len()),
+            Order::Detect => (cfg!(target_endian = "big"), 0),
+        }
+    }
+
     fn utf16(&mut self, order: Order) -> Result<(), CodecError> {
         let data = self.data;
         let e = data.len();
-        let mut q = 0;
-        let mut be = match order {
-            Order::Le => false,
-            Order::Be => true,
-            Order::Detect => cfg!(target_endian = "big"),
-        };
-        if order == Order::Detect && e >= 2 {
-            match (data[0], data[1]) {
-                (0xFF, 0xFE) => {
-                    q = 2;
-                    be = false;
-                }
-                (0xFE, 0xFF) => {
-                    q = 2;
-                    be = true;
-                }
-                _ => {}
-            }
-        }
+        let (be, mut q) = self.byte_order(order, &[0xFF, 0xFE], &[0xFE, 0xFF]);
         let name = if be { "utf-16-be" } else { "utf-16-le" };
         let unit = |i: usize| -> u32 {
             let pair = [data[i], data[i + 1]];
@@ -571,25 +567,7 @@ impl Decoder<'_> {
     fn utf32(&mut self, order: Order) -> Result<(), CodecError> {
         let data = self.data;
         let e = data.len();
-        let mut q = 0;
-        let mut be = match order {
-            Order::Le => false,
-            Order::Be => true,
-            Order::Detect => cfg!(target_endian = "big"),
-        };
-        if order == Order::Detect && e >= 4 {
-            match data[..4] {
-                [0xFF, 0xFE, 0, 0] => {
-                    q = 4;
-                    be = false;
-                }
-                [0, 0, 0xFE, 0xFF] => {
-                    q = 4;
-                    be = true;
-                }
-                _ => {}
-            }
-        }
+        let (be, mut q) = self.byte_order(order, &[0xFF, 0xFE, 0, 0], &[0, 0, 0xFE, 0xFF]);
         let name = if be { "utf-32-be" } else { "utf-32-le" };
         while q < e {
             if e - q < 4 {
@@ -899,8 +877,8 @@ impl Cjk {
             Cjk::Gbk => pair(gbk_pair(c, d[1])),
             Cjk::Gb2312 if d.len() < 2 => Step::TooFew,
             Cjk::Gb2312 => pair(match (c, d[1]) {
-                (0xA1..=0xF7, 0xA1..=0xFE) if !in_runs(&GB2312_EXCLUDED, c, d[1]) => {
-                    patched(&GB2312_PATCHES, c, d[1]).or_else(|| gbk_pair(c, d[1]))
+                (0xA1..=0xF7, 0xA1..=0xFE) => {
+                    narrowed_pair(&GB2312_EXCLUDED, &GB2312_PATCHES, gbk_pair, c, d[1])
                 }
                 _ => None,
             }),
@@ -924,11 +902,29 @@ fn cp932_pair(lead: u8, trail: u8) -> Option<u32> {
     )
 }
 
-fn shift_jis_pair(lead: u8, trail: u8) -> Option<u32> {
-    if in_runs(&SHIFT_JIS_EXCLUDED, lead, trail) {
+/// A codec that is a wider one (`base`) without the `excluded` runs and
+/// with `patches` (shift_jis of cp932, gbk and gb2312 of gb18030/gbk).
+fn narrowed_pair(
+    excluded: &[(u8, u8, u8)],
+    patches: &[(u8, u8, u16)],
+    base: fn(u8, u8) -> Option<u32>,
+    lead: u8,
+    trail: u8,
+) -> Option<u32> {
+    if in_runs(excluded, lead, trail) {
         return None;
     }
-    patched(&SHIFT_JIS_PATCHES, lead, trail).or_else(|| cp932_pair(lead, trail))
+    patched(patches, lead, trail).or_else(|| base(lead, trail))
+}
+
+fn shift_jis_pair(lead: u8, trail: u8) -> Option<u32> {
+    narrowed_pair(
+        &SHIFT_JIS_EXCLUDED,
+        &SHIFT_JIS_PATCHES,
+        cp932_pair,
+        lead,
+        trail,
+    )
 }
 
 fn gb18030_pair(lead: u8, trail: u8) -> Option<u32> {
@@ -945,10 +941,7 @@ fn gb18030_pair(lead: u8, trail: u8) -> Option<u32> {
 }
 
 fn gbk_pair(lead: u8, trail: u8) -> Option<u32> {
-    if in_runs(&GBK_EXCLUDED, lead, trail) {
-        return None;
-    }
-    patched(&GBK_PATCHES, lead, trail).or_else(|| gb18030_pair(lead, trail))
+    narrowed_pair(&GBK_EXCLUDED, &GBK_PATCHES, gb18030_pair, lead, trail)
 }
 
 /// Decodes `data` as Python's `PyUnicode_Decode(data, encoding, errors)`
@@ -1020,6 +1013,7 @@ pub(crate) fn decode(data: &[u8], encoding: &str, errors: &str) -> Result<Vec<u8
 #[cfg(test)]
 mod tests {
     use super::*;
+    use brinery_testutil::unhex;
 
     fn ok(data: &[u8], enc: &str, err: &str) -> String {
         let v = decode(data, enc, err).unwrap_or_else(|e| panic!("{enc}/{err}: {e}"));
@@ -1202,13 +1196,6 @@ mod tests {
             out.push((k, v));
         }
         out
-    }
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
     }
 
     /// The codecs brinery knows but does not implement: a case in one of

@@ -281,6 +281,15 @@ macro_rules! opcode_table {
             idx
         }
 
+        impl Opcode {
+            /// The argument kind, as a `const fn` (the table entry's `arg`).
+            pub(crate) const fn arg_kind(self) -> ArgKind {
+                match self {
+                    $( Opcode::$variant => ArgKind::$arg, )*
+                }
+            }
+        }
+
         /// The opcode of each byte (`None` for bytes that are no opcode).
         const fn build_by_byte() -> [Option<Opcode>; 256] {
             let mut t = [None; 256];
@@ -468,6 +477,29 @@ impl Opcode {
     pub fn arg(self) -> ArgKind {
         self.info().arg
     }
+
+    /// The width in bytes of the length before a counted argument (1, 4
+    /// or 8: `SHORT_BINUNICODE`, `BINBYTES`, `BYTEARRAY8`, ...); 0 when
+    /// the argument is not counted.
+    #[inline]
+    pub(crate) const fn len_width(self) -> u8 {
+        match self.arg_kind().layout() {
+            ArgLayout::Counted { width, .. } => width,
+            _ => 0,
+        }
+    }
+
+    /// How many items TUPLE1, TUPLE2 and TUPLE3 take (the length of their
+    /// `stack_before`); 0 for any other opcode.
+    #[inline]
+    pub(crate) const fn small_tuple_len(self) -> usize {
+        match self {
+            Opcode::Tuple1 => 1,
+            Opcode::Tuple2 => 2,
+            Opcode::Tuple3 => 3,
+            _ => 0,
+        }
+    }
 }
 
 impl fmt::Display for Opcode {
@@ -500,6 +532,17 @@ mod tests {
             assert_eq!(Opcode::from_byte(info.code), Some(info.op));
             assert_eq!(info.op.info().name, info.name);
             assert!(info.proto <= HIGHEST_PROTOCOL);
+        }
+        for info in OPCODES {
+            let n = info.op.small_tuple_len();
+            if matches!(info.op, Opcode::Tuple1 | Opcode::Tuple2 | Opcode::Tuple3) {
+                assert_eq!(n, info.stack_before.len(), "{}", info.name);
+            } else {
+                assert_eq!(n, 0, "{}", info.name);
+            }
+        }
+        for info in OPCODES {
+            assert_eq!(info.op.arg_kind(), info.arg);
         }
         assert_eq!(Opcode::from_byte(0), None);
         assert_eq!(Opcode::from_byte(0xff), None);

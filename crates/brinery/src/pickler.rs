@@ -192,6 +192,32 @@ fn bytes_singleton(data: &[u8]) -> Option<NamedKey> {
     }
 }
 
+/// Queue the saving of one item of a batch.
+fn save(tasks: &mut Vec<Task<'_>>, &id: &NodeId) {
+    tasks.push(Task::Save(id));
+}
+
+/// Queue the saving of one key/value pair of a batch (key first).
+fn save_pair(tasks: &mut Vec<Task<'_>>, &(k, v): &(NodeId, NodeId)) {
+    tasks.push(Task::Save(v));
+    tasks.push(Task::Save(k));
+}
+
+/// Which items a [`Task::Batch`] writes.
+#[derive(Clone, Copy)]
+enum Batch {
+    /// A list's items (batch_list_exact).
+    List,
+    /// A dict's items (_batch_setitems).
+    Dict,
+    /// A set's items (save_set).
+    Set,
+    /// An opaque object's list items (batch_list over an iterator).
+    ObjList,
+    /// An opaque object's dict items (batch_dict over an iterator).
+    ObjDict,
+}
+
 enum Task<'g> {
     Save(NodeId),
     SaveV(V<'g>),
@@ -208,24 +234,9 @@ enum Task<'g> {
     MemoPutNamed(NamedKey),
     /// After a reduction's opcode: memo check, then items and state.
     ReduceEnd(NodeId),
-    ListBatch {
-        id: NodeId,
-        pos: usize,
-    },
-    DictBatch {
-        id: NodeId,
-        pos: usize,
-    },
-    SetBatch {
-        id: NodeId,
-        pos: usize,
-    },
-    /// batch_list / batch_dict over an opaque object's items.
-    ObjListBatch {
-        id: NodeId,
-        pos: usize,
-    },
-    ObjDictBatch {
+    /// The batch of `id`'s items from `pos`.
+    Batch {
+        of: Batch,
         id: NodeId,
         pos: usize,
     },
@@ -385,87 +396,7 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                 self.exit(id);
                 Ok(())
             }
-            Task::ListBatch { id, pos } => {
-                let items = match self.g.node(id) {
-                    Node::List(v) => &v[..],
-                    _ => unreachable!(),
-                };
-                self.batch_exact(
-                    items,
-                    pos,
-                    |id, pos| Task::ListBatch { id, pos },
-                    id,
-                    O::Appends,
-                )
-            }
-            Task::SetBatch { id, pos } => {
-                let items = match self.g.node(id) {
-                    Node::Set(s) => s.items(),
-                    _ => unreachable!(),
-                };
-                // save_set: batches, and an empty trailing batch when the
-                // size is a multiple of BATCHSIZE.
-                let end = (pos + BATCHSIZE).min(items.len());
-                self.out.byte(O::Mark.code());
-                if end - pos == BATCHSIZE {
-                    self.tasks.push(Task::SetBatch { id, pos: end });
-                }
-                self.tasks.push(Task::Op(O::AddItems.code()));
-                for &it in items[pos..end].iter().rev() {
-                    self.tasks.push(Task::Save(it));
-                }
-                Ok(())
-            }
-            Task::DictBatch { id, pos } => {
-                let entries = match self.g.node(id) {
-                    Node::Dict(d) => d.entries(),
-                    _ => unreachable!(),
-                };
-                let end = (pos + BATCHSIZE).min(entries.len());
-                self.out.byte(O::Mark.code());
-                if end - pos == BATCHSIZE {
-                    self.tasks.push(Task::DictBatch { id, pos: end });
-                }
-                self.tasks.push(Task::Op(O::SetItems.code()));
-                for &(k, v) in entries[pos..end].iter().rev() {
-                    self.tasks.push(Task::Save(v));
-                    self.tasks.push(Task::Save(k));
-                }
-                Ok(())
-            }
-            Task::ObjListBatch { id, pos } => {
-                let items = match self.g.node(id) {
-                    Node::Object(o) => &o.list_items[..],
-                    _ => unreachable!(),
-                };
-                self.batch_iter(
-                    items.len(),
-                    pos,
-                    |t, i| t.push(Task::Save(items[i])),
-                    |pos| Task::ObjListBatch { id, pos },
-                    O::Append,
-                    O::Appends,
-                );
-                Ok(())
-            }
-            Task::ObjDictBatch { id, pos } => {
-                let items = match self.g.node(id) {
-                    Node::Object(o) => &o.dict_items[..],
-                    _ => unreachable!(),
-                };
-                self.batch_iter(
-                    items.len(),
-                    pos,
-                    |t, i| {
-                        t.push(Task::Save(items[i].1));
-                        t.push(Task::Save(items[i].0));
-                    },
-                    |pos| Task::ObjDictBatch { id, pos },
-                    O::SetItem,
-                    O::SetItems,
-                );
-                Ok(())
-            }
+            Task::Batch { of, id, pos } => self.batch(of, id, pos),
             Task::RegisterNamed { key, id } => {
                 let idx = match id {
                     Some(id) => self.memo_of(id).unwrap_or(self.memo_len - 1),
@@ -481,21 +412,59 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
         }
     }
 
+    /// Queue the items of the new list or dict `id`: at protocol 0 and for
+    /// a lone item one `single` opcode (APPEND, SETITEM) each, else the
+    /// batches of kind `of`.
+    fn queue_items<T>(
+        &mut self,
+        items: &[T],
+        of: Batch,
+        id: NodeId,
+        single: O,
+        push_item: impl Fn(&mut Vec<Task<'g>>, &T),
+    ) {
+        if self.proto > 0 && items.len() > 1 {
+            self.tasks.push(Task::Batch { of, id, pos: 0 });
+            return;
+        }
+        for it in items.iter().rev() {
+            self.tasks.push(Task::Op(single.code()));
+            push_item(&mut self.tasks, it);
+        }
+    }
+
+    /// The batch of `id`'s items (of the kind `of`) from `pos`.
+    fn batch(&mut self, of: Batch, id: NodeId, pos: usize) -> Result<()> {
+        let again = |pos| Task::Batch { of, id, pos };
+        match (of, self.g.node(id)) {
+            (Batch::List, Node::List(v)) => return self.batch_exact(v, pos, again),
+            (Batch::Dict, Node::Dict(d)) => {
+                self.batch_all(d.entries(), pos, again, O::SetItems, save_pair)
+            }
+            (Batch::Set, Node::Set(s)) => self.batch_all(s.items(), pos, again, O::AddItems, save),
+            (Batch::ObjList, Node::Object(o)) => {
+                self.batch_iter(&o.list_items, pos, again, [O::Append, O::Appends], save)
+            }
+            (Batch::ObjDict, Node::Object(o)) => self.batch_iter(
+                &o.dict_items,
+                pos,
+                again,
+                [O::SetItem, O::SetItems],
+                save_pair,
+            ),
+            _ => unreachable!("a batch task is queued for its own kind of node"),
+        }
+        Ok(())
+    }
+
     /// batch_list_exact (lists, proto > 0) for one batch starting at `pos`.
     fn batch_exact(
         &mut self,
         items: &'g [NodeId],
         pos: usize,
-        again: impl Fn(NodeId, usize) -> Task<'g>,
-        id: NodeId,
-        op: O,
+        again: impl FnOnce(usize) -> Task<'g>,
     ) -> Result<()> {
-        let end = (pos + BATCHSIZE).min(items.len());
-        self.out.byte(O::Mark.code());
-        if end < items.len() {
-            self.tasks.push(again(id, end));
-        }
-        self.tasks.push(Task::Op(op.code()));
+        let end = self.open_batch(items.len(), pos, again, false, O::Appends);
         // Leading scalars are written right away (what `save` would do
         // for them, boundary check included), without a task each.
         let g = self.g;
@@ -531,39 +500,71 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
     /// batch_list / batch_dict over an iterator (objects' listitems and
     /// dictitems): protocol 0 one at a time; otherwise a lone item uses
     /// APPEND/SETITEM and fuller batches MARK ... APPENDS/SETITEMS.
-    fn batch_iter(
+    fn batch_iter<T>(
         &mut self,
-        n: usize,
+        items: &[T],
         pos: usize,
-        mut push_item: impl FnMut(&mut Vec<Task<'g>>, usize),
-        again: impl Fn(usize) -> Task<'g>,
-        single: O,
-        multi: O,
+        again: impl FnOnce(usize) -> Task<'g>,
+        [single, multi]: [O; 2],
+        push_item: impl Fn(&mut Vec<Task<'g>>, &T),
     ) {
+        let n = items.len();
         if pos >= n {
             return;
         }
         if self.proto == 0 {
-            for i in (pos..n).rev() {
+            for it in items[pos..].iter().rev() {
                 self.tasks.push(Task::Op(single.code()));
-                push_item(&mut self.tasks, i);
+                push_item(&mut self.tasks, it);
             }
             return;
         }
         if n - pos == 1 {
             self.tasks.push(Task::Op(single.code()));
-            push_item(&mut self.tasks, pos);
+            push_item(&mut self.tasks, &items[pos]);
             return;
         }
+        self.batch_all(items, pos, again, multi, push_item);
+    }
+
+    /// One batch of `items` from `pos` with an empty trailing batch after
+    /// a full one (see [`Self::open_batch`]); `push_item` queues the tasks
+    /// that save one item.
+    fn batch_all<T>(
+        &mut self,
+        items: &[T],
+        pos: usize,
+        again: impl FnOnce(usize) -> Task<'g>,
+        op: O,
+        push_item: impl Fn(&mut Vec<Task<'g>>, &T),
+    ) {
+        let end = self.open_batch(items.len(), pos, again, true, op);
+        for it in items[pos..end].iter().rev() {
+            push_item(&mut self.tasks, it);
+        }
+    }
+
+    /// Write the MARK of a batch of the `n` items from `pos` (at most
+    /// BATCHSIZE of them) and queue its closing `op`, after the task
+    /// `again(end)` that writes the next batch when items remain, or
+    /// (`trailing_empty`, as CPython's `save_set` and `_batch_setitems`)
+    /// whenever this batch is full. Returns `end`: the items of this batch
+    /// are `pos..end`, to be queued by the caller.
+    fn open_batch(
+        &mut self,
+        n: usize,
+        pos: usize,
+        again: impl FnOnce(usize) -> Task<'g>,
+        trailing_empty: bool,
+        op: O,
+    ) -> usize {
         let end = (pos + BATCHSIZE).min(n);
         self.out.byte(O::Mark.code());
-        if end - pos == BATCHSIZE {
+        if end < n || (trailing_empty && end - pos == BATCHSIZE) {
             self.tasks.push(again(end));
         }
-        self.tasks.push(Task::Op(multi.code()));
-        for i in (pos..end).rev() {
-            push_item(&mut self.tasks, i);
-        }
+        self.tasks.push(Task::Op(op.code()));
+        end
     }
 
     fn enter(&mut self, id: NodeId) -> Result<()> {
@@ -606,10 +607,18 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
                 }
             }
             if !o.dict_items.is_empty() {
-                self.tasks.push(Task::ObjDictBatch { id, pos: 0 });
+                self.tasks.push(Task::Batch {
+                    of: Batch::ObjDict,
+                    id,
+                    pos: 0,
+                });
             }
             if !o.list_items.is_empty() {
-                self.tasks.push(Task::ObjListBatch { id, pos: 0 });
+                self.tasks.push(Task::Batch {
+                    of: Batch::ObjList,
+                    id,
+                    pos: 0,
+                });
             }
         }
         Ok(())
@@ -672,72 +681,42 @@ impl<'g, 'a, 'c, 'b, W: io::Write> Emitter<'g, 'a, 'c, 'b, W> {
             Node::List(items) => {
                 self.out.empty(O::EmptyList, O::List, self.proto);
                 self.memo_put(Some(id));
-                if !items.is_empty() {
-                    if self.proto > 0 {
-                        if items.len() == 1 {
-                            self.tasks.push(Task::Op(O::Append.code()));
-                            self.tasks.push(Task::Save(items[0]));
-                        } else {
-                            self.tasks.push(Task::ListBatch { id, pos: 0 });
-                        }
-                    } else {
-                        for &it in items.iter().rev() {
-                            self.tasks.push(Task::Op(O::Append.code()));
-                            self.tasks.push(Task::Save(it));
-                        }
-                    }
-                }
+                self.queue_items(items, Batch::List, id, O::Append, save);
             }
             Node::Dict(d) => {
                 self.out.empty(O::EmptyDict, O::Dict, self.proto);
                 self.memo_put(Some(id));
-                let entries = d.entries();
-                if !entries.is_empty() {
-                    if self.proto > 0 {
-                        if entries.len() == 1 {
-                            self.tasks.push(Task::Op(O::SetItem.code()));
-                            self.tasks.push(Task::Save(entries[0].1));
-                            self.tasks.push(Task::Save(entries[0].0));
-                        } else {
-                            self.tasks.push(Task::DictBatch { id, pos: 0 });
-                        }
-                    } else {
-                        for &(k, v) in entries.iter().rev() {
-                            self.tasks.push(Task::Op(O::SetItem.code()));
-                            self.tasks.push(Task::Save(v));
-                            self.tasks.push(Task::Save(k));
-                        }
-                    }
-                }
+                self.queue_items(d.entries(), Batch::Dict, id, O::SetItem, save_pair);
+            }
+            // save_set / save_frozenset below protocol 4: `set([items])`.
+            Node::Set(s) | Node::FrozenSet(s) if self.proto < 4 => {
+                let name = if matches!(node, Node::Set(_)) {
+                    "set"
+                } else {
+                    "frozenset"
+                };
+                self.reduce_with(
+                    id,
+                    V::Global("builtins".into(), name.into()),
+                    vec![Item::V(V::List(s.items()))],
+                );
             }
             Node::Set(s) => {
-                if self.proto < 4 {
-                    self.reduce_with(
+                self.out.byte(O::EmptySet.code());
+                self.memo_put(Some(id));
+                if !s.is_empty() {
+                    self.tasks.push(Task::Batch {
+                        of: Batch::Set,
                         id,
-                        V::Global("builtins".into(), "set".into()),
-                        vec![Item::V(V::List(s.items()))],
-                    );
-                } else {
-                    self.out.byte(O::EmptySet.code());
-                    self.memo_put(Some(id));
-                    if !s.is_empty() {
-                        self.tasks.push(Task::SetBatch { id, pos: 0 });
-                    }
+                        pos: 0,
+                    });
                 }
             }
             Node::FrozenSet(s) => {
-                if self.proto < 4 {
-                    self.reduce_with(
-                        id,
-                        V::Global("builtins".into(), "frozenset".into()),
-                        vec![Item::V(V::List(s.items()))],
-                    );
-                } else {
-                    self.out.byte(O::Mark.code());
-                    self.tasks.push(Task::FrozenSetEnd(id));
-                    for &it in s.items().iter().rev() {
-                        self.tasks.push(Task::Save(it));
-                    }
+                self.out.byte(O::Mark.code());
+                self.tasks.push(Task::FrozenSetEnd(id));
+                for &it in s.items().iter().rev() {
+                    self.tasks.push(Task::Save(it));
                 }
             }
             Node::Global(gl) => self.save_global(gl, Some(id))?,

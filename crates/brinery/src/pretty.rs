@@ -307,20 +307,15 @@ enum PFrame<'g> {
         level: usize,
         end: Cow<'static, str>,
     },
-    Dict {
-        entries: Cow<'g, [(NodeId, NodeId)]>,
+    /// A dict's items or a call's arguments, one a line: each value laid
+    /// out after its key or prefix.
+    Entries {
+        entries: Entries<'g>,
         pos: usize,
         indent: i64,
         allowance: i64,
         level: usize,
         end: Cow<'static, str>,
-    },
-    Args {
-        args: Vec<Arg<'g>>,
-        pos: usize,
-        indent: i64,
-        allowance: i64,
-        level: usize,
     },
     /// A hook's rendering: text as is, each node laid out at the column
     /// where it starts.
@@ -330,6 +325,39 @@ enum PFrame<'g> {
         allowance: i64,
         level: usize,
     },
+}
+
+/// What a [`PFrame::Entries`] lays out.
+enum Entries<'g> {
+    /// Key/value pairs: `key: value`.
+    Dict(Cow<'g, [(NodeId, NodeId)]>),
+    /// A call's arguments: `prefix` then the value.
+    Args(Vec<Arg<'g>>),
+}
+
+impl PFrame<'_> {
+    /// The closing text of an items or entries frame that has laid out
+    /// all of them.
+    fn closing(&self) -> Option<&str> {
+        match self {
+            PFrame::Items {
+                items, pos, end, ..
+            } if *pos == items.len() => Some(end),
+            PFrame::Entries {
+                entries, pos, end, ..
+            } if *pos == entries.len() => Some(end),
+            _ => None,
+        }
+    }
+}
+
+impl Entries<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Entries::Dict(e) => e.len(),
+            Entries::Args(a) => a.len(),
+        }
+    }
 }
 
 struct Pretty<'g, 'a> {
@@ -353,6 +381,11 @@ impl<'g, 'a> Pretty<'g, 'a> {
     fn run(&mut self, root: NodeId) -> Result<(), Stop> {
         self.format(Item::Node(root), 0, 0, 0)?;
         while let Some(mut fr) = self.stack.pop() {
+            // A list or dict frame past its last entry: its closing text.
+            if let Some(end) = fr.closing() {
+                self.out.push(end)?;
+                continue;
+            }
             let mut done = false;
             let next = match &mut fr {
                 PFrame::Write(t) => {
@@ -375,125 +408,90 @@ impl<'g, 'a> Pretty<'g, 'a> {
                     max_width,
                     delim,
                     level,
-                    end,
+                    ..
                 } => {
-                    if *pos == items.len() {
-                        self.out.push(end)?;
-                        done = true;
-                        Next::Nothing
-                    } else {
-                        let ent = items.get(*pos);
-                        *pos += 1;
-                        let last = *pos == items.len();
-                        if last {
-                            *max_width -= *allowance;
-                            *width -= *allowance;
-                        }
-                        let mut written = false;
-                        if self.compact {
-                            let lim = (*width).max(*max_width) - 2;
-                            let m = if lim >= 0 {
-                                measure(
-                                    &mut self.flat,
-                                    &self.anchors,
-                                    &self.out,
-                                    ent,
-                                    lim as usize,
-                                )?
-                            } else {
-                                None
-                            };
-                            let w = m.as_ref().map(|(_, c)| *c as i64 + 2);
-                            if w.map_or(true, |w| *width < w) {
-                                *width = *max_width;
-                                if *delim != Delim::Empty {
-                                    *delim = Delim::Newline;
-                                }
-                            }
-                            if let (Some(w), Some((s, chars))) = (w, m) {
-                                if *width >= w {
-                                    *width -= w;
-                                    write_delim(&mut self.out, *delim, *indent)?;
-                                    *delim = Delim::Comma;
-                                    self.out.push_measured(&s, chars)?;
-                                    commit(&mut self.flat, &mut self.anchors);
-                                    written = true;
-                                }
-                            }
-                        }
-                        if written {
-                            Next::Nothing
+                    let ent = items.get(*pos);
+                    *pos += 1;
+                    let last = *pos == items.len();
+                    if last {
+                        *max_width -= *allowance;
+                        *width -= *allowance;
+                    }
+                    let mut written = false;
+                    if self.compact {
+                        let lim = (*width).max(*max_width) - 2;
+                        let m = if lim >= 0 {
+                            measure(&mut self.flat, &self.anchors, &self.out, ent, lim as usize)?
                         } else {
-                            write_delim(&mut self.out, *delim, *indent)?;
-                            *delim = Delim::Newline;
-                            Next::Format(ent, *indent, if last { *allowance } else { 1 }, *level)
+                            None
+                        };
+                        let w = m.as_ref().map(|(_, c)| *c as i64 + 2);
+                        if w.map_or(true, |w| *width < w) {
+                            *width = *max_width;
+                            if *delim != Delim::Empty {
+                                *delim = Delim::Newline;
+                            }
+                        }
+                        if let (Some(w), Some((s, chars))) = (w, m) {
+                            if *width >= w {
+                                *width -= w;
+                                write_delim(&mut self.out, *delim, *indent)?;
+                                *delim = Delim::Comma;
+                                self.out.push_measured(&s, chars)?;
+                                commit(&mut self.flat, &mut self.anchors);
+                                written = true;
+                            }
                         }
                     }
+                    if written {
+                        Next::Nothing
+                    } else {
+                        write_delim(&mut self.out, *delim, *indent)?;
+                        *delim = Delim::Newline;
+                        Next::Format(ent, *indent, if last { *allowance } else { 1 }, *level)
+                    }
                 }
-                PFrame::Dict {
+                PFrame::Entries {
                     entries,
                     pos,
                     indent,
                     allowance,
                     level,
-                    end,
+                    ..
                 } => {
-                    if *pos == entries.len() {
-                        self.out.push(end)?;
-                        done = true;
-                        Next::Nothing
-                    } else {
-                        let (k, v) = entries[*pos];
-                        *pos += 1;
-                        let last = *pos == entries.len();
-                        if *pos > 1 {
-                            write_delim(&mut self.out, Delim::Newline, *indent)?;
-                        }
-                        let before = self.out.chars;
-                        self.flat.run(
-                            Item::Node(k),
-                            &mut self.out,
-                            Mode::Anchored(&self.anchors),
-                        )?;
-                        commit(&mut self.flat, &mut self.anchors);
-                        let klen = (self.out.chars - before) as i64;
-                        self.out.push(": ")?;
-                        Next::Format(
-                            Item::Node(v),
-                            *indent + klen + 2,
-                            if last { *allowance } else { 1 },
-                            *level,
-                        )
+                    let i = *pos;
+                    *pos += 1;
+                    let last = *pos == entries.len();
+                    if i > 0 {
+                        write_delim(&mut self.out, Delim::Newline, *indent)?;
                     }
-                }
-                PFrame::Args {
-                    args,
-                    pos,
-                    indent,
-                    allowance,
-                    level,
-                } => {
-                    if *pos == args.len() {
-                        self.out.push(")")?;
-                        done = true;
-                        Next::Nothing
-                    } else {
-                        let i = *pos;
-                        *pos += 1;
-                        let last = *pos == args.len();
-                        if i > 0 {
-                            write_delim(&mut self.out, Delim::Newline, *indent)?;
+                    // The key and ": ", or the argument's prefix: the
+                    // value starts after it.
+                    let before = self.out.chars;
+                    let value = match entries {
+                        Entries::Dict(e) => {
+                            let (k, v) = e[i];
+                            self.flat.run(
+                                Item::Node(k),
+                                &mut self.out,
+                                Mode::Anchored(&self.anchors),
+                            )?;
+                            commit(&mut self.flat, &mut self.anchors);
+                            self.out.push(": ")?;
+                            Item::Node(v)
                         }
-                        let prefix = &args[i].prefix;
-                        self.out.push(prefix)?;
-                        let plen = prefix.chars().count() as i64;
-                        Next::Format(
-                            args[i].item,
-                            *indent + plen,
-                            if last { *allowance } else { 1 },
-                            *level,
-                        )
-                    }
+                        Entries::Args(a) => {
+                            self.out.push(&a[i].prefix)?;
+                            a[i].item
+                        }
+                    };
+                    let plen = (self.out.chars - before) as i64;
+                    Next::Format(
+                        value,
+                        *indent + plen,
+                        if last { *allowance } else { 1 },
+                        *level,
+                    )
                 }
                 PFrame::Pieces {
                     pieces,
@@ -701,12 +699,13 @@ impl<'g, 'a> Pretty<'g, 'a> {
                 if call.args.is_empty() {
                     return self.out.push(")");
                 }
-                self.stack.push(PFrame::Args {
-                    args: call.args,
+                self.stack.push(PFrame::Entries {
+                    entries: Entries::Args(call.args),
                     pos: 0,
                     indent: indent + clen,
                     allowance: allowance + 1,
                     level,
+                    end: Cow::Borrowed(")"),
                 });
                 Ok(())
             }
@@ -815,8 +814,8 @@ impl<'g, 'a> Pretty<'g, 'a> {
         if entries.is_empty() {
             return self.out.push(&end);
         }
-        self.stack.push(PFrame::Dict {
-            entries,
+        self.stack.push(PFrame::Entries {
+            entries: Entries::Dict(entries),
             pos: 0,
             indent: indent + self.ipl,
             allowance,
@@ -858,29 +857,12 @@ impl<'g, 'a> Pretty<'g, 'a> {
                 continue;
             }
             let parts = split_words(&cps, ls, le);
-            let mut max_width2 = max_width;
-            let mut cur: Option<(usize, usize, Stats)> = None;
-            for (j, &(ps, pe)) in parts.iter().enumerate() {
-                let pst = Stats::of_cps(&cps[ps..pe]);
-                let cand = match cur {
-                    Some((cs, _, cst)) => (cs, pe, cst.add(pst)),
-                    None => (ps, pe, pst),
-                };
-                if j + 1 == parts.len() && last_line {
-                    max_width2 -= allowance;
-                }
-                if cand.2.str_len() as i64 > max_width2 {
-                    if let Some((cs, ce, _)) = cur {
-                        chunks.push((cs, ce));
-                    }
-                    cur = Some((ps, pe, pst));
-                } else {
-                    cur = Some(cand);
-                }
-            }
-            if let Some((cs, ce, _)) = cur {
-                chunks.push((cs, ce));
-            }
+            let n = parts.len();
+            let parts = parts.iter().enumerate().map(|(j, &(ps, pe))| {
+                let shrink = j + 1 == n && last_line;
+                (ps, pe, Stats::of_cps(&cps[ps..pe]), shrink)
+            });
+            fill_chunks(parts, max_width, allowance, Stats::str_len, &mut chunks);
         }
         if chunks.len() == 1 {
             return write_cps_repr(&mut self.out, &cps[chunks[0].0..chunks[0].1]);
@@ -919,34 +901,19 @@ impl<'g, 'a> Pretty<'g, 'a> {
             allowance += 1;
             self.out.push("(")?;
         }
-        let mut width = self.width - indent;
         let mut chunks: Vec<(usize, usize)> = Vec::new();
-        let mut cur: Option<(usize, usize, Stats)> = None;
         let last = b.len() / 4 * 4;
-        let mut i = 0;
-        while i < b.len() {
+        let parts = (0..b.len()).step_by(4).map(|i| {
             let pe = (i + 4).min(b.len());
-            let pst = Stats::of_bytes(&b[i..pe]);
-            let cand = match cur {
-                Some((cs, _, cst)) => (cs, pe, cst.add(pst)),
-                None => (i, pe, pst),
-            };
-            if i == last {
-                width -= allowance;
-            }
-            if cand.2.bytes_len() as i64 > width {
-                if let Some((cs, ce, _)) = cur {
-                    chunks.push((cs, ce));
-                }
-                cur = Some((i, pe, pst));
-            } else {
-                cur = Some(cand);
-            }
-            i += 4;
-        }
-        if let Some((cs, ce, _)) = cur {
-            chunks.push((cs, ce));
-        }
+            (i, pe, Stats::of_bytes(&b[i..pe]), i == last)
+        });
+        fill_chunks(
+            parts,
+            self.width - indent,
+            allowance,
+            Stats::bytes_len,
+            &mut chunks,
+        );
         for (i, &(a, e)) in chunks.iter().enumerate() {
             if i > 0 {
                 self.out.push("\n")?;
@@ -1039,4 +1006,39 @@ fn split_words(cps: &[u32], start: usize, end: usize) -> Vec<(usize, usize)> {
         out.push((s, i));
     }
     out
+}
+
+/// pprint's greedy filling of lines with consecutive parts (the word loop
+/// of `_pprint_str`, `_wrap_bytes_repr`): `parts` are `(start, end, stats,
+/// shrink)`, joined into a chunk while the joined repr (`len`) fits
+/// `width`; `width` shrinks by `allowance` from the part marked `shrink`
+/// on. The chunks go to `chunks`.
+fn fill_chunks(
+    parts: impl Iterator<Item = (usize, usize, Stats, bool)>,
+    mut width: i64,
+    allowance: i64,
+    len: fn(&Stats) -> usize,
+    chunks: &mut Vec<(usize, usize)>,
+) {
+    let mut cur: Option<(usize, usize, Stats)> = None;
+    for (ps, pe, pst, shrink) in parts {
+        let cand = match cur {
+            Some((cs, _, cst)) => (cs, pe, cst.add(pst)),
+            None => (ps, pe, pst),
+        };
+        if shrink {
+            width -= allowance;
+        }
+        if len(&cand.2) as i64 > width {
+            if let Some((cs, ce, _)) = cur {
+                chunks.push((cs, ce));
+            }
+            cur = Some((ps, pe, pst));
+        } else {
+            cur = Some(cand);
+        }
+    }
+    if let Some((cs, ce, _)) = cur {
+        chunks.push((cs, ce));
+    }
 }

@@ -410,14 +410,18 @@ impl<'g, S> Frame<'g, S> {
 
 /// Builder methods that each set one field of an options struct:
 /// `setters!(Type { /// doc
-/// field: T, ... })` makes `pub fn field(mut self, field: T) -> Self`.
+/// field: T, ... })` makes `pub fn field(mut self, field: T) -> Self`;
+/// `field: T => conv` stores `conv(field)` (e.g. `&str => String::from`).
+/// Exported (hidden) for the workspace's other crates' builders.
+#[macro_export]
+#[doc(hidden)]
 macro_rules! setters {
-    ($t:ty { $($(#[$m:meta])* $field:ident: $ty:ty),* $(,)? }) => {
+    ($t:ty { $($(#[$m:meta])* $field:ident: $ty:ty $(=> $conv:path)?),* $(,)? }) => {
         impl $t {
             $(
                 $(#[$m])*
                 pub fn $field(mut self, $field: $ty) -> Self {
-                    self.$field = $field;
+                    self.$field = $($conv)?($field);
                     self
                 }
             )*
@@ -425,7 +429,7 @@ macro_rules! setters {
     };
 }
 
-pub(crate) use setters;
+pub(crate) use crate::setters;
 
 /// The builder methods [`crate::ReprOptions`] and [`crate::PrettyOptions`]
 /// share: output limit, int digit limit, hooks, standard-library hook.

@@ -131,49 +131,24 @@ impl Limits {
             max_bytes: u64::MAX,
         }
     }
-
-    /// Set [`Limits::max_nodes`].
-    pub fn max_nodes(mut self, n: usize) -> Self {
-        self.max_nodes = n;
-        self
-    }
-
-    /// Set [`Limits::max_stack`].
-    pub fn max_stack(mut self, n: usize) -> Self {
-        self.max_stack = n;
-        self
-    }
-
-    /// Set [`Limits::max_marks`].
-    pub fn max_marks(mut self, n: usize) -> Self {
-        self.max_marks = n;
-        self
-    }
-
-    /// Set [`Limits::max_depth`].
-    pub fn max_depth(mut self, n: usize) -> Self {
-        self.max_depth = n;
-        self
-    }
-
-    /// Set [`Limits::max_memo_entries`].
-    pub fn max_memo_entries(mut self, n: usize) -> Self {
-        self.max_memo_entries = n;
-        self
-    }
-
-    /// Set [`Limits::max_memo_index`].
-    pub fn max_memo_index(mut self, n: u64) -> Self {
-        self.max_memo_index = n;
-        self
-    }
-
-    /// Set [`Limits::max_bytes`].
-    pub fn max_bytes(mut self, n: u64) -> Self {
-        self.max_bytes = n;
-        self
-    }
 }
+
+crate::printer::setters!(Limits {
+    /// Set [`Limits::max_nodes`].
+    max_nodes: usize,
+    /// Set [`Limits::max_stack`].
+    max_stack: usize,
+    /// Set [`Limits::max_marks`].
+    max_marks: usize,
+    /// Set [`Limits::max_depth`].
+    max_depth: usize,
+    /// Set [`Limits::max_memo_entries`].
+    max_memo_entries: usize,
+    /// Set [`Limits::max_memo_index`].
+    max_memo_index: u64,
+    /// Set [`Limits::max_bytes`].
+    max_bytes: u64,
+});
 
 /// The error for an exceeded limit: what, the limit's name and value, and
 /// how to raise it.
@@ -376,6 +351,19 @@ impl Default for Unpickler<'_, '_> {
     }
 }
 
+crate::printer::setters!(Unpickler<'_, '_> {
+    /// How to decode Python 2 `str` (STRING/BINSTRING/SHORT_BINSTRING):
+    /// a codec name (`"ASCII"`, `"latin1"`, `"utf-8"`, ...) or `"bytes"`
+    /// to keep them as `bytes`.
+    encoding: &str => String::from,
+    /// The codec error handler (`"strict"`, `"replace"`, `"ignore"`, ...).
+    errors: &str => String::from,
+    /// Map Python 2 module names to Python 3 ones for protocols < 3.
+    fix_imports: bool,
+    /// Resource limits.
+    limits: Limits,
+});
+
 impl<'a, 'h> Unpickler<'a, 'h> {
     /// Defaults of `pickle.loads`: encoding ASCII, errors strict,
     /// fix_imports on, no buffers, no persistent_load.
@@ -397,26 +385,6 @@ impl<'a, 'h> Unpickler<'a, 'h> {
             progress: None,
             walked: None,
         }
-    }
-
-    /// How to decode Python 2 `str` (STRING/BINSTRING/SHORT_BINSTRING):
-    /// a codec name (`"ASCII"`, `"latin1"`, `"utf-8"`, ...) or `"bytes"`
-    /// to keep them as `bytes`.
-    pub fn encoding(mut self, encoding: &str) -> Self {
-        self.encoding = encoding.into();
-        self
-    }
-
-    /// The codec error handler (`"strict"`, `"replace"`, `"ignore"`, ...).
-    pub fn errors(mut self, errors: &str) -> Self {
-        self.errors = errors.into();
-        self
-    }
-
-    /// Map Python 2 module names to Python 3 ones for protocols < 3.
-    pub fn fix_imports(mut self, on: bool) -> Self {
-        self.fix_imports = on;
-        self
     }
 
     /// Keep persistent ids as [`Node::PersistentId`] nodes instead of
@@ -575,12 +543,6 @@ impl<'a, 'h> Unpickler<'a, 'h> {
     /// system which pages it may drop.
     pub fn on_progress(mut self, f: impl FnMut(u64) + 'h) -> Self {
         self.progress = Some(Box::new(f));
-        self
-    }
-
-    /// Resource limits.
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
         self
     }
 
@@ -750,6 +712,17 @@ struct Machine<'u, 'a, 'h, R: ?Sized> {
     fast_end: usize,
     /// Events-only decoding ([`Unpickler::events_only`]).
     lean: Option<Box<lean::Lean>>,
+}
+
+/// What [`Machine::fill`] does with the items above a container.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    /// APPEND, APPENDS: list items.
+    Append,
+    /// SETITEM, SETITEMS: key/value pairs.
+    SetItems,
+    /// ADDITEMS: set items.
+    AddItems,
 }
 
 fn underflow(has_mark: bool) -> Error {
@@ -951,7 +924,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     #[inline]
     fn pop(&mut self) -> Result<NodeId> {
         if self.stack.len() <= self.fence() {
-            return Err(underflow(!self.marks.is_empty()));
+            return Err(self.underflow());
         }
         Ok(self.stack.pop().expect("checked"))
     }
@@ -959,9 +932,29 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     #[inline]
     fn top(&self) -> Result<NodeId> {
         if self.stack.len() <= self.fence() {
-            return Err(underflow(!self.marks.is_empty()));
+            return Err(self.underflow());
         }
         Ok(*self.stack.last().expect("checked"))
+    }
+
+    /// The stack underflow error, as CPython words it here (inside a MARK
+    /// or not).
+    fn underflow(&self) -> Error {
+        underflow(!self.marks.is_empty())
+    }
+
+    /// An underflow error unless `n` items are above the fence.
+    fn need(&self, n: usize) -> Result<()> {
+        if self.stack.len() < n + self.fence() {
+            return Err(self.underflow());
+        }
+        Ok(())
+    }
+
+    /// The items above the topmost mark, which is popped.
+    fn pop_marked(&mut self) -> Result<Vec<NodeId>> {
+        let m = self.marker()?;
+        Ok(self.stack.split_off(m))
     }
 
     fn marker(&mut self) -> Result<usize> {
@@ -1029,6 +1022,14 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
         })
     }
 
+    /// The payload of an opcode with an unsigned counted argument
+    /// (`BINUNICODE`, `SHORT_BINBYTES`, `BYTEARRAY8`, ...).
+    #[inline(always)]
+    fn read_counted(&mut self, op: Opcode) -> Result<Buf<'a>> {
+        let n = self.read_len(op.len_width())?;
+        self.read_payload(n)
+    }
+
     fn read_len(&mut self, width: u8) -> Result<u64> {
         Ok(match width {
             1 => self.read_u8()? as u64,
@@ -1049,6 +1050,30 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     fn read_line_owned(&mut self) -> Result<Vec<u8>> {
         let line = self.r.read_line(&mut self.scratch)?;
         Ok(line.to_vec())
+    }
+
+    /// A text argument line that must hold more than its newline (INT,
+    /// LONG, FLOAT, GET, PUT, GLOBAL, INST).
+    fn read_arg_line(&mut self) -> Result<Vec<u8>> {
+        let line = self.read_line_owned()?;
+        if line.len() < 2 {
+            return Err(bad_readline());
+        }
+        Ok(line)
+    }
+
+    /// The length of LONG1/LONG4 or SHORT_BINSTRING/BINSTRING: one byte
+    /// (`short`) or a signed four-byte int, which must not be negative.
+    fn read_signed_len(&mut self, short: bool, what: &str) -> Result<u64> {
+        let n: i64 = if short {
+            self.read_u8()? as i64
+        } else {
+            i32::from_le_bytes(self.read_fixed::<4>()?) as i64
+        };
+        if n < 0 {
+            return Err(invalid(format!("{what} pickle has negative byte count")));
+        }
+        Ok(n as u64)
     }
 
     fn make_str(&mut self, data: Buf<'a>) -> Result<Node<'a>> {
@@ -1187,10 +1212,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
     }
 
     fn line_name(&mut self, ascii: bool) -> Result<String> {
-        let line = self.read_line_owned()?;
-        if line.len() < 2 {
-            return Err(bad_readline());
-        }
+        let line = self.read_arg_line()?;
         let body = &line[..line.len() - 1];
         if ascii {
             if let Some(p) = body.iter().position(|&b| b >= 0x80) {
@@ -1350,13 +1372,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 self.push_new(Node::Float(v))?;
             }
             O::ShortBinUnicode | O::BinUnicode | O::BinUnicode8 => {
-                let w = match op {
-                    O::ShortBinUnicode => 1,
-                    O::BinUnicode => 4,
-                    _ => 8,
-                };
-                let n = self.read_len(w)?;
-                let data = self.read_payload(n)?;
+                let data = self.read_counted(op)?;
                 let node = self.make_str(data)?;
                 self.push_new(node)?;
             }
@@ -1389,19 +1405,68 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
         Ok(())
     }
 
+    /// The opcodes [`Machine::step`] leaves to the general loop, handed to
+    /// one function per family.
     #[inline(never)]
     fn step_cold(&mut self, op: Opcode) -> Result<()> {
         use Opcode as O;
         match op {
+            O::NewTrue | O::NewFalse | O::Int | O::Long | O::Long1 | O::Long4 | O::Float => {
+                self.step_number(op)
+            }
+            O::ShortBinBytes
+            | O::BinBytes
+            | O::BinBytes8
+            | O::ByteArray8
+            | O::NextBuffer
+            | O::ReadonlyBuffer => self.step_binary(op),
+            O::ShortBinString | O::BinString | O::String | O::Unicode => self.step_text(op),
+            O::EmptyTuple
+            | O::Tuple1
+            | O::Tuple2
+            | O::Tuple3
+            | O::Tuple
+            | O::List
+            | O::Dict
+            | O::EmptySet
+            | O::FrozenSet => self.step_collection(op),
+            O::Append | O::Appends | O::SetItem | O::SetItems | O::AddItems => self.step_fill(op),
+            O::Pop | O::PopMark | O::Dup => self.step_stack(op),
+            O::Get | O::LongBinGet | O::Put | O::LongBinPut => self.step_memo(op),
+            O::Ext1 | O::Ext2 | O::Ext4 | O::Global | O::StackGlobal => self.step_global(op),
+            O::Reduce | O::Build | O::Inst | O::Obj | O::NewObj | O::NewObjEx => {
+                self.step_construct(op)
+            }
+            O::PersId | O::BinPersId => self.step_persistent(op),
+            O::Proto | O::Frame => self.step_framing(op),
+            O::Stop => unreachable!("handled by run"),
+            O::None
+            | O::BinInt
+            | O::BinInt1
+            | O::BinInt2
+            | O::BinFloat
+            | O::ShortBinUnicode
+            | O::BinUnicode
+            | O::BinUnicode8
+            | O::EmptyList
+            | O::EmptyDict
+            | O::Mark
+            | O::BinGet
+            | O::BinPut
+            | O::Memoize => unreachable!("handled by step"),
+        }
+    }
+
+    /// NEWTRUE, NEWFALSE, INT, LONG, LONG1, LONG4, FLOAT.
+    fn step_number(&mut self, op: Opcode) -> Result<()> {
+        use Opcode as O;
+        match op {
             O::NewTrue | O::NewFalse => {
                 let id = self.bool_node(op == O::NewTrue)?;
-                self.push(id)?;
+                self.push(id)
             }
             O::Int => {
-                let line = self.read_line_owned()?;
-                if line.len() < 2 {
-                    return Err(bad_readline());
-                }
+                let line = self.read_arg_line()?;
                 let s = text::c_str(&line);
                 let (v, end) = text::strtol0(s);
                 let at_end = end >= s.len() || s[end] == b'\n';
@@ -1419,13 +1484,10 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                     }
                     _ => self.int_fallback(s)?,
                 };
-                self.push_new(node)?;
+                self.push_new(node)
             }
             O::Long => {
-                let mut line = self.read_line_owned()?;
-                if line.len() < 2 {
-                    return Err(bad_readline());
-                }
+                let mut line = self.read_arg_line()?;
                 let n = line.len();
                 if line[n - 2] == b'L' {
                     line[n - 2] = 0;
@@ -1433,24 +1495,17 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 // Hexadecimal digits are not capped like decimal ones.
                 self.charge(n as u64 / 2)?;
                 let v = text::py_long_from_str(text::c_str(&line), 0).map_err(invalid)?;
-                self.push_long(Node::from_bigint(v))?;
+                self.push_long(Node::from_bigint(v))
             }
             O::Long1 | O::Long4 => {
-                let n: i64 = if op == O::Long1 {
-                    self.read_u8()? as i64
-                } else {
-                    i32::from_le_bytes(self.read_fixed::<4>()?) as i64
-                };
-                if n < 0 {
-                    return Err(invalid("LONG pickle has negative byte count"));
-                }
+                let n = self.read_signed_len(op == O::Long1, "LONG")?;
                 if n > 8 {
-                    self.charge(n as u64)?;
+                    self.charge(n)?;
                 }
                 let node = if n == 0 {
                     Node::Int(0)
                 } else {
-                    let data = self.r.read_exact(n as u64, &mut self.scratch)?;
+                    let data = self.r.read_exact(n, &mut self.scratch)?;
                     if data.len() <= 8 {
                         let mut buf = [if data[data.len() - 1] & 0x80 != 0 {
                             0xff
@@ -1463,90 +1518,75 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                         Node::from_bigint(BigInt::from_signed_bytes_le(&data))
                     }
                 };
-                self.push_long(node)?;
+                self.push_long(node)
             }
             O::Float => {
-                let line = self.read_line_owned()?;
-                if line.len() < 2 {
-                    return Err(bad_readline());
-                }
+                let line = self.read_arg_line()?;
                 let s = text::c_str(&line);
                 match text::parse_float_prefix(s) {
                     text::FloatParse::Ok(v, end) => {
                         if end < s.len() && s[end] != b'\n' {
                             return Err(invalid("could not convert string to float"));
                         }
-                        self.push_new(Node::Float(v))?;
+                        self.push_new(Node::Float(v))
                     }
-                    text::FloatParse::NoConversion => {
-                        return Err(invalid(format!(
-                            "could not convert string to float: '{}'",
-                            String::from_utf8_lossy(s)
-                        )))
-                    }
-                    text::FloatParse::Overflow => {
-                        return Err(invalid(format!(
-                            "value too large to convert to float: '{}'",
-                            String::from_utf8_lossy(s)
-                        )))
-                    }
+                    text::FloatParse::NoConversion => Err(invalid(format!(
+                        "could not convert string to float: '{}'",
+                        String::from_utf8_lossy(s)
+                    ))),
+                    text::FloatParse::Overflow => Err(invalid(format!(
+                        "value too large to convert to float: '{}'",
+                        String::from_utf8_lossy(s)
+                    ))),
                 }
             }
+            _ => unreachable!("dispatched by step_cold"),
+        }
+    }
+
+    /// SHORT_BINBYTES, BINBYTES, BINBYTES8, BYTEARRAY8, NEXT_BUFFER,
+    /// READONLY_BUFFER.
+    fn step_binary(&mut self, op: Opcode) -> Result<()> {
+        use Opcode as O;
+        match op {
             O::ShortBinBytes | O::BinBytes | O::BinBytes8 => {
-                let w = match op {
-                    O::ShortBinBytes => 1,
-                    O::BinBytes => 4,
-                    _ => 8,
-                };
-                let n = self.read_len(w)?;
-                let data = self.read_payload(n)?;
-                self.push_new(Node::Bytes(data))?;
+                let data = self.read_counted(op)?;
+                self.push_new(Node::Bytes(data))
             }
             O::ByteArray8 => {
-                let n = self.read_len(8)?;
-                let data = self.read_payload(n)?;
-                self.push_new(Node::ByteArray(data))?;
+                let data = self.read_counted(op)?;
+                self.push_new(Node::ByteArray(data))
             }
             O::NextBuffer => {
-                let bufs = match &self.opts.buffers {
-                    Some(b) => b,
-                    None => {
-                        return Err(Error::new(
-                            ErrorKind::MissingHook,
-                            "pickle stream refers to out-of-band data but no *buffers* argument was given",
-                        ))
-                    }
+                let missing = |msg| Err(Error::new(ErrorKind::MissingHook, msg));
+                let Some(bufs) = &self.opts.buffers else {
+                    return missing(
+                        "pickle stream refers to out-of-band data but no *buffers* argument was given",
+                    );
                 };
                 let i = self.next_buffer;
-                let data = match bufs.get(i) {
-                    Some(b) => b.clone(),
-                    None => {
-                        return Err(Error::new(
-                            ErrorKind::MissingHook,
-                            "not enough out-of-band buffers",
-                        ))
-                    }
+                let Some(data) = bufs.get(i).cloned() else {
+                    return missing("not enough out-of-band buffers");
                 };
                 self.next_buffer += 1;
                 self.push_new(Node::Buffer(Box::new(PickleBuffer {
                     data,
                     readonly: false,
                     index: Some(i),
-                })))?;
+                })))
             }
             O::ReadonlyBuffer => {
                 let top = self.top()?;
+                let readonly = |data, index| {
+                    Some(Node::Buffer(Box::new(PickleBuffer {
+                        data,
+                        readonly: true,
+                        index,
+                    })))
+                };
                 let replacement = match self.kind_of(top) {
-                    Node::Buffer(b) if !b.readonly => Some(Node::Buffer(Box::new(PickleBuffer {
-                        data: b.data.clone(),
-                        readonly: true,
-                        index: b.index,
-                    }))),
-                    Node::ByteArray(b) => Some(Node::Buffer(Box::new(PickleBuffer {
-                        data: b.clone(),
-                        readonly: true,
-                        index: None,
-                    }))),
+                    Node::Buffer(b) if !b.readonly => readonly(b.data.clone(), b.index),
+                    Node::ByteArray(b) => readonly(b.clone(), None),
                     Node::Buffer(_) | Node::Bytes(_) => None,
                     _ if self.is_opaque(top) => None,
                     other => {
@@ -1565,19 +1605,20 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                     let id = self.add(node)?;
                     *self.stack.last_mut().expect("top checked") = id;
                 }
+                Ok(())
             }
+            _ => unreachable!("dispatched by step_cold"),
+        }
+    }
+
+    /// SHORT_BINSTRING, BINSTRING, STRING (Python 2 `str`) and UNICODE.
+    fn step_text(&mut self, op: Opcode) -> Result<()> {
+        use Opcode as O;
+        let node = match op {
             O::ShortBinString | O::BinString => {
-                let n: i64 = if op == O::ShortBinString {
-                    self.read_u8()? as i64
-                } else {
-                    i32::from_le_bytes(self.read_fixed::<4>()?) as i64
-                };
-                if n < 0 {
-                    return Err(invalid("BINSTRING pickle has negative byte count"));
-                }
-                let data = self.read_payload(n as u64)?;
-                let node = self.py2_str(data)?;
-                self.push_new(node)?;
+                let n = self.read_signed_len(op == O::ShortBinString, "BINSTRING")?;
+                let data = self.read_payload(n)?;
+                self.py2_str(data)?
             }
             O::String => {
                 let line = self.read_line_owned()?;
@@ -1590,41 +1631,39 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 if self.opts.encoding == "bytes" {
                     self.charge(bytes.len() as u64)?;
                 }
-                let node = self.py2_str(Buf::from(bytes))?;
-                self.push_new(node)?;
+                self.py2_str(Buf::from(bytes))?
             }
             O::Unicode => {
                 let line = self.read_line_owned()?;
                 let body = &line[..line.len() - 1];
                 let s = text::decode_raw_unicode_escape(body).map_err(bad_text)?;
                 self.charge(s.len() as u64)?;
-                let node = Node::Str(
-                    PyStr::from_wtf8_vec(s).ok_or_else(|| bad_text("invalid code point"))?,
-                );
-                self.push_new(node)?;
+                Node::Str(PyStr::from_wtf8_vec(s).ok_or_else(|| bad_text("invalid code point"))?)
             }
-            O::EmptyTuple => self.push_new(Node::Tuple(Vec::new()))?,
+            _ => unreachable!("dispatched by step_cold"),
+        };
+        self.push_new(node)
+    }
+
+    /// EMPTY_TUPLE, TUPLE1-3, TUPLE, LIST, DICT, EMPTY_SET, FROZENSET: a
+    /// new collection.
+    fn step_collection(&mut self, op: Opcode) -> Result<()> {
+        use Opcode as O;
+        match op {
+            O::EmptyTuple => self.push_new(Node::Tuple(Vec::new())),
             O::Tuple1 | O::Tuple2 | O::Tuple3 => {
-                let n = match op {
-                    O::Tuple1 => 1,
-                    O::Tuple2 => 2,
-                    _ => 3,
-                };
-                if self.stack.len() < n + self.fence() {
-                    return Err(underflow(!self.marks.is_empty()));
-                }
+                let n = op.small_tuple_len();
+                self.need(n)?;
                 let items = self.stack.split_off(self.stack.len() - n);
-                self.push_new(Node::Tuple(items))?;
+                self.push_new(Node::Tuple(items))
             }
             O::Tuple => {
-                let m = self.marker()?;
-                let items = self.stack.split_off(m);
-                self.push_new(Node::Tuple(items))?;
+                let items = self.pop_marked()?;
+                self.push_new(Node::Tuple(items))
             }
             O::List => {
-                let m = self.marker()?;
-                let items = self.stack.split_off(m);
-                self.push_new(Node::List(items))?;
+                let items = self.pop_marked()?;
+                self.push_new(Node::List(items))
             }
             O::Dict => {
                 let m = self.marker()?;
@@ -1636,87 +1675,82 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 for pair in items.chunks(2) {
                     self.graph.dict_insert(d, pair[0], pair[1])?;
                 }
-                self.push(d)?;
+                self.push(d)
             }
-            O::EmptySet => self.push_new(Node::Set(Default::default()))?,
+            O::EmptySet => self.push_new(Node::Set(Default::default())),
             O::FrozenSet => {
-                let m = self.marker()?;
-                let items = self.stack.split_off(m);
+                let items = self.pop_marked()?;
                 let id = self.graph.frozenset(items)?;
-                self.push(id)?;
+                self.push(id)
             }
+            _ => unreachable!("dispatched by step_cold"),
+        }
+    }
+
+    /// APPEND, APPENDS, SETITEM, SETITEMS, ADDITEMS: items into the
+    /// container below them.
+    fn step_fill(&mut self, op: Opcode) -> Result<()> {
+        use Opcode as O;
+        match op {
             O::Append => {
-                if self.stack.len() < 1 + self.fence() + 1 {
-                    return Err(underflow(!self.marks.is_empty()));
-                }
-                let x = self.stack.len() - 1;
-                self.do_append(x)?;
+                self.need(2)?;
+                self.fill(self.stack.len() - 1, Fill::Append)
             }
             O::Appends => {
                 let m = self.marker()?;
-                self.do_append(m)?;
+                self.fill(m, Fill::Append)
             }
-            O::SetItem => {
-                let x = self.stack.len().checked_sub(2);
-                match x {
-                    Some(x) => self.do_setitems(x)?,
-                    None => return Err(underflow(!self.marks.is_empty())),
-                }
-            }
+            O::SetItem => match self.stack.len().checked_sub(2) {
+                Some(x) => self.fill(x, Fill::SetItems),
+                None => Err(self.underflow()),
+            },
             O::SetItems => {
                 let m = self.marker()?;
-                self.do_setitems(m)?;
+                self.fill(m, Fill::SetItems)
             }
             O::AddItems => {
                 let m = self.marker()?;
-                let len = self.stack.len();
-                if m > len || m <= self.fence() {
-                    return Err(underflow(!self.marks.is_empty()));
-                }
-                if len == m {
-                    return Ok(());
-                }
-                let target = self.stack[m - 1];
-                let items = &self.stack[m..];
-                match self.kind_of(target) {
-                    Node::Set(_) => self.graph.set_extend(target, items)?,
-                    _ if self.is_opaque(target) => {
-                        if let Node::Object(o) = &mut self.graph.nodes[target.index()] {
-                            o.set_items.extend_from_slice(items);
-                        }
-                    }
-                    other => {
-                        return Err(invalid(format!(
-                            "'{}' object has no attribute 'add'",
-                            other.type_name()
-                        )))
-                    }
-                }
-                self.stack.truncate(m);
+                self.fill(m, Fill::AddItems)
             }
+            _ => unreachable!("dispatched by step_cold"),
+        }
+    }
+
+    /// POP, POP_MARK, DUP.
+    fn step_stack(&mut self, op: Opcode) -> Result<()> {
+        use Opcode as O;
+        match op {
             O::Pop => {
                 let len = self.stack.len();
                 if self.marks.last() == Some(&len) {
                     self.marks.pop();
                 } else if len <= self.fence() {
-                    return Err(underflow(!self.marks.is_empty()));
+                    return Err(self.underflow());
                 } else {
                     self.stack.pop();
                 }
+                Ok(())
             }
             O::PopMark => {
                 let m = self.marker()?;
                 self.stack.truncate(m);
+                Ok(())
             }
             O::Dup => {
                 let t = self.top()?;
-                self.push(t)?;
+                self.push(t)
             }
+            _ => unreachable!("dispatched by step_cold"),
+        }
+    }
+
+    /// GET, LONG_BINGET, PUT, LONG_BINPUT (the binary one-byte forms and
+    /// MEMOIZE are in [`Machine::step`]).
+    fn step_memo(&mut self, op: Opcode) -> Result<()> {
+        use Opcode as O;
+        match op {
             O::Get => {
-                let line = self.read_line_owned()?;
-                if line.len() < 2 {
-                    return Err(bad_readline());
-                }
+                let line = self.read_arg_line()?;
                 let v = text::py_long_from_str(text::c_str(&line), 10).map_err(invalid)?;
                 let idx = u64::try_from(&v)
                     .ok()
@@ -1727,17 +1761,14 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                             format!("Memo value not found at index {v}"),
                         )
                     })?;
-                self.memo_get(idx)?;
+                self.memo_get(idx)
             }
             O::LongBinGet => {
-                let i = u32::from_le_bytes(self.read_fixed::<4>()?) as u64;
-                self.memo_get(i)?;
+                let i = self.read_len(4)?;
+                self.memo_get(i)
             }
             O::Put => {
-                let line = self.read_line_owned()?;
-                if line.len() < 2 {
-                    return Err(bad_readline());
-                }
+                let line = self.read_arg_line()?;
                 self.top()?;
                 let v = text::py_long_from_str(text::c_str(&line), 10).map_err(invalid)?;
                 let idx = match i64::try_from(&v) {
@@ -1745,12 +1776,20 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                     Ok(_) => return Err(invalid("negative PUT argument")),
                     Err(_) => return Err(invalid("Python int too large to convert to C ssize_t")),
                 };
-                self.memo_put(idx)?;
+                self.memo_put(idx)
             }
             O::LongBinPut => {
-                let i = u32::from_le_bytes(self.read_fixed::<4>()?) as u64;
-                self.memo_put(i)?;
+                let i = self.read_len(4)?;
+                self.memo_put(i)
             }
+            _ => unreachable!("dispatched by step_cold"),
+        }
+    }
+
+    /// EXT1, EXT2, EXT4, GLOBAL, STACK_GLOBAL: a reference to a global.
+    fn step_global(&mut self, op: Opcode) -> Result<()> {
+        use Opcode as O;
+        let id = match op {
             O::Ext1 | O::Ext2 | O::Ext4 => {
                 let code: i64 = match op {
                     O::Ext1 => self.read_u8()? as i64,
@@ -1760,23 +1799,18 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 if code <= 0 {
                     return Err(invalid("EXT specifies code <= 0"));
                 }
-                let (m, n) = match self.opts.extensions.get(&(code as i32)) {
-                    Some(p) => p.clone(),
-                    None => {
-                        return Err(Error::new(
-                            ErrorKind::MissingHook,
-                            format!("unregistered extension code {code}"),
-                        ))
-                    }
+                let Some((m, n)) = self.opts.extensions.get(&(code as i32)).cloned() else {
+                    return Err(Error::new(
+                        ErrorKind::MissingHook,
+                        format!("unregistered extension code {code}"),
+                    ));
                 };
-                let id = self.global(m, n)?;
-                self.push(id)?;
+                self.global(m, n)?
             }
             O::Global => {
                 let module = self.line_name(false)?;
                 let name = self.line_name(false)?;
-                let id = self.global(module, name)?;
-                self.push(id)?;
+                self.global(module, name)?
             }
             O::StackGlobal => {
                 let name = self.pop()?;
@@ -1787,30 +1821,34 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 };
                 // A name with a lone surrogate cannot be imported: CPython
                 // fails in find_class.
-                let (m, n) = match (m, n) {
-                    (Some(m), Some(n)) => (m.to_string(), n.to_string()),
-                    _ => {
-                        return Err(invalid(
-                            "'utf-8' codec can't encode character: surrogates not allowed",
-                        ))
-                    }
+                let (Some(m), Some(n)) = (m, n) else {
+                    return Err(invalid(
+                        "'utf-8' codec can't encode character: surrogates not allowed",
+                    ));
                 };
-                let id = self.global(m, n)?;
+                let id = self.global(m.to_string(), n.to_string())?;
                 // The str nodes it was read from, for the pickler (CPython
                 // memoizes them as objects; see `Graph::reduction_of`).
                 self.graph.reductions.insert(id, (module, name));
-                self.push(id)?;
+                id
             }
+            _ => unreachable!("dispatched by step_cold"),
+        };
+        self.push(id)
+    }
+
+    /// REDUCE, BUILD, INST, OBJ, NEWOBJ, NEWOBJ_EX: calls CPython would
+    /// make.
+    fn step_construct(&mut self, op: Opcode) -> Result<()> {
+        use Opcode as O;
+        let id = match op {
             O::Reduce => {
                 let args = self.pop()?;
                 let callable = self.pop()?;
-                let id = self.reduce(callable, args)?;
-                self.push(id)?;
+                self.reduce(callable, args)?
             }
             O::Build => {
-                if self.stack.len() < 2 + self.fence() {
-                    return Err(underflow(!self.marks.is_empty()));
-                }
+                self.need(2)?;
                 let state = self.pop()?;
                 let inst = self.top()?;
                 self.emit(Event::Build {
@@ -1822,6 +1860,7 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                 {
                     self.call_build_hook(inst)?;
                 }
+                return Ok(());
             }
             O::Inst => {
                 let m = self.marker()?;
@@ -1839,12 +1878,12 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                     args,
                 }))))?;
                 self.emit_call(cls_id, None, None, id);
-                self.push(id)?;
+                id
             }
             O::Obj => {
                 let m = self.marker()?;
                 if self.stack.len() < m + 1 {
-                    return Err(underflow(!self.marks.is_empty()));
+                    return Err(self.underflow());
                 }
                 let args = self.stack.split_off(m + 1);
                 let cls = self.pop()?;
@@ -1854,121 +1893,111 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
                     args,
                 }))))?;
                 self.emit_call(cls, None, None, id);
-                self.push(id)?;
+                id
             }
-            O::NewObj | O::NewObjEx => {
-                let ex = op == O::NewObjEx;
-                let kwargs = if ex { Some(self.pop()?) } else { None };
-                let args = self.pop()?;
-                let cls = self.pop()?;
-                let opname = if ex { "NEWOBJ_EX" } else { "NEWOBJ" };
-                let not_type = match self.kind_of(cls) {
-                    Node::Global(g) if g.module == "builtins" => crate::builtins::non_type(&g.name),
-                    _ if !self.is_opaque(cls) => Some(self.kind_of(cls).type_name()),
-                    _ => None,
-                };
-                if let Some(t) = not_type {
-                    return Err(invalid(format!(
-                        "{opname} class argument must be a type, not {t}"
-                    )));
-                }
-                if !matches!(self.kind_of(args), Node::Tuple(_)) && !self.is_opaque(args) {
-                    return Err(invalid(format!(
-                        "{opname} args argument must be a tuple, not {}",
-                        self.kind_of(args).type_name()
-                    )));
-                }
-                if let Some(kw) = kwargs {
-                    if !matches!(self.kind_of(kw), Node::Dict(_)) && !self.is_opaque(kw) {
-                        return Err(invalid(format!(
-                            "{opname} kwargs argument must be a dict, not {}",
-                            self.kind_of(kw).type_name()
-                        )));
-                    }
-                }
-                let id = match self.builtin_empty(cls, args, kwargs) {
-                    Some(value) => self.add(value)?,
-                    None => {
-                        let construct = match kwargs {
-                            Some(kwargs) => Construct::NewObjEx { cls, args, kwargs },
-                            None => Construct::NewObj { cls, args },
-                        };
-                        self.add(Node::Object(Box::new(Object::new(construct))))?
-                    }
-                };
-                self.emit_call(cls, Some(args), kwargs, id);
-                self.push(id)?;
-            }
-            O::PersId => {
-                if matches!(self.opts.persistent, Persistent::Error) {
-                    return Err(no_persistent_load());
-                }
-                let line = self.read_line_owned()?;
-                let body = &line[..line.len() - 1];
-                if body.iter().any(|&b| b >= 0x80) {
-                    return Err(invalid(
-                        "persistent IDs in protocol 0 must be ASCII strings",
-                    ));
-                }
-                self.charge(body.len() as u64)?;
-                let s = String::from_utf8(body.to_vec()).expect("ascii");
-                let pid = self.add(Node::Str(PyStr::from(s)))?;
-                let id = self.persistent(pid)?;
-                self.push(id)?;
-            }
-            O::BinPersId => {
-                if matches!(self.opts.persistent, Persistent::Error) {
-                    return Err(no_persistent_load());
-                }
-                let pid = self.pop()?;
-                let id = self.persistent(pid)?;
-                self.push(id)?;
-            }
-            O::Proto => {
-                let p = self.read_u8()?;
-                if p > HIGHEST_PROTOCOL {
-                    return Err(Error::new(
-                        ErrorKind::UnsupportedProtocol,
-                        format!("unsupported pickle protocol: {p}"),
-                    ));
-                }
-                self.proto = p;
-            }
-            O::Frame => {
-                let n = u64::from_le_bytes(self.read_fixed::<8>()?);
-                if n > i64::MAX as u64 {
-                    return Err(invalid(format!(
-                        "FRAME length exceeds system's maximum of {} bytes",
-                        i64::MAX
-                    )));
-                }
-                if !self.r.is_borrowed() && n > self.opts.limits.max_bytes {
-                    // A reader buffers the whole frame.
-                    return Err(limit_error(
-                        format_args!("FRAME of {n} bytes"),
-                        "max_bytes",
-                        self.opts.limits.max_bytes,
-                    ));
-                }
-                self.r.require(n)?;
-            }
-            O::Stop => unreachable!("handled by run"),
-            O::None
-            | O::BinInt
-            | O::BinInt1
-            | O::BinInt2
-            | O::BinFloat
-            | O::ShortBinUnicode
-            | O::BinUnicode
-            | O::BinUnicode8
-            | O::EmptyList
-            | O::EmptyDict
-            | O::Mark
-            | O::BinGet
-            | O::BinPut
-            | O::Memoize => unreachable!("handled by step"),
+            O::NewObj | O::NewObjEx => self.newobj(op == O::NewObjEx)?,
+            _ => unreachable!("dispatched by step_cold"),
+        };
+        self.push(id)
+    }
+
+    /// NEWOBJ (`ex` false) or NEWOBJ_EX: CPython's type checks of the
+    /// class, args and kwargs, then the empty builtin value or an object.
+    fn newobj(&mut self, ex: bool) -> Result<NodeId> {
+        let kwargs = if ex { Some(self.pop()?) } else { None };
+        let args = self.pop()?;
+        let cls = self.pop()?;
+        let opname = if ex { "NEWOBJ_EX" } else { "NEWOBJ" };
+        let not_type = match self.kind_of(cls) {
+            Node::Global(g) if g.module == "builtins" => crate::builtins::non_type(&g.name),
+            _ if !self.is_opaque(cls) => Some(self.kind_of(cls).type_name()),
+            _ => None,
+        };
+        if let Some(t) = not_type {
+            return Err(invalid(format!(
+                "{opname} class argument must be a type, not {t}"
+            )));
         }
-        Ok(())
+        if !matches!(self.kind_of(args), Node::Tuple(_)) && !self.is_opaque(args) {
+            return Err(invalid(format!(
+                "{opname} args argument must be a tuple, not {}",
+                self.kind_of(args).type_name()
+            )));
+        }
+        if let Some(kw) = kwargs {
+            if !matches!(self.kind_of(kw), Node::Dict(_)) && !self.is_opaque(kw) {
+                return Err(invalid(format!(
+                    "{opname} kwargs argument must be a dict, not {}",
+                    self.kind_of(kw).type_name()
+                )));
+            }
+        }
+        let id = match self.builtin_empty(cls, args, kwargs) {
+            Some(value) => self.add(value)?,
+            None => {
+                let construct = match kwargs {
+                    Some(kwargs) => Construct::NewObjEx { cls, args, kwargs },
+                    None => Construct::NewObj { cls, args },
+                };
+                self.add(Node::Object(Box::new(Object::new(construct))))?
+            }
+        };
+        self.emit_call(cls, Some(args), kwargs, id);
+        Ok(id)
+    }
+
+    /// PERSID, BINPERSID: a persistent id, resolved as the options say.
+    fn step_persistent(&mut self, op: Opcode) -> Result<()> {
+        if matches!(self.opts.persistent, Persistent::Error) {
+            return Err(no_persistent_load());
+        }
+        let pid = if op == Opcode::PersId {
+            let line = self.read_line_owned()?;
+            let body = &line[..line.len() - 1];
+            if body.iter().any(|&b| b >= 0x80) {
+                return Err(invalid(
+                    "persistent IDs in protocol 0 must be ASCII strings",
+                ));
+            }
+            self.charge(body.len() as u64)?;
+            let s = String::from_utf8(body.to_vec()).expect("ascii");
+            self.add(Node::Str(PyStr::from(s)))?
+        } else {
+            self.pop()?
+        };
+        let id = self.persistent(pid)?;
+        self.push(id)
+    }
+
+    /// PROTO, FRAME.
+    fn step_framing(&mut self, op: Opcode) -> Result<()> {
+        if op == Opcode::Proto {
+            let p = self.read_u8()?;
+            if p > HIGHEST_PROTOCOL {
+                return Err(Error::new(
+                    ErrorKind::UnsupportedProtocol,
+                    format!("unsupported pickle protocol: {p}"),
+                ));
+            }
+            self.proto = p;
+            return Ok(());
+        }
+        let n = u64::from_le_bytes(self.read_fixed::<8>()?);
+        if n > i64::MAX as u64 {
+            return Err(invalid(format!(
+                "FRAME length exceeds system's maximum of {} bytes",
+                i64::MAX
+            )));
+        }
+        if !self.r.is_borrowed() && n > self.opts.limits.max_bytes {
+            // A reader buffers the whole frame.
+            return Err(limit_error(
+                format_args!("FRAME of {n} bytes"),
+                "max_bytes",
+                self.opts.limits.max_bytes,
+            ));
+        }
+        self.r.require(n)
     }
 
     fn int_fallback(&mut self, s: &[u8]) -> Result<Node<'a>> {
@@ -1998,59 +2027,45 @@ impl<'u, 'a, 'h, R: Read<'a> + ?Sized> Machine<'u, 'a, 'h, R> {
         }
     }
 
-    fn do_append(&mut self, x: usize) -> Result<()> {
+    /// The container below the items from stack index `x` up (APPENDS,
+    /// SETITEMS, ADDITEMS and their one-item forms), or `None` when there
+    /// are no items; an underflow when `x` is not above the fence.
+    fn fill_target(&self, x: usize) -> Result<Option<NodeId>> {
         let len = self.stack.len();
         if x > len || x <= self.fence() {
-            return Err(underflow(!self.marks.is_empty()));
+            return Err(self.underflow());
         }
-        if len == x {
-            return Ok(());
-        }
-        let target = self.stack[x - 1];
-        let items = &self.stack[x..];
-        match &mut self.graph.nodes[target.index()] {
-            Node::List(v) => v.extend_from_slice(items),
-            Node::Object(o) => o.list_items.extend_from_slice(items),
-            Node::Global(_) | Node::PersistentId(_) | Node::Buffer(_) => {}
-            other => {
-                return Err(invalid(format!(
-                    "'{}' object has no attribute 'append'",
-                    other.type_name()
-                )))
-            }
-        }
-        self.stack.truncate(x);
-        Ok(())
+        Ok((len > x).then(|| self.stack[x - 1]))
     }
 
-    fn do_setitems(&mut self, x: usize) -> Result<()> {
-        let len = self.stack.len();
-        if x > len || x <= self.fence() {
-            return Err(underflow(!self.marks.is_empty()));
-        }
-        if len == x {
+    /// APPEND(S), SETITEM(S) or ADDITEMS (`how`): the items from stack
+    /// index `x` up go into the container below them (a list, dict or set,
+    /// or an opaque object that records them), and leave the stack.
+    fn fill(&mut self, x: usize, how: Fill) -> Result<()> {
+        let Some(target) = self.fill_target(x)? else {
             return Ok(());
-        }
-        if (len - x) % 2 != 0 {
+        };
+        if how == Fill::SetItems && (self.stack.len() - x) % 2 != 0 {
             return Err(invalid("odd number of items for SETITEMS"));
         }
-        let target = self.stack[x - 1];
         let items = &self.stack[x..];
-        if matches!(self.graph.nodes[target.index()], Node::Dict(_)) {
-            self.graph.dict_extend(target, items)?;
-        } else {
-            match &mut self.graph.nodes[target.index()] {
-                Node::Object(o) => {
-                    o.dict_items
-                        .extend(items.chunks_exact(2).map(|p| (p[0], p[1])));
-                }
-                Node::Global(_) | Node::PersistentId(_) | Node::Buffer(_) => {}
-                other => {
-                    return Err(invalid(format!(
-                        "'{}' object does not support item assignment",
-                        other.type_name()
-                    )))
-                }
+        match (how, &mut self.graph.nodes[target.index()]) {
+            (Fill::Append, Node::List(v)) => v.extend_from_slice(items),
+            (Fill::SetItems, Node::Dict(_)) => self.graph.dict_extend(target, items)?,
+            (Fill::AddItems, Node::Set(_)) => self.graph.set_extend(target, items)?,
+            (Fill::Append, Node::Object(o)) => o.list_items.extend_from_slice(items),
+            (Fill::SetItems, Node::Object(o)) => o
+                .dict_items
+                .extend(items.chunks_exact(2).map(|p| (p[0], p[1]))),
+            (Fill::AddItems, Node::Object(o)) => o.set_items.extend_from_slice(items),
+            (_, Node::Global(_) | Node::PersistentId(_) | Node::Buffer(_)) => {}
+            (_, other) => {
+                let refusal = match how {
+                    Fill::Append => "has no attribute 'append'",
+                    Fill::SetItems => "does not support item assignment",
+                    Fill::AddItems => "has no attribute 'add'",
+                };
+                return Err(invalid(format!("'{}' object {refusal}", other.type_name())));
             }
         }
         self.stack.truncate(x);

@@ -202,30 +202,26 @@ impl<W: io::Write> Output<W> {
     pub(crate) fn put(&mut self, idx: u32, proto: u8) {
         if proto >= 4 {
             self.byte(O::Memoize.code());
-        } else if proto > 0 {
-            if idx < 256 {
-                self.write(&[O::BinPut.code(), idx as u8]);
-            } else {
-                let mut b = [O::LongBinPut.code(), 0, 0, 0, 0];
-                b[1..].copy_from_slice(&idx.to_le_bytes());
-                self.write(&b);
-            }
         } else {
-            self.write(format!("p{idx}\n").as_bytes());
+            self.memo_op(idx, proto, [O::BinPut, O::LongBinPut, O::Put]);
         }
     }
 
     pub(crate) fn get(&mut self, idx: u32, proto: u8) {
-        if proto > 0 {
-            if idx < 256 {
-                self.write(&[O::BinGet.code(), idx as u8]);
-            } else {
-                let mut b = [O::LongBinGet.code(), 0, 0, 0, 0];
-                b[1..].copy_from_slice(&idx.to_le_bytes());
-                self.write(&b);
-            }
+        self.memo_op(idx, proto, [O::BinGet, O::LongBinGet, O::Get]);
+    }
+
+    /// A memo PUT or GET of `idx`: `ops` is its one-byte-key, four-byte-key
+    /// and (protocol 0) decimal-line opcode.
+    fn memo_op(&mut self, idx: u32, proto: u8, [short, long, text]: [O; 3]) {
+        if proto == 0 {
+            self.write(format!("{}{idx}\n", text.code() as char).as_bytes());
+        } else if idx < 256 {
+            self.write(&[short.code(), idx as u8]);
         } else {
-            self.write(format!("g{idx}\n").as_bytes());
+            let mut b = [long.code(), 0, 0, 0, 0];
+            b[1..].copy_from_slice(&idx.to_le_bytes());
+            self.write(&b);
         }
     }
 

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 
 use brinery::serde::{as_frozenset, as_set, BigInt, DeOptions, Instance, InstanceKind, SerOptions};
 use brinery::{value, ErrorKind, Value};
+use brinery_testutil::{hex, unhex};
 use serde::{Deserialize, Serialize};
 
 // ----- helpers -----
@@ -40,17 +41,6 @@ fn helper(cmd: &str, input: &str) -> Option<String> {
         String::from_utf8_lossy(&out.stderr)
     );
     Some(stdout)
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 fn pickle<T: Serialize + ?Sized>(v: &T, proto: u8) -> Vec<u8> {

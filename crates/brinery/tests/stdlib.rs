@@ -11,6 +11,7 @@ use brinery::{
     pretty, repr, Construct, Graph, Node, NodeId, NodeRef, Object, PrettyOptions, ReprOptions,
     ReprPiece, Unpickler,
 };
+use brinery_testutil::unhex;
 use serde_json::{json, Value as Json};
 
 /// Every node id reachable from the root's children (and the root).
@@ -25,13 +26,6 @@ fn all_ids(g: &Graph<'_>) -> Vec<NodeId> {
     ids.sort();
     ids.dedup();
     ids
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 /// The stdlib registry plus the test script's own classes.
@@ -145,7 +139,7 @@ fn stdlib_repr_and_views_match_python() {
     for case in doc["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let proto = case["protocol"].as_u64().unwrap();
-        let data = hex(case["pickle"].as_str().unwrap());
+        let data = unhex(case["pickle"].as_str().unwrap());
         let mut up = Unpickler::new();
         if let Some(e) = case["encoding"].as_str() {
             up = up.encoding(e);
@@ -217,22 +211,13 @@ fn stdlib_repr_and_views_match_python() {
     // Hostile variants: every case with single bytes changed must decode
     // or fail cleanly, and whatever decodes must view and print without
     // panicking.
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = brinery_testutil::XorShift(0x2545_f491_4f6c_dd1d);
     let mut mutated = 0usize;
     for case in doc["cases"].as_array().unwrap() {
-        let data = hex(case["pickle"].as_str().unwrap());
+        let data = unhex(case["pickle"].as_str().unwrap());
         for _ in 0..20 {
             let mut d = data.clone();
-            for _ in 0..1 + next() % 3 {
-                let i = (next() % d.len() as u64) as usize;
-                d[i] = next() as u8;
-            }
+            rng.mutate(&mut d);
             let loaded = Unpickler::new().encoding("latin1").load_slice(&d);
             if let Ok(g) = loaded {
                 mutated += 1;

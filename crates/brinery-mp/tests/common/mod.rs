@@ -37,6 +37,14 @@ impl Py {
     pub fn modern(&self) -> bool {
         self.version >= (3, 12)
     }
+    /// `modern` for Python ≥ 3.12, else `legacy`.
+    pub fn modern_or<T>(&self, modern: T, legacy: T) -> T {
+        if self.modern() {
+            modern
+        } else {
+            legacy
+        }
+    }
     pub fn label(&self) -> String {
         format!("{}.{}", self.version.0, self.version.1)
     }

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// The big workloads of issue 6, in order.
 pub const BIG: &[&str] = &["records", "ints", "strings", "blob", "nested"];
@@ -75,6 +77,27 @@ pub fn big_group<'a>(
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
     g
+}
+
+/// A benchmark of one big workload read as the serde type `T`.
+pub trait TypedBench {
+    /// Benchmark `data` as a `T`, under the benchmark id `id`.
+    fn one<T: DeserializeOwned + Serialize>(&mut self, id: &str, data: &[u8]);
+}
+
+/// Call `b.one` for each of `files` with the type the typed benchmarks
+/// read it as: its own row type where it has one, [`brinery::Value`] for
+/// the others.
+pub fn each_typed(files: &[(&'static str, Vec<u8>)], b: &mut impl TypedBench) {
+    for (name, data) in files {
+        match *name {
+            "records" => b.one::<Vec<Record>>("records/Record", data),
+            "ints" => b.one::<Vec<i64>>("ints/i64", data),
+            "strings" => b.one::<Vec<String>>("strings/String", data),
+            "blob" => b.one::<serde_bytes::ByteBuf>("blob/ByteBuf", data),
+            _ => b.one::<brinery::Value>(&format!("{name}/Value"), data),
+        }
+    }
 }
 
 /// Settings for the small-object latency benches.

@@ -14,7 +14,8 @@ use ::serde::de::{
 use num_bigint::BigInt;
 
 use super::scan::{target_rec, Index, Rec, DICT, FROZENSET, LIST, SET, TUPLE};
-use super::{tags, DeOptions, MAGIC_BIGINT, MAGIC_VALUE};
+use super::tags::{self, python_deserializer};
+use super::DeOptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::opcodes::Opcode as O;
 use crate::text;
@@ -178,6 +179,16 @@ impl<'de, 'o> Stream<'de, 'o> {
         let mut out = [0u8; N];
         out.copy_from_slice(s);
         Ok(out)
+    }
+
+    /// The text argument line at `a` of INT or LONG (opcode `op` at `p`),
+    /// which must hold more than its newline.
+    fn arg_line_at(&self, a: usize, p: usize, op: O) -> Result<(&'de [u8], usize)> {
+        let (line, e) = self.line_at(a)?;
+        if line.len() < 2 {
+            return Err(Error::eof("pickle data was truncated").at(p as u64, Some(op)));
+        }
+        Ok((line, e))
     }
 
     fn line_at(&self, p: usize) -> Result<(&'de [u8], usize)> {
@@ -407,6 +418,20 @@ impl<'de, 'o> Stream<'de, 'o> {
         Ok(Self::owned_text(v))
     }
 
+    /// The payload bounds of LONG1/LONG4 or SHORT_BINSTRING/BINSTRING
+    /// (opcode `op` at `p`, argument at `a`): a one-byte or a signed
+    /// four-byte length, which must not be negative.
+    fn counted_signed(&self, a: usize, p: usize, op: O, what: &str) -> Result<(usize, usize)> {
+        if op.len_width() == 4 && i32::from_le_bytes(self.fixed::<4>(a)?) < 0 {
+            return Err(err(
+                ErrorKind::InvalidValue,
+                format!("{what} pickle has negative byte count"),
+            )
+            .at(p as u64, Some(op)));
+        }
+        self.counted(a, op.len_width() as usize)
+    }
+
     fn counted(&self, p: usize, width: usize) -> Result<(usize, usize)> {
         let n = match width {
             1 => self.byte(p)? as u64,
@@ -469,15 +494,7 @@ impl<'de, 'o> Stream<'de, 'o> {
                 a + 8,
             ),
             O::Long1 | O::Long4 => {
-                let (s, e) = if op == O::Long1 {
-                    self.counted(a, 1)?
-                } else {
-                    let n = i32::from_le_bytes(self.fixed::<4>(a)?);
-                    if n < 0 {
-                        return Err(bad("LONG pickle has negative byte count".into()));
-                    }
-                    self.counted(a, 4)?
-                };
+                let (s, e) = self.counted_signed(a, p, op, "LONG")?;
                 let d = &self.data[s..e];
                 let v = if d.is_empty() {
                     Scalar::Int(0)
@@ -491,21 +508,11 @@ impl<'de, 'o> Stream<'de, 'o> {
                 (v, e)
             }
             O::ShortBinUnicode | O::BinUnicode | O::BinUnicode8 => {
-                let w = match op {
-                    O::ShortBinUnicode => 1,
-                    O::BinUnicode => 4,
-                    _ => 8,
-                };
-                let (s, e) = self.counted(a, w)?;
+                let (s, e) = self.counted(a, op.len_width() as usize)?;
                 (self.make_str(&self.data[s..e], p)?, e)
             }
             O::ShortBinBytes | O::BinBytes | O::BinBytes8 => {
-                let w = match op {
-                    O::ShortBinBytes => 1,
-                    O::BinBytes => 4,
-                    _ => 8,
-                };
-                let (s, e) = self.counted(a, w)?;
+                let (s, e) = self.counted(a, op.len_width() as usize)?;
                 (Scalar::Bytes(Cow::Borrowed(&self.data[s..e])), e)
             }
             O::ByteArray8 => {
@@ -513,23 +520,12 @@ impl<'de, 'o> Stream<'de, 'o> {
                 (Scalar::ByteArray(Cow::Borrowed(&self.data[s..e])), e)
             }
             O::ShortBinString | O::BinString => {
-                let (s, e) = if op == O::ShortBinString {
-                    self.counted(a, 1)?
-                } else {
-                    let n = i32::from_le_bytes(self.fixed::<4>(a)?);
-                    if n < 0 {
-                        return Err(bad("BINSTRING pickle has negative byte count".into()));
-                    }
-                    self.counted(a, 4)?
-                };
+                let (s, e) = self.counted_signed(a, p, op, "BINSTRING")?;
                 (self.py2_str(&self.data[s..e], p)?, e)
             }
             O::EmptyTuple => (Scalar::EmptyTuple, a),
             O::Int => {
-                let (line, e) = self.line_at(a)?;
-                if line.len() < 2 {
-                    return Err(Error::eof("pickle data was truncated").at(p as u64, Some(op)));
-                }
+                let (line, e) = self.arg_line_at(a, p, op)?;
                 let s = text::c_str(line);
                 let (v, end) = text::strtol0(s);
                 let at_end = end >= s.len() || s[end] == b'\n';
@@ -549,10 +545,7 @@ impl<'de, 'o> Stream<'de, 'o> {
                 (v, e)
             }
             O::Long => {
-                let (line, e) = self.line_at(a)?;
-                if line.len() < 2 {
-                    return Err(Error::eof("pickle data was truncated").at(p as u64, Some(op)));
-                }
+                let (line, e) = self.arg_line_at(a, p, op)?;
                 let mut l = line.to_vec();
                 let n = l.len();
                 if l[n - 2] == b'L' {
@@ -623,17 +616,25 @@ impl<'de, 'o> Stream<'de, 'o> {
 
     // ----- containers -----
 
-    fn enter(&mut self) -> Result<()> {
-        self.depth += 1;
-        if self.depth > self.opts.max_depth {
-            return Err(err(
-                ErrorKind::LimitExceeded,
-                format!(
-                    "nesting deeper than {} (raise DeOptions::max_depth)",
-                    self.opts.max_depth
-                ),
-            )
-            .at(self.pos as u64, None));
+    /// Into record `i` (one level deeper): to its first item.
+    fn enter(&mut self, i: usize) -> Result<Rec> {
+        self.opts
+            .enter(&mut self.depth)
+            .map_err(|e| e.at(self.pos as u64, None))?;
+        let r = self.recs[i];
+        self.pos = r.start as usize + r.head as usize;
+        self.cur = i + 1;
+        Ok(r)
+    }
+
+    /// Out of record `r` after its items: check its end, one level up, and
+    /// back to where a replayed record (a memo GET) was read from.
+    fn leave(&mut self, r: &Rec, replay: Option<(usize, usize)>) -> Result<()> {
+        self.finish(r)?;
+        self.depth -= 1;
+        if let Some((pos, cur)) = replay {
+            self.pos = pos;
+            self.cur = cur;
         }
         Ok(())
     }
@@ -646,10 +647,7 @@ impl<'de, 'o> Stream<'de, 'o> {
         replay: Option<(usize, usize)>,
         visitor: V,
     ) -> Result<V::Value> {
-        let r = self.recs[i];
-        self.enter()?;
-        self.pos = r.start as usize + r.head as usize;
-        self.cur = i + 1;
+        let r = self.enter(i)?;
         let mut acc = RecAccess {
             de: self,
             remaining: r.count,
@@ -673,12 +671,7 @@ impl<'de, 'o> Stream<'de, 'o> {
                 ),
             ));
         }
-        self.finish(&r)?;
-        self.depth -= 1;
-        if let Some((pos, cur)) = replay {
-            self.pos = pos;
-            self.cur = cur;
-        }
+        self.leave(&r, replay)?;
         Ok(value)
     }
 
@@ -822,15 +815,23 @@ struct RecAccess<'a, 'de, 'o> {
     remaining: u32,
 }
 
-impl<'de> SeqAccess<'de> for RecAccess<'_, 'de, '_> {
-    type Error = Error;
+impl<'de> RecAccess<'_, 'de, '_> {
+    /// The next item (a sequence element or a map key), if any remain.
     #[inline]
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+    fn next_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
         if self.remaining == 0 {
             return Ok(None);
         }
         self.remaining -= 1;
         seed.deserialize(&mut *self.de).map(Some)
+    }
+}
+
+impl<'de> SeqAccess<'de> for RecAccess<'_, 'de, '_> {
+    type Error = Error;
+    #[inline]
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        self.next_seed(seed)
     }
     fn size_hint(&self) -> Option<usize> {
         Some(self.remaining as usize)
@@ -841,11 +842,7 @@ impl<'de> MapAccess<'de> for RecAccess<'_, 'de, '_> {
     type Error = Error;
     #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        if self.remaining == 0 {
-            return Ok(None);
-        }
-        self.remaining -= 1;
-        seed.deserialize(&mut *self.de).map(Some)
+        self.next_seed(seed)
     }
     #[inline]
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
@@ -923,40 +920,23 @@ impl<'de> de::Deserializer<'de> for &mut Stream<'de, '_> {
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_unit(visitor)
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.skip_value()?;
+        visitor.visit_unit()
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        if name == MAGIC_VALUE {
-            return visitor.visit_newtype_struct(ValueMode(self));
-        }
-        if name == MAGIC_BIGINT {
-            return match self.next_item()? {
-                Item::Scalar(Scalar::Int(i)) => visitor.visit_i64(i),
-                Item::Scalar(Scalar::Big(b)) => visitor.visit_bytes(&int_le(&b)),
-                Item::Scalar(Scalar::Bool(b)) => visitor.visit_i64(b as i64),
-                Item::Scalar(s) => self.visit_scalar(s, visitor),
-                Item::Rec(i, replay) => self.visit_rec(i, replay, visitor),
-            };
-        }
-        visitor.visit_newtype_struct(self)
+    python_deserializer!(enum;);
+}
+
+impl<'de> Stream<'de, '_> {
+    /// [`Value`](super::Value)'s newtype: the Python-typed data.
+    fn newtype_value<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        visitor.visit_newtype_struct(ValueMode(self))
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
+    /// An enum: a str (unit variant), a dict with one key or a `(name,
+    /// value)` tuple.
+    fn enum_value<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
         match self.next_item()? {
             Item::Scalar(Scalar::Str(s)) => visitor.visit_enum(s.into_deserializer()),
             Item::Scalar(Scalar::StrOwned(s)) => visitor.visit_enum(s.into_deserializer()),
@@ -973,34 +953,24 @@ impl<'de> de::Deserializer<'de> for &mut Stream<'de, '_> {
                         ),
                     ));
                 }
-                self.enter()?;
-                self.pos = r.start as usize + r.head as usize;
-                self.cur = i + 1;
+                self.enter(i)?;
                 let value = visitor.visit_enum(Enum { de: self })?;
-                self.finish(&r)?;
-                self.depth -= 1;
-                if let Some((pos, cur)) = replay {
-                    self.pos = pos;
-                    self.cur = cur;
-                }
+                self.leave(&r, replay)?;
                 Ok(value)
             }
             Item::Scalar(s) => self.visit_scalar(s, visitor),
         }
     }
 
-    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.skip_value()?;
-        visitor.visit_unit()
-    }
-
-    fn is_human_readable(&self) -> bool {
-        true
-    }
-
-    ::serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf seq tuple tuple_struct map struct identifier
+    /// [`BigInt`](super::BigInt)'s newtype: an int of any size.
+    fn newtype_bigint<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        match self.next_item()? {
+            Item::Scalar(Scalar::Int(i)) => visitor.visit_i64(i),
+            Item::Scalar(Scalar::Big(b)) => visitor.visit_bytes(&int_le(&b)),
+            Item::Scalar(Scalar::Bool(b)) => visitor.visit_i64(b as i64),
+            Item::Scalar(s) => self.visit_scalar(s, visitor),
+            Item::Rec(i, replay) => self.visit_rec(i, replay, visitor),
+        }
     }
 }
 

@@ -10,8 +10,9 @@
 use ::serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
 use super::de::{big_err, int_le, surrogate_err, visit_big};
+use super::tags::python_deserializer;
 use super::value::{TaggedValue, Value};
-use super::{DeOptions, MAGIC_BIGINT, MAGIC_VALUE};
+use super::DeOptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Construct, Graph, Node, NodeId};
 
@@ -87,16 +88,7 @@ impl<'g, 'a, 'de, 'o> GraphDe<'g, 'a, 'de, 'o> {
                     "recursive structure: a container that contains itself cannot be deserialized into a Rust value",
                 ));
             }
-            self.depth += 1;
-            if self.depth > self.opts.max_depth {
-                return Err(err(
-                    ErrorKind::LimitExceeded,
-                    format!(
-                        "nesting deeper than {} (raise DeOptions::max_depth)",
-                        self.opts.max_depth
-                    ),
-                ));
-            }
+            self.opts.enter(&mut self.depth)?;
             self.on_path[id.index()] = true;
         }
         Ok(())
@@ -341,43 +333,24 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, '_, 'de, '_> {
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_unit(visitor)
+    python_deserializer!(enum; ignored_any);
+}
+
+impl<'de> NodeDe<'_, '_, '_, 'de, '_> {
+    /// [`Value`]'s newtype: the node as a Python-typed value.
+    fn newtype_value<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let st = self.st;
+        let (g, depth) = (st.g, st.opts.max_depth);
+        let v = Value::from_node_counted(g, self.id, depth, &mut |n| {
+            st.values += n;
+            st.values <= st.limit
+        })?;
+        visitor.visit_newtype_struct(TaggedValue(v))
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        if name == MAGIC_VALUE {
-            let st = self.st;
-            let (g, depth) = (st.g, st.opts.max_depth);
-            let v = Value::from_node_counted(g, self.id, depth, &mut |n| {
-                st.values += n;
-                st.values <= st.limit
-            })?;
-            return visitor.visit_newtype_struct(TaggedValue(v));
-        }
-        if name == MAGIC_BIGINT {
-            if let Node::BigInt(b) = self.st.g.node(self.id) {
-                return visitor.visit_bytes(&int_le(b));
-            }
-            return self.any(visitor);
-        }
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
+    /// An enum: a str (unit variant), a dict with one key or a `(name,
+    /// value)` tuple.
+    fn enum_value<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let g = self.st.g;
         match g.node(self.id) {
             Node::Str(s) => match s.as_str() {
@@ -408,13 +381,12 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, '_, 'de, '_> {
         }
     }
 
-    fn is_human_readable(&self) -> bool {
-        true
-    }
-
-    ::serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf seq tuple tuple_struct map struct identifier ignored_any
+    /// [`BigInt`](super::BigInt)'s newtype: an int of any size.
+    fn newtype_bigint<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if let Node::BigInt(b) = self.st.g.node(self.id) {
+            return visitor.visit_bytes(&int_le(b));
+        }
+        self.any(visitor)
     }
 }
 

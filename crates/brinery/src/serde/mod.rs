@@ -148,6 +148,11 @@ pub struct DeOptions {
 }
 
 crate::printer::setters!(DeOptions {
+    /// How to decode Python 2 `str`: a codec name, or `"bytes"` to read
+    /// them as bytes.
+    encoding: &str => String::from,
+    /// The codec error handler (`"strict"`, `"replace"`, ...).
+    errors: &str => String::from,
     /// Map Python 2 module names to Python 3 ones (protocols < 3).
     fix_imports: bool,
     /// The unpickler's resource limits.
@@ -176,19 +181,6 @@ impl DeOptions {
         }
     }
 
-    /// How to decode Python 2 `str`: a codec name, or `"bytes"` to read
-    /// them as bytes.
-    pub fn encoding(mut self, encoding: &str) -> Self {
-        self.encoding = encoding.into();
-        self
-    }
-
-    /// The codec error handler (`"strict"`, `"replace"`, ...).
-    pub fn errors(mut self, errors: &str) -> Self {
-        self.errors = errors.into();
-        self
-    }
-
     /// Most values produced in all, counting a shared (memoized) value
     /// each time it is used. Default: 16 per input byte plus 2²⁰, which
     /// no pickle reaches without heavy sharing but stops "billion laughs"
@@ -196,6 +188,22 @@ impl DeOptions {
     pub fn max_expansion(mut self, n: u64) -> Self {
         self.max_expansion = Some(n);
         self
+    }
+
+    /// One level deeper into containers (`depth` counts them): an error
+    /// past [`DeOptions::max_depth`].
+    pub(crate) fn enter(&self, depth: &mut usize) -> Result<()> {
+        *depth += 1;
+        if *depth > self.max_depth {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "nesting deeper than {} (raise DeOptions::max_depth)",
+                    self.max_depth
+                ),
+            ));
+        }
+        Ok(())
     }
 
     pub(crate) fn expansion_limit(&self, input_len: usize) -> u64 {

@@ -398,11 +398,7 @@ impl Scanner<'_> {
                 });
             }
             O::Tuple1 | O::Tuple2 | O::Tuple3 => {
-                let n = match op {
-                    O::Tuple1 => 1,
-                    O::Tuple2 => 2,
-                    _ => 3,
-                };
+                let n = op.small_tuple_len();
                 if self.stack.len() < n + self.fence() {
                     return None;
                 }

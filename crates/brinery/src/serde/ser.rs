@@ -340,6 +340,23 @@ impl<W: io::Write> Serializer<W> {
 
     /// `{variant: ...}`, or `('variant', ...)` in a key: writes up to the
     /// value.
+    /// A dict (`serialize_map`, `serialize_struct`); inside a dict key, a
+    /// key of the kind `in_key` makes (from where it starts).
+    fn begin_mapping(
+        &mut self,
+        len: Option<usize>,
+        in_key: impl FnOnce((usize, u64)) -> Kind,
+    ) -> Result<Compound<'_, W>> {
+        self.pending = Pending::None;
+        if self.key > 0 {
+            self.out.boundary()?;
+            let at = self.out.mark();
+            self.key += 1;
+            return Ok(Compound::new(self, in_key(at)));
+        }
+        self.begin_dict(len)
+    }
+
     fn begin_variant(&mut self, variant: &str) -> Result<After> {
         self.out.boundary()?;
         if self.key > 0 {
@@ -770,6 +787,25 @@ macro_rules! small_ints_as_i64 {
     )*};
 }
 
+/// `serialize_tuple_variant` and `serialize_struct_variant`: the
+/// variant's wrapper (see `begin_variant`) around what `begin` opens.
+macro_rules! variant_methods {
+    ($($method:ident => $begin:expr,)*) => {$(
+        fn $method(
+            self,
+            _name: &'static str,
+            _index: u32,
+            variant: &'static str,
+            len: usize,
+        ) -> Result<Compound<'a, W>> {
+            let after = self.begin_variant(variant)?;
+            let mut c = ($begin)(self, len)?;
+            c.variant = after;
+            Ok(c)
+        }
+    )*};
+}
+
 impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
     type Ok = ();
     type Error = Error;
@@ -936,49 +972,15 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
     fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a, W>> {
         self.serialize_tuple(len)
     }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Compound<'a, W>> {
-        let after = self.begin_variant(variant)?;
-        let mut c = self.begin_tuple(Some(len))?;
-        c.variant = after;
-        Ok(c)
-    }
     fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a, W>> {
-        self.pending = Pending::None;
-        if self.key > 0 {
-            self.out.boundary()?;
-            let at = self.out.mark();
-            self.key += 1;
-            return Ok(Compound::new(self, Kind::KeyMap { at }));
-        }
-        self.begin_dict(len)
+        self.begin_mapping(len, |at| Kind::KeyMap { at })
     }
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a, W>> {
-        self.pending = Pending::None;
-        if self.key > 0 {
-            self.out.boundary()?;
-            let at = self.out.mark();
-            self.key += 1;
-            return Ok(Compound::new(self, Kind::KeyStruct { at }));
-        }
-        self.begin_dict(Some(len))
+        self.begin_mapping(Some(len), |at| Kind::KeyStruct { at })
     }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Compound<'a, W>> {
-        let after = self.begin_variant(variant)?;
-        let mut c = ser::Serializer::serialize_struct(&mut *self, "", len)?;
-        c.variant = after;
-        Ok(c)
+    variant_methods! {
+        serialize_tuple_variant => |s: &'a mut Serializer<W>, len| s.begin_tuple(Some(len)),
+        serialize_struct_variant => |s: &'a mut Serializer<W>, len| s.begin_mapping(Some(len), |at| Kind::KeyStruct { at }),
     }
     fn is_human_readable(&self) -> bool {
         true

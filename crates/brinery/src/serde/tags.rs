@@ -75,6 +75,58 @@ macro_rules! forward_all {
 }
 pub(super) use forward_all;
 
+/// The parts of brinery's two Python-data deserializers (the stream's and
+/// the graph's) that are the same: unit structs read as unit, the
+/// private newtype names of [`super::Value`] and [`super::BigInt`] handed
+/// to the deserializer's own `newtype_value`/`newtype_bigint`, and every
+/// other type forwarded to `deserialize_any` (plus `$forward`). With
+/// `enum;` first, enums are read by the deserializer's own `enum_value`.
+macro_rules! python_deserializer {
+    (enum; $($forward:ident)*) => {
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            _variants: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value> {
+            self.enum_value(visitor)
+        }
+
+        $crate::serde::tags::python_deserializer!($($forward)*);
+    };
+    ($($forward:ident)*) => {
+        fn deserialize_unit_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value> {
+            self.deserialize_unit(visitor)
+        }
+
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value> {
+            match name {
+                $crate::serde::MAGIC_VALUE => self.newtype_value(visitor),
+                $crate::serde::MAGIC_BIGINT => self.newtype_bigint(visitor),
+                _ => visitor.visit_newtype_struct(self),
+            }
+        }
+
+        fn is_human_readable(&self) -> bool {
+            true
+        }
+
+        ::serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf seq tuple tuple_struct map struct identifier $($forward)*
+        }
+    };
+}
+pub(super) use python_deserializer;
+
 /// Bytes.
 pub(super) struct BytesPayload(pub Vec<u8>);
 

@@ -904,59 +904,21 @@ macro_rules! from_int {
 }
 from_int!(i8 i16 i32 i64 isize u8 u16 u32 u64 usize i128 u128);
 
-impl From<bool> for Value {
-    fn from(v: bool) -> Value {
-        Value::Bool(v)
-    }
-}
-impl From<f64> for Value {
-    fn from(v: f64) -> Value {
-        Value::Float(v)
-    }
-}
-impl From<f32> for Value {
-    fn from(v: f32) -> Value {
-        Value::Float(v as f64)
-    }
-}
-impl From<&str> for Value {
-    fn from(v: &str) -> Value {
-        Value::str(v)
-    }
-}
-impl From<String> for Value {
-    fn from(v: String) -> Value {
-        Value::str(v)
-    }
-}
-impl From<PyStr<'_>> for Value {
-    fn from(v: PyStr<'_>) -> Value {
-        Value::Str(v.into_owned())
-    }
-}
-impl From<()> for Value {
-    fn from(_: ()) -> Value {
-        Value::None
-    }
-}
-impl From<Big> for Value {
-    fn from(v: Big) -> Value {
-        match i64::try_from(&v) {
-            Ok(i) => Value::Int(i),
-            Err(_) => Value::BigInt(v),
-        }
-    }
-}
-impl From<BigInt> for Value {
-    fn from(v: BigInt) -> Value {
-        v.0.into()
-    }
-}
-impl From<Instance> for Value {
-    fn from(v: Instance) -> Value {
-        Value::Object(Box::new(v))
-    }
-}
+crate::value::from_impls!(Value:
+    bool => |v| Value::Bool(v),
+    f64 => |v| Value::Float(v),
+    f32 => |v| Value::Float(v as f64),
+    &str => |v| Value::str(v),
+    String => |v| Value::str(v),
+    PyStr<'_> => |v| Value::Str(v.into_owned()),
+    () => |_unit| Value::None,
+    Big => |v| match i64::try_from(&v) {
+        Ok(i) => Value::Int(i),
+        Err(_) => Value::BigInt(v),
+    },
+    BigInt => |v| v.0.into(),
+    Instance => |v| Value::Object(Box::new(v)),
+);
 impl<T: Into<Value>> From<Option<T>> for Value {
     fn from(v: Option<T>) -> Value {
         v.map_or(Value::None, Into::into)
@@ -1054,6 +1016,16 @@ impl<'de> Deserialize<'de> for BigInt {
     }
 }
 
+/// Visitor methods that convert the visited value with `Into` (the ints
+/// [`Value`] and `bigint` take whatever their size).
+macro_rules! visit_into {
+    ($out:ty: $($method:ident($t:ty)),*) => {$(
+        fn $method<E>(self, v: $t) -> std::result::Result<$out, E> {
+            Ok(v.into())
+        }
+    )*};
+}
+
 /// `#[serde(with = "brinery::serde::bigint")]` for `num_bigint::BigInt`
 /// fields: a Python `int` of any size (in other formats: an integer when
 /// it fits in 128 bits, else its decimal string).
@@ -1086,18 +1058,7 @@ pub mod bigint {
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("an int")
         }
-        fn visit_i64<E>(self, v: i64) -> std::result::Result<Big, E> {
-            Ok(v.into())
-        }
-        fn visit_u64<E>(self, v: u64) -> std::result::Result<Big, E> {
-            Ok(v.into())
-        }
-        fn visit_i128<E>(self, v: i128) -> std::result::Result<Big, E> {
-            Ok(v.into())
-        }
-        fn visit_u128<E>(self, v: u128) -> std::result::Result<Big, E> {
-            Ok(v.into())
-        }
+        visit_into!(Big: visit_i64(i64), visit_u64(u64), visit_i128(i128), visit_u128(u128));
         fn visit_bool<E>(self, v: bool) -> std::result::Result<Big, E> {
             Ok((v as i64).into())
         }
@@ -1117,62 +1078,62 @@ pub mod bigint {
     }
 }
 
-/// `#[serde(with = "brinery::serde::as_set")]`: write a collection
-/// (`HashSet`, `BTreeSet`, `Vec`...) as a Python `set`; read it from a
-/// set, frozenset, list or tuple. Elements become hashable (sequences as
-/// tuples).
-///
-/// ```
-/// #[derive(serde::Serialize, serde::Deserialize)]
-/// struct S {
-///     #[serde(with = "brinery::serde::as_set")]
-///     tags: std::collections::BTreeSet<String>,
-/// }
-/// let s = S { tags: ["a".to_string()].into() };
-/// let v = brinery::serde::to_value(&s).unwrap();
-/// assert_eq!(v["tags"], brinery::Value::set(["a"]));
-/// ```
-pub mod as_set {
-    use super::*;
+/// A `#[serde(with = ...)]` module that writes a collection under the
+/// newtype name `$magic` (so as the Python type `$ty`) and reads it from
+/// any Python collection.
+macro_rules! set_with_module {
+    ($(#[$doc:meta])* $module:ident, $magic:ident, $ty:literal) => {
+        $(#[$doc])*
+        pub mod $module {
+            use super::*;
 
-    /// Serialize as a `set`.
-    pub fn serialize<T, S>(v: &T, s: S) -> std::result::Result<S::Ok, S::Error>
-    where
-        T: Serialize,
-        S: Serializer,
-    {
-        s.serialize_newtype_struct(MAGIC_SET, v)
-    }
+            #[doc = concat!("Serialize as a `", $ty, "`.")]
+            pub fn serialize<T, S>(v: &T, s: S) -> std::result::Result<S::Ok, S::Error>
+            where
+                T: Serialize,
+                S: Serializer,
+            {
+                s.serialize_newtype_struct($magic, v)
+            }
 
-    /// Deserialize from any Python collection.
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-        d: D,
-    ) -> std::result::Result<T, D::Error> {
-        T::deserialize(d)
-    }
+            /// Deserialize from any Python collection.
+            pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+                d: D,
+            ) -> std::result::Result<T, D::Error> {
+                T::deserialize(d)
+            }
+        }
+    };
 }
 
-/// `#[serde(with = "brinery::serde::as_frozenset")]`: like [`as_set`],
-/// writing a `frozenset`.
-pub mod as_frozenset {
-    use super::*;
+set_with_module!(
+    /// `#[serde(with = "brinery::serde::as_set")]`: write a collection
+    /// (`HashSet`, `BTreeSet`, `Vec`...) as a Python `set`; read it from a
+    /// set, frozenset, list or tuple. Elements become hashable (sequences as
+    /// tuples).
+    ///
+    /// ```
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct S {
+    ///     #[serde(with = "brinery::serde::as_set")]
+    ///     tags: std::collections::BTreeSet<String>,
+    /// }
+    /// let s = S { tags: ["a".to_string()].into() };
+    /// let v = brinery::serde::to_value(&s).unwrap();
+    /// assert_eq!(v["tags"], brinery::Value::set(["a"]));
+    /// ```
+    as_set,
+    MAGIC_SET,
+    "set"
+);
 
-    /// Serialize as a `frozenset`.
-    pub fn serialize<T, S>(v: &T, s: S) -> std::result::Result<S::Ok, S::Error>
-    where
-        T: Serialize,
-        S: Serializer,
-    {
-        s.serialize_newtype_struct(MAGIC_FROZENSET, v)
-    }
-
-    /// Deserialize from any Python collection.
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-        d: D,
-    ) -> std::result::Result<T, D::Error> {
-        T::deserialize(d)
-    }
-}
+set_with_module!(
+    /// `#[serde(with = "brinery::serde::as_frozenset")]`: like [`as_set`],
+    /// writing a `frozenset`.
+    as_frozenset,
+    MAGIC_FROZENSET,
+    "frozenset"
+);
 
 // ----- Serialize -----
 
@@ -1352,15 +1313,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_i64<E>(self, v: i64) -> std::result::Result<Value, E> {
         Ok(Value::Int(v))
     }
-    fn visit_u64<E>(self, v: u64) -> std::result::Result<Value, E> {
-        Ok(v.into())
-    }
-    fn visit_i128<E>(self, v: i128) -> std::result::Result<Value, E> {
-        Ok(v.into())
-    }
-    fn visit_u128<E>(self, v: u128) -> std::result::Result<Value, E> {
-        Ok(v.into())
-    }
+    visit_into!(Value: visit_u64(u64), visit_i128(i128), visit_u128(u128));
     fn visit_f64<E>(self, v: f64) -> std::result::Result<Value, E> {
         Ok(Value::Float(v))
     }
@@ -1559,17 +1512,17 @@ impl<'de> de::Deserializer<'de> for TaggedValue {
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
+    tags::python_deserializer!(option unit enum ignored_any);
+}
+
+impl<'de> TaggedValue {
+    /// Already a typed value: [`Value`]'s newtype sees it as it is.
+    fn newtype_value<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         visitor.visit_newtype_struct(self)
     }
 
-    ::serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
+    /// A [`BigInt`] visitor reads the int from `deserialize_any`.
+    fn newtype_bigint<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_newtype_struct(self)
     }
 }

@@ -188,26 +188,12 @@ pub enum EnumValue {
     Str(String),
 }
 
-impl From<i64> for EnumValue {
-    fn from(v: i64) -> Self {
-        EnumValue::Int(v)
-    }
-}
-impl From<i32> for EnumValue {
-    fn from(v: i32) -> Self {
-        EnumValue::Int(v as i64)
-    }
-}
-impl From<&str> for EnumValue {
-    fn from(v: &str) -> Self {
-        EnumValue::Str(v.into())
-    }
-}
-impl From<String> for EnumValue {
-    fn from(v: String) -> Self {
-        EnumValue::Str(v)
-    }
-}
+crate::value::from_impls!(EnumValue:
+    i64 => |v| EnumValue::Int(v),
+    i32 => |v| EnumValue::Int(v as i64),
+    &str => |v| EnumValue::Str(v.into()),
+    String => |v| EnumValue::Str(v),
+);
 
 /// A user view function: given an object of the registered class, its
 /// typed value (`None` to decline, `Some(Err)` for a malformed state).
@@ -901,27 +887,32 @@ fn tz_of<'g, 'a>(b: Builtin, c: &Call<'g, 'a>) -> Result<TzInfo<'g, 'a>> {
     })
 }
 
-fn time_fields(b: &[u8]) -> Result<(u8, u8, u8, u32, u8)> {
+/// The time of a 6-byte time state (hour with fold in its high bit,
+/// minute, second, 3-byte microsecond); `tzinfo` is left `None`.
+fn time_fields<'g, 'a>(b: &[u8]) -> Result<Time<'g, 'a>> {
     let (fold, hour) = (b[0] >> 7, b[0] & 0x7F);
     let us = (b[3] as u32) << 16 | (b[4] as u32) << 8 | b[5] as u32;
     check_range(hour as i64, 0, 23, "hour")?;
     check_range(b[1] as i64, 0, 59, "minute")?;
     check_range(b[2] as i64, 0, 59, "second")?;
     check_range(us as i64, 0, 999_999, "microsecond")?;
-    Ok((hour, b[1], b[2], us, fold))
+    Ok(Time {
+        hour,
+        minute: b[1],
+        second: b[2],
+        microsecond: us,
+        fold,
+        tzinfo: None,
+    })
 }
 
 fn time_of<'g, 'a>(c: &Call<'g, 'a>) -> Result<Time<'g, 'a>> {
     c.nargs(1..=2, "time")?;
     let b = date_bytes(c, 6, "time")?.ok_or_else(|| bad("time: state is not bytes"))?;
-    let (hour, minute, second, microsecond, fold) = time_fields(&b)?;
+    let t = time_fields(&b)?;
     Ok(Time {
-        hour,
-        minute,
-        second,
-        microsecond,
-        fold,
         tzinfo: tz_arg(c, 1)?,
+        ..t
     })
 }
 
@@ -930,8 +921,7 @@ fn datetime_of<'g, 'a>(c: &Call<'g, 'a>) -> Result<DateTime<'g, 'a>> {
     let b = date_bytes(c, 10, "datetime")?.ok_or_else(|| bad("datetime: state is not bytes"))?;
     let (fold, month) = (b[2] >> 7, b[2] & 0x7F);
     let d = check_date((b[0] as i64) << 8 | b[1] as i64, month as i64, b[3] as i64)?;
-    let (hour, minute, second, microsecond, _) =
-        time_fields(&[b[4] & 0x7F, b[5], b[6], b[7], b[8], b[9]])?;
+    let t = time_fields(&[b[4] & 0x7F, b[5], b[6], b[7], b[8], b[9]])?;
     if b[4] & 0x80 != 0 {
         return Err(bad("datetime: bad hour byte"));
     }
@@ -939,10 +929,10 @@ fn datetime_of<'g, 'a>(c: &Call<'g, 'a>) -> Result<DateTime<'g, 'a>> {
         year: d.year,
         month: d.month,
         day: d.day,
-        hour,
-        minute,
-        second,
-        microsecond,
+        hour: t.hour,
+        minute: t.minute,
+        second: t.second,
+        microsecond: t.microsecond,
         fold,
         tzinfo: tz_arg(c, 1)?,
     })

@@ -561,23 +561,35 @@ impl<'g, 'a> Mapping<'g, 'a> {
             .find(|(k, _)| g.view(*k).as_str() == Some(key))
             .map(|&(_, v)| g.view(v))
     }
-
-    /// Number of entries.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// True when there are no entries.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
-impl fmt::Debug for Mapping<'_, '_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.entries()).finish()
-    }
+/// `len`, `is_empty` and `Debug` of a view over a slice of node ids:
+/// `$field` is the slice, `$iter` the method giving the views and
+/// `$debug` the `Formatter` builder that prints them.
+macro_rules! slice_view {
+    ($ty:ident, $field:ident, $what:literal, $iter:ident, $debug:ident) => {
+        impl $ty<'_, '_> {
+            #[doc = concat!("Number of ", $what, ".")]
+            pub fn len(&self) -> usize {
+                self.$field.len()
+            }
+
+            #[doc = concat!("True when there are no ", $what, ".")]
+            pub fn is_empty(&self) -> bool {
+                self.$field.is_empty()
+            }
+        }
+
+        impl fmt::Debug for $ty<'_, '_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.$debug().entries(self.$iter()).finish()
+            }
+        }
+    };
 }
+
+slice_view!(Mapping, entries, "entries", entries, debug_map);
+slice_view!(Seq, items, "items", iter, debug_list);
 
 /// Items of a sequence (deque), in order.
 #[derive(Clone)]
@@ -595,20 +607,6 @@ impl<'g, 'a> Seq<'g, 'a> {
     pub fn iter(&self) -> impl Iterator<Item = NodeRef<'g, 'a>> + '_ {
         let g = self.graph;
         self.items.iter().map(move |&i| g.view(i))
-    }
-    /// Number of items.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-}
-
-impl fmt::Debug for Seq<'_, '_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
     }
 }
 

@@ -449,6 +449,7 @@ mod tests {
     use std::cell::Cell;
 
     use crate::unpickler::{Limits, Unpickler};
+    use brinery_testutil::unhex;
 
     thread_local! {
         pub(super) static DISABLED: Cell<bool> = const { Cell::new(false) };
@@ -462,13 +463,6 @@ mod tests {
     ///      'x'*40, {1: 2, 3: [4]}]
     const P4: &str = "800495c6000000000000005d94287d94288c026964944b018c046e616d65948c026e31948c0474616773945d94288c0178948c01799465757d942868024b0268038c026e329468055d94286807680865757d942868024d2c0168038c036ec3a99468055d94754b0147400400000000000086944e888987944afbffffff85944a701101004a90eefeff5d94284b014b024b03657d948c2878787878787878787878787878787878787878787878787878787878787878787878787878787878947d94284b014b024b035d944b046175652e";
     const P2: &str = "80025d7100287d7101285802000000696471024b0158040000006e616d65710358020000006e31710458040000007461677371055d7106285801000000787107580100000079710865757d71092868024b02680358020000006e32710a68055d710b286807680865757d710c2868024d2c01680358030000006ec3a9710d68055d710e754b0147400400000000000086710f4e88898771104afbffffff8571114a701101004a90eefeff5d7112284b014b024b03657d711358280000007878787878787878787878787878787878787878787878787878787878787878787878787878787871147d7115284b014b024b035d71164b046175652e";
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     fn outcome(data: &[u8], limits: &Limits, fast: bool) -> String {
         DISABLED.with(|d| d.set(!fast));
@@ -495,7 +489,7 @@ mod tests {
         let mut values: Vec<u8> = crate::opcodes::OPCODES.iter().map(|o| o.code).collect();
         values.extend([0, 1, 2, 3, 5, 0x7f, 0x80, 0xc3, 0xfe, 0xff]);
         let (mut checked, mut ok, mut differs_from_input) = (0usize, 0usize, 0usize);
-        for fixture in [hex(P4), hex(P2)] {
+        for fixture in [unhex(P4), unhex(P2)] {
             let plain = outcome(&fixture, &limits[0], true);
             assert!(plain.starts_with("ok "), "{plain}");
             let mut inputs = Vec::new();

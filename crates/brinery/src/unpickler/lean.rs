@@ -773,23 +773,14 @@ mod tests {
 
     #[test]
     fn same_events_and_outcomes_as_a_full_decode() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = brinery_testutil::XorShift(0x9e37_79b9_7f4a_7c15);
         let tight = Limits::default().max_nodes(60).max_memo_entries(12);
         let (mut compared, mut gave_up, mut events) = (0, 0, 0);
         for base in inputs() {
             for round in 0..400 {
                 let mut data = base.clone();
                 if round > 0 {
-                    for _ in 0..(1 + next() % 3) {
-                        let i = (next() as usize) % data.len();
-                        data[i] = next() as u8;
-                    }
+                    rng.mutate(&mut data);
                 }
                 for limits in [Limits::default(), tight.clone()] {
                     let full = run(&data, &limits, false);
@@ -811,13 +802,21 @@ mod tests {
         assert!(gave_up * 20 < compared, "{gave_up} of {compared}");
     }
 
-    #[test]
-    fn long_lists_keep_their_head_and_count() {
-        let mut d = b"\x80\x02]q\x00(".to_vec();
+    /// `head`, then `MARK BININT1 0 ... BININT1 99 APPENDS`, then `tail`.
+    fn hundred_ints(head: &[u8], tail: &[u8]) -> Vec<u8> {
+        let mut d = head.to_vec();
+        d.push(b'(');
         for i in 0..100u8 {
             d.extend_from_slice(&[b'K', i]);
         }
-        d.extend_from_slice(b"e.");
+        d.push(b'e');
+        d.extend_from_slice(tail);
+        d
+    }
+
+    #[test]
+    fn long_lists_keep_their_head_and_count() {
+        let d = hundred_ints(b"\x80\x02]q\x00", b".");
         let g = Unpickler::new()
             .events_only()
             .events_only_stress()
@@ -831,11 +830,7 @@ mod tests {
 
     #[test]
     fn a_set_of_a_dropped_list_gives_up() {
-        let mut d = b"\x80\x02c__builtin__\nset\n]q\x00(".to_vec();
-        for i in 0..100u8 {
-            d.extend_from_slice(&[b'K', i]);
-        }
-        d.extend_from_slice(b"e\x85R.");
+        let d = hundred_ints(b"\x80\x02c__builtin__\nset\n]q\x00", b"\x85R.");
         let mut u = Unpickler::new().events_only().events_only_stress();
         let e = u.load_slice(&d).unwrap_err();
         assert!(u.events_only_gave_up());

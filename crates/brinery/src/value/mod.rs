@@ -18,6 +18,20 @@ use thin_vec::ThinVec;
 pub use self::access::{Items, NodeRef};
 #[cfg(feature = "serde")]
 pub(crate) use self::call::is_copyreg_wrapper;
+
+/// `impl From<T> for $to` for each `T => |v| expr` (the plain
+/// conversions into [`crate::Value`] and [`crate::stdlib::EnumValue`]).
+macro_rules! from_impls {
+    ($to:ty: $($from:ty => |$v:ident| $e:expr),* $(,)?) => {
+        $(
+            impl From<$from> for $to {
+                fn from($v: $from) -> $to {
+                    $e
+                }
+            }
+        )*
+    };
+}
 pub use self::call::Call;
 pub use self::key::Unhashable;
 pub(crate) use self::key::INDEX_THRESHOLD;
@@ -27,6 +41,7 @@ pub(crate) use self::pystr::first_invalid;
 pub(crate) use self::pystr::validate;
 pub use self::pystr::{Buf, CodePoints, PyStr};
 pub(crate) use crate::text::push_code_point;
+pub(crate) use from_impls;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -290,15 +305,7 @@ pub struct Graph<'a> {
 impl<'a> Graph<'a> {
     /// An empty graph.
     pub fn new() -> Self {
-        Graph {
-            nodes: Vec::new(),
-            root: None,
-            reductions: Default::default(),
-            longs: Default::default(),
-            hashes: Default::default(),
-            free: Vec::new(),
-            dropped: Default::default(),
-        }
+        Graph::with_capacity(0)
     }
 
     /// An empty graph with room for `n` nodes.

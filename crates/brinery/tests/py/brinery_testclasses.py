@@ -225,15 +225,31 @@ class Reduced(_Base):
         return (make_reduced, (self.a, self.b))
 
 
-class ListWithAttrs(list):
-    """list subclass with extra attributes; __reduce__ yields listitems."""
+class _WithAttrs:
+    """Shared by ListWithAttrs and DictWithAttrs: extra attributes given as
+    keywords, kept in __dict__ and shown by repr."""
 
     __hash__ = None
 
     def __init__(self, items=(), **attrs):
-        list.__init__(self, items)
+        super().__init__(items)
         for k, v in attrs.items():
             setattr(self, k, v)
+
+    def __ne__(self, other):
+        r = self.__eq__(other)
+        return r if r is NotImplemented else not r
+
+    @reprlib.recursive_repr()
+    def __repr__(self):
+        return "%s(%s%s)" % (
+            type(self).__name__,
+            super().__repr__(),
+            "".join(", %s=%r" % kv for kv in self.__dict__.items()))
+
+
+class ListWithAttrs(_WithAttrs, list):
+    """list subclass with extra attributes; __reduce__ yields listitems."""
 
     def __reduce__(self):
         return (ListWithAttrs, (), self.__dict__ or None, iter(self), None)
@@ -244,26 +260,9 @@ class ListWithAttrs(list):
         return _guarded_eq(self, other, lambda: (
             list.__eq__(self, other) and self.__dict__ == other.__dict__))
 
-    def __ne__(self, other):
-        r = self.__eq__(other)
-        return r if r is NotImplemented else not r
 
-    @reprlib.recursive_repr()
-    def __repr__(self):
-        return "ListWithAttrs(%s%s)" % (
-            list.__repr__(self),
-            "".join(", %s=%r" % kv for kv in self.__dict__.items()))
-
-
-class DictWithAttrs(dict):
+class DictWithAttrs(_WithAttrs, dict):
     """dict subclass with extra attributes; __reduce__ yields dictitems."""
-
-    __hash__ = None
-
-    def __init__(self, items=(), **attrs):
-        dict.__init__(self, items)
-        for k, v in attrs.items():
-            setattr(self, k, v)
 
     def __reduce__(self):
         return (DictWithAttrs, (), self.__dict__ or None, None,
@@ -275,16 +274,6 @@ class DictWithAttrs(dict):
         return _guarded_eq(self, other, lambda: (
             list(self.items()) == list(other.items())
             and self.__dict__ == other.__dict__))
-
-    def __ne__(self, other):
-        r = self.__eq__(other)
-        return r if r is NotImplemented else not r
-
-    @reprlib.recursive_repr()
-    def __repr__(self):
-        return "DictWithAttrs(%s%s)" % (
-            dict.__repr__(self),
-            "".join(", %s=%r" % kv for kv in self.__dict__.items()))
 
 
 ALL_CLASSES = (Plain, Slotted, SlottedWithDict, WithNewArgsEx, WithNewArgs,

@@ -41,6 +41,10 @@ import re
 import struct
 import sys
 
+# Classes the disassembler cases pickle too: reduce with items, state
+# through __getnewargs_ex__, __slots__.
+from dis_cases import NewArgsEx, Reduced, Slotted
+
 try:
     sys.set_int_max_str_digits(4300)
 except AttributeError:  # Python < 3.11: no limit, the cases never hit it
@@ -375,34 +379,6 @@ class Point:
     y: object
 
 
-class WithSlots:
-    __slots__ = ("a", "b")
-
-    def __init__(self, a, b):
-        self.a = a
-        self.b = b
-
-
-class Reduced:
-    def __init__(self, items, mapping):
-        self.items = items
-        self.mapping = mapping
-
-    def __reduce__(self):
-        return (Reduced, ((), {}), {"note": "state"}, iter(self.items), iter(self.mapping.items()))
-
-
-class KwNew:
-    def __new__(cls, *args, **kwargs):
-        o = object.__new__(cls)
-        o.args = args
-        o.kwargs = kwargs
-        return o
-
-    def __getnewargs_ex__(self):
-        return self.args, self.kwargs
-
-
 class Old:
     def __init__(self, v):
         self.v = v
@@ -420,10 +396,11 @@ def object_values(r, g):
     rp.x = rp
     rp.y = [rp]
     out.append(("recursive dataclass", rp))
-    out.append(("slots", WithSlots(1, {"k": WithSlots(2, 3)})))
-    out.append(("reduce items", Reduced([1, 2, "x"], {"a": 1, 2: [3]})))
-    out.append(("reduce one item", Reduced([1], {"a": 1})))
-    out.append(("newobj_ex", KwNew(1, 2, a=3, b=[4])))
+    out.append(("slots", Slotted(1, {"k": Slotted(2, 3)})))
+    note = {"note": "state"}
+    out.append(("reduce items", Reduced([1, 2, "x"], {"a": 1, 2: [3]}, note)))
+    out.append(("reduce one item", Reduced([1], {"a": 1}, note)))
+    out.append(("newobj_ex", NewArgsEx(1, 2, a=3, b=[4])))
     out.append(("ordereddict", collections.OrderedDict([("a", 1), ("b", [2])])))
     out.append(("defaultdict", collections.defaultdict(list, {"x": [1]})))
     out.append(("counter", collections.Counter("abracadabra")))

@@ -111,6 +111,39 @@ _BYTES_PIECES = [
     b"hello world", bytes(range(256)),
 ]
 
+def _pick(r, table):
+    """Call, with `r`, the function of the first row of `table` whose
+    cut-off is above one `r.random()` draw (the last cut-off is 1.0)."""
+    x = r.random()
+    return next(f for cut, f in table if x < cut)(r)
+
+
+def _random_bits(lo, hi):
+    """An int of `lo` to `hi` random bits, either sign."""
+    def f(r):
+        v = r.getrandbits(r.randint(lo, hi))
+        return -v if r.random() < 0.5 else v
+    return f
+
+
+# Ints: the specials, small ones, then ever wider random ones up to and
+# around LONG1's limit of 255 bytes.
+_INTS = (
+    (0.35, lambda r: r.choice(INT_SPECIALS)),
+    (0.65, lambda r: r.randint(-300, 300)),
+    (0.90, _random_bits(1, 64)),
+    (0.96, _random_bits(65, 160)),
+    (0.985, _random_bits(161, 2000)),
+    (1.0, _random_bits(2030, 2050)),
+)
+
+# Container sizes: mostly small, sometimes up to 12, rarely up to 40.
+_SIZES = (
+    (0.75, lambda r: r.randint(0, 5)),
+    (0.95, lambda r: r.randint(6, 12)),
+    (1.0, lambda r: r.randint(13, 40)),
+)
+
 # Sizes that sit on opcode boundaries of the pickle format (1-byte vs 4-byte
 # lengths, and the 1000-item batches used by APPENDS/SETITEMS/ADDITEMS).
 _LEN_BOUNDARIES = [255, 256, 257, 1000, 1001]
@@ -141,21 +174,7 @@ class _Gen:
 
     # -------------------------------------------------------------- scalars
     def int_(self):
-        r = self.r
-        x = r.random()
-        if x < 0.35:
-            return r.choice(INT_SPECIALS)
-        if x < 0.65:
-            return r.randint(-300, 300)
-        if x < 0.90:
-            v = r.getrandbits(r.randint(1, 64))
-        elif x < 0.96:
-            v = r.getrandbits(r.randint(65, 160))
-        elif x < 0.985:
-            v = r.getrandbits(r.randint(161, 2000))
-        else:
-            v = r.getrandbits(r.randint(2030, 2050))
-        return -v if r.random() < 0.5 else v
+        return _pick(self.r, _INTS)
 
     def float_(self):
         r = self.r
@@ -270,13 +289,7 @@ class _Gen:
 
     # ----------------------------------------------------------- containers
     def _size(self):
-        r = self.r
-        x = r.random()
-        if x < 0.75:
-            return r.randint(0, 5)
-        if x < 0.95:
-            return r.randint(6, 12)
-        return r.randint(13, 40)
+        return _pick(self.r, _SIZES)
 
     def value(self, depth):
         r = self.r

@@ -514,6 +514,13 @@ fn column_owned(a: Array, col: &str, parquet: bool) -> Result<(ArrayRef, String,
             };
             arr
         }
+        (Dtype::Bool | Dtype::Boolean, Values::Bool(v)) => {
+            let n = nulls(&masked, v.len());
+            Arc::new(BooleanArray::new(
+                arrow_buffer::BooleanBuffer::from(v.as_slice()),
+                n,
+            ))
+        }
         (Dtype::String { .. }, Values::Str(st)) => strings_owned(st)?,
         (Dtype::Category { .. }, Values::Categorical { codes, categories }) => {
             let (values, ..) = column_owned(*categories, col, parquet)?;
@@ -802,34 +809,11 @@ pub fn into_ipc<W: std::io::Write>(df: DataFrame, w: W) -> Result<()> {
     Ok(())
 }
 
-/// Rows per Parquet row group: the writer holds one encoded row group at
-/// a time.
+/// `df` as one `RecordBatch` for Parquet (seconds stored as
+/// milliseconds, `df.attrs` under `PANDAS_ATTRS`); see `crate::pq`.
 #[cfg(feature = "parquet")]
-const ROW_GROUP: usize = 128 * 1024;
-
-/// Write `df` as Parquet with pandas' metadata, snappy-compressed like
-/// pandas' `to_parquet` default.
-#[cfg(feature = "parquet")]
-pub fn write_parquet<W: std::io::Write + Send>(df: &DataFrame, w: W) -> Result<()> {
-    into_parquet(df.clone(), w)
-}
-
-/// [`write_parquet`] taking the frame (no copy of the column values).
-#[cfg(feature = "parquet")]
-pub fn into_parquet<W: std::io::Write + Send>(df: DataFrame, w: W) -> Result<()> {
-    use parquet::arrow::ArrowWriter;
-    use parquet::basic::Compression;
-    use parquet::file::properties::WriterProperties;
-    let batch = batch(df, true)?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_max_row_group_size(ROW_GROUP)
-        .build();
-    let io = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Io, e.to_string());
-    let mut pw = ArrowWriter::try_new(w, batch.schema(), Some(props)).map_err(io)?;
-    pw.write(&batch).map_err(io)?;
-    pw.close().map_err(io)?;
-    Ok(())
+pub(crate) fn parquet_batch(df: DataFrame) -> Result<RecordBatch> {
+    batch(df, true)
 }
 
 // ---------------------------------------------------------------------------

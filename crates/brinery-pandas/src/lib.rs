@@ -38,11 +38,11 @@ mod tz;
 
 #[cfg(feature = "arrow")]
 mod arrow;
+#[cfg(feature = "parquet")]
+mod pq;
 
 #[cfg(feature = "arrow")]
 pub use crate::arrow::{into_ipc, into_record_batch, pandas_metadata, to_record_batch, write_ipc};
-#[cfg(feature = "parquet")]
-pub use crate::arrow::{into_parquet, write_parquet};
 pub use crate::csv::{frame_to_csv, series_to_csv, write_csv};
 pub use crate::decode::from_node;
 pub use crate::error::{Error, ErrorKind, Result};
@@ -51,6 +51,8 @@ pub use crate::model::{
     Array, ArrowData, ArrowField, ArrowNested, ArrowType, Cell, Closed, DataFrame, Dtype, Index,
     Pandas, Series, StringStorage, Strings, Values,
 };
+#[cfg(feature = "parquet")]
+pub use crate::pq::{into_parquet, write_parquet};
 pub use crate::repr::{frame_repr, index_repr, repr, series_repr};
 pub use crate::tz::Tz;
 

@@ -152,7 +152,7 @@ for v in $VERSIONS; do
     fi
     for mode in allow safe; do
         step "CPython pickletester, $mode mode ($v)" \
-            bash -c "cd '$RUNDIR' && BRINERY_SUITE_MODE=$mode '$venv/bin/python' '$ROOT/python/tests/run_cpython_suite.py' --json '$ROOT/target/py-suite-$v-$mode.json' | tail -15"
+            bash -c "set -o pipefail; cd '$RUNDIR' && BRINERY_SUITE_MODE=$mode '$venv/bin/python' '$ROOT/python/tests/run_cpython_suite.py' --json '$ROOT/target/py-suite-$v-$mode.json' | tail -15"
     done
 done
 

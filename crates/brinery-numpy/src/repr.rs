@@ -972,10 +972,15 @@ pub fn object_array_repr(reprs: &[String]) -> String {
         "{prefix}{},",
         words_1d(reprs, ", ", prefix.len(), LINEWIDTH - 1)
     );
-    let extra = "dtype=object)";
+    close_repr(&arr, "dtype=object)", prefix.len())
+}
+
+/// `arr` (ending in `,`) then `extra`: on the same line when it fits in
+/// numpy's line width, else on a new line indented under the prefix.
+fn close_repr(arr: &str, extra: &str, prefix_len: usize) -> String {
     let last = arr.len() - arr.rfind('\n').map(|i| i + 1).unwrap_or(0);
     let spacer = if last + extra.len() + 1 > LINEWIDTH {
-        format!("\n{}", " ".repeat(prefix.len()))
+        format!("\n{}", " ".repeat(prefix_len))
     } else {
         " ".into()
     };
@@ -1019,14 +1024,7 @@ fn repr_impl(a: &Array<'_>, g: Option<&Graph<'_>>) -> String {
         return format!("{prefix}{body})");
     }
     let arr = format!("{prefix}{body},");
-    let extra = format!("{})", extras.join(", "));
-    let last = arr.len() - arr.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let spacer = if last + extra.len() + 1 > LINEWIDTH {
-        format!("\n{}", " ".repeat(prefix.len()))
-    } else {
-        " ".into()
-    };
-    format!("{arr}{spacer}{extra}")
+    close_repr(&arr, &format!("{})", extras.join(", ")), prefix.len())
 }
 
 // ---------------------------------------------------------------------------

@@ -152,22 +152,27 @@ fn np_array(n: &ArrowNested, conv: Conv, s: usize, e: usize) -> Option<NpArray<'
 
 /// `str()` of the numpy array of `n[s..e]` converted by `p`.
 fn np_str(n: &ArrowNested, p: &Plan, s: usize, e: usize) -> String {
-    match np_array(n, p.conv, s, e) {
-        Some(a) => brinery_numpy::array_str(&a),
-        None => {
-            let reprs: Vec<String> = (s..e).map(|i| obj_repr(n, p, i)).collect();
-            brinery_numpy::object_array_str(&reprs)
-        }
-    }
+    np_text(n, p, s, e, false)
 }
 
 /// `repr()` of the numpy array of `n[s..e]` converted by `p`.
 fn np_repr(n: &ArrowNested, p: &Plan, s: usize, e: usize) -> String {
-    match np_array(n, p.conv, s, e) {
-        Some(a) => brinery_numpy::array_repr(&a),
-        None => {
+    np_text(n, p, s, e, true)
+}
+
+/// `repr()` (`repr`) or `str()` of the numpy array of `n[s..e]`: a typed
+/// array where the values convert to one, else an object array.
+fn np_text(n: &ArrowNested, p: &Plan, s: usize, e: usize, repr: bool) -> String {
+    match (np_array(n, p.conv, s, e), repr) {
+        (Some(a), true) => brinery_numpy::array_repr(&a),
+        (Some(a), false) => brinery_numpy::array_str(&a),
+        (None, _) => {
             let reprs: Vec<String> = (s..e).map(|i| obj_repr(n, p, i)).collect();
-            brinery_numpy::object_array_repr(&reprs)
+            if repr {
+                brinery_numpy::object_array_repr(&reprs)
+            } else {
+                brinery_numpy::object_array_str(&reprs)
+            }
         }
     }
 }

@@ -108,45 +108,44 @@ fn i32s(v: &[i32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
+/// Patch `from` to `to` in `arrow_nested`: a Malformed error that names
+/// `column` and says `says`.
+fn nested_refused(from: &[i32], to: &[i32], column: &str, says: &str) {
+    let mut g = load("arrow_nested.p4.pkl");
+    patch(&mut g, &i32s(from), &i32s(to));
+    let e = err(&g);
+    assert_eq!(e.kind(), ErrorKind::Malformed, "{e}");
+    assert_eq!(e.place(), Some(format!("column '{column}'").as_str()));
+    assert!(e.to_string().contains(says), "{e}");
+}
+
 #[test]
 fn arrow_list_offset_beyond_its_child() {
-    let mut g = load("arrow_nested.p4.pkl");
-    patch(&mut g, &i32s(&[0, 2, 2, 3, 3]), &i32s(&[0, 2, 2, 3, 9]));
-    let e = err(&g);
-    assert_eq!(e.kind(), ErrorKind::Malformed);
-    assert_eq!(e.place(), Some("column 'l'"));
-    assert!(e.to_string().contains("list offset out of range"), "{e}");
+    nested_refused(
+        &[0, 2, 2, 3, 3],
+        &[0, 2, 2, 3, 9],
+        "l",
+        "list offset out of range",
+    );
 }
 
 #[test]
 fn arrow_list_offsets_decreasing() {
-    let mut g = load("arrow_nested.p4.pkl");
-    patch(&mut g, &i32s(&[0, 2, 2, 3, 3]), &i32s(&[0, 2, 1, 3, 3]));
-    let e = err(&g);
-    assert_eq!(e.place(), Some("column 'l'"));
-    assert!(e.to_string().contains("offsets decrease"), "{e}");
+    nested_refused(&[0, 2, 2, 3, 3], &[0, 2, 1, 3, 3], "l", "offsets decrease");
 }
 
 #[test]
 fn arrow_list_offsets_cut_short() {
-    let mut g = load("arrow_nested.p4.pkl");
-    patch(&mut g, &i32s(&[0, 2, 2, 3, 3]), &i32s(&[0, 2]));
-    let e = err(&g);
-    assert_eq!(e.place(), Some("column 'l'"));
-    assert!(e.to_string().contains("shorter than the array"), "{e}");
+    nested_refused(&[0, 2, 2, 3, 3], &[0, 2], "l", "shorter than the array");
 }
 
 #[test]
 fn arrow_dictionary_key_outside_the_dictionary() {
-    let mut g = load("arrow_nested.p4.pkl");
-    patch(&mut g, &i32s(&[0, 1, 0, 0]), &i32s(&[0, 5, 0, 0]));
-    let e = err(&g);
-    assert_eq!(e.kind(), ErrorKind::Malformed);
-    assert_eq!(e.place(), Some("column 'd'"));
-    assert!(
-        e.to_string()
-            .contains("dictionary index 5 outside a dictionary of 2"),
-        "{e}"
+    nested_refused(
+        &[0, 1, 0, 0],
+        &[0, 5, 0, 0],
+        "d",
+        "dictionary index 5 outside a dictionary of 2",
     );
 }
 

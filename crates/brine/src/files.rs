@@ -145,6 +145,26 @@ pub struct Input {
     pub size: Option<u64>,
     reader: Box<dyn Read + Send>,
     bar: Option<ProgressBar>,
+    file: Option<File>,
+}
+
+/// Inputs at least this big are mapped by [`Input::read_mapped`].
+const MAP_THRESHOLD: u64 = 1 << 20;
+
+/// The bytes of an input: read into memory, or mapped.
+pub enum Data {
+    Owned(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Data {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Data::Owned(v) => v,
+            Data::Mapped(m) => m,
+        }
+    }
 }
 
 /// The name `-` stands for standard input/output.
@@ -183,6 +203,8 @@ pub struct Opened {
     name: String,
     size: Option<u64>,
     reader: Box<dyn Read + Send>,
+    /// The file again, for mapping it instead of reading (regular files).
+    file: Option<File>,
 }
 
 pub fn open_raw(path: &Path) -> Result<Opened, CliError> {
@@ -198,6 +220,7 @@ pub fn open_raw(path: &Path) -> Result<Opened, CliError> {
             name,
             size: None,
             reader: Box::new(io::stdin()),
+            file: None,
         });
     }
     let file = File::open(path).map_err(|e| CliError::io(&name, &SourceError::wrap(e)))?;
@@ -208,10 +231,12 @@ pub fn open_raw(path: &Path) -> Result<Opened, CliError> {
         return Err(CliError::new(EXIT_IO, format!("{name}: is a directory")));
     }
     let size = meta.is_file().then_some(meta.len());
+    let again = if meta.is_file() { file.try_clone().ok() } else { None };
     Ok(Opened {
         name,
         size,
         reader: Box::new(file),
+        file: again,
     })
 }
 
@@ -241,6 +266,7 @@ impl Opened {
             size: self.size,
             reader,
             bar,
+            file: self.file,
         })
     }
 }
@@ -261,6 +287,21 @@ impl Input {
         self.finish_bar();
         res.map_err(|e| CliError::io(&self.name, &e))?;
         Ok((self.name, data))
+    }
+
+    /// Read the whole (decompressed) input, mapping a big uncompressed
+    /// regular file into memory instead of copying it (no zeroed buffer,
+    /// no copy out of the page cache).
+    pub fn read_mapped(mut self) -> Result<(String, Data), CliError> {
+        let big = self.size.is_some_and(|n| n >= MAP_THRESHOLD);
+        if let (true, None, Some(file)) = (big, self.format, self.file.take()) {
+            if let Ok(map) = crate::mmap::map(&file) {
+                self.finish_bar();
+                return Ok((self.name, Data::Mapped(map)));
+            }
+        }
+        let (name, data) = self.read_all()?;
+        Ok((name, Data::Owned(data)))
     }
 
     /// Whether the input is big enough to deserve progress reporting.

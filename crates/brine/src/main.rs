@@ -2,6 +2,8 @@
 //! (and decompresses) files and dispatches to the library; the pickle logic
 //! lives in the library.
 
+#![deny(unsafe_code)]
+
 mod cli;
 mod code;
 mod commands;
@@ -10,6 +12,7 @@ mod export;
 mod files;
 mod graph;
 mod input;
+mod mmap;
 mod pandas;
 mod render;
 mod scan;

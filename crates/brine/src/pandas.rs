@@ -167,7 +167,7 @@ pub fn export(
     table: Table,
     progress: Progress,
 ) -> Result<(), CliError> {
-    let (name, data) = files::open_input(input, progress)?.read_all()?;
+    let (name, data) = files::open_input(input, progress)?.read_mapped()?;
     let graph = brinery::Unpickler::new()
         .keep_persistent_ids()
         .on_build(brinery_numpy::joblib_build_hook())

@@ -231,7 +231,11 @@ pub fn open_raw(path: &Path) -> Result<Opened, CliError> {
         return Err(CliError::new(EXIT_IO, format!("{name}: is a directory")));
     }
     let size = meta.is_file().then_some(meta.len());
-    let again = if meta.is_file() { file.try_clone().ok() } else { None };
+    let again = if meta.is_file() {
+        file.try_clone().ok()
+    } else {
+        None
+    };
     Ok(Opened {
         name,
         size,

@@ -19,7 +19,7 @@ use serde_json::{json, Value as J};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::label_repr;
-use crate::model::{Array, Cell, DataFrame, Dtype, Index, StringStorage, Values};
+use crate::model::{Array, Cell, DataFrame, Dtype, Floats, Index, Ints, StringStorage, Values};
 
 fn unsupported(col: &str, what: String) -> Error {
     Error::unsupported(what).at(|| col.to_string())
@@ -39,7 +39,7 @@ macro_rules! prim {
         Arc::new(<$arr>::from(
             $v.iter()
                 .enumerate()
-                .map(|(i, &x)| if valid(a, i) { Some(x as $t) } else { None })
+                .map(|(i, x)| if valid(a, i) { Some(x as $t) } else { None })
                 .collect::<Vec<Option<$t>>>(),
         )) as ArrayRef
     }};
@@ -150,14 +150,14 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
                 Arc::new(Float32Array::from(
                     v.iter()
                         .enumerate()
-                        .map(|(i, &x)| ok(i, x).then_some(x as f32))
+                        .map(|(i, x)| ok(i, x).then_some(x as f32))
                         .collect::<Vec<_>>(),
                 ))
             } else {
                 Arc::new(Float64Array::from(
                     v.iter()
                         .enumerate()
-                        .map(|(i, &x)| ok(i, x).then_some(x))
+                        .map(|(i, x)| ok(i, x).then_some(x))
                         .collect::<Vec<_>>(),
                 ))
             };
@@ -325,7 +325,7 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
 
 /// Category codes (-1 = missing) as dictionary keys of the width
 /// pyarrow uses: int8 below 128 categories, int16 below 32768, else int32.
-fn dictionary(codes: Vec<i32>, values: ArrayRef) -> Result<(ArrayRef, &'static str)> {
+fn dictionary(codes: Ints, values: ArrayRef) -> Result<(ArrayRef, &'static str)> {
     use arrow_array::types::ArrowDictionaryKeyType;
     use arrow_array::PrimitiveArray;
     use arrow_buffer::NullBuffer;
@@ -342,9 +342,9 @@ fn dictionary(codes: Vec<i32>, values: ArrayRef) -> Result<(ArrayRef, &'static s
     let n = values.len();
     let nulls = codes
         .iter()
-        .any(|&c| c < 0)
-        .then(|| NullBuffer::from_iter(codes.iter().map(|&c| c >= 0)));
-    let keys = codes.into_iter().map(|c| c.max(0));
+        .any(|c| c < 0)
+        .then(|| NullBuffer::from_iter(codes.iter().map(|c| c >= 0)));
+    let keys = codes.iter().map(|c| c.max(0));
     Ok(if n < 128 {
         let k = keys.map(|c| c as i8).collect();
         (dict::<Int8Type>(k, nulls, values)?, "int8")
@@ -352,7 +352,8 @@ fn dictionary(codes: Vec<i32>, values: ArrayRef) -> Result<(ArrayRef, &'static s
         let k = keys.map(|c| c as i16).collect();
         (dict::<Int16Type>(k, nulls, values)?, "int16")
     } else {
-        (dict::<Int32Type>(keys.collect(), nulls, values)?, "int32")
+        let k = keys.map(|c| c as i32).collect();
+        (dict::<Int32Type>(k, nulls, values)?, "int32")
     })
 }
 
@@ -457,21 +458,30 @@ fn column_owned(a: Array, col: &str, parquet: bool) -> Result<(ArrayRef, String,
     }
     use arrow_array::types as t;
     let arr: ArrayRef = match (&a.dtype, a.values) {
+        // Values already at the column's width move into Arrow uncopied.
         (Dtype::Int(64) | Dtype::MaskedInt(64), Values::Int(v)) => {
             let n = nulls(&masked, v.len());
-            prim::<t::Int64Type>(v, n)
+            prim::<t::Int64Type>(v.into_wide(), n)
         }
         (Dtype::Int(32) | Dtype::MaskedInt(32), Values::Int(v)) => {
             let n = nulls(&masked, v.len());
-            prim::<t::Int32Type>(v.into_iter().map(|x| x as i32).collect(), n)
+            let v = match v {
+                Ints::I32(v) => v,
+                v => v.iter().map(|x| x as i32).collect(),
+            };
+            prim::<t::Int32Type>(v, n)
         }
         (Dtype::Float(64), Values::Float(v)) => {
-            let n = nulls(&|i| v[i].is_nan() || masked(i), v.len());
-            prim::<t::Float64Type>(v, n)
+            let n = nulls(&|i| v.get(i).is_nan() || masked(i), v.len());
+            prim::<t::Float64Type>(v.into_wide(), n)
         }
         (Dtype::Float(32), Values::Float(v)) => {
-            let n = nulls(&|i| v[i].is_nan() || masked(i), v.len());
-            prim::<t::Float32Type>(v.into_iter().map(|x| x as f32).collect(), n)
+            let n = nulls(&|i| v.get(i).is_nan() || masked(i), v.len());
+            let v = match v {
+                Floats::F32(v) => v,
+                v => v.iter().map(|x| x as f32).collect(),
+            };
+            prim::<t::Float32Type>(v, n)
         }
         (Dtype::Datetime(u, _), Values::Ticks(mut v)) => {
             let n = nulls(&|i| v[i] == i64::MIN || masked(i), v.len());
@@ -570,14 +580,14 @@ fn strings_owned(st: crate::model::Strings) -> Result<ArrayRef> {
 fn empty_like(a: &Array) -> Array {
     let values = match &a.values {
         Values::Bool(_) => Values::Bool(Vec::new()),
-        Values::Int(_) => Values::Int(Vec::new()),
-        Values::UInt(_) => Values::UInt(Vec::new()),
-        Values::Float(_) => Values::Float(Vec::new()),
+        Values::Int(v) => Values::Int(v.empty_like()),
+        Values::UInt(v) => Values::UInt(v.empty_like()),
+        Values::Float(v) => Values::Float(v.empty_like()),
         Values::Ticks(_) => Values::Ticks(Vec::new()),
         Values::Str(_) => Values::Str(crate::model::Strings::new()),
         Values::Object(_) => Values::Object(Vec::new()),
-        Values::Categorical { categories, .. } => Values::Categorical {
-            codes: Vec::new(),
+        Values::Categorical { codes, categories } => Values::Categorical {
+            codes: codes.empty_like(),
             // Categories stay whole (their count is in the metadata).
             categories: categories.clone(),
         },
@@ -722,7 +732,7 @@ fn materialize(level: &Array, codes: &[i64]) -> Array {
     let cat = Array::new(
         Dtype::Category { ordered: false },
         Values::Categorical {
-            codes: codes.iter().map(|&c| c as i32).collect(),
+            codes: Ints::I64(codes.to_vec()),
             categories: Box::new(level.clone()),
         },
     );
@@ -733,17 +743,19 @@ fn materialize(level: &Array, codes: &[i64]) -> Array {
             values: Values::Int(
                 codes
                     .iter()
-                    .map(|&c| if c < 0 { 0 } else { v[c as usize] })
-                    .collect(),
+                    .map(|&c| if c < 0 { 0 } else { v.get(c as usize) })
+                    .collect::<Vec<i64>>()
+                    .into(),
             ),
             mask: codes
                 .iter()
                 .any(|&c| c < 0)
                 .then(|| codes.iter().map(|&c| c < 0).collect()),
         },
-        Values::Float(v) => {
-            Array::new(level.dtype.clone(), Values::Float(take(v, codes, f64::NAN)))
-        }
+        Values::Float(v) => Array::new(
+            level.dtype.clone(),
+            Values::Float(v.take(codes.iter().map(|&c| usize::try_from(c).ok()), f64::NAN)),
+        ),
         Values::Ticks(v) => {
             Array::new(level.dtype.clone(), Values::Ticks(take(v, codes, i64::MIN)))
         }
@@ -855,8 +867,8 @@ fn nested_to_arrow(n: &crate::model::ArrowNested, col: &str) -> Result<ArrayRef>
     }
     let ints = |v: &Values| -> Vec<i64> {
         match v {
-            Values::Int(x) => x.clone(),
-            Values::UInt(x) => x.iter().map(|&u| u as i64).collect(),
+            Values::Int(x) => x.to_wide(),
+            Values::UInt(x) => x.iter().map(|u| u as i64).collect(),
             _ => Vec::new(),
         }
     };
@@ -882,9 +894,9 @@ fn nested_to_arrow(n: &crate::model::ArrowNested, col: &str) -> Result<ArrayRef>
             }
         }
         (T::Float(32), D::Flat(Values::Float(v))) => {
-            prim::<t::Float32Type>(v.iter().map(|&x| x as f32).collect(), nulls)
+            prim::<t::Float32Type>(v.iter().map(|x| x as f32).collect(), nulls)
         }
-        (T::Float(_), D::Flat(Values::Float(v))) => prim::<t::Float64Type>(v.clone(), nulls),
+        (T::Float(_), D::Flat(Values::Float(v))) => prim::<t::Float64Type>(v.to_wide(), nulls),
         (T::Utf8, D::Flat(Values::Str(s))) => {
             Arc::new(StringArray::from(s.iter().collect::<Vec<Option<&str>>>()))
         }

@@ -7,8 +7,8 @@ use brinery_numpy::{Array as NpArray, ByteOrder, Kind, TimeUnit};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
-    Array, ArrowData, ArrowField, ArrowNested, ArrowType, Cell, Closed, DataFrame, Dtype, Index,
-    Pandas, Series, StringStorage, Strings, Values,
+    chunks, Array, ArrowData, ArrowField, ArrowNested, ArrowType, Cell, Closed, DataFrame, Dtype,
+    Floats, Index, Ints, Pandas, Series, StringStorage, Strings, UInts, Values,
 };
 use crate::tz::Tz;
 
@@ -216,38 +216,64 @@ fn c_bytes<'n>(np: &'n NpArray<'_>, what: &str) -> Result<(std::borrow::Cow<'n, 
     Ok((b, np.dtype().byteorder == ByteOrder::Big))
 }
 
-fn read_ints(np: &NpArray<'_>) -> Result<Vec<i64>> {
-    let d = np.dtype();
+/// Fixed-width numbers of type `$t` from `b` (one loop per width and byte
+/// order, a loop the compiler vectorises: this is most of the time of
+/// reading a numeric column).
+macro_rules! from_bytes {
+    ($t:ty, $b:expr, $big:expr) => {{
+        const N: usize = std::mem::size_of::<$t>();
+        let it = $b.chunks_exact(N).map(|c| {
+            let a: [u8; N] = c.try_into().unwrap_or([0; N]);
+            a
+        });
+        if $big {
+            it.map(<$t>::from_be_bytes).collect::<Vec<$t>>()
+        } else {
+            it.map(<$t>::from_le_bytes).collect::<Vec<$t>>()
+        }
+    }};
+}
+
+fn int_width(np: &NpArray<'_>) -> Result<usize> {
+    let w = np.dtype().itemsize;
+    if [1, 2, 4, 8].contains(&w) {
+        Ok(w)
+    } else {
+        Err(bad(format!("integer array with itemsize {w}")))
+    }
+}
+
+/// A signed integer array at its own width.
+fn read_ints(np: &NpArray<'_>) -> Result<Ints> {
+    let w = int_width(np)?;
     let (b, big) = c_bytes(np, "a numeric")?;
-    let w = d.itemsize;
-    let signed = d.kind != Kind::UInt;
-    if ![1, 2, 4, 8].contains(&w) {
-        return Err(bad(format!("integer array with itemsize {w}")));
-    }
-    // One loop per width and byte order (a loop the compiler can
-    // vectorise; this is most of the time of reading a numeric column).
-    macro_rules! conv {
-        ($t:ty) => {{
-            const N: usize = std::mem::size_of::<$t>();
-            let it = b.chunks_exact(N).map(|c| {
-                let a: [u8; N] = c.try_into().unwrap_or([0; N]);
-                a
-            });
-            if big {
-                it.map(|a| <$t>::from_be_bytes(a) as i64).collect()
-            } else {
-                it.map(|a| <$t>::from_le_bytes(a) as i64).collect()
-            }
-        }};
-    }
-    Ok(match (w, signed) {
-        (1, true) => conv!(i8),
-        (1, false) => conv!(u8),
-        (2, true) => conv!(i16),
-        (2, false) => conv!(u16),
-        (4, true) => conv!(i32),
-        (4, false) => conv!(u32),
-        _ => conv!(i64),
+    Ok(match w {
+        1 => Ints::I8(from_bytes!(i8, b, big)),
+        2 => Ints::I16(from_bytes!(i16, b, big)),
+        4 => Ints::I32(from_bytes!(i32, b, big)),
+        _ => Ints::I64(from_bytes!(i64, b, big)),
+    })
+}
+
+/// An unsigned integer array at its own width.
+fn read_uints(np: &NpArray<'_>) -> Result<UInts> {
+    let w = int_width(np)?;
+    let (b, big) = c_bytes(np, "a numeric")?;
+    Ok(match w {
+        1 => UInts::U8(b.to_vec()),
+        2 => UInts::U16(from_bytes!(u16, b, big)),
+        4 => UInts::U32(from_bytes!(u32, b, big)),
+        _ => UInts::U64(from_bytes!(u64, b, big)),
+    })
+}
+
+/// An integer array of either sign widened to `i64` (ticks, codes,
+/// placements; unsigned values beyond `i64` wrap as numpy's `astype`).
+fn read_i64(np: &NpArray<'_>) -> Result<Vec<i64>> {
+    Ok(if np.dtype().kind == Kind::UInt {
+        read_uints(np)?.iter().map(|x| x as i64).collect()
+    } else {
+        read_ints(np)?.into_wide()
     })
 }
 
@@ -259,32 +285,12 @@ fn sign_extend(u: u64, w: usize, signed: bool) -> i64 {
     ((u << shift) as i64) >> shift
 }
 
-fn read_floats(np: &NpArray<'_>) -> Result<Vec<f64>> {
+fn read_floats(np: &NpArray<'_>) -> Result<Floats> {
     let d = np.dtype();
     let (b, big) = c_bytes(np, "a float")?;
     match d.itemsize {
-        8 => Ok(b
-            .chunks_exact(8)
-            .map(|c| {
-                let a: [u8; 8] = c.try_into().unwrap_or([0; 8]);
-                if big {
-                    f64::from_be_bytes(a)
-                } else {
-                    f64::from_le_bytes(a)
-                }
-            })
-            .collect()),
-        4 => Ok(b
-            .chunks_exact(4)
-            .map(|c| {
-                let a: [u8; 4] = c.try_into().unwrap_or([0; 4]);
-                (if big {
-                    f32::from_be_bytes(a)
-                } else {
-                    f32::from_le_bytes(a)
-                }) as f64
-            })
-            .collect()),
+        8 => Ok(Floats::F64(from_bytes!(f64, b, big))),
+        4 => Ok(Floats::F32(from_bytes!(f32, b, big))),
         n => Err(Error::unsupported(format!("float{} columns", n * 8))),
     }
 }
@@ -319,10 +325,7 @@ fn np_values(g: &brinery::Graph<'_>, np: &NpArray<'_>) -> Result<Array> {
             Values::Bool(c_bytes(np, "a bool")?.0.iter().map(|&x| x != 0).collect()),
         ),
         Kind::Int => Array::new(Dtype::Int(bits), Values::Int(read_ints(np)?)),
-        Kind::UInt => Array::new(
-            Dtype::UInt(bits),
-            Values::UInt(read_ints(np)?.into_iter().map(|x| x as u64).collect()),
-        ),
+        Kind::UInt => Array::new(Dtype::UInt(bits), Values::UInt(read_uints(np)?)),
         Kind::Float => Array::new(Dtype::Float(bits), Values::Float(read_floats(np)?)),
         Kind::Complex if d.itemsize == 8 || d.itemsize == 16 => {
             let (b, big) = c_bytes(np, "a complex")?;
@@ -355,11 +358,11 @@ fn np_values(g: &brinery::Graph<'_>, np: &NpArray<'_>) -> Result<Array> {
         }
         Kind::Datetime => Array::new(
             Dtype::Datetime(time_unit(np)?, None),
-            Values::Ticks(read_ints(np)?),
+            Values::Ticks(read_i64(np)?),
         ),
         Kind::Timedelta => Array::new(
             Dtype::Timedelta(time_unit(np)?),
-            Values::Ticks(read_ints(np)?),
+            Values::Ticks(read_i64(np)?),
         ),
         Kind::Object => {
             let ids = np.objects().unwrap_or_default();
@@ -383,18 +386,12 @@ fn split_rows(a: Array, k: usize) -> Result<Vec<Array>> {
         return Ok(vec![a]);
     }
     let n = a.len().checked_div(k).unwrap_or(0);
-    fn chunks<T: Clone>(v: Vec<T>, n: usize, k: usize) -> Vec<Vec<T>> {
-        if n == 0 {
-            return vec![Vec::new(); k];
-        }
-        v.chunks(n).map(|c| c.to_vec()).collect()
-    }
     let dtype = a.dtype.clone();
     let parts: Vec<Values> = match a.values {
         Values::Bool(v) => chunks(v, n, k).into_iter().map(Values::Bool).collect(),
-        Values::Int(v) => chunks(v, n, k).into_iter().map(Values::Int).collect(),
-        Values::UInt(v) => chunks(v, n, k).into_iter().map(Values::UInt).collect(),
-        Values::Float(v) => chunks(v, n, k).into_iter().map(Values::Float).collect(),
+        Values::Int(v) => v.split(n, k).into_iter().map(Values::Int).collect(),
+        Values::UInt(v) => v.split(n, k).into_iter().map(Values::UInt).collect(),
+        Values::Float(v) => v.split(n, k).into_iter().map(Values::Float).collect(),
         Values::Ticks(v) => chunks(v, n, k).into_iter().map(Values::Ticks).collect(),
         Values::Object(v) => chunks(v, n, k).into_iter().map(Values::Object).collect(),
         Values::Complex(v) => chunks(v, n, k).into_iter().map(Values::Complex).collect(),
@@ -779,10 +776,8 @@ fn flat_state(t: NodeRef<'_, '_>, ty: &FlatType) -> Result<Array> {
             )?;
             let values = match &dtype {
                 Dtype::Float(_) => Values::Float(read_floats(&np)?),
-                Dtype::UInt(_) => {
-                    Values::UInt(read_ints(&np)?.into_iter().map(|x| x as u64).collect())
-                }
-                Dtype::Datetime(..) | Dtype::Timedelta(_) => Values::Ticks(read_ints(&np)?),
+                Dtype::UInt(_) => Values::UInt(read_uints(&np)?),
+                Dtype::Datetime(..) | Dtype::Timedelta(_) => Values::Ticks(read_i64(&np)?),
                 _ => Values::Int(read_ints(&np)?),
             };
             Array {
@@ -1122,9 +1117,9 @@ fn slice_nested(n: ArrowNested, off: usize, len: usize) -> ArrowNested {
     let data = match n.data {
         ArrowData::Flat(v) => ArrowData::Flat(match v {
             Values::Bool(x) => Values::Bool(slice_vec(&x, off, len)),
-            Values::Int(x) => Values::Int(slice_vec(&x, off, len)),
-            Values::UInt(x) => Values::UInt(slice_vec(&x, off, len)),
-            Values::Float(x) => Values::Float(slice_vec(&x, off, len)),
+            Values::Int(x) => Values::Int(x.slice(off, len)),
+            Values::UInt(x) => Values::UInt(x.slice(off, len)),
+            Values::Float(x) => Values::Float(x.slice(off, len)),
             Values::Str(s) => {
                 let mut o = Strings::new();
                 for i in off..off + len {
@@ -1240,8 +1235,8 @@ fn empty_arrow(t: &FlatType) -> Result<Array> {
     Ok(match t.name.as_str() {
         "string" | "large_string" => Array::new(Dtype::Object, Values::Str(Strings::new())),
         "bool" => Array::new(Dtype::Boolean, Values::Bool(vec![])),
-        "double" | "float" => Array::new(Dtype::Float(64), Values::Float(vec![])),
-        _ => Array::new(Dtype::Int(64), Values::Int(vec![])),
+        "double" | "float" => Array::new(Dtype::Float(64), Values::Float(Floats::F64(vec![]))),
+        _ => Array::new(Dtype::Int(64), Values::Int(Ints::I64(vec![]))),
     })
 }
 
@@ -1353,7 +1348,8 @@ fn wrap_backed(cls: &str, dtype: NodeRef<'_, '_>, raw: Array, depth: usize) -> R
 
 fn to_ticks(raw: Array) -> Result<Values> {
     match raw.values {
-        Values::Int(v) | Values::Ticks(v) => Ok(Values::Ticks(v)),
+        Values::Int(v) => Ok(Values::Ticks(v.into_wide())),
+        Values::Ticks(v) => Ok(Values::Ticks(v)),
         _ => Err(bad("expected int64 ordinals")),
     }
 }
@@ -1377,15 +1373,12 @@ fn cat_dtype(dtype: NodeRef<'_, '_>, depth: usize) -> Result<(Array, bool)> {
 }
 
 fn categorical(codes: Array, categories: Array, ordered: bool) -> Result<Array> {
-    let codes: Vec<i32> = match codes.values {
-        Values::Int(v) => v
-            .into_iter()
-            .map(|c| c.clamp(-2, i32::MAX as i64) as i32)
-            .collect(),
+    let codes: Ints = match codes.values {
+        Values::Int(v) => v,
         _ => return Err(bad("categorical codes are not integers")),
     };
     let n = categories.len();
-    if let Some(bad_code) = codes.iter().find(|&&c| c < -1 || c as i64 >= n as i64) {
+    if let Some(bad_code) = codes.iter().find(|&c| c < -1 || c >= n as i64) {
         return Err(bad(format!(
             "categorical code {bad_code} is outside the {n} categories"
         )));
@@ -1700,8 +1693,8 @@ pub(crate) fn index(v: NodeRef<'_, '_>, depth: usize) -> Result<Index> {
             for (i, cnode) in codes.iter().enumerate() {
                 let a = frozen(cnode, depth + 1).map_err(|e| e.at(|| format!("level {i}")))?;
                 let codes = match a.values {
-                    Values::Int(v) => v,
-                    Values::UInt(v) => v.into_iter().map(|x| x as i64).collect(),
+                    Values::Int(v) => v.into_wide(),
+                    Values::UInt(v) => v.iter().map(|x| x as i64).collect(),
                     _ => return Err(bad(format!("level {i}: MultiIndex codes are not integers"))),
                 };
                 let n = lv.get(i).map_or(0, |l| l.len()) as i64;
@@ -1907,10 +1900,10 @@ fn placement(v: NodeRef<'_, '_>, ncols: usize) -> Result<Vec<usize>> {
     let a = array(v, 0)?;
     match a.values {
         Values::Int(x) => x
-            .into_iter()
+            .iter()
             .map(|p| usize::try_from(p).map_err(|_| bad(format!("block placement {p}"))))
             .collect(),
-        Values::UInt(x) => Ok(x.into_iter().map(|p| p as usize).collect()),
+        Values::UInt(x) => Ok(x.iter().map(|p| p as usize).collect()),
         Values::Object(x) => x
             .into_iter()
             .map(|p| match p {
@@ -2015,7 +2008,7 @@ fn sparse(c: &Call<'_, '_>, depth: usize) -> Result<Array> {
     let mut pos: Vec<usize> = Vec::with_capacity(values.len());
     let ints = |v: NodeRef<'_, '_>| -> Result<Vec<i64>> {
         match array(v, depth + 1)?.values {
-            Values::Int(x) => Ok(x),
+            Values::Int(x) => Ok(x.into_wide()),
             _ => Err(bad("sparse index positions are not integers")),
         }
     };
@@ -2052,20 +2045,20 @@ fn sparse(c: &Call<'_, '_>, depth: usize) -> Result<Array> {
         Values::Float(v) => {
             let f = fill.as_f64().unwrap_or(f64::NAN);
             let mut out = vec![f; length];
-            for (&p, &x) in pos.iter().zip(v) {
+            for (&p, x) in pos.iter().zip(v.iter()) {
                 out[p] = x;
             }
-            Values::Float(out)
+            Values::Float(out.into())
         }
         Values::Int(v) => {
             let f = fill
                 .as_i64()
                 .ok_or_else(|| bad("integer SparseArray with a non-integer fill"))?;
             let mut out = vec![f; length];
-            for (&p, &x) in pos.iter().zip(v) {
+            for (&p, x) in pos.iter().zip(v.iter()) {
                 out[p] = x;
             }
-            Values::Int(out)
+            Values::Int(out.into())
         }
         Values::Bool(v) => {
             let f = fill.as_bool().unwrap_or(false);

@@ -3,7 +3,7 @@
 
 use brinery_numpy::TimeUnit;
 
-use crate::model::{Array, Cell, Dtype, Values};
+use crate::model::{Array, Cell, Dtype, Ints, Values};
 use crate::tz::{offset_text, Tz};
 
 /// pandas' `display.precision`.
@@ -618,12 +618,12 @@ pub(crate) fn format_array(a: &Array, space: bool) -> Vec<String> {
     }
     let n = a.len();
     match (&a.dtype, &a.values) {
-        (Dtype::Float(_), Values::Float(v)) => format_floats(v, space, "NaN"),
+        (Dtype::Float(_), Values::Float(v)) => format_floats(&v.to_wide(), space, "NaN"),
         (Dtype::Complex(_), Values::Complex(v)) => format_complex(v, space),
         (Dtype::Int(_), Values::Int(v)) => v
             .iter()
             .map(|x| {
-                if space && *x >= 0 {
+                if space && x >= 0 {
                     format!(" {x}")
                 } else {
                     x.to_string()
@@ -645,7 +645,7 @@ pub(crate) fn format_array(a: &Array, space: bool) -> Vec<String> {
         (Dtype::Category { .. }, Values::Categorical { codes, categories }) => {
             // The categories' own formatting, taken by code (ints with a
             // missing value become objects, printed as NaN).
-            let has_missing = codes.iter().any(|&c| c < 0);
+            let has_missing = codes.iter().any(|c| c < 0);
             match (&categories.values, &categories.dtype) {
                 (Values::Ticks(_), _) | (Values::Float(_), _) => {
                     let taken = take(categories, codes);
@@ -658,7 +658,7 @@ pub(crate) fn format_array(a: &Array, space: bool) -> Vec<String> {
                 _ => {
                     let cells: Vec<Cell> = (0..n)
                         .map(|i| {
-                            let c = codes[i];
+                            let c = codes.get(i);
                             if c < 0 {
                                 Cell::NaN
                             } else {
@@ -721,25 +721,13 @@ fn format_one(a: &Array, i: usize) -> String {
     pprint(&a.cell(i))
 }
 
-fn take(a: &Array, codes: &[i32]) -> Array {
-    let idx = |c: i32| if c < 0 { None } else { Some(c as usize) };
+fn take(a: &Array, codes: &Ints) -> Array {
+    let idx = || codes.iter().map(|c| usize::try_from(c).ok());
     let values = match &a.values {
-        Values::Ticks(v) => Values::Ticks(
-            codes
-                .iter()
-                .map(|&c| idx(c).map_or(i64::MIN, |i| v[i]))
-                .collect(),
-        ),
-        Values::Float(v) => Values::Float(
-            codes
-                .iter()
-                .map(|&c| idx(c).map_or(f64::NAN, |i| v[i]))
-                .collect(),
-        ),
-        Values::Int(v) => Values::Int(codes.iter().map(|&c| idx(c).map_or(0, |i| v[i])).collect()),
-        Values::UInt(v) => {
-            Values::UInt(codes.iter().map(|&c| idx(c).map_or(0, |i| v[i])).collect())
-        }
+        Values::Ticks(v) => Values::Ticks(idx().map(|i| i.map_or(i64::MIN, |i| v[i])).collect()),
+        Values::Float(v) => Values::Float(v.take(idx(), f64::NAN)),
+        Values::Int(v) => Values::Int(v.take(idx(), 0)),
+        Values::UInt(v) => Values::UInt(v.take(idx(), 0)),
         _ => return a.clone(),
     };
     Array::new(a.dtype.clone(), values)
@@ -777,7 +765,7 @@ pub(crate) fn csv_values(a: &Array) -> Vec<String> {
     match (&a.dtype, &a.values) {
         (Dtype::Float(bits), Values::Float(v)) if a.mask.is_none() => v
             .iter()
-            .map(|&x| {
+            .map(|x| {
                 if x.is_nan() {
                     String::new()
                 } else if *bits == 32 {

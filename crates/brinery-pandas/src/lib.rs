@@ -48,8 +48,8 @@ pub use crate::decode::from_node;
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::format::label_repr;
 pub use crate::model::{
-    Array, ArrowData, ArrowField, ArrowNested, ArrowType, Cell, Closed, DataFrame, Dtype, Index,
-    Pandas, Series, StringStorage, Strings, Values,
+    Array, ArrowData, ArrowField, ArrowNested, ArrowType, Cell, Closed, DataFrame, Dtype, Floats,
+    Index, Ints, Pandas, Series, StringStorage, Strings, UInts, Values,
 };
 #[cfg(feature = "parquet")]
 pub use crate::pq::{into_parquet, write_parquet};

@@ -116,12 +116,12 @@ impl Strings {
 pub enum Values {
     /// Booleans.
     Bool(Vec<bool>),
-    /// Signed integers of any width.
-    Int(Vec<i64>),
-    /// Unsigned integers of any width.
-    UInt(Vec<u64>),
-    /// Floats (float32 values are exact in f64).
-    Float(Vec<f64>),
+    /// Signed integers, stored at their own width.
+    Int(Ints),
+    /// Unsigned integers, stored at their own width.
+    UInt(UInts),
+    /// Floats, stored at their own width.
+    Float(Floats),
     /// Ticks of datetimes, timedeltas or period ordinals; `i64::MIN` is
     /// `NaT`.
     Ticks(Vec<i64>),
@@ -131,8 +131,8 @@ pub enum Values {
     Object(Vec<Cell>),
     /// Categorical codes (-1 = missing) into `categories`.
     Categorical {
-        /// Codes, -1 for missing.
-        codes: Vec<i32>,
+        /// Codes, -1 for missing (int8 to int64 as pandas stores them).
+        codes: Ints,
         /// The categories.
         categories: Box<Array>,
     },
@@ -155,7 +155,8 @@ impl Values {
     pub fn len(&self) -> usize {
         match self {
             Values::Bool(v) => v.len(),
-            Values::Int(v) | Values::Ticks(v) => v.len(),
+            Values::Int(v) => v.len(),
+            Values::Ticks(v) => v.len(),
             Values::UInt(v) => v.len(),
             Values::Float(v) => v.len(),
             Values::Str(s) => s.len(),
@@ -170,6 +171,145 @@ impl Values {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Typed vectors of one element kind at any of its widths, read as the
+/// widest (`get`, `iter`), so an `int8` column takes one byte a value.
+macro_rules! widths {
+    ($(#[$doc:meta])* $name:ident => $wide:ident / $widest:ident {
+        $($var:ident($t:ty) = $bits:literal),+ $(,)?
+    }) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum $name {
+            $(
+                #[doc = concat!("`", stringify!($t), "` values.")]
+                $var(Vec<$t>),
+            )+
+        }
+
+        impl $name {
+            /// Number of values.
+            pub fn len(&self) -> usize {
+                match self {
+                    $($name::$var(v) => v.len(),)+
+                }
+            }
+            /// True when empty.
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+            /// The width in bits.
+            pub fn bits(&self) -> u8 {
+                match self {
+                    $($name::$var(_) => $bits,)+
+                }
+            }
+            /// Value `i`, widened (panics when out of range, as indexing
+            /// does).
+            #[inline]
+            pub fn get(&self, i: usize) -> $wide {
+                match self {
+                    $($name::$var(v) => v[i] as $wide,)+
+                }
+            }
+            /// The values, widened.
+            pub fn iter(&self) -> impl ExactSizeIterator<Item = $wide> + '_ {
+                (0..self.len()).map(move |i| self.get(i))
+            }
+            /// The values widened into a new vector.
+            pub fn to_wide(&self) -> Vec<$wide> {
+                match self {
+                    $($name::$var(v) => v.iter().map(|&x| x as $wide).collect(),)+
+                }
+            }
+            /// The values widened (no copy when already widest).
+            pub fn into_wide(self) -> Vec<$wide> {
+                match self {
+                    $name::$widest(v) => v,
+                    other => other.to_wide(),
+                }
+            }
+            /// An empty vector of the same width.
+            pub(crate) fn empty_like(&self) -> $name {
+                match self {
+                    $($name::$var(_) => $name::$var(Vec::new()),)+
+                }
+            }
+            /// Values `off..off + len` at the same width.
+            pub(crate) fn slice(&self, off: usize, len: usize) -> $name {
+                match self {
+                    $($name::$var(v) => $name::$var(v[off..off + len].to_vec()),)+
+                }
+            }
+            /// The values at `idx` (`None` gives `fill`), at the same width.
+            pub(crate) fn take<I: Iterator<Item = Option<usize>>>(&self, idx: I, fill: $wide) -> $name {
+                match self {
+                    $($name::$var(v) => $name::$var(
+                        idx.map(|i| i.map_or(fill as $t, |i| v[i])).collect(),
+                    ),)+
+                }
+            }
+            /// Split into `k` runs of `n` values (a 2-D block's rows).
+            pub(crate) fn split(self, n: usize, k: usize) -> Vec<$name> {
+                match self {
+                    $($name::$var(v) => chunks(v, n, k)
+                        .into_iter()
+                        .map($name::$var)
+                        .collect(),)+
+                }
+            }
+            /// Append `other`, widening both when the widths differ.
+            pub(crate) fn extend(&mut self, other: $name) {
+                match (&mut *self, other) {
+                    $(($name::$var(a), $name::$var(b)) => a.extend(b),)+
+                    (_, b) => {
+                        let mut a = std::mem::replace(self, $name::$widest(Vec::new())).into_wide();
+                        a.extend(b.iter());
+                        *self = $name::$widest(a);
+                    }
+                }
+            }
+        }
+
+        impl From<Vec<$wide>> for $name {
+            fn from(v: Vec<$wide>) -> $name {
+                $name::$widest(v)
+            }
+        }
+    };
+}
+
+widths! {
+    /// Signed integers (`int8`..`int64`), read as `i64`.
+    Ints => i64 / I64 { I8(i8) = 8, I16(i16) = 16, I32(i32) = 32, I64(i64) = 64 }
+}
+widths! {
+    /// Unsigned integers (`uint8`..`uint64`), read as `u64`.
+    UInts => u64 / U64 { U8(u8) = 8, U16(u16) = 16, U32(u32) = 32, U64(u64) = 64 }
+}
+widths! {
+    /// Floats (`float32`, `float64`), read as `f64` (float32 values are
+    /// exact in f64).
+    Floats => f64 / F64 { F32(f32) = 32, F64(f64) = 64 }
+}
+
+/// `v` cut into runs of `n` values (the `k` rows of a 2-D block), cut
+/// from the end so that the block's memory is given back as it goes.
+pub(crate) fn chunks<T>(mut v: Vec<T>, n: usize, k: usize) -> Vec<Vec<T>> {
+    if n == 0 {
+        return (0..k).map(|_| Vec::new()).collect();
+    }
+    let mut parts = v.len().div_ceil(n);
+    let mut out = Vec::with_capacity(parts);
+    while parts > 1 {
+        parts -= 1;
+        out.push(v.split_off(parts * n));
+        v.shrink_to_fit();
+    }
+    out.push(v);
+    out.reverse();
+    out
 }
 
 /// How a `string`/`str` column stores its values.
@@ -360,11 +500,11 @@ impl Array {
             }
         }
         match &self.values {
-            Values::Float(v) => v[i].is_nan(),
+            Values::Float(v) => v.get(i).is_nan(),
             Values::Ticks(v) => v[i] == i64::MIN,
             Values::Str(s) => s.get(i).is_none(),
             Values::Object(v) => v[i].is_missing(),
-            Values::Categorical { codes, .. } => codes[i] < 0,
+            Values::Categorical { codes, .. } => codes.get(i) < 0,
             Values::Interval { left, .. } => left.is_missing(i),
             Values::Complex(v) => v[i].0.is_nan() || v[i].1.is_nan(),
             Values::Arrow(a) => !a.is_valid(i),
@@ -385,13 +525,13 @@ impl Array {
         }
         match &self.values {
             Values::Bool(v) => Cell::Bool(v[i]),
-            Values::Int(v) => Cell::Int(v[i]),
-            Values::UInt(v) => match i64::try_from(v[i]) {
+            Values::Int(v) => Cell::Int(v.get(i)),
+            Values::UInt(v) => match i64::try_from(v.get(i)) {
                 Ok(x) => Cell::Int(x),
-                Err(_) => Cell::UInt(v[i]),
+                Err(_) => Cell::UInt(v.get(i)),
             },
-            Values::Float(v) if v[i].is_nan() => na(),
-            Values::Float(v) => Cell::Float(v[i]),
+            Values::Float(v) if v.get(i).is_nan() => na(),
+            Values::Float(v) => Cell::Float(v.get(i)),
             Values::Ticks(v) if v[i] == i64::MIN => Cell::NaT,
             Values::Ticks(v) => match self.dtype.dense() {
                 Dtype::Datetime(u, tz) => Cell::Datetime(v[i], *u, tz.clone()),
@@ -404,7 +544,7 @@ impl Array {
             },
             Values::Object(v) => v[i].clone(),
             Values::Categorical { codes, categories } => {
-                let c = codes[i];
+                let c = codes.get(i);
                 if c < 0 {
                     Cell::NaN
                 } else {
@@ -537,7 +677,9 @@ impl Index {
         match self {
             Index::Range { start, step, .. } => Array::new(
                 Dtype::Int(64),
-                Values::Int((0..self.len() as i64).map(|i| start + step * i).collect()),
+                Values::Int(Ints::I64(
+                    (0..self.len() as i64).map(|i| start + step * i).collect(),
+                )),
             ),
             Index::Array { values, .. } => values.clone(),
             Index::Multi { levels, codes, .. } => {
@@ -545,7 +687,7 @@ impl Index {
                 Array {
                     dtype: Dtype::Category { ordered: false },
                     values: Values::Categorical {
-                        codes: codes[level].iter().map(|&c| c as i32).collect(),
+                        codes: Ints::I64(codes[level].clone()),
                         categories: Box::new(lv.clone()),
                     },
                     mask: None,
@@ -768,9 +910,9 @@ impl ArrowNested {
     pub fn empty(ty: &ArrowType) -> ArrowNested {
         let data = match ty {
             ArrowType::Bool => ArrowData::Flat(Values::Bool(Vec::new())),
-            ArrowType::Int(_) => ArrowData::Flat(Values::Int(Vec::new())),
-            ArrowType::UInt(_) => ArrowData::Flat(Values::UInt(Vec::new())),
-            ArrowType::Float(_) => ArrowData::Flat(Values::Float(Vec::new())),
+            ArrowType::Int(_) => ArrowData::Flat(Values::Int(Ints::I64(Vec::new()))),
+            ArrowType::UInt(_) => ArrowData::Flat(Values::UInt(UInts::U64(Vec::new()))),
+            ArrowType::Float(_) => ArrowData::Flat(Values::Float(Floats::F64(Vec::new()))),
             ArrowType::Utf8 | ArrowType::LargeUtf8 => ArrowData::Flat(Values::Str(Strings::new())),
             ArrowType::List(f) | ArrowType::LargeList(f) => ArrowData::List {
                 offsets: vec![0],

@@ -104,8 +104,8 @@ fn np_array(n: &ArrowNested, conv: Conv, s: usize, e: usize) -> Option<NpArray<'
             let w = usize::from(bits / 8);
             for i in s..e {
                 let x: u64 = match v {
-                    Values::Int(x) => x[i] as u64,
-                    Values::UInt(x) => x[i],
+                    Values::Int(x) => x.get(i) as u64,
+                    Values::UInt(x) => x.get(i),
                     _ => 0,
                 };
                 bytes.extend_from_slice(&x.to_le_bytes()[..w]);
@@ -119,9 +119,9 @@ fn np_array(n: &ArrowNested, conv: Conv, s: usize, e: usize) -> Option<NpArray<'
                     f64::NAN
                 } else {
                     match v {
-                        Values::Int(x) => x[i] as f64,
-                        Values::UInt(x) => x[i] as f64,
-                        Values::Float(x) => x[i],
+                        Values::Int(x) => x.get(i) as f64,
+                        Values::UInt(x) => x.get(i) as f64,
+                        Values::Float(x) => x.get(i),
                         _ => f64::NAN,
                     }
                 };
@@ -187,11 +187,11 @@ fn obj_repr(n: &ArrowNested, p: &Plan, i: usize) -> String {
         ArrowData::Flat(v) => match (v, p.conv) {
             (Values::Str(s), _) => py_str_repr(s.get(i).unwrap_or("")),
             (Values::Bool(b), _) => if b[i] { "True" } else { "False" }.into(),
-            (Values::Int(x), Conv::Float(_)) => float_repr(x[i] as f64),
-            (Values::UInt(x), Conv::Float(_)) => float_repr(x[i] as f64),
-            (Values::Int(x), _) => x[i].to_string(),
-            (Values::UInt(x), _) => x[i].to_string(),
-            (Values::Float(x), _) => float_repr(x[i]),
+            (Values::Int(x), Conv::Float(_)) => float_repr(x.get(i) as f64),
+            (Values::UInt(x), Conv::Float(_)) => float_repr(x.get(i) as f64),
+            (Values::Int(x), _) => x.get(i).to_string(),
+            (Values::UInt(x), _) => x.get(i).to_string(),
+            (Values::Float(x), _) => float_repr(x.get(i)),
             _ => "None".into(),
         },
         ArrowData::List { offsets, child } => {

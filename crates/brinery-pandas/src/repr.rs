@@ -134,9 +134,9 @@ fn take_array(a: &Array, rows: &[usize]) -> Array {
     }
     let values = match &a.values {
         Values::Bool(v) => Values::Bool(t(v, rows)),
-        Values::Int(v) => Values::Int(t(v, rows)),
-        Values::UInt(v) => Values::UInt(t(v, rows)),
-        Values::Float(v) => Values::Float(t(v, rows)),
+        Values::Int(v) => Values::Int(v.take(rows.iter().map(|&i| Some(i)), 0)),
+        Values::UInt(v) => Values::UInt(v.take(rows.iter().map(|&i| Some(i)), 0)),
+        Values::Float(v) => Values::Float(v.take(rows.iter().map(|&i| Some(i)), f64::NAN)),
         Values::Ticks(v) => Values::Ticks(t(v, rows)),
         Values::Str(s) => {
             let mut o = crate::model::Strings::new();
@@ -147,7 +147,7 @@ fn take_array(a: &Array, rows: &[usize]) -> Array {
         }
         Values::Object(v) => Values::Object(t(v, rows)),
         Values::Categorical { codes, categories } => Values::Categorical {
-            codes: t(codes, rows),
+            codes: codes.take(rows.iter().map(|&i| Some(i)), 0),
             categories: categories.clone(),
         },
         Values::Interval { left, right } => Values::Interval {

@@ -95,7 +95,7 @@ fn unused_categories_and_row_groups() {
     let col = brinery_pandas::Array::new(
         brinery_pandas::Dtype::Category { ordered: false },
         Values::Categorical {
-            codes: codes.clone(),
+            codes: brinery_pandas::Ints::I32(codes.clone()),
             categories: Box::new(categories),
         },
     );

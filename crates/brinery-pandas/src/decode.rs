@@ -1919,6 +1919,10 @@ fn label_text(c: &Cell) -> String {
     crate::format::label_repr(c)
 }
 
+/// Frames with at least this many values (rows x blocks) convert their
+/// blocks on several threads.
+const PARALLEL_VALUES: usize = 1 << 18;
+
 fn frame(c: &Call<'_, '_>) -> Result<DataFrame> {
     let mgr = state_get(c, "_mgr")
         .or_else(|| state_get(c, "_data"))
@@ -1931,7 +1935,17 @@ fn frame(c: &Call<'_, '_>) -> Result<DataFrame> {
     let idx = index(m.axes[1], 0).map_err(|e| e.at(|| "index".into()))?;
     let (ncols, nrows) = (columns.len(), idx.len());
     let mut slots: Vec<Option<Array>> = vec![None; ncols];
-    for (bi, (vals, place)) in m.blocks.iter().enumerate() {
+    // The blocks' values are converted side by side when the frame is
+    // big; errors are still reported in block order.
+    let threads = if nrows.saturating_mul(m.blocks.len()) >= PARALLEL_VALUES {
+        crate::par::threads()
+    } else {
+        1
+    };
+    let converted = crate::par::map(m.blocks.iter().map(|b| b.0).collect(), threads, |v| {
+        block_columns(v, 0)
+    });
+    for ((bi, (_, place)), cols) in m.blocks.iter().enumerate().zip(converted) {
         let place = place.ok_or_else(|| bad(format!("block {bi} without a placement")))?;
         let pos = placement(place, ncols).map_err(|e| e.at(|| format!("block {bi}")))?;
         let colname = |p: usize| {
@@ -1941,7 +1955,7 @@ fn frame(c: &Call<'_, '_>) -> Result<DataFrame> {
                 format!("block {bi}")
             }
         };
-        let cols = block_columns(*vals, 0).map_err(|e| e.at(|| colname(pos[0])))?;
+        let cols = cols.map_err(|e| e.at(|| colname(pos[0])))?;
         if cols.len() != pos.len() {
             return Err(bad(format!(
                 "block {bi} holds {} columns but its placement names {}",

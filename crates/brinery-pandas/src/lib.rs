@@ -33,6 +33,7 @@ mod error;
 mod format;
 mod model;
 mod nested;
+mod par;
 mod repr;
 mod tz;
 

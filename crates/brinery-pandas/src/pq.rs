@@ -8,8 +8,7 @@
 //! categories (all of them, in page order). The page is written in the
 //! categories' own order, with the unused ones, as pyarrow writes it.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
@@ -145,10 +144,7 @@ fn write_batch<W: std::io::Write + Send>(batch: &RecordBatch, w: W) -> Result<()
     let (mut file, factory) = writer.into_serialized_writer().map_err(io)?;
     let schema = batch.schema();
     let nrows = batch.num_rows();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
+    let threads = crate::par::threads();
     let mut start = 0;
     let mut group = 0;
     while start < nrows {
@@ -198,41 +194,11 @@ fn append<W: std::io::Write + Send>(
     }
 }
 
-/// Run the tasks on up to `threads` threads (this one included); the
-/// chunks come back in task order.
+/// Run the tasks on up to `threads` threads; the chunks come back in
+/// task order.
 fn run_all(tasks: Vec<Task>, threads: usize) -> Result<Vec<Chunk>> {
-    let n = tasks.len();
-    if threads <= 1 || n <= 1 {
-        return tasks.into_iter().map(Task::run).collect();
-    }
-    let slots: Vec<Mutex<Option<Task>>> = tasks.into_iter().map(|t| Mutex::new(Some(t))).collect();
-    let done: Vec<Mutex<Option<Result<Chunk>>>> = (0..n).map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        if i >= n {
-            break;
-        }
-        let task = slots[i].lock().ok().and_then(|mut s| s.take());
-        if let Some(t) = task {
-            let r = t.run();
-            if let Ok(mut d) = done[i].lock() {
-                *d = Some(r);
-            }
-        }
-    };
-    std::thread::scope(|s| {
-        for _ in 1..threads.min(n) {
-            s.spawn(work);
-        }
-        work();
-    });
-    done.into_iter()
-        .map(|d| {
-            d.into_inner().ok().flatten().unwrap_or_else(|| {
-                Err(Error::new(ErrorKind::Io, "a Parquet column encoder failed"))
-            })
-        })
+    crate::par::map(tasks, threads, Task::run)
+        .into_iter()
         .collect()
 }
 

@@ -154,7 +154,7 @@ const MAP_THRESHOLD: u64 = 1 << 20;
 /// The bytes of an input: read into memory, or mapped.
 pub enum Data {
     Owned(Vec<u8>),
-    Mapped(memmap2::Mmap),
+    Mapped(brinery_mmap::Mmap),
 }
 
 impl std::ops::Deref for Data {
@@ -299,7 +299,7 @@ impl Input {
     pub fn read_mapped(mut self) -> Result<(String, Data), CliError> {
         let big = self.size.is_some_and(|n| n >= MAP_THRESHOLD);
         if let (true, None, Some(file)) = (big, self.format, self.file.take()) {
-            if let Ok(map) = crate::mmap::map(&file) {
+            if let Ok(map) = brinery_mmap::map_populated(&file) {
                 self.finish_bar();
                 return Ok((self.name, Data::Mapped(map)));
             }

@@ -2,7 +2,7 @@
 //! (and decompresses) files and dispatches to the library; the pickle logic
 //! lives in the library.
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 mod cli;
 mod code;
@@ -12,7 +12,6 @@ mod export;
 mod files;
 mod graph;
 mod input;
-mod mmap;
 mod pandas;
 mod render;
 mod scan;

@@ -37,14 +37,13 @@
 //! assert_eq!(cut.verdict, Verdict::Unsafe);
 //! assert!(!cut.complete);
 //! ```
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 mod analyze;
 mod args;
 mod container;
 mod fastpath;
 mod joblib;
-mod mmap;
 mod policy;
 mod report;
 mod shapes;
@@ -187,23 +186,23 @@ impl Scanner {
     /// Scan a mapped file, dropping the pages of what was decoded as the
     /// decoder moves on (they are read again from the page cache if a
     /// payload is looked at later), so a large file is not all resident.
-    fn scan_map(&self, m: &memmap2::Mmap) -> Report {
+    fn scan_map(&self, m: &brinery_mmap::Mmap) -> Report {
         let done = std::cell::Cell::new(0usize);
-        let release = |addr: usize| mmap::release_before(m, addr, &done);
+        let release = |addr: usize| brinery_mmap::release_before(m, addr, &done);
         self.scan_slice(m, Some(&release))
     }
 }
 
 enum Bytes {
     Vec(Vec<u8>),
-    Map(memmap2::Mmap),
+    Map(brinery_mmap::Mmap),
 }
 
 fn read_file(path: &Path) -> std::io::Result<Bytes> {
     let mut f = File::open(path)?;
     let len = f.metadata()?.len();
     if len >= MMAP_THRESHOLD {
-        if let Ok(m) = mmap::map(&f) {
+        if let Ok(m) = brinery_mmap::map(&f) {
             return Ok(Bytes::Map(m));
         }
     }

@@ -7,7 +7,7 @@ use std::ops::Deref;
 use std::path::Path;
 
 use brinery::{Error, ErrorKind, Graph, Limits, Node, NodeId, Result, Unpickler};
-use memmap2::Mmap;
+use brinery_mmap::Mmap;
 
 use crate::dtype::DType;
 use crate::walk::{self, Found, FoundTensor, StorageId};
@@ -118,7 +118,7 @@ pub fn detect_file(path: impl AsRef<Path>) -> std::io::Result<Option<Format>> {
     if file.metadata()?.len() == 0 {
         return Ok(None);
     }
-    let map = crate::mmap::map(&file)?;
+    let map = brinery_mmap::map(&file)?;
     Ok(detect(&map))
 }
 
@@ -245,7 +245,7 @@ impl Loader {
         let path = path.as_ref();
         let file = File::open(path)
             .map_err(|e| Error::io_at(format_args!("cannot open {}", path.display()), e))?;
-        let map = crate::mmap::map(&file)
+        let map = brinery_mmap::map(&file)
             .map_err(|e| Error::io_at(format_args!("cannot map {}", path.display()), e))?;
         let parsed = parse(&map, self)?;
         Ok(Checkpoint {
@@ -457,7 +457,7 @@ impl<'a> Checkpoint<'a> {
                     Some(end) => {
                         if let Backing::Mapped(map) = &self.data {
                             if *len >= PREFAULT_MIN {
-                                crate::mmap::prefault(map, *start, *len);
+                                brinery_mmap::prefault(map, *start, *len);
                             }
                         }
                         Cow::Borrowed(&self.data[*start..end])

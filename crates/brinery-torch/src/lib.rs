@@ -41,14 +41,13 @@
 //! `safetensors`, on by default); [`zip`] re-exports `brinery-zip`, the
 //! tolerant zip reader the formats are built on (shared with `.npz` and the
 //! scanner).
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod checkpoint;
 mod dtype;
 #[cfg(feature = "safetensors")]
 mod export;
-mod mmap;
 mod walk;
 
 /// The tolerant zip reader (the `brinery-zip` crate), re-exported.

@@ -681,6 +681,44 @@ fn arrow_array(v: NodeRef<'_, '_>) -> Result<(Array, String)> {
 
 /// A flat arrow array's state `(type, length, null_count, offset,
 /// buffers, children, dictionary)` of type `ty`.
+/// Arrow string values `off..off + len` without missing values: the
+/// bytes they span checked as UTF-8 once and copied whole, the offsets
+/// checked to rise and to fall on character boundaries.
+fn dense_strings(offs: &[u8], body: &[u8], w: usize, off: usize, len: usize) -> Result<Strings> {
+    let at = |i: usize| -> usize {
+        let c = &offs[i * w..i * w + w];
+        if w == 4 {
+            u32::from_le_bytes(c.try_into().unwrap_or([0; 4])) as usize
+        } else {
+            usize::try_from(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                .unwrap_or(usize::MAX)
+        }
+    };
+    let (start, end) = (at(off), at(off + len));
+    let span = body
+        .get(start..end)
+        .ok_or_else(|| bad("arrow string offset out of range"))?;
+    let text = std::str::from_utf8(span).map_err(|_| bad("arrow string is not UTF-8"))?;
+    let mut offsets = Vec::with_capacity(len + 1);
+    let mut prev = start;
+    for i in off..=off + len {
+        let o = at(i);
+        if o < prev || o > end {
+            return Err(bad("arrow string offset out of range"));
+        }
+        if !text.is_char_boundary(o - start) {
+            return Err(bad("arrow string is not UTF-8"));
+        }
+        offsets.push(o - start);
+        prev = o;
+    }
+    Ok(Strings {
+        data: text.to_string(),
+        offsets,
+        valid: None,
+    })
+}
+
 fn flat_state(t: NodeRef<'_, '_>, ty: &FlatType) -> Result<Array> {
     let len = t.get(&1).and_then(|x| x.as_i64()).unwrap_or(-1);
     let off = t.get(&3).and_then(|x| x.as_i64()).unwrap_or(-1);
@@ -704,6 +742,12 @@ fn flat_state(t: NodeRef<'_, '_>, ty: &FlatType) -> Result<Array> {
             let body = data(2);
             if offs.len() < (off + len + 1) * w {
                 return Err(bad("arrow string offsets are shorter than the array"));
+            }
+            if mask.as_ref().is_none_or(|m| !m.iter().any(|&x| x)) {
+                return Ok(Array::new(
+                    Dtype::Object,
+                    Values::Str(dense_strings(offs, body, w, off, len)?),
+                ));
             }
             let mut s = Strings::new();
             s.data.reserve(body.len());
@@ -2273,4 +2317,30 @@ pub(crate) fn is_pandas_class(c: &str) -> bool {
             | "_new_IntervalIndex"
             | "_new_PeriodIndex"
     ) || (n.ends_with("Index") && !n.ends_with("BlockManager"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dense_strings;
+
+    fn offsets(o: &[u32]) -> Vec<u8> {
+        o.iter().flat_map(|x| x.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn dense_strings_slice_and_check() {
+        let body = "abcé".as_bytes(); // é is two bytes: 3..5
+        let s = dense_strings(&offsets(&[0, 1, 3, 5]), body, 4, 1, 2).unwrap();
+        assert_eq!(s.iter().collect::<Vec<_>>(), [Some("bc"), Some("é")]);
+        assert_eq!(s.offsets, [0, 2, 4]);
+        let err = |o: &[u32]| dense_strings(&offsets(o), body, 4, 0, o.len() - 1).unwrap_err();
+        // Inside a character, falling, beyond the bytes.
+        assert!(err(&[0, 4, 5]).to_string().contains("not UTF-8"));
+        assert!(err(&[0, 3, 2, 5]).to_string().contains("out of range"));
+        assert!(err(&[0, 3, 9]).to_string().contains("out of range"));
+        assert!(dense_strings(&offsets(&[0, 1]), &[0xff], 4, 0, 1)
+            .unwrap_err()
+            .to_string()
+            .contains("not UTF-8"));
+    }
 }

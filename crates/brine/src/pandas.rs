@@ -224,7 +224,7 @@ pub fn export(
     let df = match (p, table) {
         (Pandas::DataFrame(df), _) => df,
         (Pandas::Series(s), Table::Csv) => {
-            return write_out(output, false, brinery_pandas::series_to_csv(&s).as_bytes())
+            return stream_out(output, |w| brinery_pandas::write_series_csv(&s, w))
         }
         (Pandas::Series(_), _) => {
             return Err(CliError::data(format!(
@@ -238,7 +238,7 @@ pub fn export(
         }
     };
     if table == Table::Csv {
-        return write_out(output, false, brinery_pandas::frame_to_csv(&df).as_bytes());
+        return stream_out(output, |w| brinery_pandas::write_csv(&df, w));
     }
     // Parquet/Arrow stream into the (atomic) output.
     let mut out = Output::create(output, true, None, None)?;
@@ -252,11 +252,14 @@ pub fn export(
     out.commit()
 }
 
-/// Write `bytes` to `output` atomically.
-fn write_out(output: &Path, binary: bool, bytes: &[u8]) -> Result<(), CliError> {
-    let mut out = Output::create(output, binary, None, None)?;
+/// Stream CSV text into `output` (atomic: nothing is left on failure).
+fn stream_out(
+    output: &Path,
+    write: impl FnOnce(&mut Output) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    let mut out = Output::create(output, false, None, None)?;
     let out_name = out.name().to_string();
-    out.write_all(bytes)
+    write(&mut out)
         .and_then(|_| out.flush())
         .map_err(|e| CliError::io(&out_name, &e))?;
     out.commit()

@@ -391,3 +391,80 @@ fn show_path_renders_nested_frame() {
     let out = brine().arg("show").arg(&f).output().unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains("[4 rows x"));
 }
+
+/// Frames longer than pandas' CSV chunk (100,000 cells): pandas formats
+/// each chunk on its own, so a datetime column or index prints dates only
+/// in the chunks whose times are all midnight. `brine export x.csv` must
+/// match `to_csv()` byte for byte across chunk boundaries.
+#[test]
+fn csv_chunks_like_pandas() {
+    let Some(py) = brinery_testutil::python(&["pandas"], "CSV chunking against pandas") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("make.py");
+    std::fs::write(
+        &script,
+        r#"
+import sys, pandas as pd
+out = sys.argv[1]
+n = 30000
+ts = pd.Series(pd.date_range("2020-01-01", periods=n, freq="D"))
+ts.iloc[-1] += pd.Timedelta(hours=1)
+# 2 columns: chunks of 50,000 rows.
+days = pd.Series(pd.date_range("2020-01-01", periods=120_000, freq="h").normalize())
+days.iloc[-1] += pd.Timedelta(hours=1)
+cases = {
+    # 8 columns: chunks of 12,500 rows; only the last chunk has a time.
+    "columns": pd.DataFrame({"a": ts, **{c: i for i, c in enumerate("bcdefgh")}}),
+    # The same beside a DatetimeIndex and a tz-aware column.
+    "index": pd.DataFrame(
+        {"d": days.array, "t": days.dt.tz_localize("Europe/Berlin").array},
+        index=pd.DatetimeIndex(days),
+    ),
+    # A Series: chunks of 100,000 rows.
+    "series": pd.Series(pd.date_range("2020-01-01", periods=100_001, freq="h").normalize()).where(
+        lambda s: s.index < 100_000, pd.Timestamp("2031-01-01 12:00")
+    ),
+}
+for name, obj in cases.items():
+    obj.to_pickle(f"{out}/{name}.pkl")
+    obj.to_csv(f"{out}/{name}.csv")
+print(len(cases))
+"#,
+    )
+    .unwrap();
+    let made = brinery_testutil::run(
+        &py,
+        &[script.to_str().unwrap(), dir.path().to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(made.trim(), "3");
+    for name in ["columns", "index", "series"] {
+        let target = dir.path().join(format!("{name}.out.csv"));
+        let out = brine()
+            .arg("export")
+            .arg(dir.path().join(format!("{name}.pkl")))
+            .arg(&target)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let want = std::fs::read(dir.path().join(format!("{name}.csv"))).unwrap();
+        let got = std::fs::read(&target).unwrap();
+        // The case is only a test if pandas' output mixes both forms.
+        let text = String::from_utf8_lossy(&want);
+        let dates_only = text
+            .lines()
+            .any(|l| l.ends_with("-01") || l.contains("-01,"));
+        assert!(dates_only && text.contains(":00:00"), "{name}: {text:.200}");
+        assert!(
+            got == want,
+            "{name}: brine's CSV differs from pandas' to_csv()"
+        );
+    }
+    eprintln!("csv chunks: 3 frames over pandas' chunk size, byte-identical");
+}

@@ -44,7 +44,7 @@ mod pq;
 
 #[cfg(feature = "arrow")]
 pub use crate::arrow::{into_ipc, into_record_batch, pandas_metadata, to_record_batch, write_ipc};
-pub use crate::csv::{frame_to_csv, series_to_csv, write_csv};
+pub use crate::csv::{frame_to_csv, series_to_csv, write_csv, write_series_csv};
 pub use crate::decode::from_node;
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::format::label_repr;

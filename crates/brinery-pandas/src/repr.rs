@@ -128,7 +128,8 @@ fn shown(n: usize) -> (Vec<usize>, Option<usize>) {
     }
 }
 
-fn take_array(a: &Array, rows: &[usize]) -> Array {
+/// The values of `a` at `rows`.
+pub(crate) fn take_array(a: &Array, rows: &[usize]) -> Array {
     fn t<T: Clone>(v: &[T], rows: &[usize]) -> Vec<T> {
         rows.iter().map(|&i| v[i].clone()).collect()
     }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use brinery::Graph;
-use brinery_pandas::{Cell, Pandas};
+use brinery_pandas::{Array, ArrowData, ArrowNested, ArrowType, Cell, Pandas, Values};
 
 use crate::cli::ExportFormat;
 use crate::error::{CliError, EXIT_USAGE};
@@ -43,6 +43,60 @@ fn json_cell(c: &Cell) -> serde_json::Value {
                 .trim_matches('\'')
                 .to_string(),
         ),
+    }
+}
+
+/// Value `r` of a column as JSON: nested Arrow values (lists, structs,
+/// dictionaries) as JSON arrays, objects and scalars; the rest by cell.
+fn json_value(a: &Array, r: usize) -> serde_json::Value {
+    match &a.values {
+        Values::Arrow(n) if !a.mask.as_ref().is_some_and(|m| m[r]) => nested_json(n, r),
+        _ => json_cell(&a.cell(r)),
+    }
+}
+
+/// Value `i` of a nested Arrow array as JSON (its depth is bounded by the
+/// decoder's limit on nested types).
+fn nested_json(n: &ArrowNested, i: usize) -> serde_json::Value {
+    use serde_json::Value as J;
+    if i >= n.len() || !n.is_valid(i) {
+        return J::Null;
+    }
+    match &n.data {
+        ArrowData::Flat(v) => match v {
+            Values::Bool(b) => J::Bool(b[i]),
+            Values::Int(x) => J::from(x.get(i)),
+            Values::UInt(x) => J::from(x.get(i)),
+            Values::Float(x) => serde_json::Number::from_f64(x.get(i)).map_or(J::Null, J::Number),
+            Values::Str(s) => s.get(i).map_or(J::Null, |t| J::String(t.to_string())),
+            _ => J::Null,
+        },
+        ArrowData::List { offsets, child } => match (offsets.get(i), offsets.get(i + 1)) {
+            (Some(&s), Some(&e)) => J::Array((s..e).map(|j| nested_json(child, j)).collect()),
+            _ => J::Null,
+        },
+        ArrowData::Struct { children, .. } => {
+            let names: Vec<&str> = match &n.ty {
+                ArrowType::Struct(fields) => fields.iter().map(|f| f.name.as_str()).collect(),
+                _ => Vec::new(),
+            };
+            J::Object(
+                children
+                    .iter()
+                    .enumerate()
+                    .map(|(k, c)| {
+                        let name = names
+                            .get(k)
+                            .map_or_else(|| k.to_string(), |s| s.to_string());
+                        (name, nested_json(c, i))
+                    })
+                    .collect(),
+            )
+        }
+        ArrowData::Dictionary { keys, values } => match usize::try_from(keys[i]) {
+            Ok(k) => nested_json(values, k),
+            Err(_) => J::Null,
+        },
     }
 }
 
@@ -87,7 +141,7 @@ pub fn json_plain(graph: &Graph<'_>) -> Option<Result<String, CliError>> {
                             m.insert(k.clone(), json_cell(&df.index.label(l, r)));
                         }
                         for (c, k) in ckeys.iter().enumerate() {
-                            m.insert(k.clone(), json_cell(&df.data[c].cell(r)));
+                            m.insert(k.clone(), json_value(&df.data[c], r));
                         }
                         J::Object(m)
                     })
@@ -104,7 +158,7 @@ pub fn json_plain(graph: &Graph<'_>) -> Option<Result<String, CliError>> {
                         for (l, k) in ikeys.iter().enumerate() {
                             m.insert(k.clone(), json_cell(&s.index.label(l, r)));
                         }
-                        m.insert(name.clone(), json_cell(&s.values.cell(r)));
+                        m.insert(name.clone(), json_value(&s.values, r));
                         J::Object(m)
                     })
                     .collect(),

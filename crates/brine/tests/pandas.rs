@@ -133,6 +133,73 @@ fn json_plain_is_records() {
         .starts_with("2020-01-01 10:00:00"));
 }
 
+/// `json --plain` gives nested ArrowDtype values (lists, structs,
+/// dictionaries) as JSON arrays, objects and scalars: each such column
+/// equals pyarrow's `to_pylist()` of it (NaN as null), and periods are
+/// their text.
+#[test]
+fn json_plain_nested_like_pyarrow() {
+    let Some(py) = brinery_testutil::python(&["pandas", "pyarrow"], "nested JSON against pyarrow")
+    else {
+        return;
+    };
+    let script = r#"
+import sys, json, math, pandas as pd, pyarrow as pa
+def clean(x):
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    if isinstance(x, list):
+        return [clean(y) for y in x]
+    if isinstance(x, dict):
+        return {k: clean(v) for k, v in x.items()}
+    return x
+out = {}
+for f in sys.argv[1:]:
+    df = pd.read_pickle(f)
+    out[f] = {c: clean(pa.array(df[c].array).to_pylist()) for c in df.columns
+              if isinstance(df[c].dtype, pd.ArrowDtype)}
+print(json.dumps(out))
+"#;
+    let names = [
+        "arrow_lists",
+        "arrow_structs",
+        "arrow_nested",
+        "arrow_deep",
+        "arrow_sliced",
+    ];
+    let files: Vec<String> = names
+        .iter()
+        .map(|n| {
+            fixtures()
+                .join(format!("3.1.1/{n}.p5.pkl"))
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let mut args = vec!["-c", script];
+    args.extend(files.iter().map(String::as_str));
+    let want: serde_json::Value =
+        serde_json::from_str(&brinery_testutil::run(&py, &args, &[])).unwrap();
+    let mut columns = 0;
+    for f in &files {
+        let out = brine().args(["json", "--plain"]).arg(f).output().unwrap();
+        assert!(out.status.success(), "{f}");
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rows = rows.as_array().unwrap();
+        for (col, values) in want[f.as_str()].as_object().unwrap() {
+            let got: Vec<serde_json::Value> = rows.iter().map(|r| r[col].clone()).collect();
+            assert_eq!(&serde_json::Value::Array(got), values, "{f}: column {col}");
+            columns += 1;
+        }
+    }
+    eprintln!("nested JSON: {columns} ArrowDtype columns equal to pyarrow's to_pylist()");
+    assert!(columns >= 10, "only {columns} nested columns compared");
+    let f = fixtures().join("3.1.1/period_col.p4.pkl");
+    let out = brine().args(["json", "--plain"]).arg(&f).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["p"], "2020-01-01");
+}
+
 /// Every DataFrame fixture pandas 3.1.1 loads, exported to Parquet and to
 /// Arrow IPC (Feather v2) by brine, read back by pandas/pyarrow
 /// (`pd.read_parquet`, `pd.read_feather`) and compared with

@@ -560,6 +560,7 @@ pub(crate) fn pprint(c: &Cell) -> String {
         Cell::Object(_, text) | Cell::Bytes(_, text) => text.clone(),
         Cell::Complex(re, im) => complex_repr(*re, *im),
         Cell::Nested(text) => text.clone(),
+        Cell::Period(ordinal, freq) => period_text(*ordinal, freq),
     }
 }
 

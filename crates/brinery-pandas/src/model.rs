@@ -32,6 +32,8 @@ pub enum Cell {
     Datetime(i64, TimeUnit, Option<Tz>),
     /// A timedelta: ticks in `unit`.
     Timedelta(i64, TimeUnit),
+    /// A period: its ordinal in `freq` (`'D'`, `'M'`, `'Q-DEC'`...).
+    Period(i64, String),
     /// A bytes value and its repr (`b'ab'`, what pandas prints).
     Bytes(Vec<u8>, String),
     /// Any other Python object: the node and its `str()` as pandas would
@@ -536,6 +538,7 @@ impl Array {
             Values::Ticks(v) => match self.dtype.dense() {
                 Dtype::Datetime(u, tz) => Cell::Datetime(v[i], *u, tz.clone()),
                 Dtype::Timedelta(u) => Cell::Timedelta(v[i], *u),
+                Dtype::Period(f) => Cell::Period(v[i], f.clone()),
                 _ => Cell::Int(v[i]),
             },
             Values::Str(s) => match s.get(i) {

@@ -19,6 +19,9 @@ struct Outcome {
     /// `key: what` for every fixture not decoded or not identical.
     failed: Vec<String>,
     per_version: BTreeMap<String, (usize, usize, usize)>,
+    /// The same per fixture family (the layout or dtype a fixture shows:
+    /// `datetimes`, `categorical`, `arrow_lists`...).
+    per_family: BTreeMap<String, (usize, usize, usize)>,
 }
 
 fn run(want_pandas3: bool) -> Outcome {
@@ -34,6 +37,7 @@ fn run(want_pandas3: bool) -> Outcome {
         failures: Vec::new(),
         failed: Vec::new(),
         per_version: BTreeMap::new(),
+        per_family: BTreeMap::new(),
     };
     for (key, e) in expected.as_object().unwrap() {
         let from3 = e["source"].as_str() == Some("3.1.1");
@@ -43,6 +47,15 @@ fn run(want_pandas3: bool) -> Outcome {
         o.total += 1;
         let ver = key.split('/').next().unwrap().to_string();
         o.per_version.entry(ver.clone()).or_default().0 += 1;
+        let family = key
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .split(".p")
+            .next()
+            .unwrap()
+            .to_string();
+        o.per_family.entry(family.clone()).or_default().0 += 1;
         let raw = std::fs::read(dir.join(key)).unwrap();
         let data = brinery_compress::decompress_auto(&raw, 1 << 30).unwrap();
         let g = match brinery::loads(&data) {
@@ -78,6 +91,9 @@ fn run(want_pandas3: bool) -> Outcome {
         let pv = o.per_version.get_mut(&ver).unwrap();
         pv.1 += usize::from(repr_same == Some(true));
         pv.2 += usize::from(csv_same == Some(true));
+        let pf = o.per_family.get_mut(&family).unwrap();
+        pf.1 += usize::from(repr_same == Some(true));
+        pf.2 += usize::from(csv_same == Some(true));
         o.repr_ok += usize::from(repr_same == Some(true));
         o.csv_ok += usize::from(csv_same == Some(true));
         o.csv_total += usize::from(csv_same.is_some());
@@ -122,6 +138,16 @@ fn report(o: &Outcome, what: &str) {
             "{what}: written by pandas {v}: {n} fixtures, repr identical {r}, CSV identical {c}"
         );
     }
+    let families: Vec<String> = o
+        .per_family
+        .iter()
+        .map(|(f, (n, r, c))| format!("{f} {n}/{r}/{c}"))
+        .collect();
+    eprintln!(
+        "{what}: {} families (fixtures/repr identical/CSV identical): {}",
+        families.len(),
+        families.join(", ")
+    );
     eprintln!(
         "{what}: {} fixtures: decoded {}/{}, repr identical {}/{}, CSV byte-identical {}/{}",
         o.total, o.decoded, o.total, o.repr_ok, o.total, o.csv_ok, o.csv_total
@@ -148,6 +174,12 @@ fn fixtures_loaded_by_pandas3() {
         (o.total, o.decoded, o.repr_ok, o.csv_total, o.csv_ok),
         (512, 512, 512, 469, 469)
     );
+    // 60 families (layouts and dtypes), each printed identically, and
+    // written identically wherever pandas writes CSV (Indexes have none).
+    assert_eq!(o.per_family.len(), 60);
+    for (f, &(n, r, c)) in &o.per_family {
+        assert!(r == n && (c == n || c == 0), "{f}: {n}/{r}/{c}");
+    }
     assert_eq!(o.failed, Vec::<String>::new());
 }
 
@@ -161,6 +193,7 @@ fn fixtures_pandas3_cannot_load() {
     let o = run(false);
     report(&o, "writer reference");
     assert_eq!(o.decoded, o.total, "every fixture decodes");
+    assert_eq!(o.per_family.len(), 20);
     let per = per_version(&o);
     assert_eq!(
         per,

@@ -535,3 +535,95 @@ print(len(cases))
     }
     eprintln!("csv chunks: 3 frames over pandas' chunk size, byte-identical");
 }
+
+/// Index reprs and index labels beyond the committed fixtures, made by
+/// pandas at test time: float/float32 Indexes (Python float reprs, NaN,
+/// inf, exponents), complex Indexes with NaN parts, long Indexes wrapped and
+/// right-justified or truncated to 10 + 10 values with `length=`, text
+/// that is not justified, long names pushed onto their own line, and
+/// frames/Series whose float or complex index has NaN (left-justified
+/// with a space for the sign), TimedeltaIndex with a frequency,
+/// categorical footers and `categories=[...]` (4 + 4 beyond eight,
+/// wrapped at the width), Interval Indexes. `brine show` must print pandas' repr.
+#[test]
+fn index_reprs_like_pandas() {
+    let Some(py) = brinery_testutil::python(&["pandas"], "Index reprs against pandas") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+import sys, json, numpy as np, pandas as pd
+out = sys.argv[1]
+nan = float("nan")
+cases = {
+    "f_short": pd.Index([1.5, 2.25]),
+    "f_nan": pd.Index([0.1, 0.25, nan]),
+    "f_exp": pd.Index([1e-7, 1.0, 1e20]),
+    "f_inf": pd.Index([np.inf, -np.inf, 0.0, -0.0]),
+    "f32": pd.Index(np.array([0.1, 2.25], dtype="float32")),
+    "f_wrap": pd.Index([i / 3 for i in range(12)]),
+    "f_long": pd.Index(np.arange(300) * 1.25),
+    "i_wrap": pd.Index(range(0, 3000, 97)).astype("int64"),
+    "i_long": pd.Index(np.arange(1000) ** 2),
+    "s_wrap": pd.Index(["word%d" % i for i in range(30)]),
+    "s_long": pd.Index(["w%d" % i for i in range(150)], name="words"),
+    "dt_long": pd.date_range("2020-01-01", periods=120, freq="D"),
+    "cat_long": pd.CategoricalIndex(["a", "b", "c"] * 40),
+    "c_nan": pd.Index([1 + 2j, 3 - 0.5j, complex(nan, 0)]),
+    "long_name": pd.Index([1, 2, 3], name="a rather long index name " * 3),
+    "frame_f_nan": pd.DataFrame({"a": [1, 2, 3]}, index=pd.Index([1.5, nan, -2.25])),
+    "frame_c_nan": pd.DataFrame({"a": [1, 2, 3]}, index=pd.Index([1 + 2j, 3 - 0.5j, complex(nan, 0)])),
+    "series_c_nan": pd.Series([1, 2], index=pd.Index([complex(nan, nan), 2j]), name="s"),
+    "td_long": pd.timedelta_range("1 day", periods=130, freq="7h"),
+    "period_wrap": pd.period_range("2020-01", periods=30, freq="M"),
+    "interval_wrap": pd.interval_range(0, 40, periods=20),
+    "cat_int_wrap": pd.CategoricalIndex(list(range(0, 3000, 100))),
+    "bool_wrap": pd.Index([True, False] * 20),
+    "obj_mixed": pd.Index(["a", 1, 2.5, None] * 30),
+    "td_frame": pd.DataFrame({"a": [1, 2, 3]}, index=pd.timedelta_range("1 day", periods=3, freq="7h")),
+    "cat_footer_wrap": pd.Series(pd.Categorical(["c%02d" % i for i in range(12)])),
+    "cat_footer_ordered": pd.Series(pd.Categorical(list("abcdefghijkl"), ordered=True)),
+    "cat_footer_float": pd.Series(pd.Categorical([0.1, 0.25, 0.5])),
+    "cat_footer_object": pd.Series(pd.Categorical(pd.array(["it's", "x"], dtype=object))),
+    "cat_index_float": pd.CategoricalIndex([0.1, 0.25, 0.5]),
+    "interval_float": pd.interval_range(0.0, 3.0, periods=3, closed="left"),
+    "interval_nan": pd.IntervalIndex.from_tuples([(0, 1), None, (2, 3)], closed="both"),
+    "quotes": pd.Index(["it's", "a\tb", 'q"'], name="n'm"),
+    "quotes_object": pd.Index(["it's", "x"], dtype=object),
+    "quotes_cat": pd.CategoricalIndex(["it's", "a\nb"]),
+    "quotes_multi": pd.MultiIndex.from_tuples([("it's", 1), ("x", 2)], names=["k'", None]),
+    "multi_long": pd.MultiIndex.from_product([["a", "bb"], range(75)], names=["k", "n"]),
+    "multi_unnamed": pd.MultiIndex.from_product([["a", "bb"], range(3)]),
+    "multi_one_level": pd.MultiIndex.from_arrays([["x", "yy"]]),
+}
+want = {}
+for k, obj in cases.items():
+    pd.to_pickle(obj, f"{out}/{k}.pkl")
+    want[k] = repr(obj)
+print(json.dumps(want))
+"#;
+    let text = brinery_testutil::run(&py, &["-c", script, dir.path().to_str().unwrap()], &[]);
+    let want: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let mut failed = Vec::new();
+    for (k, v) in &want {
+        let out = brine()
+            .arg("show")
+            .arg(dir.path().join(format!("{k}.pkl")))
+            .output()
+            .unwrap();
+        let got = String::from_utf8_lossy(&out.stdout);
+        if got.trim_end_matches('\n') != v.as_str().unwrap() {
+            failed.push(format!(
+                "{k}:\n--- pandas\n{}\n--- brine\n{got}",
+                v.as_str().unwrap()
+            ));
+        }
+    }
+    eprintln!(
+        "index reprs: {}/{} identical to pandas",
+        want.len() - failed.len(),
+        want.len()
+    );
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    assert_eq!(want.len(), 39);
+}

@@ -1656,7 +1656,11 @@ fn interval(left: Array, right: Array, closed: Closed) -> Result<Array> {
 fn is_index_call(c: &Call<'_, '_>) -> bool {
     matches!(
         c.name,
-        "_new_Index" | "_new_DatetimeIndex" | "_new_IntervalIndex" | "_new_PeriodIndex"
+        "_new_Index"
+            | "_new_DatetimeIndex"
+            | "_new_TimedeltaIndex"
+            | "_new_IntervalIndex"
+            | "_new_PeriodIndex"
     ) || c.name.ends_with("Index")
 }
 
@@ -1685,7 +1689,11 @@ pub(crate) fn index(v: NodeRef<'_, '_>, depth: usize) -> Result<Index> {
     }
     let c = call(v).ok_or_else(|| bad("axis is not a pandas Index"))?;
     let (cls, d) = match c.name {
-        "_new_Index" | "_new_DatetimeIndex" | "_new_IntervalIndex" | "_new_PeriodIndex" => {
+        "_new_Index"
+        | "_new_DatetimeIndex"
+        | "_new_TimedeltaIndex"
+        | "_new_IntervalIndex"
+        | "_new_PeriodIndex" => {
             let cls = class_arg(&c).ok_or_else(|| bad("_new_Index without a class"))?;
             let d = c
                 .args
@@ -2314,6 +2322,7 @@ pub(crate) fn is_pandas_class(c: &str) -> bool {
             | "Series"
             | "_new_Index"
             | "_new_DatetimeIndex"
+            | "_new_TimedeltaIndex"
             | "_new_IntervalIndex"
             | "_new_PeriodIndex"
     ) || (n.ends_with("Index") && !n.ends_with("BlockManager"))

@@ -246,8 +246,7 @@ fn trim_zeros_complex(strs: Vec<String>) -> Vec<String> {
 }
 
 /// pandas' FloatArrayFormatter over complex values.
-fn format_complex(vals: &[(f64, f64)], space: bool) -> Vec<String> {
-    let na = "NaN";
+fn format_complex(vals: &[(f64, f64)], space: bool, na: &str) -> Vec<String> {
     let with = |sci_fmt: bool| -> Vec<String> {
         let f = |x: f64, sp: bool| {
             if sci_fmt {
@@ -620,7 +619,7 @@ pub(crate) fn format_array(a: &Array, space: bool) -> Vec<String> {
     let n = a.len();
     match (&a.dtype, &a.values) {
         (Dtype::Float(_), Values::Float(v)) => format_floats(&v.to_wide(), space, "NaN"),
-        (Dtype::Complex(_), Values::Complex(v)) => format_complex(v, space),
+        (Dtype::Complex(_), Values::Complex(v)) => format_complex(v, space, "NaN"),
         (Dtype::Int(_), Values::Int(v)) => v
             .iter()
             .map(|x| {
@@ -695,7 +694,7 @@ pub(crate) fn format_array(a: &Array, space: bool) -> Vec<String> {
 }
 
 /// Value `i` as `np.asarray(ea, dtype=object)[i]` gives it.
-fn ext_cell(a: &Array, i: usize) -> Cell {
+pub(crate) fn ext_cell(a: &Array, i: usize) -> Cell {
     match &a.values {
         Values::Interval { left, right } => {
             if left.is_missing(i) {
@@ -737,7 +736,13 @@ fn take(a: &Array, codes: &Ints) -> Array {
 /// Labels of an index level formatted as pandas' `Index._format_flat`
 /// (without the name): `format_array` then leading spaces trimmed.
 pub(crate) fn format_index_values(a: &Array) -> Vec<String> {
-    let f = format_array(a, true);
+    // pandas formats labels left-justified, and then a missing float or
+    // complex part is ` NaN`: a space where a sign would go (GH 25061).
+    let f = match (&a.dtype, &a.values) {
+        (Dtype::Float(_), Values::Float(v)) => format_floats(&v.to_wide(), true, " NaN"),
+        (Dtype::Complex(_), Values::Complex(v)) => format_complex(v, true, " NaN"),
+        _ => format_array(a, true),
+    };
     trim_front(f)
 }
 

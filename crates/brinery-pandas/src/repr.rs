@@ -445,42 +445,92 @@ fn join_multiline(mut strcols: Vec<Vec<String>>) -> String {
     parts.join("\n\n")
 }
 
-/// The `Categories (n, dtype): [...]` line.
-fn categories_footer(cats: &Array, ordered: bool) -> String {
-    let strs: Vec<String> = match &cats.values {
-        Values::Str(s) => s
-            .iter()
-            .map(|x| match x {
-                Some(x) => py_str_repr(x),
-                None => "nan".into(),
-            })
-            .collect(),
-        Values::Object(cells) => cells
-            .iter()
-            .map(|c| match c {
-                Cell::Str(s) => py_str_repr(s),
-                other => pprint(other),
-            })
-            .collect(),
-        _ => format_array(cats, true)
-            .into_iter()
-            .map(|s| s.trim().to_string())
-            .collect(),
+/// pandas' `display.max_categories`.
+const MAX_CATEGORIES: usize = 8;
+
+/// pandas' `Categorical._repr_categories`: the categories as printed in
+/// a footer or a CategoricalIndex's `categories=[...]`, the first and
+/// last four with `...` between beyond eight; text quoted, other values
+/// formatted as a column (`0.10, 0.25`) and stripped.
+fn repr_categories(cats: &Array) -> Vec<String> {
+    let n = cats.len();
+    let text = |a: &Array| -> Option<Vec<String>> {
+        let quote = |x: &str| pprint_quoted(x);
+        match &a.values {
+            Values::Str(s) => Some(
+                s.iter()
+                    .map(|x| x.map_or_else(|| "nan".into(), quote))
+                    .collect(),
+            ),
+            Values::Object(cells) => Some(
+                cells
+                    .iter()
+                    .map(|c| match c {
+                        Cell::Str(s) => quote(s),
+                        other => pprint(other),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }
     };
-    let strs = if strs.len() > 10 {
-        let mut v = strs[..5].to_vec();
+    let part = |rows: std::ops::Range<usize>| -> Vec<String> {
+        let a = if rows.len() == n {
+            cats.clone()
+        } else {
+            take_array(cats, &rows.collect::<Vec<_>>())
+        };
+        text(&a).unwrap_or_else(|| {
+            format_array(&a, true)
+                .into_iter()
+                .map(|s| s.trim().to_string())
+                .collect()
+        })
+    };
+    if n > MAX_CATEGORIES {
+        let k = MAX_CATEGORIES / 2;
+        let mut v = part(0..k);
         v.push("...".into());
-        v.extend(strs[strs.len() - 5..].iter().cloned());
+        v.extend(part(n - k..n));
         v
     } else {
-        strs
-    };
-    let sep = if ordered { " < " } else { ", " };
+        part(0..n)
+    }
+}
+
+/// The `Categories (n, dtype): [...]` line, wrapped at the display width
+/// as pandas' `_repr_categories_info` wraps it.
+fn categories_footer(cats: &Array, ordered: bool) -> String {
+    let strs = repr_categories(cats);
+    let head = format!("Categories ({}, {}): ", cats.len(), cats.dtype.name());
+    let (sep_len, sep) = if ordered { (3, " < ") } else { (2, ", ") };
+    let linesep = format!("{}\n", sep.trim_end());
+    let mut body = String::new();
+    let mut col = clen(&head);
+    for (i, val) in strs.iter().enumerate() {
+        if col + sep_len + clen(val) > WIDTH {
+            body.push_str(&linesep);
+            body.push_str(&" ".repeat(clen(&head) + 1));
+            col = clen(&head) + 1;
+        } else if i > 0 {
+            body.push_str(sep);
+            col += sep_len;
+        }
+        body.push_str(val);
+        col += clen(val);
+    }
+    format!("{head}[{}]", body.replace(" < ... < ", " ... "))
+}
+
+/// pandas' `pprint_thing(s, escape_chars=("\t", "\r", "\n"),
+/// quote_strings=True)`: always single quotes, only those three escaped
+/// (`'it's'`, not Python's `"it's"`).
+fn pprint_quoted(s: &str) -> String {
     format!(
-        "Categories ({}, {}): [{}]",
-        cats.len(),
-        cats.dtype.name(),
-        strs.join(sep)
+        "'{}'",
+        s.replace('\t', "\\t")
+            .replace('\r', "\\r")
+            .replace('\n', "\\n")
     )
 }
 
@@ -602,7 +652,7 @@ fn index_class(ix: &Index) -> &'static str {
 
 fn quoted_cell(c: &Cell) -> String {
     match c {
-        Cell::Str(s) => py_str_repr(s),
+        Cell::Str(s) => pprint_quoted(s),
         Cell::Tuple(items) => crate::format::tuple_text(items, quoted_cell),
         Cell::NaN => "nan".into(),
         other => pprint(other),
@@ -627,84 +677,232 @@ pub fn index_repr(ix: &Index) -> String {
         return s;
     }
     let n = ix.len();
-    let items: Vec<String> = match ix {
-        Index::Multi { .. } => (0..n).map(|i| quoted_cell(&ix.key(i))).collect(),
-        Index::Array { values, .. } => match &values.dtype {
-            Dtype::Datetime(..) | Dtype::Timedelta(_) | Dtype::Period(_) => {
-                trim_front(format_array(values, false))
-                    .into_iter()
-                    .map(|s| format!("'{s}'"))
-                    .collect()
-            }
-            Dtype::Float(_) => trim_front(format_array(values, true)),
-            _ => (0..n).map(|i| quoted_cell(&values.cell(i))).collect(),
-        },
-        Index::Range { .. } => Vec::new(),
-    };
-    let mut attrs: Vec<String> = Vec::new();
-    if let Index::Array { values, name, freq } = ix {
-        if let Dtype::Category { ordered } = values.dtype {
-            if let Values::Categorical { categories, .. } = &values.values {
-                let cats: Vec<String> = (0..categories.len())
-                    .map(|i| quoted_cell(&categories.cell(i)))
-                    .collect();
-                attrs.push(format!("categories=[{}]", cats.join(", ")));
-                attrs.push(format!(
-                    "ordered={}",
-                    if ordered { "True" } else { "False" }
-                ));
-            }
-        }
-        if let Dtype::Interval(_, c) = values.dtype {
-            attrs.push(format!("closed='{}'", c.name()));
-        }
-        attrs.push(format!("dtype='{}'", values.dtype.name()));
-        if let Some(nm) = name {
-            attrs.push(format!("name={}", quoted_cell(nm)));
-        }
-        if let Some(f) = freq {
-            if matches!(values.dtype, Dtype::Datetime(..) | Dtype::Timedelta(_)) {
-                attrs.push(format!("freq='{f}'"));
-            }
-        }
-    }
     if let Index::Multi { names, .. } = ix {
-        let ns: Vec<String> = names
-            .iter()
-            .map(|n| n.as_ref().map_or("None".into(), quoted_cell))
-            .collect();
-        attrs.push(format!("names=[{}]", ns.join(", ")));
-    }
-    let prefix = " ".repeat(cls.len() + 1);
-    let attrs = attrs.join(", ");
-    if matches!(ix, Index::Multi { .. }) {
-        let body = items.join(&format!(",\n{prefix} "));
-        return format!("{cls}([{body}],\n{prefix}{attrs})");
-    }
-    let data = format!("[{}]", items.join(", "));
-    let one = format!("{cls}({data}, {attrs})");
-    if clen(&one) <= WIDTH {
-        return one;
-    }
-    // Break before the attributes, then wrap the values.
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::from("[");
-    for (i, it) in items.iter().enumerate() {
-        let piece = if i + 1 < items.len() {
-            format!("{it}, ")
+        // One tuple per line, ten from each end with `...` beyond 100;
+        // each level's labels right-justified to the widest shown, as
+        // pandas' `_justify` aligns them.
+        let rows: Vec<Option<usize>> = if n > MAX_SEQ_ITEMS {
+            (0..10)
+                .map(Some)
+                .chain(std::iter::once(None))
+                .chain((n - 10..n).map(Some))
+                .collect()
         } else {
-            format!("{it}],")
+            (0..n).map(Some).collect()
         };
-        if clen(&prefix) + clen(line.trim_end()) + clen(piece.trim_end()) >= WIDTH && line != "[" {
-            lines.push(line.trim_end().to_string());
-            line = format!(" {piece}");
-        } else {
-            line.push_str(&piece);
+        let nl = ix.nlevels();
+        let cols: Vec<Vec<String>> = (0..nl)
+            .map(|l| {
+                rows.iter()
+                    .map(|r| r.map_or_else(String::new, |i| quoted_cell(&ix.label(l, i))))
+                    .collect()
+            })
+            .collect();
+        let widths: Vec<usize> = cols
+            .iter()
+            .map(|c| c.iter().map(|x| clen(x)).max().unwrap_or(0))
+            .collect();
+        let prefix = " ".repeat(cls.len() + 1);
+        let mut lines: Vec<String> = Vec::with_capacity(rows.len());
+        for (k, r) in rows.iter().enumerate() {
+            if r.is_none() {
+                lines.push("...".into());
+                continue;
+            }
+            let parts: Vec<String> = (0..nl)
+                .map(|l| format!("{:>w$}", cols[l][k], w = widths[l]))
+                .collect();
+            let end = if k + 1 < rows.len() { "," } else { "" };
+            if nl == 1 {
+                lines.push(format!("({},){end}", parts[0]));
+            } else {
+                lines.push(format!("({}){end}", parts.join(", ")));
+            }
+        }
+        let data = format!("[{}],\n{prefix}", lines.join(&format!("\n{prefix} ")));
+        let mut attrs = Vec::new();
+        if names.iter().any(Option::is_some) {
+            let ns: Vec<String> = names
+                .iter()
+                .map(|n| n.as_ref().map_or("None".into(), quoted_cell))
+                .collect();
+            attrs.push(format!("names=[{}]", ns.join(", ")));
+        }
+        if n > MAX_SEQ_ITEMS {
+            attrs.push(format!("length={n}"));
+        }
+        return with_attrs(cls, data, &attrs);
+    }
+    let Index::Array { values, name, freq } = ix else {
+        return String::new();
+    };
+    // pandas' `_formatter_func` of each kind of Index.
+    let items: Vec<String> = match (&values.dtype, &values.values) {
+        (Dtype::Datetime(..) | Dtype::Timedelta(_) | Dtype::Period(_), _) => {
+            trim_front(format_array(values, false))
+                .into_iter()
+                .map(|s| format!("'{s}'"))
+                .collect()
+        }
+        // The repr of each value as a Python float (iterating an Index
+        // widens float32 values: `0.10000000149011612`).
+        (Dtype::Float(_), Values::Float(v)) => v.iter().map(crate::format::float_repr).collect(),
+        // `str()` of each Interval: `(0, 1]`.
+        (Dtype::Interval(..), _) => (0..n)
+            .map(|i| match crate::format::ext_cell(values, i) {
+                Cell::Str(s) => s,
+                other => quoted_cell(&other),
+            })
+            .collect(),
+        // numpy's repr of each value, NaN parts included: `(nan+0j)`.
+        (Dtype::Complex(_), Values::Complex(v)) => v
+            .iter()
+            .map(|&(re, im)| crate::format::complex_repr(re, im))
+            .collect(),
+        _ => (0..n).map(|i| quoted_cell(&values.cell(i))).collect(),
+    };
+    // Text is not justified (pandas' inferred type "string", or
+    // categories of text).
+    let text = |a: &Array| match &a.values {
+        Values::Str(_) => true,
+        Values::Object(cells) => {
+            !cells.is_empty() && cells.iter().all(|c| matches!(c, Cell::Str(_)))
+        }
+        _ => false,
+    };
+    let justify = match &values.values {
+        Values::Categorical { categories, .. } => !text(categories),
+        _ => !text(values),
+    };
+    let data = object_summary(&items, justify, cls);
+    let mut attrs: Vec<String> = Vec::new();
+    if let Dtype::Category { ordered } = values.dtype {
+        if let Values::Categorical { categories, .. } = &values.values {
+            let cats = repr_categories(categories);
+            attrs.push(format!("categories=[{}]", cats.join(", ")));
+            attrs.push(format!(
+                "ordered={}",
+                if ordered { "True" } else { "False" }
+            ));
         }
     }
-    lines.push(line);
-    let body = lines.join(&format!("\n{prefix}"));
-    format!("{cls}({body}\n{prefix}{attrs})")
+    attrs.push(format!("dtype='{}'", values.dtype.name()));
+    if let Some(nm) = name {
+        attrs.push(format!("name={}", quoted_cell(nm)));
+    }
+    if n > MAX_SEQ_ITEMS {
+        attrs.push(format!("length={n}"));
+    }
+    if let Some(f) = freq {
+        if matches!(values.dtype, Dtype::Datetime(..) | Dtype::Timedelta(_)) {
+            attrs.push(format!("freq='{f}'"));
+        }
+    }
+    with_attrs(cls, data, &attrs)
+}
+
+/// pandas' `display.max_seq_items`.
+const MAX_SEQ_ITEMS: usize = 100;
+
+/// pandas' `format_object_summary` for a flat Index (display.width 80,
+/// display.max_seq_items 100): `[a, b, ...]` wrapped at the width, values
+/// right-justified when wrapped (if `justify`), ten from each end with
+/// `...` beyond 100 values. It ends with `, ` on one line or with `,`, a
+/// line break and the indent when it wraps.
+fn object_summary(items: &[String], justify: bool, cls: &str) -> String {
+    let n = items.len();
+    match items {
+        [] => return "[], ".into(),
+        [one] => return format!("[{one}], "),
+        _ => {}
+    }
+    let space1 = format!("\n{}", " ".repeat(cls.len() + 1));
+    let space2 = format!("\n{}", " ".repeat(cls.len() + 2));
+    let truncated = n > MAX_SEQ_ITEMS;
+    let (mut head, mut tail): (Vec<String>, Vec<String>) = if truncated {
+        let k = (MAX_SEQ_ITEMS / 2).min(10);
+        (items[..k].to_vec(), items[n - k..].to_vec())
+    } else {
+        (Vec::new(), items.to_vec())
+    };
+    let wide = |v: &[String]| clen(&v.join(", ")) >= WIDTH;
+    if justify && (truncated || wide(&head) || wide(&tail)) {
+        let m = head.iter().chain(&tail).map(|x| clen(x)).max().unwrap_or(0);
+        for x in head.iter_mut().chain(tail.iter_mut()) {
+            *x = format!("{x:>m$}");
+        }
+    }
+    let mut summary = String::new();
+    let mut line = space2.clone();
+    let extend = |summary: &mut String, line: &mut String, value: &str, width: usize| {
+        if clen(line.trim_end()) + clen(value.trim_end()) >= width {
+            summary.push_str(line.trim_end());
+            *line = space2.clone();
+        }
+        line.push_str(value);
+    };
+    for h in &head {
+        extend(&mut summary, &mut line, &format!("{h}, "), WIDTH);
+    }
+    if truncated {
+        summary.push_str(line.trim_end());
+        summary.push_str(&space2);
+        summary.push_str("...");
+        line = space2.clone();
+    }
+    if let Some((last, rest)) = tail.split_last() {
+        for t in rest {
+            extend(&mut summary, &mut line, &format!("{t}, "), WIDTH);
+        }
+        // The last value leaves room for the closing `],`.
+        extend(&mut summary, &mut line, last, WIDTH - 2);
+    }
+    summary.push_str(&line);
+    summary.push_str("],");
+    if clen(&summary) > WIDTH {
+        summary.push_str(&space1);
+    } else {
+        summary.push(' ');
+    }
+    format!("[{}", &summary[space2.len()..])
+}
+
+/// `Index.__repr__`: the class, the data and the attributes, each
+/// attribute wrapped onto a new indented line when it would pass the
+/// width.
+fn with_attrs(cls: &str, data: String, attrs: &[String]) -> String {
+    let indent = cls.len() + 1;
+    let pad = " ".repeat(indent);
+    let mut line_len = match data.rfind('\n') {
+        Some(p) => clen(&data[p + 1..]),
+        None => indent + clen(&data),
+    };
+    let mut parts = String::new();
+    for (k, a) in attrs.iter().enumerate() {
+        let alen = clen(a);
+        let comma = usize::from(k + 1 < attrs.len());
+        if k == 0 {
+            if line_len + alen + comma > WIDTH {
+                parts.push_str(&format!("\n{pad}{a}"));
+                line_len = indent + alen;
+            } else {
+                parts.push_str(a);
+                line_len += alen;
+            }
+        } else if line_len + 2 + alen + comma > WIDTH {
+            parts.push_str(&format!(",\n{pad}{a}"));
+            line_len = indent + alen;
+        } else {
+            parts.push_str(&format!(", {a}"));
+            line_len += 2 + alen;
+        }
+    }
+    let data = if parts.starts_with('\n') {
+        data.trim_end()
+    } else {
+        &data
+    };
+    format!("{cls}({data}{parts})")
 }
 
 /// `repr()` of a pandas object.

@@ -544,7 +544,9 @@ print(len(cases))
 /// frames/Series whose float or complex index has NaN (left-justified
 /// with a space for the sign), TimedeltaIndex with a frequency,
 /// categorical footers and `categories=[...]` (4 + 4 beyond eight,
-/// wrapped at the width), Interval Indexes. `brine show` must print pandas' repr.
+/// wrapped at the width), Interval Indexes, empty frames with
+/// dimensions, time zones after 2037 (zoneinfo keeps daylight saving,
+/// pytz does not). `brine show` must print pandas' repr.
 #[test]
 fn index_reprs_like_pandas() {
     let Some(py) = brinery_testutil::python(&["pandas"], "Index reprs against pandas") else {
@@ -553,6 +555,9 @@ fn index_reprs_like_pandas() {
     let dir = tempfile::tempdir().unwrap();
     let script = r#"
 import sys, json, numpy as np, pandas as pd
+# The display options the fixtures are recorded with (outside a terminal).
+pd.set_option("display.max_columns", 20)
+pd.set_option("display.width", 80)
 out = sys.argv[1]
 nan = float("nan")
 cases = {
@@ -595,7 +600,18 @@ cases = {
     "multi_long": pd.MultiIndex.from_product([["a", "bb"], range(75)], names=["k", "n"]),
     "multi_unnamed": pd.MultiIndex.from_product([["a", "bb"], range(3)]),
     "multi_one_level": pd.MultiIndex.from_arrays([["x", "yy"]]),
+    "empty_wide": pd.DataFrame(columns=["c%d" % i for i in range(25)]),
+    "empty_long": pd.DataFrame(index=range(100)),
 }
+# Daylight saving after 2037, where the tz database's tables end:
+# zoneinfo goes on with the zone's rule, pytz stays on standard time.
+# (dateutil's tzfile pickles a path and reads the unpickling machine's
+# file, so its answer is that machine's.)
+import pytz
+when = pd.to_datetime(["2037-07-01 00:00", "2040-01-01 12:00", "2050-07-01 12:00", "2262-04-01 00:00"], utc=True)
+for label, tz in [("zoneinfo", "Europe/Berlin"), ("pytz", pytz.timezone("Europe/Berlin")),
+                  ("new_york", "America/New_York"), ("sydney", "Australia/Sydney")]:
+    cases["tz_" + label] = pd.DataFrame({"t": pd.Series(when).dt.tz_convert(tz)})
 want = {}
 for k, obj in cases.items():
     pd.to_pickle(obj, f"{out}/{k}.pkl")
@@ -625,5 +641,5 @@ print(json.dumps(want))
         want.len()
     );
     assert!(failed.is_empty(), "{}", failed.join("\n"));
-    assert_eq!(want.len(), 39);
+    assert_eq!(want.len(), 45);
 }

@@ -292,11 +292,16 @@ fn index_list(ix: &Index) -> String {
 pub fn frame_repr(df: &DataFrame) -> String {
     let (nrows, ncols) = (df.nrows(), df.ncols());
     if nrows == 0 || ncols == 0 {
-        return format!(
+        let mut out = format!(
             "Empty DataFrame\nColumns: {}\nIndex: {}",
             index_list(&df.columns),
             index_list(&df.index)
         );
+        // Dimensions follow whenever the frame would be truncated.
+        if nrows > MAX_ROWS || ncols > MAX_COLS {
+            out.push_str(&format!("\n\n[{nrows} rows x {ncols} columns]"));
+        }
+        return out;
     }
     let (rows, tr_row) = shown(nrows);
     let (cols, tr_col): (Vec<usize>, Option<usize>) = if ncols > MAX_COLS {

@@ -15,7 +15,10 @@ pub struct Tz {
 #[derive(Clone, Debug, PartialEq)]
 enum TzKind {
     Fixed(i32),
-    Named(chrono_tz::Tz),
+    /// An IANA zone; `true` when its daylight-saving rule goes on for
+    /// ever (zoneinfo, dateutil: the POSIX rule of the tz file), `false`
+    /// for pytz, whose tables end with 2037 and keep their last offset.
+    Named(chrono_tz::Tz, bool),
 }
 
 impl Tz {
@@ -48,7 +51,7 @@ impl Tz {
         let z: chrono_tz::Tz = key.parse().ok()?;
         Some(Tz {
             name: key.into(),
-            kind: TzKind::Named(z),
+            kind: TzKind::Named(z, true),
         })
     }
     /// The name pandas prints (`UTC`, `Europe/Berlin`, `UTC+05:30`).
@@ -60,20 +63,22 @@ impl Tz {
         match &self.kind {
             TzKind::Fixed(0) => "UTC".into(),
             TzKind::Fixed(s) => offset_text(*s),
-            TzKind::Named(_) => self.name.clone(),
+            TzKind::Named(..) => self.name.clone(),
         }
     }
     /// The UTC offset in seconds at `utc_seconds` since the epoch.
     pub fn offset_at(&self, utc_seconds: i64) -> i32 {
         match &self.kind {
             TzKind::Fixed(s) => *s,
-            TzKind::Named(z) => match chrono::DateTime::from_timestamp(utc_seconds, 0) {
-                Some(dt) => z
-                    .offset_from_utc_datetime(&dt.naive_utc())
-                    .fix()
-                    .local_minus_utc(),
-                None => 0,
-            },
+            TzKind::Named(z, rule_goes_on) => {
+                let t = if *rule_goes_on {
+                    same_calendar_instant(z, utc_seconds)
+                } else {
+                    // pytz's tables end with 2037; its last offset stays.
+                    utc_seconds.min(PYTZ_END)
+                };
+                offset(z, t)
+            }
         }
     }
 
@@ -93,7 +98,7 @@ impl Tz {
                 }
                 TzInfo::ZoneInfo { key } => Tz::named(&key),
                 TzInfo::PytzUtc => Some(Tz::utc()),
-                TzInfo::Pytz(p) => Tz::named(&p.zone),
+                TzInfo::Pytz(p) => Tz::named(&p.zone).map(Tz::pytz),
                 _ => None,
             };
         }
@@ -120,6 +125,72 @@ impl Tz {
             _ => None,
         }
     }
+}
+
+impl Tz {
+    /// pytz's zones keep the offset of their tables' last transition
+    /// after 2037 (no daylight saving from then on).
+    fn pytz(mut self) -> Tz {
+        if let TzKind::Named(_, goes_on) = &mut self.kind {
+            *goes_on = false;
+        }
+        self
+    }
+}
+
+/// The UTC offset of `z` at `t` seconds since the epoch.
+fn offset(z: &chrono_tz::Tz, t: i64) -> i32 {
+    match chrono::DateTime::from_timestamp(t, 0) {
+        Some(dt) => z
+            .offset_from_utc_datetime(&dt.naive_utc())
+            .fix()
+            .local_minus_utc(),
+        None => 0,
+    }
+}
+
+/// The last year of pytz's transition tables (and the year up to which
+/// the zone's current rule is looked up here).
+const TABLES_END: i32 = 2037;
+
+/// 2038-01-01T00:00:00Z minus a second: pytz's offsets after it are the
+/// last of its tables.
+const PYTZ_END: i64 = 2_145_916_799;
+
+/// For an instant after 2037, in a zone that still changes offset in
+/// 2037: the same date and time in the latest year up to 2037 with the
+/// same calendar (leap year, weekday of 1 January). zoneinfo computes
+/// such instants from the zone's POSIX rule, which gives the same offset
+/// on the same calendar; chrono-tz's own tables stop earlier than
+/// zoneinfo's dates go (years up to 2262 and beyond). Other instants are
+/// returned as they are.
+fn same_calendar_instant(z: &chrono_tz::Tz, t: i64) -> i64 {
+    use chrono::{Datelike, NaiveDate};
+    let Some(dt) = chrono::DateTime::from_timestamp(t, 0) else {
+        return t;
+    };
+    let y = dt.year();
+    if y <= TABLES_END {
+        return t;
+    }
+    let at = |y: i32, m: u32, d: u32| {
+        NaiveDate::from_ymd_opt(y, m, d).map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+    };
+    let (Some(jan), Some(jul)) = (at(TABLES_END, 1, 15), at(TABLES_END, 7, 15)) else {
+        return t;
+    };
+    if offset(z, jan.timestamp()) == offset(z, jul.timestamp()) {
+        return t;
+    }
+    let leap = |y: i32| NaiveDate::from_ymd_opt(y, 2, 29).is_some();
+    let Some(jan1) = at(y, 1, 1) else { return t };
+    for y2 in (TABLES_END - 27..=TABLES_END).rev() {
+        let Some(j2) = at(y2, 1, 1) else { continue };
+        if leap(y2) == leap(y) && j2.weekday() == jan1.weekday() {
+            return t - (jan1.timestamp() - j2.timestamp());
+        }
+    }
+    t
 }
 
 fn args_id(v: NodeRef<'_, '_>) -> Option<brinery::NodeId> {

@@ -643,3 +643,57 @@ print(json.dumps(want))
     assert!(failed.is_empty(), "{}", failed.join("\n"));
     assert_eq!(want.len(), 45);
 }
+
+/// 120 random DataFrames and Series made by pandas at test time
+/// (tests/py/random_frames.py of brinery-pandas, fixed seeds): 23 kinds of
+/// column, 0-200 rows, 1-25 columns, five kinds of index, MultiIndex
+/// columns. `brine show` must print each one's repr and `brine export
+/// x.csv` write its `to_csv()`, byte for byte.
+#[test]
+fn random_frames_like_pandas() {
+    let Some(py) = brinery_testutil::python(&["pandas", "pytz"], "random frames against pandas")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = fixtures().join("../py/random_frames.py");
+    let (mut n, mut repr_ok, mut csv_ok) = (0, 0, 0);
+    let mut failed = Vec::new();
+    for seed in ["1", "2", "3"] {
+        let text = brinery_testutil::run(
+            &py,
+            &[
+                script.to_str().unwrap(),
+                dir.path().to_str().unwrap(),
+                seed,
+                "40",
+            ],
+            &[],
+        );
+        let want: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
+        for (key, w) in &want {
+            n += 1;
+            let pkl = dir.path().join(format!("{key}.pkl"));
+            let out = brine().arg("show").arg(&pkl).output().unwrap();
+            let got = String::from_utf8_lossy(&out.stdout);
+            if got.trim_end_matches('\n') == w["repr"].as_str().unwrap() {
+                repr_ok += 1;
+            } else {
+                failed.push(format!("{key}: repr\n{}\n--- brine\n{got}", w["repr"]));
+            }
+            let csv = dir.path().join(format!("{key}.csv"));
+            let out = brine().arg("export").arg(&pkl).arg(&csv).output().unwrap();
+            let got = std::fs::read_to_string(&csv).unwrap_or_default();
+            if out.status.success() && got == w["csv"].as_str().unwrap() {
+                csv_ok += 1;
+            } else {
+                failed.push(format!("{key}: csv"));
+            }
+        }
+    }
+    eprintln!("random frames: {n} objects, repr identical {repr_ok}, CSV identical {csv_ok}");
+    for f in failed.iter().take(5) {
+        eprintln!("FAIL {f}");
+    }
+    assert_eq!((n, repr_ok, csv_ok), (120, 120, 120));
+}

@@ -165,13 +165,25 @@ pub fn write_csv<W: Write>(df: &DataFrame, mut w: W) -> std::io::Result<()> {
 /// Write `series.to_csv()` to `w`, a chunk of rows at a time.
 pub fn write_series_csv<W: Write>(s: &Series, mut w: W) -> std::io::Result<()> {
     let name = s.name.clone().unwrap_or(Cell::Int(0));
-    let cols = Index::Array {
-        values: Array::new(
+    let one = |c: Cell| {
+        Array::new(
             crate::model::Dtype::Object,
-            crate::model::Values::Object(vec![name]),
-        ),
-        name: None,
-        freq: None,
+            crate::model::Values::Object(vec![c]),
+        )
+    };
+    // pandas writes a Series through `to_frame()`: a tuple name becomes
+    // a one-column MultiIndex, one header row per item.
+    let cols = match name {
+        Cell::Tuple(items) if !items.is_empty() => Index::Multi {
+            codes: vec![vec![0]; items.len()],
+            names: vec![None; items.len()],
+            levels: items.into_iter().map(one).collect(),
+        },
+        name => Index::Array {
+            values: one(name),
+            name: None,
+            freq: None,
+        },
     };
     write_table(&cols, &s.index, &[&s.values], &mut w)
 }

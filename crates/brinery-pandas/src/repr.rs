@@ -602,7 +602,7 @@ pub fn series_repr(s: &Series) -> String {
         if !footer.is_empty() {
             footer.push_str(", ");
         }
-        footer.push_str(&format!("dtype: {}", s.values.dtype.name()));
+        footer.push_str(&format!("dtype: {}", series_dtype_name(&s.values.dtype)));
     }
     if let (Dtype::Category { ordered }, Values::Categorical { categories, .. }) =
         (&s.values.dtype, &s.values.values)
@@ -908,6 +908,15 @@ fn with_attrs(cls: &str, data: String, attrs: &[String]) -> String {
         &data
     };
     format!("{cls}({data}{parts})")
+}
+
+/// The dtype as a Series footer names it (`dtype.name`, which for an
+/// IntervalDtype is only `interval`).
+fn series_dtype_name(d: &Dtype) -> String {
+    match d {
+        Dtype::Interval(..) => "interval".into(),
+        d => d.name(),
+    }
 }
 
 /// `repr()` of a pandas object.

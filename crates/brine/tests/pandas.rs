@@ -651,10 +651,13 @@ print(json.dumps(want))
 /// x.csv` write its `to_csv()`, byte for byte.
 #[test]
 fn random_frames_like_pandas() {
-    let Some(py) = brinery_testutil::python(&["pandas", "pytz"], "random frames against pandas")
-    else {
+    let Some(py) = brinery_testutil::python(
+        &["pandas", "pytz", "pyarrow"],
+        "random frames against pandas",
+    ) else {
         return;
     };
+    let mut jobs = Vec::new();
     let dir = tempfile::tempdir().unwrap();
     let script = fixtures().join("../py/random_frames.py");
     let (mut n, mut repr_ok, mut csv_ok) = (0, 0, 0);
@@ -681,6 +684,20 @@ fn random_frames_like_pandas() {
             } else {
                 failed.push(format!("{key}: repr\n{}\n--- brine\n{got}", w["repr"]));
             }
+            if w["repr"].as_str().is_some_and(|r| !r.contains("dtype: ")) {
+                // A DataFrame: Parquet and Feather too, read back below.
+                for ext in ["parquet", "feather"] {
+                    let target = dir.path().join(format!("{key}.{ext}"));
+                    let out = brine()
+                        .arg("export")
+                        .arg(&pkl)
+                        .arg(&target)
+                        .output()
+                        .unwrap();
+                    let target = out.status.success().then_some(target);
+                    jobs.push(serde_json::json!([pkl, target, ext]));
+                }
+            }
             let csv = dir.path().join(format!("{key}.csv"));
             let out = brine().arg("export").arg(&pkl).arg(&csv).output().unwrap();
             let got = std::fs::read_to_string(&csv).unwrap_or_default();
@@ -696,4 +713,37 @@ fn random_frames_like_pandas() {
         eprintln!("FAIL {f}");
     }
     assert_eq!((n, repr_ok, csv_ok), (120, 120, 120));
+    // Parquet/Feather of the frames, read back by pandas (check_tables.py:
+    // equal to the pickle, or to pandas' own round trip, or refused where
+    // pandas refuses too; nothing else).
+    let jobs_file = dir.path().join("jobs.json");
+    std::fs::write(&jobs_file, serde_json::to_vec(&jobs).unwrap()).unwrap();
+    let check = fixtures().join("../py/check_tables.py");
+    let text = brinery_testutil::run(
+        &py,
+        &[check.to_str().unwrap(), jobs_file.to_str().unwrap()],
+        &[],
+    );
+    let res: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let mut tally = std::collections::BTreeMap::new();
+    for (k, v) in &res {
+        let v = v.as_str().unwrap_or("");
+        *tally
+            .entry(v.split(':').next().unwrap_or("").to_string())
+            .or_insert(0) += 1;
+        if !matches!(v, "equal" | "as-pandas" | "pandas-refuses") {
+            eprintln!("{k}: {v}");
+        }
+    }
+    eprintln!(
+        "random frames: {} Parquet/Feather outputs: {tally:?}",
+        res.len()
+    );
+    assert!(res.len() >= 100, "only {} table outputs", res.len());
+    assert!(
+        res.values()
+            .all(|v| matches!(v.as_str(), Some("equal" | "as-pandas" | "pandas-refuses"))),
+        "a table read back differently from pandas' own"
+    );
+    assert!(tally.get("equal").copied().unwrap_or(0) >= 30);
 }

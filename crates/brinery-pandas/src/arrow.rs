@@ -62,6 +62,55 @@ fn ticks(a: &Array) -> Vec<Option<i64>> {
     }
 }
 
+/// An object column that is not text, as pyarrow infers its type (see
+/// `column`); `None` for text and for mixes pyarrow refuses.
+fn object_scalars(a: &Array) -> Option<(ArrayRef, &'static str)> {
+    let n = a.len();
+    let present: Vec<Cell> = (0..n)
+        .filter(|&i| !a.is_missing(i))
+        .map(|i| a.cell(i))
+        .collect();
+    if present.is_empty() {
+        return Some((Arc::new(arrow_array::NullArray::new(n)), "empty"));
+    }
+    let count = |f: fn(&Cell) -> bool| present.iter().filter(|c| f(c)).count();
+    let (ints, floats, bools) = (
+        count(|c| matches!(c, Cell::Int(_))),
+        count(|c| matches!(c, Cell::Float(_))),
+        count(|c| matches!(c, Cell::Bool(_))),
+    );
+    let total = present.len();
+    let cell = |i: usize| (!a.is_missing(i)).then(|| a.cell(i));
+    if bools == total {
+        let v: Vec<Option<bool>> = (0..n)
+            .map(|i| match cell(i) {
+                Some(Cell::Bool(b)) => Some(b),
+                _ => None,
+            })
+            .collect();
+        Some((Arc::new(BooleanArray::from(v)), "bool"))
+    } else if ints == total {
+        let v: Vec<Option<i64>> = (0..n)
+            .map(|i| match cell(i) {
+                Some(Cell::Int(x)) => Some(x),
+                _ => None,
+            })
+            .collect();
+        Some((Arc::new(Int64Array::from(v)), "int64"))
+    } else if ints + floats == total {
+        let v: Vec<Option<f64>> = (0..n)
+            .map(|i| match cell(i) {
+                Some(Cell::Int(x)) => Some(x as f64),
+                Some(Cell::Float(x)) => Some(x),
+                _ => None,
+            })
+            .collect();
+        Some((Arc::new(Float64Array::from(v)), "float64"))
+    } else {
+        None
+    }
+}
+
 fn strings(a: &Array, col: &str) -> Result<ArrayRef> {
     match &a.values {
         Values::Str(s) => Ok(Arc::new(LargeStringArray::from(
@@ -258,6 +307,14 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
                 np("object"),
                 J::Null,
             )
+        }
+        // Other Python scalars in an object column, converted as pyarrow
+        // infers them: nothing present is `null` ("empty"), ints int64,
+        // floats (or ints and floats) double, bools bool; None and NaN
+        // are nulls. Text goes on to `strings`; other mixes are refused.
+        (Dtype::Object, Values::Str(_) | Values::Object(_)) if object_scalars(a).is_some() => {
+            let (arr, pt) = object_scalars(a).unwrap_or_else(|| unreachable!());
+            (arr, pt.into(), np("object"), J::Null)
         }
         (Dtype::Object, Values::Str(_) | Values::Object(_)) => {
             (strings(a, col)?, "unicode".into(), np("object"), J::Null)

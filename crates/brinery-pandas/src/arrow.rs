@@ -66,49 +66,63 @@ fn ticks(a: &Array) -> Vec<Option<i64>> {
 /// `column`); `None` for text and for mixes pyarrow refuses.
 fn object_scalars(a: &Array) -> Option<(ArrayRef, &'static str)> {
     let n = a.len();
-    let present: Vec<Cell> = (0..n)
-        .filter(|&i| !a.is_missing(i))
-        .map(|i| a.cell(i))
-        .collect();
-    if present.is_empty() {
-        return Some((Arc::new(arrow_array::NullArray::new(n)), "empty"));
+    let cells = match &a.values {
+        // Text, unless nothing is present.
+        Values::Str(_) => {
+            return (0..n).all(|i| a.is_missing(i)).then(|| {
+                (
+                    Arc::new(arrow_array::NullArray::new(n)) as ArrayRef,
+                    "empty",
+                )
+            });
+        }
+        Values::Object(cells) => cells,
+        _ => return None,
+    };
+    let (mut ints, mut floats, mut bools, mut total) = (0, 0, 0, 0);
+    for (i, c) in cells.iter().enumerate() {
+        if a.is_missing(i) {
+            continue;
+        }
+        total += 1;
+        match c {
+            Cell::Int(_) => ints += 1,
+            Cell::Float(_) => floats += 1,
+            Cell::Bool(_) => bools += 1,
+            _ => return None,
+        }
     }
-    let count = |f: fn(&Cell) -> bool| present.iter().filter(|c| f(c)).count();
-    let (ints, floats, bools) = (
-        count(|c| matches!(c, Cell::Int(_))),
-        count(|c| matches!(c, Cell::Float(_))),
-        count(|c| matches!(c, Cell::Bool(_))),
-    );
-    let total = present.len();
-    let cell = |i: usize| (!a.is_missing(i)).then(|| a.cell(i));
-    if bools == total {
+    let present = |i: usize| (!a.is_missing(i)).then(|| &cells[i]);
+    Some(if total == 0 {
+        (Arc::new(arrow_array::NullArray::new(n)), "empty")
+    } else if bools == total {
         let v: Vec<Option<bool>> = (0..n)
-            .map(|i| match cell(i) {
-                Some(Cell::Bool(b)) => Some(b),
+            .map(|i| match present(i) {
+                Some(Cell::Bool(b)) => Some(*b),
                 _ => None,
             })
             .collect();
-        Some((Arc::new(BooleanArray::from(v)), "bool"))
+        (Arc::new(BooleanArray::from(v)), "bool")
     } else if ints == total {
         let v: Vec<Option<i64>> = (0..n)
-            .map(|i| match cell(i) {
-                Some(Cell::Int(x)) => Some(x),
+            .map(|i| match present(i) {
+                Some(Cell::Int(x)) => Some(*x),
                 _ => None,
             })
             .collect();
-        Some((Arc::new(Int64Array::from(v)), "int64"))
+        (Arc::new(Int64Array::from(v)), "int64")
     } else if ints + floats == total {
         let v: Vec<Option<f64>> = (0..n)
-            .map(|i| match cell(i) {
-                Some(Cell::Int(x)) => Some(x as f64),
-                Some(Cell::Float(x)) => Some(x),
+            .map(|i| match present(i) {
+                Some(Cell::Int(x)) => Some(*x as f64),
+                Some(Cell::Float(x)) => Some(*x),
                 _ => None,
             })
             .collect();
-        Some((Arc::new(Float64Array::from(v)), "float64"))
+        (Arc::new(Float64Array::from(v)), "float64")
     } else {
-        None
-    }
+        return None;
+    })
 }
 
 fn strings(a: &Array, col: &str) -> Result<ArrayRef> {
@@ -312,13 +326,10 @@ fn column(a: &Array, col: &str, parquet: bool) -> Result<(ArrayRef, String, Stri
         // infers them: nothing present is `null` ("empty"), ints int64,
         // floats (or ints and floats) double, bools bool; None and NaN
         // are nulls. Text goes on to `strings`; other mixes are refused.
-        (Dtype::Object, Values::Str(_) | Values::Object(_)) if object_scalars(a).is_some() => {
-            let (arr, pt) = object_scalars(a).unwrap_or_else(|| unreachable!());
-            (arr, pt.into(), np("object"), J::Null)
-        }
-        (Dtype::Object, Values::Str(_) | Values::Object(_)) => {
-            (strings(a, col)?, "unicode".into(), np("object"), J::Null)
-        }
+        (Dtype::Object, Values::Str(_) | Values::Object(_)) => match object_scalars(a) {
+            Some((arr, pt)) => (arr, pt.into(), np("object"), J::Null),
+            None => (strings(a, col)?, "unicode".into(), np("object"), J::Null),
+        },
         (Dtype::Category { ordered }, Values::Categorical { codes, categories }) => {
             let (values, _, _, _) = column(categories, col, parquet)?;
             let n = categories.len();

@@ -173,7 +173,12 @@ impl<'s> Walk<'s> {
         }
         match kind {
             Sniff::Compressed(f) => self.compressed(data, f, member, depth, mode),
-            Sniff::Zip => self.zip(data, member, depth),
+            Sniff::Zip => {
+                self.zip(data, member, depth);
+                if mode == Mode::File && data.starts_with(b"PK\x05\x06") {
+                    self.leading_eocd(data, member);
+                }
+            }
             Sniff::Tar => self.tar(data, member, depth),
             Sniff::Npy => self.npy(data, member),
             Sniff::Pickle => {
@@ -191,6 +196,31 @@ impl<'s> Walk<'s> {
                     // the archive, pickle.load sees the pickle.
                     self.zip(data, &join(member, "<appended zip>"), depth);
                 }
+            }
+        }
+    }
+
+    /// A file that starts with an end-of-central-directory record has no
+    /// member before it: zip readers see an (empty or appended-to)
+    /// archive, while an unpickler that resolves persistent ids reads the
+    /// same bytes as a pickle stream (`PK\x05\x06...` begins with PERSID).
+    /// No zip writer makes such a file beyond an empty 22-byte archive,
+    /// so the stream is scanned too; what it would import or call counts
+    /// (its being cut short does not: an empty archive is not a pickle).
+    fn leading_eocd(&mut self, data: &[u8], member: &str) {
+        let mut raw = Sink::new();
+        let how = self.decode();
+        scan_stream(
+            data,
+            &self.scanner.policy,
+            &join(member, "<as a pickle stream>"),
+            Mode::File,
+            &how,
+            &mut raw,
+        );
+        for f in raw.findings {
+            if f.severity >= Severity::Unknown {
+                self.sink.push(f);
             }
         }
     }

@@ -288,3 +288,22 @@ fn legacy_torch_module_persistent_ids_are_judged_as_their_class() {
         .iter()
         .any(|f| f.kind == FindingKind::Call && f.name == "posix.system"));
 }
+
+/// A file that starts with a zip end-of-central-directory record is an
+/// (empty) archive to zip readers and a pickle stream to an unpickler
+/// that resolves persistent ids (`PK\x05\x06...` begins with PERSID): what
+/// the stream would import or call counts. A real empty archive stays
+/// safe. (Found by the scan fuzz target.)
+#[test]
+fn leading_end_of_central_directory_is_also_a_pickle() {
+    let s = Scanner::new();
+    let evil = b"PK\x05\x06\ncos\nsystem\n(S'echo pwned'\ntR.";
+    let r = s.scan_bytes(evil);
+    assert_eq!(r.verdict, Verdict::Unsafe, "{:?}", names(&r));
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.name == "os.system" && f.member == "<as a pickle stream>"));
+    let empty = b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+    assert_eq!(s.scan_bytes(empty).verdict, Verdict::Safe);
+}

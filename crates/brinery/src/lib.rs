@@ -108,6 +108,9 @@ pub mod pickletools {
     };
     pub use crate::opcodes::{opcode_info, ArgKind, ArgLayout, OpcodeInfo, StackKind};
     pub use crate::optimize::{optimize, optimize_raw};
+    /// The C-string reading of the text opcodes' arguments, for other
+    /// readers that must agree with `_pickle` (the Python package).
+    pub use crate::text::{c_str, strtol0};
     pub use crate::unpickler::OpcodeWalk;
 }
 

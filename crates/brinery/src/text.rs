@@ -252,7 +252,7 @@ fn skip_space_and_sign(s: &[u8]) -> (usize, bool) {
 }
 
 /// The line as a C string: cut at the first NUL.
-pub(crate) fn c_str(line: &[u8]) -> &[u8] {
+pub fn c_str(line: &[u8]) -> &[u8] {
     match line.iter().position(|&b| b == 0) {
         Some(i) => &line[..i],
         None => line,
@@ -260,8 +260,9 @@ pub(crate) fn c_str(line: &[u8]) -> &[u8] {
 }
 
 /// glibc `strtol(s, &end, 0)` on a 64-bit long. Returns the value (None on
-/// overflow, i.e. ERANGE) and the end position.
-pub(crate) fn strtol0(s: &[u8]) -> (Option<i64>, usize) {
+/// overflow, i.e. ERANGE) and the end position (0 when nothing was
+/// converted): how `_pickle` reads INT's argument.
+pub fn strtol0(s: &[u8]) -> (Option<i64>, usize) {
     let (mut i, neg) = skip_space_and_sign(s);
     let mut base = 10u32;
     if i < s.len() && s[i] == b'0' {

@@ -11,13 +11,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyString};
 use pyo3::{intern, IntoPyObjectExt};
 
-/// The C string a text argument is: up to the first NUL.
-fn c_str(line: &[u8]) -> &[u8] {
-    match line.iter().position(|&b| b == 0) {
-        Some(i) => &line[..i],
-        None => line,
-    }
-}
+// The C string a text argument is (up to the first NUL) and glibc's
+// `strtol(s, &end, 0)`, shared with the core's decoder.
+use brinery::pickletools::{c_str, strtol0};
 
 /// `Py_ISSPACE` / C `isspace` in the C locale.
 fn is_space(b: u8) -> bool {
@@ -149,53 +145,6 @@ pub fn py_long_from_string<'py>(
         return Err(invalid_literal(py, orig, base_shown));
     }
     Ok(value)
-}
-
-/// glibc's `strtol(s, &end, 0)`: the value (None on overflow) and the
-/// index where it stopped (0 when nothing was converted).
-fn strtol0(s: &[u8]) -> (Option<i64>, usize) {
-    let at = |k: usize| s.get(k).copied().unwrap_or(0);
-    let mut i = 0;
-    while i < s.len() && is_space(s[i]) {
-        i += 1;
-    }
-    let mut neg = false;
-    match at(i) {
-        b'+' => i += 1,
-        b'-' => {
-            i += 1;
-            neg = true;
-        }
-        _ => {}
-    }
-    let base: u32 =
-        if at(i) == b'0' && matches!(at(i + 1), b'x' | b'X') && at(i + 2).is_ascii_hexdigit() {
-            i += 2;
-            16
-        } else if at(i) == b'0' {
-            8
-        } else {
-            10
-        };
-    let start = i;
-    let mut acc: i128 = 0;
-    let mut overflow = false;
-    while i < s.len() && digit_value(s[i]) < base {
-        acc = acc * base as i128 + digit_value(s[i]) as i128;
-        if acc > i64::MAX as i128 + 1 {
-            overflow = true;
-            acc = i64::MAX as i128 + 1;
-        }
-        i += 1;
-    }
-    if i == start {
-        return (Some(0), 0);
-    }
-    let v = if neg { -acc } else { acc };
-    if overflow || v > i64::MAX as i128 || v < i64::MIN as i128 {
-        return (None, i);
-    }
-    (Some(v as i64), i)
 }
 
 /// INT: `strtol(s, &end, 0)`, falling back to `PyLong_FromString(s, NULL,

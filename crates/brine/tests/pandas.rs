@@ -15,6 +15,31 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../brinery-pandas/tests/fixtures")
 }
 
+/// `brine export PKL TARGET` as a job for tests/py/check_tables.py:
+/// `[pickle, target or null when brine refused, ext]`.
+fn table_job(pkl: &Path, target: &Path, ext: &str) -> serde_json::Value {
+    let out = brine().arg("export").arg(pkl).arg(target).output().unwrap();
+    let target = out.status.success().then_some(target);
+    serde_json::json!([pkl, target, ext])
+}
+
+/// check_tables.py's verdict on every job, keyed `pickle.ext`.
+fn check_tables(
+    py: &str,
+    dir: &Path,
+    jobs: &[serde_json::Value],
+) -> serde_json::Map<String, serde_json::Value> {
+    let jobs_file = dir.join("jobs.json");
+    std::fs::write(&jobs_file, serde_json::to_vec(jobs).unwrap()).unwrap();
+    let script = fixtures().join("../py/check_tables.py");
+    let text = brinery_testutil::run(
+        py,
+        &[script.to_str().unwrap(), jobs_file.to_str().unwrap()],
+        &[],
+    );
+    serde_json::from_str(&text).unwrap()
+}
+
 fn expected() -> serde_json::Map<String, serde_json::Value> {
     let text = std::fs::read(fixtures().join("expected.json")).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&text).unwrap();
@@ -223,28 +248,10 @@ fn parquet_and_arrow_read_back_equal_in_pandas() {
         let file = fixtures().join(&key);
         for ext in ["parquet", "feather"] {
             let target = dir.path().join(format!("{}.{ext}", key.replace('/', "_")));
-            let out = brine()
-                .arg("export")
-                .arg(&file)
-                .arg(&target)
-                .output()
-                .unwrap();
-            if out.status.success() {
-                jobs.push(serde_json::json!([file, target, ext]));
-            } else {
-                jobs.push(serde_json::json!([file, null, ext]));
-            }
+            jobs.push(table_job(&file, &target, ext));
         }
     }
-    let jobs_file = dir.path().join("jobs.json");
-    std::fs::write(&jobs_file, serde_json::to_vec(&jobs).unwrap()).unwrap();
-    let script = fixtures().join("../py/check_tables.py");
-    let text = brinery_testutil::run(
-        &py,
-        &[script.to_str().unwrap(), jobs_file.to_str().unwrap()],
-        &[],
-    );
-    let res: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let res = check_tables(&py, dir.path(), &jobs);
     let count = |ext: &str, verdict: &str| {
         res.iter()
             .filter(|(k, v)| k.ends_with(ext) && v.as_str() == Some(verdict))
@@ -688,14 +695,7 @@ fn random_frames_like_pandas() {
                 // A DataFrame: Parquet and Feather too, read back below.
                 for ext in ["parquet", "feather"] {
                     let target = dir.path().join(format!("{key}.{ext}"));
-                    let out = brine()
-                        .arg("export")
-                        .arg(&pkl)
-                        .arg(&target)
-                        .output()
-                        .unwrap();
-                    let target = out.status.success().then_some(target);
-                    jobs.push(serde_json::json!([pkl, target, ext]));
+                    jobs.push(table_job(&pkl, &target, ext));
                 }
             }
             let csv = dir.path().join(format!("{key}.csv"));
@@ -716,15 +716,7 @@ fn random_frames_like_pandas() {
     // Parquet/Feather of the frames, read back by pandas (check_tables.py:
     // equal to the pickle, or to pandas' own round trip, or refused where
     // pandas refuses too; nothing else).
-    let jobs_file = dir.path().join("jobs.json");
-    std::fs::write(&jobs_file, serde_json::to_vec(&jobs).unwrap()).unwrap();
-    let check = fixtures().join("../py/check_tables.py");
-    let text = brinery_testutil::run(
-        &py,
-        &[check.to_str().unwrap(), jobs_file.to_str().unwrap()],
-        &[],
-    );
-    let res: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let res = check_tables(&py, dir.path(), &jobs);
     let mut tally = std::collections::BTreeMap::new();
     for (k, v) in &res {
         let v = v.as_str().unwrap_or("");

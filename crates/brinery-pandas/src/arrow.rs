@@ -66,16 +66,15 @@ fn ticks(a: &Array) -> Vec<Option<i64>> {
 /// `column`); `None` for text and for mixes pyarrow refuses.
 fn object_scalars(a: &Array) -> Option<(ArrayRef, &'static str)> {
     let n = a.len();
+    let empty = || {
+        (
+            Arc::new(arrow_array::NullArray::new(n)) as ArrayRef,
+            "empty",
+        )
+    };
     let cells = match &a.values {
         // Text, unless nothing is present.
-        Values::Str(_) => {
-            return (0..n).all(|i| a.is_missing(i)).then(|| {
-                (
-                    Arc::new(arrow_array::NullArray::new(n)) as ArrayRef,
-                    "empty",
-                )
-            });
-        }
+        Values::Str(_) => return (0..n).all(|i| a.is_missing(i)).then(empty),
         Values::Object(cells) => cells,
         _ => return None,
     };
@@ -92,33 +91,32 @@ fn object_scalars(a: &Array) -> Option<(ArrayRef, &'static str)> {
             _ => return None,
         }
     }
-    let present = |i: usize| (!a.is_missing(i)).then(|| &cells[i]);
+    // The present cells through `f`, missing ones null.
+    fn values<T>(a: &Array, cells: &[Cell], f: impl Fn(&Cell) -> Option<T>) -> Vec<Option<T>> {
+        (0..cells.len())
+            .map(|i| if a.is_missing(i) { None } else { f(&cells[i]) })
+            .collect()
+    }
     Some(if total == 0 {
-        (Arc::new(arrow_array::NullArray::new(n)), "empty")
+        empty()
     } else if bools == total {
-        let v: Vec<Option<bool>> = (0..n)
-            .map(|i| match present(i) {
-                Some(Cell::Bool(b)) => Some(*b),
-                _ => None,
-            })
-            .collect();
+        let v = values(a, cells, |c| match c {
+            Cell::Bool(b) => Some(*b),
+            _ => None,
+        });
         (Arc::new(BooleanArray::from(v)), "bool")
     } else if ints == total {
-        let v: Vec<Option<i64>> = (0..n)
-            .map(|i| match present(i) {
-                Some(Cell::Int(x)) => Some(*x),
-                _ => None,
-            })
-            .collect();
+        let v = values(a, cells, |c| match c {
+            Cell::Int(x) => Some(*x),
+            _ => None,
+        });
         (Arc::new(Int64Array::from(v)), "int64")
     } else if ints + floats == total {
-        let v: Vec<Option<f64>> = (0..n)
-            .map(|i| match present(i) {
-                Some(Cell::Int(x)) => Some(*x as f64),
-                Some(Cell::Float(x)) => Some(*x),
-                _ => None,
-            })
-            .collect();
+        let v = values(a, cells, |c| match c {
+            Cell::Int(x) => Some(*x as f64),
+            Cell::Float(x) => Some(*x),
+            _ => None,
+        });
         (Arc::new(Float64Array::from(v)), "float64")
     } else {
         return None;

@@ -687,10 +687,10 @@ pub fn index_repr(ix: &Index) -> String {
         // each level's labels right-justified to the widest shown, as
         // pandas' `_justify` aligns them.
         let rows: Vec<Option<usize>> = if n > MAX_SEQ_ITEMS {
-            (0..10)
+            (0..SEQ_ENDS)
                 .map(Some)
                 .chain(std::iter::once(None))
-                .chain((n - 10..n).map(Some))
+                .chain((n - SEQ_ENDS..n).map(Some))
                 .collect()
         } else {
             (0..n).map(Some).collect()
@@ -741,30 +741,40 @@ pub fn index_repr(ix: &Index) -> String {
     let Index::Array { values, name, freq } = ix else {
         return String::new();
     };
-    // pandas' `_formatter_func` of each kind of Index.
+    // pandas' `_formatter_func` of each kind of Index, for the values
+    // shown (all, or ten from each end beyond 100).
+    let truncated = n > MAX_SEQ_ITEMS;
+    let rows: Vec<usize> = if truncated {
+        (0..SEQ_ENDS).chain(n - SEQ_ENDS..n).collect()
+    } else {
+        (0..n).collect()
+    };
     let items: Vec<String> = match (&values.dtype, &values.values) {
+        // Formatted as a whole (dates only, resolution), then picked.
         (Dtype::Datetime(..) | Dtype::Timedelta(_) | Dtype::Period(_), _) => {
-            trim_front(format_array(values, false))
-                .into_iter()
-                .map(|s| format!("'{s}'"))
-                .collect()
+            let all = trim_front(format_array(values, false));
+            rows.iter().map(|&i| format!("'{}'", all[i])).collect()
         }
         // The repr of each value as a Python float (iterating an Index
         // widens float32 values: `0.10000000149011612`).
-        (Dtype::Float(_), Values::Float(v)) => v.iter().map(crate::format::float_repr).collect(),
+        (Dtype::Float(_), Values::Float(v)) => rows
+            .iter()
+            .map(|&i| crate::format::float_repr(v.get(i)))
+            .collect(),
         // `str()` of each Interval: `(0, 1]`.
-        (Dtype::Interval(..), _) => (0..n)
-            .map(|i| match crate::format::ext_cell(values, i) {
+        (Dtype::Interval(..), _) => rows
+            .iter()
+            .map(|&i| match crate::format::ext_cell(values, i) {
                 Cell::Str(s) => s,
                 other => quoted_cell(&other),
             })
             .collect(),
         // numpy's repr of each value, NaN parts included: `(nan+0j)`.
-        (Dtype::Complex(_), Values::Complex(v)) => v
+        (Dtype::Complex(_), Values::Complex(v)) => rows
             .iter()
-            .map(|&(re, im)| crate::format::complex_repr(re, im))
+            .map(|&i| crate::format::complex_repr(v[i].0, v[i].1))
             .collect(),
-        _ => (0..n).map(|i| quoted_cell(&values.cell(i))).collect(),
+        _ => rows.iter().map(|&i| quoted_cell(&values.cell(i))).collect(),
     };
     // Text is not justified (pandas' inferred type "string", or
     // categories of text).
@@ -779,7 +789,7 @@ pub fn index_repr(ix: &Index) -> String {
         Values::Categorical { categories, .. } => !text(categories),
         _ => !text(values),
     };
-    let data = object_summary(&items, justify, cls);
+    let data = object_summary(items, truncated, justify, cls);
     let mut attrs: Vec<String> = Vec::new();
     if let Dtype::Category { ordered } = values.dtype {
         if let Values::Categorical { categories, .. } = &values.values {
@@ -809,26 +819,28 @@ pub fn index_repr(ix: &Index) -> String {
 /// pandas' `display.max_seq_items`.
 const MAX_SEQ_ITEMS: usize = 100;
 
+/// Values shown from each end of a longer sequence (`min(100 // 2, 10)`).
+const SEQ_ENDS: usize = 10;
+
 /// pandas' `format_object_summary` for a flat Index (display.width 80,
 /// display.max_seq_items 100): `[a, b, ...]` wrapped at the width, values
 /// right-justified when wrapped (if `justify`), ten from each end with
-/// `...` beyond 100 values. It ends with `, ` on one line or with `,`, a
-/// line break and the indent when it wraps.
-fn object_summary(items: &[String], justify: bool, cls: &str) -> String {
-    let n = items.len();
-    match items {
+/// `...` beyond 100 values (`items` are then the ten of each end). It
+/// ends with `, ` on one line or with `,`, a line break and the indent
+/// when it wraps.
+fn object_summary(mut items: Vec<String>, truncated: bool, justify: bool, cls: &str) -> String {
+    match items.as_slice() {
         [] => return "[], ".into(),
         [one] => return format!("[{one}], "),
         _ => {}
     }
     let space1 = format!("\n{}", " ".repeat(cls.len() + 1));
     let space2 = format!("\n{}", " ".repeat(cls.len() + 2));
-    let truncated = n > MAX_SEQ_ITEMS;
-    let (mut head, mut tail): (Vec<String>, Vec<String>) = if truncated {
-        let k = (MAX_SEQ_ITEMS / 2).min(10);
-        (items[..k].to_vec(), items[n - k..].to_vec())
+    let (mut head, mut tail) = if truncated {
+        let tail = items.split_off(SEQ_ENDS);
+        (items, tail)
     } else {
-        (Vec::new(), items.to_vec())
+        (Vec::new(), items)
     };
     let wide = |v: &[String]| clen(&v.join(", ")) >= WIDTH;
     if justify && (truncated || wide(&head) || wide(&tail)) {

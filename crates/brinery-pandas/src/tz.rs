@@ -75,7 +75,7 @@ impl Tz {
                     same_calendar_instant(z, utc_seconds)
                 } else {
                     // pytz's tables end with 2037; its last offset stays.
-                    utc_seconds.min(PYTZ_END)
+                    utc_seconds.min(END_2037)
                 };
                 offset(z, t)
             }
@@ -153,9 +153,9 @@ fn offset(z: &chrono_tz::Tz, t: i64) -> i32 {
 /// the zone's current rule is looked up here).
 const TABLES_END: i32 = 2037;
 
-/// 2038-01-01T00:00:00Z minus a second: pytz's offsets after it are the
-/// last of its tables.
-const PYTZ_END: i64 = 2_145_916_799;
+/// 2038-01-01T00:00:00Z minus a second, the end of 2037: pytz's offsets
+/// after it are the last of its tables.
+const END_2037: i64 = 2_145_916_799;
 
 /// For an instant after 2037, in a zone that still changes offset in
 /// 2037: the same date and time in the latest year up to 2037 with the
@@ -166,13 +166,14 @@ const PYTZ_END: i64 = 2_145_916_799;
 /// returned as they are.
 fn same_calendar_instant(z: &chrono_tz::Tz, t: i64) -> i64 {
     use chrono::{Datelike, NaiveDate};
+    // Every value up to 2037 (all but a few) returns here, on one compare.
+    if t <= END_2037 {
+        return t;
+    }
     let Some(dt) = chrono::DateTime::from_timestamp(t, 0) else {
         return t;
     };
     let y = dt.year();
-    if y <= TABLES_END {
-        return t;
-    }
     let at = |y: i32, m: u32, d: u32| {
         NaiveDate::from_ymd_opt(y, m, d).map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
     };

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use brinery::Graph;
-use brinery_pandas::{Array, ArrowData, ArrowNested, ArrowType, Cell, Pandas, Values};
+use brinery_pandas::{Array, Cell, Pandas, Values};
 
 use crate::cli::ExportFormat;
 use crate::error::{CliError, EXIT_USAGE};
@@ -46,57 +46,15 @@ fn json_cell(c: &Cell) -> serde_json::Value {
     }
 }
 
-/// Value `r` of a column as JSON: nested Arrow values (lists, structs,
-/// dictionaries) as JSON arrays, objects and scalars; the rest by cell.
+/// Value `r` of a column as JSON: nested Arrow values as what pyarrow's
+/// `to_pylist()` gives (lists, dicts, scalars; NaN as null); the rest by
+/// cell.
 fn json_value(a: &Array, r: usize) -> serde_json::Value {
     match &a.values {
-        Values::Arrow(n) if !a.mask.as_ref().is_some_and(|m| m[r]) => nested_json(n, r),
-        _ => json_cell(&a.cell(r)),
-    }
-}
-
-/// Value `i` of a nested Arrow array as JSON (its depth is bounded by the
-/// decoder's limit on nested types).
-fn nested_json(n: &ArrowNested, i: usize) -> serde_json::Value {
-    use serde_json::Value as J;
-    if i >= n.len() || !n.is_valid(i) {
-        return J::Null;
-    }
-    match &n.data {
-        ArrowData::Flat(v) => match v {
-            Values::Bool(b) => J::Bool(b[i]),
-            Values::Int(x) => J::from(x.get(i)),
-            Values::UInt(x) => J::from(x.get(i)),
-            Values::Float(x) => serde_json::Number::from_f64(x.get(i)).map_or(J::Null, J::Number),
-            Values::Str(s) => s.get(i).map_or(J::Null, |t| J::String(t.to_string())),
-            _ => J::Null,
-        },
-        ArrowData::List { offsets, child } => match (offsets.get(i), offsets.get(i + 1)) {
-            (Some(&s), Some(&e)) => J::Array((s..e).map(|j| nested_json(child, j)).collect()),
-            _ => J::Null,
-        },
-        ArrowData::Struct { children, .. } => {
-            let names: Vec<&str> = match &n.ty {
-                ArrowType::Struct(fields) => fields.iter().map(|f| f.name.as_str()).collect(),
-                _ => Vec::new(),
-            };
-            J::Object(
-                children
-                    .iter()
-                    .enumerate()
-                    .map(|(k, c)| {
-                        let name = names
-                            .get(k)
-                            .map_or_else(|| k.to_string(), |s| s.to_string());
-                        (name, nested_json(c, i))
-                    })
-                    .collect(),
-            )
+        Values::Arrow(n) if !a.mask.as_ref().is_some_and(|m| m[r]) => {
+            serde_json::to_value(n.to_py(r)).unwrap_or(serde_json::Value::Null)
         }
-        ArrowData::Dictionary { keys, values } => match usize::try_from(keys[i]) {
-            Ok(k) => nested_json(values, k),
-            Err(_) => J::Null,
-        },
+        _ => json_cell(&a.cell(r)),
     }
 }
 

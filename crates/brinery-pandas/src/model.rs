@@ -940,4 +940,50 @@ impl ArrowNested {
     pub fn is_valid(&self, i: usize) -> bool {
         self.valid.as_ref().is_none_or(|v| v[i])
     }
+    /// Value `i` as the Python object pyarrow's `to_pylist()` gives for it:
+    /// a list, a dict of the struct's fields, a dictionary's value, a
+    /// scalar, or None (for a null, and for `i` out of range). Its depth
+    /// is bounded by the decoder's limit on nested types.
+    pub fn to_py(&self, i: usize) -> brinery::Value {
+        use brinery::Value as V;
+        if i >= self.len() || !self.is_valid(i) {
+            return V::None;
+        }
+        match &self.data {
+            ArrowData::Flat(v) => match v {
+                Values::Bool(b) => V::Bool(b[i]),
+                Values::Int(x) => x.get(i).into(),
+                Values::UInt(x) => x.get(i).into(),
+                Values::Float(x) => V::Float(x.get(i)),
+                Values::Str(s) => s.get(i).map_or(V::None, V::from),
+                _ => V::None,
+            },
+            ArrowData::List { offsets, child } => match (offsets.get(i), offsets.get(i + 1)) {
+                (Some(&s), Some(&e)) => V::List((s..e).map(|j| child.to_py(j)).collect()),
+                _ => V::None,
+            },
+            ArrowData::Struct { children, .. } => {
+                let fields: &[ArrowField] = match &self.ty {
+                    ArrowType::Struct(f) => f,
+                    _ => &[],
+                };
+                V::Dict(
+                    children
+                        .iter()
+                        .enumerate()
+                        .map(|(k, c)| {
+                            let name = fields
+                                .get(k)
+                                .map_or_else(|| k.to_string(), |f| f.name.clone());
+                            (V::from(name), c.to_py(i))
+                        })
+                        .collect(),
+                )
+            }
+            ArrowData::Dictionary { keys, values } => match usize::try_from(keys[i]) {
+                Ok(k) => values.to_py(k),
+                Err(_) => V::None,
+            },
+        }
+    }
 }

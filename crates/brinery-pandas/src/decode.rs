@@ -681,19 +681,23 @@ fn arrow_array(v: NodeRef<'_, '_>) -> Result<(Array, String)> {
 
 /// A flat arrow array's state `(type, length, null_count, offset,
 /// buffers, children, dictionary)` of type `ty`.
+/// Offset `i` of an Arrow offsets buffer of `w`-byte (4 or 8) little-endian
+/// entries (the caller checked the buffer holds it); past `usize` it is
+/// `usize::MAX`, which no byte range holds.
+fn arrow_offset(offs: &[u8], w: usize, i: usize) -> usize {
+    let c = &offs[i * w..i * w + w];
+    if w == 4 {
+        u32::from_le_bytes(c.try_into().unwrap_or([0; 4])) as usize
+    } else {
+        usize::try_from(u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).unwrap_or(usize::MAX)
+    }
+}
+
 /// Arrow string values `off..off + len` without missing values: the
 /// bytes they span checked as UTF-8 once and copied whole, the offsets
 /// checked to rise and to fall on character boundaries.
 fn dense_strings(offs: &[u8], body: &[u8], w: usize, off: usize, len: usize) -> Result<Strings> {
-    let at = |i: usize| -> usize {
-        let c = &offs[i * w..i * w + w];
-        if w == 4 {
-            u32::from_le_bytes(c.try_into().unwrap_or([0; 4])) as usize
-        } else {
-            usize::try_from(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-                .unwrap_or(usize::MAX)
-        }
-    };
+    let at = |i: usize| arrow_offset(offs, w, i);
     let (start, end) = (at(off), at(off + len));
     let span = body
         .get(start..end)
@@ -752,14 +756,7 @@ fn flat_state(t: NodeRef<'_, '_>, ty: &FlatType) -> Result<Array> {
             let mut s = Strings::new();
             s.data.reserve(body.len());
             s.offsets.reserve(len);
-            let at = |i: usize| -> usize {
-                let c = &offs[i * w..i * w + w];
-                if w == 4 {
-                    u32::from_le_bytes(c.try_into().unwrap_or([0; 4])) as usize
-                } else {
-                    u64::from_le_bytes(c.try_into().unwrap_or([0; 8])) as usize
-                }
-            };
+            let at = |i: usize| arrow_offset(offs, w, i);
             for i in 0..len {
                 let missing = mask.as_ref().is_some_and(|m| m[i]);
                 if missing {
